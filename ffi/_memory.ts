@@ -1,0 +1,71 @@
+/**
+ * Buffer addresses and checks for memory that is handed to the kernel.
+ *
+ * Addresses are cached per ArrayBuffer (a `WeakMap`), so the hot path costs one map lookup, not an
+ * FFI call. An ArrayBuffer's backing store never moves once it has an address, because V8 moves
+ * on-heap typed arrays off the heap when their buffer is first materialised, and Deno's
+ * `UnsafePointer.of` does that.
+ *
+ * @module
+ */
+
+/** Bytes the kernel may read or write: any typed array view or DataView. */
+export type BufferSource = ArrayBufferView<ArrayBufferLike>;
+
+const bases = new WeakMap<ArrayBufferLike, number>();
+
+/** Throws `TypeError` unless `view` is a typed array or DataView over a fixed-size, live buffer. */
+export function checkBuffer(view: unknown, what = "buffer"): asserts view is BufferSource {
+  if (!ArrayBuffer.isView(view)) {
+    throw new TypeError(`${what} must be a Uint8Array or another ArrayBufferView`);
+  }
+  const ab = view.buffer as ArrayBuffer & { detached?: boolean; resizable?: boolean };
+  if (ab.detached === true) throw new TypeError(`${what} is detached`);
+  if (ab.resizable === true || (ab as unknown as { growable?: boolean }).growable === true) {
+    throw new TypeError(`${what} is resizable: the kernel needs memory that cannot move`);
+  }
+}
+
+/** The address of the first byte of `view` as a number (x86-64 user addresses fit in 2**53). */
+export function addressOf(view: BufferSource): number {
+  const ab = view.buffer;
+  let base = bases.get(ab);
+  if (base === undefined) {
+    const p = Deno.UnsafePointer.of(ab as ArrayBuffer);
+    base = p === null ? 0 : Number(Deno.UnsafePointer.value(p));
+    bases.set(ab, base);
+  }
+  return base + view.byteOffset;
+}
+
+/** Checks `view` and returns its address. */
+export function checkedAddress(view: unknown, what = "buffer"): number {
+  checkBuffer(view, what);
+  return addressOf(view);
+}
+
+const encoder = new TextEncoder();
+
+/** `path` as a NUL-terminated UTF-8 C string. Throws `TypeError` for non-strings or NUL bytes. */
+export function cString(path: string | URL, what = "path"): Uint8Array<ArrayBuffer> {
+  if (path instanceof URL) {
+    if (path.protocol !== "file:") throw new TypeError(`${what} must be a file: URL`);
+    path = decodeURIComponent(path.pathname);
+  }
+  if (typeof path !== "string") throw new TypeError(`${what} must be a string`);
+  if (path.includes("\0")) throw new TypeError(`${what} must not contain NUL bytes`);
+  const out = new Uint8Array(path.length * 3 + 1);
+  const { written } = encoder.encodeInto(path, out);
+  return out.subarray(0, written + 1);
+}
+
+/** A zeroed `Uint8Array` of `size` bytes whose first byte sits on an `align` boundary. */
+export function alignedBytes(size: number, align = 4096): Uint8Array<ArrayBuffer> {
+  const raw = new Uint8Array(size + align);
+  const addr = addressOf(raw);
+  const skip = (align - (addr % align)) % align;
+  return raw.subarray(skip, skip + size);
+}
+
+/** Page size of the machine (4096 on x86-64 Linux). */
+export const PAGE_SIZE = 4096;

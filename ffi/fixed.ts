@@ -1,0 +1,50 @@
+/**
+ * The `fixed(i)` marker: a registered (fixed) file given wherever an fd goes.
+ *
+ * @module
+ */
+
+/** A registered file: index `index` of the ring's file table. Made by {@link fixed}. */
+export interface Fixed {
+  /** The slot in the registered file table. */
+  readonly index: number;
+  /** Brand, so that plain objects are not taken for fixed files. */
+  readonly fixedFile: true;
+}
+
+/** An fd: a plain file descriptor number, or a registered file from {@link fixed}. */
+export type FdLike = number | Fixed;
+
+const cache: Fixed[] = [];
+
+/**
+ * Marks `index` as a registered file. Wherever an fd goes, `fixed(i)` uses slot `i` of the ring's
+ * file table and sets `IOSQE_FIXED_FILE` for you. The markers are cached, so calling this in a hot
+ * loop allocates nothing.
+ *
+ * @param index slot in the file table, 0 .. 2**31-1
+ * @returns the marker
+ * @throws {RangeError} when `index` is not a non-negative 31-bit integer
+ *
+ * @example
+ * ```ts
+ * import { fixed } from "../mod.ts";
+ * console.assert(fixed(3).index === 3 && fixed(3) === fixed(3));
+ * ```
+ */
+export function fixed(index: number): Fixed {
+  if (!Number.isInteger(index) || index < 0 || index > 0x7fffffff) {
+    throw new RangeError(`fixed file index must be an integer in 0..2**31-1, got ${index}`);
+  }
+  let f = cache[index];
+  if (f === undefined) {
+    f = Object.freeze({ index, fixedFile: true as const });
+    if (index < 65536) cache[index] = f;
+  }
+  return f;
+}
+
+/** True when `fd` is a {@link fixed} marker. */
+export function isFixed(fd: unknown): fd is Fixed {
+  return typeof fd === "object" && fd !== null && (fd as Fixed).fixedFile === true;
+}

@@ -1,0 +1,847 @@
+/**
+ * `Ring`: the low-level, liburing-shaped io_uring.
+ *
+ * TypeScript owns the SQ tail: SQEs are written straight into the shared SQE array and published
+ * with one release store of the tail (`Atomics.store`), then one `io_uring_enter` per batch. CQEs
+ * are read from the shared CQ ring after an acquire load of the CQ tail (`Atomics.load`), and the
+ * head is given back with a release store. (x86-64 is TSO; the Atomics calls are what keep V8
+ * from reordering the plain SQE/CQE accesses around the index updates.)
+ *
+ * @module
+ */
+import {
+  CancelFlag,
+  CqeFlag,
+  EnterFlag,
+  Feature,
+  Op,
+  type OpName,
+  RegisterOp,
+  SetupFlag,
+  SqRingFlag,
+} from "./constants.ts";
+import { CqeBatch } from "./cqe_batch.ts";
+import type { Cqe } from "./cqe_batch.ts";
+import { check, UringError } from "./errors.ts";
+import { native } from "./loader.ts";
+import type { Native } from "./symbols.ts";
+import { _SqMemory, Sqe, type Timespec, timespec } from "./sqe.ts";
+
+const TWO32 = 4294967296;
+const EINTR = 4;
+const ETIME = 62;
+const EBUSY = 16;
+
+/** Options for `new Ring()`: every `IORING_SETUP_*` flag by name, plus the ring sizes. */
+export interface RingOptions {
+  /** SQ entries, rounded up to a power of two by the kernel; default 256. */
+  entries?: number;
+  /** CQ entries (`IORING_SETUP_CQSIZE`); the kernel's default is twice `entries`. */
+  cqEntries?: number;
+  /** Clamp too-large sizes to the maximum instead of failing (`IORING_SETUP_CLAMP`). */
+  clamp?: boolean;
+  /** A kernel thread polls the SQ (`IORING_SETUP_SQPOLL`): no syscall to submit while it runs. */
+  sqpoll?: boolean;
+  /** Milliseconds the SQPOLL thread spins before it sleeps. */
+  sqThreadIdle?: number;
+  /** CPU to pin the SQPOLL thread to (`IORING_SETUP_SQ_AFF`). */
+  sqThreadCpu?: number;
+  /** Share the io-wq worker pool (and SQPOLL thread) of this ring or ring fd (`ATTACH_WQ`). */
+  attachWq?: Ring | number;
+  /** Start disabled until `ring.enableRings()` (`IORING_SETUP_R_DISABLED`). */
+  startDisabled?: boolean;
+  /** Go on submitting after an SQE fails to prepare (`IORING_SETUP_SUBMIT_ALL`). */
+  submitAll?: boolean;
+  /** Run completion work only on kernel transitions (`IORING_SETUP_COOP_TASKRUN`). */
+  coopTaskrun?: boolean;
+  /** Flag pending task work in the SQ flags (`IORING_SETUP_TASKRUN_FLAG`). */
+  taskrunFlag?: boolean;
+  /** Only one thread submits (`IORING_SETUP_SINGLE_ISSUER`). */
+  singleIssuer?: boolean;
+  /** Run completion work only when this thread waits (`IORING_SETUP_DEFER_TASKRUN`). */
+  deferTaskrun?: boolean;
+  /** Busy-poll for completions of O_DIRECT I/O (`IORING_SETUP_IOPOLL`). */
+  iopoll?: boolean;
+  /** Hybrid sleep-then-poll for IOPOLL (`IORING_SETUP_HYBRID_IOPOLL`). */
+  hybridIopoll?: boolean;
+  /** 128-byte SQEs (`IORING_SETUP_SQE128`), for big `uring_cmd` payloads. */
+  sqe128?: boolean;
+  /** 32-byte CQEs (`IORING_SETUP_CQE32`). */
+  cqe32?: boolean;
+  /** No SQ index array (`IORING_SETUP_NO_SQARRAY`). */
+  noSqArray?: boolean;
+  /** Register the ring fd with the ring to save an fd lookup per enter; default true. */
+  registerRingFd?: boolean;
+  /** Extra raw `IORING_SETUP_*` bits, OR-ed in. */
+  flags?: number;
+}
+
+/** The kernel's `IORING_FEAT_*` bits of a ring, one boolean each. */
+export type RingFeatures = { readonly [K in keyof typeof Feature]: boolean };
+
+/** @internal bookkeeping of the buffers held for in-flight ops with one user data */
+interface Held {
+  count: number;
+  refs: unknown[];
+  tainted: boolean;
+}
+
+/** Buffers that could not be proven free when their ring closed: kept for the process' life. */
+const leaked: unknown[] = [];
+
+const PARAMS_SIZE = 120;
+
+function setupHint(errno: number): string {
+  switch (errno) {
+    case 1: {
+      let disabled = "";
+      try {
+        disabled = Deno.readTextFileSync("/proc/sys/kernel/io_uring_disabled").trim();
+      } catch { /* not readable: give the general hint */ }
+      return disabled !== "" && disabled !== "0"
+        ? `io_uring is disabled by kernel.io_uring_disabled=${disabled}; set it to 0`
+        : "io_uring is not allowed here: check kernel.io_uring_disabled and the container's " +
+          "seccomp profile";
+    }
+    case 12:
+      return "not enough locked memory for the rings: raise RLIMIT_MEMLOCK (ulimit -l) or use " +
+        "fewer entries";
+    case 38:
+      return "this kernel has no io_uring (Linux 5.1 or newer with CONFIG_IO_URING)";
+    case 22:
+      return "the kernel rejected these options: check entries (1..32768) and the flag " +
+        "combination (deferTaskrun needs singleIssuer, sqThreadCpu needs sqpoll)";
+    default:
+      return "";
+  }
+}
+
+function optionFlags(o: RingOptions): number {
+  let f = o.flags ?? 0;
+  if (o.cqEntries !== undefined) f |= SetupFlag.CQSIZE;
+  if (o.clamp) f |= SetupFlag.CLAMP;
+  if (o.sqpoll) f |= SetupFlag.SQPOLL;
+  if (o.sqThreadCpu !== undefined) f |= SetupFlag.SQ_AFF;
+  if (o.attachWq !== undefined) f |= SetupFlag.ATTACH_WQ;
+  if (o.startDisabled) f |= SetupFlag.R_DISABLED;
+  if (o.submitAll) f |= SetupFlag.SUBMIT_ALL;
+  if (o.coopTaskrun) f |= SetupFlag.COOP_TASKRUN;
+  if (o.taskrunFlag) f |= SetupFlag.TASKRUN_FLAG;
+  if (o.singleIssuer) f |= SetupFlag.SINGLE_ISSUER;
+  if (o.deferTaskrun) f |= SetupFlag.DEFER_TASKRUN;
+  if (o.iopoll) f |= SetupFlag.IOPOLL;
+  if (o.hybridIopoll) f |= SetupFlag.HYBRID_IOPOLL | SetupFlag.IOPOLL;
+  if (o.sqe128) f |= SetupFlag.SQE128;
+  if (o.cqe32) f |= SetupFlag.CQE32;
+  if (o.noSqArray) f |= SetupFlag.NO_SQARRAY;
+  if (f & (SetupFlag.NO_MMAP | SetupFlag.REGISTERED_FD_ONLY)) {
+    throw new RangeError("NO_MMAP and REGISTERED_FD_ONLY rings are not supported by this binding");
+  }
+  return f >>> 0;
+}
+
+function checkCount(n: number, what: string, max = 0xffffffff): void {
+  if (!Number.isInteger(n) || n < 0 || n > max) {
+    throw new RangeError(`${what} must be an integer in 0..${max}, got ${n}`);
+  }
+}
+
+/**
+ * An io_uring instance with liburing's shape: get SQEs, prepare them, submit, reap CQEs.
+ *
+ * Waits that say "blocks" (`submitAndWait`, `copyCqes(batch, n > 0)`, `waitCqe`) block the
+ * calling thread, and so Deno's event loop; `waitAsync()` waits on a worker thread instead.
+ *
+ * @example
+ * ```ts
+ * import { CqeBatch, Ring } from "../mod.ts";
+ * using ring = new Ring({ entries: 64 });
+ * const file = Deno.makeTempFileSync();
+ * Deno.writeTextFileSync(file, "hello, io_uring");
+ * using f = Deno.openSync(file);
+ * const buf = new Uint8Array(5);
+ * const sqe = ring.getSqe()!;
+ * sqe.prepRead(f.rid ?? 0, buf, 0); // rid is not an fd: see tests for real fds
+ * sqe.prepNop(); // (turned into a no-op to keep the example portable)
+ * sqe.userData = 7;
+ * ring.submitAndWait(1);
+ * const batch = new CqeBatch(16);
+ * ring.copyCqes(batch, 0);
+ * console.assert(batch.userData(0) === 7);
+ * Deno.removeSync(file);
+ * ```
+ */
+export class Ring implements Disposable {
+  #lib: Native;
+  #handle: Deno.PointerObject | null;
+  #fd: number;
+  #enterFd: number;
+  #enterFlags = 0;
+  #ringIndex = -1;
+  #flags: number;
+  #features: number;
+  #sqEntries: number;
+  #cqEntries: number;
+  #sqMask: number;
+  #sq32: Uint32Array;
+  #sqHeadI: number;
+  #sqTailI: number;
+  #sqFlagsI: number;
+  #sqDroppedI: number;
+  #cq32: Uint32Array;
+  #cqI32: Int32Array;
+  #cqHeadI: number;
+  #cqTailI: number;
+  #cqOverflowI: number;
+  #cqesI: number;
+  #cqMask: number;
+  #cqStride: number;
+  #tail = 0;
+  #pubTail = 0;
+  #headCache = 0;
+  #mem: _SqMemory;
+  #sqes: Sqe[];
+  #held = new Map<number, Held>();
+  #pool: Held[] = [];
+  #untracked = 0;
+  #deferred: unknown[] = [];
+  #probe: Uint8Array | undefined;
+  #closed = false;
+  #waiters = 0;
+  #closers: (() => void)[] = [];
+  #featuresObj: RingFeatures | undefined;
+
+  /**
+   * Sets up a ring with `io_uring_setup(2)` and maps its memory.
+   *
+   * @param options sizes and `IORING_SETUP_*` flags
+   * @throws {UringError} when the kernel refuses, with the likely cause (EPERM: disabled by
+   *   `kernel.io_uring_disabled` or seccomp; ENOMEM: `RLIMIT_MEMLOCK`; EINVAL: bad options)
+   * @throws {RangeError} for sizes out of range
+   */
+  constructor(options: RingOptions = {}) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError("options must be an object");
+    }
+    const entries = options.entries ?? 256;
+    if (!Number.isInteger(entries) || entries < 1 || entries > 32768) {
+      throw new RangeError(`entries must be an integer in 1..32768, got ${entries}`);
+    }
+    const flags = optionFlags(options);
+    const lib = native();
+    const params = new Uint8Array(PARAMS_SIZE);
+    const p32 = new Uint32Array(params.buffer);
+    p32[1] = options.cqEntries ?? 0;
+    if (options.cqEntries !== undefined) checkCount(options.cqEntries, "cqEntries", 65536 * 8);
+    p32[2] = flags;
+    p32[3] = options.sqThreadCpu ?? 0;
+    p32[4] = options.sqThreadIdle ?? 0;
+    if (options.attachWq !== undefined) {
+      p32[6] = typeof options.attachWq === "number" ? options.attachWq : options.attachWq.fd;
+    }
+    const out = new BigUint64Array(8);
+    const ret = lib.uring_setup(entries, params, new Uint8Array(out.buffer));
+    if (ret < 0) throw new UringError(-ret, "io_uring_setup", setupHint(-ret));
+
+    this.#lib = lib;
+    this.#handle = Deno.UnsafePointer.create(out[0]);
+    this.#fd = Number(out[7]);
+    this.#enterFd = this.#fd;
+    this.#flags = p32[2];
+    this.#features = p32[5];
+    this.#sqEntries = p32[0];
+    this.#cqEntries = p32[1];
+    const sqBuf = Deno.UnsafePointerView.getArrayBuffer(
+      Deno.UnsafePointer.create(out[1])!,
+      Number(out[2]),
+    );
+    const cqBuf = out[3] === out[1] ? sqBuf : Deno.UnsafePointerView.getArrayBuffer(
+      Deno.UnsafePointer.create(out[3])!,
+      Number(out[4]),
+    );
+    const sqeBuf = Deno.UnsafePointerView.getArrayBuffer(
+      Deno.UnsafePointer.create(out[5])!,
+      Number(out[6]),
+    );
+    // struct io_sqring_offsets at byte 40, io_cqring_offsets at byte 80 of the params
+    this.#sq32 = new Uint32Array(sqBuf);
+    this.#sqHeadI = p32[10] >>> 2;
+    this.#sqTailI = p32[11] >>> 2;
+    this.#sqMask = this.#sq32[p32[12] >>> 2];
+    this.#sqFlagsI = p32[14] >>> 2;
+    this.#sqDroppedI = p32[15] >>> 2;
+    this.#cq32 = new Uint32Array(cqBuf);
+    this.#cqI32 = new Int32Array(cqBuf);
+    this.#cqHeadI = p32[20] >>> 2;
+    this.#cqTailI = p32[21] >>> 2;
+    this.#cqMask = this.#cq32[p32[22] >>> 2];
+    this.#cqOverflowI = p32[24] >>> 2;
+    this.#cqesI = p32[25] >>> 2;
+    this.#cqStride = flags & SetupFlag.CQE32 ? 8 : 4;
+    this.#tail = this.#pubTail = this.#headCache = this.#sq32[this.#sqTailI];
+    this.#mem = new _SqMemory(
+      new Uint8Array(sqeBuf),
+      this.#sqEntries,
+      !!(flags & SetupFlag.SQE128),
+    );
+    this.#sqes = [];
+    for (let i = 0; i < this.#sqEntries; i++) this.#sqes.push(new Sqe(this.#mem, i));
+
+    if (options.registerRingFd !== false) {
+      try {
+        this.registerRingFd();
+      } catch { /* older kernels: plain fd */ }
+    }
+  }
+
+  /** The ring's file descriptor. */
+  get fd(): number {
+    this.#check();
+    return this.#fd;
+  }
+
+  /** SQ size in entries (a power of two). */
+  get sqEntries(): number {
+    return this.#sqEntries;
+  }
+
+  /** CQ size in entries. */
+  get cqEntries(): number {
+    return this.#cqEntries;
+  }
+
+  /** The `IORING_SETUP_*` flags the ring was set up with. */
+  get setupFlags(): number {
+    return this.#flags;
+  }
+
+  /** The kernel's `IORING_FEAT_*` bits, one camelCase boolean each (`features.nodrop`). */
+  get features(): RingFeatures {
+    if (this.#featuresObj === undefined) {
+      const o: Record<string, boolean> = {};
+      for (const [k, bit] of Object.entries(Feature)) o[k] = (this.#features & bit) !== 0;
+      this.#featuresObj = Object.freeze(o) as RingFeatures;
+    }
+    return this.#featuresObj;
+  }
+
+  /** True once `close()` ran. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** SQEs dropped by the kernel as invalid (the SQ ring's `dropped` counter). */
+  get sqDropped(): number {
+    this.#check();
+    return Atomics.load(this.#sq32, this.#sqDroppedI);
+  }
+
+  /** CQEs the kernel could not post because the CQ was full (without NODROP). */
+  get cqOverflow(): number {
+    this.#check();
+    return Atomics.load(this.#cq32, this.#cqOverflowI);
+  }
+
+  /** The registered ring index used for `io_uring_enter`, or -1 when the plain fd is used. */
+  get registeredIndex(): number {
+    return this.#ringIndex;
+  }
+
+  /**
+   * Whether the running kernel supports opcode `op` (a number or a name such as `"read"`), from
+   * `IORING_REGISTER_PROBE`.
+   *
+   * @throws {TypeError} for an unknown name
+   */
+  supports(op: Op | OpName | number): boolean {
+    this.#check();
+    let code: number;
+    if (typeof op === "string") {
+      const c = (Op as Record<string, number>)[op.toUpperCase()];
+      if (c === undefined) throw new TypeError(`unknown opcode name "${op}"`);
+      code = c;
+    } else code = op;
+    if (this.#probe === undefined) {
+      const probe = new Uint8Array(16 + 256 * 8);
+      check(this.#lib.uring_register(this.#fd, RegisterOp.PROBE, probe, 256), "io_uring_register");
+      this.#probe = probe;
+    }
+    const p = this.#probe;
+    if (!Number.isInteger(code) || code < 0 || code > p[0] || code >= p[1]) return false;
+    return (p[16 + code * 8 + 2] & 1) !== 0;
+  }
+
+  /**
+   * The next free SQE, zeroed, or `null` when the SQ is full (submit, then try again). Valid
+   * until the next `submit*` call. Allocates nothing: one `Sqe` object exists per SQ slot.
+   *
+   * @throws {Error} when the ring is closed
+   */
+  getSqe(): Sqe | null {
+    if (this.#closed) throw new Error("ring is closed");
+    const tail = this.#tail;
+    if (((tail - this.#headCache) >>> 0) >= this.#sqEntries) {
+      this.#headCache = Atomics.load(this.#sq32, this.#sqHeadI);
+      if (((tail - this.#headCache) >>> 0) >= this.#sqEntries) return null;
+    }
+    const slot = tail & this.#sqMask;
+    const m = this.#mem;
+    const stride = m.stride;
+    m.u32.fill(0, slot * stride, slot * stride + stride);
+    m.refs[slot] = undefined;
+    this.#tail = (tail + 1) >>> 0;
+    return this.#sqes[slot];
+  }
+
+  /** SQEs that are free right now. */
+  sqSpaceLeft(): number {
+    this.#check();
+    this.#headCache = Atomics.load(this.#sq32, this.#sqHeadI);
+    return this.#sqEntries - ((this.#tail - this.#headCache) >>> 0);
+  }
+
+  /** SQEs prepared (or published) but not yet consumed by the kernel. */
+  sqReady(): number {
+    this.#check();
+    return (this.#tail - Atomics.load(this.#sq32, this.#sqHeadI)) >>> 0;
+  }
+
+  /** CQEs ready to be reaped. */
+  cqReady(): number {
+    this.#check();
+    return (Atomics.load(this.#cq32, this.#cqTailI) - this.#cq32[this.#cqHeadI]) >>> 0;
+  }
+
+  /**
+   * Submits the prepared SQEs with one `io_uring_enter(2)` (none with SQPOLL while its thread is
+   * awake). Like `io_uring_submit(3)`.
+   *
+   * @returns the number of SQEs submitted
+   * @throws {UringError} when the enter fails
+   */
+  submit(): number {
+    return this.#submit(0, 0);
+  }
+
+  /**
+   * Submits, then **blocks the calling thread** until at least `waitNr` CQEs are ready. Like
+   * `io_uring_submit_and_wait(3)`.
+   *
+   * @returns the number of SQEs submitted
+   */
+  submitAndWait(waitNr: number): number {
+    checkCount(waitNr, "waitNr");
+    return this.#submit(waitNr, EnterFlag.GETEVENTS);
+  }
+
+  /**
+   * Submits, then **blocks the calling thread** until `waitNr` CQEs are ready or `timeout`
+   * passes (`IORING_ENTER_EXT_ARG`). Like `io_uring_submit_and_wait_timeout(3)`.
+   *
+   * @param timeout milliseconds or `{ sec, nsec }`
+   * @returns the number of SQEs submitted; a timeout is not an error (see `cqReady()`)
+   */
+  submitAndWaitTimeout(waitNr: number, timeout: Timespec): number {
+    checkCount(waitNr, "waitNr");
+    const ts = timespec(timeout);
+    this.#check();
+    const n = this.#publish();
+    const ret = this.#lib.uring_enter_timeout(
+      this.#enterFd,
+      n,
+      waitNr,
+      this.#enterFlags | EnterFlag.GETEVENTS,
+      ts,
+    );
+    if (ret === -ETIME || ret === -EINTR) return 0;
+    return check(ret, "io_uring_enter");
+  }
+
+  /**
+   * Copies up to `batch.capacity` CQEs into `batch` and advances the CQ head. With `waitNr > 0`
+   * it first **blocks the calling thread** until that many CQEs are ready. Buffers held for ops
+   * whose final CQE is copied are released here.
+   *
+   * @returns the number of CQEs copied (also `batch.length`)
+   */
+  copyCqes(batch: CqeBatch, waitNr = 0): number {
+    this.#check();
+    if (!(batch instanceof CqeBatch)) throw new TypeError("batch must be a CqeBatch");
+    const cq = this.#cq32;
+    let head = cq[this.#cqHeadI];
+    let ready = (Atomics.load(cq, this.#cqTailI) - head) >>> 0;
+    if (ready < waitNr || (ready === 0 && this.#needsFlush())) {
+      this.#getEvents(waitNr);
+      ready = (Atomics.load(cq, this.#cqTailI) - head) >>> 0;
+    }
+    const n = ready < batch.capacity ? ready : batch.capacity;
+    const ci = this.#cqI32, mask = this.#cqMask, stride = this.#cqStride, base = this.#cqesI;
+    const ud = batch._userData, res = batch._res, fl = batch._flags;
+    const tracking = this.#mem.tracking;
+    for (let i = 0; i < n; i++) {
+      const w = base + (head & mask) * stride;
+      const u = cq[w + 1] * TWO32 + cq[w];
+      const f = cq[w + 3];
+      ud[i] = u;
+      res[i] = ci[w + 2];
+      fl[i] = f;
+      if (tracking) this.#release(u, f);
+      else if ((f & CqeFlag.MORE) === 0 && this.#untracked > 0) this.#untracked--;
+      head = (head + 1) >>> 0;
+    }
+    Atomics.store(cq, this.#cqHeadI, head);
+    batch.length = n;
+    return n;
+  }
+
+  /**
+   * Calls `fn` for each ready CQE, reading it in place in the CQ ring (no copy), then advances
+   * the head past all of them. Like `io_uring_for_each_cqe` + `io_uring_cq_advance`.
+   *
+   * @returns the number of CQEs seen
+   */
+  forEachCqe(fn: (userData: number, res: number, flags: number) => void): number {
+    this.#check();
+    const cq = this.#cq32;
+    let head = cq[this.#cqHeadI];
+    let ready = (Atomics.load(cq, this.#cqTailI) - head) >>> 0;
+    if (ready === 0 && this.#needsFlush()) {
+      this.#getEvents(0);
+      ready = (Atomics.load(cq, this.#cqTailI) - head) >>> 0;
+    }
+    const ci = this.#cqI32, mask = this.#cqMask, stride = this.#cqStride, base = this.#cqesI;
+    for (let i = 0; i < ready; i++) {
+      const w = base + (head & mask) * stride;
+      const u = cq[w + 1] * TWO32 + cq[w];
+      const f = cq[w + 3];
+      head = (head + 1) >>> 0;
+      Atomics.store(cq, this.#cqHeadI, head);
+      if (this.#mem.tracking) this.#release(u, f);
+      else if ((f & CqeFlag.MORE) === 0 && this.#untracked > 0) this.#untracked--;
+      fn(u, ci[w + 2], f);
+      if (this.#closed) return i + 1;
+    }
+    return ready;
+  }
+
+  /**
+   * **Blocks the calling thread** until a CQE is ready (or `timeout` passes), then takes it off
+   * the CQ. Like `io_uring_wait_cqe(3)` + `io_uring_cqe_seen(3)`.
+   *
+   * @returns the CQE, or `null` when the timeout passed first
+   */
+  waitCqe(timeout?: Timespec): Cqe | null {
+    this.#check();
+    if (this.cqReady() === 0) {
+      if (timeout === undefined) this.#getEvents(1);
+      else {
+        const ret = this.#lib.uring_enter_timeout(
+          this.#enterFd,
+          0,
+          1,
+          this.#enterFlags | EnterFlag.GETEVENTS,
+          timespec(timeout),
+        );
+        if (ret < 0 && ret !== -ETIME && ret !== -EINTR) check(ret, "io_uring_enter");
+      }
+    }
+    let out: Cqe | null = null;
+    const cq = this.#cq32;
+    const head = cq[this.#cqHeadI];
+    if (((Atomics.load(cq, this.#cqTailI) - head) >>> 0) === 0) return null;
+    const w = this.#cqesI + (head & this.#cqMask) * this.#cqStride;
+    out = { userData: cq[w + 1] * TWO32 + cq[w], res: this.#cqI32[w + 2], flags: cq[w + 3] };
+    Atomics.store(cq, this.#cqHeadI, (head + 1) >>> 0);
+    if (this.#mem.tracking) this.#release(out.userData, out.flags);
+    else if ((out.flags & CqeFlag.MORE) === 0 && this.#untracked > 0) this.#untracked--;
+    return out;
+  }
+
+  /**
+   * Takes a ready CQE off the CQ without waiting. Like `io_uring_peek_cqe(3)` + `cqe_seen`.
+   *
+   * @returns the CQE, or `null` when none is ready
+   */
+  peekCqe(): Cqe | null {
+    this.#check();
+    if (this.cqReady() === 0 && !this.#needsFlush()) return null;
+    return this.waitCqe(0);
+  }
+
+  /**
+   * Resolves once at least `n` CQEs are ready, waiting on a worker thread so Deno's event loop
+   * goes on. Not for `deferTaskrun` rings, whose completions only the submitting thread can run.
+   *
+   * @returns the number of CQEs ready
+   */
+  async waitAsync(n = 1): Promise<number> {
+    this.#check();
+    checkCount(n, "n", this.#cqEntries);
+    if (this.#flags & SetupFlag.DEFER_TASKRUN) {
+      throw new TypeError("waitAsync() cannot wait on a deferTaskrun ring from another thread");
+    }
+    this.#waiters++;
+    try {
+      while (this.cqReady() < n) {
+        const ret = await this.#lib.uring_wait(this.#fd, 0, n, EnterFlag.GETEVENTS);
+        if (this.#closed) throw new Error("ring is closed");
+        if (ret < 0 && ret !== -EINTR && ret !== -ETIME && ret !== -EBUSY) {
+          throw new UringError(-ret, "io_uring_enter");
+        }
+      }
+      return this.cqReady();
+    } finally {
+      this.#waiters--;
+    }
+  }
+
+  /**
+   * Registers the ring fd with itself (`IORING_REGISTER_RING_FDS`) so that each
+   * `io_uring_enter` skips an fd lookup; done by the constructor unless `registerRingFd: false`.
+   *
+   * @returns the registered index
+   */
+  registerRingFd(): number {
+    this.#check();
+    if (this.#ringIndex >= 0) return this.#ringIndex;
+    const upd = new Uint32Array(4); // struct io_uring_rsrc_update { u32 offset, resv; u64 data }
+    upd[0] = 0xffffffff;
+    upd[2] = this.#fd;
+    check(
+      this.#lib.uring_register(this.#fd, RegisterOp.RING_FDS, new Uint8Array(upd.buffer), 1),
+      "io_uring_register",
+    );
+    this.#ringIndex = upd[0];
+    this.#enterFd = this.#ringIndex;
+    this.#enterFlags |= EnterFlag.REGISTERED_RING;
+    return this.#ringIndex;
+  }
+
+  /** Undoes `registerRingFd()`; `io_uring_enter` uses the plain fd again. */
+  unregisterRingFd(): void {
+    this.#check();
+    if (this.#ringIndex < 0) return;
+    const upd = new Uint32Array(4);
+    upd[0] = this.#ringIndex;
+    check(
+      this.#lib.uring_register(
+        this.#fd,
+        RegisterOp.UNREGISTER_RING_FDS,
+        new Uint8Array(upd.buffer),
+        1,
+      ),
+      "io_uring_register",
+    );
+    this.#ringIndex = -1;
+    this.#enterFd = this.#fd;
+    this.#enterFlags &= ~EnterFlag.REGISTERED_RING;
+  }
+
+  /** Enables a ring made with `startDisabled` (`IORING_REGISTER_ENABLE_RINGS`). Linux 5.10. */
+  enableRings(): void {
+    this.register(RegisterOp.ENABLE_RINGS, null, 0);
+  }
+
+  /**
+   * Raw `io_uring_register(2)` on this ring, for registrations without a method here.
+   *
+   * @param opcode an `IORING_REGISTER_*` value (`RegisterOp`)
+   * @param arg the argument struct's bytes, or null
+   * @param nrArgs the `nr_args` value
+   * @returns the kernel's non-negative result
+   * @throws {UringError} on failure
+   */
+  register(opcode: number, arg: Uint8Array | null, nrArgs: number): number {
+    this.#check();
+    return check(
+      this.#lib.uring_register(this.#fd, opcode, arg ?? new Uint8Array(0), nrArgs),
+      "io_uring_register",
+    );
+  }
+
+  /**
+   * Runs `fn` when the ring closes, before its memory goes away (used by registered resources).
+   *
+   * @internal
+   */
+  _onClose(fn: () => void): void {
+    this.#check();
+    this.#closers.push(fn);
+  }
+
+  /** Flushes pending completion work without submitting (`io_uring_get_events(3)`). */
+  getEvents(): void {
+    this.#check();
+    this.#getEvents(0);
+  }
+
+  /**
+   * Closes the ring: cancels ops still in flight and waits (at most a second) for their CQEs so
+   * that no buffer they use is released while the kernel may write it, releases registered
+   * resources, unmaps the rings and closes the fd. Idempotent.
+   */
+  close(): void {
+    if (this.#closed) return;
+    try {
+      this.#drainForClose();
+    } catch { /* best effort: anything still held is kept below */ }
+    for (const fn of this.#closers.splice(0).reverse()) {
+      try {
+        fn();
+      } catch { /* resources are released with the ring anyway */ }
+    }
+    if (this.#held.size !== 0 || this.#deferred.length !== 0 || this.#mem.forever.length !== 0) {
+      for (const e of this.#held.values()) leaked.push(e.refs);
+      leaked.push(this.#deferred, this.#mem.forever);
+    }
+    if (this.#ringIndex >= 0) {
+      try {
+        this.unregisterRingFd();
+      } catch { /* the fd is closed below in any case */ }
+    }
+    this.#closed = true;
+    this.#mem.close();
+    this.#sq32 = new Uint32Array(0);
+    this.#cq32 = new Uint32Array(0);
+    this.#cqI32 = new Int32Array(0);
+    this.#lib.uring_teardown(this.#handle);
+    this.#handle = null;
+  }
+
+  /** Same as `close()`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  #check(): void {
+    if (this.#closed) throw new Error("ring is closed");
+  }
+
+  #needsFlush(): boolean {
+    return (Atomics.load(this.#sq32, this.#sqFlagsI) &
+          (SqRingFlag.CQ_OVERFLOW | SqRingFlag.TASKRUN)) !== 0 ||
+      (this.#flags & SetupFlag.DEFER_TASKRUN) !== 0;
+  }
+
+  #getEvents(waitNr: number): void {
+    for (;;) {
+      const ret = this.#lib.uring_enter(
+        this.#enterFd,
+        0,
+        waitNr,
+        this.#enterFlags | EnterFlag.GETEVENTS,
+      );
+      if (ret === -EINTR) continue;
+      if (ret < 0 && ret !== -EBUSY && ret !== -ETIME) check(ret, "io_uring_enter");
+      return;
+    }
+  }
+
+  /** Publishes prepared SQEs (release store of the SQ tail); returns how many await the kernel. */
+  #publish(): number {
+    const end = this.#tail;
+    let t = this.#pubTail;
+    if (t !== end) {
+      const m = this.#mem;
+      if (m.tracking) {
+        const refs = m.refs, u = m.u32, stride = m.stride, mask = this.#sqMask;
+        const held = this.#held;
+        for (; t !== end; t = (t + 1) >>> 0) {
+          const s = t & mask;
+          const w = s * stride + 8;
+          const ud = u[w + 1] * TWO32 + u[w];
+          let e = held.get(ud);
+          if (e === undefined) {
+            e = this.#pool.pop() ?? { count: 0, refs: [], tainted: false };
+            e.tainted = this.#untracked > 0;
+            held.set(ud, e);
+          }
+          e.count++;
+          const r = refs[s];
+          if (r !== undefined) {
+            e.refs.push(r);
+            refs[s] = undefined;
+          }
+        }
+      } else {
+        this.#untracked += (end - t) >>> 0;
+      }
+      this.#pubTail = end;
+      Atomics.store(this.#sq32, this.#sqTailI, end);
+    }
+    return (end - Atomics.load(this.#sq32, this.#sqHeadI)) >>> 0;
+  }
+
+  #submit(waitNr: number, flags: number): number {
+    this.#check();
+    const n = this.#publish();
+    flags |= this.#enterFlags;
+    if (this.#flags & SetupFlag.SQPOLL) {
+      if (Atomics.load(this.#sq32, this.#sqFlagsI) & SqRingFlag.NEED_WAKEUP) {
+        flags |= EnterFlag.SQ_WAKEUP;
+      } else if (waitNr === 0) {
+        return n;
+      }
+    } else if (n === 0 && waitNr === 0 && !this.#needsFlushOnSubmit()) {
+      return 0;
+    }
+    if (this.#flags & SetupFlag.IOPOLL) flags |= EnterFlag.GETEVENTS;
+    if (this.#needsFlushOnSubmit()) flags |= EnterFlag.GETEVENTS;
+    for (;;) {
+      const ret = this.#lib.uring_enter(this.#enterFd, n, waitNr, flags);
+      if (ret >= 0) return this.#flags & SetupFlag.SQPOLL ? n : ret;
+      if (ret === -EINTR) {
+        if (n === 0) continue;
+        return 0;
+      }
+      if (ret === -ETIME) return n;
+      throw new UringError(-ret, "io_uring_enter");
+    }
+  }
+
+  #needsFlushOnSubmit(): boolean {
+    return (Atomics.load(this.#sq32, this.#sqFlagsI) &
+      (SqRingFlag.CQ_OVERFLOW | SqRingFlag.TASKRUN)) !== 0;
+  }
+
+  #release(ud: number, flags: number): void {
+    if (flags & CqeFlag.MORE) return;
+    const e = this.#held.get(ud);
+    if (e === undefined) {
+      if (this.#untracked > 0 && --this.#untracked === 0) this.#deferred.length = 0;
+      return;
+    }
+    if (--e.count !== 0) return;
+    this.#held.delete(ud);
+    if (e.tainted && this.#untracked > 0) {
+      for (const r of e.refs) this.#deferred.push(r);
+    }
+    e.refs.length = 0;
+    this.#pool.push(e);
+  }
+
+  /** Cancels everything in flight and reaps until nothing is held or a second has passed. */
+  #drainForClose(): void {
+    if (this.#held.size === 0 && this.#waiters === 0) return;
+    // Publish nothing half-prepared: drop SQEs that were never submitted.
+    this.#tail = this.#pubTail;
+    const sqe = this.getSqe();
+    if (sqe !== null) {
+      sqe.prepCancel(0, CancelFlag.ANY | CancelFlag.ALL);
+      sqe.userData = Number.MAX_SAFE_INTEGER;
+    }
+    try {
+      this.#submit(0, 0);
+    } catch { /* reap what we can */ }
+    const deadline = performance.now() + 1000;
+    const batch = new CqeBatch(256);
+    while (performance.now() < deadline) {
+      this.submitAndWaitTimeout(0, 0);
+      this.copyCqes(batch, 0);
+      if (this.#held.size === 0) break;
+      if (batch.length === 0) this.submitAndWaitTimeout(1, 10);
+    }
+  }
+}

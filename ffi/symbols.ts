@@ -1,0 +1,88 @@
+/**
+ * The native shim's symbol table: the one place that says how TypeScript calls C.
+ *
+ * Hot-path calls (`uring_enter`) take only i32/u32 parameters so that V8 keeps its fast call;
+ * `nonblocking: true` is set only on the aliases that sleep in the kernel for the async layer.
+ *
+ * @module
+ */
+
+/** The version `uring_shim_version()` must return; bumped with any signature change. */
+export const SHIM_VERSION = 1;
+
+/** Symbols of `native/uring_shim.c`, as `Deno.dlopen` wants them. */
+export const symbols = {
+  /** uint32_t uring_shim_version(void) */
+  uring_shim_version: { parameters: [], result: "u32" },
+  /** int32_t uring_setup(uint32_t entries, struct io_uring_params *p, uint64_t *out) */
+  uring_setup: {
+    parameters: [
+      "u32", // uint32_t entries
+      "buffer", // struct io_uring_params *p (in/out, 120 bytes)
+      "buffer", // uint64_t out[8]
+    ],
+    result: "i32",
+  },
+  /** void uring_teardown(struct io_uring *ring) */
+  uring_teardown: {
+    parameters: [
+      "pointer", // struct io_uring *ring
+    ],
+    result: "void",
+  },
+  /** int32_t uring_enter(int32_t fd, uint32_t to_submit, uint32_t min_complete, uint32_t flags) */
+  uring_enter: {
+    parameters: [
+      "i32", // int32_t fd (or registered ring index)
+      "u32", // uint32_t to_submit
+      "u32", // uint32_t min_complete
+      "u32", // uint32_t flags (IORING_ENTER_*)
+    ],
+    result: "i32",
+  },
+  /** The same as uring_enter, on a worker thread: the event loop goes on while it sleeps. */
+  uring_wait: {
+    name: "uring_enter",
+    parameters: [
+      "i32", // int32_t fd (the real fd: registered indexes are per thread)
+      "u32", // uint32_t to_submit
+      "u32", // uint32_t min_complete
+      "u32", // uint32_t flags
+    ],
+    result: "i32",
+    nonblocking: true,
+  },
+  /** int32_t uring_enter_timeout(int32_t fd, uint32_t to_submit, uint32_t min_complete,
+   *  uint32_t flags, const struct __kernel_timespec *ts) */
+  uring_enter_timeout: {
+    parameters: [
+      "i32", // int32_t fd
+      "u32", // uint32_t to_submit
+      "u32", // uint32_t min_complete
+      "u32", // uint32_t flags
+      "buffer", // const struct __kernel_timespec *ts (16 bytes) or NULL
+    ],
+    result: "i32",
+  },
+  /** int32_t uring_register(int32_t fd, uint32_t opcode, void *arg, uint32_t nr_args) */
+  uring_register: {
+    parameters: [
+      "i32", // int32_t fd
+      "u32", // uint32_t opcode (IORING_REGISTER_*)
+      "buffer", // void *arg
+      "u32", // uint32_t nr_args
+    ],
+    result: "i32",
+  },
+  /** uint32_t uring_abi(uint32_t *out, uint32_t cap) */
+  uring_abi: {
+    parameters: [
+      "buffer", // uint32_t *out
+      "u32", // uint32_t cap
+    ],
+    result: "u32",
+  },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** The loaded library's functions. */
+export type Native = Deno.DynamicLibrary<typeof symbols>["symbols"];

@@ -1,0 +1,62 @@
+/**
+ * io_uring for Deno: Linux's shared-ring asynchronous I/O, from TypeScript.
+ *
+ * Two layers: {@link Ring}, shaped like liburing (every `io_uring_prep_X` is `Sqe.prepX`, SQEs
+ * written straight into the shared ring memory, one `io_uring_enter` per batch), and
+ * `AsyncRing`, promises batched per event-loop turn.
+ *
+ * @example
+ * ```ts
+ * import { CqeBatch, Ring } from "./mod.ts";
+ * using ring = new Ring({ entries: 8 });
+ * const sqe = ring.getSqe()!;
+ * sqe.prepNop();
+ * sqe.userData = 42;
+ * ring.submitAndWait(1);
+ * const batch = new CqeBatch(8);
+ * ring.copyCqes(batch);
+ * console.assert(batch.userData(0) === 42 && batch.res(0) === 0);
+ * ```
+ *
+ * @module
+ */
+export {
+  AcceptFlag,
+  CancelFlag,
+  CqeFlag,
+  EnterFlag,
+  Feature,
+  FILE_INDEX_ALLOC,
+  FIXED_FD_NO_CLOEXEC,
+  FSYNC_DATASYNC,
+  Futex2,
+  FUTEX_BITSET_MATCH_ANY,
+  MsgRingFlag,
+  Op,
+  PBUF_RING_INC,
+  PollEvent,
+  PollFlag,
+  RecvSendFlag,
+  REGISTER_FILES_SKIP,
+  RegisterOp,
+  SetupFlag,
+  SocketCmd,
+  SPLICE_F_FD_IN_FIXED,
+  SqeFlag,
+  SqRingFlag,
+  TimeoutFlag,
+} from "./ffi/constants.ts";
+export type { OpName } from "./ffi/constants.ts";
+export { type Cqe, CqeBatch } from "./ffi/cqe_batch.ts";
+export { errnoName, UringError } from "./ffi/errors.ts";
+export { type FdLike, type Fixed, fixed } from "./ffi/fixed.ts";
+export { Ring, type RingFeatures, type RingOptions } from "./ffi/ring.ts";
+export {
+  AT_FDCWD,
+  type FixedBufferSource,
+  type FutexWait,
+  type MsgHdrLike,
+  type OpenHow,
+  Sqe,
+  type Timespec,
+} from "./ffi/sqe.ts";

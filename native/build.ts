@@ -1,0 +1,102 @@
+/**
+ * Builds the C shim (`native/uring_shim.c`) into `native/build/libdeno_uring.so`, linking
+ * Debian's `liburing.a` statically. Skips the compiler when the sources have not changed since
+ * the last build (a SHA-256 of the sources and flags is kept beside the library).
+ *
+ * `--bench` also builds the C liburing programs of `bench/native/` into `native/build/`.
+ *
+ * @module
+ */
+
+const here = new URL(".", import.meta.url);
+const root = new URL("../", here);
+const out = new URL("build/", here);
+const CC = Deno.env.get("CC") ?? "cc";
+const CFLAGS = ["-O2", "-Wall", "-Wextra", "-fPIC", "-fvisibility=hidden"];
+
+function findLiburingA(): string | undefined {
+  const dirs = [
+    "/usr/lib/x86_64-linux-gnu",
+    "/usr/lib/aarch64-linux-gnu",
+    "/usr/lib64",
+    "/usr/lib",
+    "/usr/local/lib",
+  ];
+  for (const d of dirs) {
+    try {
+      if (Deno.statSync(`${d}/liburing.a`).isFile) return `${d}/liburing.a`;
+    } catch { /* next */ }
+  }
+  return undefined;
+}
+
+async function hasCompiler(): Promise<boolean> {
+  try {
+    const { success } = await new Deno.Command(CC, { args: ["--version"], stdout: "null" })
+      .output();
+    return success;
+  } catch {
+    return false;
+  }
+}
+
+async function sha256(parts: (string | Uint8Array)[]): Promise<string> {
+  const enc = new TextEncoder();
+  const chunks = parts.map((p) => typeof p === "string" ? enc.encode(p) : p);
+  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let o = 0;
+  for (const c of chunks) {
+    all.set(c, o);
+    o += c.length;
+  }
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
+  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function compile(args: string[], what: string): Promise<void> {
+  const { success, stderr } = await new Deno.Command(CC, { args, stderr: "piped" }).output();
+  if (!success) {
+    console.error(new TextDecoder().decode(stderr));
+    throw new Error(`building ${what} failed`);
+  }
+}
+
+/** Builds `sources` into `target` unless the stamp says it is up to date. */
+async function build(target: string, sources: URL[], args: (lib: string) => string[]) {
+  const lib = findLiburingA();
+  if (lib === undefined || !(await hasCompiler())) {
+    throw new Error(
+      "Building the native shim needs gcc and liburing-dev: " +
+        "apt-get install -y gcc liburing-dev (or set DENO_URING_LIB to a prebuilt library)",
+    );
+  }
+  const texts = sources.map((s) => Deno.readFileSync(s));
+  const hash = await sha256([...texts, CC, ...args(lib)]);
+  const targetUrl = new URL(target, out);
+  const stampUrl = new URL(`${target}.sha256`, out);
+  try {
+    if (Deno.readTextFileSync(stampUrl).trim() === hash && Deno.statSync(targetUrl).isFile) return;
+  } catch { /* build */ }
+  Deno.mkdirSync(out, { recursive: true });
+  await compile([...args(lib), "-o", targetUrl.pathname], target);
+  Deno.writeTextFileSync(stampUrl, hash + "\n");
+  console.error(`built native/build/${target}`);
+}
+
+const shim = new URL("uring_shim.c", here);
+await build("libdeno_uring.so", [shim], (lib) => [
+  ...CFLAGS,
+  "-shared",
+  shim.pathname,
+  lib,
+  "-Wl,--exclude-libs,ALL",
+]);
+
+if (Deno.args.includes("--bench")) {
+  for (const entry of Deno.readDirSync(new URL("bench/native/", root))) {
+    if (!entry.name.endsWith(".c")) continue;
+    const src = new URL(`bench/native/${entry.name}`, root);
+    const name = entry.name.replace(/\.c$/, "");
+    await build(name, [src], (lib) => ["-O2", "-Wall", src.pathname, lib]);
+  }
+}

@@ -1,0 +1,145 @@
+// The C half of the binding: only what TypeScript cannot do itself.
+//
+// liburing 2.3's prep helpers are static inline, so SQEs are written from TypeScript straight into
+// the mmap'd SQE array and this file never touches liburing's SQ bookkeeping
+// (io_uring_get_sqe/io_uring_submit): TypeScript owns the SQ tail. What stays here is set-up and
+// tear-down (io_uring_queue_init_params, the mmap'd pointers handed back), the raw io_uring_enter
+// and io_uring_register system calls, and a table of struct offsets for the ABI test.
+//
+// Every function returns 0 or a positive value on success and -errno on failure.
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <liburing.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define SHIM_EXPORT __attribute__((visibility("default")))
+
+#ifndef IORING_SETUP_NO_SQARRAY
+#define IORING_SETUP_NO_SQARRAY (1U << 16)
+#endif
+#ifndef IORING_ENTER_EXT_ARG
+#define IORING_ENTER_EXT_ARG (1U << 3)
+#endif
+
+// Version of the ABI between this file and ffi/symbols.ts; bump on any signature change.
+SHIM_EXPORT uint32_t uring_shim_version(void) { return 1; }
+
+// Sets up a ring with io_uring_queue_init_params. `p` is a struct io_uring_params (120 bytes), in
+// and out. On success `out` receives, as u64: [0] the struct io_uring *, [1] SQ ring pointer,
+// [2] SQ ring size, [3] CQ ring pointer, [4] CQ ring size, [5] SQE array pointer, [6] SQE array
+// size in bytes, [7] the ring fd.
+SHIM_EXPORT int32_t uring_setup(uint32_t entries, struct io_uring_params *p, uint64_t *out) {
+  struct io_uring *ring = calloc(1, sizeof(*ring));
+  if (ring == NULL) return -ENOMEM;
+  int ret = io_uring_queue_init_params(entries, ring, p);
+  if (ret < 0) {
+    free(ring);
+    return ret;
+  }
+  // TypeScript writes SQE i into slot i, so the SQ index array is the identity, filled once here
+  // (liburing 2.3 would rewrite it on every flush). Rings without an index array skip this.
+  if (!(p->flags & IORING_SETUP_NO_SQARRAY)) {
+    for (unsigned i = 0; i < p->sq_entries; i++) ring->sq.array[i] = i;
+  }
+  unsigned sqe_size = sizeof(struct io_uring_sqe) * ((p->flags & IORING_SETUP_SQE128) ? 2 : 1);
+  out[0] = (uint64_t)(uintptr_t)ring;
+  out[1] = (uint64_t)(uintptr_t)ring->sq.ring_ptr;
+  out[2] = ring->sq.ring_sz;
+  out[3] = (uint64_t)(uintptr_t)ring->cq.ring_ptr;
+  out[4] = ring->cq.ring_sz;
+  out[5] = (uint64_t)(uintptr_t)ring->sq.sqes;
+  out[6] = (uint64_t)sqe_size * p->sq_entries;
+  out[7] = (uint64_t)ring->ring_fd;
+  return 0;
+}
+
+// Unmaps the rings, closes the ring fd and frees the handle from uring_setup.
+SHIM_EXPORT void uring_teardown(struct io_uring *ring) {
+  if (ring == NULL) return;
+  io_uring_queue_exit(ring);
+  free(ring);
+}
+
+static int32_t sys_enter(int32_t fd, uint32_t to_submit, uint32_t min_complete, uint32_t flags,
+                         void *arg, size_t argsz) {
+  long ret = syscall(__NR_io_uring_enter, fd, to_submit, min_complete, flags, arg, argsz);
+  return ret < 0 ? -errno : (int32_t)ret;
+}
+
+// io_uring_enter(2) without a signal mask. The fast path: one call per batch.
+SHIM_EXPORT int32_t uring_enter(int32_t fd, uint32_t to_submit, uint32_t min_complete,
+                                uint32_t flags) {
+  return sys_enter(fd, to_submit, min_complete, flags, NULL, 0);
+}
+
+// io_uring_enter(2) with IORING_ENTER_EXT_ARG and a timeout. `ts` is a struct __kernel_timespec
+// (16 bytes: tv_sec, tv_nsec as i64), or NULL for no timeout.
+SHIM_EXPORT int32_t uring_enter_timeout(int32_t fd, uint32_t to_submit, uint32_t min_complete,
+                                        uint32_t flags, const struct __kernel_timespec *ts) {
+  struct io_uring_getevents_arg arg;
+  memset(&arg, 0, sizeof(arg));
+  arg.ts = (uint64_t)(uintptr_t)ts;
+  return sys_enter(fd, to_submit, min_complete, flags | IORING_ENTER_EXT_ARG, &arg, sizeof(arg));
+}
+
+// io_uring_register(2), raw: TypeScript builds the argument structs.
+SHIM_EXPORT int32_t uring_register(int32_t fd, uint32_t opcode, void *arg, uint32_t nr_args) {
+  long ret = syscall(__NR_io_uring_register, fd, opcode, arg, nr_args);
+  return ret < 0 ? -errno : (int32_t)ret;
+}
+
+// Writes the C compiler's view of the structs this binding writes from TypeScript, as u32 pairs
+// of (name id, value); see ABI_FIELDS in ffi/abi.ts for the order. Returns the number of u32s.
+SHIM_EXPORT uint32_t uring_abi(uint32_t *out, uint32_t cap) {
+#define F(type, field) (uint32_t) offsetof(struct type, field)
+  const uint32_t table[] = {
+      sizeof(struct io_uring_sqe),
+      sizeof(struct io_uring_cqe),
+      F(io_uring_sqe, opcode),
+      F(io_uring_sqe, flags),
+      F(io_uring_sqe, ioprio),
+      F(io_uring_sqe, fd),
+      F(io_uring_sqe, off),
+      F(io_uring_sqe, addr2),
+      F(io_uring_sqe, addr),
+      F(io_uring_sqe, splice_off_in),
+      F(io_uring_sqe, len),
+      F(io_uring_sqe, rw_flags),
+      F(io_uring_sqe, poll32_events),
+      F(io_uring_sqe, msg_flags),
+      F(io_uring_sqe, timeout_flags),
+      F(io_uring_sqe, user_data),
+      F(io_uring_sqe, buf_index),
+      F(io_uring_sqe, buf_group),
+      F(io_uring_sqe, personality),
+      F(io_uring_sqe, splice_fd_in),
+      F(io_uring_sqe, file_index),
+      F(io_uring_sqe, addr3),
+      F(io_uring_sqe, cmd),
+      F(io_uring_cqe, user_data),
+      F(io_uring_cqe, res),
+      F(io_uring_cqe, flags),
+      sizeof(struct io_uring_params),
+      F(io_uring_params, sq_off),
+      F(io_uring_params, cq_off),
+      sizeof(struct io_uring_buf),
+      sizeof(struct io_uring_buf_reg),
+      sizeof(struct io_uring_rsrc_register),
+      sizeof(struct io_uring_rsrc_update2),
+      sizeof(struct io_uring_probe),
+      sizeof(struct io_uring_probe_op),
+      sizeof(struct __kernel_timespec),
+      sizeof(struct io_uring_getevents_arg),
+  };
+#undef F
+  uint32_t n = sizeof(table) / sizeof(table[0]);
+  if (n > cap) n = cap;
+  memcpy(out, table, n * sizeof(uint32_t));
+  return n;
+}
