@@ -60,3 +60,5 @@ export {
   Sqe,
   type Timespec,
 } from "./ffi/sqe.ts";
+export { At, OpenFlag, Sock, StatxMask } from "./ffi/constants.ts";
+export { parseSockaddr, sockaddr, type SocketAddress } from "./ffi/sockaddr.ts";

@@ -384,3 +384,74 @@ export const Futex2 = {
 } as const;
 /** `FUTEX_BITSET_MATCH_ANY`: the mask that matches every waiter. */
 export const FUTEX_BITSET_MATCH_ANY = 0xffffffff;
+
+/** `O_*` flags for `prepOpenat` (x86-64 and aarch64 values). */
+export const OpenFlag = {
+  RDONLY: 0,
+  WRONLY: 1,
+  RDWR: 2,
+  CREAT: 0o100,
+  EXCL: 0o200,
+  NOCTTY: 0o400,
+  TRUNC: 0o1000,
+  APPEND: 0o2000,
+  NONBLOCK: 0o4000,
+  DSYNC: 0o10000,
+  DIRECT: 0o40000,
+  DIRECTORY: 0o200000,
+  NOFOLLOW: 0o400000,
+  CLOEXEC: 0o2000000,
+  PATH: 0o10000000,
+  TMPFILE: 0o20200000,
+} as const;
+
+/** `AT_*` values for the `*at` preps. */
+export const At = {
+  /** Paths relative to the current directory. */
+  FDCWD: -100,
+  SYMLINK_NOFOLLOW: 0x100,
+  REMOVEDIR: 0x200,
+  SYMLINK_FOLLOW: 0x400,
+  EMPTY_PATH: 0x1000,
+} as const;
+
+/** `STATX_*` mask bits for `prepStatx`. */
+export const StatxMask = {
+  TYPE: 0x1,
+  MODE: 0x2,
+  NLINK: 0x4,
+  UID: 0x8,
+  GID: 0x10,
+  ATIME: 0x20,
+  MTIME: 0x40,
+  CTIME: 0x80,
+  INO: 0x100,
+  SIZE: 0x200,
+  BLOCKS: 0x400,
+  BASIC_STATS: 0x7ff,
+  BTIME: 0x800,
+  ALL: 0xfff,
+} as const;
+
+/** Socket domains, types and levels for `prepSocket` and friends. */
+export const Sock = {
+  AF_UNIX: 1,
+  AF_INET: 2,
+  AF_INET6: 10,
+  SOCK_STREAM: 1,
+  SOCK_DGRAM: 2,
+  SOCK_NONBLOCK: 0o4000,
+  SOCK_CLOEXEC: 0o2000000,
+  SOL_SOCKET: 1,
+  SO_REUSEADDR: 2,
+  SO_RCVBUF: 8,
+  IPPROTO_TCP: 6,
+  TCP_NODELAY: 1,
+  SHUT_RD: 0,
+  SHUT_WR: 1,
+  SHUT_RDWR: 2,
+  MSG_PEEK: 2,
+  MSG_DONTWAIT: 0x40,
+  MSG_WAITALL: 0x100,
+  MSG_NOSIGNAL: 0x4000,
+} as const;
