@@ -8,7 +8,7 @@
  */
 
 /** The version `uring_shim_version()` must return; bumped with any signature change. */
-export const SHIM_VERSION = 1;
+export const SHIM_VERSION = 2;
 
 /** Symbols of `native/uring_shim.c`, as `Deno.dlopen` wants them. */
 export const symbols = {
@@ -71,6 +71,15 @@ export const symbols = {
       "u32", // uint32_t opcode (IORING_REGISTER_*)
       "buffer", // void *arg
       "u32", // uint32_t nr_args
+    ],
+    result: "i32",
+  },
+  /** int32_t uring_getsockname(int32_t fd, void *addr, uint32_t len) */
+  uring_getsockname: {
+    parameters: [
+      "i32", // int32_t fd
+      "buffer", // void *addr (sockaddr_storage)
+      "u32", // uint32_t len
     ],
     result: "i32",
   },

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -28,7 +29,7 @@
 #endif
 
 // Version of the ABI between this file and ffi/symbols.ts; bump on any signature change.
-SHIM_EXPORT uint32_t uring_shim_version(void) { return 1; }
+SHIM_EXPORT uint32_t uring_shim_version(void) { return 2; }
 
 // Sets up a ring with io_uring_queue_init_params. `p` is a struct io_uring_params (120 bytes), in
 // and out. On success `out` receives, as u64: [0] the struct io_uring *, [1] SQ ring pointer,
@@ -92,6 +93,13 @@ SHIM_EXPORT int32_t uring_enter_timeout(int32_t fd, uint32_t to_submit, uint32_t
 SHIM_EXPORT int32_t uring_register(int32_t fd, uint32_t opcode, void *arg, uint32_t nr_args) {
   long ret = syscall(__NR_io_uring_register, fd, opcode, arg, nr_args);
   return ret < 0 ? -errno : (int32_t)ret;
+}
+
+// getsockname(2): io_uring has no op for it, and AsyncRing.localAddr() needs the port the kernel
+// chose. `addr` has room for `len` bytes; returns the address length or -errno.
+SHIM_EXPORT int32_t uring_getsockname(int32_t fd, void *addr, uint32_t len) {
+  socklen_t l = len;
+  return getsockname(fd, (struct sockaddr *)addr, &l) < 0 ? -errno : (int32_t)l;
 }
 
 // Writes the C compiler's view of the structs this binding writes from TypeScript, as u32 pairs

@@ -1,0 +1,74 @@
+// Shared test helpers: real fds made through io_uring itself (Deno exposes no raw fds).
+import { type Cqe, OpenFlag, Ring, type Sqe } from "../mod.ts";
+
+/** Runs one SQE on `ring` to completion (blocking) and returns its CQE. */
+export function runOne(ring: Ring, prep: (sqe: Sqe) => void, userData = 1): Cqe {
+  const sqe = ring.getSqe();
+  if (sqe === null) throw new Error("SQ full");
+  prep(sqe);
+  sqe.userData = userData;
+  ring.submitAndWait(1);
+  const cqe = ring.waitCqe();
+  if (cqe === null) throw new Error("no CQE");
+  return cqe;
+}
+
+let shared: Ring | undefined;
+function helperRing(): Ring {
+  if (shared === undefined || shared.closed) shared = new Ring({ entries: 8 });
+  return shared;
+}
+
+/** Opens `path` with openat(2) through io_uring and returns a real fd. */
+export function openFd(path: string, flags: number = OpenFlag.RDONLY, mode = 0o644): number {
+  const cqe = runOne(helperRing(), (s) => s.prepOpenat(-100, path, flags | OpenFlag.CLOEXEC, mode));
+  if (cqe.res < 0) throw new Error(`openat ${path}: ${cqe.res}`);
+  return cqe.res;
+}
+
+/** Closes a real fd through io_uring. */
+export function closeFd(fd: number): void {
+  const cqe = runOne(helperRing(), (s) => s.prepClose(fd));
+  if (cqe.res < 0) throw new Error(`close ${fd}: ${cqe.res}`);
+}
+
+/** A pipe as [readFd, writeFd], made with IORING_OP_PIPE. */
+export function makePipe(): [number, number] {
+  const fds = new Int32Array(2);
+  const cqe = runOne(helperRing(), (s) => s.prepPipe(fds, OpenFlag.CLOEXEC));
+  if (cqe.res < 0) throw new Error(`pipe: ${cqe.res}`);
+  return [fds[0], fds[1]];
+}
+
+/** A temp file holding `content`, removed by the returned disposer. */
+export function tempFile(content: Uint8Array | string = ""): { path: string } & Disposable {
+  const path = Deno.makeTempFileSync({ prefix: "uring_test_" });
+  if (typeof content === "string") Deno.writeTextFileSync(path, content);
+  else Deno.writeFileSync(path, content);
+  return {
+    path,
+    [Symbol.dispose]() {
+      try {
+        Deno.removeSync(path);
+      } catch { /* already gone */ }
+    },
+  };
+}
+
+/** Number of open fds of this process. */
+export function fdCount(): number {
+  return [...Deno.readDirSync("/proc/self/fd")].length;
+}
+
+/** Deterministic pseudo-random bytes. */
+export function patternBytes(n: number, seed = 1): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
