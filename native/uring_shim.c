@@ -31,15 +31,24 @@
 // Version of the ABI between this file and ffi/symbols.ts; bump on any signature change.
 SHIM_EXPORT uint32_t uring_shim_version(void) { return 2; }
 
-// Sets up a ring with io_uring_queue_init_params. `p` is a struct io_uring_params (120 bytes), in
-// and out. On success `out` receives, as u64: [0] the struct io_uring *, [1] SQ ring pointer,
-// [2] SQ ring size, [3] CQ ring pointer, [4] CQ ring size, [5] SQE array pointer, [6] SQE array
-// size in bytes, [7] the ring fd.
+// Sets up a ring with io_uring_setup(2) and io_uring_queue_mmap. `p` is a struct io_uring_params
+// (120 bytes), in and out. On success `out` receives, as u64: [0] the struct io_uring *, [1] SQ
+// ring pointer, [2] SQ ring size, [3] CQ ring pointer, [4] CQ ring size, [5] SQE array pointer,
+// [6] SQE array size in bytes, [7] the ring fd.
 SHIM_EXPORT int32_t uring_setup(uint32_t entries, struct io_uring_params *p, uint64_t *out) {
   struct io_uring *ring = calloc(1, sizeof(*ring));
   if (ring == NULL) return -ENOMEM;
-  int ret = io_uring_queue_init_params(entries, ring, p);
+  // Not io_uring_queue_init_params: liburing 2.3 fills sq.array with the identity there, and with
+  // IORING_SETUP_NO_SQARRAY (unknown to 2.3) sq_off.array is 0, so that loop would overwrite the
+  // ring header (SQ/CQ head and tail, masks, flags). io_uring_queue_mmap only maps.
+  long fd = syscall(__NR_io_uring_setup, entries, p);
+  if (fd < 0) {
+    free(ring);
+    return -errno;
+  }
+  int ret = io_uring_queue_mmap((int)fd, p, ring);
   if (ret < 0) {
+    close((int)fd);
     free(ring);
     return ret;
   }
