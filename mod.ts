@@ -62,3 +62,4 @@ export {
 } from "./ffi/sqe.ts";
 export { At, OpenFlag, Sock, StatxMask } from "./ffi/constants.ts";
 export { parseSockaddr, sockaddr, type SocketAddress } from "./ffi/sockaddr.ts";
+export { MsgHdr, type MsgHdrInit } from "./ffi/msghdr.ts";

@@ -1059,6 +1059,21 @@ export class Sqe {
     this.flags |= SqeFlag.BUFFER_SELECT;
   }
 
+  /**
+   * Zero-copy multishot receive (`IORING_OP_RECV_ZC`, as liburing's zcrx test prepares it): data
+   * lands in the memory of interface queue `ifqIndex`. Needs `IORING_REGISTER_ZCRX_IFQ` and a NIC
+   * with header split and a dedicated rx queue; without them the CQE is `-EINVAL`. Linux 6.15.
+   *
+   * @param len bytes to receive in all, 0 for no limit
+   * @param flags extra `RecvSendFlag` bits for `ioprio` (`POLL_FIRST`); multishot is always set
+   */
+  prepRecvZc(fd: FdLike, len: number, ifqIndex: number, flags = 0): void {
+    checkU32(ifqIndex, "ifqIndex");
+    this.prepRw(Op.RECV_ZC, fd, null, len, 0);
+    this.ioprio = this.ioprio | flags | RecvSendFlag.RECV_MULTISHOT;
+    this.fileIndex = ifqIndex; // zcrx_ifq_idx shares the file_index word
+  }
+
   /** Like `io_uring_prep_sendmsg(3)`: `msg` from `MsgHdr`. Linux 5.3. */
   prepSendmsg(fd: FdLike, msg: MsgHdrLike, flags = 0): void {
     this.prepRw(Op.SENDMSG, fd, msg.bytes, 1, 0);
