@@ -386,9 +386,19 @@ export class Ring implements Disposable {
     }
     const slot = tail & this.#sqMask;
     const m = this.#mem;
-    const stride = m.stride;
-    m.u32.fill(0, slot * stride, slot * stride + stride);
-    m.refs[slot] = undefined;
+    // Zero the slot with 8-byte stores (liburing's prep helpers overwrite it whole).
+    const f = m.f64;
+    const w = slot * (m.stride >>> 1);
+    f[w] = 0;
+    f[w + 1] = 0;
+    f[w + 2] = 0;
+    f[w + 3] = 0;
+    f[w + 4] = 0;
+    f[w + 5] = 0;
+    f[w + 6] = 0;
+    f[w + 7] = 0;
+    if (m.stride === 32) f.fill(0, w + 8, w + 16);
+    if (m.tracking) m.refs[slot] = undefined;
     this.#tail = (tail + 1) >>> 0;
     return this.#sqes[slot];
   }

@@ -50,6 +50,8 @@ export class _SqMemory {
   u8: Uint8Array;
   /** The SQE array as 32-bit words. */
   u32: Uint32Array;
+  /** The SQE array as 8-byte words, for zeroing. */
+  f64: Float64Array;
   /** Buffers held per SQ slot until the SQE is published. */
   readonly refs: unknown[];
   /** Words per SQE: 16, or 32 with SQE128. */
@@ -64,6 +66,7 @@ export class _SqMemory {
   constructor(u8: Uint8Array, entries: number, sqe128: boolean) {
     this.u8 = u8;
     this.u32 = new Uint32Array(u8.buffer, u8.byteOffset, u8.byteLength >>> 2);
+    this.f64 = new Float64Array(u8.buffer, u8.byteOffset, u8.byteLength >>> 3);
     this.refs = new Array(entries).fill(undefined);
     this.stride = sqe128 ? 32 : 16;
   }
@@ -73,6 +76,7 @@ export class _SqMemory {
     this.closed = true;
     this.u8 = new Uint8Array(0);
     this.u32 = new Uint32Array(0);
+    this.f64 = new Float64Array(0);
   }
 }
 
@@ -117,7 +121,7 @@ export interface OpenHow {
 
 function badFd(fd: unknown): never {
   if (typeof fd === "number") {
-    throw new RangeError(`fd must be an integer in -1..2**31-1, got ${fd}`);
+    throw new RangeError(`fd must be an integer in -1..2**31-1 or AT_FDCWD, got ${fd}`);
   }
   throw new TypeError("fd must be a number or a fixed(index) marker");
 }
@@ -240,12 +244,18 @@ export class Sqe {
     return u[w + 1] * TWO32 + u[w];
   }
   set userData(v: number) {
-    if (!(v >= 0 && v <= MAX_USER_DATA && (v % 1) === 0)) {
+    const u = this._m.u32, w = this._w + SqeWord.USER_DATA;
+    if ((v >>> 0) === v) { // the common case: a 32-bit integer
+      u[w] = v;
+      u[w + 1] = 0;
+      return;
+    }
+    if (!(v >= 0 && v <= MAX_USER_DATA && Math.floor(v) === v)) {
       throw new RangeError(`userData must be an integer in 0..2**53-1, got ${v}`);
     }
-    const u = this._m.u32, w = this._w + SqeWord.USER_DATA;
-    u[w] = v % TWO32;
-    u[w + 1] = v / TWO32;
+    const hi = Math.floor(v / TWO32);
+    u[w] = v - hi * TWO32;
+    u[w + 1] = hi;
   }
 
   /** The `buf_index` field: registered buffer index (fixed ops). */
@@ -321,7 +331,7 @@ export class Sqe {
   /** @internal Resolves an fd or fixed marker, setting `IOSQE_FIXED_FILE` for a fixed one. */
   _fd(fd: FdLike): number {
     if (typeof fd === "number") {
-      if ((fd | 0) !== fd || fd < -1) badFd(fd);
+      if ((fd | 0) !== fd || (fd < -1 && fd !== AT_FDCWD)) badFd(fd);
       return fd;
     }
     if (isFixed(fd)) {
