@@ -12,9 +12,9 @@ export const DIST_VERSION = "0.1.0";
 
 /** SHA-256 of the C sources (`native/*.c`, `native/*.h`) the libraries were built from. */
 export const DIST_SOURCE_SHA256 =
-  "e1bb033af3106db2cd6fc4d14ed9db1abd865e98eb6b314d795784ffc1388e7f";
+  "976ec1a7cbc75a14be9140dc51c95415d9712d4a6e7c6a38200923cedf7b309c";
 
 /** SHA-256 of `native/dist/libdeno_uring.linux-<arch>.so`, by `Deno.build.arch`. */
 export const DIST_SHA256: Readonly<Partial<Record<typeof Deno.build.arch, string>>> = {
-  x86_64: "a6d734af050ffd683ff2f1183d35a429c1d2bb873d5cb7cbb9203b14470f8329",
+  x86_64: "10d0827ca325f5f59a91bef4a950e27a4b78e21fb44f28c30e4661b75e6ef24e",
 };

@@ -8,7 +8,7 @@
  */
 
 /** The version `uring_shim_version()` must return; bumped with any signature change. */
-export const SHIM_VERSION = 2;
+export const SHIM_VERSION = 3;
 
 /** Symbols of `native/uring_shim.c`, as `Deno.dlopen` wants them. */
 export const symbols = {
@@ -80,6 +80,14 @@ export const symbols = {
       "i32", // int32_t fd
       "buffer", // void *addr (sockaddr_storage)
       "u32", // uint32_t len
+    ],
+    result: "i32",
+  },
+  /** int32_t uring_eventfd(uint32_t initval, int32_t flags) */
+  uring_eventfd: {
+    parameters: [
+      "u32", // uint32_t initval
+      "i32", // int32_t flags (EFD_*)
     ],
     result: "i32",
   },

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -29,7 +30,7 @@
 #endif
 
 // Version of the ABI between this file and ffi/symbols.ts; bump on any signature change.
-SHIM_EXPORT uint32_t uring_shim_version(void) { return 2; }
+SHIM_EXPORT uint32_t uring_shim_version(void) { return 3; }
 
 // Sets up a ring with io_uring_setup(2) and io_uring_queue_mmap. `p` is a struct io_uring_params
 // (120 bytes), in and out. On success `out` receives, as u64: [0] the struct io_uring *, [1] SQ
@@ -109,6 +110,13 @@ SHIM_EXPORT int32_t uring_register(int32_t fd, uint32_t opcode, void *arg, uint3
 SHIM_EXPORT int32_t uring_getsockname(int32_t fd, void *addr, uint32_t len) {
   socklen_t l = len;
   return getsockname(fd, (struct sockaddr *)addr, &l) < 0 ? -errno : (int32_t)l;
+}
+
+// eventfd(2): Deno has no eventfd, and Ring.registerEventfd() needs one. `flags` are EFD_*
+// (EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE); returns the new fd or -errno.
+SHIM_EXPORT int32_t uring_eventfd(uint32_t initval, int32_t flags) {
+  int fd = eventfd(initval, flags);
+  return fd < 0 ? -errno : fd;
 }
 
 // Writes the C compiler's view of the structs this binding writes from TypeScript, as u32 pairs
