@@ -26,13 +26,15 @@
  * ```sh
  * deno run --allow-import=HOST --allow-net=HOST \
  *   --allow-env=DENO_URING_LIB,DENO_DIR,XDG_CACHE_HOME,HOME \
- *   --allow-read=CACHE --allow-write=CACHE --allow-ffi=CACHE script.ts
+ *   --allow-read=CACHE --allow-write=CACHE --allow-ffi script.ts
  * ```
  *
  * `--allow-import` is for the modules (not needed for hosts Deno allows by default, such as
  * jsr.io), `--allow-net` for the one fetch of the library; read and write are only ever used in
- * `CACHE`, and `--allow-ffi` is scoped to it. Nothing is fetched while the cached copy matches
- * the pin, so later runs work offline.
+ * `CACHE`. `--allow-ffi` cannot be narrowed to `CACHE`: a path-scoped grant covers `dlopen` but
+ * not the pointer APIs (`Deno.UnsafePointer`) the ring needs. Nothing is fetched while the cached
+ * copy matches the pin, so later runs work offline. With `DENO_URING_LIB` set, only
+ * `--allow-env=DENO_URING_LIB` and `--allow-ffi` are needed besides `--allow-import`.
  *
  * @module
  */
@@ -72,11 +74,12 @@ function readEnv(name: string): string | undefined {
   }
 }
 
+/** Whether `path` is a file; `true` when `--allow-read` does not cover it (dlopen will tell). */
 function exists(path: string): boolean {
   try {
     return Deno.statSync(path).isFile;
-  } catch {
-    return false;
+  } catch (e) {
+    return e instanceof Deno.errors.NotCapable;
   }
 }
 
@@ -113,13 +116,13 @@ export function cacheRoot(): string | undefined {
  * ```ts
  * import { remoteFlags } from "./loader.ts";
  * const flags = remoteFlags(new URL("https://example.com/deno_uring/ffi/loader.ts"), "/c");
- * console.assert(flags.includes("--allow-net=example.com") && flags.includes("--allow-ffi=/c"));
+ * console.assert(flags.includes("--allow-net=example.com") && flags.includes("--allow-read=/c"));
  * ```
  */
 export function remoteFlags(base: URL, root: string = "$HOME/.cache/deno_uring"): string {
   return `--allow-import=${base.host} --allow-net=${base.host} ` +
     `--allow-env=${LOADER_ENV.join(",")} ` +
-    `--allow-read=${root} --allow-write=${root} --allow-ffi=${root}`;
+    `--allow-read=${root} --allow-write=${root} --allow-ffi`;
 }
 
 /**
@@ -141,14 +144,8 @@ export function remoteFlags(base: URL, root: string = "$HOME/.cache/deno_uring")
  */
 export function resolveLibrary(base: URL = new URL(import.meta.url)): string {
   const override = readEnv(LIB_ENV);
-  if (override !== undefined) {
-    if (!exists(override)) {
-      throw new Error(
-        `${LIB_ENV}=${override} does not name a file: unset it or point it at ${LIB_NAME}`,
-      );
-    }
-    return override;
-  }
+  // Not checked with stat: that would need --allow-read for a path only --allow-ffi is used on.
+  if (override !== undefined) return override;
   if (base.protocol === "file:") {
     const local = decodeURIComponent(new URL(`../native/build/${LIB_NAME}`, base).pathname);
     if (exists(local)) return local;
@@ -265,6 +262,13 @@ function open(path: string, flags?: string): Native {
     if (isPermissionError(e)) {
       throw new Error(
         `Opening ${path} needs --allow-ffi` + (flags ? `: run with ${flags}` : ""),
+        { cause: e },
+      );
+    }
+    if (path === readEnv(LIB_ENV)) {
+      throw new Error(
+        `${LIB_ENV}=${path} could not be opened (${(e as Error).message}): unset it or point ` +
+          `it at ${LIB_NAME}`,
         { cause: e },
       );
     }
