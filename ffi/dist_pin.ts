@@ -17,4 +17,5 @@ export const DIST_SOURCE_SHA256 =
 /** SHA-256 of `native/dist/libdeno_uring.linux-<arch>.so`, by `Deno.build.arch`. */
 export const DIST_SHA256: Readonly<Partial<Record<typeof Deno.build.arch, string>>> = {
   x86_64: "10d0827ca325f5f59a91bef4a950e27a4b78e21fb44f28c30e4661b75e6ef24e",
+  aarch64: "3dfa6efcf2177ad188bc56693473a7a03504601976cfd5be1a7078b0fe12cd1e",
 };

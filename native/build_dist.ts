@@ -11,8 +11,18 @@
  *   code that trusts it).
  *
  * linux-x86_64 is always built. linux-aarch64 is built when the cross compiler
- * `aarch64-linux-gnu-gcc` and an aarch64 `liburing.a` are found (`LIBURING_AARCH64` names the
- * archive); otherwise the pin keeps no aarch64 entry and such machines build from source.
+ * `aarch64-linux-gnu-gcc` and an aarch64 `liburing.a` are found, in the cross sysroot
+ * (`/usr/aarch64-linux-gnu/lib/`), in `/usr/lib/aarch64-linux-gnu/`, or where `LIBURING_AARCH64`
+ * says; otherwise the pin keeps no aarch64 entry (a warning says so) and such machines build from
+ * source. On Debian bookworm, without making arm64 packages replace amd64 ones:
+ *
+ * ```sh
+ * apt-get install gcc-aarch64-linux-gnu
+ * dpkg --add-architecture arm64 && apt-get update && apt-get download liburing-dev:arm64
+ * dpkg-deb -x liburing-dev_*_arm64.deb /tmp/liburing-arm64
+ * cp /tmp/liburing-arm64/usr/lib/aarch64-linux-gnu/liburing.a /usr/aarch64-linux-gnu/lib/
+ * cp -r /tmp/liburing-arm64/usr/include/liburing* /usr/aarch64-linux-gnu/include/
+ * ```
  *
  * @module
  */
@@ -72,9 +82,22 @@ async function run(cmd: string, args: string[]): Promise<boolean> {
 interface Target {
   arch: string;
   cc: string;
-  /** Extra include path for liburing.h (a cross build's own headers), if any. */
-  include?: string;
   archive: string | undefined;
+}
+
+/**
+ * For a cross build whose liburing.a is not in the cross sysroot: a directory holding only the
+ * liburing headers (they are the same on every architecture), so that `-isystem` does not pull in
+ * the host's libc headers.
+ */
+function crossIncludes(archive: string): string[] {
+  if (archive.startsWith("/usr/aarch64-linux-gnu/")) return [];
+  const m = archive.match(/^(.*)\/lib\/aarch64-linux-gnu\/liburing\.a$/);
+  const from = Deno.env.get("LIBURING_AARCH64_INCLUDE") ?? `${m?.[1] ?? "/usr"}/include`;
+  const dir = Deno.makeTempDirSync({ prefix: "liburing_include_" });
+  Deno.symlinkSync(`${from}/liburing.h`, `${dir}/liburing.h`);
+  Deno.symlinkSync(`${from}/liburing`, `${dir}/liburing`);
+  return ["-isystem", dir];
 }
 
 function targets(): Target[] {
@@ -87,9 +110,11 @@ function targets(): Target[] {
     {
       arch: "aarch64",
       cc: "aarch64-linux-gnu-gcc",
-      include: Deno.env.get("LIBURING_AARCH64_INCLUDE"),
       archive: Deno.env.get("LIBURING_AARCH64") ??
-        findArchive(["/usr/lib/aarch64-linux-gnu/liburing.a"]),
+        findArchive([
+          "/usr/aarch64-linux-gnu/lib/liburing.a",
+          "/usr/lib/aarch64-linux-gnu/liburing.a",
+        ]),
     },
   ];
 }
@@ -99,7 +124,7 @@ async function buildTarget(t: Target, source: URL): Promise<string | undefined> 
   if (t.archive === undefined) {
     const what = native ? "liburing-dev" : `${t.arch} liburing.a (set LIBURING_AARCH64)`;
     if (native) throw new Error(`Building native/dist needs gcc and ${what}`);
-    console.error(`skipped linux-${t.arch}: no ${what}`);
+    console.error(`warning: skipped linux-${t.arch}: no ${what}; see native/build_dist.ts`);
     return undefined;
   }
   const out = new URL(distName(t.arch), dist);
@@ -111,7 +136,7 @@ async function buildTarget(t: Target, source: URL): Promise<string | undefined> 
     "-fvisibility=hidden",
     "-ffunction-sections",
     "-fdata-sections",
-    ...(t.include !== undefined && !native ? ["-isystem", t.include] : []),
+    ...(native ? [] : crossIncludes(t.archive)),
     "-shared",
     "-s",
     "-Wl,--gc-sections",
@@ -125,7 +150,7 @@ async function buildTarget(t: Target, source: URL): Promise<string | undefined> 
   ];
   if (!(await run(t.cc, args))) {
     if (native) throw new Error(`building ${distName(t.arch)} with ${t.cc} failed`);
-    console.error(`skipped linux-${t.arch}: ${t.cc} is not installed or failed`);
+    console.error(`warning: skipped linux-${t.arch}: ${t.cc} is not installed or failed`);
     return undefined;
   }
   const bytes = Deno.readFileSync(out);
