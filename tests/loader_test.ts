@@ -1,0 +1,90 @@
+// The loader's synchronous half: the DENO_URING_LIB override and a clone's file: layout (local
+// build first, then the committed prebuilt library). The http(s) half is in url_import_test.ts.
+import assert from "node:assert/strict";
+import { DIST_SHA256 } from "../ffi/dist_pin.ts";
+import { cacheRoot, distLibName, LIB_ENV, LIB_NAME, resolveLibrary } from "../ffi/loader.ts";
+
+/** A fake checkout: `<dir>/ffi/loader.ts` is the base URL, with optional library files. */
+function checkout(files: string[]): { base: URL; dir: string } & Disposable {
+  const dir = Deno.makeTempDirSync({ prefix: "uring_loader_" });
+  for (const f of ["ffi/loader.ts", ...files]) {
+    Deno.mkdirSync(`${dir}/${f.slice(0, f.lastIndexOf("/"))}`, { recursive: true });
+    Deno.writeFileSync(`${dir}/${f}`, new Uint8Array());
+  }
+  return {
+    base: new URL(`file://${dir}/ffi/loader.ts`),
+    dir,
+    [Symbol.dispose]: () => Deno.removeSync(dir, { recursive: true }),
+  };
+}
+
+/** Runs `fn` with DENO_URING_LIB set to `value` (or unset), restoring it after. */
+function withEnv(value: string | undefined, fn: () => void): void {
+  const saved = Deno.env.get(LIB_ENV);
+  if (value === undefined) Deno.env.delete(LIB_ENV);
+  else Deno.env.set(LIB_ENV, value);
+  try {
+    fn();
+  } finally {
+    if (saved === undefined) Deno.env.delete(LIB_ENV);
+    else Deno.env.set(LIB_ENV, saved);
+  }
+}
+
+Deno.test("resolveLibrary() prefers the local build in a file: checkout", () => {
+  using c = checkout([`native/build/${LIB_NAME}`, `native/dist/${distLibName()}`]);
+  withEnv(undefined, () => {
+    assert.equal(resolveLibrary(c.base), `${c.dir}/native/build/${LIB_NAME}`);
+  });
+});
+
+Deno.test({
+  name: "resolveLibrary() falls back to native/dist when a checkout has no local build",
+  ignore: DIST_SHA256[Deno.build.arch] === undefined,
+  fn() {
+    using c = checkout([`native/dist/${distLibName()}`]);
+    withEnv(undefined, () => {
+      assert.equal(resolveLibrary(c.base), `${c.dir}/native/dist/${distLibName()}`);
+    });
+  },
+});
+
+Deno.test("resolveLibrary() with neither build says what to install or set", () => {
+  using c = checkout([]);
+  withEnv(undefined, () => {
+    assert.throws(
+      () => resolveLibrary(c.base),
+      (e: Error) =>
+        /deno task build/.test(e.message) && /apt-get install gcc liburing-dev/.test(e.message) &&
+        e.message.includes(LIB_ENV),
+    );
+  });
+});
+
+Deno.test("resolveLibrary() takes DENO_URING_LIB over everything else", () => {
+  using c = checkout([`native/build/${LIB_NAME}`]);
+  withEnv("/opt/mine/libdeno_uring.so", () => {
+    assert.equal(resolveLibrary(c.base), "/opt/mine/libdeno_uring.so");
+    assert.equal(
+      resolveLibrary(new URL("https://example.com/ffi/loader.ts")),
+      "/opt/mine/libdeno_uring.so",
+    );
+  });
+});
+
+Deno.test("resolveLibrary() for a module at another kind of URL names DENO_URING_LIB", () => {
+  withEnv(undefined, () => {
+    assert.throws(() => resolveLibrary(new URL("data:text/plain,x")), new RegExp(LIB_ENV));
+  });
+});
+
+Deno.test("cacheRoot() is $DENO_DIR/deno_uring when DENO_DIR is set", () => {
+  const saved = Deno.env.get("DENO_DIR");
+  Deno.env.set("DENO_DIR", "/tmp/some_deno_dir/");
+  try {
+    assert.equal(cacheRoot(), "/tmp/some_deno_dir/deno_uring");
+  } finally {
+    if (saved === undefined) Deno.env.delete("DENO_DIR");
+    else Deno.env.set("DENO_DIR", saved);
+  }
+});
