@@ -63,3 +63,13 @@ export {
 export { At, OpenFlag, Sock, StatxMask } from "./ffi/constants.ts";
 export { parseSockaddr, sockaddr, type SocketAddress } from "./ffi/sockaddr.ts";
 export { MsgHdr, type MsgHdrInit } from "./ffi/msghdr.ts";
+export { FixedBuffers } from "./ffi/fixed_buffers.ts";
+export { FileTable } from "./ffi/file_table.ts";
+export { BufferRing, type BufRingOptions } from "./ffi/buffer_ring.ts";
+export { eventfd, EventfdFlag } from "./ffi/eventfd.ts";
+export type {
+  EventfdOptions,
+  NapiOptions,
+  NapiSettings,
+  SyncCancelOptions,
+} from "./ffi/register.ts";

@@ -23,6 +23,24 @@ import {
 import { CqeBatch } from "./cqe_batch.ts";
 import type { Cqe } from "./cqe_batch.ts";
 import { check, UringError } from "./errors.ts";
+import { type BufferRing, type BufRingOptions, registerBufRing } from "./buffer_ring.ts";
+import { type FileTable, registerFiles } from "./file_table.ts";
+import {
+  cloneBuffers,
+  type FixedBuffers,
+  registerBuffers,
+  registerBufferViews,
+} from "./fixed_buffers.ts";
+import {
+  type EventfdOptions,
+  type NapiOptions,
+  type NapiSettings,
+  registerEventfd,
+  registerNapi,
+  syncCancel,
+  type SyncCancelOptions,
+  unregisterNapi,
+} from "./register.ts";
 import { native } from "./loader.ts";
 import type { Native } from "./symbols.ts";
 import { _SqMemory, Sqe, type Timespec, timespec } from "./sqe.ts";
@@ -650,6 +668,143 @@ export class Ring implements Disposable {
   /** Enables a ring made with `startDisabled` (`IORING_REGISTER_ENABLE_RINGS`). Linux 5.10. */
   enableRings(): void {
     this.register(RegisterOp.ENABLE_RINGS, null, 0);
+  }
+
+  // ---- registered resources: thin doors to fixed_buffers.ts, file_table.ts, buffer_ring.ts,
+  // register.ts ------------------------------------------------------------------------------
+
+  /**
+   * Registers `count` buffers of `size` bytes each: zeroed, page-aligned memory owned by the
+   * returned {@link FixedBuffers}, pinned once by the kernel (`IORING_REGISTER_BUFFERS2`).
+   * Use them with `prepReadFixed(fd, bufs, i, offset)`. Like `io_uring_register_buffers(3)`.
+   * Linux 5.13. Released when the ring closes.
+   *
+   * @param count 1..16384
+   * @param size bytes per buffer, 1..2**30
+   * @throws {RangeError} for a count or size out of range, or no room left in the table
+   * @throws {UringError} when the kernel refuses (ENOMEM: more than `RLIMIT_MEMLOCK` pinned)
+   */
+  registerBuffers(count: number, size: number): FixedBuffers {
+    this.#check();
+    return registerBuffers(this, count, size);
+  }
+
+  /**
+   * The expert path: registers caller-owned views, all of the same length, as fixed buffers.
+   * The returned {@link FixedBuffers} keeps the views referenced; the caller promises never to
+   * detach or transfer their `ArrayBuffer`s while registered (the kernel keeps writing to the
+   * pinned pages, wherever V8 would have moved the bytes).
+   *
+   * @throws {RangeError} for views of different lengths or a count out of range
+   * @throws {TypeError} for detached or resizable buffers
+   */
+  registerBufferViews(views: readonly Uint8Array[]): FixedBuffers {
+    this.#check();
+    return registerBufferViews(this, views);
+  }
+
+  /**
+   * Registers the buffers of `src`, registered with another ring, with this ring too, without
+   * pinning them again (`IORING_REGISTER_CLONE_BUFFERS`). The result shares `src`'s memory and
+   * views. Like `io_uring_clone_buffers_offset(3)`. Linux 6.12.
+   *
+   * @throws {UringError} EINVAL on kernels without buffer cloning
+   */
+  registerCloneBuffers(src: FixedBuffers): FixedBuffers {
+    this.#check();
+    return cloneBuffers(this, src);
+  }
+
+  /**
+   * Registers a file table: the given fds (-1 for an empty slot), or `count` empty slots
+   * (sparse, for direct descriptors). Slots are then used with `fixed(i)`. Like
+   * `io_uring_register_files(3)` / `io_uring_register_files_sparse(3)`. Linux 5.13 (sparse 5.19).
+   *
+   * @throws {UringError} EBUSY when the ring already has a file table; EMFILE past RLIMIT_NOFILE
+   */
+  registerFiles(files: readonly number[] | number): FileTable {
+    this.#check();
+    return registerFiles(this, files);
+  }
+
+  /**
+   * Registers a provided-buffer ring of `entries` buffers of `size` bytes as buffer group
+   * `group` (`IORING_REGISTER_PBUF_RING`), all handed to the kernel. Like
+   * `io_uring_setup_buf_ring(3)`. Linux 5.19 (`incremental` 6.12).
+   *
+   * @throws {RangeError} for options out of range
+   * @throws {UringError} EEXIST when the group is taken
+   */
+  registerBufRing(options: BufRingOptions): BufferRing {
+    this.#check();
+    return registerBufRing(this, options);
+  }
+
+  /**
+   * Registers eventfd `fd`: the kernel increments its counter once per CQE posted
+   * (`IORING_REGISTER_EVENTFD`; with `{ async: true }` only for completions that were not inline
+   * with a submission, `IORING_REGISTER_EVENTFD_ASYNC`). Make one with `eventfd()`. Like
+   * `io_uring_register_eventfd(3)`. Linux 5.2.
+   *
+   * @throws {UringError} EBUSY when one is registered already
+   */
+  registerEventfd(fd: number, options?: EventfdOptions): void {
+    this.#check();
+    registerEventfd(this, fd, options);
+  }
+
+  /** Unregisters the eventfd (`IORING_UNREGISTER_EVENTFD`); ENXIO when there is none. */
+  unregisterEventfd(): void {
+    this.register(RegisterOp.UNREGISTER_EVENTFD, null, 0);
+  }
+
+  /**
+   * Registers the thread's current credentials and returns their id for `sqe.personality`
+   * (`IORING_REGISTER_PERSONALITY`). Like `io_uring_register_personality(3)`. Linux 5.6.
+   */
+  registerPersonality(): number {
+    return this.register(RegisterOp.PERSONALITY, null, 0);
+  }
+
+  /** Unregisters personality `id` (`IORING_UNREGISTER_PERSONALITY`). Linux 5.6. */
+  unregisterPersonality(id: number): void {
+    checkCount(id, "id", 0xffff);
+    this.register(RegisterOp.UNREGISTER_PERSONALITY, null, id);
+  }
+
+  /**
+   * Cancels matching requests and **blocks the calling thread** until they are gone (or the
+   * timeout passes) (`IORING_REGISTER_SYNC_CANCEL`). Like `io_uring_register_sync_cancel(3)`.
+   * Linux 6.0.
+   *
+   * @returns the kernel's result (0, or the number cancelled)
+   * @throws {UringError} ENOENT when nothing matched; ETIME when the timeout passed first
+   */
+  registerSyncCancel(options: SyncCancelOptions): number {
+    this.#check();
+    return syncCancel(this, options);
+  }
+
+  /**
+   * Turns on NAPI busy polling for waits on this ring (`IORING_REGISTER_NAPI`). Like
+   * `io_uring_register_napi(3)`. Linux 6.9; needs `CONFIG_NET_RX_BUSY_POLL`.
+   *
+   * @returns the settings before the call
+   * @throws {UringError} EOPNOTSUPP/EINVAL when the kernel has no NAPI busy polling
+   */
+  registerNapi(options: NapiOptions): NapiSettings {
+    this.#check();
+    return registerNapi(this, options);
+  }
+
+  /**
+   * Turns NAPI busy polling off (`IORING_UNREGISTER_NAPI`). Linux 6.9.
+   *
+   * @returns the settings before the call
+   */
+  unregisterNapi(): NapiSettings {
+    this.#check();
+    return unregisterNapi(this);
   }
 
   /**
