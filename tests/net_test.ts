@@ -6,9 +6,11 @@ import {
   type Cqe,
   CqeBatch,
   CqeFlag,
+  fixed,
   MsgHdr,
   Op,
   parseSockaddr,
+  RegisterOp,
   Ring,
   Sock,
   sockaddr,
@@ -541,4 +543,165 @@ Deno.test({
   send(ring, c, "still fine");
   assert.equal(recvText(ring, a), "still fine");
   close(ring, a, c, l);
+});
+
+Deno.test("Sqe.prepRecvmsgMultishot() writes io_uring_recvmsg_out, name and payload per datagram", () => {
+  using ring = new Ring({ entries: 8 });
+  using peer = new Ring({ entries: 4 });
+  const rx = socket(ring, Sock.AF_INET, Sock.SOCK_DGRAM);
+  ok(runOne(ring, (s) => s.prepBind(rx, sockaddr({ hostname: "127.0.0.1", port: 0 }))), "bind");
+  const to = sockaddr(localAddr(rx));
+  const tx = socket(peer, Sock.AF_INET, Sock.SOCK_DGRAM);
+  const SIZE = 128, GROUP = 11;
+  const region = new Uint8Array(SIZE * 4);
+  ok(runOne(ring, (s) => s.prepProvideBuffers(region, SIZE, 4, GROUP, 0)), "provide");
+  // the msghdr only sizes the parts: 16 bytes of name, no control, no iovecs
+  const msg = new MsgHdr({ name: new Uint8Array(16) });
+  const sqe = ring.getSqe()!;
+  sqe.prepRecvmsgMultishot(rx, msg, 0, GROUP);
+  sqe.userData = 10;
+  ring.submit();
+  for (const text of ["first datagram", "second"]) {
+    assert.equal(runOne(peer, (s) => s.prepSendto(tx, enc.encode(text), 0, to)).res, text.length);
+    const [cqe] = reap(ring, 1);
+    assert.equal(cqe.userData, 10);
+    assert.ok(cqe.flags & CqeFlag.BUFFER);
+    assert.ok(cqe.flags & CqeFlag.MORE);
+    const bid = cqe.flags >>> 16;
+    const buf = region.subarray(bid * SIZE, (bid + 1) * SIZE);
+    const out = new DataView(buf.buffer, buf.byteOffset, 16); // struct io_uring_recvmsg_out
+    assert.equal(out.getUint32(0, true), 16, "namelen");
+    assert.equal(out.getUint32(4, true), 0, "controllen");
+    assert.equal(out.getUint32(8, true), text.length, "payloadlen");
+    assert.equal(cqe.res, 16 + 16 + text.length, "res counts header, name and payload");
+    assert.deepEqual(parseSockaddr(buf.subarray(16, 32)), {
+      hostname: "127.0.0.1",
+      port: localAddr(tx).port,
+    });
+    assert.equal(dec.decode(buf.subarray(32, 32 + text.length)), text);
+  }
+  const cancel = runOne(ring, (s) => s.prepCancel(10), 11);
+  const rest = cancel.userData === 11 ? reap(ring, 1) : [cancel];
+  assert.equal(rest.find((x) => x.userData === 10)!.res, -ECANCELED);
+  close(peer, tx);
+  close(ring, rx);
+});
+
+/** Registers a file table of `fds` (-1: empty slot) with raw `IORING_REGISTER_FILES`. */
+function registerFiles(ring: Ring, fds: number[]): void {
+  const table = Int32Array.from(fds);
+  assert.equal(ring.register(RegisterOp.FILES, new Uint8Array(table.buffer), fds.length), 0);
+}
+
+Deno.test("Sqe.prepSocketDirect() and prepSocketDirectAlloc() make sockets in the file table", () => {
+  using ring = new Ring({ entries: 8 });
+  registerFiles(ring, [-1, -1, -1, -1]);
+  const l = listenTcp(ring, "127.0.0.1");
+  const slot = runOne(ring, (s) => s.prepSocketDirectAlloc(Sock.AF_INET, Sock.SOCK_STREAM)).res;
+  assert.ok(slot >= 0 && slot < 4, `allocated slot ${slot}`);
+  const given = slot === 3 ? 2 : 3;
+  assert.equal(
+    runOne(ring, (s) => s.prepSocketDirect(Sock.AF_INET, Sock.SOCK_STREAM, 0, 0, given)).res,
+    0,
+  );
+  // both connect through their slots; the listener sees two connections
+  const to = sockaddr({ hostname: "127.0.0.1", port: l.port });
+  for (const [i, fd] of [slot, given].entries()) {
+    assert.equal(runOne(ring, (s) => s.prepConnect(fixed(fd), to)).res, 0);
+    const a = ok(runOne(ring, (s) => s.prepAccept(l.fd)), "accept");
+    assert.equal(runOne(ring, (s) => s.prepSend(fixed(fd), enc.encode(`direct ${i}`))).res, 8);
+    assert.equal(recvText(ring, a), `direct ${i}`);
+    close(ring, a);
+  }
+  // a direct descriptor cannot be close-on-exec
+  assert.equal(
+    runOne(
+      ring,
+      (s) => s.prepSocketDirect(Sock.AF_INET, Sock.SOCK_STREAM | Sock.SOCK_CLOEXEC, 0, 0, 0),
+    ).res,
+    -EINVAL,
+  );
+  close(ring, l.fd);
+});
+
+Deno.test("Sqe.prepAcceptDirect() and prepMultishotAcceptDirect() accept into the file table", () => {
+  using ring = new Ring({ entries: 8 });
+  using peer = new Ring({ entries: 4 });
+  registerFiles(ring, [-1, -1, -1, -1, -1, -1]);
+  const l = listenTcp(ring, "127.0.0.1");
+  const c0 = connectTcp(peer, "127.0.0.1", l.port);
+  assert.equal(runOne(ring, (s) => s.prepAcceptDirect(l.fd, null, null, 0, 4)).res, 0);
+  send(peer, c0, "to slot 4");
+  const buf = new Uint8Array(32);
+  assert.equal(runOne(ring, (s) => s.prepRecv(fixed(4), buf)).res, 9);
+  assert.equal(dec.decode(buf.subarray(0, 9)), "to slot 4");
+
+  const sqe = ring.getSqe()!;
+  sqe.prepMultishotAcceptDirect(l.fd);
+  sqe.userData = 13;
+  ring.submit();
+  const clients = [connectTcp(peer, "127.0.0.1", l.port), connectTcp(peer, "127.0.0.1", l.port)];
+  const slots = reap(ring, 2).map((cqe) => {
+    assert.equal(cqe.userData, 13);
+    assert.ok(cqe.flags & CqeFlag.MORE);
+    return cqe.res;
+  });
+  assert.equal(new Set(slots).size, 2);
+  for (const s of slots) assert.ok(s >= 0 && s < 6 && s !== 4, `slot ${s}`);
+  for (const [i, s] of slots.entries()) {
+    assert.equal(runOne(ring, (q) => q.prepSend(fixed(s), enc.encode(`slot ${i}`)), 14).res, 6);
+  }
+  const got = clients.map((c) => recvText(peer, c)).sort();
+  assert.deepEqual(got, ["slot 0", "slot 1"]);
+  const cancel = runOne(ring, (s) => s.prepCancel(13), 15);
+  if (cancel.userData === 15) reap(ring, 1);
+  close(peer, c0, ...clients);
+  close(ring, l.fd);
+});
+
+/** An abstract AF_UNIX address (`struct sockaddr_un` with a leading NUL in the path). */
+function unixAbstract(name: string): Uint8Array {
+  const bytes = enc.encode(name);
+  const out = new Uint8Array(3 + bytes.length);
+  out[0] = Sock.AF_UNIX;
+  out.set(bytes, 3);
+  return out;
+}
+
+Deno.test("Sqe.prepSendmsg() passes an fd with SCM_RIGHTS in MsgHdr control data", () => {
+  using ring = new Ring({ entries: 8 });
+  const addr = unixAbstract(`deno-uring-${Deno.pid}-${Math.random()}`);
+  const l = socket(ring, Sock.AF_UNIX);
+  ok(runOne(ring, (s) => s.prepBind(l, addr)), "bind");
+  ok(runOne(ring, (s) => s.prepListen(l, 4)), "listen");
+  const c = socket(ring, Sock.AF_UNIX);
+  ok(runOne(ring, (s) => s.prepConnect(c, addr)), "connect");
+  const a = ok(runOne(ring, (s) => s.prepAccept(l)), "accept");
+  const pipe = new Int32Array(2);
+  assert.equal(runOne(ring, (s) => s.prepPipe(pipe, 0o2000000)).res, 0);
+  // struct cmsghdr { u64 len; i32 level; i32 type } + one int: CMSG_LEN(4) = 20, SPACE = 24
+  const cmsg = new Uint8Array(24);
+  const cv = new DataView(cmsg.buffer);
+  cv.setUint32(0, 20, true);
+  cv.setInt32(8, Sock.SOL_SOCKET, true);
+  cv.setInt32(12, 1, /* SCM_RIGHTS */ true);
+  cv.setInt32(16, pipe[1], true);
+  const out = new MsgHdr({ iov: [enc.encode("fd")], control: cmsg });
+  assert.equal(ok(runOne(ring, (s) => s.prepSendmsg(c, out)), "sendmsg"), 2);
+
+  const data = new Uint8Array(8), control = new Uint8Array(24);
+  const msg = new MsgHdr({ iov: [data], control });
+  const MSG_CMSG_CLOEXEC = 0x40000000;
+  assert.equal(ok(runOne(ring, (s) => s.prepRecvmsg(a, msg, MSG_CMSG_CLOEXEC)), "recvmsg"), 2);
+  assert.equal(msg.controlLength, 24, "msg_controllen: CMSG_SPACE(sizeof(int))");
+  const rv = new DataView(control.buffer);
+  assert.deepEqual([rv.getInt32(8, true), rv.getInt32(12, true)], [Sock.SOL_SOCKET, 1]);
+  const got = rv.getInt32(16, true);
+  assert.ok(got >= 0 && got !== pipe[1], `received fd ${got}`);
+  // the received fd is the pipe's write end
+  assert.equal(runOne(ring, (s) => s.prepWrite(got, enc.encode("via SCM_RIGHTS"), -1)).res, 14);
+  const buf = new Uint8Array(32);
+  const n = runOne(ring, (s) => s.prepRead(pipe[0], buf, -1)).res;
+  assert.equal(dec.decode(buf.subarray(0, n)), "via SCM_RIGHTS");
+  close(ring, got, pipe[0], pipe[1], a, c, l);
 });
