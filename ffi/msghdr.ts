@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { addressOf, type BufferSource, checkBuffer } from "./_memory.ts";
+import { addressOf, checkBuffer } from "./_memory.ts";
 import type { MsgHdrLike } from "./sqe.ts";
 import { iovecs } from "./sqe.ts";
 
@@ -13,12 +13,12 @@ const TWO32 = 4294967296;
 /** What a {@link MsgHdr} points at. */
 export interface MsgHdrInit {
   /** Buffers to send from or receive into, in order (the `iovec` array). */
-  iov?: readonly BufferSource[];
+  iov?: readonly ArrayBufferView[];
   /** A `struct sockaddr` (see `sockaddr()`): the destination for sendmsg, room for the peer's
    * address for recvmsg. */
-  name?: BufferSource | null;
+  name?: ArrayBufferView | null;
   /** Ancillary data (`cmsghdr`s) to send, or room for it on receive. */
-  control?: BufferSource | null;
+  control?: ArrayBufferView | null;
 }
 
 /**
@@ -41,15 +41,17 @@ export class MsgHdr implements MsgHdrLike {
   /** The `struct msghdr` bytes handed to the kernel. */
   readonly bytes: Uint8Array<ArrayBuffer>;
   /** The buffers of the `iovec` array. */
-  readonly iov: readonly BufferSource[];
+  readonly iov: readonly ArrayBufferView[];
   /** The address buffer, or null. */
-  readonly name: BufferSource | null;
+  readonly name: ArrayBufferView | null;
   /** The ancillary data buffer, or null. */
-  readonly control: BufferSource | null;
+  readonly control: ArrayBufferView | null;
   #iovecs: Uint32Array<ArrayBuffer>;
   #view: DataView;
 
   /**
+   * Lays out the `struct msghdr` and its `iovec` array over `init`'s buffers.
+   *
    * @param init the buffers to point at; all optional
    * @throws {TypeError} for a detached or resizable buffer
    */
