@@ -1,0 +1,279 @@
+// FileTable and direct descriptors against the running kernel.
+import assert from "node:assert/strict";
+import {
+  type Cqe,
+  CqeBatch,
+  FILE_INDEX_ALLOC,
+  FileTable,
+  fixed,
+  OpenFlag,
+  parseSockaddr,
+  REGISTER_FILES_SKIP,
+  Ring,
+  Sock,
+  sockaddr,
+  type SocketAddress,
+  UringError,
+} from "../mod.ts";
+import { native } from "../ffi/loader.ts";
+import { closeFd, fdCount, makePipe, openFd, runOne, tempFile } from "./_helpers.ts";
+
+const ENFILE = 23;
+const EBADF = 9;
+const dec = new TextDecoder();
+const LOOPBACK = { hostname: "127.0.0.1", port: 0 };
+
+/** getsockname(2) through the shim: Deno has none for a raw fd. */
+function localAddr(fd: number): SocketAddress {
+  const buf = new Uint8Array(128);
+  const len = native().uring_getsockname(fd, buf, buf.byteLength);
+  assert.ok(len > 0, `getsockname: ${len}`);
+  return parseSockaddr(buf.subarray(0, len));
+}
+
+function socket(ring: Ring): number {
+  const cqe = runOne(ring, (s) => s.prepSocket(Sock.AF_INET, Sock.SOCK_STREAM | Sock.SOCK_CLOEXEC));
+  assert.ok(cqe.res >= 0, `socket: ${cqe.res}`);
+  return cqe.res;
+}
+
+function readFixed(ring: Ring, slot: number, n: number, offset = 0): string {
+  const buf = new Uint8Array(n);
+  const cqe = runOne(ring, (s) => s.prepRead(fixed(slot), buf, offset));
+  assert.ok(cqe.res >= 0, `read fixed(${slot}): ${cqe.res}`);
+  return dec.decode(buf.subarray(0, cqe.res));
+}
+
+Deno.test("Ring.registerFiles([fds]) serves reads through fixed(i); the fds can be closed", () => {
+  using ring = new Ring({ entries: 8 });
+  using a = tempFile("file a");
+  using b = tempFile("file b");
+  const fdA = openFd(a.path);
+  const fdB = openFd(b.path);
+  using files = ring.registerFiles([fdA, -1, fdB]);
+  assert.ok(files instanceof FileTable);
+  assert.equal(files.count, 3);
+  closeFd(fdA);
+  closeFd(fdB);
+  assert.equal(readFixed(ring, 0, 16), "file a");
+  assert.equal(readFixed(ring, 2, 16), "file b");
+  const empty = runOne(ring, (s) => s.prepRead(fixed(1), new Uint8Array(4), 0));
+  assert.equal(empty.res, -EBADF, "an empty slot is EBADF");
+});
+
+Deno.test("FileTable.set()/remove()/update() change slots in place", () => {
+  using ring = new Ring({ entries: 8 });
+  using files = ring.registerFiles(4);
+  using x = tempFile("xxxx");
+  using y = tempFile("yyyy");
+  const fdX = openFd(x.path);
+  const fdY = openFd(y.path);
+  try {
+    files.set(3, fdX);
+    assert.equal(readFixed(ring, 3, 4), "xxxx");
+    files.set(3, fdY); // replaces
+    assert.equal(readFixed(ring, 3, 4), "yyyy");
+    files.remove(3);
+    assert.equal(runOne(ring, (s) => s.prepRead(fixed(3), new Uint8Array(1), 0)).res, -EBADF);
+    assert.equal(files.update(0, [fdX, fdY, REGISTER_FILES_SKIP]), 3);
+    assert.equal(readFixed(ring, 0, 4), "xxxx");
+    assert.equal(readFixed(ring, 1, 4), "yyyy");
+    assert.equal(files.update(0, [REGISTER_FILES_SKIP, -1]), 2);
+    assert.equal(readFixed(ring, 0, 4), "xxxx", "skipped slot unchanged");
+    assert.equal(runOne(ring, (s) => s.prepRead(fixed(1), new Uint8Array(1), 0)).res, -EBADF);
+    assert.throws(() => files.set(4, fdX), RangeError);
+    assert.throws(() => files.update(3, [fdX, fdY]), RangeError);
+    assert.throws(() => files.set(0, -1), RangeError);
+    assert.throws(() => files.update(0, [-3]), RangeError);
+    assert.throws(() => files.set(0, 99999), (e) => e instanceof UringError && e.code === "EBADF");
+  } finally {
+    closeFd(fdX);
+    closeFd(fdY);
+  }
+});
+
+Deno.test("Ring.registerFiles() refuses a second table (EBUSY) until the first is closed", () => {
+  using ring = new Ring({ entries: 4 });
+  const first = ring.registerFiles(2);
+  assert.throws(
+    () => ring.registerFiles(2),
+    (e) => e instanceof UringError && e.code === "EBUSY" && /close it first/.test(e.message),
+  );
+  first.close();
+  first.close();
+  assert.equal(first.closed, true);
+  assert.throws(() => first.set(0, 0), /FileTable is closed/);
+  using second = ring.registerFiles(2);
+  assert.equal(second.count, 2);
+  assert.throws(() => ring.registerFiles(0), RangeError);
+  assert.throws(() => ring.registerFiles([1.5]), RangeError);
+});
+
+Deno.test("direct open -> read through fixed(i) -> close_direct creates no real fd", () => {
+  using ring = new Ring({ entries: 8 });
+  using files = ring.registerFiles(8);
+  using f = tempFile("nothing in /proc/self/fd");
+  runOne(ring, (s) => s.prepNop()); // warm up anything lazily opened
+  const before = fdCount();
+  const open = runOne(ring, (s) => s.prepOpenatDirect(-100, f.path, OpenFlag.RDONLY, 0, 5));
+  assert.equal(open.res, 0, "a direct open into a given slot completes with 0");
+  assert.equal(fdCount(), before, "no fd after the direct open");
+  assert.equal(readFixed(ring, 5, 64), "nothing in /proc/self/fd");
+  assert.equal(fdCount(), before, "no fd after the read");
+  const close = runOne(ring, (s) => s.prepCloseDirect(5));
+  assert.equal(close.res, 0);
+  assert.equal(runOne(ring, (s) => s.prepRead(fixed(5), new Uint8Array(1), 0)).res, -EBADF);
+  assert.equal(fdCount(), before, "no fd at any point");
+  assert.equal(files.count, 8);
+});
+
+Deno.test("openat2/socket direct, and FILE_INDEX_ALLOC picks free slots", () => {
+  using ring = new Ring({ entries: 8 });
+  using _files = ring.registerFiles(4);
+  using f = tempFile("openat2");
+  const before = fdCount();
+  const o2 = runOne(ring, (s) => s.prepOpenat2Direct(-100, f.path, { flags: 0 }, 1));
+  assert.equal(o2.res, 0);
+  assert.equal(readFixed(ring, 1, 16), "openat2");
+  const sock = runOne(ring, (s) => s.prepSocketDirectAlloc(Sock.AF_INET, Sock.SOCK_STREAM));
+  // the kernel searches from just past the slot it last filled (1 here), wrapping around
+  assert.equal(sock.res, 2, "a free slot");
+  const open = runOne(ring, (s) => s.prepOpenatDirect(-100, f.path, 0, 0, FILE_INDEX_ALLOC));
+  assert.equal(open.res, 3, "the next free slot");
+  assert.equal(readFixed(ring, 3, 16), "openat2");
+  const wrap = runOne(ring, (s) => s.prepOpenatDirect(-100, f.path, 0, 0, FILE_INDEX_ALLOC));
+  assert.equal(wrap.res, 0, "wrapped around to the one left");
+  assert.equal(fdCount(), before);
+  for (const slot of [0, 1, 2, 3]) {
+    assert.equal(runOne(ring, (s) => s.prepCloseDirect(slot)).res, 0);
+  }
+});
+
+Deno.test("FileTable.allocRange() limits FILE_INDEX_ALLOC; a full range ends in ENFILE", () => {
+  using ring = new Ring({ entries: 8 });
+  using files = ring.registerFiles(10);
+  using f = tempFile("range");
+  files.allocRange(4, 3);
+  const got: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    got.push(runOne(ring, (s) => s.prepOpenatDirect(-100, f.path, 0, 0, FILE_INDEX_ALLOC)).res);
+  }
+  assert.deepEqual(got, [4, 5, 6, -ENFILE]);
+  // a freed slot in the range is handed out again
+  assert.equal(runOne(ring, (s) => s.prepCloseDirect(5)).res, 0);
+  assert.equal(
+    runOne(ring, (s) => s.prepOpenatDirect(-100, f.path, 0, 0, FILE_INDEX_ALLOC)).res,
+    5,
+  );
+  assert.equal(readFixed(ring, 5, 8), "range");
+  // sockets and the files-update op draw from the same range
+  assert.equal(
+    runOne(ring, (s) => s.prepSocketDirectAlloc(Sock.AF_INET, Sock.SOCK_STREAM)).res,
+    -ENFILE,
+  );
+  assert.throws(() => files.allocRange(8, 3), RangeError);
+  files.allocRange(0, 10);
+  const fd = openFd(f.path);
+  try {
+    const fds = new Int32Array([fd]);
+    const upd = runOne(ring, (s) => s.prepFilesUpdate(fds, FILE_INDEX_ALLOC));
+    assert.equal(upd.res, 1);
+    assert.equal(fds[0], 0, "the kernel wrote back the slot it picked");
+    assert.equal(readFixed(ring, 0, 8), "range");
+  } finally {
+    closeFd(fd);
+  }
+});
+
+Deno.test("Sqe.prepFixedFdInstall() turns a direct descriptor into a real fd", () => {
+  using ring = new Ring({ entries: 8 });
+  using _files = ring.registerFiles(2);
+  using f = tempFile("installed");
+  assert.equal(runOne(ring, (s) => s.prepOpenatDirect(-100, f.path, 0, 0, 1)).res, 0);
+  const before = fdCount();
+  const inst = runOne(ring, (s) => s.prepFixedFdInstall(1));
+  assert.ok(inst.res >= 0, `fixed_fd_install: ${inst.res}`);
+  assert.equal(fdCount(), before + 1, "one real fd now");
+  const buf = new Uint8Array(16);
+  const r = runOne(ring, (s) => s.prepRead(inst.res, buf, 0));
+  assert.equal(dec.decode(buf.subarray(0, r.res)), "installed");
+  closeFd(inst.res);
+  assert.equal(fdCount(), before);
+  assert.equal(readFixed(ring, 1, 16), "installed", "the slot still holds the file");
+});
+
+Deno.test("Sqe.prepMsgRingFd() passes a direct descriptor to another ring's table", () => {
+  using a = new Ring({ entries: 8 });
+  using b = new Ring({ entries: 8 });
+  using _fa = a.registerFiles(2);
+  using _fb = b.registerFiles(4);
+  using f = tempFile("passed along");
+  assert.equal(runOne(a, (s) => s.prepOpenatDirect(-100, f.path, 0, 0, 0)).res, 0);
+  const sent = runOne(a, (s) => s.prepMsgRingFd(b.fd, 0, 3, 0xbeef));
+  assert.equal(sent.res, 0);
+  const got = b.waitCqe()!;
+  assert.equal(got.userData, 0xbeef);
+  assert.equal(got.res, 0);
+  assert.equal(readFixed(b, 3, 32), "passed along");
+  assert.equal(readFixed(a, 0, 32), "passed along", "the sender keeps its slot");
+  // FILE_INDEX_ALLOC on the target: res there is the slot picked
+  runOne(a, (s) => s.prepMsgRingFd(b.fd, 0, FILE_INDEX_ALLOC, 7));
+  const alloc = b.waitCqe()!;
+  assert.equal(alloc.userData, 7);
+  assert.equal(alloc.res, 0);
+  assert.equal(readFixed(b, 0, 6), "passed");
+});
+
+Deno.test("fixed(i) works for writes and pipes too", () => {
+  using ring = new Ring({ entries: 8 });
+  const [rd, wr] = makePipe();
+  using _files = ring.registerFiles([rd, wr]);
+  closeFd(rd);
+  closeFd(wr);
+  const w = runOne(ring, (s) => s.prepWrite(fixed(1), new TextEncoder().encode("pipe"), -1));
+  assert.equal(w.res, 4);
+  assert.equal(readFixed(ring, 0, 4, -1), "pipe");
+});
+
+Deno.test("Ring.close() releases the file table and the direct descriptors in it", () => {
+  const ring = new Ring({ entries: 4 });
+  const files = ring.registerFiles(2);
+  using f = tempFile("x");
+  assert.equal(runOne(ring, (s) => s.prepOpenatDirect(-100, f.path, 0, 0, 0)).res, 0);
+  ring.close();
+  assert.equal(files.closed, true);
+  files.close(); // still idempotent
+  assert.throws(() => files.remove(0), /closed/);
+});
+
+Deno.test("a multishot accept direct fills free slots, one CQE per connection", async () => {
+  using ring = new Ring({ entries: 16 });
+  using _files = ring.registerFiles(8);
+  const lfd = socket(ring);
+  try {
+    assert.equal(runOne(ring, (s) => s.prepBind(lfd, sockaddr(LOOPBACK))).res, 0);
+    assert.equal(runOne(ring, (s) => s.prepListen(lfd, 16)).res, 0);
+    const { port } = localAddr(lfd);
+    const sqe = ring.getSqe()!;
+    sqe.prepMultishotAcceptDirect(lfd);
+    sqe.userData = 1;
+    ring.submit();
+    const before = fdCount();
+    const conns = await Promise.all(
+      [1, 2, 3].map(() => Deno.connect({ hostname: "127.0.0.1", port })),
+    );
+    await ring.waitAsync(3);
+    const batch = new CqeBatch(8);
+    ring.copyCqes(batch);
+    const cqes: Cqe[] = [...batch];
+    assert.equal(cqes.length, 3);
+    assert.deepEqual(cqes.map((c) => c.res).sort(), [0, 1, 2]);
+    assert.ok(cqes.every((c) => (c.flags & 2) !== 0), "CqeFlag.MORE: the accept stays armed");
+    assert.equal(fdCount(), before + 3, "only the three client sockets are real fds");
+    for (const c of conns) c.close();
+    for (const slot of [0, 1, 2]) runOne(ring, (s) => s.prepCloseDirect(slot), 10);
+  } finally {
+    runOne(ring, (s) => s.prepCancel(1), 11);
+    closeFd(lfd);
+  }
+});
