@@ -73,3 +73,19 @@ export type {
   NapiSettings,
   SyncCancelOptions,
 } from "./ffi/register.ts";
+export {
+  AsyncLinkBuilder,
+  type AsyncOpenOptions,
+  type AsyncOpOptions,
+  AsyncRing,
+  type AsyncRingOptions,
+  type BufferRingLike,
+  type ConnectTcpOptions,
+  type DirectOptions,
+  type LinkOptions,
+  type ListenTcpOptions,
+  MultishotIterator,
+  type SocketAddressLike,
+  type StatxResult,
+  type WaitidResult,
+} from "./ffi/async_ring.ts";

@@ -1,0 +1,995 @@
+/**
+ * The machinery under `AsyncRing`: user-data slots, the per-turn flush, the completion waiter,
+ * the SQ backlog, cancellation and close. `AsyncRing` (async_ring.ts) is the op surface over it.
+ *
+ * Hot-path choices (measured, see async_ring.ts): ops live in a slab of parallel arrays indexed
+ * by `userData & (SLOTS - 1)`, with a per-slot generation in the upper bits, so a completion is
+ * an array lookup (no Map, no per-op object besides the promise); promise executors are one
+ * module-level function; the flush is one `queueMicrotask` per event-loop turn.
+ *
+ * @module
+ */
+import { CancelFlag, CqeFlag, EnterFlag, SqeFlag } from "./constants.ts";
+import { CqeBatch } from "./cqe_batch.ts";
+import { UringError } from "./errors.ts";
+import { native } from "./loader.ts";
+import type { Ring } from "./ring.ts";
+import { _SqMemory, Sqe, SqeWord } from "./sqe.ts";
+import type { Native } from "./symbols.ts";
+
+/**
+ * Slots addressable by the low 20 bits of a user data; slot 0 marks internal SQEs. The 10 bits
+ * above count the slot's reuses, so user data stay below 2**30: small integers that V8 keeps
+ * unboxed, one 32-bit store into the (zeroed) SQE.
+ */
+const SLOTS = 1048576; // 2**20
+const SLOT_MASK = SLOTS - 1;
+const MAX_UD = SLOTS * 1024 - 1;
+const TWO32 = 4294967296;
+
+const EINTR = 4;
+const EAGAIN = 11;
+const EBUSY = 16;
+const ETIME = 62;
+const ECANCELED = 125;
+
+/** Result is the CQE's `res`. */
+export const K_NUM = 1;
+/** Result is `undefined`. */
+export const K_VOID = 2;
+/** Result is a new fd (or a direct slot with `F_DIRECT`); closed if it arrives after an abort. */
+export const K_FD = 3;
+/** Result is `decode(aux, res)` for `res >= 0`. */
+export const K_DEC = 4;
+/** Result is `decode(aux, res)` for any `res`; an `Error` returned rejects. */
+export const K_RAW = 5;
+/** One op of a linked chain; `aux` is a `ChainEntry`. */
+export const K_LINK = 6;
+/** A multishot op; `aux` is its `MultishotSink`. */
+export const K_MULTI = 7;
+/** A kernel timer that cancels a chain when it fires; `aux` is the `ChainState`. */
+export const K_CTIMER = 8;
+/** A pipe: `aux` is the Int32Array of the two fds; both are closed after an abort. */
+export const K_PIPE = 9;
+
+/** The SQE is still in the JS backlog. */
+const F_STAGED = 1;
+/** The op's signal fired. */
+const F_ABORTED = 2;
+/** The op has an abort listener. */
+const F_SIGNAL = 4;
+/** The fd result is a direct descriptor (a file-table slot). */
+export const F_DIRECT = 8;
+
+/** Options every promise op of `AsyncRing` takes. */
+export interface AsyncOpOptions {
+  /** Aborting cancels the op (`IORING_OP_ASYNC_CANCEL`) and rejects it with `signal.reason`. */
+  signal?: AbortSignal;
+  /** Cancels the op after this many milliseconds (`IORING_OP_LINK_TIMEOUT`): `ECANCELED`. */
+  timeoutMs?: number;
+}
+
+/** Decodes a result for `K_DEC` and `K_RAW` ops. */
+export type Decoder = (aux: unknown, res: number) => unknown;
+
+/** What a multishot iterator gets from the engine. */
+export interface MultishotSink {
+  /** One CQE of the op; `final` when it carries no `CqeFlag.MORE` (the slot is free again). */
+  _cqe(res: number, flags: number, final: boolean): void;
+  /** Prepares the op's SQE (the engine sets the user data). */
+  _prep(sqe: Sqe): void;
+  /** The ring closed: fail or end the iteration with `err`. */
+  _close(err: Error): void;
+}
+
+/** One op of a chain, recorded by the link builder. */
+export interface ChainOp {
+  /** Op name for errors. */
+  name: string;
+  /** Writes the SQE. */
+  prep: (sqe: Sqe) => void;
+  /** A timer whose -ETIME is a success (its entry is 0). */
+  timer?: boolean;
+}
+
+/** The state of one submitted chain. */
+export interface ChainState {
+  results: (number | UringError)[];
+  remaining: number;
+  uds: number[];
+  resolve: (v: (number | UringError)[]) => void;
+  reject: (e: unknown) => void;
+  signal: AbortSignal | undefined;
+  timerUd: number;
+  done: boolean;
+  hook?: EventListenerObject;
+}
+
+interface ChainEntry {
+  state: ChainState;
+  i: number;
+  timer: boolean;
+}
+
+type Settle = (v: unknown) => void;
+const noop: Settle = () => {};
+let capturedResolve: Settle = noop;
+let capturedReject: Settle = noop;
+function captureAny(resolve: Settle, reject: Settle): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+/** The one promise executor: stores the settle functions where `finish()` picks them up. */
+const capture = captureAny as <T>(
+  resolve: (v: T | PromiseLike<T>) => void,
+  reject: (e: unknown) => void,
+) => void;
+
+/** An abort listener for one op (or one chain: `uds`). */
+class AbortHook {
+  engine: _Engine;
+  ud: number;
+  uds: number[] | null;
+  constructor(engine: _Engine, ud: number, uds: number[] | null) {
+    this.engine = engine;
+    this.ud = ud;
+    this.uds = uds;
+  }
+  handleEvent(): void {
+    if (this.uds === null) this.engine.abortUd(this.ud);
+    else for (const ud of this.uds) this.engine.abortUd(ud);
+  }
+}
+
+/** Writes user data `ud` (0 .. 2**30-1) into a zeroed SQE. */
+function writeUd(s: Sqe, ud: number): void {
+  s._m.u32[s._w + SqeWord.USER_DATA] = ud;
+}
+
+function readUd(s: Sqe): number {
+  const u = s._m.u32, w = s._w + SqeWord.USER_DATA;
+  return u[w + 1] * TWO32 + u[w];
+}
+
+/** Turns a (possibly half-written) SQE into a NOP with internal user data `ud`. */
+function nopOut(s: Sqe, ud: number): void {
+  const m = s._m;
+  m.u32.fill(0, s._w, s._w + m.stride);
+  writeUd(s, ud);
+}
+
+/** Validates `timeoutMs`. */
+function checkTimeout(ms: unknown): number {
+  if (typeof ms !== "number" || !(ms >= 0) || !Number.isFinite(ms)) {
+    throw new RangeError(`timeoutMs must be a finite number >= 0, got ${ms}`);
+  }
+  return ms;
+}
+
+/**
+ * The engine of one `AsyncRing`.
+ *
+ * @internal
+ */
+export class _Engine {
+  readonly ring: Ring;
+  /** The rejected promise for the last `start()` that returned null. */
+  early: Promise<never> = Promise.resolve() as unknown as Promise<never>;
+  #lib: Native;
+  #fd: number;
+  #closed = false;
+  #closeError: Error | undefined;
+
+  // ---- slab ----
+  #cap = 0;
+  #kind = new Uint8Array(0);
+  #fl = new Uint8Array(0);
+  #uds = new Int32Array(0);
+  #resolves: Settle[] = [];
+  #rejects: Settle[] = [];
+  #names: string[] = [];
+  #aux: unknown[] = [];
+  #hooks: (AbortHook | undefined)[] = [];
+  #signals: (AbortSignal | undefined)[] = [];
+  #free = new Int32Array(0);
+  #freeTop = 0;
+  #inflight = 0;
+  #iud = 0;
+
+  // ---- submission ----
+  #flushQueued = false;
+  #reaping = false;
+  #lastStaged = false;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #flushFn = (): void => this.#flush();
+  #batch: CqeBatch;
+
+  // ---- backlog: SQEs prepared into JS memory while the SQ is full, in order ----
+  #bl: Sqe[] = [];
+  #blCont: boolean[] = [];
+  #blHead = 0;
+  #pool: Sqe[] = [];
+  #sqe128: boolean;
+
+  // ---- waiter ----
+  #waiting = false;
+  #idle: PromiseWithResolvers<void> | undefined;
+  #onWake = (ret: number): void => this.#wake(ret);
+  #onWakeError = (e: unknown): void => this.#wakeFailed(e);
+
+  constructor(ring: Ring) {
+    this.ring = ring;
+    this.#lib = native();
+    this.#fd = ring.fd;
+    this.#sqe128 = (ring.setupFlags & (1 << 10)) !== 0;
+    this.#batch = new CqeBatch(Math.min(ring.cqEntries, 1024));
+    this.#grow();
+  }
+
+  /** True once `close()` ran. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Ops started and not settled (including multishot ops armed in the kernel). */
+  get inflight(): number {
+    return this.#inflight;
+  }
+
+  /** True while the completion waiter sleeps on a worker thread. */
+  get waiting(): boolean {
+    return this.#waiting;
+  }
+
+  // ---- op life cycle -------------------------------------------------------------------
+
+  /**
+   * Returns the SQE for a new op, or null with `early` set to its rejection (ring closed, signal
+   * already aborted, bad timeoutMs). With `timeoutMs`, room for the link timeout is ensured too.
+   */
+  start(options: AsyncOpOptions | undefined): Sqe | null {
+    if (this.#closed) {
+      this.early = Promise.reject(this.#closedError());
+      return null;
+    }
+    if (options === undefined) return this.#sqe();
+    return this.#startWith(options, 1);
+  }
+
+  #startWith(options: AsyncOpOptions, n: number): Sqe | null {
+    if (typeof options !== "object" || options === null) {
+      this.early = Promise.reject(new TypeError("options must be an object"));
+      return null;
+    }
+    const signal = options.signal;
+    if (signal !== undefined) {
+      if (!(signal instanceof AbortSignal)) {
+        this.early = Promise.reject(new TypeError("options.signal must be an AbortSignal"));
+        return null;
+      }
+      if (signal.aborted) {
+        this.early = Promise.reject(signal.reason);
+        return null;
+      }
+    }
+    if (options.timeoutMs !== undefined) {
+      try {
+        checkTimeout(options.timeoutMs);
+      } catch (e) {
+        this.early = Promise.reject(e);
+        return null;
+      }
+      n++;
+    }
+    if (n === 1) return this.#sqe();
+    if (n > this.ring.sqEntries) {
+      this.early = Promise.reject(
+        new RangeError(`${n} linked SQEs do not fit a ring of ${this.ring.sqEntries} entries`),
+      );
+      return null;
+    }
+    return this.#room(n) ? this.#fromRing() : this.#stage();
+  }
+
+  /**
+   * Registers the op whose SQE `sqe` was just prepared and returns its promise.
+   *
+   * @param kind one of the `K_*` kinds
+   * @param name the op's name, for `UringError`
+   * @param aux kind-specific data kept until the op settles
+   * @param flags extra `F_*` bits
+   */
+  finish<T>(
+    sqe: Sqe,
+    kind: number,
+    name: string,
+    options: AsyncOpOptions | undefined,
+    aux?: unknown,
+    flags = 0,
+  ): Promise<T> {
+    const idx = this.#alloc();
+    const ud = this.#uds[idx];
+    writeUd(sqe, ud);
+    this.#kind[idx] = kind;
+    this.#names[idx] = name;
+    if (aux !== undefined) this.#aux[idx] = aux;
+    const p = new Promise<T>(capture);
+    this.#resolves[idx] = capturedResolve;
+    this.#rejects[idx] = capturedReject;
+    if (this.#lastStaged) flags |= F_STAGED;
+    if (options !== undefined) {
+      const ms = options.timeoutMs;
+      if (ms !== undefined) {
+        sqe.flags |= SqeFlag.IO_LINK;
+        const staged = this.#lastStaged;
+        const lt = staged ? this.#stage() : this.#fromRing();
+        if (staged) this.#blCont[this.#bl.length - 2] = true;
+        lt.prepLinkTimeout(ms);
+        writeUd(lt, this.#internalUd());
+      }
+      const signal = options.signal;
+      if (signal !== undefined) {
+        const hook = new AbortHook(this, ud, null);
+        signal.addEventListener("abort", hook);
+        this.#hooks[idx] = hook;
+        this.#signals[idx] = signal;
+        flags |= F_SIGNAL;
+      }
+    }
+    this.#fl[idx] = flags;
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(this.#flushFn);
+    }
+    return p;
+  }
+
+  /** Undoes `start()` after a prep threw: the SQE becomes a NOP; returns the rejection. */
+  abandon(sqe: Sqe, e: unknown): Promise<never> {
+    nopOut(sqe, this.#internalUd());
+    this.#schedule();
+    return Promise.reject(e);
+  }
+
+  /**
+   * Submits `ops` as one `IOSQE_IO_LINK` chain (`IO_HARDLINK` with `hard`), the first with
+   * `IO_DRAIN` when `drain`; resolves to one entry per op.
+   */
+  link(
+    ops: ChainOp[],
+    options: AsyncOpOptions | undefined,
+    hard: boolean,
+    drain: boolean,
+  ): Promise<(number | UringError)[]> {
+    if (this.#closed) return Promise.reject(this.#closedError());
+    const n = ops.length;
+    if (n === 0) return Promise.resolve([]);
+    if (n > this.ring.sqEntries) {
+      return Promise.reject(
+        new RangeError(`a chain of ${n} ops does not fit a ring of ${this.ring.sqEntries} entries`),
+      );
+    }
+    let signal: AbortSignal | undefined;
+    let timeoutMs: number | undefined;
+    if (options !== undefined) {
+      if (typeof options !== "object" || options === null) {
+        return Promise.reject(new TypeError("options must be an object"));
+      }
+      signal = options.signal;
+      if (signal !== undefined && !(signal instanceof AbortSignal)) {
+        return Promise.reject(new TypeError("options.signal must be an AbortSignal"));
+      }
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      try {
+        if (options.timeoutMs !== undefined) timeoutMs = checkTimeout(options.timeoutMs);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    const direct = this.#room(n);
+    const sqes: Sqe[] = [];
+    try {
+      for (let i = 0; i < n; i++) {
+        const s = direct ? this.#fromRing() : this.#stage();
+        sqes.push(s);
+        ops[i].prep(s);
+        if (i < n - 1) {
+          s.flags |= hard ? SqeFlag.IO_HARDLINK : SqeFlag.IO_LINK;
+          if (!direct) this.#blCont[this.#bl.length - 1] = true;
+        }
+      }
+    } catch (e) {
+      for (const s of sqes) nopOut(s, this.#internalUd());
+      if (!direct) this.#blCont.fill(false, this.#bl.length - sqes.length);
+      this.#schedule();
+      return Promise.reject(e);
+    }
+    if (drain) sqes[0].flags |= SqeFlag.IO_DRAIN;
+    const p = new Promise<(number | UringError)[]>(capture);
+    const state: ChainState = {
+      results: new Array(n).fill(0),
+      remaining: n,
+      uds: [],
+      resolve: capturedResolve,
+      reject: capturedReject,
+      signal,
+      timerUd: -1,
+      done: false,
+    };
+    for (let i = 0; i < n; i++) {
+      const idx = this.#alloc();
+      const ud = this.#uds[idx];
+      writeUd(sqes[i], ud);
+      state.uds.push(ud);
+      this.#kind[idx] = K_LINK;
+      this.#names[idx] = ops[i].name;
+      this.#aux[idx] = { state, i, timer: ops[i].timer === true } satisfies ChainEntry;
+      this.#fl[idx] = direct ? 0 : F_STAGED;
+    }
+    if (signal !== undefined) {
+      state.hook = new AbortHook(this, state.uds[0], state.uds);
+      signal.addEventListener("abort", state.hook);
+    }
+    if (timeoutMs !== undefined) {
+      const s = this.#sqe();
+      s.prepTimeout(timeoutMs);
+      const idx = this.#alloc();
+      writeUd(s, this.#uds[idx]);
+      state.timerUd = this.#uds[idx];
+      this.#kind[idx] = K_CTIMER;
+      this.#names[idx] = "timeout";
+      this.#aux[idx] = state;
+      this.#fl[idx] = this.#lastStaged ? F_STAGED : 0;
+    }
+    this.#schedule();
+    return p;
+  }
+
+  /** Arms multishot op `sink` (prepared by `sink._prep`); returns its user data. */
+  multishot(sink: MultishotSink): number {
+    if (this.#closed) throw this.#closedError();
+    const s = this.#sqe();
+    try {
+      sink._prep(s);
+    } catch (e) {
+      nopOut(s, this.#internalUd());
+      throw e;
+    }
+    const idx = this.#alloc();
+    const ud = this.#uds[idx];
+    writeUd(s, ud);
+    this.#kind[idx] = K_MULTI;
+    this.#names[idx] = "multishot";
+    this.#aux[idx] = sink;
+    this.#fl[idx] = this.#lastStaged ? F_STAGED : 0;
+    this.#schedule();
+    return ud;
+  }
+
+  /** Aborts the live op with user data `ud`: skipped if still in the backlog, else cancelled. */
+  abortUd(ud: number): void {
+    const idx = ud & SLOT_MASK;
+    if (this.#closed || idx === 0 || this.#kind[idx] === 0 || this.#uds[idx] !== ud) return;
+    const f = this.#fl[idx];
+    if (f & F_ABORTED) return;
+    this.#fl[idx] = f | F_ABORTED;
+    if (f & F_STAGED) return; // dropped by #drain() before it reaches the kernel
+    const s = this.#sqe();
+    s.prepCancel(ud, 0);
+    writeUd(s, this.#internalUd());
+    this.#schedule();
+  }
+
+  /** Closes an fd (or a direct slot) that nobody will see, without a promise. */
+  closeLate(fd: number, direct: boolean): void {
+    if (this.ring.closed) return;
+    const s = this.#sqe();
+    if (direct) s.prepCloseDirect(fd);
+    else s.prepClose(fd);
+    writeUd(s, this.#internalUd());
+    this.#schedule();
+  }
+
+  /** Ensures a flush is queued for this event-loop turn. */
+  #schedule(): void {
+    if (!this.#flushQueued && !this.#closed) {
+      this.#flushQueued = true;
+      queueMicrotask(this.#flushFn);
+    }
+  }
+
+  // ---- slab ----------------------------------------------------------------------------
+
+  #grow(): void {
+    const old = this.#cap;
+    const cap = old === 0 ? 1024 : old * 2;
+    if (cap > SLOTS) {
+      throw new RangeError(`more than ${SLOTS - 1} AsyncRing ops in flight`);
+    }
+    const kind = new Uint8Array(cap);
+    kind.set(this.#kind);
+    const fl = new Uint8Array(cap);
+    fl.set(this.#fl);
+    const uds = new Int32Array(cap);
+    uds.set(this.#uds);
+    for (let i = old; i < cap; i++) uds[i] = i;
+    const free = new Int32Array(cap);
+    free.set(this.#free.subarray(0, this.#freeTop));
+    let top = this.#freeTop;
+    for (let i = cap - 1; i >= old; i--) if (i !== 0) free[top++] = i;
+    this.#kind = kind;
+    this.#fl = fl;
+    this.#uds = uds;
+    this.#free = free;
+    this.#freeTop = top;
+    this.#cap = cap;
+    for (let i = old; i < cap; i++) {
+      this.#resolves.push(noop);
+      this.#rejects.push(noop);
+      this.#names.push("");
+      this.#aux.push(undefined);
+      this.#hooks.push(undefined);
+      this.#signals.push(undefined);
+    }
+  }
+
+  #alloc(): number {
+    if (this.#freeTop === 0) this.#grow();
+    const idx = this.#free[--this.#freeTop];
+    let ud = this.#uds[idx] + SLOTS;
+    if (ud > MAX_UD) ud = idx + SLOTS;
+    this.#uds[idx] = ud;
+    this.#inflight++;
+    return idx;
+  }
+
+  #release(idx: number): void {
+    // The settle functions stay until the slot is reused: dropping them would cost two stores
+    // per op and keep nothing alive but two small closures per slot.
+    this.#kind[idx] = 0;
+    this.#fl[idx] = 0;
+    if (this.#aux[idx] !== undefined) this.#aux[idx] = undefined;
+    this.#free[this.#freeTop++] = idx;
+    this.#inflight--;
+  }
+
+  #unlisten(idx: number): AbortSignal {
+    const signal = this.#signals[idx]!;
+    signal.removeEventListener("abort", this.#hooks[idx]!);
+    this.#hooks[idx] = undefined;
+    this.#signals[idx] = undefined;
+    return signal;
+  }
+
+  #internalUd(): number {
+    let ud = this.#iud + SLOTS;
+    if (ud > MAX_UD) ud = SLOTS;
+    return (this.#iud = ud);
+  }
+
+  // ---- completions ---------------------------------------------------------------------
+
+  #cqe(ud: number, res: number, cflags: number): void {
+    const idx = ud & SLOT_MASK;
+    if (idx === 0) return;
+    const kind = this.#kind[idx];
+    if (kind === 0 || this.#uds[idx] !== ud) return;
+    if (kind === K_MULTI) {
+      const sink = this.#aux[idx] as MultishotSink;
+      const final = (cflags & CqeFlag.MORE) === 0;
+      if (final) this.#release(idx);
+      sink._cqe(res, cflags, final);
+      return;
+    }
+    const f = this.#fl[idx];
+    const resolve = this.#resolves[idx];
+    const reject = this.#rejects[idx];
+    if (f === 0 && kind <= K_FD) {
+      if (res >= 0) {
+        this.#release(idx);
+        resolve(kind === K_VOID ? undefined : res);
+      } else {
+        const name = this.#names[idx];
+        this.#release(idx);
+        reject(new UringError(-res, name));
+      }
+      return;
+    }
+    const name = this.#names[idx];
+    const aux = this.#aux[idx];
+    const signal = f & F_SIGNAL ? this.#unlisten(idx) : undefined;
+    this.#release(idx);
+    if (kind === K_LINK) {
+      this.#chainCqe(aux as ChainEntry, res, name);
+      return;
+    }
+    if (kind === K_CTIMER) {
+      const state = aux as ChainState;
+      if (!state.done && res === -ETIME) { for (const u of state.uds) this.abortUd(u); }
+      return;
+    }
+    if (f & F_ABORTED) {
+      if (res >= 0) {
+        if (kind === K_FD) this.closeLate(res, (f & F_DIRECT) !== 0);
+        else if (kind === K_PIPE) {
+          const fds = aux as Int32Array;
+          this.closeLate(fds[0], (f & F_DIRECT) !== 0);
+          this.closeLate(fds[1], (f & F_DIRECT) !== 0);
+        }
+      }
+      reject(signal !== undefined ? signal.reason : new UringError(ECANCELED, name));
+      return;
+    }
+    switch (kind) {
+      case K_NUM:
+      case K_FD:
+        if (res >= 0) resolve(res);
+        else reject(new UringError(-res, name));
+        return;
+      case K_VOID:
+        if (res >= 0) resolve(undefined);
+        else reject(new UringError(-res, name));
+        return;
+      case K_PIPE:
+        if (res >= 0) {
+          const fds = aux as Int32Array;
+          resolve([fds[0], fds[1]]);
+        } else reject(new UringError(-res, name));
+        return;
+      case K_DEC:
+        if (res < 0) {
+          reject(new UringError(-res, name));
+          return;
+        }
+        try {
+          const { decode, data } = aux as { decode: Decoder; data: unknown };
+          resolve(decode(data, res));
+        } catch (e) {
+          reject(e);
+        }
+        return;
+      case K_RAW: {
+        const { decode, data } = aux as { decode: Decoder; data: unknown };
+        let v: unknown;
+        try {
+          v = decode(data, res);
+        } catch (e) {
+          reject(e);
+          return;
+        }
+        if (v instanceof Error) reject(v);
+        else resolve(v);
+        return;
+      }
+    }
+  }
+
+  #chainCqe(entry: ChainEntry, res: number, name: string): void {
+    const state = entry.state;
+    state.results[entry.i] = res >= 0 || (entry.timer && res === -ETIME)
+      ? (res < 0 ? 0 : res)
+      : new UringError(-res, name);
+    if (--state.remaining !== 0) return;
+    state.done = true;
+    const sig = state.signal;
+    if (sig !== undefined && state.hook !== undefined) sig.removeEventListener("abort", state.hook);
+    if (state.timerUd >= 0) {
+      const tidx = state.timerUd & SLOT_MASK;
+      if (this.#kind[tidx] === K_CTIMER && this.#uds[tidx] === state.timerUd && !this.#closed) {
+        const f = this.#fl[tidx];
+        if (f & F_STAGED) this.#fl[tidx] = f | F_ABORTED;
+        else {
+          const s = this.#sqe();
+          s.prepTimeoutRemove(state.timerUd);
+          writeUd(s, this.#internalUd());
+          this.#schedule();
+        }
+      }
+    }
+    if (sig !== undefined && sig.aborted) state.reject(sig.reason);
+    else state.resolve(state.results);
+  }
+
+  // ---- SQEs: the ring first, then the backlog --------------------------------------------
+
+  /** One SQE: from the SQ, after a synchronous flush when it is full, else from the backlog. */
+  #sqe(): Sqe {
+    if (this.#blHead === this.#bl.length) {
+      const s = this.ring.getSqe();
+      if (s !== null) {
+        this.#lastStaged = false;
+        return s;
+      }
+      if (!this.#reaping) {
+        this.#pump();
+        if (this.#blHead === this.#bl.length) {
+          const s2 = this.ring.getSqe();
+          if (s2 !== null) {
+            this.#lastStaged = false;
+            return s2;
+          }
+        }
+      }
+    }
+    return this.#stage();
+  }
+
+  /** True when `n` consecutive SQEs fit the SQ now (after a synchronous flush if needed). */
+  #room(n: number): boolean {
+    if (this.#blHead !== this.#bl.length) return false;
+    if (this.ring.sqSpaceLeft() >= n) return true;
+    if (this.#reaping) return false;
+    this.#pump();
+    return this.#blHead === this.#bl.length && this.ring.sqSpaceLeft() >= n;
+  }
+
+  #fromRing(): Sqe {
+    this.#lastStaged = false;
+    return this.ring.getSqe()!;
+  }
+
+  /** A zeroed SQE in JS memory, appended to the backlog. */
+  #stage(): Sqe {
+    let s = this.#pool.pop();
+    if (s === undefined) {
+      const per = 64;
+      const stride = this.#sqe128 ? 128 : 64;
+      const mem = new _SqMemory(new Uint8Array(per * stride), per, this.#sqe128);
+      for (let i = per - 1; i > 0; i--) this.#pool.push(new Sqe(mem, i));
+      s = new Sqe(mem, 0);
+    } else {
+      s._m.u32.fill(0, s._w, s._w + s._m.stride);
+      s._m.refs[s._slot] = undefined;
+    }
+    this.#bl.push(s);
+    this.#blCont.push(false);
+    this.#lastStaged = true;
+    return s;
+  }
+
+  /** Moves backlog groups into the SQ while they fit; drops groups of aborted ops. */
+  #drain(): void {
+    const bl = this.#bl, cont = this.#blCont;
+    while (this.#blHead < bl.length) {
+      const head = this.#blHead;
+      let n = 1;
+      while (cont[head + n - 1] && head + n < bl.length) n++;
+      const firstUd = readUd(bl[head]);
+      const fidx = firstUd & SLOT_MASK;
+      const skip = fidx !== 0 && this.#kind[fidx] !== 0 && this.#uds[fidx] === firstUd &&
+        (this.#fl[fidx] & F_ABORTED) !== 0;
+      if (!skip && this.ring.sqSpaceLeft() < n) break;
+      for (let i = 0; i < n; i++) {
+        const st = bl[head + i];
+        const ud = readUd(st);
+        const idx = ud & SLOT_MASK;
+        const live = idx !== 0 && this.#kind[idx] !== 0 && this.#uds[idx] === ud;
+        if (skip) {
+          if (live) this.#cqe(ud, -ECANCELED, 0);
+        } else {
+          const s = this.ring.getSqe()!;
+          const m = st._m;
+          s._m.u32.set(m.u32.subarray(st._w, st._w + m.stride), s._w);
+          const ref = m.refs[st._slot];
+          if (ref !== undefined) s._hold(ref);
+          if (live) this.#fl[idx] &= ~F_STAGED;
+        }
+        st._m.refs[st._slot] = undefined;
+        bl[head + i] = undefined as unknown as Sqe;
+        this.#pool.push(st);
+      }
+      this.#blHead = head + n;
+    }
+    if (this.#blHead === bl.length && bl.length !== 0) {
+      bl.length = 0;
+      cont.length = 0;
+      this.#blHead = 0;
+    }
+  }
+
+  // ---- flush, reap, wait -----------------------------------------------------------------
+
+  #flush(): void {
+    this.#flushQueued = false;
+    if (this.#closed) return;
+    this.#pump();
+    this.#afterPump();
+  }
+
+  /** Backlog into the SQ, submit, reap: until nothing is left to submit (a few rounds). */
+  #pump(): void {
+    for (let round = 0; round < 8; round++) {
+      if (this.#blHead !== this.#bl.length) this.#drain();
+      if (!this.#submit()) return;
+      this.#reap();
+      if (this.#closed) return;
+      if (this.#blHead === this.#bl.length && this.ring.sqReady() === 0) return;
+    }
+  }
+
+  /** Submits; false when the kernel refused for now (retried by a timer). */
+  #submit(): boolean {
+    try {
+      this.ring.submit();
+      return true;
+    } catch (e) {
+      const errno = e instanceof UringError ? e.errno : 0;
+      if (errno === EAGAIN || errno === EBUSY || errno === EINTR) {
+        this.#reap();
+        this.#retryLater();
+        return false;
+      }
+      this.#fail(e);
+      return false;
+    }
+  }
+
+  #reap(): void {
+    if (this.#reaping) return;
+    this.#reaping = true;
+    const b = this.#batch;
+    try {
+      let n: number;
+      do {
+        n = this.ring.copyCqes(b, 0);
+        const ud = b._userData, res = b._res, fl = b._flags;
+        for (let i = 0; i < n; i++) this.#cqe(ud[i], res[i], fl[i]);
+      } while (n === b.capacity && !this.#closed);
+    } finally {
+      this.#reaping = false;
+    }
+  }
+
+  #retryLater(): void {
+    if (this.#retry === undefined && !this.#closed) {
+      this.#retry = setTimeout(() => {
+        this.#retry = undefined;
+        this.#flush();
+      }, 1);
+    }
+  }
+
+  /**
+   * Decides about the waiter after a pump: ops in flight → make sure one sleeps; none → make
+   * sure a sleeping one wakes (an unreaped CQE in the CQ guarantees it returns, however late
+   * its thread enters the kernel), so that the process can exit.
+   */
+  #afterPump(): void {
+    if (this.#closed) return;
+    if (this.#blHead !== this.#bl.length || this.ring.sqReady() !== 0) this.#retryLater();
+    if (this.#inflight > 0) {
+      if (!this.#waiting) this.#arm();
+    } else if (this.#waiting && this.ring.cqReady() === 0) {
+      this.#postNop();
+    }
+  }
+
+  #postNop(): void {
+    const s = this.ring.getSqe() ?? (this.#submit(), this.ring.getSqe());
+    if (s === null) return;
+    s.prepNop();
+    writeUd(s, this.#internalUd());
+    this.#submit();
+  }
+
+  #arm(): void {
+    this.#waiting = true;
+    this.#lib.uring_wait(this.#fd, 0, 1, EnterFlag.GETEVENTS).then(this.#onWake, this.#onWakeError);
+  }
+
+  #wake(ret: number): void {
+    this.#waiting = false;
+    if (this.#closed) {
+      this.#finishClose();
+      return;
+    }
+    if (ret < 0 && ret !== -EINTR && ret !== -ETIME && ret !== -EBUSY && ret !== -EAGAIN) {
+      this.#fail(new UringError(-ret, "io_uring_enter"));
+      return;
+    }
+    this.#pump();
+    this.#afterPump();
+  }
+
+  #wakeFailed(e: unknown): void {
+    this.#waiting = false;
+    if (this.#closed) this.#finishClose();
+    else this.#fail(e);
+  }
+
+  // ---- close ---------------------------------------------------------------------------
+
+  #closedError(): Error {
+    return this.#closeError ?? new Error("AsyncRing is closed");
+  }
+
+  /** A fatal ring error: every pending op rejects with it, then the ring closes. */
+  #fail(e: unknown): void {
+    this.#closeError = e instanceof Error ? e : new Error(String(e));
+    this.close();
+  }
+
+  /**
+   * Rejects every pending op, drops the backlog, cancels what is in the kernel and closes the
+   * ring, at once or (when the waiter sleeps) as soon as the waiter is back.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#retry !== undefined) clearTimeout(this.#retry);
+    this.#retry = undefined;
+    const err = this.#closedError();
+    const sinks: MultishotSink[] = [];
+    const chains = new Set<ChainState>();
+    for (let idx = 1; idx < this.#cap; idx++) {
+      const kind = this.#kind[idx];
+      if (kind === 0) continue;
+      const f = this.#fl[idx];
+      if (f & F_SIGNAL) this.#unlisten(idx);
+      const aux = this.#aux[idx], reject = this.#rejects[idx];
+      this.#release(idx);
+      if (kind === K_MULTI) sinks.push(aux as MultishotSink);
+      else if (kind === K_LINK) chains.add((aux as ChainEntry).state);
+      else if (kind !== K_CTIMER) reject(err);
+    }
+    for (const c of chains) {
+      if (c.signal !== undefined && c.hook !== undefined) {
+        c.signal.removeEventListener("abort", c.hook);
+      }
+      c.done = true;
+      c.reject(err);
+    }
+    for (const s of sinks) {
+      try {
+        s._close(err);
+      } catch { /* the iterator ends anyway */ }
+    }
+    for (const s of this.#bl) if (s !== undefined) s._m.refs[s._slot] = undefined;
+    this.#bl.length = 0;
+    this.#blCont.length = 0;
+    this.#blHead = 0;
+    if (this.ring.closed) {
+      this.#finishClose();
+      return;
+    }
+    // Cancel everything in the kernel and leave a CQE unreaped, so that a waiter that has not
+    // entered io_uring_enter yet returns at once instead of sleeping on a closed ring.
+    try {
+      let s = this.ring.getSqe();
+      if (s === null) {
+        this.ring.submit();
+        s = this.ring.getSqe();
+      }
+      if (s !== null) {
+        s.prepCancel(0, CancelFlag.ANY | CancelFlag.ALL);
+        writeUd(s, 0);
+      }
+      const nop = this.ring.getSqe();
+      if (nop !== null) {
+        nop.prepNop();
+        writeUd(nop, 0);
+      }
+      this.ring.submit();
+    } catch { /* Ring.close() cancels and reaps on its own */ }
+    if (!this.#waiting) this.#finishClose();
+  }
+
+  #finishClose(): void {
+    try {
+      this.ring.close();
+    } catch { /* already closed */ }
+    this.#idle?.resolve();
+    this.#idle = undefined;
+  }
+
+  /** Resolves once the waiter is back and the ring is closed (after `close()`). */
+  idle(): Promise<void> {
+    if (!this.#waiting && this.ring.closed) return Promise.resolve();
+    if (!this.#waiting) {
+      this.#finishClose();
+      return Promise.resolve();
+    }
+    this.#idle ??= Promise.withResolvers<void>();
+    return this.#idle.promise;
+  }
+}
