@@ -111,7 +111,8 @@ export class MultishotIterator<T> implements AsyncIterableIterator<T> {
       if (!this.#started) {
         this.#started = true;
         this.#arm();
-      } else if (this.#starved && this.#ud === -1) {
+      } else if (this.#starved && this.#ud === -1 && this.#qHead === this.#qRes.length) {
+        // re-armed once the consumer caught up, so the kernel gets all buffers back at once
         this.#starved = false;
         this.#arm();
       }

@@ -436,6 +436,11 @@ export class AsyncLinkBuilder {
     );
   }
 
+  /** poll(2) for one fd (`io_uring_prep_poll_add(3)`); its entry is the ready mask. */
+  poll(fd: FdLike, events: number): this {
+    return this.#add("poll", (s) => s.prepPollAdd(fd, events));
+  }
+
   /** shutdown(2) (`io_uring_prep_shutdown(3)`). */
   shutdown(fd: FdLike, how = 2): this {
     return this.#add("shutdown", (s) => s.prepShutdown(fd, how));

@@ -1,0 +1,146 @@
+import assert from "node:assert/strict";
+import { AsyncRing, PollEvent } from "../mod.ts";
+import { fdCount, tempFile } from "./_helpers.ts";
+
+const enc = new TextEncoder();
+
+/** Lets the ring run its internal SQEs (late closes) and the event loop turn. */
+async function settle(io: AsyncRing): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    await io.nop();
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+Deno.test("AsyncRing: an already aborted signal rejects with its reason before submission", async () => {
+  await using io = new AsyncRing({ entries: 8 });
+  const reason = new Error("stop it");
+  const signal = AbortSignal.abort(reason);
+  await assert.rejects(io.nop({ signal }), (e) => e === reason);
+  await assert.rejects(io.read(0, new Uint8Array(1), 0, { signal }), (e) => e === reason);
+  await assert.rejects(io.open("/etc/hostname", { signal }), (e) => e === reason);
+  await assert.rejects(io.link((c) => c.nop(), { signal }), (e) => e === reason);
+  assert.equal(io.ring.sqReady(), 0, "nothing reached the SQ");
+  assert.equal(io.pending, 0);
+  const def = await io.nop({ signal: AbortSignal.abort() }).catch((e) => e);
+  assert.equal(def.name, "AbortError");
+});
+
+Deno.test("AsyncRing: abort after submission cancels the op in the kernel and keeps the data", async () => {
+  await using io = new AsyncRing({ entries: 8 });
+  const [r, w] = await io.pipe();
+  const ac = new AbortController();
+  const buf = new Uint8Array(8);
+  const reading = io.read(r, buf, -1, { signal: ac.signal });
+  await io.nop(); // the read is parked in the kernel now
+  assert.equal(io.pending, 1);
+  ac.abort();
+  const err = await reading.catch((e) => e);
+  assert.equal(err.name, "AbortError");
+  assert.equal(io.pending, 0);
+  await io.write(w, enc.encode("still here"));
+  const n = await io.read(r, new Uint8Array(16));
+  assert.equal(n, 10, "the cancelled read consumed nothing");
+  await io.closeFd(r);
+  await io.closeFd(w);
+});
+
+Deno.test("AsyncRing: abort in the same turn as the op rejects with the reason", async () => {
+  await using io = new AsyncRing({ entries: 8 });
+  const [r, w] = await io.pipe();
+  const ac = new AbortController();
+  const p = io.read(r, new Uint8Array(4), -1, { signal: ac.signal });
+  ac.abort("why");
+  await assert.rejects(p, (e) => e === "why");
+  // a long-lived signal that never fires does not keep listeners around
+  const keep = new AbortController();
+  for (let i = 0; i < 100; i++) await io.nop({ signal: keep.signal });
+  await io.closeFd(r);
+  await io.closeFd(w);
+});
+
+Deno.test("AsyncRing: a cancelled open or pipe leaks no fd even when the kernel completed it", async () => {
+  await using io = new AsyncRing({ entries: 16 });
+  using tmp = tempFile("x");
+  await settle(io);
+  const before = fdCount();
+  for (let i = 0; i < 50; i++) {
+    const ac = new AbortController();
+    const o = io.open(tmp.path, { signal: ac.signal });
+    const p = io.pipe({ signal: ac.signal });
+    ac.abort(); // cancel SQEs go right after the ops: the inline open/pipe win the race
+    await assert.rejects(o, { name: "AbortError" });
+    await assert.rejects(p, { name: "AbortError" });
+  }
+  await settle(io);
+  assert.equal(fdCount(), before);
+});
+
+Deno.test("AsyncRing: a cancelled accept leaks no fd, whether parked or already completed", async () => {
+  await using io = new AsyncRing({ entries: 16 });
+  const lfd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });
+  const port = io.localAddr(lfd).port;
+  await settle(io);
+  const before = fdCount();
+  // parked in the kernel, then aborted
+  const ac = new AbortController();
+  const parked = io.accept(lfd, { signal: ac.signal });
+  await io.nop();
+  ac.abort();
+  await assert.rejects(parked, { name: "AbortError" });
+  // a connection is waiting, so the accept completes inline, after the abort
+  const clients: Deno.Conn[] = [];
+  for (let i = 0; i < 10; i++) {
+    clients.push(await Deno.connect({ hostname: "127.0.0.1", port }));
+    const ac2 = new AbortController();
+    const p = io.accept(lfd, { signal: ac2.signal });
+    ac2.abort();
+    await assert.rejects(p, { name: "AbortError" });
+  }
+  await settle(io);
+  for (const c of clients) c.close();
+  assert.equal(fdCount(), before + 0);
+  await io.closeFd(lfd);
+});
+
+Deno.test("AsyncRing: aborting a linked chain rejects it with the reason", async () => {
+  await using io = new AsyncRing({ entries: 8 });
+  const ac = new AbortController();
+  const t0 = performance.now();
+  const chain = io.link((c) => c.timeout(5000).nop(), { signal: ac.signal });
+  await io.nop();
+  ac.abort(new Error("enough"));
+  await assert.rejects(chain, { message: "enough" });
+  assert.ok(performance.now() - t0 < 1000);
+  assert.equal(io.pending, 0);
+});
+
+Deno.test("AsyncRing: aborting io.timeout() rejects it at once", async () => {
+  await using io = new AsyncRing({ entries: 8 });
+  const ac = new AbortController();
+  const t0 = performance.now();
+  const t = io.timeout(10_000, { signal: ac.signal });
+  setTimeout(() => ac.abort(), 10);
+  await assert.rejects(t, { name: "AbortError" });
+  assert.ok(performance.now() - t0 < 1000);
+});
+
+Deno.test("AsyncRing: internal SQEs that overflow a 2-entry SQ while reaping go through the backlog", async () => {
+  await using io = new AsyncRing({ entries: 2, cqEntries: 128 });
+  const [r, w] = await io.pipe();
+  // 40 chains, each a parked poll bounded by a 10 s kernel timer
+  const chains = Array.from(
+    { length: 40 },
+    () => io.link((c) => c.poll(r, PollEvent.IN), { timeoutMs: 10_000 }),
+  );
+  await io.nop();
+  assert.equal(io.pending, 80);
+  const t0 = performance.now();
+  await io.write(w, new Uint8Array([1])); // all 40 polls complete in one reap: 40 timer removals
+  const results = await Promise.all(chains);
+  assert.ok(results.every(([m]) => typeof m === "number" && (m & PollEvent.IN) !== 0));
+  while (io.pending > 0 && performance.now() - t0 < 2000) await io.timeout(1);
+  assert.equal(io.pending, 0, "every timer was removed, none lost");
+  await io.closeFd(r);
+  await io.closeFd(w);
+});

@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { AsyncRing, UringError } from "../mod.ts";
+import { tempFile } from "./_helpers.ts";
+
+const enc = new TextEncoder();
+
+Deno.test("AsyncRing.link() runs a write+fsync chain and resolves one result per op", async () => {
+  await using io = new AsyncRing({ entries: 8 });
+  using tmp = tempFile("");
+  const fd = await io.open(tmp.path, { write: true });
+  const res = await io.link((c) => {
+    c.write(fd, enc.encode("header"), 0);
+    c.write(fd, enc.encode("-body"), 6);
+    c.fsync(fd);
+  });
+  assert.deepEqual(res, [6, 5, 0]);
+  assert.equal(Deno.readTextFileSync(tmp.path), "header-body");
+  await io.closeFd(fd);
+});
+
+Deno.test("AsyncRing.link() with a failing first op: its UringError, then ECANCELED for the rest", async () => {
+  await using io = new AsyncRing({ entries: 8 });
+  using tmp = tempFile("untouched");
+  const fd = await io.open(tmp.path, { write: true });
+  const [a, b, c] = await io.link((ch) => {
+    ch.read(1 << 30, new Uint8Array(4), 0); // EBADF
+    ch.write(fd, enc.encode("CHANGED!!"), 0);
+    ch.nop();
+  });
+  assert.ok(a instanceof UringError);
+  assert.equal(a.code, "EBADF");
+  assert.equal(a.call, "read");
+  assert.ok(b instanceof UringError && b.code === "ECANCELED" && b.call === "write");
+  assert.ok(c instanceof UringError && c.code === "ECANCELED");
+  assert.equal(Deno.readTextFileSync(tmp.path), "untouched");
+  await io.closeFd(fd);
+});
+
+Deno.test("AsyncRing.link() with hardlink goes on after a failure", async () => {
+  await using io = new AsyncRing({ entries: 8 });
+  const [a, b] = await io.link((c) => c.read(1 << 30, new Uint8Array(1), 0).nop(), {
+    hardlink: true,
+  });
+  assert.ok(a instanceof UringError && a.code === "EBADF");
+  assert.equal(b, 0);
+});
+
+Deno.test("AsyncRing.link() with drain waits for earlier ops; a chain timer entry is 0", async () => {
+  await using io = new AsyncRing({ entries: 8 });
+  const order: string[] = [];
+  const t = io.timeout(30).then(() => order.push("timeout"));
+  const chain = io.link((c) => c.nop(), { drain: true }).then(() => order.push("chain"));
+  await Promise.all([t, chain]);
+  assert.deepEqual(order, ["timeout", "chain"]);
+  assert.deepEqual(await io.link((c) => c.timeout(5).nop()), [0, 0]);
+});
+
+Deno.test("AsyncRing.link() chains that do not fit the free SQ wait for room, in order", async () => {
+  await using io = new AsyncRing({ entries: 8 });
+  using tmp = tempFile("");
+  const fd = await io.open(tmp.path, { write: true });
+  const chains = [];
+  for (let i = 0; i < 10; i++) {
+    chains.push(io.link((c) => {
+      for (let j = 0; j < 5; j++) c.write(fd, enc.encode(String(j)), i * 5 + j);
+    }));
+  }
+  for (const r of await Promise.all(chains)) assert.deepEqual(r, [1, 1, 1, 1, 1]);
+  assert.equal(Deno.readTextFileSync(tmp.path), "01234".repeat(10));
+  assert.deepEqual(await io.link(() => {}), []);
+  await io.closeFd(fd);
+});

@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import { AsyncRing } from "../mod.ts";
+
+const MOD = new URL("../mod.ts", import.meta.url).href;
+
+/** Runs `source` as a `deno run` child; returns its exit status and how long it took. */
+async function runChild(source: string): Promise<{ code: number; ms: number; out: string }> {
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  await Deno.writeTextFile(file, source);
+  const t0 = performance.now();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--no-check", file],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const killer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  const out = await child.output();
+  clearTimeout(killer);
+  await Deno.remove(file);
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  return { code: out.code, ms: performance.now() - t0, out: text };
+}
+
+Deno.test("AsyncRing: a 5 ms setInterval keeps firing while a 1 s kernel timeout is pending", async () => {
+  await using io = new AsyncRing({ entries: 8 });
+  let ticks = 0;
+  const id = setInterval(() => ticks++, 5);
+  const t0 = performance.now();
+  await io.timeout(1000);
+  clearInterval(id);
+  const dt = performance.now() - t0;
+  assert.ok(dt >= 990, `timeout took ${dt} ms`);
+  assert.ok(ticks >= 100, `only ${ticks} ticks in ${dt} ms`);
+});
+
+Deno.test("AsyncRing: the process exits by itself when nothing is in flight (ring left open)", async () => {
+  const { code, ms, out } = await runChild(`
+    import { AsyncRing } from "${MOD}";
+    const io = new AsyncRing({ entries: 8 });
+    await io.nop();
+    await io.timeout(100); // the waiter thread sleeps, then finds nothing in flight
+    const [r, w] = await io.pipe();
+    const reading = io.read(r, new Uint8Array(4)); // parked: the waiter sleeps again
+    setTimeout(() => io.write(w, new Uint8Array([1, 2])), 50); // completes inline in a flush
+    console.log("read", await reading);
+    await io.closeFd(r);
+    await io.closeFd(w);
+    // no close(): the ring must not keep the process alive
+  `);
+  assert.equal(code, 0, out);
+  assert.match(out, /read 2/);
+  assert.ok(ms < 10_000, `child took ${ms} ms`);
+});
+
+Deno.test("AsyncRing: the process exits after close() with ops still pending", async () => {
+  const { code, ms, out } = await runChild(`
+    import { AsyncRing } from "${MOD}";
+    const io = new AsyncRing({ entries: 8 });
+    const [r, w] = await io.pipe();
+    const ops = [io.timeout(60_000), io.read(r, new Uint8Array(4)), io.poll(w, 0)];
+    for (const p of ops) p.catch((e) => console.log("rejected:", e.message));
+    await io.nop();
+    io.close();
+  `);
+  assert.equal(code, 0, out);
+  assert.equal(out.match(/rejected: AsyncRing is closed/g)?.length, 3, out);
+  assert.ok(ms < 10_000, `child took ${ms} ms`);
+});
+
+Deno.test("AsyncRing.close() with ops pending rejects them and releases the ring", async () => {
+  const io = new AsyncRing({ entries: 8 });
+  const [r, w] = await io.pipe();
+  const buf = new Uint8Array(16);
+  const read = io.read(r, buf);
+  const timer = io.timeout(60_000);
+  const chain = io.link((c) => c.timeout(60_000).nop());
+  const lfd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });
+  const it = io.acceptMultishot(lfd);
+  const next = it.next();
+  await io.nop();
+  assert.equal(io.pending, 5, "read, timeout, the chain's two ops, the multishot accept");
+  const t0 = performance.now();
+  io.close();
+  for (const p of [read, timer, chain, next]) {
+    await assert.rejects(p, { message: "AsyncRing is closed" });
+  }
+  await io[Symbol.asyncDispose]();
+  assert.ok(performance.now() - t0 < 1500);
+  assert.equal(io.ring.closed, true);
+  assert.equal(io.pending, 0);
+  assert.deepEqual(await it.next(), { done: true, value: undefined });
+  // the fds made through the ring are still ours to close
+  await using io2 = new AsyncRing({ entries: 4 });
+  for (const fd of [r, w, lfd]) await io2.closeFd(fd);
+});
+
+Deno.test("AsyncRing: await using waits for the waiter thread to be back", async () => {
+  let ring;
+  {
+    await using io = new AsyncRing({ entries: 4 });
+    ring = io.ring;
+    io.timeout(60_000).catch(() => {});
+    await io.nop();
+  }
+  assert.equal(ring.closed, true);
+});
