@@ -38,10 +38,25 @@ export function addressOf(view: BufferSource): number {
   return base + view.byteOffset;
 }
 
-/** Checks `view` and returns its address. */
+/**
+ * Checks `view` (a live, fixed-size buffer) and returns its address. The first sight of an
+ * ArrayBuffer does the full check and caches its address; later calls only look for detachment
+ * (a detached buffer's views have byteLength 0), so the hot path is one WeakMap lookup.
+ */
 export function checkedAddress(view: unknown, what = "buffer"): number {
-  checkBuffer(view, what);
-  return addressOf(view);
+  if (!ArrayBuffer.isView(view)) {
+    throw new TypeError(`${what} must be a Uint8Array or another ArrayBufferView`);
+  }
+  const ab = view.buffer;
+  const base = bases.get(ab);
+  if (base === undefined) {
+    checkBuffer(view, what);
+    return addressOf(view);
+  }
+  if (view.byteLength === 0 && (ab as ArrayBuffer & { detached?: boolean }).detached === true) {
+    throw new TypeError(`${what} is detached`);
+  }
+  return base + view.byteOffset;
 }
 
 const encoder = new TextEncoder();

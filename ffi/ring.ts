@@ -43,6 +43,7 @@ import {
 } from "./register.ts";
 import { native } from "./loader.ts";
 import type { Native } from "./symbols.ts";
+import { _HeldRefs } from "./_held_refs.ts";
 import { _SqMemory, Sqe, type Timespec, timespec } from "./sqe.ts";
 
 const TWO32 = 4294967296;
@@ -97,12 +98,6 @@ export interface RingOptions {
 /** The kernel's `IORING_FEAT_*` bits of a ring, one boolean each. */
 export type RingFeatures = { readonly [K in keyof typeof Feature]: boolean };
 
-/** @internal bookkeeping of the buffers held for in-flight ops with one user data */
-interface Held {
-  count: number;
-  refs: unknown[];
-  tainted: boolean;
-}
 
 /** Buffers that could not be proven free when their ring closed: kept for the process' life. */
 const leaked: unknown[] = [];
@@ -219,10 +214,7 @@ export class Ring implements Disposable {
   #headCache = 0;
   #mem: _SqMemory;
   #sqes: Sqe[];
-  #held = new Map<number, Held>();
-  #pool: Held[] = [];
-  #untracked = 0;
-  #deferred: unknown[] = [];
+  #held = new _HeldRefs();
   #probe: Uint8Array | undefined;
   #closed = false;
   #waiters = 0;
@@ -514,7 +506,7 @@ export class Ring implements Disposable {
       res[i] = ci[w + 2];
       fl[i] = f;
       if (tracking) this.#release(u, f);
-      else if ((f & CqeFlag.MORE) === 0 && this.#untracked > 0) this.#untracked--;
+      else if ((f & CqeFlag.MORE) === 0 && this.#held.untracked > 0) this.#held.untracked--;
       head = (head + 1) >>> 0;
     }
     Atomics.store(cq, this.#cqHeadI, head);
@@ -545,7 +537,7 @@ export class Ring implements Disposable {
       head = (head + 1) >>> 0;
       Atomics.store(cq, this.#cqHeadI, head);
       if (this.#mem.tracking) this.#release(u, f);
-      else if ((f & CqeFlag.MORE) === 0 && this.#untracked > 0) this.#untracked--;
+      else if ((f & CqeFlag.MORE) === 0 && this.#held.untracked > 0) this.#held.untracked--;
       fn(u, ci[w + 2], f);
       if (this.#closed) return i + 1;
     }
@@ -581,7 +573,9 @@ export class Ring implements Disposable {
     out = { userData: cq[w + 1] * TWO32 + cq[w], res: this.#cqI32[w + 2], flags: cq[w + 3] };
     Atomics.store(cq, this.#cqHeadI, (head + 1) >>> 0);
     if (this.#mem.tracking) this.#release(out.userData, out.flags);
-    else if ((out.flags & CqeFlag.MORE) === 0 && this.#untracked > 0) this.#untracked--;
+    else if ((out.flags & CqeFlag.MORE) === 0 && this.#held.untracked > 0) {
+      this.#held.untracked--;
+    }
     return out;
   }
 
@@ -855,10 +849,9 @@ export class Ring implements Disposable {
         fn();
       } catch { /* resources are released with the ring anyway */ }
     }
-    if (this.#held.size !== 0 || this.#deferred.length !== 0 || this.#mem.forever.length !== 0) {
-      for (const e of this.#held.values()) leaked.push(e.refs);
-      leaked.push(this.#deferred, this.#mem.forever);
-    }
+    const remaining = this.#held.remaining();
+    if (remaining.length !== 0) leaked.push(remaining);
+    if (this.#mem.forever.length !== 0) leaked.push(this.#mem.forever);
     if (this.#ringIndex >= 0) {
       try {
         this.unregisterRingFd();
@@ -916,22 +909,11 @@ export class Ring implements Disposable {
         for (; t !== end; t = (t + 1) >>> 0) {
           const s = t & mask;
           const w = s * stride + 8;
-          const ud = u[w + 1] * TWO32 + u[w];
-          let e = held.get(ud);
-          if (e === undefined) {
-            e = this.#pool.pop() ?? { count: 0, refs: [], tainted: false };
-            e.tainted = this.#untracked > 0;
-            held.set(ud, e);
-          }
-          e.count++;
-          const r = refs[s];
-          if (r !== undefined) {
-            e.refs.push(r);
-            refs[s] = undefined;
-          }
+          held.publish(u[w + 1] * TWO32 + u[w], refs[s]);
+          refs[s] = undefined;
         }
       } else {
-        this.#untracked += (end - t) >>> 0;
+        this.#held.untracked += (end - t) >>> 0;
       }
       this.#pubTail = end;
       Atomics.store(this.#sq32, this.#sqTailI, end);
@@ -972,19 +954,7 @@ export class Ring implements Disposable {
   }
 
   #release(ud: number, flags: number): void {
-    if (flags & CqeFlag.MORE) return;
-    const e = this.#held.get(ud);
-    if (e === undefined) {
-      if (this.#untracked > 0 && --this.#untracked === 0) this.#deferred.length = 0;
-      return;
-    }
-    if (--e.count !== 0) return;
-    this.#held.delete(ud);
-    if (e.tainted && this.#untracked > 0) {
-      for (const r of e.refs) this.#deferred.push(r);
-    }
-    e.refs.length = 0;
-    this.#pool.push(e);
+    if ((flags & CqeFlag.MORE) === 0) this.#held.complete(ud);
   }
 
   /** Cancels everything in flight and reaps until nothing is held or a second has passed. */

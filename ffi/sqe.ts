@@ -18,7 +18,7 @@ import {
   SqeFlag,
   TimeoutFlag,
 } from "./constants.ts";
-import { addressOf, type BufferSource, checkBuffer, cString } from "./_memory.ts";
+import { addressOf, type BufferSource, checkBuffer, checkedAddress, cString } from "./_memory.ts";
 import { type FdLike, isFixed } from "./fixed.ts";
 
 const TWO32 = 4294967296;
@@ -126,8 +126,15 @@ function badFd(fd: unknown): never {
   throw new TypeError("fd must be a number or a fixed(index) marker");
 }
 
+/** Throws `TypeError` unless `buf` is an ArrayBufferView (cheap; prepRw checks the rest). */
+function isView(buf: unknown, what = "buffer"): void {
+  if (!ArrayBuffer.isView(buf)) {
+    throw new TypeError(`${what} must be a Uint8Array or another ArrayBufferView`);
+  }
+}
+
 function checkOffset(off: number): void {
-  if (!Number.isSafeInteger(off) || off < -1) {
+  if (!(off >= -1 && off <= Number.MAX_SAFE_INTEGER && Math.floor(off) === off)) {
     throw new RangeError(`offset must be an integer in -1..2**53-1, got ${off}`);
   }
 }
@@ -363,8 +370,7 @@ export class Sqe {
     u[w + SqeWord.FD] = f;
     this._set64(SqeWord.OFF, offset);
     if (addr !== null && typeof addr === "object") {
-      checkBuffer(addr);
-      const a = addressOf(addr);
+      const a = checkedAddress(addr);
       u[w + SqeWord.ADDR] = a % TWO32;
       u[w + SqeWord.ADDR + 1] = a / TWO32;
       this._hold(addr);
@@ -409,18 +415,28 @@ export class Sqe {
    * @param length bytes to read; defaults to `buf.byteLength`
    */
   prepRead(fd: FdLike, buf: BufferSource, offset: number, length?: number): void {
+    isView(buf);
     checkOffset(offset);
-    checkBuffer(buf);
-    if (length !== undefined) checkLength(length, buf);
-    this.prepRw(Op.READ, fd, buf, length ?? buf.byteLength, offset);
+    this.prepRw(
+      Op.READ,
+      fd,
+      buf,
+      length === undefined ? buf.byteLength : checkLength(length, buf),
+      offset,
+    );
   }
 
   /** Like `io_uring_prep_write(3)`: write `buf` at `offset` (-1: current position). Linux 5.6. */
   prepWrite(fd: FdLike, buf: BufferSource, offset: number, length?: number): void {
+    isView(buf);
     checkOffset(offset);
-    checkBuffer(buf);
-    if (length !== undefined) checkLength(length, buf);
-    this.prepRw(Op.WRITE, fd, buf, length ?? buf.byteLength, offset);
+    this.prepRw(
+      Op.WRITE,
+      fd,
+      buf,
+      length === undefined ? buf.byteLength : checkLength(length, buf),
+      offset,
+    );
   }
 
   /** Like `io_uring_prep_readv2(3)`: scatter read into `bufs`. Linux 5.1 (flags 5.6). */
@@ -566,6 +582,7 @@ export class Sqe {
 
   /** Like `io_uring_prep_madvise(3)` over the memory of `buf`. Linux 5.6. */
   prepMadvise(buf: BufferSource, advice: number): void {
+    isView(buf);
     this.prepRw(Op.MADVISE, -1, buf, buf.byteLength, 0);
     this.opFlags = advice;
   }
@@ -851,6 +868,7 @@ export class Sqe {
    * `maxEvents` packed 12-byte `struct epoll_event`s, `res` is their count. Linux 6.15.
    */
   prepEpollWait(epfd: FdLike, events: BufferSource, maxEvents: number, flags = 0): void {
+    isView(events, "events");
     if (events.byteLength < maxEvents * 12) {
       throw new RangeError(`events must hold ${maxEvents} epoll_event structs (12 bytes each)`);
     }
@@ -950,6 +968,7 @@ export class Sqe {
 
   /** Like `io_uring_prep_bind(3)`: `addr` is a `struct sockaddr` (see `sockaddr()`). Linux 6.11. */
   prepBind(fd: FdLike, addr: BufferSource): void {
+    isView(addr, "addr");
     this.prepRw(Op.BIND, fd, addr, 0, addr.byteLength);
   }
 
@@ -960,6 +979,7 @@ export class Sqe {
 
   /** Like `io_uring_prep_connect(3)`: `addr` is a `struct sockaddr`. Linux 5.5. */
   prepConnect(fd: FdLike, addr: BufferSource): void {
+    isView(addr, "addr");
     this.prepRw(Op.CONNECT, fd, addr, 0, addr.byteLength);
   }
 
@@ -973,6 +993,7 @@ export class Sqe {
     addrLen: Uint32Array | null = null,
     flags = 0,
   ): void {
+    if (addr !== null) isView(addr, "addr");
     this.prepRw(Op.ACCEPT, fd, addr, 0, 0);
     if (addrLen !== null) this._addrAt(SqeWord.OFF, addrLen);
     this.opFlags = flags;
@@ -1017,12 +1038,14 @@ export class Sqe {
 
   /** Like `io_uring_prep_send(3)`: `res` is the bytes sent. Linux 5.6. */
   prepSend(fd: FdLike, buf: BufferSource, flags = 0): void {
+    isView(buf);
     this.prepRw(Op.SEND, fd, buf, buf.byteLength, 0);
     this.opFlags = flags;
   }
 
   /** Like `io_uring_prep_sendto(3)`: send to `addr` (a `struct sockaddr`). Linux 6.0. */
   prepSendto(fd: FdLike, buf: BufferSource, flags: number, addr: BufferSource): void {
+    isView(addr, "addr");
     this.prepSend(fd, buf, flags);
     this._addrAt(SqeWord.OFF, addr);
     const w = this._w + SqeWord.FILE_INDEX, u = this._m.u32;
@@ -1046,6 +1069,7 @@ export class Sqe {
    * then a `CqeFlag.NOTIF` one when `buf` may be reused; the buffer is held until then. 6.0.
    */
   prepSendZc(fd: FdLike, buf: BufferSource, flags = 0, zcFlags = 0): void {
+    isView(buf);
     this.prepRw(Op.SEND_ZC, fd, buf, buf.byteLength, 0);
     this.opFlags = flags;
     this.ioprio = zcFlags;
@@ -1053,6 +1077,7 @@ export class Sqe {
 
   /** Like `io_uring_prep_recv(3)`: `res` is the bytes received, 0 at EOF. Linux 5.6. */
   prepRecv(fd: FdLike, buf: BufferSource, flags = 0): void {
+    isView(buf);
     this.prepRw(Op.RECV, fd, buf, buf.byteLength, 0);
     this.opFlags = flags;
   }
@@ -1170,6 +1195,7 @@ export class Sqe {
     if (len * nr > region.byteLength) {
       throw new RangeError(`region of ${region.byteLength} bytes is smaller than ${nr} x ${len}`);
     }
+    isView(region, "region");
     this.prepRw(Op.PROVIDE_BUFFERS, nr, region, len, bid);
     this.bufGroup = bufGroup;
     this._hold(new ProvidedRegion(region));
@@ -1187,6 +1213,7 @@ export class Sqe {
    * back into `fds`. Linux 5.6.
    */
   prepFilesUpdate(fds: Int32Array, offset: number): void {
+    if (!(fds instanceof Int32Array)) throw new TypeError("fds must be an Int32Array");
     this.prepRw(Op.FILES_UPDATE, -1, fds, fds.length, offset >>> 0);
   }
 
@@ -1265,6 +1292,7 @@ export class Sqe {
     futexFlags: number,
     flags = 0,
   ): void {
+    isView(futex, "futex");
     this.prepRw(Op.FUTEX_WAIT, futexFlags, futex, 0, val);
     this._set64(SqeWord.ADDR3, mask);
     this.opFlags = flags;
@@ -1278,6 +1306,7 @@ export class Sqe {
     futexFlags: number,
     flags = 0,
   ): void {
+    isView(futex, "futex");
     this.prepRw(Op.FUTEX_WAKE, futexFlags, futex, 0, val);
     this._set64(SqeWord.ADDR3, mask);
     this.opFlags = flags;
@@ -1320,8 +1349,10 @@ export class ProvidedRegion {
   }
 }
 
-function checkLength(length: number, buf: BufferSource): void {
+function checkLength(length: number, buf: BufferSource): number {
+  checkBuffer(buf);
   if (!Number.isInteger(length) || length < 0 || length > buf.byteLength) {
     throw new RangeError(`length ${length} is out of range 0..${buf.byteLength}`);
   }
+  return length;
 }
