@@ -2,10 +2,15 @@
  * The machinery under `AsyncRing`: user-data slots, the per-turn flush, the completion waiter,
  * the SQ backlog, cancellation and close. `AsyncRing` (async_ring.ts) is the op surface over it.
  *
- * Hot-path choices (measured, see async_ring.ts): ops live in a slab of parallel arrays indexed
- * by `userData & (SLOTS - 1)`, with a per-slot generation in the upper bits, so a completion is
- * an array lookup (no Map, no per-op object besides the promise); promise executors are one
- * module-level function; the flush is one `queueMicrotask` per event-loop turn.
+ * Hot-path choices (measured, see async_ring.ts): ops live in a slab of parallel arrays, and an
+ * op's user data is its slot index, taken from a free list (so never one in use): a completion is
+ * an array lookup (no Map, no per-op object besides the promise). Slot numbers stay small, which
+ * also keeps the `Ring`'s held-buffer bookkeeping on its array path (user data below 2**16)
+ * instead of a `Map`: adding a generation count in the upper bits cost 25% of NOP throughput.
+ * A generation is not needed for safety: a cancel by user data is only sent for a live op, and
+ * the SQ (and the backlog behind it) is FIFO, so any later op that reuses the slot is issued
+ * after the cancel has run. Promise executors are one module-level function; the flush is one
+ * `queueMicrotask` per event-loop turn.
  *
  * @module
  */
@@ -17,14 +22,11 @@ import type { Ring } from "./ring.ts";
 import { _SqMemory, Sqe, SqeWord } from "./sqe.ts";
 import type { Native } from "./symbols.ts";
 
-/**
- * Slots addressable by the low 20 bits of a user data; slot 0 marks internal SQEs. The 10 bits
- * above count the slot's reuses, so user data stay below 2**30: small integers that V8 keeps
- * unboxed, one 32-bit store into the (zeroed) SQE.
- */
+/** At most this many slots (ops in flight); user data 0 marks internal SQEs. */
 const SLOTS = 1048576; // 2**20
 const SLOT_MASK = SLOTS - 1;
-const MAX_UD = SLOTS * 1024 - 1;
+/** User data of internal SQEs (cancels, late closes, wake-up NOPs): their CQEs are ignored. */
+const INTERNAL_UD = 0;
 const TWO32 = 4294967296;
 
 const EINTR = 4;
@@ -51,6 +53,8 @@ export const K_MULTI = 7;
 export const K_CTIMER = 8;
 /** A pipe: `aux` is the Int32Array of the two fds; both are closed after an abort. */
 export const K_PIPE = 9;
+/** An internal SQE that holds a buffer (a link timeout): only its slot is freed. */
+const K_IGNORE = 10;
 
 /** The SQE is still in the JS backlog. */
 const F_STAGED = 1;
@@ -125,23 +129,23 @@ const capture = captureAny as <T>(
   reject: (e: unknown) => void,
 ) => void;
 
-/** An abort listener for one op (or one chain: `uds`). */
+/** An abort listener for one op, or for every op of one chain still in flight. */
 class AbortHook {
   engine: _Engine;
   ud: number;
-  uds: number[] | null;
-  constructor(engine: _Engine, ud: number, uds: number[] | null) {
+  chain: ChainState | null;
+  constructor(engine: _Engine, ud: number, chain: ChainState | null) {
     this.engine = engine;
     this.ud = ud;
-    this.uds = uds;
+    this.chain = chain;
   }
   handleEvent(): void {
-    if (this.uds === null) this.engine.abortUd(this.ud);
-    else for (const ud of this.uds) this.engine.abortUd(ud);
+    if (this.chain === null) this.engine.abortUd(this.ud);
+    else this.engine.abortChain(this.chain);
   }
 }
 
-/** Writes user data `ud` (0 .. 2**30-1) into a zeroed SQE. */
+/** Writes user data `ud` (a slot index, < 2**20) into a zeroed SQE. */
 function writeUd(s: Sqe, ud: number): void {
   s._m.u32[s._w + SqeWord.USER_DATA] = ud;
 }
@@ -184,7 +188,6 @@ export class _Engine {
   #cap = 0;
   #kind = new Uint8Array(0);
   #fl = new Uint8Array(0);
-  #uds = new Int32Array(0);
   #resolves: Settle[] = [];
   #rejects: Settle[] = [];
   #names: string[] = [];
@@ -194,7 +197,7 @@ export class _Engine {
   #free = new Int32Array(0);
   #freeTop = 0;
   #inflight = 0;
-  #iud = 0;
+  #ignored = 0;
 
   // ---- submission ----
   #flushQueued = false;
@@ -233,7 +236,7 @@ export class _Engine {
 
   /** Ops started and not settled (including multishot ops armed in the kernel). */
   get inflight(): number {
-    return this.#inflight;
+    return this.#inflight - this.#ignored;
   }
 
   /** True while the completion waiter sleeps on a worker thread. */
@@ -308,7 +311,7 @@ export class _Engine {
     flags = 0,
   ): Promise<T> {
     const idx = this.#alloc();
-    const ud = this.#uds[idx];
+    const ud = idx;
     writeUd(sqe, ud);
     this.#kind[idx] = kind;
     this.#names[idx] = name;
@@ -325,7 +328,12 @@ export class _Engine {
         const lt = staged ? this.#stage() : this.#fromRing();
         if (staged) this.#blCont[this.#bl.length - 2] = true;
         lt.prepLinkTimeout(ms);
-        writeUd(lt, this.#internalUd());
+        // its own slot: the timespec it holds is released with its CQE, not shared with others
+        const ltIdx = this.#alloc();
+        this.#kind[ltIdx] = K_IGNORE;
+        this.#fl[ltIdx] = staged ? F_STAGED : 0;
+        this.#ignored++;
+        writeUd(lt, ltIdx);
       }
       const signal = options.signal;
       if (signal !== undefined) {
@@ -418,7 +426,7 @@ export class _Engine {
     };
     for (let i = 0; i < n; i++) {
       const idx = this.#alloc();
-      const ud = this.#uds[idx];
+      const ud = idx;
       writeUd(sqes[i], ud);
       state.uds.push(ud);
       this.#kind[idx] = K_LINK;
@@ -427,15 +435,15 @@ export class _Engine {
       this.#fl[idx] = direct ? 0 : F_STAGED;
     }
     if (signal !== undefined) {
-      state.hook = new AbortHook(this, state.uds[0], state.uds);
+      state.hook = new AbortHook(this, state.uds[0], state);
       signal.addEventListener("abort", state.hook);
     }
     if (timeoutMs !== undefined) {
       const s = this.#sqe();
       s.prepTimeout(timeoutMs);
       const idx = this.#alloc();
-      writeUd(s, this.#uds[idx]);
-      state.timerUd = this.#uds[idx];
+      writeUd(s, idx);
+      state.timerUd = idx;
       this.#kind[idx] = K_CTIMER;
       this.#names[idx] = "timeout";
       this.#aux[idx] = state;
@@ -456,7 +464,7 @@ export class _Engine {
       throw e;
     }
     const idx = this.#alloc();
-    const ud = this.#uds[idx];
+    const ud = idx;
     writeUd(s, ud);
     this.#kind[idx] = K_MULTI;
     this.#names[idx] = "multishot";
@@ -469,7 +477,7 @@ export class _Engine {
   /** Aborts the live op with user data `ud`: skipped if still in the backlog, else cancelled. */
   abortUd(ud: number): void {
     const idx = ud & SLOT_MASK;
-    if (this.#closed || idx === 0 || this.#kind[idx] === 0 || this.#uds[idx] !== ud) return;
+    if (this.#closed || idx === 0 || this.#kind[idx] === 0 || idx !== ud) return;
     const f = this.#fl[idx];
     if (f & F_ABORTED) return;
     this.#fl[idx] = f | F_ABORTED;
@@ -478,6 +486,15 @@ export class _Engine {
     s.prepCancel(ud, 0);
     writeUd(s, this.#internalUd());
     this.#schedule();
+  }
+
+  /** Aborts the ops of `chain` still in flight (their slots may since serve other ops). */
+  abortChain(chain: ChainState): void {
+    for (const ud of chain.uds) {
+      if (this.#kind[ud] === K_LINK && (this.#aux[ud] as ChainEntry).state === chain) {
+        this.abortUd(ud);
+      }
+    }
   }
 
   /** Closes an fd (or a direct slot) that nobody will see, without a promise. */
@@ -510,16 +527,12 @@ export class _Engine {
     kind.set(this.#kind);
     const fl = new Uint8Array(cap);
     fl.set(this.#fl);
-    const uds = new Int32Array(cap);
-    uds.set(this.#uds);
-    for (let i = old; i < cap; i++) uds[i] = i;
     const free = new Int32Array(cap);
     free.set(this.#free.subarray(0, this.#freeTop));
     let top = this.#freeTop;
     for (let i = cap - 1; i >= old; i--) if (i !== 0) free[top++] = i;
     this.#kind = kind;
     this.#fl = fl;
-    this.#uds = uds;
     this.#free = free;
     this.#freeTop = top;
     this.#cap = cap;
@@ -536,9 +549,6 @@ export class _Engine {
   #alloc(): number {
     if (this.#freeTop === 0) this.#grow();
     const idx = this.#free[--this.#freeTop];
-    let ud = this.#uds[idx] + SLOTS;
-    if (ud > MAX_UD) ud = idx + SLOTS;
-    this.#uds[idx] = ud;
     this.#inflight++;
     return idx;
   }
@@ -562,9 +572,7 @@ export class _Engine {
   }
 
   #internalUd(): number {
-    let ud = this.#iud + SLOTS;
-    if (ud > MAX_UD) ud = SLOTS;
-    return (this.#iud = ud);
+    return INTERNAL_UD;
   }
 
   // ---- completions ---------------------------------------------------------------------
@@ -573,7 +581,12 @@ export class _Engine {
     const idx = ud & SLOT_MASK;
     if (idx === 0) return;
     const kind = this.#kind[idx];
-    if (kind === 0 || this.#uds[idx] !== ud) return;
+    if (kind === 0 || idx !== ud) return;
+    if (kind === K_IGNORE) {
+      this.#ignored--;
+      this.#release(idx);
+      return;
+    }
     if (kind === K_MULTI) {
       const sink = this.#aux[idx] as MultishotSink;
       const final = (cflags & CqeFlag.MORE) === 0;
@@ -605,7 +618,7 @@ export class _Engine {
     }
     if (kind === K_CTIMER) {
       const state = aux as ChainState;
-      if (!state.done && res === -ETIME) { for (const u of state.uds) this.abortUd(u); }
+      if (!state.done && res === -ETIME) this.abortChain(state);
       return;
     }
     if (f & F_ABORTED) {
@@ -675,7 +688,7 @@ export class _Engine {
     if (sig !== undefined && state.hook !== undefined) sig.removeEventListener("abort", state.hook);
     if (state.timerUd >= 0) {
       const tidx = state.timerUd & SLOT_MASK;
-      if (this.#kind[tidx] === K_CTIMER && this.#uds[tidx] === state.timerUd && !this.#closed) {
+      if (this.#kind[tidx] === K_CTIMER && this.#aux[tidx] === state && !this.#closed) {
         const f = this.#fl[tidx];
         if (f & F_STAGED) this.#fl[tidx] = f | F_ABORTED;
         else {
@@ -756,14 +769,14 @@ export class _Engine {
       while (cont[head + n - 1] && head + n < bl.length) n++;
       const firstUd = readUd(bl[head]);
       const fidx = firstUd & SLOT_MASK;
-      const skip = fidx !== 0 && this.#kind[fidx] !== 0 && this.#uds[fidx] === firstUd &&
+      const skip = fidx !== 0 && this.#kind[fidx] !== 0 && fidx === firstUd &&
         (this.#fl[fidx] & F_ABORTED) !== 0;
       if (!skip && this.ring.sqSpaceLeft() < n) break;
       for (let i = 0; i < n; i++) {
         const st = bl[head + i];
         const ud = readUd(st);
         const idx = ud & SLOT_MASK;
-        const live = idx !== 0 && this.#kind[idx] !== 0 && this.#uds[idx] === ud;
+        const live = idx !== 0 && this.#kind[idx] !== 0 && idx === ud;
         if (skip) {
           if (live) this.#cqe(ud, -ECANCELED, 0);
         } else {
@@ -930,6 +943,7 @@ export class _Engine {
       this.#release(idx);
       if (kind === K_MULTI) sinks.push(aux as MultishotSink);
       else if (kind === K_LINK) chains.add((aux as ChainEntry).state);
+      else if (kind === K_IGNORE) this.#ignored--;
       else if (kind !== K_CTIMER) reject(err);
     }
     for (const c of chains) {
