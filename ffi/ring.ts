@@ -98,7 +98,6 @@ export interface RingOptions {
 /** The kernel's `IORING_FEAT_*` bits of a ring, one boolean each. */
 export type RingFeatures = { readonly [K in keyof typeof Feature]: boolean };
 
-
 /** Buffers that could not be proven free when their ring closed: kept for the process' life. */
 const leaked: unknown[] = [];
 
@@ -212,6 +211,7 @@ export class Ring implements Disposable {
   #tail = 0;
   #pubTail = 0;
   #headCache = 0;
+  #zeroedTo = 0;
   #mem: _SqMemory;
   #sqes: Sqe[];
   #held = new _HeldRefs();
@@ -288,7 +288,11 @@ export class Ring implements Disposable {
     this.#cqOverflowI = p32[24] >>> 2;
     this.#cqesI = p32[25] >>> 2;
     this.#cqStride = flags & SetupFlag.CQE32 ? 8 : 4;
-    this.#tail = this.#pubTail = this.#headCache = this.#sq32[this.#sqTailI];
+    this.#tail =
+      this.#pubTail =
+      this.#headCache =
+      this.#zeroedTo =
+        this.#sq32[this.#sqTailI];
     this.#mem = new _SqMemory(
       new Uint8Array(sqeBuf),
       this.#sqEntries,
@@ -391,23 +395,11 @@ export class Ring implements Disposable {
     if (this.#closed) throw new Error("ring is closed");
     const tail = this.#tail;
     if (((tail - this.#headCache) >>> 0) >= this.#sqEntries) {
-      this.#headCache = Atomics.load(this.#sq32, this.#sqHeadI);
-      if (((tail - this.#headCache) >>> 0) >= this.#sqEntries) return null;
+      if (((tail - this.#refreshHead()) >>> 0) >= this.#sqEntries) return null;
     }
+    // The slot is already zero: #refreshHead() zeroes slots in bulk once the kernel took them.
     const slot = tail & this.#sqMask;
     const m = this.#mem;
-    // Zero the slot with 8-byte stores (liburing's prep helpers overwrite it whole).
-    const f = m.f64;
-    const w = slot * (m.stride >>> 1);
-    f[w] = 0;
-    f[w + 1] = 0;
-    f[w + 2] = 0;
-    f[w + 3] = 0;
-    f[w + 4] = 0;
-    f[w + 5] = 0;
-    f[w + 6] = 0;
-    f[w + 7] = 0;
-    if (m.stride === 32) f.fill(0, w + 8, w + 16);
     if (m.tracking) m.refs[slot] = undefined;
     this.#tail = (tail + 1) >>> 0;
     return this.#sqes[slot];
@@ -416,8 +408,7 @@ export class Ring implements Disposable {
   /** SQEs that are free right now. */
   sqSpaceLeft(): number {
     this.#check();
-    this.#headCache = Atomics.load(this.#sq32, this.#sqHeadI);
-    return this.#sqEntries - ((this.#tail - this.#headCache) >>> 0);
+    return this.#sqEntries - ((this.#tail - this.#refreshHead()) >>> 0);
   }
 
   /** SQEs prepared (or published) but not yet consumed by the kernel. */
@@ -877,6 +868,31 @@ export class Ring implements Disposable {
     if (this.#closed) throw new Error("ring is closed");
   }
 
+  /**
+   * Loads the kernel's SQ head (acquire) and zeroes the SQE slots it consumed since the last
+   * look, with one fill per contiguous run: so `getSqe()` hands out zeroed SQEs without a store
+   * per field on the hot path.
+   */
+  #refreshHead(): number {
+    const head = Atomics.load(this.#sq32, this.#sqHeadI);
+    if (head !== this.#zeroedTo) {
+      this.#zeroSlots(this.#zeroedTo, head);
+      this.#zeroedTo = head;
+    }
+    this.#headCache = head;
+    return head;
+  }
+
+  /** Zeroes the SQEs of SQ positions `from` (inclusive) to `to` (exclusive). */
+  #zeroSlots(from: number, to: number): void {
+    const m = this.#mem, words = m.stride >>> 1, mask = this.#sqMask;
+    const n = Math.min((to - from) >>> 0, this.#sqEntries);
+    const a = from & mask;
+    const first = Math.min(n, this.#sqEntries - a);
+    m.f64.fill(0, a * words, (a + first) * words);
+    if (n > first) m.f64.fill(0, 0, (n - first) * words);
+  }
+
   #needsFlush(): boolean {
     return (Atomics.load(this.#sq32, this.#sqFlagsI) &
           (SqRingFlag.CQ_OVERFLOW | SqRingFlag.TASKRUN)) !== 0 ||
@@ -961,6 +977,7 @@ export class Ring implements Disposable {
   #drainForClose(): void {
     if (this.#held.size === 0 && this.#waiters === 0) return;
     // Publish nothing half-prepared: drop SQEs that were never submitted.
+    this.#zeroSlots(this.#pubTail, this.#tail);
     this.#tail = this.#pubTail;
     const sqe = this.getSqe();
     if (sqe !== null) {
