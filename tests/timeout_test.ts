@@ -1,0 +1,197 @@
+// Kernel timers: prepTimeout (+ count, remove, update, multishot), prepLinkTimeout, and the
+// ring's own wait timeouts.
+import assert from "node:assert/strict";
+import { CqeBatch, CqeFlag, Ring, type Sqe, SqeFlag, TimeoutFlag } from "../mod.ts";
+import { closeFd, makePipe } from "./_helpers.ts";
+
+const ETIME = -62, ECANCELED = -125, ENOENT = -2;
+
+function push(ring: Ring, userData: number, prep: (s: Sqe) => void, flags = 0): void {
+  const sqe = ring.getSqe()!;
+  prep(sqe);
+  sqe.flags |= flags;
+  sqe.userData = userData;
+}
+
+/** Reaps `n` CQEs (blocking) in posting order as [userData, res]. */
+function reap(ring: Ring, n: number): [number, number][] {
+  const batch = new CqeBatch(16);
+  const out: [number, number][] = [];
+  while (out.length < n) {
+    ring.copyCqes(batch, 1);
+    for (const c of batch) out.push([c.userData, c.res]);
+  }
+  return out;
+}
+
+Deno.test("Sqe.prepTimeout() fires with -ETIME after the time given", () => {
+  using ring = new Ring({ entries: 4 });
+  for (const ts of [25, { sec: 0, nsec: 25_000_000 }]) {
+    push(ring, 1, (s) => s.prepTimeout(ts));
+    const t0 = performance.now();
+    ring.submitAndWait(1);
+    const cqe = ring.waitCqe()!;
+    const elapsed = performance.now() - t0;
+    assert.deepEqual(cqe, { userData: 1, res: ETIME, flags: 0 });
+    assert.ok(elapsed >= 23, `fired after ${elapsed} ms`);
+    assert.ok(elapsed < 1000, `fired after ${elapsed} ms`);
+  }
+});
+
+Deno.test("Sqe.prepTimeout() with count 1 completes with 0 once another CQE is posted", () => {
+  using ring = new Ring({ entries: 4 });
+  push(ring, 1, (s) => s.prepTimeout(10_000, 1));
+  ring.submit();
+  push(ring, 2, (s) => s.prepNop());
+  const t0 = performance.now();
+  ring.submitAndWait(2);
+  assert.deepEqual(reap(ring, 2), [[2, 0], [1, 0]]);
+  assert.ok(performance.now() - t0 < 1000, "did not wait for the 10 s timer");
+});
+
+Deno.test("Sqe.prepTimeout() with count 2 waits for two other CQEs", () => {
+  using ring = new Ring({ entries: 4 });
+  push(ring, 1, (s) => s.prepTimeout(10_000, 2));
+  push(ring, 2, (s) => s.prepNop());
+  ring.submitAndWait(1);
+  assert.deepEqual(reap(ring, 1), [[2, 0]]);
+  ring.submitAndWaitTimeout(1, 20);
+  assert.equal(ring.cqReady(), 0, "one CQE is not enough");
+  push(ring, 3, (s) => s.prepNop());
+  ring.submitAndWait(2);
+  assert.deepEqual(reap(ring, 2), [[3, 0], [1, 0]]);
+});
+
+Deno.test("Sqe.prepTimeoutRemove() cancels a pending timeout; unknown user data is -ENOENT", () => {
+  using ring = new Ring({ entries: 4 });
+  push(ring, 1, (s) => s.prepTimeout(10_000));
+  ring.submit();
+  push(ring, 2, (s) => s.prepTimeoutRemove(1));
+  ring.submitAndWait(2);
+  const got = new Map(reap(ring, 2));
+  assert.equal(got.get(1), ECANCELED);
+  assert.equal(got.get(2), 0);
+  push(ring, 3, (s) => s.prepTimeoutRemove(12345));
+  ring.submitAndWait(1);
+  assert.deepEqual(reap(ring, 1), [[3, ENOENT]]);
+});
+
+Deno.test("Sqe.prepTimeoutUpdate() re-arms a pending timeout with a new time", () => {
+  using ring = new Ring({ entries: 4 });
+  push(ring, 1, (s) => s.prepTimeout(10_000));
+  ring.submit();
+  const t0 = performance.now();
+  push(ring, 2, (s) => s.prepTimeoutUpdate(15, 1));
+  ring.submitAndWait(2);
+  const got = reap(ring, 2);
+  const elapsed = performance.now() - t0;
+  assert.deepEqual(new Map(got), new Map([[1, ETIME], [2, 0]]));
+  assert.ok(elapsed >= 13 && elapsed < 1000, `updated timer fired after ${elapsed} ms`);
+  push(ring, 3, (s) => s.prepTimeoutUpdate(5, 999));
+  ring.submitAndWait(1);
+  assert.deepEqual(reap(ring, 1), [[3, ENOENT]]);
+});
+
+Deno.test("Sqe.prepTimeout() with TimeoutFlag.MULTISHOT fires `count` times with CqeFlag.MORE", () => {
+  using ring = new Ring({ entries: 4 });
+  push(ring, 7, (s) => s.prepTimeout(5, 3, TimeoutFlag.MULTISHOT));
+  ring.submit();
+  const batch = new CqeBatch(8);
+  const flags: number[] = [];
+  while (flags.length < 3) {
+    ring.copyCqes(batch, 1);
+    for (const c of batch) {
+      assert.equal(c.userData, 7);
+      assert.equal(c.res, ETIME);
+      flags.push(c.flags & CqeFlag.MORE);
+    }
+  }
+  assert.deepEqual(flags, [CqeFlag.MORE, CqeFlag.MORE, 0]);
+});
+
+Deno.test("Sqe.prepLinkTimeout() cancels a blocked pipe read", () => {
+  using ring = new Ring({ entries: 4 });
+  const [r, w] = makePipe();
+  try {
+    const buf = new Uint8Array(16);
+    push(ring, 1, (s) => s.prepRead(r, buf, -1), SqeFlag.IO_LINK);
+    push(ring, 2, (s) => s.prepLinkTimeout(20));
+    const t0 = performance.now();
+    ring.submitAndWait(2);
+    const got = new Map(reap(ring, 2));
+    assert.equal(got.get(1), ECANCELED, "the read is cancelled");
+    assert.equal(got.get(2), ETIME, "the link timeout fired");
+    assert.ok(performance.now() - t0 >= 18);
+  } finally {
+    closeFd(r);
+    closeFd(w);
+  }
+});
+
+Deno.test("Sqe.prepLinkTimeout() does not fire when the op completes first", () => {
+  using ring = new Ring({ entries: 4 });
+  const [r, w] = makePipe();
+  try {
+    const buf = new Uint8Array(16);
+    push(ring, 1, (s) => s.prepRead(r, buf, -1), SqeFlag.IO_LINK);
+    push(ring, 2, (s) => s.prepLinkTimeout(5_000));
+    ring.submit();
+    push(ring, 3, (s) => s.prepWrite(w, new TextEncoder().encode("in time"), -1));
+    const t0 = performance.now();
+    ring.submitAndWait(3);
+    const got = new Map(reap(ring, 3));
+    assert.equal(got.get(3), 7);
+    assert.equal(got.get(1), 7, "the read got the data");
+    assert.equal(got.get(2), ECANCELED, "the link timeout was cancelled, not fired");
+    assert.equal(new TextDecoder().decode(buf.subarray(0, 7)), "in time");
+    assert.ok(performance.now() - t0 < 1000);
+  } finally {
+    closeFd(r);
+    closeFd(w);
+  }
+});
+
+Deno.test("Ring.submitAndWaitTimeout() returns after the timeout when no CQE comes", () => {
+  using ring = new Ring({ entries: 4 });
+  const t0 = performance.now();
+  assert.equal(ring.submitAndWaitTimeout(1, 30), 0);
+  const elapsed = performance.now() - t0;
+  assert.ok(elapsed >= 28 && elapsed < 1000, `waited ${elapsed} ms`);
+  assert.equal(ring.cqReady(), 0);
+  // It submits what is queued and returns as soon as the CQE is there.
+  push(ring, 4, (s) => s.prepNop());
+  const t1 = performance.now();
+  assert.equal(ring.submitAndWaitTimeout(1, 5_000), 1);
+  assert.ok(performance.now() - t1 < 1000);
+  assert.deepEqual(ring.waitCqe(), { userData: 4, res: 0, flags: 0 });
+});
+
+Deno.test("Ring.waitCqe() with a timeout returns null when nothing completes", () => {
+  using ring = new Ring({ entries: 4 });
+  for (const ts of [20, { sec: 0, nsec: 20_000_000 }]) {
+    const t0 = performance.now();
+    assert.equal(ring.waitCqe(ts), null);
+    const elapsed = performance.now() - t0;
+    assert.ok(elapsed >= 18 && elapsed < 1000, `waited ${elapsed} ms`);
+  }
+  assert.equal(ring.waitCqe(0), null);
+  assert.equal(ring.peekCqe(), null);
+  // A timer that fires within the wait is returned.
+  push(ring, 5, (s) => s.prepTimeout(5));
+  ring.submit();
+  assert.deepEqual(ring.waitCqe(2_000), { userData: 5, res: ETIME, flags: 0 });
+});
+
+Deno.test("Sqe.prepTimeout() rejects bad times with RangeError/TypeError", () => {
+  using ring = new Ring({ entries: 4 });
+  const sqe = ring.getSqe()!;
+  assert.throws(() => sqe.prepTimeout(-1), RangeError);
+  assert.throws(() => sqe.prepTimeout(NaN), RangeError);
+  assert.throws(() => sqe.prepTimeout(Infinity), RangeError);
+  assert.throws(() => sqe.prepTimeout({ sec: -1, nsec: 0 }), RangeError);
+  assert.throws(() => sqe.prepTimeout({ sec: 0, nsec: 0.5 }), RangeError);
+  // deno-lint-ignore no-explicit-any
+  assert.throws(() => sqe.prepTimeout("10" as any), TypeError);
+  assert.throws(() => ring.waitCqe(-5), RangeError);
+  assert.throws(() => ring.submitAndWaitTimeout(1, -5), RangeError);
+});
