@@ -1,7 +1,7 @@
 // A user's view of a URL import: Deno and a kernel, no C compiler, no liburing. A static file
 // server on 127.0.0.1 serves this checkout; a child `deno run` with a fresh DENO_DIR, a PATH that
 // holds only the deno binary, and exactly the flags the loader documents imports
-// http://127.0.0.1:PORT/mod.ts and reads a file through it. Nothing leaves the machine.
+// http://127.0.0.1:PORT/mod.ts and reads a file through AsyncRing. Nothing leaves the machine.
 import assert from "node:assert/strict";
 import { DIST_SHA256, DIST_VERSION } from "../ffi/dist_pin.ts";
 import { distLibName, LOADER_ENV, remoteFlags } from "../ffi/loader.ts";
@@ -84,31 +84,14 @@ class UserMachine implements Disposable {
     Deno.mkdirSync(this.denoDir);
     Deno.mkdirSync(this.home);
     Deno.writeTextFileSync(this.data, "hello from io_uring over a URL import\n");
-    // Uses AsyncRing when mod.ts has it, else the Ring layer.
     Deno.writeTextFileSync(
-      `${this.dir}/user.js`,
-      `import * as uring from "http://${server.host}/mod.ts";
-const path = Deno.args[0];
+      `${this.dir}/user.ts`,
+      `import { AsyncRing } from "http://${server.host}/mod.ts";
+await using io = new AsyncRing({ entries: 8 });
 const buf = new Uint8Array(256);
-let n;
-if (typeof uring.AsyncRing === "function") {
-  await using io = new uring.AsyncRing({ entries: 8 });
-  const fd = await io.open(path);
-  n = await io.read(fd, buf, 0);
-  await io.closeFd(fd);
-} else {
-  using ring = new uring.Ring({ entries: 8 });
-  const run = (prep) => {
-    prep(ring.getSqe());
-    ring.submitAndWait(1);
-    const cqe = ring.waitCqe();
-    if (cqe.res < 0) throw new uring.UringError(-cqe.res, "op");
-    return cqe.res;
-  };
-  const fd = run((s) => s.prepOpenat(uring.AT_FDCWD, path, uring.OpenFlag.RDONLY, 0));
-  n = run((s) => s.prepRead(fd, buf, 0));
-  run((s) => s.prepClose(fd));
-}
+const fd = await io.open(Deno.args[0]);
+const n = await io.read(fd, buf, 0);
+await io.closeFd(fd);
 console.log(new TextDecoder().decode(buf.subarray(0, n)).trim());
 `,
     );
@@ -137,7 +120,7 @@ console.log(new TextDecoder().decode(buf.subarray(0, n)).trim());
 
   async run(flags: string[], env: Record<string, string> = {}) {
     const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--quiet", ...flags, `${this.dir}/user.js`, this.data],
+      args: ["run", "--quiet", ...flags, `${this.dir}/user.ts`, this.data],
       cwd: this.dir,
       clearEnv: true,
       env: {
