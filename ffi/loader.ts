@@ -126,6 +126,27 @@ export function remoteFlags(base: URL, root: string = "$HOME/.cache/deno_uring")
 }
 
 /**
+ * A `file:` checkout's libraries in the order they are tried: the local build, then the committed
+ * prebuilt one. Without `--allow-read` for them both are kept (`dlopen` tells which exists).
+ */
+function fileCandidates(base: URL): string[] {
+  const local = decodeURIComponent(new URL(`../native/build/${LIB_NAME}`, base).pathname);
+  const prebuilt = decodeURIComponent(new URL(`../native/dist/${distLibName()}`, base).pathname);
+  const out = exists(local) ? [local] : [];
+  if (DIST_SHA256[Deno.build.arch] !== undefined && exists(prebuilt)) out.push(prebuilt);
+  return out;
+}
+
+function notBuilt(cause?: unknown): Error {
+  return new Error(
+    `The native shim is not built and no prebuilt library for linux-${Deno.build.arch} ` +
+      `is in native/dist: run "deno task build" (needs gcc and liburing-dev: ` +
+      `apt-get install gcc liburing-dev), or set ${LIB_ENV} to the path of ${LIB_NAME}`,
+    { cause },
+  );
+}
+
+/**
  * Where the library will be loaded from for a module at `base`, without touching the network:
  * the `DENO_URING_LIB` override, else for a `file:` module the local build or the committed
  * prebuilt library.
@@ -147,17 +168,9 @@ export function resolveLibrary(base: URL = new URL(import.meta.url)): string {
   // Not checked with stat: that would need --allow-read for a path only --allow-ffi is used on.
   if (override !== undefined) return override;
   if (base.protocol === "file:") {
-    const local = decodeURIComponent(new URL(`../native/build/${LIB_NAME}`, base).pathname);
-    if (exists(local)) return local;
-    const prebuilt = decodeURIComponent(
-      new URL(`../native/dist/${distLibName()}`, base).pathname,
-    );
-    if (DIST_SHA256[Deno.build.arch] !== undefined && exists(prebuilt)) return prebuilt;
-    throw new Error(
-      `The native shim is not built and no prebuilt library for linux-${Deno.build.arch} ` +
-        `is in native/dist: run "deno task build" (needs gcc and liburing-dev: ` +
-        `apt-get install gcc liburing-dev), or set ${LIB_ENV} to the path of ${LIB_NAME}`,
-    );
+    const [first] = fileCandidates(base);
+    if (first !== undefined) return first;
+    throw notBuilt();
   }
   throw new Error(
     `Cannot load ${LIB_NAME} for a module at a ${base.protocol} URL: import it from a file: ` +
@@ -254,6 +267,9 @@ async function fetchPrebuilt(base: URL): Promise<string> {
 
 let lib: Native | undefined;
 
+/** A library whose `uring_shim_version()` is not {@link SHIM_VERSION}: rebuilding fixes it. */
+class ShimVersionError extends Error {}
+
 function open(path: string, flags?: string): Native {
   let opened: Native;
   try {
@@ -276,7 +292,7 @@ function open(path: string, flags?: string): Native {
   }
   const version = opened.uring_shim_version();
   if (version !== SHIM_VERSION) {
-    throw new Error(
+    throw new ShimVersionError(
       `${path} is shim version ${version}, this module needs ${SHIM_VERSION}: rebuild it ` +
         `("deno task build")`,
     );
@@ -325,6 +341,21 @@ export function native(): Native {
     lib = remote.lib;
     return lib;
   }
-  lib = open(resolveLibrary());
+  const base = new URL(import.meta.url);
+  if (base.protocol === "file:" && readEnv(LIB_ENV) === undefined) {
+    // The local build may be missing where stat was not allowed: then the prebuilt one is next.
+    let cause: unknown;
+    for (const path of fileCandidates(base)) {
+      try {
+        lib = open(path);
+        return lib;
+      } catch (e) {
+        if (e instanceof ShimVersionError || !(e instanceof Error) || isPermissionError(e)) throw e;
+        cause = e;
+      }
+    }
+    throw notBuilt(cause);
+  }
+  lib = open(resolveLibrary(base));
   return lib;
 }

@@ -88,3 +88,43 @@ Deno.test("cacheRoot() is $DENO_DIR/deno_uring when DENO_DIR is set", () => {
     else Deno.env.set("DENO_DIR", saved);
   }
 });
+
+Deno.test({
+  name: "native() in a clone with no compiler and only --allow-ffi uses native/dist",
+  ignore: DIST_SHA256[Deno.build.arch] === undefined,
+  async fn() {
+    const root = new URL("../", import.meta.url);
+    const dir = Deno.makeTempDirSync({ prefix: "uring_clone_" });
+    try {
+      for (const sub of ["ffi", "native/dist"]) {
+        Deno.mkdirSync(`${dir}/${sub}`, { recursive: true });
+        for (const e of Deno.readDirSync(new URL(`${sub}/`, root))) {
+          if (e.isFile) {
+            Deno.copyFileSync(new URL(`${sub}/${e.name}`, root), `${dir}/${sub}/${e.name}`);
+          }
+        }
+      }
+      Deno.copyFileSync(new URL("mod.ts", root), `${dir}/mod.ts`);
+      Deno.writeTextFileSync(
+        `${dir}/user.ts`,
+        `import { Ring } from "./mod.ts";
+using ring = new Ring({ entries: 4 });
+ring.getSqe()!.prepNop();
+console.log(ring.submitAndWait(1));
+`,
+      );
+      const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--quiet", "--allow-ffi", `${dir}/user.ts`],
+        cwd: dir,
+        env: { DENO_URING_LIB: "", NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const dec = new TextDecoder();
+      assert.equal(code, 0, dec.decode(stderr));
+      assert.equal(dec.decode(stdout).trim(), "1");
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
