@@ -7,7 +7,8 @@
  *    missing grant is not an error, the variable is then ignored).
  * 2. A `file:` module (a clone): the local build `native/build/libdeno_uring.so` (`deno task
  *    build`, needs gcc and liburing-dev), else the prebuilt `native/dist/libdeno_uring.linux-<arch>.so`
- *    committed beside it. This path is synchronous and costs one `stat`.
+ *    committed beside it. This path is synchronous and costs a `stat` or two; it needs only
+ *    `--allow-ffi` (without `--allow-read` the candidates are told apart by `dlopen`).
  * 3. An `http:`/`https:` module (a URL import, no compiler needed): the prebuilt library is fetched
  *    from beside the module (`native/dist/`), kept in a cache directory, and checked against the
  *    SHA-256 pinned in `ffi/dist_pin.ts` before it is opened, on every load: a corrupted cached
