@@ -30,9 +30,11 @@ export const EventfdFlag = {
 } as const;
 
 /**
- * Makes an eventfd(2): a 64-bit counter that a ring increments once per posted CQE after
- * `ring.registerEventfd(fd)`. Read it with an 8-byte io_uring read (`prepRead(fd, u8x8, 0)`),
- * which returns the count and zeroes it; close it with `prepClose(fd)` when done.
+ * Makes an eventfd(2): a 64-bit counter that a ring adds to when it posts CQEs, after
+ * `ring.registerEventfd(fd)` (at least once per batch of CQEs, not once per CQE). Read it with
+ * an 8-byte io_uring read (`prepRead(fd, u8x8, 0)`), which returns the count and zeroes it (an
+ * io_uring read of a zero counter waits, whatever `NONBLOCK`, unless the SQE's `opFlags` has
+ * `RWF_NOWAIT` = 8); close it with `prepClose(fd)` when done.
  *
  * @param initval the counter's start value
  * @param flags `EventfdFlag` bits; default `EventfdFlag.CLOEXEC`

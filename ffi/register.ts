@@ -65,7 +65,7 @@ export function rsrcUpdate2(offset: number, data: number, nr: number): Uint8Arra
  * import { eventfd, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * const efd = eventfd();
- * ring.registerEventfd(efd, { async: true }); // only completions that did not finish inline
+ * ring.registerEventfd(efd, { async: true }); // only completions from io-wq workers
  * ring.unregisterEventfd();
  * ring.getSqe()!.prepClose(efd);
  * ring.submitAndWait(1);
@@ -73,7 +73,7 @@ export function rsrcUpdate2(offset: number, data: number, nr: number): Uint8Arra
  */
 export interface EventfdOptions {
   /**
-   * Signal only completions that were not inline with the submission
+   * Signal only completions run by an io-wq worker, not those done inline or by task work
    * (`IORING_REGISTER_EVENTFD_ASYNC`). Default false.
    */
   async?: boolean;

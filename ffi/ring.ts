@@ -726,10 +726,11 @@ export class Ring implements Disposable {
   }
 
   /**
-   * Registers eventfd `fd`: the kernel increments its counter once per CQE posted
-   * (`IORING_REGISTER_EVENTFD`; with `{ async: true }` only for completions that were not inline
-   * with a submission, `IORING_REGISTER_EVENTFD_ASYNC`). Make one with `eventfd()`. Like
-   * `io_uring_register_eventfd(3)`. Linux 5.2.
+   * Registers eventfd `fd`: the kernel adds to its counter when it posts CQEs
+   * (`IORING_REGISTER_EVENTFD`), at least once per batch posted together, so the count says
+   * "look at the CQ", not how many CQEs there are. With `{ async: true }` only completions
+   * run by an io-wq worker signal (`IORING_REGISTER_EVENTFD_ASYNC`). Make one with `eventfd()`.
+   * Like `io_uring_register_eventfd(3)`. Linux 5.2.
    *
    * @throws {UringError} EBUSY when one is registered already
    */
