@@ -5,7 +5,6 @@
  */
 import { At, FSYNC_DATASYNC, OpenFlag, SocketCmd, TimeoutFlag } from "./constants.ts";
 import type { ChainOp } from "./_async_engine.ts";
-import type { BufferSource } from "./_memory.ts";
 import type { FdLike } from "./fixed.ts";
 import { sockaddr, type SocketAddress } from "./sockaddr.ts";
 import { AT_FDCWD, type FixedBufferSource, type Sqe } from "./sqe.ts";
@@ -258,10 +257,10 @@ export const SIGNALS: Record<string, number> = {
 };
 
 /** A socket address given as `{ hostname, port }` or as `struct sockaddr` bytes. */
-export type SocketAddressLike = SocketAddress | BufferSource;
+export type SocketAddressLike = SocketAddress | ArrayBufferView;
 
 /** `struct sockaddr` bytes for `addr`. */
-export function sockaddrOf(addr: SocketAddressLike): BufferSource {
+export function sockaddrOf(addr: SocketAddressLike): ArrayBufferView {
   if (ArrayBuffer.isView(addr)) return addr;
   if (typeof addr !== "object" || addr === null) {
     throw new TypeError("address must be { hostname, port } or sockaddr bytes");
@@ -296,22 +295,22 @@ export class AsyncLinkBuilder {
   }
 
   /** A read (`io_uring_prep_read(3)`); its entry is the bytes read. */
-  read(fd: FdLike, buf: BufferSource, offset = -1): this {
+  read(fd: FdLike, buf: ArrayBufferView, offset = -1): this {
     return this.#add("read", (s) => s.prepRead(fd, buf, offset));
   }
 
   /** A write (`io_uring_prep_write(3)`); its entry is the bytes written. */
-  write(fd: FdLike, data: BufferSource, offset = -1): this {
+  write(fd: FdLike, data: ArrayBufferView, offset = -1): this {
     return this.#add("write", (s) => s.prepWrite(fd, data, offset));
   }
 
   /** A vectored read (`io_uring_prep_readv(3)`). */
-  readv(fd: FdLike, bufs: readonly BufferSource[], offset = -1): this {
+  readv(fd: FdLike, bufs: readonly ArrayBufferView[], offset = -1): this {
     return this.#add("readv", (s) => s.prepReadv(fd, bufs, offset));
   }
 
   /** A vectored write (`io_uring_prep_writev(3)`). */
-  writev(fd: FdLike, bufs: readonly BufferSource[], offset = -1): this {
+  writev(fd: FdLike, bufs: readonly ArrayBufferView[], offset = -1): this {
     return this.#add("writev", (s) => s.prepWritev(fd, bufs, offset));
   }
 
@@ -402,12 +401,12 @@ export class AsyncLinkBuilder {
   }
 
   /** send(2) (`io_uring_prep_send(3)`); its entry is the bytes sent. */
-  send(fd: FdLike, data: BufferSource, flags = 0x4000): this {
+  send(fd: FdLike, data: ArrayBufferView, flags = 0x4000): this {
     return this.#add("send", (s) => s.prepSend(fd, data, flags));
   }
 
   /** recv(2) (`io_uring_prep_recv(3)`); its entry is the bytes received. */
-  recv(fd: FdLike, buf: BufferSource, flags = 0): this {
+  recv(fd: FdLike, buf: ArrayBufferView, flags = 0): this {
     return this.#add("recv", (s) => s.prepRecv(fd, buf, flags));
   }
 
@@ -429,7 +428,7 @@ export class AsyncLinkBuilder {
   }
 
   /** setsockopt(2) (`io_uring_prep_cmd_sock(3)` with `SOCKET_URING_OP_SETSOCKOPT`). */
-  setsockopt(fd: FdLike, level: number, name: number, value: BufferSource): this {
+  setsockopt(fd: FdLike, level: number, name: number, value: ArrayBufferView): this {
     return this.#add(
       "setsockopt",
       (s) => s.prepCmdSock(SocketCmd.SETSOCKOPT, fd, level, name, value),

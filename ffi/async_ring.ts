@@ -72,7 +72,6 @@ import {
 import { UringError } from "./errors.ts";
 import type { FdLike } from "./fixed.ts";
 import { native } from "./loader.ts";
-import type { BufferSource } from "./_memory.ts";
 import { Ring, type RingOptions } from "./ring.ts";
 import { parseSockaddr, sockaddr, type SocketAddress } from "./sockaddr.ts";
 import { AT_FDCWD, type FixedBufferSource } from "./sqe.ts";
@@ -328,7 +327,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    * await io.closeFd(fd);
    * ```
    */
-  read(fd: FdLike, buf: BufferSource, offset = -1, options?: AsyncOpOptions): Promise<number> {
+  read(fd: FdLike, buf: ArrayBufferView, offset = -1, options?: AsyncOpOptions): Promise<number> {
     const e = this.#e;
     const s = e.start(options);
     if (s === null) return e.early;
@@ -345,7 +344,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    *
    * @returns the bytes written
    */
-  write(fd: FdLike, data: BufferSource, offset = -1, options?: AsyncOpOptions): Promise<number> {
+  write(fd: FdLike, data: ArrayBufferView, offset = -1, options?: AsyncOpOptions): Promise<number> {
     const e = this.#e;
     const s = e.start(options);
     if (s === null) return e.early;
@@ -360,7 +359,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
   /** Scatter read into `bufs`: `io_uring_prep_readv(3)`. Linux 5.1. Returns the bytes read. */
   readv(
     fd: FdLike,
-    bufs: readonly BufferSource[],
+    bufs: readonly ArrayBufferView[],
     offset = -1,
     options?: AsyncOpOptions,
   ): Promise<number> {
@@ -378,7 +377,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
   /** Gather write from `bufs`: `io_uring_prep_writev(3)`. Linux 5.1. Returns bytes written. */
   writev(
     fd: FdLike,
-    bufs: readonly BufferSource[],
+    bufs: readonly ArrayBufferView[],
     offset = -1,
     options?: AsyncOpOptions,
   ): Promise<number> {
@@ -635,6 +634,10 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     build: (chain: AsyncLinkBuilder) => unknown,
     options?: LinkOptions,
   ): Promise<(number | UringError)[]>;
+  /**
+   * link(2), a hard link `newPath` to `oldPath` like `Deno.link`: `io_uring_prep_link(3)`.
+   * Linux 5.15.
+   */
   link(oldPath: string | URL, newPath: string | URL, options?: AsyncOpOptions): Promise<void>;
   link(
     a: ((chain: AsyncLinkBuilder) => unknown) | string | URL,
@@ -689,7 +692,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
   /** bind(2): `io_uring_prep_bind(3)`. Linux 6.11. */
   bind(fd: FdLike, addr: SocketAddressLike, options?: AsyncOpOptions): Promise<void> {
     const e = this.#e;
-    let a: BufferSource;
+    let a: ArrayBufferView;
     try {
       a = sockaddrOf(addr);
     } catch (err) {
@@ -721,7 +724,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
   /** connect(2): `io_uring_prep_connect(3)`. Linux 5.5. */
   connect(fd: FdLike, addr: SocketAddressLike, options?: AsyncOpOptions): Promise<void> {
     const e = this.#e;
-    let a: BufferSource;
+    let a: ArrayBufferView;
     try {
       a = sockaddrOf(addr);
     } catch (err) {
@@ -762,7 +765,11 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    *
    * @returns the bytes received, 0 at end of stream
    */
-  recv(fd: FdLike, buf: BufferSource, options?: AsyncOpOptions & { flags?: number }) {
+  recv(
+    fd: FdLike,
+    buf: ArrayBufferView,
+    options?: AsyncOpOptions & { flags?: number },
+  ): Promise<number> {
     const e = this.#e;
     const s = e.start(options);
     if (s === null) return e.early;
@@ -771,7 +778,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     } catch (err) {
       return e.abandon(s, err);
     }
-    return e.finish<number>(s, K_NUM, "recv", options);
+    return e.finish(s, K_NUM, "recv", options);
   }
 
   /**
@@ -782,7 +789,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    */
   send(
     fd: FdLike,
-    data: BufferSource,
+    data: ArrayBufferView,
     options?: AsyncOpOptions & { flags?: number },
   ): Promise<number> {
     const e = this.#e;
@@ -818,7 +825,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     fd: FdLike,
     level: number,
     name: number,
-    value: BufferSource,
+    value: ArrayBufferView,
     options?: AsyncOpOptions,
   ): Promise<void> {
     const e = this.#e;
@@ -1024,7 +1031,11 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    *
    * @returns how many were woken
    */
-  futexWake(futex: Int32Array | Uint32Array, count = 1, options?: AsyncOpOptions) {
+  futexWake(
+    futex: Int32Array | Uint32Array,
+    count = 1,
+    options?: AsyncOpOptions,
+  ): Promise<number> {
     const e = this.#e;
     const s = e.start(options);
     if (s === null) return e.early;
@@ -1033,7 +1044,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     } catch (err) {
       return e.abandon(s, err);
     }
-    return e.finish<number>(s, K_NUM, "futexWake", options);
+    return e.finish(s, K_NUM, "futexWake", options);
   }
 
   /**
@@ -1103,7 +1114,10 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    * await io.closeFd(lfd);
    * ```
    */
-  acceptMultishot(fd: FdLike, options?: { signal?: AbortSignal; direct?: boolean }) {
+  acceptMultishot(
+    fd: FdLike,
+    options?: { signal?: AbortSignal; direct?: boolean },
+  ): MultishotIterator<number> {
     const direct = options?.direct === true;
     return new MultishotIterator<number>(
       this.#e,
