@@ -26,6 +26,18 @@
  *   waiter thread is back (`await using` waits for it); `Ring.close()` reaps the cancelled ops
  *   before unmapping, so buffers are released only after the kernel is done with them.
  *
+ * - **Op records**: a slab of parallel arrays indexed by user data (the slot number, from a free
+ *   list), one module-level promise executor, no per-op closure or Map entry; details in
+ *   `_async_engine.ts`.
+ *
+ * Measured on a shared 2-core VM (Linux 6.18, Deno 2.9; `bench/async_bench.ts`): `await
+ * io.nop()` 0.5-0.6 µs per round trip; batches of 64 `nop()` with `Promise.all` 4.7-5.2 M ops/s
+ * (the same loop over already-resolved promises: 9-12 M/s); 4 KiB random reads from the page
+ * cache, 64 in flight, 0.75-0.86x the C liburing program and 30-60x `node:fs/promises`. A
+ * completion that needs the waiter costs one nonblocking FFI round trip, 40-60 µs here, almost
+ * all of it Deno's hand-off to and from its blocking thread pool (an empty nonblocking call
+ * costs the same); ops that complete inside the submitting `io_uring_enter` never pay it.
+ *
  * `deferTaskrun` rings are refused: their completions can only run on the submitting thread,
  * which the waiter is not.
  *
