@@ -188,6 +188,8 @@ export class _Engine {
   #cap = 0;
   #kind = new Uint8Array(0);
   #fl = new Uint8Array(0);
+  /** Uses of each slot, for checks that must not mistake a new op for an old one (JS only). */
+  #gen = new Uint32Array(0);
   #resolves: Settle[] = [];
   #rejects: Settle[] = [];
   #names: string[] = [];
@@ -439,7 +441,12 @@ export class _Engine {
       signal.addEventListener("abort", state.hook);
     }
     if (timeoutMs !== undefined) {
-      const s = this.#sqe();
+      const s = this.#sqe(); // may flush, and the chain may be done already
+      if (state.done) {
+        nopOut(s, INTERNAL_UD);
+        this.#schedule();
+        return p;
+      }
       s.prepTimeout(timeoutMs);
       const idx = this.#alloc();
       writeUd(s, idx);
@@ -482,9 +489,14 @@ export class _Engine {
     if (f & F_ABORTED) return;
     this.#fl[idx] = f | F_ABORTED;
     if (f & F_STAGED) return; // dropped by #drain() before it reaches the kernel
-    const s = this.#sqe();
-    s.prepCancel(ud, 0);
-    writeUd(s, this.#internalUd());
+    const gen = this.#gen[idx];
+    const s = this.#sqe(); // a full SQ is flushed here, and the op may complete meanwhile
+    if (this.#kind[idx] === 0 || this.#gen[idx] !== gen) {
+      nopOut(s, INTERNAL_UD); // gone, maybe reused already: cancel nothing
+    } else {
+      s.prepCancel(ud, 0);
+      writeUd(s, INTERNAL_UD);
+    }
     this.#schedule();
   }
 
@@ -527,12 +539,15 @@ export class _Engine {
     kind.set(this.#kind);
     const fl = new Uint8Array(cap);
     fl.set(this.#fl);
+    const gen = new Uint32Array(cap);
+    gen.set(this.#gen);
     const free = new Int32Array(cap);
     free.set(this.#free.subarray(0, this.#freeTop));
     let top = this.#freeTop;
     for (let i = cap - 1; i >= old; i--) if (i !== 0) free[top++] = i;
     this.#kind = kind;
     this.#fl = fl;
+    this.#gen = gen;
     this.#free = free;
     this.#freeTop = top;
     this.#cap = cap;
@@ -549,6 +564,7 @@ export class _Engine {
   #alloc(): number {
     if (this.#freeTop === 0) this.#grow();
     const idx = this.#free[--this.#freeTop];
+    this.#gen[idx]++;
     this.#inflight++;
     return idx;
   }
