@@ -1,16 +1,24 @@
 // Shared test helpers: real fds made through io_uring itself (Deno exposes no raw fds).
 import { type Cqe, OpenFlag, Ring, type Sqe } from "../mod.ts";
 
-/** Runs one SQE on `ring` to completion (blocking) and returns its CQE. */
-export function runOne(ring: Ring, prep: (sqe: Sqe) => void, userData = 1): Cqe {
+let nextUserData = 1_000_000;
+
+/**
+ * Runs one SQE on `ring` to completion (blocking) and returns its CQE. CQEs of other ops that
+ * arrive first (late multishot or notification CQEs of an earlier test) are skipped.
+ */
+export function runOne(ring: Ring, prep: (sqe: Sqe) => void, userData?: number): Cqe {
   const sqe = ring.getSqe();
   if (sqe === null) throw new Error("SQ full");
   prep(sqe);
-  sqe.userData = userData;
-  ring.submitAndWait(1);
-  const cqe = ring.waitCqe();
-  if (cqe === null) throw new Error("no CQE");
-  return cqe;
+  const ud = userData ?? nextUserData++;
+  sqe.userData = ud;
+  ring.submit();
+  for (;;) {
+    const cqe = ring.waitCqe(5000);
+    if (cqe === null) throw new Error("no CQE within 5 s");
+    if (cqe.userData === ud) return cqe;
+  }
 }
 
 let shared: Ring | undefined;
