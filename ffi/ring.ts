@@ -47,6 +47,9 @@ import { _HeldRefs } from "./_held_refs.ts";
 import { _SqMemory, Sqe, type Timespec, timespec } from "./sqe.ts";
 
 const TWO32 = 4294967296;
+/** `IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS`, and the mask that also catches `IO_HARDLINK`. */
+const LINKED_SKIP = 4 | 64;
+const LINK_SKIP_MASK = 4 | 8 | 64;
 const EINTR = 4;
 const ETIME = 62;
 const EBUSY = 16;
@@ -926,6 +929,20 @@ export class Ring implements Disposable {
         for (; t !== end; t = (t + 1) >>> 0) {
           const s = t & mask;
           const w = s * stride + 8;
+          // IO_LINK + CQE_SKIP_SUCCESS posts no CQE when it succeeds, but the next SQE of the
+          // chain starts only after it ended, and is cancelled unrun when it fails: the next
+          // one's final CQE proves both done. So this one is not counted (it would stay held
+          // forever) and its buffers go with the next SQE.
+          if (((u[s * stride] >>> 8) & LINK_SKIP_MASK) === LINKED_SKIP && ((t + 1) >>> 0) !== end) {
+            const r = refs[s];
+            if (r !== undefined) {
+              const n = (t + 1) & mask;
+              const cur = refs[n];
+              refs[n] = cur === undefined ? r : [cur, r];
+              refs[s] = undefined;
+            }
+            continue;
+          }
           held.publish(u[w + 1] * TWO32 + u[w], refs[s]);
           refs[s] = undefined;
         }

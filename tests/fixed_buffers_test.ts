@@ -69,6 +69,32 @@ Deno.test("Sqe.prepWriteFixed()/prepReadFixed() round-trip at several indexes an
   }
 });
 
+Deno.test("Sqe.prepWritevFixed()/prepReadvFixed() scatter and gather inside one buffer", () => {
+  using ring = new Ring({ entries: 8 });
+  using bufs = ring.registerBuffers(2, PAGE);
+  using file = tempFile();
+  const fd = openFd(file.path, OpenFlag.RDWR);
+  try {
+    const buf = bufs.get(1);
+    buf.set(new TextEncoder().encode("hello, vectored world"));
+    const parts = [buf.subarray(0, 7), buf.subarray(7, 21)];
+    const w = runOne(ring, (s) => s.prepWritevFixed(fd, parts, 100, 0, bufs, 1));
+    assert.equal(ok(w, "writev_fixed"), 21);
+    const into = [bufs.get(0).subarray(2000, 2005), bufs.get(0).subarray(10, 26)];
+    const r = runOne(ring, (s) => s.prepReadvFixed(fd, into, 100, 0, bufs, 0));
+    assert.equal(ok(r, "readv_fixed"), 21);
+    assert.equal(
+      new TextDecoder().decode(into[0]) + new TextDecoder().decode(into[1]),
+      "hello, vectored world",
+    );
+    // a view outside the registered buffer is refused by the kernel
+    const stray = runOne(ring, (s) => s.prepReadvFixed(fd, [new Uint8Array(4)], 0, 0, bufs, 0));
+    assert.ok(stray.res < 0, `readv_fixed outside the buffer: ${stray.res}`);
+  } finally {
+    closeFd(fd);
+  }
+});
+
 Deno.test("Sqe.prepReadFixed() works through a fixed file too", () => {
   using ring = new Ring({ entries: 8 });
   using bufs = ring.registerBuffers(2, 64);
