@@ -314,8 +314,9 @@ export class Sqe {
       u[w] = v >>> 0;
       u[w + 1] = 0xffffffff;
     } else {
-      u[w] = v % TWO32;
-      u[w + 1] = v / TWO32;
+      const hi = Math.floor(v / TWO32);
+      u[w] = v - hi * TWO32;
+      u[w + 1] = hi;
     }
   }
 
@@ -371,8 +372,9 @@ export class Sqe {
     this._set64(SqeWord.OFF, offset);
     if (addr !== null && typeof addr === "object") {
       const a = checkedAddress(addr);
-      u[w + SqeWord.ADDR] = a % TWO32;
-      u[w + SqeWord.ADDR + 1] = a / TWO32;
+      const hi = Math.floor(a / TWO32); // no fmod: x86-64 user addresses are below 2**47
+      u[w + SqeWord.ADDR] = a - hi * TWO32;
+      u[w + SqeWord.ADDR + 1] = hi;
       this._hold(addr);
     } else if (addr !== null && addr !== 0) {
       this._set64(SqeWord.ADDR, addr);
