@@ -14,6 +14,9 @@
  * the kernel never touches again. A view held after `close()` therefore reads and writes ordinary
  * bytes and can never reach freed memory: it keeps its `ArrayBuffer` alive by itself.
  *
+ * No resource tags are registered: a tag's CQE would arrive among the user's own CQEs. Keeping
+ * the memory referenced makes knowing when the kernel let go of it unnecessary.
+ *
  * @module
  */
 import { RegisterOp } from "./constants.ts";
@@ -77,7 +80,6 @@ class BufferTable {
     if (!this.live.delete(b) || this.capacity === 0 || this.ring.closed) return;
     if (this.live.size === 0) {
       this.capacity = 0;
-      tables.delete(this.ring);
       this.ring.register(RegisterOp.UNREGISTER_BUFFERS, null, 0);
       return;
     }
@@ -390,11 +392,23 @@ function place(ring: Ring, init: Init): FixedBuffers {
   const table = tableOf(ring);
   const n = init.views.length;
   const iov = iovecsOf(init.views);
-  const { offset, filled } = table.reserve(n, false, iov);
-  if (!filled) {
-    ring.register(RegisterOp.BUFFERS_UPDATE, rsrcUpdate2(offset, addressOf(iov), n), 32);
+  try {
+    const { offset, filled } = table.reserve(n, false, iov);
+    if (!filled) {
+      ring.register(RegisterOp.BUFFERS_UPDATE, rsrcUpdate2(offset, addressOf(iov), n), 32);
+    }
+    return new FixedBuffers(token, table, offset, init);
+  } catch (e) {
+    if (e instanceof UringError && e.errno === 12) {
+      throw new UringError(
+        12,
+        "io_uring_register(BUFFERS2)",
+        `pinning ${n} x ${init.size} bytes goes past RLIMIT_MEMLOCK: raise it (ulimit -l) or ` +
+          `register less`,
+      );
+    }
+    throw e;
   }
-  return new FixedBuffers(token, table, offset, init);
 }
 
 /**
@@ -421,7 +435,6 @@ export function cloneBuffers(ring: Ring, src: FixedBuffers): FixedBuffers {
   } catch (e) {
     if (table.live.size === 0) {
       table.capacity = 0;
-      tables.delete(ring);
       try {
         ring.register(RegisterOp.UNREGISTER_BUFFERS, null, 0);
       } catch { /* nothing registered */ }

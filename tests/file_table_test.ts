@@ -277,3 +277,29 @@ Deno.test("a multishot accept direct fills free slots, one CQE per connection", 
     closeFd(lfd);
   }
 });
+
+Deno.test("Sqe.prepAcceptDirect() puts one connection into the slot asked for", async () => {
+  using ring = new Ring({ entries: 8 });
+  using _files = ring.registerFiles(8);
+  const lfd = socket(ring);
+  try {
+    assert.equal(runOne(ring, (s) => s.prepBind(lfd, sockaddr(LOOPBACK))).res, 0);
+    assert.equal(runOne(ring, (s) => s.prepListen(lfd, 4)).res, 0);
+    const sqe = ring.getSqe()!;
+    sqe.prepAcceptDirect(lfd, null, null, 0, 6);
+    sqe.userData = 1;
+    ring.submit();
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: localAddr(lfd).port });
+    await ring.waitAsync(1);
+    assert.deepEqual(ring.waitCqe(), { userData: 1, res: 0, flags: 0 });
+    await conn.write(new TextEncoder().encode("to slot 6"));
+    const buf = new Uint8Array(16);
+    const got = runOne(ring, (s) => s.prepRecv(fixed(6), buf));
+    assert.equal(dec.decode(buf.subarray(0, got.res)), "to slot 6");
+    assert.equal(runOne(ring, (s) => s.prepCloseDirect(6)).res, 0);
+    assert.equal(await conn.read(buf), null, "closing the slot closed the connection");
+    conn.close();
+  } finally {
+    closeFd(lfd);
+  }
+});
