@@ -64,7 +64,8 @@ function cancel(ring: Ring, ud: number): void {
   ring.submit();
   let pending = 2;
   while (pending > 0) {
-    const cqe = ring.waitCqe()!;
+    const cqe = ring.waitCqe(5000);
+    if (cqe === null) throw new Error(`cancelling ${ud}: no CQE within 5 s`);
     if (cqe.userData === 0xcafe || (cqe.userData === ud && !(cqe.flags & CqeFlag.MORE))) {
       pending--;
     }
@@ -252,7 +253,7 @@ Deno.test("BufferRing.close() unregisters the group; its views stay readable", (
   const [rd, wr] = makePipe();
   try {
     runOne(ring, (s) => s.prepWrite(wr, enc.encode("one"), -1));
-    const got = runOne(ring, (s) => s.prepReadMultishot(rd, 0, -1, 2));
+    const got = runOne(ring, (s) => s.prepReadMultishot(rd, 0, -1, 2), 1);
     assert.ok(got.flags & CqeFlag.BUFFER);
     const view = group.viewOf(got.res, got.flags);
     cancel(ring, 1);
