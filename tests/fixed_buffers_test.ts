@@ -294,6 +294,7 @@ Deno.test({
     using src = new Ring({ entries: 4 });
     using dst = new Ring({ entries: 4 });
     const bufs = src.registerBuffers(2, 64);
+    using own = dst.registerBuffers(3, 32); // dst has a table already: the clone goes past it
     let clone: FixedBuffers;
     try {
       clone = dst.registerCloneBuffers(bufs);
@@ -302,6 +303,7 @@ Deno.test({
       throw e;
     }
     assert.equal(clone.count, 2);
+    assert.equal(clone.tableOffset, 3);
     assert.strictEqual(clone.get(1), bufs.get(1), "same memory, same views");
     using file = tempFile("cloned!");
     const fd = openFd(file.path);
@@ -312,6 +314,8 @@ Deno.test({
       clone.get(0).fill(0);
       assert.equal(runOne(dst, (s) => s.prepReadFixed(fd, clone, 0, 0, 6)).res, 6);
       assert.equal(new TextDecoder().decode(clone.get(0).subarray(0, 6)), "cloned");
+      assert.equal(runOne(dst, (s) => s.prepReadFixed(fd, own, 2, 0, 5)).res, 5, "own buffers");
+      assert.equal(new TextDecoder().decode(own.get(2).subarray(0, 5)), "clone");
     } finally {
       closeFd(fd);
     }
