@@ -18,6 +18,7 @@ import {
   type OpName,
   RegisterOp,
   SetupFlag,
+  SqeFlag,
   SqRingFlag,
 } from "./constants.ts";
 import { CqeBatch } from "./cqe_batch.ts";
@@ -221,6 +222,8 @@ export class Ring implements Disposable {
   #probe: Uint8Array | undefined;
   #closed = false;
   #waiters = 0;
+  /** Set once an op with `CQE_SKIP_SUCCESS` was published while tracking buffers. */
+  #skipSeen = false;
   #closers: (() => void)[] = [];
   #featuresObj: RingFeatures | undefined;
 
@@ -923,6 +926,7 @@ export class Ring implements Disposable {
     let t = this.#pubTail;
     if (t !== end) {
       const m = this.#mem;
+      if (!m.tracking) this.#untrackedSkipCheck(t, end);
       if (m.tracking) {
         const refs = m.refs, u = m.u32, stride = m.stride, mask = this.#sqMask;
         const held = this.#held;
@@ -943,6 +947,7 @@ export class Ring implements Disposable {
             }
             continue;
           }
+          if ((u[s * stride] >>> 8) & SqeFlag.CQE_SKIP_SUCCESS) this.#skipSeen = true;
           held.publish(u[w + 1] * TWO32 + u[w], refs[s]);
           refs[s] = undefined;
         }
@@ -953,6 +958,31 @@ export class Ring implements Disposable {
       Atomics.store(this.#sq32, this.#sqTailI, end);
     }
     return (end - Atomics.load(this.#sq32, this.#sqHeadI)) >>> 0;
+  }
+
+  /**
+   * Untracked ops are only counted, and the count must come back to zero through their CQEs. A
+   * `CQE_SKIP_SUCCESS` op may never post one, so the first such SQE switches tracking on before
+   * it is published (multishot preps do the same at prep time).
+   */
+  #untrackedSkipCheck(from: number, end: number): void {
+    const m = this.#mem, u = m.u32, stride = m.stride, mask = this.#sqMask;
+    for (let t = from; t !== end; t = (t + 1) >>> 0) {
+      if ((u[(t & mask) * stride] >>> 8) & SqeFlag.CQE_SKIP_SUCCESS) {
+        m.tracking = true;
+        return;
+      }
+    }
+  }
+
+  /**
+   * Tracks every op by user data from now on (the async layer calls it before its first op, so
+   * no op is ever only counted).
+   *
+   * @internal
+   */
+  _trackAll(): void {
+    this.#mem.tracking = true;
   }
 
   #submit(waitNr: number, flags: number): number {
@@ -1007,10 +1037,15 @@ export class Ring implements Disposable {
     } catch { /* reap what we can */ }
     const deadline = performance.now() + 1000;
     const batch = new CqeBatch(256);
+    let idle = 0;
     while (performance.now() < deadline) {
       this.submitAndWaitTimeout(0, 0);
       this.copyCqes(batch, 0);
       if (this.#held.size === 0) break;
+      if (batch.length !== 0) idle = 0;
+      // An op with CQE_SKIP_SUCCESS that succeeded never posts a CQE: once nothing has come for
+      // a while, stop waiting for it (what is still held is kept for the process' life).
+      else if (this.#skipSeen && ++idle > 2) break;
       if (batch.length === 0) this.submitAndWaitTimeout(1, 10);
     }
   }

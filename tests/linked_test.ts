@@ -151,3 +151,21 @@ Deno.test("SqeFlag.CQE_SKIP_SUCCESS in an IO_LINK chain skips the successful CQE
   ring.submitAndWaitTimeout(1, 20);
   assert.equal(ring.cqReady(), 0);
 });
+
+Deno.test("Ring.close() does not wait out its deadline for a skipped successful read", () => {
+  using f = tempFile("hello");
+  const fd = openFd(f.path);
+  try {
+    const ring = new Ring({ entries: 8 });
+    const buf = new Uint8Array(5);
+    queue(ring, [[(s) => s.prepRead(fd, buf, 0), SqeFlag.CQE_SKIP_SUCCESS], [nop, 0]]);
+    assert.deepEqual(reap(ring, 1), [[2, 0]]);
+    assert.equal(dec.decode(buf), "hello", "the skipped read did run");
+    const t0 = performance.now();
+    ring.close();
+    const elapsed = performance.now() - t0;
+    assert.ok(elapsed < 500, `close took ${elapsed} ms`);
+  } finally {
+    closeFd(fd);
+  }
+});
