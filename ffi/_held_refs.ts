@@ -79,7 +79,7 @@ export class _HeldRefs {
     const out: unknown[] = [...this.#deferred];
     const add = (e: Entry | undefined) => {
       if (e === undefined || e.count === 0) return;
-      out.push(e.ref);
+      if (e.ref !== undefined) out.push(e.ref);
       if (e.more !== null) out.push(...e.more);
     };
     this.#small.forEach(add);

@@ -985,6 +985,15 @@ export class Ring implements Disposable {
     this.#mem.tracking = true;
   }
 
+  /**
+   * How many buffers the ring still holds for ops in flight (for tests of buffer lifetimes).
+   *
+   * @internal
+   */
+  _heldCount(): number {
+    return this.#held.remaining().length;
+  }
+
   #submit(waitNr: number, flags: number): number {
     this.#check();
     const n = this.#publish();

@@ -550,6 +550,7 @@ export class Sqe {
    * buffer group `bufGroup`, one CQE per read, until EOF or error. Linux 6.7.
    */
   prepReadMultishot(fd: FdLike, nbytes: number, offset: number, bufGroup: number): void {
+    this._m.tracking = true; // see _HeldRefs: a multishot op must never be only counted
     this.prepRw(Op.READ_MULTISHOT, fd, null, nbytes, offset);
     this.bufGroup = bufGroup;
     this.flags |= SqeFlag.BUFFER_SELECT;
@@ -832,6 +833,7 @@ export class Sqe {
 
   /** Like `io_uring_prep_poll_multishot(3)`: a CQE each time `fd` becomes ready. Linux 5.13. */
   prepPollMultishot(fd: FdLike, pollMask: number): void {
+    this._m.tracking = true; // see _HeldRefs: a multishot op must never be only counted
     this.prepPollAdd(fd, pollMask);
     this._m.u32[this._w + SqeWord.LEN] = PollFlag.ADD_MULTI;
   }
@@ -889,6 +891,7 @@ export class Sqe {
    * @param flags `TimeoutFlag` bits
    */
   prepTimeout(ts: Timespec, count = 0, flags = 0): void {
+    if (flags & TimeoutFlag.MULTISHOT) this._m.tracking = true;
     this.prepRw(Op.TIMEOUT, -1, timespec(ts), 1, count);
     this.opFlags = flags;
   }
@@ -1020,6 +1023,7 @@ export class Sqe {
     addrLen: Uint32Array | null = null,
     flags = 0,
   ): void {
+    this._m.tracking = true; // see _HeldRefs: a multishot op must never be only counted
     this.prepAccept(fd, addr, addrLen, flags);
     this.ioprio = this.ioprio | AcceptFlag.MULTISHOT;
   }
@@ -1089,6 +1093,7 @@ export class Sqe {
    * a buffer of group `bufGroup` (`CqeFlag.BUFFER`, id in `flags >>> 16`). Linux 6.0.
    */
   prepRecvMultishot(fd: FdLike, bufGroup: number, flags = 0): void {
+    this._m.tracking = true; // see _HeldRefs: a multishot op must never be only counted
     this.prepRw(Op.RECV, fd, null, 0, 0);
     this.opFlags = flags;
     this.ioprio = this.ioprio | RecvSendFlag.RECV_MULTISHOT;
@@ -1105,6 +1110,7 @@ export class Sqe {
    * @param flags extra `RecvSendFlag` bits for `ioprio` (`POLL_FIRST`); multishot is always set
    */
   prepRecvZc(fd: FdLike, len: number, ifqIndex: number, flags = 0): void {
+    this._m.tracking = true; // see _HeldRefs: a multishot op must never be only counted
     checkU32(ifqIndex, "ifqIndex");
     this.prepRw(Op.RECV_ZC, fd, null, len, 0);
     this.ioprio = this.ioprio | flags | RecvSendFlag.RECV_MULTISHOT;
@@ -1133,6 +1139,7 @@ export class Sqe {
 
   /** Like `io_uring_prep_recvmsg_multishot(3)`: with buffer group `bufGroup`. Linux 6.0. */
   prepRecvmsgMultishot(fd: FdLike, msg: MsgHdrLike, flags: number, bufGroup: number): void {
+    this._m.tracking = true; // see _HeldRefs: a multishot op must never be only counted
     this.prepRecvmsg(fd, msg, flags);
     this.ioprio = this.ioprio | RecvSendFlag.RECV_MULTISHOT;
     this.bufGroup = bufGroup;

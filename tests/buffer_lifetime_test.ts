@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { CqeBatch, PollEvent, Ring, SqeFlag } from "../mod.ts";
+import { closeFd, makePipe, tempFile } from "./_helpers.ts";
+import { openFd } from "./_helpers.ts";
+
+function reapAll(ring: Ring, n: number): number[] {
+  const batch = new CqeBatch(64);
+  const uds: number[] = [];
+  while (uds.length < n) {
+    ring.copyCqes(batch, 1);
+    for (const c of batch) uds.push(c.userData);
+  }
+  return uds;
+}
+
+Deno.test("Ring holds a read buffer until its CQE is reaped, then lets it go", () => {
+  using f = tempFile("0123456789");
+  const fd = openFd(f.path);
+  using ring = new Ring({ entries: 8 });
+  const sqe = ring.getSqe()!;
+  sqe.prepRead(fd, new Uint8Array(4), 0);
+  sqe.userData = 1;
+  assert.equal(ring._heldCount(), 0, "nothing is held before the SQE is published");
+  ring.submit();
+  assert.ok(ring.cqReady() === 1 || ring._heldCount() === 1);
+  reapAll(ring, 1);
+  assert.equal(ring._heldCount(), 0);
+  closeFd(fd);
+});
+
+Deno.test("Ring: a multishot op armed before any buffer does not pin later buffers forever", () => {
+  const [r, w] = makePipe();
+  using f = tempFile("abcdefgh");
+  const fd = openFd(f.path);
+  using ring = new Ring({ entries: 8 });
+  // A multishot poll that stays armed, published while the ring held no buffer yet.
+  const poll = ring.getSqe()!;
+  poll.prepPollMultishot(r, PollEvent.IN);
+  poll.userData = 100;
+  ring.submit();
+  for (let i = 0; i < 3; i++) {
+    const sqe = ring.getSqe()!;
+    sqe.prepRead(fd, new Uint8Array(4), i);
+    sqe.userData = i;
+  }
+  ring.submit();
+  reapAll(ring, 3);
+  assert.equal(ring._heldCount(), 0, "the reads' buffers are released once reaped");
+  closeFd(w);
+  closeFd(r);
+  closeFd(fd);
+});
+
+Deno.test("Ring: a CQE_SKIP_SUCCESS op published first does not pin later buffers forever", () => {
+  using f = tempFile("abcdefgh");
+  const fd = openFd(f.path);
+  using ring = new Ring({ entries: 8 });
+  const nop = ring.getSqe()!;
+  nop.prepNop();
+  nop.flags |= SqeFlag.CQE_SKIP_SUCCESS;
+  nop.userData = 50;
+  ring.submit();
+  const sqe = ring.getSqe()!;
+  sqe.prepRead(fd, new Uint8Array(4), 0);
+  sqe.userData = 1;
+  ring.submit();
+  assert.deepEqual(reapAll(ring, 1), [1]);
+  assert.equal(ring._heldCount(), 0);
+  closeFd(fd);
+});
+
+Deno.test("Ring: ops sharing one user data keep all their buffers until the last completes", () => {
+  const [r, w] = makePipe();
+  using ring = new Ring({ entries: 8 });
+  const blocked = ring.getSqe()!;
+  blocked.prepRead(r, new Uint8Array(8), -1); // completes only when the pipe has data
+  blocked.userData = 7;
+  const quick = ring.getSqe()!;
+  quick.prepNop();
+  quick.userData = 7;
+  ring.submit();
+  assert.deepEqual(reapAll(ring, 1), [7]); // the NOP
+  assert.equal(ring._heldCount(), 1, "the pipe read's buffer is still held");
+  const wr = ring.getSqe()!;
+  wr.prepWrite(w, new Uint8Array([1, 2, 3]), -1);
+  wr.userData = 8;
+  ring.submit();
+  reapAll(ring, 2);
+  assert.equal(ring._heldCount(), 0);
+  closeFd(w);
+  closeFd(r);
+});
