@@ -933,6 +933,7 @@ export class Ring implements Disposable {
         for (; t !== end; t = (t + 1) >>> 0) {
           const s = t & mask;
           const w = s * stride + 8;
+          if ((u[s * stride] >>> 8) & SqeFlag.CQE_SKIP_SUCCESS) this.#skipSeen = true;
           // IO_LINK + CQE_SKIP_SUCCESS posts no CQE when it succeeds, but the next SQE of the
           // chain starts only after it ended, and is cancelled unrun when it fails: the next
           // one's final CQE proves both done. So this one is not counted (it would stay held
@@ -947,7 +948,6 @@ export class Ring implements Disposable {
             }
             continue;
           }
-          if ((u[s * stride] >>> 8) & SqeFlag.CQE_SKIP_SUCCESS) this.#skipSeen = true;
           held.publish(u[w + 1] * TWO32 + u[w], refs[s]);
           refs[s] = undefined;
         }
