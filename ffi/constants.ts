@@ -361,7 +361,7 @@ export const FIXED_FD_NO_CLOEXEC = 1;
 /** `IORING_FILE_INDEX_ALLOC`: let the kernel pick a free slot of the file table. */
 export const FILE_INDEX_ALLOC = 0xffffffff;
 /** `IORING_REGISTER_FILES_SKIP`: leave this slot as it is in a file-table update. */
-export const REGISTER_FILES_SKIP = -2;
+export const REGISTER_FILES_SKIP: -2 = -2;
 /** `IOU_PBUF_RING_INC`: buffers of this ring are consumed incrementally. */
 export const PBUF_RING_INC = 2;
 /** `SPLICE_F_FD_IN_FIXED`: the splice/tee source is a fixed file. */

@@ -47,6 +47,8 @@ export class CqeBatch implements Iterable<Cqe> {
   readonly _flags: Uint32Array;
 
   /**
+   * Makes an empty batch.
+   *
    * @param capacity how many CQEs one copy may take, 1 .. 2**20
    * @throws {RangeError} for a capacity out of range
    */

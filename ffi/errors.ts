@@ -104,6 +104,8 @@ export class UringError extends Error {
   readonly call: string;
 
   /**
+   * Makes an error for a failed call.
+   *
    * @param errno the error number; a negative CQE result is accepted and negated
    * @param call the system call or operation that failed
    * @param hint an extra sentence on the likely cause and what to do

@@ -170,21 +170,27 @@ function checkCount(n: number, what: string, max = 0xffffffff): void {
  *
  * @example
  * ```ts
- * import { CqeBatch, Ring } from "../mod.ts";
+ * import { At, CqeBatch, OpenFlag, Ring } from "../mod.ts";
+ * const path = Deno.makeTempFileSync();
+ * Deno.writeTextFileSync(path, "hello, io_uring");
  * using ring = new Ring({ entries: 64 });
- * const file = Deno.makeTempFileSync();
- * Deno.writeTextFileSync(file, "hello, io_uring");
- * using f = Deno.openSync(file);
- * const buf = new Uint8Array(5);
- * const sqe = ring.getSqe()!;
- * sqe.prepRead(f.rid ?? 0, buf, 0); // rid is not an fd: see tests for real fds
- * sqe.prepNop(); // (turned into a no-op to keep the example portable)
- * sqe.userData = 7;
+ * const open = ring.getSqe()!;
+ * open.prepOpenat(At.FDCWD, path, OpenFlag.RDONLY);
  * ring.submitAndWait(1);
+ * const fd = ring.waitCqe()!.res; // the new fd
+ *
+ * const buf = new Uint8Array(5);
+ * const read = ring.getSqe()!;
+ * read.prepRead(fd, buf, 0);
+ * read.userData = 7;
+ * const close = ring.getSqe()!;
+ * close.prepClose(fd);
+ * close.userData = 8;
+ * ring.submitAndWait(2); // one io_uring_enter for both
  * const batch = new CqeBatch(16);
- * ring.copyCqes(batch, 0);
- * console.assert(batch.userData(0) === 7);
- * Deno.removeSync(file);
+ * ring.copyCqes(batch, 2);
+ * console.assert(new TextDecoder().decode(buf) === "hello");
+ * Deno.removeSync(path);
  * ```
  */
 export class Ring implements Disposable {

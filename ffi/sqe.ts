@@ -18,7 +18,7 @@ import {
   SqeFlag,
   TimeoutFlag,
 } from "./constants.ts";
-import { addressOf, type BufferSource, checkBuffer, checkedAddress, cString } from "./_memory.ts";
+import { addressOf, checkBuffer, checkedAddress, cString } from "./_memory.ts";
 import { type FdLike, isFixed } from "./fixed.ts";
 
 const TWO32 = 4294967296;
@@ -170,7 +170,7 @@ export function timespec(t: Timespec): Uint8Array<ArrayBuffer> {
 }
 
 /** Builds an `iovec` array for `bufs`; returns it with the buffers it points at. */
-export function iovecs(bufs: readonly BufferSource[]): Uint32Array<ArrayBuffer> {
+export function iovecs(bufs: readonly ArrayBufferView[]): Uint32Array<ArrayBuffer> {
   if (!Array.isArray(bufs)) throw new TypeError("iovecs must be an array of buffers");
   const out = new Uint32Array(bufs.length * 4);
   for (let i = 0; i < bufs.length; i++) {
@@ -197,7 +197,7 @@ export function iovecs(bufs: readonly BufferSource[]): Uint32Array<ArrayBuffer> 
  * sqe.userData = 2 ** 53 - 1;
  * sqe.flags |= SqeFlag.ASYNC;
  * ring.submitAndWait(1);
- * console.assert(ring.waitCqe().userData === 2 ** 53 - 1);
+ * console.assert(ring.waitCqe()!.userData === 2 ** 53 - 1);
  * ```
  */
 export class Sqe {
@@ -362,7 +362,13 @@ export class Sqe {
    * @throws {TypeError} for a bad fd or a detached or resizable buffer
    * @throws {Error} when the ring is closed
    */
-  prepRw(op: number, fd: FdLike, addr: BufferSource | number | null, len: number, offset: number) {
+  prepRw(
+    op: number,
+    fd: FdLike,
+    addr: ArrayBufferView | number | null,
+    len: number,
+    offset: number,
+  ): void {
     const m = this._m;
     if (m.closed) throw new Error("ring is closed");
     const w = this._w, u = m.u32;
@@ -393,7 +399,7 @@ export class Sqe {
   }
 
   /** @internal Writes a buffer's address at word `word` and holds the buffer. */
-  _addrAt(word: number, buf: BufferSource): void {
+  _addrAt(word: number, buf: ArrayBufferView): void {
     checkBuffer(buf);
     this._set64(word, addressOf(buf));
     this._hold(buf);
@@ -416,7 +422,7 @@ export class Sqe {
    * @param offset file offset, or -1 for the current position
    * @param length bytes to read; defaults to `buf.byteLength`
    */
-  prepRead(fd: FdLike, buf: BufferSource, offset: number, length?: number): void {
+  prepRead(fd: FdLike, buf: ArrayBufferView, offset: number, length?: number): void {
     isView(buf);
     checkOffset(offset);
     this.prepRw(
@@ -429,7 +435,7 @@ export class Sqe {
   }
 
   /** Like `io_uring_prep_write(3)`: write `buf` at `offset` (-1: current position). Linux 5.6. */
-  prepWrite(fd: FdLike, buf: BufferSource, offset: number, length?: number): void {
+  prepWrite(fd: FdLike, buf: ArrayBufferView, offset: number, length?: number): void {
     isView(buf);
     checkOffset(offset);
     this.prepRw(
@@ -442,7 +448,7 @@ export class Sqe {
   }
 
   /** Like `io_uring_prep_readv2(3)`: scatter read into `bufs`. Linux 5.1 (flags 5.6). */
-  prepReadv(fd: FdLike, bufs: readonly BufferSource[], offset: number, flags = 0): void {
+  prepReadv(fd: FdLike, bufs: readonly ArrayBufferView[], offset: number, flags = 0): void {
     checkOffset(offset);
     const iov = iovecs(bufs);
     this.prepRw(Op.READV, fd, iov, bufs.length, offset);
@@ -451,7 +457,7 @@ export class Sqe {
   }
 
   /** Like `io_uring_prep_writev2(3)`: gather write from `bufs`. Linux 5.1 (flags 5.6). */
-  prepWritev(fd: FdLike, bufs: readonly BufferSource[], offset: number, flags = 0): void {
+  prepWritev(fd: FdLike, bufs: readonly ArrayBufferView[], offset: number, flags = 0): void {
     checkOffset(offset);
     const iov = iovecs(bufs);
     this.prepRw(Op.WRITEV, fd, iov, bufs.length, offset);
@@ -518,7 +524,7 @@ export class Sqe {
    */
   prepReadvFixed(
     fd: FdLike,
-    bufs: readonly BufferSource[],
+    bufs: readonly ArrayBufferView[],
     offset: number,
     flags: number,
     buffers: FixedBufferSource,
@@ -533,7 +539,7 @@ export class Sqe {
   /** Like `io_uring_prep_writev_fixed(3)`: gather write from registered buffer `index`. 6.15. */
   prepWritevFixed(
     fd: FdLike,
-    bufs: readonly BufferSource[],
+    bufs: readonly ArrayBufferView[],
     offset: number,
     flags: number,
     buffers: FixedBufferSource,
@@ -584,7 +590,7 @@ export class Sqe {
   }
 
   /** Like `io_uring_prep_madvise(3)` over the memory of `buf`. Linux 5.6. */
-  prepMadvise(buf: BufferSource, advice: number): void {
+  prepMadvise(buf: ArrayBufferView, advice: number): void {
     isView(buf);
     this.prepRw(Op.MADVISE, -1, buf, buf.byteLength, 0);
     this.opFlags = advice;
@@ -659,7 +665,7 @@ export class Sqe {
     path: string | URL,
     flags: number,
     mask: number,
-    statxbuf: BufferSource,
+    statxbuf: ArrayBufferView,
   ): void {
     checkBuffer(statxbuf, "statxbuf");
     if (statxbuf.byteLength < 256) throw new RangeError("statxbuf must be at least 256 bytes");
@@ -739,14 +745,14 @@ export class Sqe {
   // ---- extended attributes ---------------------------------------------------------------
 
   /** Like `io_uring_prep_fsetxattr(3)`: set attribute `name` of `fd` to `value`. Linux 5.19. */
-  prepFsetxattr(fd: FdLike, name: string, value: BufferSource, flags = 0): void {
+  prepFsetxattr(fd: FdLike, name: string, value: ArrayBufferView, flags = 0): void {
     this.prepRw(Op.FSETXATTR, fd, cString(name, "name"), value.byteLength, 0);
     this._addrAt(SqeWord.OFF, value);
     this.opFlags = flags;
   }
 
   /** Like `io_uring_prep_setxattr(3)`: set attribute `name` of `path`. Linux 5.19. */
-  prepSetxattr(name: string, value: BufferSource, path: string | URL, flags = 0): void {
+  prepSetxattr(name: string, value: ArrayBufferView, path: string | URL, flags = 0): void {
     this.prepRw(Op.SETXATTR, 0, cString(name, "name"), value.byteLength, 0);
     this._addrAt(SqeWord.OFF, value);
     this._addrAt(SqeWord.ADDR3, cString(path));
@@ -754,13 +760,13 @@ export class Sqe {
   }
 
   /** Like `io_uring_prep_fgetxattr(3)`: `res` is the value's length. Linux 5.19. */
-  prepFgetxattr(fd: FdLike, name: string, value: BufferSource): void {
+  prepFgetxattr(fd: FdLike, name: string, value: ArrayBufferView): void {
     this.prepRw(Op.FGETXATTR, fd, cString(name, "name"), value.byteLength, 0);
     this._addrAt(SqeWord.OFF, value);
   }
 
   /** Like `io_uring_prep_getxattr(3)`. Linux 5.19. */
-  prepGetxattr(name: string, value: BufferSource, path: string | URL): void {
+  prepGetxattr(name: string, value: ArrayBufferView, path: string | URL): void {
     this.prepRw(Op.GETXATTR, 0, cString(name, "name"), value.byteLength, 0);
     this._addrAt(SqeWord.OFF, value);
     this._addrAt(SqeWord.ADDR3, cString(path));
@@ -871,7 +877,7 @@ export class Sqe {
    * Like `io_uring_prep_epoll_wait(3)`: waits for events on `epfd`; `events` receives up to
    * `maxEvents` packed 12-byte `struct epoll_event`s, `res` is their count. Linux 6.15.
    */
-  prepEpollWait(epfd: FdLike, events: BufferSource, maxEvents: number, flags = 0): void {
+  prepEpollWait(epfd: FdLike, events: ArrayBufferView, maxEvents: number, flags = 0): void {
     isView(events, "events");
     if (events.byteLength < maxEvents * 12) {
       throw new RangeError(`events must hold ${maxEvents} epoll_event structs (12 bytes each)`);
@@ -972,7 +978,7 @@ export class Sqe {
   }
 
   /** Like `io_uring_prep_bind(3)`: `addr` is a `struct sockaddr` (see `sockaddr()`). Linux 6.11. */
-  prepBind(fd: FdLike, addr: BufferSource): void {
+  prepBind(fd: FdLike, addr: ArrayBufferView): void {
     isView(addr, "addr");
     this.prepRw(Op.BIND, fd, addr, 0, addr.byteLength);
   }
@@ -983,7 +989,7 @@ export class Sqe {
   }
 
   /** Like `io_uring_prep_connect(3)`: `addr` is a `struct sockaddr`. Linux 5.5. */
-  prepConnect(fd: FdLike, addr: BufferSource): void {
+  prepConnect(fd: FdLike, addr: ArrayBufferView): void {
     isView(addr, "addr");
     this.prepRw(Op.CONNECT, fd, addr, 0, addr.byteLength);
   }
@@ -994,7 +1000,7 @@ export class Sqe {
    */
   prepAccept(
     fd: FdLike,
-    addr: BufferSource | null = null,
+    addr: ArrayBufferView | null = null,
     addrLen: Uint32Array | null = null,
     flags = 0,
   ): void {
@@ -1007,7 +1013,7 @@ export class Sqe {
   /** Like `io_uring_prep_accept_direct(3)`: the connection goes into slot `fileIndex`. 5.15. */
   prepAcceptDirect(
     fd: FdLike,
-    addr: BufferSource | null,
+    addr: ArrayBufferView | null,
     addrLen: Uint32Array | null,
     flags: number,
     fileIndex: number,
@@ -1019,7 +1025,7 @@ export class Sqe {
   /** Like `io_uring_prep_multishot_accept(3)`: one CQE per connection. Linux 5.19. */
   prepMultishotAccept(
     fd: FdLike,
-    addr: BufferSource | null = null,
+    addr: ArrayBufferView | null = null,
     addrLen: Uint32Array | null = null,
     flags = 0,
   ): void {
@@ -1034,7 +1040,7 @@ export class Sqe {
    */
   prepMultishotAcceptDirect(
     fd: FdLike,
-    addr: BufferSource | null = null,
+    addr: ArrayBufferView | null = null,
     addrLen: Uint32Array | null = null,
     flags = 0,
   ): void {
@@ -1043,14 +1049,14 @@ export class Sqe {
   }
 
   /** Like `io_uring_prep_send(3)`: `res` is the bytes sent. Linux 5.6. */
-  prepSend(fd: FdLike, buf: BufferSource, flags = 0): void {
+  prepSend(fd: FdLike, buf: ArrayBufferView, flags = 0): void {
     isView(buf);
     this.prepRw(Op.SEND, fd, buf, buf.byteLength, 0);
     this.opFlags = flags;
   }
 
   /** Like `io_uring_prep_sendto(3)`: send to `addr` (a `struct sockaddr`). Linux 6.0. */
-  prepSendto(fd: FdLike, buf: BufferSource, flags: number, addr: BufferSource): void {
+  prepSendto(fd: FdLike, buf: ArrayBufferView, flags: number, addr: ArrayBufferView): void {
     isView(addr, "addr");
     this.prepSend(fd, buf, flags);
     this._addrAt(SqeWord.OFF, addr);
@@ -1074,7 +1080,7 @@ export class Sqe {
    * Like `io_uring_prep_send_zc(3)`: zero-copy send. Two CQEs: the result with `CqeFlag.MORE`,
    * then a `CqeFlag.NOTIF` one when `buf` may be reused; the buffer is held until then. 6.0.
    */
-  prepSendZc(fd: FdLike, buf: BufferSource, flags = 0, zcFlags = 0): void {
+  prepSendZc(fd: FdLike, buf: ArrayBufferView, flags = 0, zcFlags = 0): void {
     isView(buf);
     this.prepRw(Op.SEND_ZC, fd, buf, buf.byteLength, 0);
     this.opFlags = flags;
@@ -1082,7 +1088,7 @@ export class Sqe {
   }
 
   /** Like `io_uring_prep_recv(3)`: `res` is the bytes received, 0 at EOF. Linux 5.6. */
-  prepRecv(fd: FdLike, buf: BufferSource, flags = 0): void {
+  prepRecv(fd: FdLike, buf: ArrayBufferView, flags = 0): void {
     isView(buf);
     this.prepRw(Op.RECV, fd, buf, buf.byteLength, 0);
     this.opFlags = flags;
@@ -1160,7 +1166,7 @@ export class Sqe {
     fd: FdLike,
     level = 0,
     optname = 0,
-    optval: BufferSource | null = null,
+    optval: ArrayBufferView | null = null,
   ): void {
     this.prepRw(Op.URING_CMD, fd, null, 0, 0);
     const u = this._m.u32, w = this._w;
@@ -1195,7 +1201,7 @@ export class Sqe {
    * since the kernel may write into it at any later time. Linux 5.7.
    */
   prepProvideBuffers(
-    region: BufferSource,
+    region: ArrayBufferView,
     len: number,
     nr: number,
     bufGroup: number,
@@ -1275,7 +1281,7 @@ export class Sqe {
   prepWaitid(
     idtype: number,
     id: number,
-    infop: BufferSource | null,
+    infop: ArrayBufferView | null,
     options: number,
     flags = 0,
   ): void {
@@ -1340,25 +1346,25 @@ export class Sqe {
 }
 
 /** `AT_FDCWD`: paths relative to the current working directory. */
-export const AT_FDCWD = -100;
+export const AT_FDCWD: -100 = -100;
 
 /** Something with a `struct msghdr` in `bytes` that keeps its buffers alive (see `MsgHdr`). */
 export interface MsgHdrLike {
   /** The 56-byte `struct msghdr`. */
-  readonly bytes: BufferSource;
+  readonly bytes: ArrayBufferView;
 }
 
 /** A region handed to the kernel with PROVIDE_BUFFERS: never released before the ring closes. */
 export class ProvidedRegion {
   /** The region. */
-  readonly region: BufferSource;
+  readonly region: ArrayBufferView;
   /** @param region the memory the kernel may fill at any time */
-  constructor(region: BufferSource) {
+  constructor(region: ArrayBufferView) {
     this.region = region;
   }
 }
 
-function checkLength(length: number, buf: BufferSource): number {
+function checkLength(length: number, buf: ArrayBufferView): number {
   checkBuffer(buf);
   if (!Number.isInteger(length) || length < 0 || length > buf.byteLength) {
     throw new RangeError(`length ${length} is out of range 0..${buf.byteLength}`);
