@@ -1,5 +1,5 @@
 // Shared bench set-up: the cached data file, fds through io_uring, and the C baselines.
-import { OpenFlag, Ring } from "../mod.ts";
+import { OpenFlag, type Ring } from "../mod.ts";
 
 /** Size of the random-read file. */
 export const FILE_SIZE = 256 * 1024 * 1024;
