@@ -35,7 +35,24 @@ interface Waiter {
 /**
  * The async iterator of a multishot op (`acceptMultishot`, `recvMultishot`, `pollMultishot`,
  * `readMultishot`). The SQE is armed on the first `next()` and re-armed when the kernel ends it
- * without an error; `break`, `return()` or the signal cancel it.
+ * without an error; `break`, `return()` or the signal cancel it. Completions that arrive while
+ * the consumer is busy are queued in JS, none is dropped. An iterator that was started and is
+ * neither finished nor stopped keeps its SQE armed, and so the process alive, like a listening
+ * `Deno.Listener`.
+ *
+ * @example
+ * ```ts
+ * import { AsyncRing, PollEvent } from "../mod.ts";
+ * await using io = new AsyncRing({ entries: 8 });
+ * const [r, w] = await io.pipe();
+ * const polls = io.pollMultishot(r, PollEvent.IN);
+ * const first = polls.next();
+ * await io.write(w, new Uint8Array([1]));
+ * console.assert(((await first).value! & PollEvent.IN) !== 0);
+ * await polls.return(); // cancels the SQE
+ * await io.closeFd(r);
+ * await io.closeFd(w);
+ * ```
  */
 export class MultishotIterator<T> implements AsyncIterableIterator<T> {
   #engine: _Engine;
