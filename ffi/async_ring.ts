@@ -880,14 +880,13 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     const fd = await this.socket(domain, Sock.SOCK_STREAM | Sock.SOCK_CLOEXEC, 0, options);
     try {
       const one = new Int32Array([1]);
-      const results = await this.link((c) => {
+      await this.#steps((c) => {
         if (opts.reuseAddress !== false) {
           c.setsockopt(fd, Sock.SOL_SOCKET, Sock.SO_REUSEADDR, one);
         }
         c.bind(fd, addr);
         c.listen(fd, opts.backlog ?? 511);
       }, options);
-      for (const r of results) if (r instanceof Error) throw r;
     } catch (err) {
       if (!this.closed) await this.closeFd(fd).catch(() => {});
       throw err;
@@ -908,16 +907,28 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     const fd = await this.socket(domain, Sock.SOCK_STREAM | Sock.SOCK_CLOEXEC, 0, options);
     try {
       const one = new Int32Array([1]);
-      const results = await this.link((c) => {
+      await this.#steps((c) => {
         if (opts.noDelay !== false) c.setsockopt(fd, Sock.IPPROTO_TCP, Sock.TCP_NODELAY, one);
         c.connect(fd, addr);
       }, options);
-      for (const r of results) if (r instanceof Error) throw r;
     } catch (err) {
       if (!this.closed) await this.closeFd(fd).catch(() => {});
       throw err;
     }
     return fd;
+  }
+
+  /** Runs the ops `build` adds as one chain, or one by one on a ring too small for it. */
+  async #steps(build: (c: AsyncLinkBuilder) => void, options?: AsyncOpOptions): Promise<void> {
+    const b = new AsyncLinkBuilder();
+    build(b);
+    const ops = b._ops;
+    const chains = ops.length <= this.#e.ring.sqEntries ? [ops] : ops.map((op) => [op]);
+    for (const chain of chains) {
+      for (const r of await this.#e.link(chain, options, false, false)) {
+        if (r instanceof Error) throw r;
+      }
+    }
   }
 
   /**

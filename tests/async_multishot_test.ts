@@ -51,6 +51,26 @@ Deno.test("AsyncRing.acceptMultishot() queues completions while the consumer is 
   await io.closeFd(lfd);
 });
 
+Deno.test("AsyncRing.acceptMultishot() re-arms when the kernel ends it (a 2-entry CQ), losing no connection", async () => {
+  // With a CQ this small the kernel ends the multishot (a CQE without CqeFlag.MORE, carrying a
+  // valid fd) whenever the CQ fills; the iterator delivers that fd and arms a new SQE.
+  await using io = new AsyncRing({ entries: 1, cqEntries: 2 });
+  const lfd = await io.listenTcp({ hostname: "127.0.0.1", port: 0, backlog: 128 });
+  const port = io.localAddr(lfd).port;
+  const it = io.acceptMultishot(lfd);
+  const first = it.next();
+  const conns = await Promise.all(
+    Array.from({ length: 50 }, () => Deno.connect({ hostname: "127.0.0.1", port })),
+  );
+  const fds = [(await first).value!];
+  while (fds.length < 50) fds.push((await it.next()).value!);
+  await it.return();
+  assert.equal(new Set(fds).size, 50);
+  for (const fd of fds) await io.closeFd(fd);
+  for (const c of conns) c.close();
+  await io.closeFd(lfd);
+});
+
 Deno.test("AsyncRing.acceptMultishot() stops on abort; connections accepted meanwhile are closed", async () => {
   await using io = new AsyncRing({ entries: 16 });
   const lfd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });
