@@ -187,6 +187,8 @@ export class AsyncRing implements AsyncDisposable, Disposable {
       );
     }
     const ring = new Ring(options);
+    // Every op is tracked by user data from the first one on, so no op is ever only counted.
+    ring._trackAll();
     try {
       this.#e = new _Engine(ring);
     } catch (e) {
