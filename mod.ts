@@ -7,6 +7,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CqeBatch, Ring } from "./mod.ts";
  * using ring = new Ring({ entries: 8 });
  * const sqe = ring.getSqe()!;
@@ -15,7 +16,7 @@
  * ring.submitAndWait(1);
  * const batch = new CqeBatch(8);
  * ring.copyCqes(batch);
- * console.assert(batch.userData(0) === 42 && batch.res(0) === 0);
+ * assert(batch.userData(0) === 42 && batch.res(0) === 0);
  * ```
  *
  * @module

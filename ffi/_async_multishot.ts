@@ -42,13 +42,14 @@ interface Waiter {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AsyncRing, PollEvent } from "../mod.ts";
  * await using io = new AsyncRing({ entries: 8 });
  * const [r, w] = await io.pipe();
  * const polls = io.pollMultishot(r, PollEvent.IN);
  * const first = polls.next();
  * await io.write(w, new Uint8Array([1]));
- * console.assert(((await first).value! & PollEvent.IN) !== 0);
+ * assert(((await first).value! & PollEvent.IN) !== 0);
  * await polls.return(); // cancels the SQE
  * await io.closeFd(r);
  * await io.closeFd(w);

@@ -274,10 +274,11 @@ export function sockaddrOf(addr: SocketAddressLike): ArrayBufferView {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AsyncRing } from "../mod.ts";
  * await using io = new AsyncRing({ entries: 8 });
  * const [a, b] = await io.link((c) => c.nop().nop());
- * console.assert(a === 0 && b === 0);
+ * assert(a === 0 && b === 0);
  * ```
  */
 export class AsyncLinkBuilder {

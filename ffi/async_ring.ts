@@ -152,6 +152,7 @@ function checkFdNumber(fd: unknown): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AsyncRing } from "../mod.ts";
  * await using io = new AsyncRing({ entries: 64 });
  * const path = await Deno.makeTempFile();
@@ -161,7 +162,7 @@ function checkFdNumber(fd: unknown): number {
  * const rfd = await io.open(path);
  * const buf = new Uint8Array(16);
  * const n = await io.read(rfd, buf, 0);
- * console.assert(new TextDecoder().decode(buf.subarray(0, n)) === "hello");
+ * assert(new TextDecoder().decode(buf.subarray(0, n)) === "hello");
  * await io.closeFd(rfd);
  * await io.unlink(path);
  * ```
@@ -238,11 +239,12 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { AsyncRing } from "../mod.ts";
    * await using io = new AsyncRing({ entries: 8 });
    * const t0 = performance.now();
    * await io.timeout(20);
-   * console.assert(performance.now() - t0 >= 19);
+   * assert(performance.now() - t0 >= 19);
    * ```
    */
   timeout(ms: number, options?: AsyncOpOptions): Promise<void> {
@@ -333,11 +335,12 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { AsyncRing } from "../mod.ts";
    * await using io = new AsyncRing({ entries: 8 });
    * const fd = await io.open("/proc/self/stat");
    * const n = await io.read(fd, new Uint8Array(64), 0);
-   * console.assert(n > 0);
+   * assert(n > 0);
    * await io.closeFd(fd);
    * ```
    */
@@ -460,10 +463,11 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { AsyncRing } from "../mod.ts";
    * await using io = new AsyncRing({ entries: 8 });
    * const st = await io.statx("/");
-   * console.assert(st.isDirectory && st.mtimeMs > 0);
+   * assert(st.isDirectory && st.mtimeMs > 0);
    * ```
    */
   statx(
@@ -631,6 +635,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { AsyncRing } from "../mod.ts";
    * await using io = new AsyncRing({ entries: 8 });
    * const path = await Deno.makeTempFile();
@@ -639,7 +644,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    *   c.write(fd, new TextEncoder().encode("header"), 0);
    *   c.fsync(fd);
    * });
-   * console.assert(written === 6 && synced === 0);
+   * assert(written === 6 && synced === 0);
    * await io.closeFd(fd);
    * await io.unlink(path);
    * ```
@@ -861,6 +866,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { AsyncRing } from "../mod.ts";
    * await using io = new AsyncRing({ entries: 16 });
    * const lfd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });
@@ -871,7 +877,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    * ]);
    * await io.send(cfd, new TextEncoder().encode("ping"));
    * const buf = new Uint8Array(4);
-   * console.assert(await io.recv(conn, buf) === 4);
+   * assert(await io.recv(conn, buf) === 4);
    * for (const fd of [cfd, conn, lfd]) await io.closeFd(fd);
    * ```
    */
@@ -1081,11 +1087,12 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { AsyncRing } from "../mod.ts";
    * await using io = new AsyncRing({ entries: 8 });
    * const child = new Deno.Command("sh", { args: ["-c", "exit 3"] }).spawn();
    * const r = await io.waitid(child);
-   * console.assert(r.code === "exited" && r.status === 3);
+   * assert(r.code === "exited" && r.status === 3);
    * await child.status;
    * ```
    */

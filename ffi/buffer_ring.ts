@@ -24,11 +24,12 @@ const TWO32 = 4294967296;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type BufRingOptions, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * const options: BufRingOptions = { group: 1, entries: 64, size: 2048 };
  * using group = ring.registerBufRing(options);
- * console.assert(group.entries === 64 && group.available() === 64);
+ * assert(group.entries === 64 && group.available() === 64);
  * ```
  */
 export interface BufRingOptions {
@@ -55,6 +56,7 @@ export interface BufRingOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CqeFlag, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 8 });
  * using group = ring.registerBufRing({ group: 7, entries: 4, size: 64 });
@@ -69,9 +71,9 @@ export interface BufRingOptions {
  * sqe.prepReadMultishot(fds[0], 0, -1, group.group); // data lands in a buffer of group 7
  * ring.submitAndWait(1);
  * const cqe = ring.waitCqe()!;
- * console.assert((cqe.flags & CqeFlag.BUFFER) !== 0);
+ * assert((cqe.flags & CqeFlag.BUFFER) !== 0);
  * const bid = cqe.flags >>> 16;
- * console.assert(new TextDecoder().decode(group.get(bid, cqe.res)) === "hi");
+ * assert(new TextDecoder().decode(group.get(bid, cqe.res)) === "hi");
  * group.recycle(bid);
  * for (const fd of fds) ring.getSqe()!.prepClose(fd);
  * ring.submitAndWait(3);

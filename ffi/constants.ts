@@ -10,8 +10,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Op } from "../mod.ts";
- * console.assert(Op.READ === 22 && Op.PIPE === 62);
+ * assert(Op.READ === 22 && Op.PIPE === 62);
  * ```
  */
 export const Op = {

@@ -20,6 +20,7 @@ export interface Cqe {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CqeBatch, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * for (let i = 0; i < 3; i++) {
@@ -30,8 +31,8 @@ export interface Cqe {
  * ring.submit();
  * const batch = new CqeBatch(8);
  * const n = ring.copyCqes(batch, 3);
- * console.assert(n === 3 && batch.length === 3 && batch.res(0) === 0);
- * for (const cqe of batch) console.assert(cqe.userData < 3);
+ * assert(n === 3 && batch.length === 3 && batch.res(0) === 0);
+ * for (const cqe of batch) assert(cqe.userData < 3);
  * ```
  */
 export class CqeBatch implements Iterable<Cqe> {

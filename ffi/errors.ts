@@ -90,9 +90,10 @@ export function errnoOf(code: string): number | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UringError } from "../mod.ts";
  * const err = new UringError(9, "read");
- * console.assert(err.code === "EBADF" && err.errno === 9 && err instanceof Error);
+ * assert(err.code === "EBADF" && err.errno === 9 && err instanceof Error);
  * ```
  */
 export class UringError extends Error {

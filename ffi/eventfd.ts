@@ -12,12 +12,13 @@ import { native } from "./loader.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { eventfd, EventfdFlag, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 2 });
  * const efd = eventfd(0, EventfdFlag.CLOEXEC | EventfdFlag.NONBLOCK);
  * ring.getSqe()!.prepClose(efd);
  * ring.submitAndWait(1);
- * console.assert(ring.waitCqe()!.res === 0);
+ * assert(ring.waitCqe()!.res === 0);
  * ```
  */
 export const EventfdFlag = {
@@ -44,6 +45,7 @@ export const EventfdFlag = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { eventfd, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * const efd = eventfd();
@@ -55,7 +57,7 @@ export const EventfdFlag = {
  * const sqe = ring.getSqe()!;
  * sqe.prepRead(efd, new Uint8Array(count.buffer), 0);
  * ring.submitAndWait(1);
- * console.assert(ring.waitCqe()!.res === 8 && count[0] >= 1n);
+ * assert(ring.waitCqe()!.res === 8 && count[0] >= 1n);
  * ring.unregisterEventfd();
  * ring.getSqe()!.prepClose(efd);
  * ring.submitAndWait(1);

@@ -28,8 +28,9 @@ const cache: Fixed[] = [];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fixed } from "../mod.ts";
- * console.assert(fixed(3).index === 3 && fixed(3) === fixed(3));
+ * assert(fixed(3).index === 3 && fixed(3) === fixed(3));
  * ```
  */
 export function fixed(index: number): Fixed {

@@ -56,8 +56,9 @@ export const LOADER_ENV = [LIB_ENV, "DENO_DIR", "XDG_CACHE_HOME", "HOME"] as con
  * @returns For example `"libdeno_uring.linux-x86_64.so"`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { distLibName } from "./loader.ts";
- * console.assert(distLibName("x86_64") === "libdeno_uring.linux-x86_64.so");
+ * assert(distLibName("x86_64") === "libdeno_uring.linux-x86_64.so");
  * ```
  */
 export function distLibName(arch: string = Deno.build.arch): string {
@@ -91,9 +92,10 @@ function exists(path: string): boolean {
  * @returns The absolute path, or `undefined` when none of those variables can be read.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cacheRoot } from "./loader.ts";
  * const dir = cacheRoot(); // e.g. "/home/me/.cache/deno_uring"
- * console.assert(dir === undefined || dir.endsWith("/deno_uring"));
+ * assert(dir === undefined || dir.endsWith("/deno_uring"));
  * ```
  */
 export function cacheRoot(): string | undefined {
@@ -115,9 +117,10 @@ export function cacheRoot(): string | undefined {
  * @returns A flag string such as `--allow-import=example.com --allow-net=example.com ...`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { remoteFlags } from "./loader.ts";
  * const flags = remoteFlags(new URL("https://example.com/deno_uring/ffi/loader.ts"), "/c");
- * console.assert(flags.includes("--allow-net=example.com") && flags.includes("--allow-read=/c"));
+ * assert(flags.includes("--allow-net=example.com") && flags.includes("--allow-read=/c"));
  * ```
  */
 export function remoteFlags(base: URL, root: string = "$HOME/.cache/deno_uring"): string {
@@ -159,9 +162,10 @@ function notBuilt(cause?: unknown): Error {
  *   resolved by fetching, while the module is imported).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveLibrary } from "./loader.ts";
  * const path = resolveLibrary(); // native/build/libdeno_uring.so in a built clone
- * console.assert(path.endsWith(".so"));
+ * assert(path.endsWith(".so"));
  * ```
  */
 export function resolveLibrary(base: URL = new URL(import.meta.url)): string {
@@ -327,9 +331,10 @@ const remote: { lib: Native } | { error: unknown } | undefined = await (async ()
  *   needs.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { native } from "./loader.ts";
  * import { SHIM_VERSION } from "./symbols.ts";
- * console.assert(native().uring_shim_version() === SHIM_VERSION);
+ * assert(native().uring_shim_version() === SHIM_VERSION);
  * ```
  */
 export function native(): Native {

@@ -29,12 +29,13 @@ export interface MsgHdrInit {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MsgHdr, sockaddr } from "../mod.ts";
  * const msg = new MsgHdr({
  *   iov: [new TextEncoder().encode("hi")],
  *   name: sockaddr({ hostname: "127.0.0.1", port: 9 }),
  * });
- * console.assert(msg.bytes.byteLength === 56 && msg.nameLength === 16);
+ * assert(msg.bytes.byteLength === 56 && msg.nameLength === 16);
  * ```
  */
 export class MsgHdr implements MsgHdrLike {

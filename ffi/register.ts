@@ -84,6 +84,7 @@ export interface EventfdOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Ring, UringError } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * const sqe = ring.getSqe()!;
@@ -91,11 +92,11 @@ export interface EventfdOptions {
  * sqe.userData = 5;
  * ring.submit();
  * ring.registerSyncCancel({ userData: 5 }); // returns once it is gone
- * console.assert(ring.waitCqe()!.res === -125); // ECANCELED
+ * assert(ring.waitCqe()!.res === -125); // ECANCELED
  * try {
  *   ring.registerSyncCancel({ userData: 5, timeout: 10 });
  * } catch (e) {
- *   console.assert(e instanceof UringError && e.code === "ENOENT"); // nothing left to cancel
+ *   assert(e instanceof UringError && e.code === "ENOENT"); // nothing left to cancel
  * }
  * ```
  */
@@ -119,12 +120,13 @@ export interface SyncCancelOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Ring, type NapiSettings } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * try {
  *   ring.registerNapi({ busyPollTimeout: 50 });
  *   const before: NapiSettings = ring.unregisterNapi();
- *   console.assert(before.busyPollTimeout === 50 && !before.preferBusyPoll);
+ *   assert(before.busyPollTimeout === 50 && !before.preferBusyPoll);
  * } catch {
  *   // a kernel without CONFIG_NET_RX_BUSY_POLL
  * }
@@ -142,11 +144,12 @@ export interface NapiSettings {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * try {
  *   const old = ring.registerNapi({ busyPollTimeout: 100, preferBusyPoll: true });
- *   console.assert(old.busyPollTimeout === 0); // off before
+ *   assert(old.busyPollTimeout === 0); // off before
  * } catch {
  *   // a kernel without CONFIG_NET_RX_BUSY_POLL
  * }

@@ -170,6 +170,7 @@ function checkCount(n: number, what: string, max = 0xffffffff): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { At, CqeBatch, OpenFlag, Ring } from "../mod.ts";
  * const path = Deno.makeTempFileSync();
  * Deno.writeTextFileSync(path, "hello, io_uring");
@@ -189,7 +190,7 @@ function checkCount(n: number, what: string, max = 0xffffffff): void {
  * ring.submitAndWait(2); // one io_uring_enter for both
  * const batch = new CqeBatch(16);
  * ring.copyCqes(batch, 2);
- * console.assert(new TextDecoder().decode(buf) === "hello");
+ * assert(new TextDecoder().decode(buf) === "hello");
  * Deno.removeSync(path);
  * ```
  */

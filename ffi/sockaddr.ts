@@ -62,9 +62,10 @@ function parseIpv6(h: string): number[] | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sockaddr } from "../mod.ts";
- * console.assert(sockaddr({ hostname: "127.0.0.1", port: 80 }).length === 16);
- * console.assert(sockaddr({ hostname: "::1", port: 80 }).length === 28);
+ * assert(sockaddr({ hostname: "127.0.0.1", port: 80 }).length === 16);
+ * assert(sockaddr({ hostname: "::1", port: 80 }).length === 28);
  * ```
  */
 export function sockaddr(addr: SocketAddress): Uint8Array<ArrayBuffer> {
@@ -106,9 +107,10 @@ export function sockaddr(addr: SocketAddress): Uint8Array<ArrayBuffer> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseSockaddr, sockaddr } from "../mod.ts";
  * const a = parseSockaddr(sockaddr({ hostname: "::1", port: 8080 }));
- * console.assert(a.hostname === "::1" && a.port === 8080);
+ * assert(a.hostname === "::1" && a.port === 8080);
  * ```
  */
 export function parseSockaddr(bytes: Uint8Array): SocketAddress {

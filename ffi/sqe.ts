@@ -190,6 +190,7 @@ export function iovecs(bufs: readonly ArrayBufferView[]): Uint32Array<ArrayBuffe
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Ring, SqeFlag } from "../mod.ts";
  * using ring = new Ring({ entries: 8 });
  * const sqe = ring.getSqe()!;
@@ -197,7 +198,7 @@ export function iovecs(bufs: readonly ArrayBufferView[]): Uint32Array<ArrayBuffe
  * sqe.userData = 2 ** 53 - 1;
  * sqe.flags |= SqeFlag.ASYNC;
  * ring.submitAndWait(1);
- * console.assert(ring.waitCqe()!.userData === 2 ** 53 - 1);
+ * assert(ring.waitCqe()!.userData === 2 ** 53 - 1);
  * ```
  */
 export class Sqe {
