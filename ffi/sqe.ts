@@ -10,42 +10,179 @@ import {
   AcceptFlag,
   CancelFlag,
   FILE_INDEX_ALLOC,
+  FSYNC_DATASYNC,
   Op,
   PollFlag,
   RecvSendFlag,
+  SPLICE_F_FD_IN_FIXED,
   SqeFlag,
   TimeoutFlag,
 } from "./constants.ts";
-import { addressOf, checkBuffer } from "./_memory.ts";
-import type { FdLike } from "./fixed.ts";
-import {
-  type _SqMemory,
-  checkU32,
-  type FutexWait,
-  isView,
-  type MsgHdrLike,
-  ProvidedRegion,
-  SqeWord,
-  type Timespec,
-  timespec,
-} from "./_sqe_base.ts";
-import { _FileSqe } from "./_sqe_file.ts";
+import { addressOf, checkBuffer, checkedAddress, cString } from "./_memory.ts";
+import { type FdLike, isFixed } from "./fixed.ts";
 
-const TWO32 = 4294967296; // local, as in _sqe_base.ts: V8 folds it only in its own module
+const TWO32 = 4294967296;
+const MAX_USER_DATA = Number.MAX_SAFE_INTEGER;
 
-export {
-  _SqMemory,
-  AT_FDCWD,
-  type FixedBufferSource,
-  type FutexWait,
-  iovecs,
-  type MsgHdrLike,
-  type OpenHow,
-  ProvidedRegion,
-  SqeWord,
-  type Timespec,
-  timespec,
-} from "./_sqe_base.ts";
+// Word (u32) indexes of the SQE fields this file writes; tests/abi_test.ts pins them against the C
+// compiler's offsetof().
+/** @internal */
+export const SqeWord = {
+  OPCODE_FLAGS_IOPRIO: 0,
+  FD: 1,
+  OFF: 2, // off / addr2 / cmd_op
+  ADDR: 4, // addr / splice_off_in / level+optname
+  LEN: 6,
+  OP_FLAGS: 7, // rw_flags, msg_flags, timeout_flags, ... (one union)
+  USER_DATA: 8,
+  BUF_INDEX: 10, // u16 buf_index / buf_group, then u16 personality
+  FILE_INDEX: 11, // splice_fd_in / file_index / optlen / addr_len
+  ADDR3: 12, // addr3 / cmd
+} as const;
+
+/**
+ * The SQE memory of one ring, shared by the ring and its `Sqe` objects.
+ *
+ * @internal
+ */
+export class _SqMemory {
+  /** The SQE array as bytes. */
+  u8: Uint8Array;
+  /** The SQE array as 32-bit words. */
+  u32: Uint32Array;
+  /** The SQE array as 8-byte words, for zeroing. */
+  f64: Float64Array;
+  /** Buffers held per SQ slot until the SQE is published. */
+  readonly refs: unknown[];
+  /** Words per SQE: 16, or 32 with SQE128. */
+  readonly stride: number;
+  /** Memory handed to the kernel for the ring's lifetime (legacy provided buffers). */
+  readonly forever: unknown[] = [];
+  /** Set once any prep holds a buffer: from then on, the ring tracks every op's user data. */
+  tracking = false;
+  /** Set by `Ring.close()`. */
+  closed = false;
+
+  constructor(u8: Uint8Array, entries: number, sqe128: boolean) {
+    this.u8 = u8;
+    this.u32 = new Uint32Array(u8.buffer, u8.byteOffset, u8.byteLength >>> 2);
+    this.f64 = new Float64Array(u8.buffer, u8.byteOffset, u8.byteLength >>> 3);
+    this.refs = new Array(entries).fill(undefined);
+    this.stride = sqe128 ? 32 : 16;
+  }
+
+  /** Makes every later write a no-op; stale `Sqe` objects cannot reach unmapped memory. */
+  close(): void {
+    this.closed = true;
+    this.u8 = new Uint8Array(0);
+    this.u32 = new Uint32Array(0);
+    this.f64 = new Float64Array(0);
+  }
+}
+
+/** Registered buffers as `prepReadFixed` and friends see them (see `FixedBuffers`). */
+export interface FixedBufferSource {
+  /** Number of buffers. */
+  readonly count: number;
+  /** Size of each buffer in bytes. */
+  readonly size: number;
+  /**
+   * Address of buffer `index` plus `offset`, and the buffer's index in the kernel's table.
+   *
+   * @internal
+   */
+  _address(index: number, offset: number): number;
+  /** @internal */
+  _kernelIndex(index: number): number;
+}
+
+/** A time for timeouts: milliseconds, or seconds and nanoseconds. */
+export type Timespec = number | { sec: number; nsec: number };
+
+/** One futex of `prepFutexWaitv`. */
+export interface FutexWait {
+  /** A view whose first element is the futex word (usually over a SharedArrayBuffer). */
+  futex: Int32Array | Uint32Array;
+  /** The value expected in the futex word. */
+  val: number;
+  /** `FUTEX2_*` flags; default `Futex2.SIZE_U32 | Futex2.PRIVATE`. */
+  flags?: number;
+}
+
+/** `struct open_how` for `prepOpenat2`. */
+export interface OpenHow {
+  /** `O_*` flags. */
+  flags: number;
+  /** Mode for created files. */
+  mode?: number;
+  /** `RESOLVE_*` flags. */
+  resolve?: number;
+}
+
+function badFd(fd: unknown): never {
+  if (typeof fd === "number") {
+    throw new RangeError(`fd must be an integer in -1..2**31-1 or AT_FDCWD, got ${fd}`);
+  }
+  throw new TypeError("fd must be a number or a fixed(index) marker");
+}
+
+/** Throws `TypeError` unless `buf` is an ArrayBufferView (cheap; prepRw checks the rest). */
+function isView(buf: unknown, what = "buffer"): void {
+  if (!ArrayBuffer.isView(buf)) {
+    throw new TypeError(`${what} must be a Uint8Array or another ArrayBufferView`);
+  }
+}
+
+function checkOffset(off: number): void {
+  if (!(off >= -1 && off <= Number.MAX_SAFE_INTEGER && Math.floor(off) === off)) {
+    throw new RangeError(`offset must be an integer in -1..2**53-1, got ${off}`);
+  }
+}
+
+function checkU32(v: number, what: string): void {
+  if (!(v >= 0 && v <= 0xffffffff && Number.isInteger(v))) {
+    throw new RangeError(`${what} must be an integer in 0..2**32-1, got ${v}`);
+  }
+}
+
+/** Encodes a {@link Timespec} as `struct __kernel_timespec` (16 bytes). */
+export function timespec(t: Timespec): Uint8Array<ArrayBuffer> {
+  let sec: number, nsec: number;
+  if (typeof t === "number") {
+    if (!(t >= 0 && Number.isFinite(t))) {
+      throw new RangeError(`time must be a finite number of milliseconds >= 0, got ${t}`);
+    }
+    sec = Math.floor(t / 1000);
+    nsec = Math.round((t - sec * 1000) * 1e6);
+  } else if (typeof t === "object" && t !== null) {
+    ({ sec, nsec } = t);
+    if (!Number.isSafeInteger(sec) || sec < 0 || !Number.isInteger(nsec) || nsec < 0) {
+      throw new RangeError("timespec needs integer sec >= 0 and nsec >= 0");
+    }
+  } else {
+    throw new TypeError("time must be milliseconds or { sec, nsec }");
+  }
+  const out = new Uint8Array(16);
+  const v = new DataView(out.buffer);
+  v.setBigInt64(0, BigInt(sec), true);
+  v.setBigInt64(8, BigInt(nsec), true);
+  return out;
+}
+
+/** Builds an `iovec` array for `bufs`; returns it with the buffers it points at. */
+export function iovecs(bufs: readonly ArrayBufferView[]): Uint32Array<ArrayBuffer> {
+  if (!Array.isArray(bufs)) throw new TypeError("iovecs must be an array of buffers");
+  const out = new Uint32Array(bufs.length * 4);
+  for (let i = 0; i < bufs.length; i++) {
+    const b = bufs[i];
+    checkBuffer(b, `iovecs[${i}]`);
+    const addr = addressOf(b);
+    out[i * 4] = addr % TWO32;
+    out[i * 4 + 1] = addr / TWO32;
+    out[i * 4 + 2] = b.byteLength;
+  }
+  return out;
+}
 
 /**
  * One submission queue entry in the ring's shared memory. Get one from `Ring.getSqe()`; it is
@@ -64,10 +201,633 @@ export {
  * assert(ring.waitCqe()!.userData === 2 ** 53 - 1);
  * ```
  */
-export class Sqe extends _FileSqe {
+export class Sqe {
+  /** @internal */
+  readonly _m: _SqMemory;
+  /** @internal first u32 word of this SQE */
+  readonly _w: number;
+  /** @internal SQ slot */
+  readonly _slot: number;
+
   /** @internal Made by `Ring` only, one per SQ slot. */
   constructor(memory: _SqMemory, slot: number) {
-    super(memory, slot);
+    this._m = memory;
+    this._slot = slot;
+    this._w = slot * memory.stride;
+  }
+
+  /** The opcode (`Op`). */
+  get opcode(): number {
+    return this._m.u8[this._w * 4];
+  }
+  set opcode(op: number) {
+    this._m.u8[this._w * 4] = op;
+  }
+
+  /** The raw `IOSQE_*` bits (`SqeFlag`). */
+  get flags(): number {
+    return this._m.u8[this._w * 4 + 1];
+  }
+  set flags(v: number) {
+    this._m.u8[this._w * 4 + 1] = v;
+  }
+
+  /** The `ioprio` field (also op-specific flags for accept, recv and send). */
+  get ioprio(): number {
+    return this._m.u32[this._w] >>> 16;
+  }
+  set ioprio(v: number) {
+    const m = this._m, w = this._w;
+    m.u32[w] = (m.u32[w] & 0xffff) | ((v & 0xffff) << 16);
+  }
+
+  /** The `fd` field as written (a fixed-file index when `SqeFlag.FIXED_FILE` is set). */
+  get fd(): number {
+    return this._m.u32[this._w + SqeWord.FD] | 0;
+  }
+
+  /** User data, returned unchanged in the CQE: a number in 0..2**53-1. */
+  get userData(): number {
+    const u = this._m.u32, w = this._w + SqeWord.USER_DATA;
+    return u[w + 1] * TWO32 + u[w];
+  }
+  set userData(v: number) {
+    const u = this._m.u32, w = this._w + SqeWord.USER_DATA;
+    if ((v >>> 0) === v) { // the common case: a 32-bit integer
+      u[w] = v;
+      u[w + 1] = 0;
+      return;
+    }
+    if (!(v >= 0 && v <= MAX_USER_DATA && Math.floor(v) === v)) {
+      throw new RangeError(`userData must be an integer in 0..2**53-1, got ${v}`);
+    }
+    const hi = Math.floor(v / TWO32);
+    u[w] = v - hi * TWO32;
+    u[w + 1] = hi;
+  }
+
+  /** The `buf_index` field: registered buffer index (fixed ops). */
+  get bufIndex(): number {
+    return this._m.u32[this._w + SqeWord.BUF_INDEX] & 0xffff;
+  }
+  set bufIndex(v: number) {
+    const m = this._m, w = this._w + SqeWord.BUF_INDEX;
+    m.u32[w] = (m.u32[w] & 0xffff0000) | (v & 0xffff);
+  }
+
+  /** The `buf_group` field (same word as `bufIndex`): provided-buffer group id. */
+  get bufGroup(): number {
+    return this.bufIndex;
+  }
+  set bufGroup(v: number) {
+    this.bufIndex = v;
+  }
+
+  /** The credentials id from `Ring.registerPersonality()`, 0 for none. */
+  get personality(): number {
+    return this._m.u32[this._w + SqeWord.BUF_INDEX] >>> 16;
+  }
+  set personality(v: number) {
+    const m = this._m, w = this._w + SqeWord.BUF_INDEX;
+    m.u32[w] = (m.u32[w] & 0xffff) | ((v & 0xffff) << 16);
+  }
+
+  /** The `file_index` / `splice_fd_in` word. */
+  get fileIndex(): number {
+    return this._m.u32[this._w + SqeWord.FILE_INDEX];
+  }
+  set fileIndex(v: number) {
+    this._m.u32[this._w + SqeWord.FILE_INDEX] = v;
+  }
+
+  /** The op-specific flags word (`rw_flags`, `msg_flags`, `timeout_flags`, ...). */
+  get opFlags(): number {
+    return this._m.u32[this._w + SqeWord.OP_FLAGS];
+  }
+  set opFlags(v: number) {
+    this._m.u32[this._w + SqeWord.OP_FLAGS] = v;
+  }
+
+  /** @internal Writes a 64-bit field at word `w` from a number in -2**31..2**53-1. */
+  _set64(word: number, v: number): void {
+    const u = this._m.u32, w = this._w + word;
+    if (v < 0) {
+      u[w] = v >>> 0;
+      u[w + 1] = 0xffffffff;
+    } else {
+      const hi = Math.floor(v / TWO32);
+      u[w] = v - hi * TWO32;
+      u[w + 1] = hi;
+    }
+  }
+
+  /**
+   * @internal Keeps `ref` alive until the CQE that ends this SQE's op is reaped.
+   */
+  _hold(ref: unknown): void {
+    const m = this._m, s = this._slot;
+    if (ref instanceof ProvidedRegion) {
+      m.forever.push(ref);
+      return;
+    }
+    m.tracking = true;
+    const cur = m.refs[s];
+    if (cur === undefined) m.refs[s] = ref;
+    else if (Array.isArray(cur)) cur.push(ref);
+    else m.refs[s] = [cur, ref];
+  }
+
+  /** @internal Resolves an fd or fixed marker, setting `IOSQE_FIXED_FILE` for a fixed one. */
+  _fd(fd: FdLike): number {
+    if (typeof fd === "number") {
+      if ((fd | 0) !== fd || (fd < -1 && fd !== AT_FDCWD)) badFd(fd);
+      return fd;
+    }
+    if (isFixed(fd)) {
+      this._m.u8[this._w * 4 + 1] |= SqeFlag.FIXED_FILE;
+      return fd.index;
+    }
+    return badFd(fd);
+  }
+
+  /**
+   * The common writer, like liburing's `io_uring_prep_rw`: opcode, fd, addr, len and offset.
+   * Every `prepX` is a thin layer over it; use it directly for anything they do not cover.
+   *
+   * @param op the opcode
+   * @param fd a file descriptor or `fixed(i)`
+   * @param addr a buffer (its address is written and it is held until the op ends), or a raw
+   *   64-bit number for fields that are not pointers
+   * @param len the `len` field
+   * @param offset the `off` field; `-1` is the current file position
+   * @throws {TypeError} for a bad fd or a detached or resizable buffer
+   * @throws {Error} when the ring is closed
+   */
+  prepRw(
+    op: number,
+    fd: FdLike,
+    addr: ArrayBufferView | number | null,
+    len: number,
+    offset: number,
+  ): void {
+    const m = this._m;
+    if (m.closed) throw new Error("ring is closed");
+    const w = this._w, u = m.u32;
+    const f = this._fd(fd);
+    u[w] = (u[w] & 0xffffff00) | op;
+    u[w + SqeWord.FD] = f;
+    this._set64(SqeWord.OFF, offset);
+    if (addr !== null && typeof addr === "object") {
+      const a = checkedAddress(addr);
+      const hi = Math.floor(a / TWO32); // no fmod: x86-64 user addresses are below 2**47
+      u[w + SqeWord.ADDR] = a - hi * TWO32;
+      u[w + SqeWord.ADDR + 1] = hi;
+      this._hold(addr);
+    } else if (addr !== null && addr !== 0) {
+      this._set64(SqeWord.ADDR, addr);
+    }
+    u[w + SqeWord.LEN] = len;
+  }
+
+  /** @internal Like `__io_uring_set_target_fixed_file`: stores `index + 1` as the target slot. */
+  _target(index: number): void {
+    if (index === FILE_INDEX_ALLOC) {
+      this._m.u32[this._w + SqeWord.FILE_INDEX] = FILE_INDEX_ALLOC;
+      return;
+    }
+    checkU32(index, "file index");
+    this._m.u32[this._w + SqeWord.FILE_INDEX] = index + 1;
+  }
+
+  /** @internal Writes a buffer's address at word `word` and holds the buffer. */
+  _addrAt(word: number, buf: ArrayBufferView): void {
+    checkBuffer(buf);
+    this._set64(word, addressOf(buf));
+    this._hold(buf);
+  }
+
+  // ---- no-op and file I/O ----------------------------------------------------------------
+
+  /** Like `io_uring_prep_nop(3)`: completes with 0. Linux 5.1. */
+  prepNop(): void {
+    const m = this._m;
+    if (m.closed) throw new Error("ring is closed");
+    m.u32[this._w] &= 0xffffff00; // opcode 0 on a zeroed SQE
+  }
+
+  /**
+   * Like `io_uring_prep_read(3)`: read into `buf` (its whole length) at `offset`. Linux 5.6.
+   *
+   * @param fd file descriptor or `fixed(i)`
+   * @param buf destination; held until the op's CQE is reaped
+   * @param offset file offset, or -1 for the current position
+   * @param length bytes to read; defaults to `buf.byteLength`
+   */
+  prepRead(fd: FdLike, buf: ArrayBufferView, offset: number, length?: number): void {
+    isView(buf);
+    checkOffset(offset);
+    this.prepRw(
+      Op.READ,
+      fd,
+      buf,
+      length === undefined ? buf.byteLength : checkLength(length, buf),
+      offset,
+    );
+  }
+
+  /** Like `io_uring_prep_write(3)`: write `buf` at `offset` (-1: current position). Linux 5.6. */
+  prepWrite(fd: FdLike, buf: ArrayBufferView, offset: number, length?: number): void {
+    isView(buf);
+    checkOffset(offset);
+    this.prepRw(
+      Op.WRITE,
+      fd,
+      buf,
+      length === undefined ? buf.byteLength : checkLength(length, buf),
+      offset,
+    );
+  }
+
+  /** Like `io_uring_prep_readv2(3)`: scatter read into `bufs`. Linux 5.1 (flags 5.6). */
+  prepReadv(fd: FdLike, bufs: readonly ArrayBufferView[], offset: number, flags = 0): void {
+    checkOffset(offset);
+    const iov = iovecs(bufs);
+    this.prepRw(Op.READV, fd, iov, bufs.length, offset);
+    this._hold(bufs.slice());
+    this.opFlags = flags;
+  }
+
+  /** Like `io_uring_prep_writev2(3)`: gather write from `bufs`. Linux 5.1 (flags 5.6). */
+  prepWritev(fd: FdLike, bufs: readonly ArrayBufferView[], offset: number, flags = 0): void {
+    checkOffset(offset);
+    const iov = iovecs(bufs);
+    this.prepRw(Op.WRITEV, fd, iov, bufs.length, offset);
+    this._hold(bufs.slice());
+    this.opFlags = flags;
+  }
+
+  /**
+   * Like `io_uring_prep_read_fixed(3)`: read into registered buffer `index`. Linux 5.1.
+   *
+   * @param fd file descriptor or `fixed(i)`
+   * @param buffers the ring's registered buffers (`ring.registerBuffers()`)
+   * @param index which buffer
+   * @param offset file offset, or -1 for the current position
+   * @param length bytes, at most the buffer size; defaults to the whole buffer
+   * @throws {RangeError} for an index or length out of range
+   */
+  prepReadFixed(
+    fd: FdLike,
+    buffers: FixedBufferSource,
+    index: number,
+    offset: number,
+    length?: number,
+  ): void {
+    this._fixedRw(Op.READ_FIXED, fd, buffers, index, offset, length);
+  }
+
+  /** Like `io_uring_prep_write_fixed(3)`: write from registered buffer `index`. Linux 5.1. */
+  prepWriteFixed(
+    fd: FdLike,
+    buffers: FixedBufferSource,
+    index: number,
+    offset: number,
+    length?: number,
+  ): void {
+    this._fixedRw(Op.WRITE_FIXED, fd, buffers, index, offset, length);
+  }
+
+  /** @internal */
+  _fixedRw(
+    op: number,
+    fd: FdLike,
+    buffers: FixedBufferSource,
+    index: number,
+    offset: number,
+    length?: number,
+  ): void {
+    checkOffset(offset);
+    if (!Number.isInteger(index) || index < 0 || index >= buffers.count) {
+      throw new RangeError(`buffer index ${index} is out of range 0..${buffers.count - 1}`);
+    }
+    const len = length ?? buffers.size;
+    if (!Number.isInteger(len) || len < 0 || len > buffers.size) {
+      throw new RangeError(`length ${len} is out of range 0..${buffers.size}`);
+    }
+    this.prepRw(op, fd, buffers._address(index, 0), len, offset);
+    this.bufIndex = buffers._kernelIndex(index);
+    this._hold(buffers);
+  }
+
+  /**
+   * Like `io_uring_prep_readv_fixed(3)`: scatter read into parts of registered buffer `index`.
+   * Every view in `bufs` must lie inside that buffer (views from `buffers.get(index)`). Linux 6.15.
+   */
+  prepReadvFixed(
+    fd: FdLike,
+    bufs: readonly ArrayBufferView[],
+    offset: number,
+    flags: number,
+    buffers: FixedBufferSource,
+    index: number,
+  ): void {
+    this.prepReadv(fd, bufs, offset, flags);
+    this.opcode = Op.READV_FIXED;
+    this.bufIndex = buffers._kernelIndex(index);
+    this._hold(buffers);
+  }
+
+  /** Like `io_uring_prep_writev_fixed(3)`: gather write from registered buffer `index`. 6.15. */
+  prepWritevFixed(
+    fd: FdLike,
+    bufs: readonly ArrayBufferView[],
+    offset: number,
+    flags: number,
+    buffers: FixedBufferSource,
+    index: number,
+  ): void {
+    this.prepWritev(fd, bufs, offset, flags);
+    this.opcode = Op.WRITEV_FIXED;
+    this.bufIndex = buffers._kernelIndex(index);
+    this._hold(buffers);
+  }
+
+  /**
+   * Like `io_uring_prep_read_multishot(3)`: read repeatedly into buffers picked from provided
+   * buffer group `bufGroup`, one CQE per read, until EOF or error. Linux 6.7.
+   */
+  prepReadMultishot(fd: FdLike, nbytes: number, offset: number, bufGroup: number): void {
+    this._m.tracking = true; // see _HeldRefs: a multishot op must never be only counted
+    this.prepRw(Op.READ_MULTISHOT, fd, null, nbytes, offset);
+    this.bufGroup = bufGroup;
+    this.flags |= SqeFlag.BUFFER_SELECT;
+  }
+
+  /** Like `io_uring_prep_fsync(3)`; `FSYNC_DATASYNC` in `flags` for fdatasync. Linux 5.1. */
+  prepFsync(fd: FdLike, flags = 0): void {
+    this.prepRw(Op.FSYNC, fd, null, 0, 0);
+    this.opFlags = flags & FSYNC_DATASYNC;
+  }
+
+  /** Like `io_uring_prep_sync_file_range(3)`. Linux 5.2. */
+  prepSyncFileRange(fd: FdLike, len: number, offset: number, flags = 0): void {
+    checkOffset(offset);
+    this.prepRw(Op.SYNC_FILE_RANGE, fd, null, len, offset);
+    this.opFlags = flags;
+  }
+
+  /** Like `io_uring_prep_fallocate(3)`: `mode` as in fallocate(2). Linux 5.6. */
+  prepFallocate(fd: FdLike, mode: number, offset: number, len: number): void {
+    checkOffset(offset);
+    this.prepRw(Op.FALLOCATE, fd, null, mode, offset);
+    this._set64(SqeWord.ADDR, len);
+  }
+
+  /** Like `io_uring_prep_fadvise(3)`: `advice` is a `POSIX_FADV_*` value. Linux 5.6. */
+  prepFadvise(fd: FdLike, offset: number, len: number, advice: number): void {
+    checkOffset(offset);
+    this.prepRw(Op.FADVISE, fd, null, len, offset);
+    this.opFlags = advice;
+  }
+
+  /** Like `io_uring_prep_madvise(3)` over the memory of `buf`. Linux 5.6. */
+  prepMadvise(buf: ArrayBufferView, advice: number): void {
+    isView(buf);
+    this.prepRw(Op.MADVISE, -1, buf, buf.byteLength, 0);
+    this.opFlags = advice;
+  }
+
+  /** Like `io_uring_prep_ftruncate(3)`: truncate to `len` bytes. Linux 6.9. */
+  prepFtruncate(fd: FdLike, len: number): void {
+    checkOffset(len);
+    this.prepRw(Op.FTRUNCATE, fd, null, 0, len);
+  }
+
+  // ---- opening, closing, paths ----------------------------------------------------------
+
+  /**
+   * Like `io_uring_prep_openat(3)`: the CQE's `res` is the new fd. Linux 5.6.
+   *
+   * @param dfd directory fd, or `AT_FDCWD` (-100)
+   * @param path the path (held until the CQE)
+   * @param flags `O_*` flags
+   * @param mode mode for a created file
+   */
+  prepOpenat(dfd: FdLike, path: string | URL, flags: number, mode = 0): void {
+    this.prepRw(Op.OPENAT, dfd, cString(path), mode, 0);
+    this.opFlags = flags;
+  }
+
+  /** Like `io_uring_prep_openat_direct(3)`: open into slot `fileIndex` of the file table. 5.15. */
+  prepOpenatDirect(
+    dfd: FdLike,
+    path: string | URL,
+    flags: number,
+    mode: number,
+    fileIndex: number,
+  ): void {
+    this.prepOpenat(dfd, path, flags, mode);
+    this._target(fileIndex);
+  }
+
+  /** Like `io_uring_prep_openat2(3)`, with `how` as `struct open_how`. Linux 5.6. */
+  prepOpenat2(dfd: FdLike, path: string | URL, how: OpenHow): void {
+    const h = new BigUint64Array(3);
+    h[0] = BigInt(how.flags);
+    h[1] = BigInt(how.mode ?? 0);
+    h[2] = BigInt(how.resolve ?? 0);
+    this.prepRw(Op.OPENAT2, dfd, cString(path), 24, 0);
+    this._addrAt(SqeWord.OFF, h);
+  }
+
+  /** Like `io_uring_prep_openat2_direct(3)`. Linux 5.15. */
+  prepOpenat2Direct(dfd: FdLike, path: string | URL, how: OpenHow, fileIndex: number): void {
+    this.prepOpenat2(dfd, path, how);
+    this._target(fileIndex);
+  }
+
+  /** Like `io_uring_prep_close(3)`. Linux 5.6. */
+  prepClose(fd: number): void {
+    this.prepRw(Op.CLOSE, fd, null, 0, 0);
+  }
+
+  /** Like `io_uring_prep_close_direct(3)`: empty slot `fileIndex` of the file table. 5.15. */
+  prepCloseDirect(fileIndex: number): void {
+    this.prepClose(0);
+    this._target(fileIndex);
+  }
+
+  /**
+   * Like `io_uring_prep_statx(3)`: fills `statxbuf` (at least 256 bytes) with `struct statx`.
+   * Linux 5.6.
+   */
+  prepStatx(
+    dfd: FdLike,
+    path: string | URL,
+    flags: number,
+    mask: number,
+    statxbuf: ArrayBufferView,
+  ): void {
+    checkBuffer(statxbuf, "statxbuf");
+    if (statxbuf.byteLength < 256) throw new RangeError("statxbuf must be at least 256 bytes");
+    this.prepRw(Op.STATX, dfd, cString(path), mask, 0);
+    this._addrAt(SqeWord.OFF, statxbuf);
+    this.opFlags = flags;
+  }
+
+  /** Like `io_uring_prep_renameat(3)`; `flags` are renameat2(2)'s. Linux 5.11. */
+  prepRenameat(
+    olddfd: FdLike,
+    oldpath: string | URL,
+    newdfd: number,
+    newpath: string | URL,
+    flags = 0,
+  ): void {
+    this.prepRw(Op.RENAMEAT, olddfd, cString(oldpath), newdfd, 0);
+    this._addrAt(SqeWord.OFF, cString(newpath));
+    this.opFlags = flags;
+  }
+
+  /** Like `io_uring_prep_rename(3)`: relative to the current directory. Linux 5.11. */
+  prepRename(oldpath: string | URL, newpath: string | URL): void {
+    this.prepRenameat(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
+  }
+
+  /** Like `io_uring_prep_unlinkat(3)`; `AT_REMOVEDIR` (0x200) removes a directory. 5.11. */
+  prepUnlinkat(dfd: FdLike, path: string | URL, flags = 0): void {
+    this.prepRw(Op.UNLINKAT, dfd, cString(path), 0, 0);
+    this.opFlags = flags;
+  }
+
+  /** Like `io_uring_prep_unlink(3)`. Linux 5.11. */
+  prepUnlink(path: string | URL, flags = 0): void {
+    this.prepUnlinkat(AT_FDCWD, path, flags);
+  }
+
+  /** Like `io_uring_prep_mkdirat(3)`. Linux 5.15. */
+  prepMkdirat(dfd: FdLike, path: string | URL, mode: number): void {
+    this.prepRw(Op.MKDIRAT, dfd, cString(path), mode, 0);
+  }
+
+  /** Like `io_uring_prep_mkdir(3)`. Linux 5.15. */
+  prepMkdir(path: string | URL, mode: number): void {
+    this.prepMkdirat(AT_FDCWD, path, mode);
+  }
+
+  /** Like `io_uring_prep_symlinkat(3)`: `linkpath` points at `target`. Linux 5.15. */
+  prepSymlinkat(target: string | URL, newdirfd: FdLike, linkpath: string | URL): void {
+    this.prepRw(Op.SYMLINKAT, newdirfd, cString(target), 0, 0);
+    this._addrAt(SqeWord.OFF, cString(linkpath));
+  }
+
+  /** Like `io_uring_prep_symlink(3)`. Linux 5.15. */
+  prepSymlink(target: string | URL, linkpath: string | URL): void {
+    this.prepSymlinkat(target, AT_FDCWD, linkpath);
+  }
+
+  /** Like `io_uring_prep_linkat(3)`: a hard link. Linux 5.15. */
+  prepLinkat(
+    olddfd: FdLike,
+    oldpath: string | URL,
+    newdfd: number,
+    newpath: string | URL,
+    flags = 0,
+  ): void {
+    this.prepRw(Op.LINKAT, olddfd, cString(oldpath), newdfd, 0);
+    this._addrAt(SqeWord.OFF, cString(newpath));
+    this.opFlags = flags;
+  }
+
+  /** Like `io_uring_prep_link(3)`. Linux 5.15. */
+  prepLink(oldpath: string | URL, newpath: string | URL, flags = 0): void {
+    this.prepLinkat(AT_FDCWD, oldpath, AT_FDCWD, newpath, flags);
+  }
+
+  // ---- extended attributes ---------------------------------------------------------------
+
+  /** Like `io_uring_prep_fsetxattr(3)`: set attribute `name` of `fd` to `value`. Linux 5.19. */
+  prepFsetxattr(fd: FdLike, name: string, value: ArrayBufferView, flags = 0): void {
+    this.prepRw(Op.FSETXATTR, fd, cString(name, "name"), value.byteLength, 0);
+    this._addrAt(SqeWord.OFF, value);
+    this.opFlags = flags;
+  }
+
+  /** Like `io_uring_prep_setxattr(3)`: set attribute `name` of `path`. Linux 5.19. */
+  prepSetxattr(name: string, value: ArrayBufferView, path: string | URL, flags = 0): void {
+    this.prepRw(Op.SETXATTR, 0, cString(name, "name"), value.byteLength, 0);
+    this._addrAt(SqeWord.OFF, value);
+    this._addrAt(SqeWord.ADDR3, cString(path));
+    this.opFlags = flags;
+  }
+
+  /** Like `io_uring_prep_fgetxattr(3)`: `res` is the value's length. Linux 5.19. */
+  prepFgetxattr(fd: FdLike, name: string, value: ArrayBufferView): void {
+    this.prepRw(Op.FGETXATTR, fd, cString(name, "name"), value.byteLength, 0);
+    this._addrAt(SqeWord.OFF, value);
+  }
+
+  /** Like `io_uring_prep_getxattr(3)`. Linux 5.19. */
+  prepGetxattr(name: string, value: ArrayBufferView, path: string | URL): void {
+    this.prepRw(Op.GETXATTR, 0, cString(name, "name"), value.byteLength, 0);
+    this._addrAt(SqeWord.OFF, value);
+    this._addrAt(SqeWord.ADDR3, cString(path));
+  }
+
+  // ---- pipes, splice, tee ----------------------------------------------------------------
+
+  /**
+   * Like `io_uring_prep_splice(3)`: move `nbytes` from `fdIn` to `fdOut`; an offset of -1 means
+   * none (required for the pipe end). Linux 5.7.
+   */
+  prepSplice(
+    fdIn: FdLike,
+    offIn: number,
+    fdOut: FdLike,
+    offOut: number,
+    nbytes: number,
+    flags = 0,
+  ): void {
+    checkOffset(offIn);
+    checkOffset(offOut);
+    this.prepRw(Op.SPLICE, fdOut, null, nbytes, offOut);
+    this._set64(SqeWord.ADDR, offIn);
+    this._spliceIn(fdIn, flags);
+  }
+
+  /** Like `io_uring_prep_tee(3)`: duplicate `nbytes` from pipe `fdIn` into pipe `fdOut`. 5.8. */
+  prepTee(fdIn: FdLike, fdOut: FdLike, nbytes: number, flags = 0): void {
+    this.prepRw(Op.TEE, fdOut, null, nbytes, 0);
+    this._spliceIn(fdIn, flags);
+  }
+
+  /** @internal */
+  _spliceIn(fdIn: FdLike, flags: number): void {
+    if (isFixed(fdIn)) {
+      this.fileIndex = fdIn.index;
+      flags |= SPLICE_F_FD_IN_FIXED;
+    } else {
+      if (typeof fdIn !== "number" || (fdIn | 0) !== fdIn) badFd(fdIn);
+      this.fileIndex = fdIn;
+    }
+    this.opFlags = flags;
+  }
+
+  /**
+   * Like `io_uring_prep_pipe(3)`: creates a pipe; the CQE's `res` is 0 and `fds` receives the
+   * read and write ends. Linux 6.16.
+   */
+  prepPipe(fds: Int32Array, flags = 0): void {
+    if (!(fds instanceof Int32Array) || fds.length < 2) {
+      throw new TypeError("fds must be an Int32Array of at least 2 elements");
+    }
+    this.prepRw(Op.PIPE, 0, fds, 0, 0);
+    this.opFlags = flags;
+  }
+
+  /** Like `io_uring_prep_pipe_direct(3)`: both ends go into the file table. Linux 6.16. */
+  prepPipeDirect(fds: Int32Array, flags: number, fileIndex: number): void {
+    this.prepPipe(fds, flags);
+    this._target(fileIndex);
   }
 
   // ---- polling, epoll --------------------------------------------------------------------
@@ -584,4 +1344,31 @@ export class Sqe extends _FileSqe {
     this._hold(futexes.map((f) => f.futex));
     this.opFlags = flags;
   }
+}
+
+/** `AT_FDCWD`: paths relative to the current working directory. */
+export const AT_FDCWD: -100 = -100;
+
+/** Something with a `struct msghdr` in `bytes` that keeps its buffers alive (see `MsgHdr`). */
+export interface MsgHdrLike {
+  /** The 56-byte `struct msghdr`. */
+  readonly bytes: ArrayBufferView;
+}
+
+/** A region handed to the kernel with PROVIDE_BUFFERS: never released before the ring closes. */
+export class ProvidedRegion {
+  /** The region. */
+  readonly region: ArrayBufferView;
+  /** @param region the memory the kernel may fill at any time */
+  constructor(region: ArrayBufferView) {
+    this.region = region;
+  }
+}
+
+function checkLength(length: number, buf: ArrayBufferView): number {
+  checkBuffer(buf);
+  if (!Number.isInteger(length) || length < 0 || length > buf.byteLength) {
+    throw new RangeError(`length ${length} is out of range 0..${buf.byteLength}`);
+  }
+  return length;
 }
