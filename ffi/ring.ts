@@ -501,17 +501,31 @@ export class Ring implements Disposable {
     const n = ready < batch.capacity ? ready : batch.capacity;
     const ci = this.#cqI32, mask = this.#cqMask, stride = this.#cqStride, base = this.#cqesI;
     const ud = batch._userData, res = batch._res, fl = batch._flags;
-    const tracking = this.#mem.tracking;
-    for (let i = 0; i < n; i++) {
-      const w = base + (head & mask) * stride;
-      const u = cq[w + 1] * TWO32 + cq[w];
-      const f = cq[w + 3];
-      ud[i] = u;
-      res[i] = ci[w + 2];
-      fl[i] = f;
-      if (tracking) this.#release(u, f);
-      else if ((f & CqeFlag.MORE) === 0 && this.#held.untracked > 0) this.#held.untracked--;
-      head = (head + 1) >>> 0;
+    if (this.#mem.tracking) {
+      for (let i = 0; i < n; i++) {
+        const w = base + (head & mask) * stride;
+        const u = cq[w + 1] * TWO32 + cq[w];
+        const f = cq[w + 3];
+        ud[i] = u;
+        res[i] = ci[w + 2];
+        fl[i] = f;
+        this.#release(u, f);
+        head = (head + 1) >>> 0;
+      }
+    } else {
+      // Nothing held: only count the final CQEs of the (untracked) ops.
+      let finals = 0;
+      for (let i = 0; i < n; i++) {
+        const w = base + (head & mask) * stride;
+        const f = cq[w + 3];
+        ud[i] = cq[w + 1] * TWO32 + cq[w];
+        res[i] = ci[w + 2];
+        fl[i] = f;
+        if ((f & CqeFlag.MORE) === 0) finals++;
+        head = (head + 1) >>> 0;
+      }
+      const held = this.#held;
+      held.untracked = held.untracked > finals ? held.untracked - finals : 0;
     }
     Atomics.store(cq, this.#cqHeadI, head);
     batch.length = n;
@@ -933,7 +947,6 @@ export class Ring implements Disposable {
     let t = this.#pubTail;
     if (t !== end) {
       const m = this.#mem;
-      if (!m.tracking) this.#untrackedSkipCheck(t, end);
       if (m.tracking) {
         const refs = m.refs, u = m.u32, stride = m.stride, mask = this.#sqMask;
         const held = this.#held;
@@ -965,21 +978,6 @@ export class Ring implements Disposable {
       Atomics.store(this.#sq32, this.#sqTailI, end);
     }
     return (end - Atomics.load(this.#sq32, this.#sqHeadI)) >>> 0;
-  }
-
-  /**
-   * Untracked ops are only counted, and the count must come back to zero through their CQEs. A
-   * `CQE_SKIP_SUCCESS` op may never post one, so the first such SQE switches tracking on before
-   * it is published (multishot preps do the same at prep time).
-   */
-  #untrackedSkipCheck(from: number, end: number): void {
-    const m = this.#mem, u = m.u32, stride = m.stride, mask = this.#sqMask;
-    for (let t = from; t !== end; t = (t + 1) >>> 0) {
-      if ((u[(t & mask) * stride] >>> 8) & SqeFlag.CQE_SKIP_SUCCESS) {
-        m.tracking = true;
-        return;
-      }
-    }
   }
 
   /**

@@ -229,6 +229,8 @@ export class Sqe {
     return this._m.u8[this._w * 4 + 1];
   }
   set flags(v: number) {
+    // An op that may post no CQE must be tracked by user data (see _HeldRefs), never only counted.
+    if (v & SqeFlag.CQE_SKIP_SUCCESS) this._m.tracking = true;
     this._m.u8[this._w * 4 + 1] = v;
   }
 
