@@ -65,7 +65,22 @@ const F_SIGNAL = 4;
 /** The fd result is a direct descriptor (a file-table slot). */
 export const F_DIRECT = 8;
 
-/** Options every promise op of `AsyncRing` takes. */
+/**
+ * Options every promise op of `AsyncRing` takes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AsyncRing, type AsyncOpOptions, UringError } from "../mod.ts";
+ * await using io = new AsyncRing({ entries: 8 });
+ * const [r, w] = await io.pipe();
+ * const options: AsyncOpOptions = { timeoutMs: 10 }; // nothing is ever written to the pipe
+ * const read = io.read(r, new Uint8Array(8), -1, options);
+ * await assert.rejects(read, (e) => e instanceof UringError && e.code === "ECANCELED");
+ * await io.closeFd(r);
+ * await io.closeFd(w);
+ * ```
+ */
 export interface AsyncOpOptions {
   /** Aborting cancels the op (`IORING_OP_ASYNC_CANCEL`) and rejects it with `signal.reason`. */
   signal?: AbortSignal;

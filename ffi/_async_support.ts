@@ -9,7 +9,23 @@ import type { FdLike } from "./fixed.ts";
 import { sockaddr, type SocketAddress } from "./sockaddr.ts";
 import { AT_FDCWD, type FixedBufferSource, type Sqe } from "./sqe.ts";
 
-/** `Deno.OpenOptions` for `AsyncRing.open()`, plus options for every async op. */
+/**
+ * `Deno.OpenOptions` for `AsyncRing.open()`, plus options for every async op.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AsyncRing, type AsyncOpenOptions } from "../mod.ts";
+ * await using io = new AsyncRing({ entries: 8 });
+ * const path = await Deno.makeTempFile();
+ * const options: AsyncOpenOptions = { append: true, timeoutMs: 1000 };
+ * const fd = await io.open(path, options);
+ * await io.write(fd, new TextEncoder().encode("line\n")); // at the end: O_APPEND
+ * await io.closeFd(fd);
+ * assert(await Deno.readTextFile(path) === "line\n");
+ * await Deno.remove(path);
+ * ```
+ */
 export interface AsyncOpenOptions extends Deno.OpenOptions {
   /** Open into a free slot of the registered file table; the promise gives the slot. */
   direct?: boolean;
@@ -19,7 +35,21 @@ export interface AsyncOpenOptions extends Deno.OpenOptions {
   timeoutMs?: number;
 }
 
-/** A decoded `struct statx`, from `AsyncRing.statx()`. Times are milliseconds since the epoch. */
+/**
+ * A decoded `struct statx`, from `AsyncRing.statx()`. Times are milliseconds since the epoch.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AsyncRing, type StatxResult } from "../mod.ts";
+ * await using io = new AsyncRing({ entries: 8 });
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "12345");
+ * const st: StatxResult = await io.statx(path);
+ * assert(st.isFile && st.size === 5 && st.mtimeMs <= Date.now());
+ * await Deno.remove(path);
+ * ```
+ */
 export interface StatxResult {
   /** `STATX_*` bits of the fields the kernel filled. */
   mask: number;
@@ -73,7 +103,21 @@ export interface StatxResult {
   isBlockDevice: boolean;
 }
 
-/** How a child changed state, from `AsyncRing.waitid()` (`siginfo_t`). */
+/**
+ * How a child changed state, from `AsyncRing.waitid()` (`siginfo_t`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AsyncRing, type WaitidResult } from "../mod.ts";
+ * await using io = new AsyncRing({ entries: 8 });
+ * const child = new Deno.Command("sleep", { args: ["10"] }).spawn();
+ * child.kill("SIGKILL");
+ * const result: WaitidResult = await io.waitid(child);
+ * assert(result.pid === child.pid && result.code === "killed" && result.status === 9);
+ * await child.status;
+ * ```
+ */
 export interface WaitidResult {
   /** The child's pid. */
   pid: number;
@@ -83,7 +127,25 @@ export interface WaitidResult {
   status: number;
 }
 
-/** The provided-buffer ring `recvMultishot`/`readMultishot` pick buffers from (a `BufferRing`). */
+/**
+ * The provided-buffer ring `recvMultishot`/`readMultishot` pick buffers from (a `BufferRing`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AsyncRing, type BufferRingLike } from "../mod.ts";
+ * await using io = new AsyncRing({ entries: 8 });
+ * const group: BufferRingLike = io.ring.registerBufRing({ group: 1, entries: 4, size: 64 });
+ * const [r, w] = await io.pipe();
+ * await io.write(w, new TextEncoder().encode("hi"));
+ * for await (const chunk of io.readMultishot(r, group)) {
+ *   assert(new TextDecoder().decode(chunk) === "hi"); // a view into one of the group's buffers
+ *   break;
+ * }
+ * await io.closeFd(r);
+ * await io.closeFd(w);
+ * ```
+ */
 export interface BufferRingLike {
   /** The buffer group id. */
   readonly group: number;
@@ -97,7 +159,23 @@ export interface BufferRingLike {
   recycle(bid: number): void;
 }
 
-/** Options of `AsyncRing.listenTcp()`. */
+/**
+ * Options of `AsyncRing.listenTcp()`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AsyncRing, type ListenTcpOptions } from "../mod.ts";
+ * await using io = new AsyncRing({ entries: 16 });
+ * const options: ListenTcpOptions = { hostname: "127.0.0.1", port: 0, backlog: 16 };
+ * const lfd = await io.listenTcp(options);
+ * const conn = await Deno.connect({ hostname: "127.0.0.1", port: io.localAddr(lfd).port });
+ * const fd = await io.accept(lfd);
+ * assert(fd >= 0);
+ * conn.close();
+ * for (const f of [fd, lfd]) await io.closeFd(f);
+ * ```
+ */
 export interface ListenTcpOptions {
   /** IP address to bind; default `"0.0.0.0"`. `"::"` listens on IPv6 (and IPv4-mapped). */
   hostname?: string;
@@ -109,7 +187,24 @@ export interface ListenTcpOptions {
   reuseAddress?: boolean;
 }
 
-/** Options of `AsyncRing.connectTcp()`. */
+/**
+ * Options of `AsyncRing.connectTcp()`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AsyncRing, type ConnectTcpOptions } from "../mod.ts";
+ * await using io = new AsyncRing({ entries: 16 });
+ * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const options: ConnectTcpOptions = { hostname: "localhost", port: listener.addr.port };
+ * const [fd, conn] = await Promise.all([io.connectTcp(options), listener.accept()]);
+ * await io.send(fd, new TextEncoder().encode("ping"));
+ * const buf = new Uint8Array(4);
+ * assert(await conn.read(buf) === 4);
+ * conn.close();
+ * await io.closeFd(fd);
+ * ```
+ */
 export interface ConnectTcpOptions {
   /** IP address to connect to; `"localhost"` means 127.0.0.1. */
   hostname: string;
@@ -256,7 +351,21 @@ export const SIGNALS: Record<string, number> = {
   SIGSYS: 31,
 };
 
-/** A socket address given as `{ hostname, port }` or as `struct sockaddr` bytes. */
+/**
+ * A socket address given as `{ hostname, port }` or as `struct sockaddr` bytes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AsyncRing, Sock, sockaddr, type SocketAddressLike } from "../mod.ts";
+ * await using io = new AsyncRing({ entries: 8 });
+ * const fd = await io.socket(Sock.AF_INET, Sock.SOCK_DGRAM);
+ * const addr: SocketAddressLike = sockaddr({ hostname: "127.0.0.1", port: 0 }); // or the object
+ * await io.bind(fd, addr);
+ * assert(io.localAddr(fd).port > 0);
+ * await io.closeFd(fd);
+ * ```
+ */
 export type SocketAddressLike = SocketAddress | ArrayBufferView;
 
 /** `struct sockaddr` bytes for `addr`. */

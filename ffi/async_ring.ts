@@ -101,10 +101,34 @@ export {
   type WaitidResult,
 } from "./_async_support.ts";
 
-/** Options for `new AsyncRing()`: the `Ring` options (`deferTaskrun` excepted). */
+/**
+ * Options for `new AsyncRing()`: the `Ring` options (`deferTaskrun` excepted).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AsyncRing, type AsyncRingOptions } from "../mod.ts";
+ * const options: AsyncRingOptions = { entries: 32, cqEntries: 256 };
+ * await using io = new AsyncRing(options);
+ * assert(io.ring.sqEntries === 32 && io.ring.cqEntries === 256);
+ * await io.nop();
+ * ```
+ */
 export type AsyncRingOptions = RingOptions;
 
-/** Options of `AsyncRing.link()`. */
+/**
+ * Options of `AsyncRing.link()`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AsyncRing, type LinkOptions, UringError } from "../mod.ts";
+ * await using io = new AsyncRing({ entries: 8 });
+ * const options: LinkOptions = { hardlink: true }; // go on after a failed op
+ * const [closed, nop] = await io.link((c) => c.closeFd(999_999).nop(), options);
+ * assert(closed instanceof UringError && closed.code === "EBADF" && nop === 0);
+ * ```
+ */
 export interface LinkOptions extends AsyncOpOptions {
   /** `IOSQE_IO_HARDLINK`: the chain goes on after a failed op. */
   hardlink?: boolean;
@@ -112,7 +136,21 @@ export interface LinkOptions extends AsyncOpOptions {
   drain?: boolean;
 }
 
-/** Options of ops that can create a direct descriptor (a slot of the registered file table). */
+/**
+ * Options of ops that can create a direct descriptor (a slot of the registered file table).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AsyncRing, type DirectOptions, fixed, Sock } from "../mod.ts";
+ * await using io = new AsyncRing({ entries: 8 });
+ * using files = io.ring.registerFiles(4); // empty slots for direct descriptors
+ * const options: DirectOptions = { direct: true };
+ * const slot = await io.socket(Sock.AF_INET, Sock.SOCK_DGRAM, 0, options);
+ * assert(slot === 0); // no fd was made: the socket is fixed(0)
+ * await io.closeFd(fixed(slot));
+ * ```
+ */
 export interface DirectOptions extends AsyncOpOptions {
   /** Put the new file in a free slot of the registered file table; the promise gives the slot. */
   direct?: boolean;

@@ -4,7 +4,24 @@
  * @module
  */
 
-/** One completion, as the iterator of {@link CqeBatch} yields it. */
+/**
+ * One completion, as the iterator of {@link CqeBatch} yields it.
+ *
+ * `Ring.waitCqe()` and `Ring.peekCqe()` return one too.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Cqe, Ring } from "../mod.ts";
+ * using ring = new Ring({ entries: 2 });
+ * const sqe = ring.getSqe()!;
+ * sqe.prepNop();
+ * sqe.userData = 9;
+ * ring.submitAndWait(1);
+ * const cqe: Cqe = ring.waitCqe()!;
+ * assert(cqe.userData === 9 && cqe.res === 0 && cqe.flags === 0);
+ * ```
+ */
 export interface Cqe {
   /** The SQE's user data, 0 .. 2**53-1. */
   userData: number;

@@ -69,7 +69,19 @@ const ERRNO_NAMES: Record<number, string> = {
   512: "ERESTARTSYS",
 };
 
-/** The symbolic name of an errno (`9` → `"EBADF"`), or `"E<n>"` when it has none here. */
+/**
+ * The symbolic name of an errno (`9` → `"EBADF"`), or `"E<n>"` when it has none here.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { errnoName, Ring } from "../mod.ts";
+ * using ring = new Ring({ entries: 2 });
+ * ring.getSqe()!.prepClose(999_999); // not an open fd
+ * ring.submitAndWait(1);
+ * assert(errnoName(-ring.waitCqe()!.res) === "EBADF"); // a failed CQE's res is -errno
+ * ```
+ */
 export function errnoName(errno: number): string {
   return ERRNO_NAMES[errno] ?? `E${errno}`;
 }

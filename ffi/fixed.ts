@@ -4,7 +4,25 @@
  * @module
  */
 
-/** A registered file: index `index` of the ring's file table. Made by {@link fixed}. */
+/**
+ * A registered file: index `index` of the ring's file table. Made by {@link fixed}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { eventfd, type Fixed, fixed, Ring } from "../mod.ts";
+ * using ring = new Ring({ entries: 2 });
+ * const efd = eventfd(3);
+ * using files = ring.registerFiles([efd]);
+ * const slot: Fixed = fixed(0);
+ * const count = new BigUint64Array(1);
+ * ring.getSqe()!.prepRead(slot, new Uint8Array(count.buffer), 0); // sets SqeFlag.FIXED_FILE
+ * ring.submitAndWait(1);
+ * assert(ring.waitCqe()!.res === 8 && count[0] === 3n);
+ * ring.getSqe()!.prepClose(efd);
+ * ring.submitAndWait(1);
+ * ```
+ */
 export interface Fixed {
   /** The slot in the registered file table. */
   readonly index: number;
@@ -12,7 +30,24 @@ export interface Fixed {
   readonly fixedFile: true;
 }
 
-/** An fd: a plain file descriptor number, or a registered file from {@link fixed}. */
+/**
+ * An fd: a plain file descriptor number, or a registered file from {@link fixed}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { eventfd, type FdLike, fixed, PollEvent, Ring } from "../mod.ts";
+ * using ring = new Ring({ entries: 4 });
+ * const efd = eventfd(1); // readable
+ * using files = ring.registerFiles([efd]);
+ * const both: FdLike[] = [efd, fixed(0)]; // the same eventfd, twice
+ * for (const fd of both) ring.getSqe()!.prepPollAdd(fd, PollEvent.IN);
+ * ring.submitAndWait(2);
+ * assert(ring.waitCqe()!.res === PollEvent.IN && ring.waitCqe()!.res === PollEvent.IN);
+ * ring.getSqe()!.prepClose(efd);
+ * ring.submitAndWait(1);
+ * ```
+ */
 export type FdLike = number | Fixed;
 
 const cache: Fixed[] = [];

@@ -10,7 +10,25 @@ import { iovecs } from "./sqe.ts";
 
 const TWO32 = 4294967296;
 
-/** What a {@link MsgHdr} points at. */
+/**
+ * What a {@link MsgHdr} points at.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AsyncRing, MsgHdr, type MsgHdrInit, Ring, Sock, sockaddr } from "../mod.ts";
+ * await using io = new AsyncRing({ entries: 8 });
+ * const fd = await io.socket(Sock.AF_INET, Sock.SOCK_DGRAM);
+ * await io.bind(fd, { hostname: "127.0.0.1", port: 0 });
+ * const to = sockaddr(io.localAddr(fd));
+ * const init: MsgHdrInit = { iov: [new TextEncoder().encode("hi")], name: to };
+ * using ring = new Ring({ entries: 2 });
+ * ring.getSqe()!.prepSendmsg(fd, new MsgHdr(init)); // a datagram to itself
+ * ring.submitAndWait(1);
+ * assert(ring.waitCqe()!.res === 2 && await io.recv(fd, new Uint8Array(8)) === 2);
+ * await io.closeFd(fd);
+ * ```
+ */
 export interface MsgHdrInit {
   /** Buffers to send from or receive into, in order (the `iovec` array). */
   iov?: readonly ArrayBufferView[];

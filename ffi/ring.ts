@@ -55,7 +55,19 @@ const EINTR = 4;
 const ETIME = 62;
 const EBUSY = 16;
 
-/** Options for `new Ring()`: every `IORING_SETUP_*` flag by name, plus the ring sizes. */
+/**
+ * Options for `new Ring()`: every `IORING_SETUP_*` flag by name, plus the ring sizes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Ring, type RingOptions, SetupFlag } from "../mod.ts";
+ * const options: RingOptions = { entries: 8, cqEntries: 64, singleIssuer: true };
+ * using ring = new Ring(options);
+ * assert(ring.sqEntries === 8 && ring.cqEntries === 64);
+ * assert(ring.setupFlags & SetupFlag.SINGLE_ISSUER);
+ * ```
+ */
 export interface RingOptions {
   /** SQ entries, rounded up to a power of two by the kernel; default 256. */
   entries?: number;
@@ -99,7 +111,18 @@ export interface RingOptions {
   flags?: number;
 }
 
-/** The kernel's `IORING_FEAT_*` bits of a ring, one boolean each. */
+/**
+ * The kernel's `IORING_FEAT_*` bits of a ring, one boolean each.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Ring, type RingFeatures } from "../mod.ts";
+ * using ring = new Ring({ entries: 2 });
+ * const features: RingFeatures = ring.features;
+ * assert(features.nodrop && features.submitStable && features.fastPoll); // Linux 5.5 to 5.7
+ * ```
+ */
 export type RingFeatures = { readonly [K in keyof typeof Feature]: boolean };
 
 /** Buffers that could not be proven free when their ring closed: kept for the process' life. */

@@ -4,7 +4,20 @@
  * @module
  */
 
-/** An IP address and port, like `Deno.NetAddr` without the transport. */
+/**
+ * An IP address and port, like `Deno.NetAddr` without the transport.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AsyncRing, type SocketAddress } from "../mod.ts";
+ * await using io = new AsyncRing({ entries: 8 });
+ * const fd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });
+ * const addr: SocketAddress = io.localAddr(fd);
+ * assert(addr.hostname === "127.0.0.1" && addr.port > 0);
+ * await io.closeFd(fd);
+ * ```
+ */
 export interface SocketAddress {
   /** IPv4 dotted quad or IPv6 text ("127.0.0.1", "::1"). */
   hostname: string;
