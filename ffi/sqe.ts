@@ -80,7 +80,25 @@ export class _SqMemory {
   }
 }
 
-/** Registered buffers as `prepReadFixed` and friends see them (see `FixedBuffers`). */
+/**
+ * Registered buffers as `prepReadFixed` and friends see them (see `FixedBuffers`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AsyncRing, type FixedBufferSource } from "../mod.ts";
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "fixed");
+ * await using io = new AsyncRing({ entries: 8 });
+ * using buffers = io.ring.registerBuffers(2, 4096);
+ * const source: FixedBufferSource = buffers;
+ * const fd = await io.open(path);
+ * assert(await io.readFixed(fd, source, 1, 0) === 5); // into registered buffer 1
+ * assert(new TextDecoder().decode(buffers.get(1).subarray(0, 5)) === "fixed");
+ * await io.closeFd(fd);
+ * await Deno.remove(path);
+ * ```
+ */
 export interface FixedBufferSource {
   /** Number of buffers. */
   readonly count: number;
@@ -96,10 +114,43 @@ export interface FixedBufferSource {
   _kernelIndex(index: number): number;
 }
 
-/** A time for timeouts: milliseconds, or seconds and nanoseconds. */
+/**
+ * A time for timeouts: milliseconds, or seconds and nanoseconds.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Ring, type Timespec } from "../mod.ts";
+ * using ring = new Ring({ entries: 2 });
+ * const ts: Timespec = { sec: 0, nsec: 2_000_000 }; // the same as 2 (milliseconds)
+ * ring.getSqe()!.prepTimeout(ts);
+ * ring.submitAndWait(1);
+ * assert(ring.waitCqe()!.res === -62); // -ETIME: the timer expired
+ * ```
+ */
 export type Timespec = number | { sec: number; nsec: number };
 
-/** One futex of `prepFutexWaitv`. */
+/**
+ * One futex of `prepFutexWaitv`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Futex2, FUTEX_BITSET_MATCH_ANY, type FutexWait, Ring } from "../mod.ts";
+ * using ring = new Ring({ entries: 4 });
+ * const words = new Int32Array(new SharedArrayBuffer(8)); // two futex words, both 0
+ * const futexes: FutexWait[] = [
+ *   { futex: words.subarray(0, 1), val: 0 },
+ *   { futex: words.subarray(1), val: 0 },
+ * ];
+ * ring.getSqe()!.prepFutexWaitv(futexes); // sleeps until either is woken
+ * ring.submit();
+ * const flags = Futex2.SIZE_U32 | Futex2.PRIVATE;
+ * ring.getSqe()!.prepFutexWake(words.subarray(1), 1, FUTEX_BITSET_MATCH_ANY, flags);
+ * ring.submitAndWait(2);
+ * assert(ring.waitCqe()!.res === 1 && ring.waitCqe()!.res === 1); // one woken; it was futexes[1]
+ * ```
+ */
 export interface FutexWait {
   /** A view whose first element is the futex word (usually over a SharedArrayBuffer). */
   futex: Int32Array | Uint32Array;
@@ -109,7 +160,20 @@ export interface FutexWait {
   flags?: number;
 }
 
-/** `struct open_how` for `prepOpenat2`. */
+/**
+ * `struct open_how` for `prepOpenat2`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { At, OpenFlag, type OpenHow, Ring } from "../mod.ts";
+ * using ring = new Ring({ entries: 2 });
+ * const how: OpenHow = { flags: OpenFlag.RDONLY, resolve: 0x08 }; // RESOLVE_BENEATH
+ * ring.getSqe()!.prepOpenat2(At.FDCWD, "/", how); // an absolute path is not beneath "."
+ * ring.submitAndWait(1);
+ * assert(ring.waitCqe()!.res === -18); // -EXDEV
+ * ```
+ */
 export interface OpenHow {
   /** `O_*` flags. */
   flags: number;
@@ -1348,10 +1412,44 @@ export class Sqe {
   }
 }
 
-/** `AT_FDCWD`: paths relative to the current working directory. */
+/**
+ * `AT_FDCWD`: paths relative to the current working directory.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AT_FDCWD, OpenFlag, Ring } from "../mod.ts";
+ * using ring = new Ring({ entries: 2 });
+ * ring.getSqe()!.prepOpenat(AT_FDCWD, ".", OpenFlag.RDONLY | OpenFlag.DIRECTORY);
+ * ring.submitAndWait(1);
+ * const fd = ring.waitCqe()!.res; // the current directory
+ * assert(fd >= 0);
+ * ring.getSqe()!.prepClose(fd);
+ * ring.submitAndWait(1);
+ * ```
+ */
 export const AT_FDCWD: -100 = -100;
 
-/** Something with a `struct msghdr` in `bytes` that keeps its buffers alive (see `MsgHdr`). */
+/**
+ * Something with a `struct msghdr` in `bytes` that keeps its buffers alive (see `MsgHdr`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AsyncRing, MsgHdr, type MsgHdrLike, Ring, Sock } from "../mod.ts";
+ * await using io = new AsyncRing({ entries: 8 });
+ * const fd = await io.socket(Sock.AF_INET, Sock.SOCK_DGRAM);
+ * await io.bind(fd, { hostname: "127.0.0.1", port: 0 });
+ * await io.connect(fd, io.localAddr(fd)); // a socket that talks to itself
+ * await io.send(fd, new TextEncoder().encode("hi"));
+ * using ring = new Ring({ entries: 2 });
+ * const msg: MsgHdrLike = new MsgHdr({ iov: [new Uint8Array(8)], name: new Uint8Array(16) });
+ * ring.getSqe()!.prepRecvmsg(fd, msg);
+ * ring.submitAndWait(1);
+ * assert(ring.waitCqe()!.res === 2);
+ * await io.closeFd(fd);
+ * ```
+ */
 export interface MsgHdrLike {
   /** The 56-byte `struct msghdr`. */
   readonly bytes: ArrayBufferView;
