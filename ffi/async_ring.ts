@@ -86,7 +86,7 @@ import type { FdLike } from "./fixed.ts";
 import { native } from "./loader.ts";
 import { Ring, type RingOptions } from "./ring.ts";
 import { parseSockaddr, sockaddr, type SocketAddress } from "./sockaddr.ts";
-import { AT_FDCWD, type FixedBufferSource } from "./sqe.ts";
+import { AT_FDCWD, type FixedBufferSource, type Sqe } from "./sqe.ts";
 
 export type { AsyncOpOptions } from "./_async_engine.ts";
 export { MultishotIterator } from "./_async_multishot.ts";
@@ -254,6 +254,28 @@ export class AsyncRing implements AsyncDisposable, Disposable {
   // ---- no-op, timers ----------------------------------------------------------------------
 
   /**
+   * Starts an op whose SQE `prep` fills: the common shape of the ops below (the hot ones, `nop`,
+   * `read` and `write`, spell it out to save the closure).
+   */
+  #op<T>(
+    kind: number,
+    name: string,
+    options: AsyncOpOptions | undefined,
+    prep: (s: Sqe) => void,
+    aux?: unknown,
+  ): Promise<T> {
+    const e = this.#e;
+    const s = e.start(options);
+    if (s === null) return e.early;
+    try {
+      prep(s);
+    } catch (err) {
+      return e.abandon(s, err);
+    }
+    return e.finish(s, kind, name, options, aux);
+  }
+
+  /**
    * A no-op through the kernel: `io_uring_prep_nop(3)`. Linux 5.1. Resolves once its CQE is
    * reaped (inline, in the same turn's flush).
    *
@@ -286,15 +308,10 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    * ```
    */
   timeout(ms: number, options?: AsyncOpOptions): Promise<void> {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      s.prepTimeout(ms);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_RAW, "timeout", options, { decode: decodeTimeout, data: null });
+    return this.#op(K_RAW, "timeout", options, (s) => s.prepTimeout(ms), {
+      decode: decodeTimeout,
+      data: null,
+    });
   }
 
   // ---- files --------------------------------------------------------------------------------
@@ -418,15 +435,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     offset = -1,
     options?: AsyncOpOptions,
   ): Promise<number> {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      s.prepReadv(fd, bufs, offset);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_NUM, "readv", options);
+    return this.#op(K_NUM, "readv", options, (s) => s.prepReadv(fd, bufs, offset));
   }
 
   /** Gather write from `bufs`: `io_uring_prep_writev(3)`. Linux 5.1. Returns bytes written. */
@@ -436,15 +445,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     offset = -1,
     options?: AsyncOpOptions,
   ): Promise<number> {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      s.prepWritev(fd, bufs, offset);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_NUM, "writev", options);
+    return this.#op(K_NUM, "writev", options, (s) => s.prepWritev(fd, bufs, offset));
   }
 
   /**
@@ -531,28 +532,12 @@ export class AsyncRing implements AsyncDisposable, Disposable {
 
   /** fsync(2): `io_uring_prep_fsync(3)`. Linux 5.1. */
   fsync(fd: FdLike, options?: AsyncOpOptions): Promise<void> {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      s.prepFsync(fd);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_VOID, "fsync", options);
+    return this.#op(K_VOID, "fsync", options, (s) => s.prepFsync(fd));
   }
 
   /** fdatasync(2): `io_uring_prep_fsync(3)` with `IORING_FSYNC_DATASYNC`. Linux 5.1. */
   fdatasync(fd: FdLike, options?: AsyncOpOptions): Promise<void> {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      s.prepFsync(fd, FSYNC_DATASYNC);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_VOID, "fdatasync", options);
+    return this.#op(K_VOID, "fdatasync", options, (s) => s.prepFsync(fd, FSYNC_DATASYNC));
   }
 
   /** fallocate(2): `io_uring_prep_fallocate(3)`. Linux 5.6. `mode` 0 allocates. */
@@ -563,28 +548,12 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     mode = 0,
     options?: AsyncOpOptions,
   ): Promise<void> {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      s.prepFallocate(fd, mode, offset, length);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_VOID, "fallocate", options);
+    return this.#op(K_VOID, "fallocate", options, (s) => s.prepFallocate(fd, mode, offset, length));
   }
 
   /** ftruncate(2): `io_uring_prep_ftruncate(3)`. Linux 6.9. */
   ftruncate(fd: FdLike, length: number, options?: AsyncOpOptions): Promise<void> {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      s.prepFtruncate(fd, length);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_VOID, "ftruncate", options);
+    return this.#op(K_VOID, "ftruncate", options, (s) => s.prepFtruncate(fd, length));
   }
 
   /**
@@ -592,31 +561,22 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    * `io_uring_prep_close_direct(3)`. Linux 5.6 (direct 5.15). `io.close()` closes the ring.
    */
   closeFd(fd: FdLike, options?: AsyncOpOptions): Promise<void> {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
+    return this.#op(K_VOID, "closeFd", options, (s) => {
       if (typeof fd === "number") s.prepClose(checkFdNumber(fd));
       else if (typeof fd === "object" && fd !== null && fd.fixedFile === true) {
         s.prepCloseDirect(fd.index);
       } else throw new TypeError("fd must be a number or a fixed(index) marker");
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_VOID, "closeFd", options);
+    });
   }
 
   /** unlink(2), or rmdir(2) with `dir: true`: `io_uring_prep_unlinkat(3)`. Linux 5.11. */
   unlink(path: string | URL, options?: AsyncOpOptions & { dir?: boolean }): Promise<void> {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      s.prepUnlinkat(AT_FDCWD, path, options?.dir ? At.REMOVEDIR : 0);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_VOID, "unlink", options);
+    return this.#op(
+      K_VOID,
+      "unlink",
+      options,
+      (s) => s.prepUnlinkat(AT_FDCWD, path, options?.dir ? At.REMOVEDIR : 0),
+    );
   }
 
   /** rename(2) (renameat2 `flags`): `io_uring_prep_renameat(3)`. Linux 5.11. */
@@ -625,41 +585,22 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     newPath: string | URL,
     options?: AsyncOpOptions & { flags?: number },
   ): Promise<void> {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      s.prepRenameat(AT_FDCWD, oldPath, AT_FDCWD, newPath, options?.flags ?? 0);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_VOID, "rename", options);
+    return this.#op(
+      K_VOID,
+      "rename",
+      options,
+      (s) => s.prepRenameat(AT_FDCWD, oldPath, AT_FDCWD, newPath, options?.flags ?? 0),
+    );
   }
 
   /** mkdir(2): `io_uring_prep_mkdir(3)`. Linux 5.15. */
   mkdir(path: string | URL, mode = 0o777, options?: AsyncOpOptions): Promise<void> {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      s.prepMkdir(path, mode);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_VOID, "mkdir", options);
+    return this.#op(K_VOID, "mkdir", options, (s) => s.prepMkdir(path, mode));
   }
 
   /** symlink(2): `linkPath` points at `target`. `io_uring_prep_symlink(3)`. Linux 5.15. */
   symlink(target: string | URL, linkPath: string | URL, options?: AsyncOpOptions): Promise<void> {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      s.prepSymlink(target, linkPath);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_VOID, "symlink", options);
+    return this.#op(K_VOID, "symlink", options, (s) => s.prepSymlink(target, linkPath));
   }
 
   /**
@@ -767,15 +708,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
 
   /** listen(2): `io_uring_prep_listen(3)`. Linux 6.11. */
   listen(fd: FdLike, backlog = 511, options?: AsyncOpOptions): Promise<void> {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      s.prepListen(fd, backlog);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_VOID, "listen", options);
+    return this.#op(K_VOID, "listen", options, (s) => s.prepListen(fd, backlog));
   }
 
   /** connect(2): `io_uring_prep_connect(3)`. Linux 5.5. */
@@ -827,15 +760,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     buf: ArrayBufferView,
     options?: AsyncOpOptions & { flags?: number },
   ): Promise<number> {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      s.prepRecv(fd, buf, options?.flags ?? 0);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_NUM, "recv", options);
+    return this.#op(K_NUM, "recv", options, (s) => s.prepRecv(fd, buf, options?.flags ?? 0));
   }
 
   /**
@@ -849,28 +774,17 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     data: ArrayBufferView,
     options?: AsyncOpOptions & { flags?: number },
   ): Promise<number> {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      s.prepSend(fd, data, options?.flags ?? Sock.MSG_NOSIGNAL);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_NUM, "send", options);
+    return this.#op(
+      K_NUM,
+      "send",
+      options,
+      (s) => s.prepSend(fd, data, options?.flags ?? Sock.MSG_NOSIGNAL),
+    );
   }
 
   /** shutdown(2): `io_uring_prep_shutdown(3)`. Linux 5.11. `how` defaults to `SHUT_RDWR`. */
   shutdown(fd: FdLike, how: number = Sock.SHUT_RDWR, options?: AsyncOpOptions): Promise<void> {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      s.prepShutdown(fd, how);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_VOID, "shutdown", options);
+    return this.#op(K_VOID, "shutdown", options, (s) => s.prepShutdown(fd, how));
   }
 
   /**
@@ -885,15 +799,12 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     value: ArrayBufferView,
     options?: AsyncOpOptions,
   ): Promise<void> {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      s.prepCmdSock(SocketCmd.SETSOCKOPT, fd, level, name, value);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_VOID, "setsockopt", options);
+    return this.#op(
+      K_VOID,
+      "setsockopt",
+      options,
+      (s) => s.prepCmdSock(SocketCmd.SETSOCKOPT, fd, level, name, value),
+    );
   }
 
   /**
@@ -1024,15 +935,12 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     nbytes: number,
     options?: AsyncOpOptions & { flags?: number },
   ): Promise<number> {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      s.prepSplice(fdIn, offIn, fdOut, offOut, nbytes, options?.flags ?? 0);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_NUM, "splice", options);
+    return this.#op(
+      K_NUM,
+      "splice",
+      options,
+      (s) => s.prepSplice(fdIn, offIn, fdOut, offOut, nbytes, options?.flags ?? 0),
+    );
   }
 
   /** Duplicates `nbytes` from pipe to pipe: `io_uring_prep_tee(3)`. Linux 5.8. */
@@ -1042,30 +950,19 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     nbytes: number,
     options?: AsyncOpOptions & { flags?: number },
   ): Promise<number> {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      s.prepTee(fdIn, fdOut, nbytes, options?.flags ?? 0);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_NUM, "tee", options);
+    return this.#op(
+      K_NUM,
+      "tee",
+      options,
+      (s) => s.prepTee(fdIn, fdOut, nbytes, options?.flags ?? 0),
+    );
   }
 
   // ---- polling, futexes, processes --------------------------------------------------------
 
   /** Waits until `fd` is ready: `io_uring_prep_poll_add(3)`. Linux 5.1. Returns the mask. */
   poll(fd: FdLike, events: number, options?: AsyncOpOptions): Promise<number> {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      s.prepPollAdd(fd, events);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_NUM, "poll", options);
+    return this.#op(K_NUM, "poll", options, (s) => s.prepPollAdd(fd, events));
   }
 
   /**
@@ -1078,20 +975,14 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     expected: number,
     options?: AsyncOpOptions,
   ): Promise<"ok" | "not-equal"> {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
+    return this.#op(K_RAW, "futexWait", options, (s) => {
       s.prepFutexWait(
         futex,
         expected >>> 0,
         FUTEX_BITSET_MATCH_ANY,
         Futex2.SIZE_U32 | Futex2.PRIVATE,
       );
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_RAW, "futexWait", options, { decode: decodeFutexWait, data: null });
+    }, { decode: decodeFutexWait, data: null });
   }
 
   /**
@@ -1105,15 +996,13 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     count = 1,
     options?: AsyncOpOptions,
   ): Promise<number> {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      s.prepFutexWake(futex, count, FUTEX_BITSET_MATCH_ANY, Futex2.SIZE_U32 | Futex2.PRIVATE);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_NUM, "futexWake", options);
+    return this.#op(
+      K_NUM,
+      "futexWake",
+      options,
+      (s) =>
+        s.prepFutexWake(futex, count, FUTEX_BITSET_MATCH_ANY, Futex2.SIZE_U32 | Futex2.PRIVATE),
+    );
   }
 
   /**

@@ -681,7 +681,7 @@ export const AcceptFlag = {
 } as const;
 
 /**
- * `IORING_MSG_RING_*` flags and `IORING_MSG_*` commands for `prepMsgRing`.
+ * `IORING_MSG_RING_*` flags for `prepMsgRing` and `prepMsgRingFd`.
  *
  * @example
  * ```ts
@@ -900,8 +900,12 @@ export const Futex2 = {
  */
 export const FUTEX_BITSET_MATCH_ANY = 0xffffffff;
 
+// aarch64 numbers four O_* flags differently from x86-64 (asm-generic vs x86 fcntl.h).
+const ARM = Deno.build.arch === "aarch64";
+
 /**
- * `O_*` flags for `prepOpenat` (x86-64 and aarch64 values).
+ * `O_*` flags for `prepOpenat`, with the values of the architecture Deno runs on (x86-64 or
+ * aarch64).
  *
  * @example
  * ```ts
@@ -938,17 +942,17 @@ export const OpenFlag = {
   /** Each write returns once its data is on stable storage. */
   DSYNC: 0o10000,
   /** Bypass the page cache (aligned buffers and offsets; what IOPOLL needs). */
-  DIRECT: 0o40000,
+  DIRECT: ARM ? 0o200000 : 0o40000,
   /** Fail with `ENOTDIR` unless the path is a directory. */
-  DIRECTORY: 0o200000,
+  DIRECTORY: ARM ? 0o40000 : 0o200000,
   /** Fail with `ELOOP` when the last component is a symbolic link. */
-  NOFOLLOW: 0o400000,
+  NOFOLLOW: ARM ? 0o100000 : 0o400000,
   /** Close the fd on exec. */
   CLOEXEC: 0o2000000,
   /** An fd that only names the file (for `*at` calls and `EMPTY_PATH`), no I/O. */
   PATH: 0o10000000,
   /** An unnamed file in the directory `path`, gone on close unless linked. Linux 3.11. */
-  TMPFILE: 0o20200000,
+  TMPFILE: ARM ? 0o20040000 : 0o20200000,
 } as const;
 
 /**
