@@ -32,6 +32,12 @@ export class _HeldRefs {
   #deferred: unknown[] = [];
   /** Ops published while nothing was tracked, and not yet known to be complete. */
   untracked = 0;
+  /**
+   * Set when the owner promises that no two ops in flight share a user data value (AsyncRing's
+   * user data are slot numbers): then a CQE can always be matched to its op and nothing needs to
+   * be parked while untracked ops are in flight.
+   */
+  unique = false;
 
   /** Number of user data values with ops in flight. */
   get size(): number {
@@ -48,7 +54,7 @@ export class _HeldRefs {
     }
     if (e.count++ === 0) {
       this.#live++;
-      e.tainted = this.untracked > 0;
+      e.tainted = !this.unique && this.untracked > 0;
     }
     if (ref !== undefined) {
       if (e.ref === undefined) e.ref = ref;

@@ -226,8 +226,9 @@ export class AsyncRing implements AsyncDisposable, Disposable {
       );
     }
     const ring = new Ring(options);
-    // Every op is tracked by user data from the first one on, so no op is ever only counted.
-    ring._trackAll();
+    // User data are slot numbers, unique among ops in flight: a buffer never waits on an op
+    // that was only counted (say a long timer started before the first read).
+    ring._uniqueUserData();
     try {
       this.#e = new _Engine(ring);
     } catch (e) {

@@ -1014,6 +1014,16 @@ export class Ring implements Disposable {
   }
 
   /**
+   * Promises that no two ops in flight share a user data value, so buffers never need to be
+   * parked for ops that were only counted (the async layer, whose user data are slot numbers).
+   *
+   * @internal
+   */
+  _uniqueUserData(): void {
+    this.#held.unique = true;
+  }
+
+  /**
    * How many buffers the ring still holds for ops in flight (for tests of buffer lifetimes).
    *
    * @internal

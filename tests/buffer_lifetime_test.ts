@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CqeBatch, PollEvent, Ring, SqeFlag } from "../mod.ts";
+import { AsyncRing, CqeBatch, PollEvent, Ring, Sock, SqeFlag } from "../mod.ts";
 import { closeFd, makePipe, tempFile } from "./_helpers.ts";
 import { openFd } from "./_helpers.ts";
 
@@ -89,4 +89,22 @@ Deno.test("Ring: ops sharing one user data keep all their buffers until the last
   assert.equal(ring._heldCount(), 0);
   closeFd(w);
   closeFd(r);
+});
+
+Deno.test("AsyncRing: a long poll started first does not pin the buffers of later reads", async () => {
+  using f = tempFile("abcdefgh");
+  await using io = new AsyncRing({ entries: 16 });
+  // A socket and a poll on it hold no buffer: both are only counted, and the poll stays in
+  // flight (nothing ever arrives on this UDP socket) until it is aborted.
+  const udp = await io.socket(Sock.AF_INET, Sock.SOCK_DGRAM);
+  const ctl = new AbortController();
+  const ready = io.poll(udp, PollEvent.IN, { signal: ctl.signal }).catch(() => "aborted");
+  await io.nop(); // the poll goes to the kernel alone, before any op that holds a buffer
+  const fd = await io.open(f.path);
+  for (let i = 0; i < 8; i++) assert.equal(await io.read(fd, new Uint8Array(4), i % 4), 4);
+  await io.closeFd(fd);
+  assert.equal(io.ring._heldCount(), 0, "the reads' buffers are released");
+  ctl.abort();
+  assert.equal(await ready, "aborted");
+  await io.closeFd(udp);
 });
