@@ -870,6 +870,19 @@ export class Ring implements Disposable {
     this.#closers.push(fn);
   }
 
+  /**
+   * **Blocks the calling thread** until the SQ has a free entry: with `sqpoll`, the kernel thread
+   * consumes SQEs on its own time, so `getSqe()` can return null until it does. Like
+   * `io_uring_sqring_wait(3)`; returns at once on rings without SQPOLL.
+   */
+  sqringWait(): void {
+    this.#check();
+    if (!(this.#flags & SetupFlag.SQPOLL)) return;
+    if (this.sqSpaceLeft() > 0) return;
+    const ret = this.#lib.uring_enter(this.#enterFd, 0, 0, this.#enterFlags | EnterFlag.SQ_WAIT);
+    if (ret < 0 && ret !== -EINTR) check(ret, "io_uring_enter");
+  }
+
   /** Flushes pending completion work without submitting (`io_uring_get_events(3)`). */
   getEvents(): void {
     this.#check();
@@ -1034,13 +1047,15 @@ export class Ring implements Disposable {
 
   #submit(waitNr: number, flags: number): number {
     this.#check();
+    // With SQPOLL the kernel thread takes SQEs on its own time: report what this call published.
+    const published = (this.#tail - this.#pubTail) >>> 0;
     const n = this.#publish();
     flags |= this.#enterFlags;
     if (this.#flags & SetupFlag.SQPOLL) {
       if (Atomics.load(this.#sq32, this.#sqFlagsI) & SqRingFlag.NEED_WAKEUP) {
         flags |= EnterFlag.SQ_WAKEUP;
       } else if (waitNr === 0) {
-        return n;
+        return published;
       }
     } else if (n === 0 && waitNr === 0 && !this.#needsFlushOnSubmit()) {
       return 0;
@@ -1049,7 +1064,7 @@ export class Ring implements Disposable {
     if (this.#needsFlushOnSubmit()) flags |= EnterFlag.GETEVENTS;
     for (;;) {
       const ret = this.#lib.uring_enter(this.#enterFd, n, waitNr, flags);
-      if (ret >= 0) return this.#flags & SetupFlag.SQPOLL ? n : ret;
+      if (ret >= 0) return this.#flags & SetupFlag.SQPOLL ? published : ret;
       if (ret === -EINTR) {
         if (n === 0) continue;
         return 0;

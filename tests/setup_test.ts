@@ -62,7 +62,12 @@ Deno.test("RingOptions.sqpoll submits through the kernel thread and completes no
   assert.ok(ring.setupFlags & SetupFlag.SQPOLL);
   for (let round = 0; round < 3; round++) {
     for (let i = 0; i < 8; i++) {
-      const sqe = ring.getSqe()!;
+      // The SQPOLL thread frees SQ entries on its own time: wait for room when there is none.
+      let sqe = ring.getSqe();
+      while (sqe === null) {
+        ring.sqringWait();
+        sqe = ring.getSqe();
+      }
       sqe.prepNop();
       sqe.userData = round * 100 + i;
     }
