@@ -471,6 +471,14 @@ export class AsyncLinkBuilder {
     return this.#add("openat", (s) => s.prepOpenat(dirfd, path, flags, mode));
   }
 
+  /**
+   * openat(2) into slot `fileIndex` of the ring's file table (`io_uring_prep_openat_direct(3)`,
+   * Linux 5.15): later ops of the chain use it as `fixed(fileIndex)`; no fd is ever made.
+   */
+  openatDirect(dirfd: FdLike, path: string | URL, flags: number, mode: number, fileIndex: number) {
+    return this.#add("openat", (s) => s.prepOpenatDirect(dirfd, path, flags, mode, fileIndex));
+  }
+
   /** close(2) (`io_uring_prep_close(3)`, `io_uring_prep_close_direct(3)` for `fixed(i)`). */
   closeFd(fd: FdLike): this {
     return this.#add("closeFd", (s) => {

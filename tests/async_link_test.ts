@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { AsyncRing, UringError } from "../mod.ts";
+import { AsyncRing, fixed, OpenFlag, UringError } from "../mod.ts";
 import { tempFile } from "./_helpers.ts";
 
 const enc = new TextEncoder();
@@ -69,4 +69,18 @@ Deno.test("AsyncRing.link() chains that do not fit the free SQ wait for room, in
   assert.equal(Deno.readTextFileSync(tmp.path), "01234".repeat(10));
   assert.deepEqual(await io.link(() => {}), []);
   await io.closeFd(fd);
+});
+
+Deno.test("AsyncLinkBuilder.openatDirect() opens into a slot that the rest of the chain uses", async () => {
+  const path = await Deno.makeTempFile();
+  await Deno.writeTextFile(path, "direct chain");
+  await using io = new AsyncRing({ entries: 8 });
+  using _table = io.ring.registerFiles(2);
+  const buf = new Uint8Array(32);
+  const [opened, n, closed] = await io.link((c) =>
+    c.openatDirect(-100, path, OpenFlag.RDONLY, 0, 1).read(fixed(1), buf, 0).closeFd(fixed(1))
+  );
+  assert.deepEqual([opened, n, closed], [0, 12, 0]);
+  assert.equal(new TextDecoder().decode(buf.subarray(0, 12)), "direct chain");
+  await Deno.remove(path);
 });
