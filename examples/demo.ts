@@ -26,10 +26,13 @@ const table = io.ring.registerFiles(FILES); // direct descriptors: one slot per 
  */
 async function readWithUring(path: string, slot: number): Promise<Uint8Array> {
   const buf = new Uint8Array(SIZE);
-  const [opened, n, closed] = await io.link((c) =>
-    c.openatDirect(-100, path, OpenFlag.RDONLY, 0, slot)
-      .read(fixed(slot), buf, 0)
-      .closeFd(fixed(slot))
+  // Hard links: the close runs even when the read comes up short (which ends a plain link).
+  const [opened, n, closed] = await io.link(
+    (c) =>
+      c.openatDirect(-100, path, OpenFlag.RDONLY, 0, slot)
+        .read(fixed(slot), buf, 0)
+        .closeFd(fixed(slot)),
+    { hardlink: true },
   );
   for (const r of [opened, n, closed]) if (r instanceof Error) throw r;
   return buf.subarray(0, n as number);
