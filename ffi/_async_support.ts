@@ -475,7 +475,13 @@ export class AsyncLinkBuilder {
    * openat(2) into slot `fileIndex` of the ring's file table (`io_uring_prep_openat_direct(3)`,
    * Linux 5.15): later ops of the chain use it as `fixed(fileIndex)`; no fd is ever made.
    */
-  openatDirect(dirfd: FdLike, path: string | URL, flags: number, mode: number, fileIndex: number) {
+  openatDirect(
+    dirfd: FdLike,
+    path: string | URL,
+    flags: number,
+    mode: number,
+    fileIndex: number,
+  ): this {
     return this.#add("openat", (s) => s.prepOpenatDirect(dirfd, path, flags, mode, fileIndex));
   }
 
