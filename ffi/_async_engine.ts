@@ -16,11 +16,12 @@
  */
 import { CancelFlag, CqeFlag, EnterFlag, SqeFlag } from "./constants.ts";
 import { CqeBatch } from "./cqe_batch.ts";
-import { UringError } from "./errors.ts";
+import { Errno, UringError } from "./errors.ts";
 import { native } from "./loader.ts";
 import type { Ring } from "./ring.ts";
 import { _SqMemory, Sqe, SqeWord } from "./sqe.ts";
 import type { Native } from "./symbols.ts";
+const { EINTR, EAGAIN, EBUSY, ETIME, ECANCELED } = Errno;
 
 /** At most this many slots (ops in flight); user data 0 marks internal SQEs. */
 const SLOTS = 1048576; // 2**20
@@ -28,12 +29,6 @@ const SLOT_MASK = SLOTS - 1;
 /** User data of internal SQEs (cancels, late closes, wake-up NOPs): their CQEs are ignored. */
 const INTERNAL_UD = 0;
 const TWO32 = 4294967296;
-
-const EINTR = 4;
-const EAGAIN = 11;
-const EBUSY = 16;
-const ETIME = 62;
-const ECANCELED = 125;
 
 /** Result is the CQE's `res`. */
 export const K_NUM = 1;

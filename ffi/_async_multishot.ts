@@ -4,12 +4,11 @@
  * @module
  */
 import { CqeFlag } from "./constants.ts";
-import { UringError } from "./errors.ts";
+import { Errno, UringError } from "./errors.ts";
 import type { _Engine, MultishotSink } from "./_async_engine.ts";
 import type { BufferRingLike } from "./_async_support.ts";
 import type { Sqe } from "./sqe.ts";
-
-const ENOBUFS = 105;
+const { ENOBUFS } = Errno;
 
 /** Yields accepted connection fds. */
 export const MS_ACCEPT = 0;

@@ -81,12 +81,13 @@ import {
   type StatxResult,
   type WaitidResult,
 } from "./_async_support.ts";
-import { UringError } from "./errors.ts";
+import { Errno, UringError } from "./errors.ts";
 import type { FdLike } from "./fixed.ts";
 import { native } from "./loader.ts";
 import { Ring, type RingOptions } from "./ring.ts";
 import { parseSockaddr, sockaddr, type SocketAddress } from "./sockaddr.ts";
 import { AT_FDCWD, type FixedBufferSource, type Sqe } from "./sqe.ts";
+const { ETIME, EAGAIN, ECHILD } = Errno;
 
 export type { AsyncOpOptions } from "./_async_engine.ts";
 export { MultishotIterator } from "./_async_multishot.ts";
@@ -156,9 +157,6 @@ export interface DirectOptions extends AsyncOpOptions {
   direct?: boolean;
 }
 
-const ETIME = 62;
-const EAGAIN = 11;
-const ECHILD = 10;
 const P_PID = 1;
 const WEXITED = 4;
 const WNOWAIT = 0x01000000;

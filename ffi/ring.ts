@@ -23,7 +23,7 @@ import {
 } from "./constants.ts";
 import { CqeBatch } from "./cqe_batch.ts";
 import type { Cqe } from "./cqe_batch.ts";
-import { check, UringError } from "./errors.ts";
+import { check, Errno, UringError } from "./errors.ts";
 import { type BufferRing, type BufRingOptions, registerBufRing } from "./buffer_ring.ts";
 import { type FileTable, registerFiles } from "./file_table.ts";
 import {
@@ -46,14 +46,12 @@ import { native } from "./loader.ts";
 import type { Native } from "./symbols.ts";
 import { _HeldRefs } from "./_held_refs.ts";
 import { _SqMemory, Sqe, type Timespec, timespec } from "./sqe.ts";
+const { EINTR, ETIME, EBUSY } = Errno;
 
 const TWO32 = 4294967296;
 /** `IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS`, and the mask that also catches `IO_HARDLINK`. */
 const LINKED_SKIP = 4 | 64;
 const LINK_SKIP_MASK = 4 | 8 | 64;
-const EINTR = 4;
-const ETIME = 62;
-const EBUSY = 16;
 
 /**
  * Options for `new Ring()`: every `IORING_SETUP_*` flag by name, plus the ring sizes.
