@@ -189,6 +189,13 @@ function checkCount(n: number, what: string, max = 0xffffffff): void {
  * Waits that say "blocks" (`submitAndWait`, `copyCqes(batch, n > 0)`, `waitCqe`) block the
  * calling thread, and so Deno's event loop; `waitAsync()` waits on a worker thread instead.
  *
+ * Buffers handed to SQEs are held by user data until the CQE that ends the op (no
+ * `CqeFlag.MORE`) is reaped; when several ops in flight share one user data value, all their
+ * buffers stay held until the last of them ends. Buffers of a successful `CQE_SKIP_SUCCESS` op
+ * stay held until `close()`, since no CQE ever says it ended. A CQE that another ring posts here
+ * with `MSG_RING` counts as the end of an op with the same user data: give such messages user
+ * data that no op in flight uses.
+ *
  * @example
  * ```ts
  * import assert from "node:assert/strict";

@@ -1311,7 +1311,8 @@ export class Sqe {
 
   /**
    * Like `io_uring_prep_msg_ring(3)`: posts a CQE on the ring `fd` with `res` = `len` and user
-   * data `data`. Linux 5.18.
+   * data `data`. Linux 5.18. The target ring takes that CQE for the end of its own op with user
+   * data `data`, if it has one in flight (see `Ring`): use user data no op there uses.
    */
   prepMsgRing(fd: FdLike, len: number, data: number, flags = 0): void {
     this.prepRw(Op.MSG_RING, fd, null, len, data);
