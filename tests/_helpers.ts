@@ -1,5 +1,5 @@
 // Shared test helpers: real fds made through io_uring itself (Deno exposes no raw fds).
-import { type Cqe, OpenFlag, Ring, type Sqe } from "../mod.ts";
+import { type Cqe, CqeBatch, OpenFlag, Ring, type Sqe } from "../mod.ts";
 
 let nextUserData = 1_000_000;
 
@@ -77,6 +77,26 @@ export function patternBytes(n: number, seed = 1): Uint8Array<ArrayBuffer> {
     x ^= x >>> 17;
     x ^= x << 5;
     out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** Gets an SQE, lets `prep` fill it, ORs in `flags` and sets `userData`; submits nothing. */
+export function pushSqe(ring: Ring, userData: number, prep: (s: Sqe) => void, flags = 0): void {
+  const sqe = ring.getSqe();
+  if (sqe === null) throw new Error("SQ full");
+  prep(sqe);
+  sqe.flags |= flags;
+  sqe.userData = userData;
+}
+
+/** Reaps CQEs (blocking) until at least `n` came, as [userData, res] in posting order. */
+export function reapPairs(ring: Ring, n: number): [number, number][] {
+  const batch = new CqeBatch(64);
+  const out: [number, number][] = [];
+  while (out.length < n) {
+    ring.copyCqes(batch, 1);
+    for (const c of batch) out.push([c.userData, c.res]);
   }
   return out;
 }

@@ -1,16 +1,9 @@
 import assert from "node:assert/strict";
-import { AsyncRing, CqeBatch, PollEvent, Ring, Sock, SqeFlag } from "../mod.ts";
-import { closeFd, makePipe, tempFile } from "./_helpers.ts";
-import { openFd } from "./_helpers.ts";
+import { AsyncRing, PollEvent, Ring, Sock, SqeFlag } from "../mod.ts";
+import { closeFd, makePipe, openFd, reapPairs, tempFile } from "./_helpers.ts";
 
 function reapAll(ring: Ring, n: number): number[] {
-  const batch = new CqeBatch(64);
-  const uds: number[] = [];
-  while (uds.length < n) {
-    ring.copyCqes(batch, 1);
-    for (const c of batch) uds.push(c.userData);
-  }
-  return uds;
+  return reapPairs(ring, n).map(([ud]) => ud);
 }
 
 Deno.test("Ring holds a read buffer until its CQE is reaped, then lets it go", () => {

@@ -1,24 +1,13 @@
 // ASYNC_CANCEL against blocked pipe reads: by user data, ALL, ANY, by fd; and the close path.
 import assert from "node:assert/strict";
-import { CancelFlag, CqeBatch, Ring, type Sqe } from "../mod.ts";
-import { closeFd, fdCount, makePipe } from "./_helpers.ts";
+import { CancelFlag, Ring } from "../mod.ts";
+import { closeFd, fdCount, makePipe, pushSqe, reapPairs } from "./_helpers.ts";
 
 const ECANCELED = -125, ENOENT = -2;
 
-function push(ring: Ring, userData: number, prep: (s: Sqe) => void): void {
-  const sqe = ring.getSqe()!;
-  prep(sqe);
-  sqe.userData = userData;
-}
-
 /** Reaps exactly `n` CQEs (blocking) as [userData, res] in posting order. */
 function reap(ring: Ring, n: number): [number, number][] {
-  const batch = new CqeBatch(16);
-  const out: [number, number][] = [];
-  while (out.length < n) {
-    ring.copyCqes(batch, 1);
-    for (const c of batch) out.push([c.userData, c.res]);
-  }
+  const out = reapPairs(ring, n);
   assert.equal(out.length, n, "no unexpected CQEs");
   return out;
 }
@@ -44,32 +33,32 @@ function pipeTest(name: string, fn: (ring: Ring, a: number, b: number) => void):
 }
 
 pipeTest("Sqe.prepCancel() cancels a blocked read by user data", (ring, a) => {
-  push(ring, 1, (s) => s.prepRead(a, new Uint8Array(8), -1));
+  pushSqe(ring, 1, (s) => s.prepRead(a, new Uint8Array(8), -1));
   ring.submit();
   assertQuiet(ring);
-  push(ring, 2, (s) => s.prepCancel(1));
+  pushSqe(ring, 2, (s) => s.prepCancel(1));
   ring.submitAndWait(2);
   assert.deepEqual(new Map(reap(ring, 2)), new Map([[1, ECANCELED], [2, 0]]));
 });
 
 pipeTest("Sqe.prepCancel() of unknown user data completes with -ENOENT", (ring, a) => {
-  push(ring, 1, (s) => s.prepCancel(424242));
+  pushSqe(ring, 1, (s) => s.prepCancel(424242));
   ring.submitAndWait(1);
   assert.deepEqual(reap(ring, 1), [[1, ENOENT]]);
   // A request that already completed cannot be cancelled either.
-  push(ring, 2, (s) => s.prepNop());
+  pushSqe(ring, 2, (s) => s.prepNop());
   ring.submitAndWait(1);
   reap(ring, 1);
-  push(ring, 3, (s) => s.prepCancel(2));
+  pushSqe(ring, 3, (s) => s.prepCancel(2));
   ring.submitAndWait(1);
   assert.deepEqual(reap(ring, 1), [[3, ENOENT]]);
   // The blocked read of another user data is untouched.
-  push(ring, 4, (s) => s.prepRead(a, new Uint8Array(8), -1));
-  push(ring, 5, (s) => s.prepCancel(99));
+  pushSqe(ring, 4, (s) => s.prepRead(a, new Uint8Array(8), -1));
+  pushSqe(ring, 5, (s) => s.prepCancel(99));
   ring.submitAndWait(1);
   assert.deepEqual(reap(ring, 1), [[5, ENOENT]]);
   assertQuiet(ring);
-  push(ring, 6, (s) => s.prepCancel(4));
+  pushSqe(ring, 6, (s) => s.prepCancel(4));
   ring.submitAndWait(2);
   assert.deepEqual(new Map(reap(ring, 2)), new Map([[4, ECANCELED], [6, 0]]));
 });
@@ -77,31 +66,31 @@ pipeTest("Sqe.prepCancel() of unknown user data completes with -ENOENT", (ring, 
 pipeTest(
   "Sqe.prepCancel() with CancelFlag.ALL cancels every request with that user data",
   (ring, a, b) => {
-    push(ring, 7, (s) => s.prepRead(a, new Uint8Array(8), -1));
-    push(ring, 7, (s) => s.prepRead(b, new Uint8Array(8), -1));
-    push(ring, 8, (s) => s.prepRead(b, new Uint8Array(8), -1));
+    pushSqe(ring, 7, (s) => s.prepRead(a, new Uint8Array(8), -1));
+    pushSqe(ring, 7, (s) => s.prepRead(b, new Uint8Array(8), -1));
+    pushSqe(ring, 8, (s) => s.prepRead(b, new Uint8Array(8), -1));
     ring.submit();
-    push(ring, 1, (s) => s.prepCancel(7, CancelFlag.ALL));
+    pushSqe(ring, 1, (s) => s.prepCancel(7, CancelFlag.ALL));
     ring.submitAndWait(3);
     const got = reap(ring, 3);
     assert.deepEqual(got.filter(([u]) => u === 7).map(([, r]) => r), [ECANCELED, ECANCELED]);
     assert.deepEqual(got.filter(([u]) => u === 1), [[1, 2]], "res is the number cancelled");
     assertQuiet(ring); // user data 8 is still waiting
-    push(ring, 2, (s) => s.prepCancel(8));
+    pushSqe(ring, 2, (s) => s.prepCancel(8));
     ring.submitAndWait(2);
     assert.deepEqual(new Map(reap(ring, 2)), new Map([[8, ECANCELED], [2, 0]]));
   },
 );
 
 pipeTest("Sqe.prepCancel() without ALL cancels only one of several matches", (ring, a, b) => {
-  push(ring, 7, (s) => s.prepRead(a, new Uint8Array(8), -1));
-  push(ring, 7, (s) => s.prepRead(b, new Uint8Array(8), -1));
+  pushSqe(ring, 7, (s) => s.prepRead(a, new Uint8Array(8), -1));
+  pushSqe(ring, 7, (s) => s.prepRead(b, new Uint8Array(8), -1));
   ring.submit();
-  push(ring, 1, (s) => s.prepCancel(7));
+  pushSqe(ring, 1, (s) => s.prepCancel(7));
   ring.submitAndWait(2);
   assert.deepEqual(new Map(reap(ring, 2)), new Map([[7, ECANCELED], [1, 0]]));
   assertQuiet(ring);
-  push(ring, 2, (s) => s.prepCancel(7));
+  pushSqe(ring, 2, (s) => s.prepCancel(7));
   ring.submitAndWait(2);
   assert.deepEqual(new Map(reap(ring, 2)), new Map([[7, ECANCELED], [2, 0]]));
 });
@@ -109,43 +98,43 @@ pipeTest("Sqe.prepCancel() without ALL cancels only one of several matches", (ri
 pipeTest(
   "Sqe.prepCancel() with CancelFlag.ANY cancels every request, whatever its user data",
   (ring, a, b) => {
-    push(ring, 11, (s) => s.prepRead(a, new Uint8Array(8), -1));
-    push(ring, 12, (s) => s.prepRead(b, new Uint8Array(8), -1));
-    push(ring, 13, (s) => s.prepRead(b, new Uint8Array(8), -1));
+    pushSqe(ring, 11, (s) => s.prepRead(a, new Uint8Array(8), -1));
+    pushSqe(ring, 12, (s) => s.prepRead(b, new Uint8Array(8), -1));
+    pushSqe(ring, 13, (s) => s.prepRead(b, new Uint8Array(8), -1));
     ring.submit();
     // The kernel treats ANY as ANY | ALL: res is the number cancelled.
-    push(ring, 1, (s) => s.prepCancel(0, CancelFlag.ANY));
+    pushSqe(ring, 1, (s) => s.prepCancel(0, CancelFlag.ANY));
     ring.submitAndWait(4);
     assert.deepEqual(
       new Map(reap(ring, 4)),
       new Map([[11, ECANCELED], [12, ECANCELED], [13, ECANCELED], [1, 3]]),
     );
-    push(ring, 14, (s) => s.prepRead(a, new Uint8Array(8), -1));
+    pushSqe(ring, 14, (s) => s.prepRead(a, new Uint8Array(8), -1));
     ring.submit();
-    push(ring, 2, (s) => s.prepCancel(0, CancelFlag.ANY | CancelFlag.ALL));
+    pushSqe(ring, 2, (s) => s.prepCancel(0, CancelFlag.ANY | CancelFlag.ALL));
     ring.submitAndWait(2);
     assert.deepEqual(new Map(reap(ring, 2)), new Map([[14, ECANCELED], [2, 1]]));
     // With nothing left to match, an ALL cancel reports 0 cancelled (not ENOENT).
-    push(ring, 3, (s) => s.prepCancel(0, CancelFlag.ANY | CancelFlag.ALL));
+    pushSqe(ring, 3, (s) => s.prepCancel(0, CancelFlag.ANY | CancelFlag.ALL));
     ring.submitAndWait(1);
     assert.deepEqual(reap(ring, 1), [[3, 0]]);
   },
 );
 
 pipeTest("Sqe.prepCancelFd() cancels the requests on one fd", (ring, a, b) => {
-  push(ring, 21, (s) => s.prepRead(a, new Uint8Array(8), -1));
-  push(ring, 22, (s) => s.prepRead(a, new Uint8Array(8), -1));
-  push(ring, 23, (s) => s.prepRead(b, new Uint8Array(8), -1));
+  pushSqe(ring, 21, (s) => s.prepRead(a, new Uint8Array(8), -1));
+  pushSqe(ring, 22, (s) => s.prepRead(a, new Uint8Array(8), -1));
+  pushSqe(ring, 23, (s) => s.prepRead(b, new Uint8Array(8), -1));
   ring.submit();
-  push(ring, 1, (s) => s.prepCancelFd(a, CancelFlag.ALL));
+  pushSqe(ring, 1, (s) => s.prepCancelFd(a, CancelFlag.ALL));
   ring.submitAndWait(3);
   assert.deepEqual(new Map(reap(ring, 3)), new Map([[21, ECANCELED], [22, ECANCELED], [1, 2]]));
   assertQuiet(ring); // the read on b is still waiting
   // Without ALL: the one request on b.
-  push(ring, 2, (s) => s.prepCancelFd(b));
+  pushSqe(ring, 2, (s) => s.prepCancelFd(b));
   ring.submitAndWait(2);
   assert.deepEqual(new Map(reap(ring, 2)), new Map([[23, ECANCELED], [2, 0]]));
-  push(ring, 3, (s) => s.prepCancelFd(b));
+  pushSqe(ring, 3, (s) => s.prepCancelFd(b));
   ring.submitAndWait(1);
   assert.deepEqual(reap(ring, 1), [[3, ENOENT]]);
 });
@@ -155,7 +144,7 @@ Deno.test("Ring.close() cancels blocked reads and returns promptly", () => {
   const before = fdCount(); // without the ring
   try {
     const ring = new Ring({ entries: 8 });
-    for (let i = 0; i < 4; i++) push(ring, i + 1, (s) => s.prepRead(r, new Uint8Array(64), -1));
+    for (let i = 0; i < 4; i++) pushSqe(ring, i + 1, (s) => s.prepRead(r, new Uint8Array(64), -1));
     assert.equal(ring.submit(), 4);
     const t0 = performance.now();
     ring.close();

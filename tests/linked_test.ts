@@ -1,7 +1,7 @@
 // SQE ordering flags against the kernel: IO_LINK, IO_HARDLINK, IO_DRAIN, CQE_SKIP_SUCCESS.
 import assert from "node:assert/strict";
 import { CqeBatch, OpenFlag, Ring, type Sqe, SqeFlag } from "../mod.ts";
-import { closeFd, openFd, tempFile } from "./_helpers.ts";
+import { closeFd, openFd, reapPairs, tempFile } from "./_helpers.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -20,13 +20,7 @@ function queue(ring: Ring, ops: [(s: Sqe) => void, number][]): void {
 /** Submits and reaps `n` CQEs (blocking), in the order the kernel posted them. */
 function reap(ring: Ring, n: number): [number, number][] {
   ring.submitAndWait(n);
-  const batch = new CqeBatch(64);
-  const out: [number, number][] = [];
-  while (out.length < n) {
-    ring.copyCqes(batch, 1);
-    for (const c of batch) out.push([c.userData, c.res]);
-  }
-  return out;
+  return reapPairs(ring, n);
 }
 
 const nop = (s: Sqe) => s.prepNop();

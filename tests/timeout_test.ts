@@ -1,33 +1,15 @@
 // Kernel timers: prepTimeout (+ count, remove, update, multishot), prepLinkTimeout, and the
 // ring's own wait timeouts.
 import assert from "node:assert/strict";
-import { CqeBatch, CqeFlag, Ring, type Sqe, SqeFlag, TimeoutFlag } from "../mod.ts";
-import { closeFd, makePipe } from "./_helpers.ts";
+import { CqeBatch, CqeFlag, Ring, SqeFlag, TimeoutFlag } from "../mod.ts";
+import { closeFd, makePipe, pushSqe, reapPairs } from "./_helpers.ts";
 
 const ETIME = -62, ECANCELED = -125, ENOENT = -2;
-
-function push(ring: Ring, userData: number, prep: (s: Sqe) => void, flags = 0): void {
-  const sqe = ring.getSqe()!;
-  prep(sqe);
-  sqe.flags |= flags;
-  sqe.userData = userData;
-}
-
-/** Reaps `n` CQEs (blocking) in posting order as [userData, res]. */
-function reap(ring: Ring, n: number): [number, number][] {
-  const batch = new CqeBatch(16);
-  const out: [number, number][] = [];
-  while (out.length < n) {
-    ring.copyCqes(batch, 1);
-    for (const c of batch) out.push([c.userData, c.res]);
-  }
-  return out;
-}
 
 Deno.test("Sqe.prepTimeout() fires with -ETIME after the time given", () => {
   using ring = new Ring({ entries: 4 });
   for (const ts of [25, { sec: 0, nsec: 25_000_000 }]) {
-    push(ring, 1, (s) => s.prepTimeout(ts));
+    pushSqe(ring, 1, (s) => s.prepTimeout(ts));
     const t0 = performance.now();
     ring.submitAndWait(1);
     const cqe = ring.waitCqe()!;
@@ -40,61 +22,61 @@ Deno.test("Sqe.prepTimeout() fires with -ETIME after the time given", () => {
 
 Deno.test("Sqe.prepTimeout() with count 1 completes with 0 once another CQE is posted", () => {
   using ring = new Ring({ entries: 4 });
-  push(ring, 1, (s) => s.prepTimeout(10_000, 1));
+  pushSqe(ring, 1, (s) => s.prepTimeout(10_000, 1));
   ring.submit();
-  push(ring, 2, (s) => s.prepNop());
+  pushSqe(ring, 2, (s) => s.prepNop());
   const t0 = performance.now();
   ring.submitAndWait(2);
-  assert.deepEqual(reap(ring, 2), [[2, 0], [1, 0]]);
+  assert.deepEqual(reapPairs(ring, 2), [[2, 0], [1, 0]]);
   assert.ok(performance.now() - t0 < 1000, "did not wait for the 10 s timer");
 });
 
 Deno.test("Sqe.prepTimeout() with count 2 waits for two other CQEs", () => {
   using ring = new Ring({ entries: 4 });
-  push(ring, 1, (s) => s.prepTimeout(10_000, 2));
-  push(ring, 2, (s) => s.prepNop());
+  pushSqe(ring, 1, (s) => s.prepTimeout(10_000, 2));
+  pushSqe(ring, 2, (s) => s.prepNop());
   ring.submitAndWait(1);
-  assert.deepEqual(reap(ring, 1), [[2, 0]]);
+  assert.deepEqual(reapPairs(ring, 1), [[2, 0]]);
   ring.submitAndWaitTimeout(1, 20);
   assert.equal(ring.cqReady(), 0, "one CQE is not enough");
-  push(ring, 3, (s) => s.prepNop());
+  pushSqe(ring, 3, (s) => s.prepNop());
   ring.submitAndWait(2);
-  assert.deepEqual(reap(ring, 2), [[3, 0], [1, 0]]);
+  assert.deepEqual(reapPairs(ring, 2), [[3, 0], [1, 0]]);
 });
 
 Deno.test("Sqe.prepTimeoutRemove() cancels a pending timeout; unknown user data is -ENOENT", () => {
   using ring = new Ring({ entries: 4 });
-  push(ring, 1, (s) => s.prepTimeout(10_000));
+  pushSqe(ring, 1, (s) => s.prepTimeout(10_000));
   ring.submit();
-  push(ring, 2, (s) => s.prepTimeoutRemove(1));
+  pushSqe(ring, 2, (s) => s.prepTimeoutRemove(1));
   ring.submitAndWait(2);
-  const got = new Map(reap(ring, 2));
+  const got = new Map(reapPairs(ring, 2));
   assert.equal(got.get(1), ECANCELED);
   assert.equal(got.get(2), 0);
-  push(ring, 3, (s) => s.prepTimeoutRemove(12345));
+  pushSqe(ring, 3, (s) => s.prepTimeoutRemove(12345));
   ring.submitAndWait(1);
-  assert.deepEqual(reap(ring, 1), [[3, ENOENT]]);
+  assert.deepEqual(reapPairs(ring, 1), [[3, ENOENT]]);
 });
 
 Deno.test("Sqe.prepTimeoutUpdate() re-arms a pending timeout with a new time", () => {
   using ring = new Ring({ entries: 4 });
-  push(ring, 1, (s) => s.prepTimeout(10_000));
+  pushSqe(ring, 1, (s) => s.prepTimeout(10_000));
   ring.submit();
   const t0 = performance.now();
-  push(ring, 2, (s) => s.prepTimeoutUpdate(15, 1));
+  pushSqe(ring, 2, (s) => s.prepTimeoutUpdate(15, 1));
   ring.submitAndWait(2);
-  const got = reap(ring, 2);
+  const got = reapPairs(ring, 2);
   const elapsed = performance.now() - t0;
   assert.deepEqual(new Map(got), new Map([[1, ETIME], [2, 0]]));
   assert.ok(elapsed >= 13 && elapsed < 1000, `updated timer fired after ${elapsed} ms`);
-  push(ring, 3, (s) => s.prepTimeoutUpdate(5, 999));
+  pushSqe(ring, 3, (s) => s.prepTimeoutUpdate(5, 999));
   ring.submitAndWait(1);
-  assert.deepEqual(reap(ring, 1), [[3, ENOENT]]);
+  assert.deepEqual(reapPairs(ring, 1), [[3, ENOENT]]);
 });
 
 Deno.test("Sqe.prepTimeout() with TimeoutFlag.MULTISHOT fires `count` times with CqeFlag.MORE", () => {
   using ring = new Ring({ entries: 4 });
-  push(ring, 7, (s) => s.prepTimeout(5, 3, TimeoutFlag.MULTISHOT));
+  pushSqe(ring, 7, (s) => s.prepTimeout(5, 3, TimeoutFlag.MULTISHOT));
   ring.submit();
   const batch = new CqeBatch(8);
   const flags: number[] = [];
@@ -114,11 +96,11 @@ Deno.test("Sqe.prepLinkTimeout() cancels a blocked pipe read", () => {
   const [r, w] = makePipe();
   try {
     const buf = new Uint8Array(16);
-    push(ring, 1, (s) => s.prepRead(r, buf, -1), SqeFlag.IO_LINK);
-    push(ring, 2, (s) => s.prepLinkTimeout(20));
+    pushSqe(ring, 1, (s) => s.prepRead(r, buf, -1), SqeFlag.IO_LINK);
+    pushSqe(ring, 2, (s) => s.prepLinkTimeout(20));
     const t0 = performance.now();
     ring.submitAndWait(2);
-    const got = new Map(reap(ring, 2));
+    const got = new Map(reapPairs(ring, 2));
     assert.equal(got.get(1), ECANCELED, "the read is cancelled");
     assert.equal(got.get(2), ETIME, "the link timeout fired");
     assert.ok(performance.now() - t0 >= 18);
@@ -133,13 +115,13 @@ Deno.test("Sqe.prepLinkTimeout() does not fire when the op completes first", () 
   const [r, w] = makePipe();
   try {
     const buf = new Uint8Array(16);
-    push(ring, 1, (s) => s.prepRead(r, buf, -1), SqeFlag.IO_LINK);
-    push(ring, 2, (s) => s.prepLinkTimeout(5_000));
+    pushSqe(ring, 1, (s) => s.prepRead(r, buf, -1), SqeFlag.IO_LINK);
+    pushSqe(ring, 2, (s) => s.prepLinkTimeout(5_000));
     ring.submit();
-    push(ring, 3, (s) => s.prepWrite(w, new TextEncoder().encode("in time"), -1));
+    pushSqe(ring, 3, (s) => s.prepWrite(w, new TextEncoder().encode("in time"), -1));
     const t0 = performance.now();
     ring.submitAndWait(3);
-    const got = new Map(reap(ring, 3));
+    const got = new Map(reapPairs(ring, 3));
     assert.equal(got.get(3), 7);
     assert.equal(got.get(1), 7, "the read got the data");
     assert.equal(got.get(2), ECANCELED, "the link timeout was cancelled, not fired");
@@ -159,7 +141,7 @@ Deno.test("Ring.submitAndWaitTimeout() returns after the timeout when no CQE com
   assert.ok(elapsed >= 28 && elapsed < 1000, `waited ${elapsed} ms`);
   assert.equal(ring.cqReady(), 0);
   // It submits what is queued and returns as soon as the CQE is there.
-  push(ring, 4, (s) => s.prepNop());
+  pushSqe(ring, 4, (s) => s.prepNop());
   const t1 = performance.now();
   assert.equal(ring.submitAndWaitTimeout(1, 5_000), 1);
   assert.ok(performance.now() - t1 < 1000);
@@ -177,7 +159,7 @@ Deno.test("Ring.waitCqe() with a timeout returns null when nothing completes", (
   assert.equal(ring.waitCqe(0), null);
   assert.equal(ring.peekCqe(), null);
   // A timer that fires within the wait is returned.
-  push(ring, 5, (s) => s.prepTimeout(5));
+  pushSqe(ring, 5, (s) => s.prepTimeout(5));
   ring.submit();
   assert.deepEqual(ring.waitCqe(2_000), { userData: 5, res: ETIME, flags: 0 });
 });
