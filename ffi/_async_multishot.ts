@@ -291,13 +291,7 @@ export class MultishotIterator<T> implements AsyncIterableIterator<T> {
   #stop(aborted: boolean): void {
     if (this.#state === FINISHED) return;
     const reason = aborted ? this.#signal!.reason : undefined;
-    this.#recycleOut();
-    for (let i = this.#qHead; i < this.#qRes.length; i++) {
-      this.#discard(this.#qRes[i], this.#qFlags[i]);
-    }
-    this.#qRes.length = 0;
-    this.#qFlags.length = 0;
-    this.#qHead = 0;
+    this.#dropQueued();
     const ud = this.#ud;
     this.#finish();
     this.#hasError = false;
@@ -310,8 +304,8 @@ export class MultishotIterator<T> implements AsyncIterableIterator<T> {
     if (aborted && w.length === 0) this.#fail(reason);
   }
 
-  #closed(err: Error): void {
-    this.#ud = -1;
+  /** Gives back the chunk out with the consumer and everything still queued. */
+  #dropQueued(): void {
     this.#recycleOut();
     for (let i = this.#qHead; i < this.#qRes.length; i++) {
       this.#discard(this.#qRes[i], this.#qFlags[i]);
@@ -319,6 +313,11 @@ export class MultishotIterator<T> implements AsyncIterableIterator<T> {
     this.#qRes.length = 0;
     this.#qFlags.length = 0;
     this.#qHead = 0;
+  }
+
+  #closed(err: Error): void {
+    this.#ud = -1;
+    this.#dropQueued();
     this.#finish();
     const w = this.#waiters.splice(0);
     for (const waiter of w) waiter.reject(err);
