@@ -1056,17 +1056,20 @@ export class Ring implements Disposable {
     const published = (this.#tail - this.#pubTail) >>> 0;
     const n = this.#publish();
     flags |= this.#enterFlags;
+    // One acquire load of the SQ flags serves the wake-up and the flush checks.
+    const sqFlags = Atomics.load(this.#sq32, this.#sqFlagsI);
+    const flush = (sqFlags & (SqRingFlag.CQ_OVERFLOW | SqRingFlag.TASKRUN)) !== 0;
     if (this.#flags & SetupFlag.SQPOLL) {
-      if (Atomics.load(this.#sq32, this.#sqFlagsI) & SqRingFlag.NEED_WAKEUP) {
+      if (sqFlags & SqRingFlag.NEED_WAKEUP) {
         flags |= EnterFlag.SQ_WAKEUP;
       } else if (waitNr === 0) {
         return published;
       }
-    } else if (n === 0 && waitNr === 0 && !this.#needsFlushOnSubmit()) {
+    } else if (n === 0 && waitNr === 0 && !flush) {
       return 0;
     }
     if (this.#flags & SetupFlag.IOPOLL) flags |= EnterFlag.GETEVENTS;
-    if (this.#needsFlushOnSubmit()) flags |= EnterFlag.GETEVENTS;
+    if (flush) flags |= EnterFlag.GETEVENTS;
     for (;;) {
       const ret = this.#lib.uring_enter(this.#enterFd, n, waitNr, flags);
       if (ret >= 0) return this.#flags & SetupFlag.SQPOLL ? published : ret;
@@ -1077,11 +1080,6 @@ export class Ring implements Disposable {
       if (ret === -ETIME) return n;
       throw new UringError(-ret, "io_uring_enter");
     }
-  }
-
-  #needsFlushOnSubmit(): boolean {
-    return (Atomics.load(this.#sq32, this.#sqFlagsI) &
-      (SqRingFlag.CQ_OVERFLOW | SqRingFlag.TASKRUN)) !== 0;
   }
 
   #release(ud: number, flags: number): void {
