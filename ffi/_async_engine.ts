@@ -871,8 +871,8 @@ export class _Engine {
       let n: number;
       do {
         n = this.ring.copyCqes(b, 0);
-        const ud = b._userData, res = b._res, fl = b._flags;
-        for (let i = 0; i < n; i++) this.#cqe(ud[i], res[i], fl[i]);
+        const u = b._u32, r = b._i32;
+        for (let j = 0; j < n * 4; j += 4) this.#cqe(u[j + 1] * TWO32 + u[j], r[j + 2], u[j + 3]);
       } while (n === b.capacity && !this.#closed);
     } finally {
       this.#reaping = false;

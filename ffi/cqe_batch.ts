@@ -1,8 +1,11 @@
 /**
- * `CqeBatch`: completions copied out of the CQ ring, as a struct of arrays.
+ * `CqeBatch`: completions copied out of the CQ ring, as 16-byte records laid out like
+ * `struct io_uring_cqe`.
  *
  * @module
  */
+
+const TWO32 = 2 ** 32;
 
 /**
  * One completion, as the iterator of {@link CqeBatch} yields it.
@@ -57,12 +60,13 @@ export class CqeBatch implements Iterable<Cqe> {
   readonly capacity: number;
   /** How many CQEs the last `copyCqes` stored. */
   length = 0;
-  /** @internal */
-  readonly _userData: Float64Array;
-  /** @internal */
-  readonly _res: Int32Array;
-  /** @internal */
-  readonly _flags: Uint32Array;
+  /**
+   * @internal The records, 4 words each as in `struct io_uring_cqe`: user data low and high
+   * words, `res`, `flags`. One copy from the CQ ring fills them (a memcpy for 16-byte CQEs).
+   */
+  readonly _u32: Uint32Array;
+  /** @internal The same memory, for the signed `res` word. */
+  readonly _i32: Int32Array;
 
   /**
    * Makes an empty batch.
@@ -75,30 +79,30 @@ export class CqeBatch implements Iterable<Cqe> {
       throw new RangeError(`capacity must be an integer in 1..2**20, got ${capacity}`);
     }
     this.capacity = capacity;
-    this._userData = new Float64Array(capacity);
-    this._res = new Int32Array(capacity);
-    this._flags = new Uint32Array(capacity);
+    this._u32 = new Uint32Array(capacity * 4);
+    this._i32 = new Int32Array(this._u32.buffer);
   }
 
   /** User data of entry `i`. */
   userData(i: number): number {
-    return this._userData[i];
+    const u = this._u32, w = i * 4;
+    return u[w + 1] * TWO32 + u[w];
   }
 
   /** Result of entry `i`: >= 0 on success, `-errno` on failure. */
   res(i: number): number {
-    return this._res[i];
+    return this._i32[i * 4 + 2];
   }
 
   /** `CqeFlag` bits of entry `i`. */
   flags(i: number): number {
-    return this._flags[i];
+    return this._u32[i * 4 + 3];
   }
 
   /** Yields the stored entries as objects. */
   *[Symbol.iterator](): Iterator<Cqe> {
     for (let i = 0; i < this.length; i++) {
-      yield { userData: this._userData[i], res: this._res[i], flags: this._flags[i] };
+      yield { userData: this.userData(i), res: this.res(i), flags: this.flags(i) };
     }
   }
 }

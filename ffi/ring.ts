@@ -46,7 +46,7 @@ import { native } from "./loader.ts";
 import type { Native } from "./symbols.ts";
 import { _HeldRefs } from "./_held_refs.ts";
 import { _SqMemory, Sqe, type Timespec, timespec } from "./sqe.ts";
-const { EINTR, ETIME, EBUSY } = Errno;
+const { EINTR, ETIME, EBUSY, EINVAL } = Errno;
 
 const TWO32 = 4294967296;
 /** `IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS`, and the mask that also catches `IO_HARDLINK`. */
@@ -101,7 +101,12 @@ export interface RingOptions {
   sqe128?: boolean;
   /** 32-byte CQEs (`IORING_SETUP_CQE32`). */
   cqe32?: boolean;
-  /** No SQ index array (`IORING_SETUP_NO_SQARRAY`). */
+  /**
+   * No SQ index array (`IORING_SETUP_NO_SQARRAY`, Linux 6.6): the kernel takes SQE `i` from SQ
+   * position `i` directly, one indirection less per SQE. On by default where the kernel has it
+   * (set up again without it on kernels that refuse it), as liburing 2.6+ does; `false` turns it
+   * off.
+   */
   noSqArray?: boolean;
   /** Register the ring fd with the ring to save an fd lookup per enter; default true. */
   registerRingFd?: boolean;
@@ -170,7 +175,7 @@ function optionFlags(o: RingOptions): number {
   if (o.hybridIopoll) f |= SetupFlag.HYBRID_IOPOLL | SetupFlag.IOPOLL;
   if (o.sqe128) f |= SetupFlag.SQE128;
   if (o.cqe32) f |= SetupFlag.CQE32;
-  if (o.noSqArray) f |= SetupFlag.NO_SQARRAY;
+  if (o.noSqArray !== false) f |= SetupFlag.NO_SQARRAY;
   if (f & (SetupFlag.NO_MMAP | SetupFlag.REGISTERED_FD_ONLY)) {
     throw new RangeError("NO_MMAP and REGISTERED_FD_ONLY rings are not supported by this binding");
   }
@@ -280,18 +285,26 @@ export class Ring implements Disposable {
     }
     const flags = optionFlags(options);
     const lib = native();
+    if (options.cqEntries !== undefined) checkCount(options.cqEntries, "cqEntries", 65536 * 8);
     const params = new Uint8Array(PARAMS_SIZE);
     const p32 = new Uint32Array(params.buffer);
-    p32[1] = options.cqEntries ?? 0;
-    if (options.cqEntries !== undefined) checkCount(options.cqEntries, "cqEntries", 65536 * 8);
-    p32[2] = flags;
-    p32[3] = options.sqThreadCpu ?? 0;
-    p32[4] = options.sqThreadIdle ?? 0;
-    if (options.attachWq !== undefined) {
-      p32[6] = typeof options.attachWq === "number" ? options.attachWq : options.attachWq.fd;
-    }
     const out = new BigUint64Array(8);
-    const ret = lib.uring_setup(entries, params, new Uint8Array(out.buffer));
+    const setup = (f: number): number => {
+      params.fill(0);
+      p32[1] = options.cqEntries ?? 0;
+      p32[2] = f;
+      p32[3] = options.sqThreadCpu ?? 0;
+      p32[4] = options.sqThreadIdle ?? 0;
+      if (options.attachWq !== undefined) {
+        p32[6] = typeof options.attachWq === "number" ? options.attachWq : options.attachWq.fd;
+      }
+      return lib.uring_setup(entries, params, new Uint8Array(out.buffer));
+    };
+    let ret = setup(flags);
+    if (ret === -EINVAL && options.noSqArray === undefined) {
+      // Before Linux 6.6 the default NO_SQARRAY is unknown: set up without it, as liburing does.
+      ret = setup(flags & ~SetupFlag.NO_SQARRAY);
+    }
     if (ret < 0) throw new UringError(-ret, "io_uring_setup", setupHint(-ret));
 
     this.#lib = lib;
@@ -527,31 +540,36 @@ export class Ring implements Disposable {
       ready = (Atomics.load(cq, this.#cqTailI) - head) >>> 0;
     }
     const n = ready < batch.capacity ? ready : batch.capacity;
-    const ci = this.#cqI32, mask = this.#cqMask, stride = this.#cqStride, base = this.#cqesI;
-    const ud = batch._userData, res = batch._res, fl = batch._flags;
+    const dst = batch._u32;
+    const start = head & this.#cqMask;
+    if (this.#cqStride === 4) {
+      // 16-byte CQEs are the batch's records: one or two memcpys (the CQ wraps at most once).
+      const base = this.#cqesI + start * 4;
+      const first = Math.min(n, this.#cqMask + 1 - start);
+      dst.set(cq.subarray(base, base + first * 4), 0);
+      if (n > first) dst.set(cq.subarray(this.#cqesI, this.#cqesI + (n - first) * 4), first * 4);
+    } else {
+      // CQE32: the first 16 bytes of each.
+      const mask = this.#cqMask, base = this.#cqesI;
+      for (let i = 0, h = head; i < n; i++, h = (h + 1) >>> 0) {
+        const w = base + (h & mask) * 8, j = i * 4;
+        dst[j] = cq[w];
+        dst[j + 1] = cq[w + 1];
+        dst[j + 2] = cq[w + 2];
+        dst[j + 3] = cq[w + 3];
+      }
+    }
+    head = (head + n) >>> 0;
     if (this.#mem.tracking) {
-      for (let i = 0; i < n; i++) {
-        const w = base + (head & mask) * stride;
-        const u = cq[w + 1] * TWO32 + cq[w];
-        const f = cq[w + 3];
-        ud[i] = u;
-        res[i] = ci[w + 2];
-        fl[i] = f;
-        this.#release(u, f);
-        head = (head + 1) >>> 0;
+      for (let j = 0; j < n * 4; j += 4) {
+        const f = dst[j + 3];
+        if ((f & CqeFlag.MORE) === 0) this.#held.complete(dst[j + 1] * TWO32 + dst[j]);
       }
     } else {
       // Nothing held: only count the final CQEs of the (untracked) ops.
-      let finals = 0;
-      for (let i = 0; i < n; i++) {
-        const w = base + (head & mask) * stride;
-        const f = cq[w + 3];
-        ud[i] = cq[w + 1] * TWO32 + cq[w];
-        res[i] = ci[w + 2];
-        fl[i] = f;
-        if ((f & CqeFlag.MORE) === 0) finals++;
-        head = (head + 1) >>> 0;
-      }
+      let more = 0;
+      for (let j = 3; j < n * 4; j += 4) more += (dst[j] >>> 1) & 1; // CqeFlag.MORE is bit 1
+      const finals = n - more;
       const held = this.#held;
       held.untracked = held.untracked > finals ? held.untracked - finals : 0;
     }
@@ -985,40 +1003,42 @@ export class Ring implements Disposable {
   /** Publishes prepared SQEs (release store of the SQ tail); returns how many await the kernel. */
   #publish(): number {
     const end = this.#tail;
-    let t = this.#pubTail;
+    const t = this.#pubTail;
     if (t !== end) {
-      const m = this.#mem;
-      if (m.tracking) {
-        const refs = m.refs, u = m.u32, stride = m.stride, mask = this.#sqMask;
-        const held = this.#held;
-        for (; t !== end; t = (t + 1) >>> 0) {
-          const s = t & mask;
-          const w = s * stride + 8;
-          if ((u[s * stride] >>> 8) & SqeFlag.CQE_SKIP_SUCCESS) this.#skipSeen = true;
-          // IO_LINK + CQE_SKIP_SUCCESS posts no CQE when it succeeds, but the next SQE of the
-          // chain starts only after it ended, and is cancelled unrun when it fails: the next
-          // one's final CQE proves both done. So this one is not counted (it would stay held
-          // forever) and its buffers go with the next SQE.
-          if (((u[s * stride] >>> 8) & LINK_SKIP_MASK) === LINKED_SKIP && ((t + 1) >>> 0) !== end) {
-            const r = refs[s];
-            if (r !== undefined) {
-              const n = (t + 1) & mask;
-              const cur = refs[n];
-              refs[n] = cur === undefined ? r : [cur, r];
-              refs[s] = undefined;
-            }
-            continue;
-          }
-          held.publish(u[w + 1] * TWO32 + u[w], refs[s]);
-          refs[s] = undefined;
-        }
-      } else {
-        this.#held.untracked += (end - t) >>> 0;
-      }
+      if (this.#mem.tracking) this.#publishTracked(t, end);
+      else this.#held.untracked += (end - t) >>> 0;
       this.#pubTail = end;
       Atomics.store(this.#sq32, this.#sqTailI, end);
     }
     return (end - Atomics.load(this.#sq32, this.#sqHeadI)) >>> 0;
+  }
+
+  /** Hands the buffers of SQ positions `t` (inclusive) to `end` to the held set, by user data. */
+  #publishTracked(t: number, end: number): void {
+    const m = this.#mem;
+    const refs = m.refs, u = m.u32, stride = m.stride, mask = this.#sqMask;
+    const held = this.#held;
+    for (; t !== end; t = (t + 1) >>> 0) {
+      const s = t & mask;
+      const w = s * stride + 8;
+      if ((u[s * stride] >>> 8) & SqeFlag.CQE_SKIP_SUCCESS) this.#skipSeen = true;
+      // IO_LINK + CQE_SKIP_SUCCESS posts no CQE when it succeeds, but the next SQE of the
+      // chain starts only after it ended, and is cancelled unrun when it fails: the next
+      // one's final CQE proves both done. So this one is not counted (it would stay held
+      // forever) and its buffers go with the next SQE.
+      if (((u[s * stride] >>> 8) & LINK_SKIP_MASK) === LINKED_SKIP && ((t + 1) >>> 0) !== end) {
+        const r = refs[s];
+        if (r !== undefined) {
+          const n = (t + 1) & mask;
+          const cur = refs[n];
+          refs[n] = cur === undefined ? r : [cur, r];
+          refs[s] = undefined;
+        }
+        continue;
+      }
+      held.publish(u[w + 1] * TWO32 + u[w], refs[s]);
+      refs[s] = undefined;
+    }
   }
 
   /**

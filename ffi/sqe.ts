@@ -324,9 +324,15 @@ export class Sqe {
       u[w + 1] = 0;
       return;
     }
+    this._userData53(v);
+  }
+
+  /** @internal The rest of the `userData` setter, out of line so the 32-bit path inlines. */
+  _userData53(v: number): void {
     if (!(v >= 0 && v <= MAX_USER_DATA && Math.floor(v) === v)) {
       throw new RangeError(`userData must be an integer in 0..2**53-1, got ${v}`);
     }
+    const u = this._m.u32, w = this._w + SqeWord.USER_DATA;
     const hi = Math.floor(v / TWO32);
     u[w] = v - hi * TWO32;
     u[w + 1] = hi;

@@ -204,6 +204,18 @@ Deno.test("RingOptions.noSqArray works across SQ wrap-around", () => {
   }
 });
 
+Deno.test("Ring() uses NO_SQARRAY by default (kernel 6.6+); noSqArray: false keeps the index array", () => {
+  using byDefault = new Ring({ entries: 4 });
+  assert.ok(byDefault.setupFlags & SetupFlag.NO_SQARRAY);
+  using withArray = new Ring({ entries: 4, noSqArray: false });
+  assert.equal(withArray.setupFlags & SetupFlag.NO_SQARRAY, 0);
+  // Both rings wrap their SQ and CQ several times (CQ copies then come in two pieces).
+  for (let pass = 0; pass < 5; pass++) {
+    assert.deepEqual(nopRoundTrip(byDefault, 3, pass * 7), expected(3, pass * 7));
+    assert.deepEqual(nopRoundTrip(withArray, 3, pass * 7), expected(3, pass * 7));
+  }
+});
+
 Deno.test("RingOptions.attachWq shares another ring's worker pool (Ring or fd)", () => {
   using first = new Ring({ entries: 4 });
   using second = new Ring({ entries: 4, attachWq: first });
