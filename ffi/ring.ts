@@ -256,6 +256,8 @@ export class Ring implements Disposable {
   #pubTail = 0;
   #headCache = 0;
   #zeroedTo = 0;
+  /** Free SQ slots `getSqe()` may hand out past the cached head: the SQ size, 0 once closed. */
+  #room = 0;
   #mem: _SqMemory;
   #sqes: Sqe[];
   #held = new _HeldRefs();
@@ -313,7 +315,7 @@ export class Ring implements Disposable {
     this.#enterFd = this.#fd;
     this.#flags = p32[2];
     this.#features = p32[5];
-    this.#sqEntries = p32[0];
+    this.#sqEntries = this.#room = p32[0];
     this.#cqEntries = p32[1];
     const sqBuf = Deno.UnsafePointerView.getArrayBuffer(
       Deno.UnsafePointer.create(out[1])!,
@@ -446,17 +448,21 @@ export class Ring implements Disposable {
    * @throws {Error} when the ring is closed
    */
   getSqe(): Sqe | null {
-    if (this.#closed) throw new Error("ring is closed");
     const tail = this.#tail;
-    if (((tail - this.#headCache) >>> 0) >= this.#sqEntries) {
-      if (((tail - this.#refreshHead()) >>> 0) >= this.#sqEntries) return null;
-    }
+    // #room is the SQ size, or 0 once closed: one compare covers "full" and "closed".
+    if (((tail - this.#headCache) >>> 0) >= this.#room) return this.#getSqeSlow();
     // The slot is already zero: #refreshHead() zeroes slots in bulk once the kernel took them.
-    const slot = tail & this.#sqMask;
-    const m = this.#mem;
-    if (m.tracking) m.refs[slot] = undefined;
     this.#tail = (tail + 1) >>> 0;
-    return this.#sqes[slot];
+    return this.#sqes[tail & this.#sqMask];
+  }
+
+  /** `getSqe()` when the cached SQ head says the SQ is full (or the ring is closed). */
+  #getSqeSlow(): Sqe | null {
+    this.#check();
+    const tail = this.#tail;
+    if (((tail - this.#refreshHead()) >>> 0) >= this.#sqEntries) return null;
+    this.#tail = (tail + 1) >>> 0;
+    return this.#sqes[tail & this.#sqMask];
   }
 
   /** SQEs that are free right now. */
@@ -936,6 +942,7 @@ export class Ring implements Disposable {
       } catch { /* the fd is closed below in any case */ }
     }
     this.#closed = true;
+    this.#room = 0;
     this.#mem.close();
     this.#sq32 = new Uint32Array(0);
     this.#cq32 = new Uint32Array(0);
@@ -1075,9 +1082,28 @@ export class Ring implements Disposable {
     // With SQPOLL the kernel thread takes SQEs on its own time: report what this call published.
     const published = (this.#tail - this.#pubTail) >>> 0;
     const n = this.#publish();
-    flags |= this.#enterFlags;
     // One acquire load of the SQ flags serves the wake-up and the flush checks.
     const sqFlags = Atomics.load(this.#sq32, this.#sqFlagsI);
+    if (
+      (this.#flags & (SetupFlag.SQPOLL | SetupFlag.IOPOLL)) === 0 &&
+      (sqFlags & (SqRingFlag.CQ_OVERFLOW | SqRingFlag.TASKRUN)) === 0
+    ) {
+      // The common case, kept small so that callers can inline it: nothing to wake or flush.
+      if (n === 0 && waitNr === 0) return 0;
+      flags |= this.#enterFlags;
+      const ret = this.#lib.uring_enter(this.#enterFd, n, waitNr, flags);
+      if (ret < 0) return this.#enterFailed(ret, n, waitNr, flags, published);
+      // The kernel took the SQEs during the call: zero their slots now, so that getSqe() finds
+      // room without a trip to its slow path.
+      this.#refreshHead();
+      return ret;
+    }
+    return this.#submitSlow(n, published, waitNr, flags, sqFlags);
+  }
+
+  /** `#submit` with SQPOLL or IOPOLL, or with overflowed CQEs or task work to flush. */
+  #submitSlow(n: number, published: number, waitNr: number, flags: number, sqFlags: number) {
+    flags |= this.#enterFlags;
     const flush = (sqFlags & (SqRingFlag.CQ_OVERFLOW | SqRingFlag.TASKRUN)) !== 0;
     if (this.#flags & SetupFlag.SQPOLL) {
       if (sqFlags & SqRingFlag.NEED_WAKEUP) {
@@ -1090,15 +1116,24 @@ export class Ring implements Disposable {
     }
     if (this.#flags & SetupFlag.IOPOLL) flags |= EnterFlag.GETEVENTS;
     if (flush) flags |= EnterFlag.GETEVENTS;
+    const ret = this.#lib.uring_enter(this.#enterFd, n, waitNr, flags);
+    if (ret >= 0) return this.#flags & SetupFlag.SQPOLL ? published : ret;
+    return this.#enterFailed(ret, n, waitNr, flags, published);
+  }
+
+  /** An `io_uring_enter` of `#submit` returned `ret` < 0: retry, report or throw. */
+  #enterFailed(ret: number, n: number, waitNr: number, flags: number, published: number) {
     for (;;) {
-      const ret = this.#lib.uring_enter(this.#enterFd, n, waitNr, flags);
       if (ret >= 0) return this.#flags & SetupFlag.SQPOLL ? published : ret;
       if (ret === -EINTR) {
-        if (n === 0) continue;
-        return 0;
+        // Interrupted before submitting anything: SQEs stay queued for the next submit.
+        if (n !== 0) return 0;
+      } else if (ret === -ETIME) {
+        return n;
+      } else {
+        throw new UringError(-ret, "io_uring_enter");
       }
-      if (ret === -ETIME) return n;
-      throw new UringError(-ret, "io_uring_enter");
+      ret = this.#lib.uring_enter(this.#enterFd, n, waitNr, flags);
     }
   }
 
@@ -1111,6 +1146,9 @@ export class Ring implements Disposable {
     if (this.#held.size === 0 && this.#waiters === 0) return;
     // Publish nothing half-prepared: drop SQEs that were never submitted.
     this.#zeroSlots(this.#pubTail, this.#tail);
+    for (let t = this.#pubTail; t !== this.#tail; t = (t + 1) >>> 0) {
+      this.#mem.refs[t & this.#sqMask] = undefined;
+    }
     this.#tail = this.#pubTail;
     const sqe = this.getSqe();
     if (sqe !== null) {

@@ -71,12 +71,16 @@ export class _SqMemory {
     this.stride = sqe128 ? 32 : 16;
   }
 
+  /** The `Sqe` objects over this memory, one per slot. */
+  readonly sqes: Sqe[] = [];
+
   /** Makes every later write a no-op; stale `Sqe` objects cannot reach unmapped memory. */
   close(): void {
     this.closed = true;
     this.u8 = new Uint8Array(0);
     this.u32 = new Uint32Array(0);
     this.f64 = new Float64Array(0);
+    for (const sqe of this.sqes) sqe._u32 = this.u32;
   }
 }
 
@@ -183,6 +187,10 @@ export interface OpenHow {
   resolve?: number;
 }
 
+function ringClosed(): never {
+  throw new Error("ring is closed");
+}
+
 function badFd(fd: unknown): never {
   if (typeof fd === "number") {
     throw new RangeError(`fd must be an integer in -1..2**31-1 or AT_FDCWD, got ${fd}`);
@@ -273,11 +281,19 @@ export class Sqe {
   /** @internal SQ slot */
   readonly _slot: number;
 
+  /**
+   * @internal The SQE array as 32-bit words (the same view as `_m.u32`, kept here to save a
+   * load per field on the hot path); empty once the ring is closed.
+   */
+  _u32: Uint32Array;
+
   /** @internal Made by `Ring` only, one per SQ slot. */
   constructor(memory: _SqMemory, slot: number) {
     this._m = memory;
     this._slot = slot;
     this._w = slot * memory.stride;
+    this._u32 = memory.u32;
+    memory.sqes.push(this);
   }
 
   /** The opcode (`Op`). */
@@ -300,25 +316,26 @@ export class Sqe {
 
   /** The `ioprio` field (also op-specific flags for accept, recv and send). */
   get ioprio(): number {
-    return this._m.u32[this._w] >>> 16;
+    return this._u32[this._w] >>> 16;
   }
   set ioprio(v: number) {
-    const m = this._m, w = this._w;
-    m.u32[w] = (m.u32[w] & 0xffff) | ((v & 0xffff) << 16);
+    const w = this._w;
+    const u = this._u32;
+    u[w] = (u[w] & 0xffff) | ((v & 0xffff) << 16);
   }
 
   /** The `fd` field as written (a fixed-file index when `SqeFlag.FIXED_FILE` is set). */
   get fd(): number {
-    return this._m.u32[this._w + SqeWord.FD] | 0;
+    return this._u32[this._w + SqeWord.FD] | 0;
   }
 
   /** User data, returned unchanged in the CQE: a number in 0..2**53-1. */
   get userData(): number {
-    const u = this._m.u32, w = this._w + SqeWord.USER_DATA;
+    const u = this._u32, w = this._w + SqeWord.USER_DATA;
     return u[w + 1] * TWO32 + u[w];
   }
   set userData(v: number) {
-    const u = this._m.u32, w = this._w + SqeWord.USER_DATA;
+    const u = this._u32, w = this._w + SqeWord.USER_DATA;
     if ((v >>> 0) === v) { // the common case: a 32-bit integer
       u[w] = v;
       u[w + 1] = 0;
@@ -332,7 +349,7 @@ export class Sqe {
     if (!(v >= 0 && v <= MAX_USER_DATA && Math.floor(v) === v)) {
       throw new RangeError(`userData must be an integer in 0..2**53-1, got ${v}`);
     }
-    const u = this._m.u32, w = this._w + SqeWord.USER_DATA;
+    const u = this._u32, w = this._w + SqeWord.USER_DATA;
     const hi = Math.floor(v / TWO32);
     u[w] = v - hi * TWO32;
     u[w + 1] = hi;
@@ -340,11 +357,12 @@ export class Sqe {
 
   /** The `buf_index` field: registered buffer index (fixed ops). */
   get bufIndex(): number {
-    return this._m.u32[this._w + SqeWord.BUF_INDEX] & 0xffff;
+    return this._u32[this._w + SqeWord.BUF_INDEX] & 0xffff;
   }
   set bufIndex(v: number) {
-    const m = this._m, w = this._w + SqeWord.BUF_INDEX;
-    m.u32[w] = (m.u32[w] & 0xffff0000) | (v & 0xffff);
+    const w = this._w + SqeWord.BUF_INDEX;
+    const u = this._u32;
+    u[w] = (u[w] & 0xffff0000) | (v & 0xffff);
   }
 
   /** The `buf_group` field (same word as `bufIndex`): provided-buffer group id. */
@@ -357,32 +375,33 @@ export class Sqe {
 
   /** The credentials id from `Ring.registerPersonality()`, 0 for none. */
   get personality(): number {
-    return this._m.u32[this._w + SqeWord.BUF_INDEX] >>> 16;
+    return this._u32[this._w + SqeWord.BUF_INDEX] >>> 16;
   }
   set personality(v: number) {
-    const m = this._m, w = this._w + SqeWord.BUF_INDEX;
-    m.u32[w] = (m.u32[w] & 0xffff) | ((v & 0xffff) << 16);
+    const w = this._w + SqeWord.BUF_INDEX;
+    const u = this._u32;
+    u[w] = (u[w] & 0xffff) | ((v & 0xffff) << 16);
   }
 
   /** The `file_index` / `splice_fd_in` word. */
   get fileIndex(): number {
-    return this._m.u32[this._w + SqeWord.FILE_INDEX];
+    return this._u32[this._w + SqeWord.FILE_INDEX];
   }
   set fileIndex(v: number) {
-    this._m.u32[this._w + SqeWord.FILE_INDEX] = v;
+    this._u32[this._w + SqeWord.FILE_INDEX] = v;
   }
 
   /** The op-specific flags word (`rw_flags`, `msg_flags`, `timeout_flags`, ...). */
   get opFlags(): number {
-    return this._m.u32[this._w + SqeWord.OP_FLAGS];
+    return this._u32[this._w + SqeWord.OP_FLAGS];
   }
   set opFlags(v: number) {
-    this._m.u32[this._w + SqeWord.OP_FLAGS] = v;
+    this._u32[this._w + SqeWord.OP_FLAGS] = v;
   }
 
   /** @internal Writes a 64-bit field at word `w` from a number in -2**31..2**53-1. */
   _set64(word: number, v: number): void {
-    const u = this._m.u32, w = this._w + word;
+    const u = this._u32, w = this._w + word;
     if (v < 0) {
       u[w] = v >>> 0;
       u[w + 1] = 0xffffffff;
@@ -442,9 +461,8 @@ export class Sqe {
     len: number,
     offset: number,
   ): void {
-    const m = this._m;
-    if (m.closed) throw new Error("ring is closed");
-    const w = this._w, u = m.u32;
+    const w = this._w, u = this._u32;
+    if (u.length === 0) ringClosed();
     const f = this._fd(fd);
     u[w] = (u[w] & 0xffffff00) | op;
     u[w + SqeWord.FD] = f;
@@ -464,11 +482,11 @@ export class Sqe {
   /** @internal Like `__io_uring_set_target_fixed_file`: stores `index + 1` as the target slot. */
   _target(index: number): void {
     if (index === FILE_INDEX_ALLOC) {
-      this._m.u32[this._w + SqeWord.FILE_INDEX] = FILE_INDEX_ALLOC;
+      this._u32[this._w + SqeWord.FILE_INDEX] = FILE_INDEX_ALLOC;
       return;
     }
     checkU32(index, "file index");
-    this._m.u32[this._w + SqeWord.FILE_INDEX] = index + 1;
+    this._u32[this._w + SqeWord.FILE_INDEX] = index + 1;
   }
 
   /** @internal Writes a buffer's address at word `word` and holds the buffer. */
@@ -482,9 +500,9 @@ export class Sqe {
 
   /** Like `io_uring_prep_nop(3)`: completes with 0. Linux 5.1. */
   prepNop(): void {
-    const m = this._m;
-    if (m.closed) throw new Error("ring is closed");
-    m.u32[this._w] &= 0xffffff00; // opcode 0 on a zeroed SQE
+    const u = this._u32;
+    if (u.length === 0) ringClosed();
+    u[this._w] &= 0xffffff00; // opcode 0 on a zeroed SQE
   }
 
   /**
@@ -914,7 +932,7 @@ export class Sqe {
   prepPollMultishot(fd: FdLike, pollMask: number): void {
     this._m.tracking = true; // see _HeldRefs: a multishot op must never be only counted
     this.prepPollAdd(fd, pollMask);
-    this._m.u32[this._w + SqeWord.LEN] = PollFlag.ADD_MULTI;
+    this._u32[this._w + SqeWord.LEN] = PollFlag.ADD_MULTI;
   }
 
   /** Like `io_uring_prep_poll_remove(3)`: cancel the poll whose user data is `userData`. 5.1. */
@@ -1133,7 +1151,7 @@ export class Sqe {
     isView(addr, "addr");
     this.prepSend(fd, buf, flags);
     this._addrAt(SqeWord.OFF, addr);
-    const w = this._w + SqeWord.FILE_INDEX, u = this._m.u32;
+    const w = this._w + SqeWord.FILE_INDEX, u = this._u32;
     u[w] = (u[w] & 0xffff0000) | (addr.byteLength & 0xffff);
   }
 
@@ -1242,7 +1260,7 @@ export class Sqe {
     optval: ArrayBufferView | null = null,
   ): void {
     this.prepRw(Op.URING_CMD, fd, null, 0, 0);
-    const u = this._m.u32, w = this._w;
+    const u = this._u32, w = this._w;
     u[w + SqeWord.OFF] = cmdOp;
     u[w + SqeWord.ADDR] = level;
     u[w + SqeWord.ADDR + 1] = optname;
@@ -1258,7 +1276,7 @@ export class Sqe {
    */
   prepUringCmd(fd: FdLike, cmdOp: number, cmd?: Uint8Array): void {
     this.prepRw(Op.URING_CMD, fd, null, 0, 0);
-    this._m.u32[this._w + SqeWord.OFF] = cmdOp;
+    this._u32[this._w + SqeWord.OFF] = cmdOp;
     if (cmd !== undefined) {
       const room = this._m.stride * 4 - 48;
       if (cmd.byteLength > room) throw new RangeError(`cmd holds at most ${room} bytes here`);
