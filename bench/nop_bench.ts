@@ -1,6 +1,7 @@
-// Batched NOPs through Ring, beside the C liburing program doing the same work in this run.
+// Batched NOPs through Ring, beside the same loop in C liburing, called in-process in rounds
+// interleaved with the TypeScript ones, on a C ring set up with the same flags.
 import { CqeBatch, Ring } from "../mod.ts";
-import { bestRate, report, runNative } from "./_common.ts";
+import { interleaved, loadCBench, rateOf, reportRounds } from "./_common.ts";
 
 const BATCH = 128;
 const ring = new Ring({ entries: BATCH });
@@ -17,14 +18,21 @@ function nopBatch(): void {
   while (got < BATCH) got += ring.copyCqes(batch, 1);
 }
 
-// The ratio, from one run: C first, then the same work from TypeScript.
-const BATCHES = 20000;
-const c = runNative("nop_bench", [String(BATCH), String(BATCHES)], "ops_per_sec");
+// The ratio: 50 rounds of 2000 batches (~20 ms) per side, interleaved (bench/_common.ts).
+const BATCHES = 2000;
+const cBench = loadCBench();
+const flags = ring.setupFlags;
 for (let i = 0; i < 2000; i++) nopBatch(); // warm up the JIT
-const ts = bestRate(BATCH * BATCHES, 5, () => {
-  for (let b = 0; b < BATCHES; b++) nopBatch();
+cBench.nop(BATCH, BATCHES, flags); // and set up the C ring
+const rounds = interleaved(50, {
+  c: () => cBench.nop(BATCH, BATCHES, flags),
+  ts: () =>
+    rateOf(BATCH * BATCHES, () => {
+      for (let b = 0; b < BATCHES; b++) nopBatch();
+    }),
 });
-report(`Ring: NOPs, ${BATCH} per submit`, ts, c, " ops/s", "C liburing");
+cBench.close();
+reportRounds(`Ring: NOPs, ${BATCH} per submit`, rounds, "ts", "c", " ops/s", "C liburing");
 
 Deno.bench({
   group: "nop x128",

@@ -1,27 +1,30 @@
 // 4 KiB random reads from a cached 256 MiB file at queue depth 64: Ring beside Deno.FsFile,
-// node:fs readSync, and the C liburing program doing the same work in this run.
+// node:fs readSync, and the same loops in C liburing, called in-process in rounds interleaved
+// with the TypeScript ones (same block table, page-aligned buffers and ring flags on both sides).
 import { openSync as nodeOpenSync, readSync as nodeReadSync } from "node:fs";
-import { CqeBatch, fixed, Ring } from "../mod.ts";
+import { alignedBuffer, CqeBatch, fixed, Ring } from "../mod.ts";
 import {
-  bestRate,
   ensureDataFile,
   FILE_SIZE,
-  makeRandomOffsets,
+  interleaved,
+  loadCBench,
+  makeRandomBlocks,
   openFd,
-  report,
-  runNative,
+  rateOf,
+  reportRounds,
 } from "./_common.ts";
 
 const QD = 64;
 const BLOCKS = FILE_SIZE / 4096;
 const path = ensureDataFile();
-const offsets = makeRandomOffsets(1 << 16, BLOCKS);
+const blocks = makeRandomBlocks(1 << 16, BLOCKS);
 let cursor = 0;
-const nextOffset = () => offsets[cursor++ & 0xffff];
+const nextOffset = () => blocks[cursor++ & 0xffff] * 4096;
 
 const ring = new Ring({ entries: QD * 2 });
 const fd = openFd(ring, path);
-const bufs = Array.from({ length: QD }, () => new Uint8Array(4096));
+const pages = alignedBuffer(QD * 4096);
+const bufs = Array.from({ length: QD }, (_, i) => pages.subarray(i * 4096, (i + 1) * 4096));
 const batch = new CqeBatch(QD);
 
 /** QD reads in flight, one submit, reaped as they complete. */
@@ -43,7 +46,8 @@ function ringReads(): void {
 // The same reads through a registered file and registered buffers (no fd lookup, no page
 // pinning per op): the io_uring way to go faster still.
 const fixedRing = new Ring({ entries: QD * 2 });
-const files = fixedRing.registerFiles([openFd(fixedRing, path)]);
+const fixedFd = openFd(fixedRing, path);
+const files = fixedRing.registerFiles([fixedFd]);
 const fixedBufs = fixedRing.registerBuffers(QD, 4096);
 const fixedBatch = new CqeBatch(QD);
 function fixedReads(): void {
@@ -78,31 +82,65 @@ function nodeReads(): void {
   for (let i = 0; i < QD; i++) nodeReadSync(nodeFd, one, 0, 4096, nextOffset());
 }
 
-// Ratios from one run: the C program, then the same work from TypeScript.
-const READS = 200000;
-const c = runNative("read_bench", [path, String(QD), String(READS), "0"], "iops");
-for (let i = 0; i < 500; i++) ringReads();
-const ts = bestRate(READS, 3, () => {
-  for (let i = 0; i < READS / QD; i++) ringReads();
-});
-report("Ring: 4 KiB random reads, QD 64", ts, c, " IOPS", "C liburing");
-const cFixed = runNative("read_bench", [path, String(QD), String(READS), "1"], "iops");
-for (let i = 0; i < 500; i++) fixedReads();
-const tsFixed = bestRate(READS, 3, () => {
-  for (let i = 0; i < READS / QD; i++) fixedReads();
-});
-report("Ring fixed file+buffers: 4 KiB reads, QD 64", tsFixed, cFixed, " IOPS", "C liburing fixed");
-report(
+// Ratios: 40 rounds of 20480 reads (~15-25 ms) of each side, all sides interleaved
+// (bench/_common.ts), the C rings set up like the TypeScript ones.
+const READS = QD * 320;
+const cBench = loadCBench();
+const cRead = (r: Ring, f: boolean, rfd: number) => () =>
+  cBench.read({
+    fd: rfd,
+    entries: r.sqEntries,
+    qd: QD,
+    blocks,
+    reads: READS,
+    fixed: f,
+    continuous: false,
+    setupFlags: r.setupFlags,
+  });
+const tsRead = (fn: () => void) => () =>
+  rateOf(READS, () => {
+    for (let i = 0; i < READS / QD; i++) fn();
+  });
+for (let i = 0; i < 500; i++) { // warm up the JIT
+  ringReads();
+  fixedReads();
+  denoReads();
+}
+const sides = {
+  c: cRead(ring, false, fd),
+  ts: tsRead(ringReads),
+  cFixed: cRead(fixedRing, true, fixedFd),
+  tsFixed: tsRead(fixedReads),
+  deno: tsRead(denoReads),
+};
+for (const side of Object.values(sides)) side(); // and set up the C rings
+const rounds = interleaved(40, sides);
+cBench.close();
+reportRounds("Ring: 4 KiB random reads, QD 64", rounds, "ts", "c", " IOPS", "C liburing");
+reportRounds(
   "Ring fixed file+buffers: 4 KiB reads, QD 64",
-  tsFixed,
-  ts,
+  rounds,
+  "tsFixed",
+  "cFixed",
+  " IOPS",
+  "C liburing fixed",
+);
+reportRounds(
+  "Ring fixed file+buffers: 4 KiB reads, QD 64",
+  rounds,
+  "tsFixed",
+  "ts",
   " IOPS",
   "Ring plain fd+buffers",
 );
-const deno = bestRate(QD * 2000, 3, () => {
-  for (let i = 0; i < 2000; i++) denoReads();
-});
-report("Ring: 4 KiB random reads, QD 64", ts, deno, " IOPS", "Deno.FsFile seek+readSync");
+reportRounds(
+  "Ring: 4 KiB random reads, QD 64",
+  rounds,
+  "ts",
+  "deno",
+  " IOPS",
+  "Deno.FsFile seek+readSync",
+);
 
 Deno.bench({ group: "read 4K x64", name: "Ring: 64 reads, one submit", fn: ringReads });
 Deno.bench({

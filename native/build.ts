@@ -3,7 +3,8 @@
  * Debian's `liburing.a` statically. Skips the compiler when the sources have not changed since
  * the last build (a SHA-256 of the sources and flags is kept beside the library).
  *
- * `--bench` also builds the C liburing programs of `bench/native/` into `native/build/`.
+ * `--bench` also builds the C liburing baselines (`bench/native/liburing_bench.c`) into
+ * `native/build/libliburing_bench.so`, loaded in-process by `bench/_common.ts`.
  *
  * @module
  */
@@ -93,10 +94,14 @@ await build("libdeno_uring.so", [shim], (lib) => [
 ]);
 
 if (Deno.args.includes("--bench")) {
-  for (const entry of Deno.readDirSync(new URL("bench/native/", root))) {
-    if (!entry.name.endsWith(".c")) continue;
-    const src = new URL(`bench/native/${entry.name}`, root);
-    const name = entry.name.replace(/\.c$/, "");
-    await build(name, [src], (lib) => ["-O2", "-Wall", src.pathname, lib]);
-  }
+  // The C liburing baselines, one shared library that bench/_common.ts loads with Deno.dlopen so
+  // that C and TypeScript rounds run interleaved in one process.
+  const src = new URL("bench/native/liburing_bench.c", root);
+  await build("libliburing_bench.so", [src], (lib) => [
+    ...CFLAGS,
+    "-shared",
+    src.pathname,
+    lib,
+    "-Wl,--exclude-libs,ALL",
+  ]);
 }
