@@ -402,7 +402,10 @@ export class Sqe {
   /** @internal Writes a 64-bit field at word `w` from a number in -2**31..2**53-1. */
   _set64(word: number, v: number): void {
     const u = this._u32, w = this._w + word;
-    if (v < 0) {
+    if ((v >>> 0) === v) { // the common case: below 2**32
+      u[w] = v;
+      u[w + 1] = 0;
+    } else if (v < 0) {
       u[w] = v >>> 0;
       u[w + 1] = 0xffffffff;
     } else {
@@ -463,12 +466,13 @@ export class Sqe {
   ): void {
     const w = this._w, u = this._u32;
     if (u.length === 0) ringClosed();
+    // Every check before the first write: a prep that throws leaves a zeroed SQE (a NOP).
     const f = this._fd(fd);
+    const a = addr !== null && typeof addr === "object" ? checkedAddress(addr) : 0;
     u[w] = (u[w] & 0xffffff00) | op;
     u[w + SqeWord.FD] = f;
     this._set64(SqeWord.OFF, offset);
     if (addr !== null && typeof addr === "object") {
-      const a = checkedAddress(addr);
       const hi = Math.floor(a / TWO32); // no fmod: x86-64 user addresses are below 2**47
       u[w + SqeWord.ADDR] = a - hi * TWO32;
       u[w + SqeWord.ADDR + 1] = hi;
