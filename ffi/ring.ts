@@ -548,17 +548,17 @@ export class Ring implements Disposable {
     const n = ready < batch.capacity ? ready : batch.capacity;
     const dst = batch._u32;
     const start = head & this.#cqMask;
-    if (this.#cqStride === 4) {
+    if (this.#cqStride === 4 && n > 8) {
       // 16-byte CQEs are the batch's records: one or two memcpys (the CQ wraps at most once).
       const base = this.#cqesI + start * 4;
       const first = Math.min(n, this.#cqMask + 1 - start);
       dst.set(cq.subarray(base, base + first * 4), 0);
       if (n > first) dst.set(cq.subarray(this.#cqesI, this.#cqesI + (n - first) * 4), first * 4);
     } else {
-      // CQE32: the first 16 bytes of each.
-      const mask = this.#cqMask, base = this.#cqesI;
+      // A few CQEs (no subarray objects to allocate), or CQE32: the first 16 bytes of each.
+      const mask = this.#cqMask, base = this.#cqesI, stride = this.#cqStride;
       for (let i = 0, h = head; i < n; i++, h = (h + 1) >>> 0) {
-        const w = base + (h & mask) * 8, j = i * 4;
+        const w = base + (h & mask) * stride, j = i * 4;
         dst[j] = cq[w];
         dst[j + 1] = cq[w + 1];
         dst[j + 2] = cq[w + 2];
