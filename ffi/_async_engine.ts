@@ -157,11 +157,11 @@ class AbortHook {
 
 /** Writes user data `ud` (a slot index, < 2**20) into a zeroed SQE. */
 function writeUd(s: Sqe, ud: number): void {
-  s._m.u32[s._w + SqeWord.USER_DATA] = ud;
+  s._u32[s._w + SqeWord.USER_DATA] = ud;
 }
 
 function readUd(s: Sqe): number {
-  const u = s._m.u32, w = s._w + SqeWord.USER_DATA;
+  const u = s._u32, w = s._w + SqeWord.USER_DATA;
   return u[w + 1] * TWO32 + u[w];
 }
 
@@ -332,36 +332,40 @@ export class _Engine {
     this.#resolves[idx] = capturedResolve;
     this.#rejects[idx] = capturedReject;
     if (this.#lastStaged) flags |= F_STAGED;
-    if (options !== undefined) {
-      const ms = options.timeoutMs;
-      if (ms !== undefined) {
-        sqe.flags |= SqeFlag.IO_LINK;
-        const staged = this.#lastStaged;
-        const lt = staged ? this.#stage() : this.#fromRing();
-        if (staged) this.#blCont[this.#bl.length - 2] = true;
-        lt.prepLinkTimeout(ms);
-        // its own slot: the timespec it holds is released with its CQE, not shared with others
-        const ltIdx = this.#alloc();
-        this.#kind[ltIdx] = K_IGNORE;
-        this.#fl[ltIdx] = staged ? F_STAGED : 0;
-        this.#ignored++;
-        writeUd(lt, ltIdx);
-      }
-      const signal = options.signal;
-      if (signal !== undefined) {
-        const hook = new AbortHook(this, ud, null);
-        signal.addEventListener("abort", hook);
-        this.#hooks[idx] = hook;
-        this.#signals[idx] = signal;
-        flags |= F_SIGNAL;
-      }
-    }
+    if (options !== undefined) flags = this.#withOptions(sqe, idx, options, flags);
     this.#fl[idx] = flags;
     if (!this.#flushQueued) {
       this.#flushQueued = true;
       queueMicrotask(this.#flushFn);
     }
     return p;
+  }
+
+  /** The `timeoutMs` and `signal` part of `finish()`, out of line; returns the op's flags. */
+  #withOptions(sqe: Sqe, idx: number, options: AsyncOpOptions, flags: number): number {
+    const ms = options.timeoutMs;
+    if (ms !== undefined) {
+      sqe.flags |= SqeFlag.IO_LINK;
+      const staged = this.#lastStaged;
+      const lt = staged ? this.#stage() : this.#fromRing();
+      if (staged) this.#blCont[this.#bl.length - 2] = true;
+      lt.prepLinkTimeout(ms);
+      // its own slot: the timespec it holds is released with its CQE, not shared with others
+      const ltIdx = this.#alloc();
+      this.#kind[ltIdx] = K_IGNORE;
+      this.#fl[ltIdx] = staged ? F_STAGED : 0;
+      this.#ignored++;
+      writeUd(lt, ltIdx);
+    }
+    const signal = options.signal;
+    if (signal !== undefined) {
+      const hook = new AbortHook(this, idx, null);
+      signal.addEventListener("abort", hook);
+      this.#hooks[idx] = hook;
+      this.#signals[idx] = signal;
+      flags |= F_SIGNAL;
+    }
+    return flags;
   }
 
   /** Undoes `start()` after a prep threw: the SQE becomes a NOP; returns the rejection. */
