@@ -1024,7 +1024,7 @@ export class Ring implements Disposable {
   #publishTracked(t: number, end: number): void {
     const m = this.#mem;
     const refs = m.refs, u = m.u32, stride = m.stride, mask = this.#sqMask;
-    const held = this.#held;
+    const held = this.#held, unique = held.unique;
     for (; t !== end; t = (t + 1) >>> 0) {
       const s = t & mask;
       const w = s * stride + 8;
@@ -1043,7 +1043,11 @@ export class Ring implements Disposable {
         }
         continue;
       }
-      held.publish(u[w + 1] * TWO32 + u[w], refs[s]);
+      const r = refs[s];
+      // With unique user data (AsyncRing), an op that holds nothing needs no entry: its CQE
+      // cannot be mistaken for another op's.
+      if (r === undefined && unique) continue;
+      held.publish(u[w + 1] * TWO32 + u[w], r);
       refs[s] = undefined;
     }
   }
