@@ -2,10 +2,21 @@
  * `Ring`: the low-level, liburing-shaped io_uring.
  *
  * TypeScript owns the SQ tail: SQEs are written straight into the shared SQE array and published
- * with one release store of the tail (`Atomics.store`), then one `io_uring_enter` per batch. CQEs
- * are read from the shared CQ ring after an acquire load of the CQ tail (`Atomics.load`), and the
- * head is given back with a release store. (x86-64 is TSO; the Atomics calls are what keep V8
- * from reordering the plain SQE/CQE accesses around the index updates.)
+ * with one release store of the tail, then one `io_uring_enter` per batch. CQEs are read from the
+ * shared CQ ring after an acquire load of the CQ tail, and the head is given back with a release
+ * store.
+ *
+ * How (`loadAcquire` / `storeRelease` below): on x86-64, plain typed-array loads and stores. The
+ * hardware is TSO (a load is never reordered with later loads or stores, a store never with earlier
+ * ones: every plain load is an acquire, every plain store a release), and V8 keeps typed-array
+ * accesses in program order (they are effectful operations on TurboFan's effect chain, never
+ * merged across a call, and every index is read afresh after each FFI call, so a load never goes
+ * stale across the kernel's updates). `Atomics.load` / `Atomics.store` would cost a builtin call,
+ * 10-15 ns each in Deno's V8 (about a fifth of an `AsyncRing` NOP round trip). Elsewhere (aarch64)
+ * they are `Atomics.load` / `Atomics.store` (LDAR / STLR). The one place that needs more is
+ * SQPOLL's wake-up check, which must not read the SQ flags before the tail store is visible (a
+ * store-load order TSO does not give): there a sequentially consistent `Atomics.store` of the tail
+ * (XCHG) comes first, as liburing's `io_uring_smp_mb()` does.
  *
  * @module
  */
@@ -49,6 +60,18 @@ import { _SqMemory, Sqe, type Timespec, timespec } from "./sqe.ts";
 const { EINTR, ETIME, EBUSY, EINVAL } = Errno;
 
 const TWO32 = 4294967296;
+
+/** x86-64: plain accesses are acquire loads and release stores (see the module doc). */
+const TSO = Deno.build.arch === "x86_64";
+/** Acquire load of a ring index shared with the kernel. */
+function loadAcquire(a: Uint32Array, i: number): number {
+  return TSO ? a[i] : Atomics.load(a, i);
+}
+/** Release store of a ring index shared with the kernel. */
+function storeRelease(a: Uint32Array, i: number, v: number): void {
+  if (TSO) a[i] = v;
+  else Atomics.store(a, i, v);
+}
 /** `IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS`, and the mask that also catches `IO_HARDLINK`. */
 const LINKED_SKIP = 4 | 64;
 const LINK_SKIP_MASK = 4 | 8 | 64;
@@ -403,13 +426,13 @@ export class Ring implements Disposable {
   /** SQEs dropped by the kernel as invalid (the SQ ring's `dropped` counter). */
   get sqDropped(): number {
     this.#check();
-    return Atomics.load(this.#sq32, this.#sqDroppedI);
+    return loadAcquire(this.#sq32, this.#sqDroppedI);
   }
 
   /** CQEs the kernel could not post because the CQ was full (without NODROP). */
   get cqOverflow(): number {
     this.#check();
-    return Atomics.load(this.#cq32, this.#cqOverflowI);
+    return loadAcquire(this.#cq32, this.#cqOverflowI);
   }
 
   /** The registered ring index used for `io_uring_enter`, or -1 when the plain fd is used. */
@@ -474,13 +497,13 @@ export class Ring implements Disposable {
   /** SQEs prepared (or published) but not yet consumed by the kernel. */
   sqReady(): number {
     this.#check();
-    return (this.#tail - Atomics.load(this.#sq32, this.#sqHeadI)) >>> 0;
+    return (this.#tail - loadAcquire(this.#sq32, this.#sqHeadI)) >>> 0;
   }
 
   /** CQEs ready to be reaped. */
   cqReady(): number {
     this.#check();
-    return (Atomics.load(this.#cq32, this.#cqTailI) - this.#cq32[this.#cqHeadI]) >>> 0;
+    return (loadAcquire(this.#cq32, this.#cqTailI) - this.#cq32[this.#cqHeadI]) >>> 0;
   }
 
   /**
@@ -540,10 +563,10 @@ export class Ring implements Disposable {
     if (!(batch instanceof CqeBatch)) throw new TypeError("batch must be a CqeBatch");
     const cq = this.#cq32;
     let head = cq[this.#cqHeadI];
-    let ready = (Atomics.load(cq, this.#cqTailI) - head) >>> 0;
+    let ready = (loadAcquire(cq, this.#cqTailI) - head) >>> 0;
     if (ready < waitNr || (ready === 0 && this.#needsFlush())) {
       this.#getEvents(waitNr);
-      ready = (Atomics.load(cq, this.#cqTailI) - head) >>> 0;
+      ready = (loadAcquire(cq, this.#cqTailI) - head) >>> 0;
     }
     const n = ready < batch.capacity ? ready : batch.capacity;
     const dst = batch._u32;
@@ -579,7 +602,7 @@ export class Ring implements Disposable {
       const held = this.#held;
       held.untracked = held.untracked > finals ? held.untracked - finals : 0;
     }
-    Atomics.store(cq, this.#cqHeadI, head);
+    storeRelease(cq, this.#cqHeadI, head);
     batch.length = n;
     return n;
   }
@@ -594,10 +617,10 @@ export class Ring implements Disposable {
     this.#check();
     const cq = this.#cq32;
     let head = cq[this.#cqHeadI];
-    let ready = (Atomics.load(cq, this.#cqTailI) - head) >>> 0;
+    let ready = (loadAcquire(cq, this.#cqTailI) - head) >>> 0;
     if (ready === 0 && this.#needsFlush()) {
       this.#getEvents(0);
-      ready = (Atomics.load(cq, this.#cqTailI) - head) >>> 0;
+      ready = (loadAcquire(cq, this.#cqTailI) - head) >>> 0;
     }
     const ci = this.#cqI32, mask = this.#cqMask, stride = this.#cqStride, base = this.#cqesI;
     for (let i = 0; i < ready; i++) {
@@ -605,7 +628,7 @@ export class Ring implements Disposable {
       const u = cq[w + 1] * TWO32 + cq[w];
       const f = cq[w + 3];
       head = (head + 1) >>> 0;
-      Atomics.store(cq, this.#cqHeadI, head);
+      storeRelease(cq, this.#cqHeadI, head);
       if (this.#mem.tracking) this.#release(u, f);
       else if ((f & CqeFlag.MORE) === 0 && this.#held.untracked > 0) this.#held.untracked--;
       fn(u, ci[w + 2], f);
@@ -638,10 +661,10 @@ export class Ring implements Disposable {
     let out: Cqe | null = null;
     const cq = this.#cq32;
     const head = cq[this.#cqHeadI];
-    if (((Atomics.load(cq, this.#cqTailI) - head) >>> 0) === 0) return null;
+    if (((loadAcquire(cq, this.#cqTailI) - head) >>> 0) === 0) return null;
     const w = this.#cqesI + (head & this.#cqMask) * this.#cqStride;
     out = { userData: cq[w + 1] * TWO32 + cq[w], res: this.#cqI32[w + 2], flags: cq[w + 3] };
-    Atomics.store(cq, this.#cqHeadI, (head + 1) >>> 0);
+    storeRelease(cq, this.#cqHeadI, (head + 1) >>> 0);
     if (this.#mem.tracking) this.#release(out.userData, out.flags);
     else if ((out.flags & CqeFlag.MORE) === 0 && this.#held.untracked > 0) {
       this.#held.untracked--;
@@ -968,7 +991,7 @@ export class Ring implements Disposable {
    * per field on the hot path.
    */
   #refreshHead(): number {
-    const head = Atomics.load(this.#sq32, this.#sqHeadI);
+    const head = loadAcquire(this.#sq32, this.#sqHeadI);
     if (head !== this.#zeroedTo) {
       this.#zeroSlots(this.#zeroedTo, head);
       this.#zeroedTo = head;
@@ -988,7 +1011,7 @@ export class Ring implements Disposable {
   }
 
   #needsFlush(): boolean {
-    return (Atomics.load(this.#sq32, this.#sqFlagsI) &
+    return (loadAcquire(this.#sq32, this.#sqFlagsI) &
           (SqRingFlag.CQ_OVERFLOW | SqRingFlag.TASKRUN)) !== 0 ||
       (this.#flags & SetupFlag.DEFER_TASKRUN) !== 0;
   }
@@ -1015,9 +1038,9 @@ export class Ring implements Disposable {
       if (this.#mem.tracking) this.#publishTracked(t, end);
       else this.#held.untracked += (end - t) >>> 0;
       this.#pubTail = end;
-      Atomics.store(this.#sq32, this.#sqTailI, end);
+      storeRelease(this.#sq32, this.#sqTailI, end);
     }
-    return (end - Atomics.load(this.#sq32, this.#sqHeadI)) >>> 0;
+    return (end - loadAcquire(this.#sq32, this.#sqHeadI)) >>> 0;
   }
 
   /** Hands the buffers of SQ positions `t` (inclusive) to `end` to the held set, by user data. */
@@ -1087,7 +1110,7 @@ export class Ring implements Disposable {
     const published = (this.#tail - this.#pubTail) >>> 0;
     const n = this.#publish();
     // One acquire load of the SQ flags serves the wake-up and the flush checks.
-    const sqFlags = Atomics.load(this.#sq32, this.#sqFlagsI);
+    const sqFlags = loadAcquire(this.#sq32, this.#sqFlagsI);
     if (
       (this.#flags & (SetupFlag.SQPOLL | SetupFlag.IOPOLL)) === 0 &&
       (sqFlags & (SqRingFlag.CQ_OVERFLOW | SqRingFlag.TASKRUN)) === 0
@@ -1108,6 +1131,12 @@ export class Ring implements Disposable {
   /** `#submit` with SQPOLL or IOPOLL, or with overflowed CQEs or task work to flush. */
   #submitSlow(n: number, published: number, waitNr: number, flags: number, sqFlags: number) {
     flags |= this.#enterFlags;
+    if (this.#flags & SetupFlag.SQPOLL) {
+      // A full barrier between the tail store and the NEED_WAKEUP check: the SQ thread sets the
+      // flag, then looks at the tail once more before it sleeps (io_uring_smp_mb() in liburing).
+      Atomics.store(this.#sq32, this.#sqTailI, this.#pubTail);
+      sqFlags = Atomics.load(this.#sq32, this.#sqFlagsI);
+    }
     const flush = (sqFlags & (SqRingFlag.CQ_OVERFLOW | SqRingFlag.TASKRUN)) !== 0;
     if (this.#flags & SetupFlag.SQPOLL) {
       if (sqFlags & SqRingFlag.NEED_WAKEUP) {
