@@ -76,12 +76,34 @@ static int ring_open(struct bench_ring *r, unsigned entries, unsigned flags) {
   return 0;
 }
 
+// Reaps `want` CQEs of a batch just submitted (peek + advance, as a liburing program would),
+// checking each res against `expect` unless it is negative. Returns 0, or an error or SHORT_READ.
+static int reap_batch(struct io_uring *ring, unsigned want, int expect) {
+  struct io_uring_cqe *cqes[256];
+  unsigned got = 0;
+  while (got < want) {
+    unsigned n = io_uring_peek_batch_cqe(ring, cqes, 256);
+    if (n == 0) {
+      int ret = io_uring_wait_cqe(ring, cqes);
+      if (ret < 0) return ret;
+      continue;
+    }
+    if (expect >= 0) {
+      for (unsigned i = 0; i < n; i++) {
+        if (cqes[i]->res != expect) return cqes[i]->res < 0 ? cqes[i]->res : (int)SHORT_READ;
+      }
+    }
+    io_uring_cq_advance(ring, n);
+    got += n;
+  }
+  return 0;
+}
+
 // ---- NOPs ---------------------------------------------------------------------------------
 
 static struct bench_ring nop_ring;
 
 static double nop_loop(struct io_uring *ring, unsigned batch, unsigned batches) {
-  struct io_uring_cqe *cqes[256];
   double t0 = now();
   for (unsigned b = 0; b < batches; b++) {
     for (unsigned i = 0; i < batch; i++) {
@@ -91,17 +113,8 @@ static double nop_loop(struct io_uring *ring, unsigned batch, unsigned batches) 
     }
     int ret = io_uring_submit(ring);
     if (ret < 0) return ret;
-    unsigned got = 0;
-    while (got < batch) {
-      unsigned n = io_uring_peek_batch_cqe(ring, cqes, 256);
-      if (n == 0) {
-        ret = io_uring_wait_cqe(ring, cqes);
-        if (ret < 0) return ret;
-        continue;
-      }
-      io_uring_cq_advance(ring, n);
-      got += n;
-    }
+    ret = reap_batch(ring, batch, -1);
+    if (ret < 0) return ret;
   }
   return now() - t0;
 }
@@ -197,20 +210,8 @@ static double read_loop(struct read_state *s, const uint32_t *blocks, unsigned n
       }
       int ret = io_uring_submit(ring);
       if (ret < 0) return ret;
-      unsigned got = 0;
-      while (got < qd) {
-        unsigned n = io_uring_peek_batch_cqe(ring, cqes, 256);
-        if (n == 0) {
-          ret = io_uring_wait_cqe(ring, cqes);
-          if (ret < 0) return ret;
-          continue;
-        }
-        for (unsigned i = 0; i < n; i++) {
-          if (cqes[i]->res != BLOCK) return cqes[i]->res < 0 ? cqes[i]->res : SHORT_READ;
-        }
-        io_uring_cq_advance(ring, n);
-        got += n;
-      }
+      ret = reap_batch(ring, qd, BLOCK);
+      if (ret < 0) return ret;
     }
   } else {
     // Slots come back in any order: a stack of the free ones.
