@@ -13,7 +13,6 @@ import {
   loadCBench,
   makeRandomBlocks,
   rateOfAsync,
-  report,
   reportRounds,
 } from "./_common.ts";
 
