@@ -196,21 +196,7 @@ export async function interleavedAsync<K extends string>(
   return new Rounds(rates);
 }
 
-/** Best rate (ops/s) of `rounds` timed runs of `fn`, which performs `ops` operations. */
-export function bestRate(ops: number, rounds: number, fn: () => void): number {
-  let best = 0;
-  for (let r = 0; r < rounds; r++) best = Math.max(best, rateOf(ops, fn));
-  return best;
-}
-
 const fmt = (n: number) => n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(0)} K`;
-
-/** Prints one comparison line of a bench run. */
-export function report(what: string, ours: number, theirs: number, unit: string, vs: string) {
-  console.log(
-    `${what}: ${fmt(ours)}${unit} vs ${vs} ${fmt(theirs)}${unit} = ${(ours / theirs).toFixed(2)}x`,
-  );
-}
 
 /**
  * Prints the comparison line of two sides of an {@link interleaved} run: the median round of each
