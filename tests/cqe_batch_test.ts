@@ -2,7 +2,7 @@
 // res and flags, whatever the batch capacity, across CQ wrap-around, on 16- and 32-byte CQEs.
 // copyCqes copies up to 8 CQEs with a loop and more with one or two memcpys: both are exercised.
 import assert from "node:assert/strict";
-import fc from "npm:fast-check@3";
+import fc from "fast-check";
 import { CqeBatch, Ring } from "../mod.ts";
 
 /** Runs `rounds` of (submit `n` NOPs with the given user data, drain with `capacity`). */
