@@ -9,7 +9,10 @@
  * Ops published before the ring ever held a buffer are not tracked by user data, only counted
  * (`untracked`). While any of them may still be in flight, a CQE cannot be matched to its op for
  * sure, so buffers released in that window are parked in `deferred` until the count is back to
- * zero. Releasing late is safe; releasing early never happens.
+ * zero. Releasing late is safe; releasing early never happens. An op that may post more than one
+ * CQE (multishot, zero-copy send, `uring_cmd`: `MAY_MORE` in sqe.ts) or none
+ * (`CQE_SKIP_SUCCESS`) switches tracking on before it is published, so every counted op posts
+ * exactly one CQE and the count drops by one per CQE reaped.
  *
  * @internal
  * @module

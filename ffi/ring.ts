@@ -595,12 +595,9 @@ export class Ring implements Disposable {
         if ((f & CqeFlag.MORE) === 0) this.#held.complete(dst[j + 1] * TWO32 + dst[j]);
       }
     } else {
-      // Nothing held: only count the final CQEs of the (untracked) ops.
-      let more = 0;
-      for (let j = 3; j < n * 4; j += 4) more += (dst[j] >>> 1) & 1; // CqeFlag.MORE is bit 1
-      const finals = n - more;
+      // Nothing held: every op so far posts exactly one CQE (see _HeldRefs), so just count.
       const held = this.#held;
-      held.untracked = held.untracked > finals ? held.untracked - finals : 0;
+      held.untracked = held.untracked > n ? held.untracked - n : 0;
     }
     storeRelease(cq, this.#cqHeadI, head);
     batch.length = n;

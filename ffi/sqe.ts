@@ -187,6 +187,28 @@ export interface OpenHow {
   resolve?: number;
 }
 
+/**
+ * Opcodes whose op may post more than one CQE: multishot variants (ACCEPT, RECV, RECVMSG,
+ * POLL_ADD, TIMEOUT, READ_MULTISHOT, RECV_ZC), zero-copy sends (a notification CQE follows) and
+ * `uring_cmd` (driver-defined). Preparing one switches buffer tracking on (see _HeldRefs), so a
+ * ring that only counts its ops can take every CQE as final.
+ */
+const MAY_MORE = new Uint8Array(256);
+for (
+  const op of [
+    Op.ACCEPT,
+    Op.RECV,
+    Op.RECVMSG,
+    Op.POLL_ADD,
+    Op.TIMEOUT,
+    Op.READ_MULTISHOT,
+    Op.RECV_ZC,
+    Op.SEND_ZC,
+    Op.SENDMSG_ZC,
+    Op.URING_CMD,
+  ]
+) MAY_MORE[op] = 1;
+
 function ringClosed(): never {
   throw new Error("ring is closed");
 }
@@ -301,6 +323,7 @@ export class Sqe {
     return this._m.u8[this._w * 4];
   }
   set opcode(op: number) {
+    if (MAY_MORE[op & 0xff]) this._m.tracking = true;
     this._m.u8[this._w * 4] = op;
   }
 
@@ -469,6 +492,7 @@ export class Sqe {
     // Every check before the first write: a prep that throws leaves a zeroed SQE (a NOP).
     const f = this._fd(fd);
     const a = addr !== null && typeof addr === "object" ? checkedAddress(addr) : 0;
+    if (MAY_MORE[op & 0xff]) this._m.tracking = true;
     u[w] = (u[w] & 0xffffff00) | op;
     u[w + SqeWord.FD] = f;
     this._set64(SqeWord.OFF, offset);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { AsyncRing, PollEvent, Ring, Sock, SqeFlag } from "../mod.ts";
-import { closeFd, makePipe, openFd, reapPairs, tempFile } from "./_helpers.ts";
+import { AsyncRing, Op, PollEvent, PollFlag, Ring, Sock, SqeFlag } from "../mod.ts";
+import { closeFd, makePipe, openFd, reapPairs, runOne, tempFile } from "./_helpers.ts";
 
 function reapAll(ring: Ring, n: number): number[] {
   return reapPairs(ring, n).map(([ud]) => ud);
@@ -100,4 +100,38 @@ Deno.test("AsyncRing: a long poll started first does not pin the buffers of late
   ctl.abort();
   assert.equal(await ready, "aborted");
   await io.closeFd(udp);
+});
+
+Deno.test("Ring: a raw multishot op (prepRw) switches tracking on: its CQEs never end a later read", () => {
+  const [pr, pw] = makePipe(); // the poll's pipe
+  const [rr, rw] = makePipe(); // the read's pipe: nothing written until the end
+  using ring = new Ring({ entries: 8 });
+  using writer = new Ring({ entries: 2 });
+  const write = (fd: number) => runOne(writer, (s) => s.prepWrite(fd, new Uint8Array([1]), -1));
+  // A multishot poll written by hand, before the ring ever held a buffer.
+  const poll = ring.getSqe()!;
+  poll.prepRw(Op.POLL_ADD, pr, null, PollFlag.ADD_MULTI, 0);
+  poll.opFlags = PollEvent.IN;
+  poll.userData = 7;
+  ring.submit();
+  write(pw);
+  assert.deepEqual(reapPairs(ring, 1).map(([ud]) => ud), [7]);
+  // A read that shares the poll's user data and stays pending.
+  const read = ring.getSqe()!;
+  read.prepRead(rr, new Uint8Array(8), -1);
+  read.userData = 7;
+  ring.submit();
+  write(pw); // another poll CQE (MORE) for user data 7
+  assert.deepEqual(reapPairs(ring, 1).map(([ud]) => ud), [7]);
+  assert.equal(ring._heldCount(), 1, "the read's buffer is still held");
+  const remove = ring.getSqe()!;
+  remove.prepPollRemove(7);
+  remove.userData = 8;
+  ring.submit();
+  reapPairs(ring, 2); // the poll's final CQE and the remove's
+  assert.equal(ring._heldCount(), 1, "the poll's final CQE did not release the read's buffer");
+  write(rw);
+  assert.deepEqual(reapPairs(ring, 1), [[7, 1]]);
+  assert.equal(ring._heldCount(), 0);
+  for (const fd of [pr, pw, rr, rw]) closeFd(fd);
 });
