@@ -84,24 +84,21 @@ async function build(target: string, sources: URL[], args: (lib: string) => stri
   console.error(`built native/build/${target}`);
 }
 
-const shim = new URL("uring_shim.c", here);
-await build("libdeno_uring.so", [shim], (lib) => [
-  ...CFLAGS,
-  "-shared",
-  shim.pathname,
-  lib,
-  "-Wl,--exclude-libs,ALL",
-]);
-
-if (Deno.args.includes("--bench")) {
-  // The C liburing baselines, one shared library that bench/_common.ts loads with Deno.dlopen so
-  // that C and TypeScript rounds run interleaved in one process.
-  const src = new URL("bench/native/liburing_bench.c", root);
-  await build("libliburing_bench.so", [src], (lib) => [
+/** Builds `src` into the shared library `name`, with liburing.a linked in and kept private. */
+function buildShared(name: string, src: URL): Promise<void> {
+  return build(name, [src], (lib) => [
     ...CFLAGS,
     "-shared",
     src.pathname,
     lib,
     "-Wl,--exclude-libs,ALL",
   ]);
+}
+
+await buildShared("libdeno_uring.so", new URL("uring_shim.c", here));
+
+if (Deno.args.includes("--bench")) {
+  // The C liburing baselines, one shared library that bench/_common.ts loads with Deno.dlopen so
+  // that C and TypeScript rounds run interleaved in one process.
+  await buildShared("libliburing_bench.so", new URL("bench/native/liburing_bench.c", root));
 }
