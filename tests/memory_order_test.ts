@@ -2,7 +2,8 @@
 // and a full barrier before SQPOLL's wake-up check (see ffi/ring.ts). These tests exercise the
 // cases that would break if a load were cached or a store-load order were missing.
 import assert from "node:assert/strict";
-import { Ring } from "../mod.ts";
+import { AsyncRing, Ring } from "../mod.ts";
+import { tempFile } from "./_helpers.ts";
 
 /** Spins on `cqReady()` with no call into native code in the loop; fails instead of hanging. */
 function spinForCqe(ring: Ring): number {
@@ -56,4 +57,23 @@ Deno.test("SQPOLL: a submit after the SQ thread went to sleep wakes it (no lost 
     assert.equal(cqe.userData, 1000 + k);
   }
   assert.equal(ring.sqDropped, 0);
+});
+
+Deno.test("AsyncRing on an SQPOLL ring: reads, NOPs and timers complete across SQ-thread sleeps", async () => {
+  using f = tempFile(new Uint8Array(8192).map((_, i) => i % 251));
+  await using io = new AsyncRing({ entries: 64, sqpoll: true, sqThreadIdle: 5 });
+  const fd = await io.open(f.path);
+  try {
+    for (let round = 0; round < 20; round++) {
+      if (round % 5 === 0) await new Promise((r) => setTimeout(r, 20)); // the SQ thread sleeps
+      const bufs = Array.from({ length: 16 }, () => new Uint8Array(512));
+      const ns = await Promise.all(bufs.map((b, i) => io.read(fd, b, i * 512)));
+      assert.deepEqual(ns, new Array(16).fill(512));
+      assert.equal(bufs[15][0], (15 * 512) % 251);
+      await io.nop();
+      await io.timeout(1);
+    }
+  } finally {
+    await io.closeFd(fd);
+  }
 });
