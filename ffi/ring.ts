@@ -590,9 +590,13 @@ export class Ring implements Disposable {
     }
     head = (head + n) >>> 0;
     if (this.#mem.tracking) {
-      for (let j = 0; j < n * 4; j += 4) {
-        const f = dst[j + 3];
-        if ((f & CqeFlag.MORE) === 0) this.#held.complete(dst[j + 1] * TWO32 + dst[j]);
+      const held = this.#held;
+      // Nothing held and nothing only counted (AsyncRing between buffer ops): nothing to release.
+      if (held.size !== 0 || held.untracked !== 0) {
+        for (let j = 0; j < n * 4; j += 4) {
+          const f = dst[j + 3];
+          if ((f & CqeFlag.MORE) === 0) held.complete(dst[j + 1] * TWO32 + dst[j]);
+        }
       }
     } else {
       // Nothing held: every op so far posts exactly one CQE (see _HeldRefs), so just count.
