@@ -31,9 +31,10 @@
  *   `_async_engine.ts`.
  *
  * Measured on a shared 2-core VM (Linux 6.18, Deno 2.9; `bench/async_bench.ts`): `await
- * io.nop()` 0.5-0.6 µs per round trip; batches of 64 `nop()` with `Promise.all` 4.7-5.2 M ops/s
- * (the same loop over already-resolved promises: 9-12 M/s); 4 KiB random reads from the page
- * cache, 64 in flight, 0.75-0.86x the C liburing program and 30-60x `node:fs/promises`. A
+ * io.nop()` 0.43-0.55 µs per round trip; batches of 64 `nop()` with `Promise.all` 4.9-5.7 M
+ * ops/s (the same loop over already-resolved promises: 8-16 M/s); 4 KiB random reads from the
+ * page cache, 64 in flight, 0.72-0.84x C liburing in the same process and 36-67x
+ * `node:fs/promises` (medians of interleaved rounds). A
  * completion that needs the waiter costs one nonblocking FFI round trip, 40-60 µs here, almost
  * all of it Deno's hand-off to and from its blocking thread pool (an empty nonblocking call
  * costs the same); ops that complete inside the submitting `io_uring_enter` never pay it.
