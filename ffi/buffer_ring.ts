@@ -16,6 +16,9 @@ import { addressOf, alignedBytes } from "./_memory.ts";
 import { setU64 } from "./register.ts";
 import type { Ring } from "./ring.ts";
 
+/** x86-64 orders plain stores after earlier ones (TSO); see ring.ts on memory ordering. */
+const TSO = Deno.build.arch === "x86_64";
+
 const token = Symbol("BufferRing");
 const TWO32 = 4294967296;
 
@@ -244,13 +247,14 @@ export class BufferRing implements Disposable {
   }
 
   /**
-   * Publishes the buffers added since the last call: one release store of the ring tail
-   * (`Atomics.store`, so the entry writes above cannot be reordered after it). Like
-   * `io_uring_buf_ring_advance`.
+   * Publishes the buffers added since the last call: one release store of the ring tail, so the
+   * entry writes above are visible first (a plain store on x86-64, `Atomics.store` elsewhere:
+   * see "How" in ring.ts). Like `io_uring_buf_ring_advance`.
    */
   publish(): void {
     if (this.#closed) return;
-    Atomics.store(this.#tail16, 7, this.#tail);
+    if (TSO) this.#tail16[7] = this.#tail;
+    else Atomics.store(this.#tail16, 7, this.#tail);
   }
 
   /**
