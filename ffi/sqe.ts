@@ -489,14 +489,16 @@ export class Sqe {
   ): void {
     const w = this._w, u = this._u32;
     if (u.length === 0) ringClosed();
-    // Every check before the first write: a prep that throws leaves a zeroed SQE (a NOP).
+    // The buffer is checked before anything is written (a prep that throws on it leaves a
+    // zeroed SQE, a NOP); `_fd` only sets FIXED_FILE once the fd is valid.
+    const isBuffer = addr !== null && typeof addr === "object";
+    const a = isBuffer ? checkedAddress(addr) : 0;
     const f = this._fd(fd);
-    const a = addr !== null && typeof addr === "object" ? checkedAddress(addr) : 0;
     if (MAY_MORE[op & 0xff]) this._m.tracking = true;
     u[w] = (u[w] & 0xffffff00) | op;
     u[w + SqeWord.FD] = f;
     this._set64(SqeWord.OFF, offset);
-    if (addr !== null && typeof addr === "object") {
+    if (isBuffer) {
       const hi = Math.floor(a / TWO32); // no fmod: x86-64 user addresses are below 2**47
       u[w + SqeWord.ADDR] = a - hi * TWO32;
       u[w + SqeWord.ADDR + 1] = hi;
