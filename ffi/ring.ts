@@ -275,12 +275,17 @@ export class Ring implements Disposable {
   #cqesI: number;
   #cqMask: number;
   #cqStride: number;
-  #tail = 0;
   #pubTail = 0;
+  /** The SQ head as last loaded; the slots before it are zeroed. */
   #headCache = 0;
-  #zeroedTo = 0;
-  /** Free SQ slots `getSqe()` may hand out past the cached head: the SQ size, 0 once closed. */
-  #room = 0;
+  /**
+   * SQEs `getSqe()` may hand out before it looks at the kernel's SQ head again (the SQ size minus
+   * what sits between the cached head and the tail), 0 once closed: one test of it covers "full"
+   * and "closed".
+   */
+  #free = 0;
+  /** The `Sqe` of the slot at the tail: the next one `getSqe()` hands out. */
+  #next: Sqe;
   #mem: _SqMemory;
   #sqes: Sqe[];
   #held = new _HeldRefs();
@@ -338,7 +343,7 @@ export class Ring implements Disposable {
     this.#enterFd = this.#fd;
     this.#flags = p32[2];
     this.#features = p32[5];
-    this.#sqEntries = this.#room = p32[0];
+    this.#sqEntries = p32[0];
     this.#cqEntries = p32[1];
     const sqBuf = Deno.UnsafePointerView.getArrayBuffer(
       Deno.UnsafePointer.create(out[1])!,
@@ -367,11 +372,9 @@ export class Ring implements Disposable {
     this.#cqOverflowI = p32[24] >>> 2;
     this.#cqesI = p32[25] >>> 2;
     this.#cqStride = flags & SetupFlag.CQE32 ? 8 : 4;
-    this.#tail =
-      this.#pubTail =
-      this.#headCache =
-      this.#zeroedTo =
-        this.#sq32[this.#sqTailI];
+    const tail = this.#sq32[this.#sqTailI];
+    this.#pubTail = this.#headCache = tail;
+    this.#free = this.#sqEntries;
     this.#mem = new _SqMemory(
       new Uint8Array(sqeBuf),
       this.#sqEntries,
@@ -379,6 +382,9 @@ export class Ring implements Disposable {
     );
     this.#sqes = [];
     for (let i = 0; i < this.#sqEntries; i++) this.#sqes.push(new Sqe(this.#mem, i));
+    // The Sqes form a cycle in SQ order: getSqe() follows it instead of indexing #sqes.
+    this.#sqes.forEach((sqe, i) => sqe._next = this.#sqes[(i + 1) % this.#sqEntries]);
+    this.#next = this.#sqes[tail & this.#sqMask];
 
     if (options.registerRingFd !== false) {
       try {
@@ -471,21 +477,35 @@ export class Ring implements Disposable {
    * @throws {Error} when the ring is closed
    */
   getSqe(): Sqe | null {
-    const tail = this.#tail;
-    // #room is the SQ size, or 0 once closed: one compare covers "full" and "closed".
-    if (((tail - this.#headCache) >>> 0) >= this.#room) return this.#getSqeSlow();
+    const free = this.#free;
+    if (free === 0) return this.#getSqeSlow();
     // The slot is already zero: #refreshHead() zeroes slots in bulk once the kernel took them.
-    this.#tail = (tail + 1) >>> 0;
-    return this.#sqes[tail & this.#sqMask];
+    this.#free = free - 1;
+    const sqe = this.#next;
+    this.#next = sqe._next;
+    return sqe;
   }
 
   /** `getSqe()` when the cached SQ head says the SQ is full (or the ring is closed). */
   #getSqeSlow(): Sqe | null {
     this.#check();
-    const tail = this.#tail;
-    if (((tail - this.#refreshHead()) >>> 0) >= this.#sqEntries) return null;
-    this.#tail = (tail + 1) >>> 0;
-    return this.#sqes[tail & this.#sqMask];
+    this.#refreshHead();
+    if (this.#free === 0) return null;
+    this.#free--;
+    const sqe = this.#next;
+    this.#next = sqe._next;
+    return sqe;
+  }
+
+  /** The SQ tail as `getSqe()` left it (published up to `#pubTail`). */
+  get #tail(): number {
+    return (this.#headCache + this.#sqEntries - this.#free) >>> 0;
+  }
+
+  /** Moves the tail back to `tail` (dropping SQEs prepared past it). */
+  #rewindTail(tail: number): void {
+    this.#free = this.#sqEntries - ((tail - this.#headCache) >>> 0);
+    this.#next = this.#sqes[tail & this.#sqMask];
   }
 
   /** SQEs that are free right now. */
@@ -966,7 +986,7 @@ export class Ring implements Disposable {
       } catch { /* the fd is closed below in any case */ }
     }
     this.#closed = true;
-    this.#room = 0;
+    this.#free = 0;
     this.#mem.close();
     this.#sq32 = new Uint32Array(0);
     this.#cq32 = new Uint32Array(0);
@@ -993,11 +1013,12 @@ export class Ring implements Disposable {
    */
   #refreshHead(): number {
     const head = loadAcquire(this.#sq32, this.#sqHeadI);
-    if (head !== this.#zeroedTo) {
-      this.#zeroSlots(this.#zeroedTo, head);
-      this.#zeroedTo = head;
+    const old = this.#headCache;
+    if (head !== old) {
+      this.#zeroSlots(old, head);
+      this.#headCache = head;
+      this.#free += (head - old) >>> 0;
     }
-    this.#headCache = head;
     return head;
   }
 
@@ -1183,7 +1204,7 @@ export class Ring implements Disposable {
     for (let t = this.#pubTail; t !== this.#tail; t = (t + 1) >>> 0) {
       this.#mem.refs[t & this.#sqMask] = undefined;
     }
-    this.#tail = this.#pubTail;
+    this.#rewindTail(this.#pubTail);
     const sqe = this.getSqe();
     if (sqe !== null) {
       sqe.prepCancel(0, CancelFlag.ANY | CancelFlag.ALL);

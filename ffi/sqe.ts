@@ -309,6 +309,9 @@ export class Sqe {
    */
   _u32: Uint32Array;
 
+  /** @internal The `Sqe` of the next SQ slot: `Ring.getSqe()` follows these links. */
+  _next: Sqe = this;
+
   /** @internal Made by `Ring` only, one per SQ slot. */
   constructor(memory: _SqMemory, slot: number) {
     this._m = memory;
@@ -358,7 +361,8 @@ export class Sqe {
     return u[w + 1] * TWO32 + u[w];
   }
   set userData(v: number) {
-    const u = this._u32, w = this._w + SqeWord.USER_DATA;
+    // A literal offset: TurboFan loads SqeWord's fields at run time (SqeWord.USER_DATA is 8).
+    const u = this._u32, w = this._w + 8;
     if ((v >>> 0) === v) { // the common case: a 32-bit integer
       u[w] = v;
       u[w + 1] = 0;
