@@ -190,7 +190,7 @@ export class _Engine {
   /** The rejected promise for the last `start()` that returned null. */
   early: Promise<never> = Promise.resolve() as unknown as Promise<never>;
   #lib: Native;
-  #fd: number;
+  #fd = 0;
   #closed = false;
   #closeError: Error | undefined;
 

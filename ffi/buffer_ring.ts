@@ -84,11 +84,11 @@ export interface BufRingOptions {
  */
 export class BufferRing implements Disposable {
   /** The buffer group id. */
-  readonly group: number;
+  readonly group: number = 0;
   /** Number of buffers (the ring's size). */
-  readonly entries: number;
+  readonly entries: number = 0;
   /** Size of each buffer in bytes. */
-  readonly size: number;
+  readonly size: number = 0;
   /** Whether buffers are consumed incrementally (`IOU_PBUF_RING_INC`). */
   readonly incremental: boolean;
   #ring: Ring;
@@ -98,7 +98,7 @@ export class BufferRing implements Disposable {
   #views: Uint8Array<ArrayBuffer>[];
   #lo: Uint32Array;
   #hi: Uint32Array;
-  #mask: number;
+  #mask = 0;
   #tail = 0;
   #pos: Uint32Array | null;
   #closed = false;

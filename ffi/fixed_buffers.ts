@@ -188,8 +188,8 @@ export class FixedBuffers implements FixedBufferSource, Disposable {
   #table: BufferTable;
   #views: Uint8Array<ArrayBuffer>[];
   #memory: unknown;
-  #base: number;
-  #stride: number;
+  #base = 0;
+  #stride = 0;
   #addrs: Float64Array | null;
   #owned: boolean;
   #retired: Uint8Array[] = [];

@@ -55,7 +55,7 @@ export class _SqMemory {
   /** Buffers held per SQ slot until the SQE is published. */
   readonly refs: unknown[];
   /** Words per SQE: 16, or 32 with SQE128. */
-  readonly stride: number;
+  readonly stride: number = 0;
   /** Memory handed to the kernel for the ring's lifetime (legacy provided buffers). */
   readonly forever: unknown[] = [];
   /** Set once any prep holds a buffer: from then on, the ring tracks every op's user data. */
@@ -299,9 +299,9 @@ export class Sqe {
   /** @internal */
   readonly _m: _SqMemory;
   /** @internal first u32 word of this SQE */
-  readonly _w: number;
+  readonly _w: number = 0;
   /** @internal SQ slot */
-  readonly _slot: number;
+  readonly _slot: number = 0;
 
   /**
    * @internal The SQE array as 32-bit words (the same view as `_m.u32`, kept here to save a
