@@ -49,7 +49,7 @@ export {
 } from "./ffi/constants.ts";
 export type { OpName } from "./ffi/constants.ts";
 export { alignedBuffer } from "./ffi/aligned.ts";
-export { type Cqe, CqeBatch } from "./ffi/cqe_batch.ts";
+export { type Cqe, CqeBatch, CqeView } from "./ffi/cqe_batch.ts";
 export { Errno, errnoName, UringError } from "./ffi/errors.ts";
 export { type FdLike, type Fixed, fixed } from "./ffi/fixed.ts";
 export { Ring, type RingFeatures, type RingOptions } from "./ffi/ring.ts";

@@ -32,7 +32,7 @@ import {
   SqeFlag,
   SqRingFlag,
 } from "./constants.ts";
-import { CqeBatch } from "./cqe_batch.ts";
+import { CqeBatch, CqeView } from "./cqe_batch.ts";
 import type { Cqe } from "./cqe_batch.ts";
 import { check, Errno, UringError } from "./errors.ts";
 import { type BufferRing, type BufRingOptions, registerBufRing } from "./buffer_ring.ts";
@@ -253,28 +253,28 @@ function checkCount(n: number, what: string, max = 0xffffffff): void {
 export class Ring implements Disposable {
   #lib: Native;
   #handle: Deno.PointerObject | null;
-  #fd: number;
-  #enterFd: number;
+  #fd = 0;
+  #enterFd = 0;
   #enterFlags = 0;
   #ringIndex = -1;
-  #flags: number;
-  #features: number;
-  #sqEntries: number;
-  #cqEntries: number;
-  #sqMask: number;
+  #flags = 0;
+  #features = 0;
+  #sqEntries = 0;
+  #cqEntries = 0;
+  #sqMask = 0;
   #sq32: Uint32Array;
-  #sqHeadI: number;
-  #sqTailI: number;
-  #sqFlagsI: number;
-  #sqDroppedI: number;
+  #sqHeadI = 0;
+  #sqTailI = 0;
+  #sqFlagsI = 0;
+  #sqDroppedI = 0;
   #cq32: Uint32Array;
   #cqI32: Int32Array;
-  #cqHeadI: number;
-  #cqTailI: number;
-  #cqOverflowI: number;
-  #cqesI: number;
-  #cqMask: number;
-  #cqStride: number;
+  #cqHeadI = 0;
+  #cqTailI = 0;
+  #cqOverflowI = 0;
+  #cqesI = 0;
+  #cqMask = 0;
+  #cqStride = 0;
   #pubTail = 0;
   /** The SQ head as last loaded; the slots before it are zeroed. */
   #headCache = 0;
@@ -296,6 +296,7 @@ export class Ring implements Disposable {
   #skipSeen = false;
   #closers: (() => void)[] = [];
   #featuresObj: RingFeatures | undefined;
+  #view: CqeView | undefined;
 
   /**
    * Sets up a ring with `io_uring_setup(2)` and maps its memory.
@@ -626,6 +627,88 @@ export class Ring implements Disposable {
     storeRelease(cq, this.#cqHeadI, head);
     batch.length = n;
     return n;
+  }
+
+  /**
+   * The ready CQEs, read in place in the CQ ring (no copy) and not consumed: like
+   * `io_uring_peek_batch_cqe(3)`. Call `cqAdvance(n)` once the first `n` are handled. With
+   * `waitNr > 0` it first **blocks the calling thread** until that many CQEs are ready. The
+   * returned view is the ring's only one, updated by each call.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Ring } from "../mod.ts";
+   * using ring = new Ring({ entries: 8 });
+   * for (let i = 0; i < 8; i++) ring.getSqe()!.prepNop();
+   * ring.submit();
+   * let seen = 0;
+   * while (seen < 8) {
+   *   const view = ring.peekCqes(1);
+   *   for (let i = 0; i < view.length; i++) assert.equal(view.res(i), 0);
+   *   seen += view.length;
+   *   ring.cqAdvance(view.length);
+   * }
+   * ```
+   */
+  peekCqes(waitNr = 0): CqeView {
+    this.#check();
+    const cq = this.#cq32;
+    const head = cq[this.#cqHeadI];
+    let ready = (loadAcquire(cq, this.#cqTailI) - head) >>> 0;
+    if (ready < waitNr || (ready === 0 && this.#needsFlush())) {
+      this.#getEvents(waitNr);
+      ready = (loadAcquire(cq, this.#cqTailI) - head) >>> 0;
+    }
+    const view = this.#view ??= new CqeView(
+      cq,
+      this.#cqI32,
+      this.#cqesI,
+      this.#cqMask,
+      this.#cqStride,
+    );
+    view._head = head;
+    view.length = ready;
+    return view;
+  }
+
+  /**
+   * Consumes the first `n` ready CQEs (those `peekCqes()` shows): like `io_uring_cq_advance(3)`.
+   * Buffers held for ops whose final CQE is among them are released here; the kernel may then
+   * reuse their slots.
+   *
+   * @throws {RangeError} when `n` is not an integer from 0 to the number of ready CQEs
+   */
+  cqAdvance(n: number): void {
+    this.#check();
+    const cq = this.#cq32;
+    const head = cq[this.#cqHeadI];
+    if (!((n >>> 0) === n && n <= ((loadAcquire(cq, this.#cqTailI) - head) >>> 0))) {
+      throw new RangeError(`cqAdvance: n must be an integer from 0 to cqReady(), got ${n}`);
+    }
+    const held = this.#held;
+    if (!this.#mem.tracking) {
+      // Nothing held: every op so far posts exactly one CQE (see _HeldRefs), so just count.
+      held.untracked = held.untracked > n ? held.untracked - n : 0;
+    } else if (held.size !== 0 || held.untracked !== 0) {
+      this.#releaseInPlace(head, n);
+    }
+    const next = (head + n) >>> 0;
+    storeRelease(cq, this.#cqHeadI, next);
+    const view = this.#view;
+    if (view !== undefined) {
+      view.length = view.length > n ? view.length - n : 0;
+      view._head = next;
+    }
+  }
+
+  /** Releases the buffers of ops whose final CQE is among the `n` from CQ position `head`. */
+  #releaseInPlace(head: number, n: number): void {
+    const cq = this.#cq32, mask = this.#cqMask, stride = this.#cqStride, base = this.#cqesI;
+    for (let i = 0, h = head; i < n; i++, h = (h + 1) >>> 0) {
+      const w = base + (h & mask) * stride;
+      if ((cq[w + 3] & CqeFlag.MORE) === 0) this.#held.complete(cq[w + 1] * TWO32 + cq[w]);
+    }
   }
 
   /**
@@ -991,6 +1074,11 @@ export class Ring implements Disposable {
     this.#sq32 = new Uint32Array(0);
     this.#cq32 = new Uint32Array(0);
     this.#cqI32 = new Int32Array(0);
+    if (this.#view !== undefined) {
+      this.#view._cq = this.#cq32;
+      this.#view._cqI = this.#cqI32;
+      this.#view.length = 0;
+    }
     this.#lib.uring_teardown(this.#handle);
     this.#handle = null;
   }
