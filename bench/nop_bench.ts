@@ -1,5 +1,7 @@
 // Batched NOPs through Ring, beside the same loop in C liburing, called in-process in rounds
-// interleaved with the TypeScript ones, on a C ring set up with the same flags.
+// interleaved with the TypeScript ones, on a C ring set up with the same flags. The C loop reaps
+// with io_uring_peek_batch_cqe + io_uring_cq_advance; Ring does the same with peekCqes +
+// cqAdvance, and the copyCqes variant shows what copying the CQEs out costs.
 import { CqeBatch, Ring } from "../mod.ts";
 import { interleaved, loadCBench, rateOf, reportRounds } from "./_common.ts";
 
@@ -7,36 +9,77 @@ const BATCH = 128;
 const ring = new Ring({ entries: BATCH });
 const batch = new CqeBatch(BATCH);
 
-function nopBatch(): void {
+function prepNops(): void {
   for (let i = 0; i < BATCH; i++) {
     const sqe = ring.getSqe()!;
     sqe.prepNop();
     sqe.userData = i;
   }
   ring.submit();
+}
+
+/** 128 NOPs, one submit, reaped in place. */
+function nopBatch(): void {
+  prepNops();
+  let got = 0;
+  while (got < BATCH) {
+    const view = ring.peekCqes(1);
+    got += view.length;
+    ring.cqAdvance(view.length);
+  }
+}
+
+/** The same, with the CQEs copied into a CqeBatch. */
+function nopBatchCopy(): void {
+  prepNops();
   let got = 0;
   while (got < BATCH) got += ring.copyCqes(batch, 1);
 }
 
-// The ratio: 50 rounds of 2000 batches (~20 ms) per side, interleaved (bench/_common.ts).
+// The ratio: 50 rounds of 2000 batches (~15 ms) per side, interleaved (bench/_common.ts).
 const BATCHES = 2000;
 const cBench = loadCBench();
 const flags = ring.setupFlags;
-for (let i = 0; i < 2000; i++) nopBatch(); // warm up the JIT
+for (let i = 0; i < 2000; i++) { // warm up the JIT
+  nopBatch();
+  nopBatchCopy();
+}
 cBench.nop(BATCH, BATCHES, flags); // and set up the C ring
+const tsRound = (fn: () => void) => () =>
+  rateOf(BATCH * BATCHES, () => {
+    for (let b = 0; b < BATCHES; b++) fn();
+  });
 const rounds = interleaved(50, {
   c: () => cBench.nop(BATCH, BATCHES, flags),
-  ts: () =>
-    rateOf(BATCH * BATCHES, () => {
-      for (let b = 0; b < BATCHES; b++) nopBatch();
-    }),
+  ts: tsRound(nopBatch),
+  tsCopy: tsRound(nopBatchCopy),
 });
 cBench.close();
-reportRounds(`Ring: NOPs, ${BATCH} per submit`, rounds, "ts", "c", " ops/s", "C liburing");
+reportRounds(
+  `Ring: NOPs, ${BATCH} per submit, peekCqes`,
+  rounds,
+  "ts",
+  "c",
+  " ops/s",
+  "C liburing",
+);
+reportRounds(
+  `Ring: NOPs, ${BATCH} per submit, copyCqes`,
+  rounds,
+  "tsCopy",
+  "c",
+  " ops/s",
+  "C liburing",
+);
 
 Deno.bench({
   group: "nop x128",
-  name: "Ring: 128 NOPs, one submit",
+  name: "Ring: 128 NOPs, one submit, peekCqes",
   baseline: true,
   fn: nopBatch,
+});
+Deno.bench({
+  group: "nop x128",
+  name: "Ring: 128 NOPs, one submit, copyCqes",
+  fn: nopBatchCopy,
 });
