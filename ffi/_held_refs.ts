@@ -3,8 +3,9 @@
  *
  * Buffers are keyed by the op's user data, with a count of the in-flight ops that share it: a
  * buffer is released only when the last op with its user data has posted its final CQE (no
- * `CqeFlag.MORE`). User data below 2**16 (the common case: slot numbers) is looked up in an
- * array, larger values in a `Map`, so the hot path neither allocates nor hashes.
+ * `CqeFlag.MORE`). User data below 2**16 (the common case: slot numbers) index typed arrays of
+ * counts (grown on demand) and an array of refs, larger values a `Map`: the hot path neither
+ * allocates nor hashes nor follows a pointer per entry.
  *
  * Ops published before the ring ever held a buffer are not tracked by user data, only counted
  * (`untracked`). While any of them may still be in flight, a CQE cannot be matched to its op for
@@ -20,16 +21,42 @@
 
 const SMALL = 1 << 16;
 
+/** Entry of a user data value of 2**16 or more. */
 class Entry {
   count = 0;
   ref: unknown = undefined;
-  more: unknown[] | null = null;
   tainted = false;
+}
+
+/** Several refs held under one user data value (ops sharing it). */
+class More {
+  constructor(readonly refs: unknown[]) {}
+}
+
+/** Adds `ref` to what a slot holds: `ref` itself, or a `More` once there are several. */
+function addRef(cur: unknown, ref: unknown): unknown {
+  if (cur === undefined) return ref;
+  if (cur instanceof More) {
+    cur.refs.push(ref);
+    return cur;
+  }
+  return new More([cur, ref]);
+}
+
+/** Pushes what a slot holds onto `out`, one ref at a time. */
+function pushRefs(out: unknown[], held: unknown): void {
+  if (held instanceof More) out.push(...held.refs);
+  else if (held !== undefined) out.push(held);
 }
 
 /** @internal */
 export class _HeldRefs {
-  #small: (Entry | undefined)[] = [];
+  /** In-flight ops per small user data value. */
+  #count = new Int32Array(64);
+  /** 1 where the small entry was published while untracked ops were in flight. */
+  #tainted = new Uint8Array(64);
+  /** What each small entry holds (see `addRef`). */
+  #refs: unknown[] = new Array(64).fill(undefined);
   #big = new Map<number, Entry>();
   #live = 0;
   #deferred: unknown[] = [];
@@ -49,50 +76,84 @@ export class _HeldRefs {
 
   /** Records one published op with user data `ud`, holding `ref` (if not undefined). */
   publish(ud: number, ref: unknown): void {
-    let e = ud < SMALL ? this.#small[ud] : this.#big.get(ud);
-    if (e === undefined) {
-      e = new Entry();
-      if (ud < SMALL) this.#small[ud] = e;
-      else this.#big.set(ud, e);
+    const count = this.#count;
+    if (ud < count.length) {
+      const c = count[ud];
+      count[ud] = c + 1;
+      if (c === 0) {
+        this.#live++;
+        this.#tainted[ud] = !this.unique && this.untracked > 0 ? 1 : 0;
+      }
+      if (ref !== undefined) this.#refs[ud] = addRef(this.#refs[ud], ref);
+      return;
     }
+    this.#publishSlow(ud, ref);
+  }
+
+  /** `publish` for user data past the small table: grows it, or uses the map. */
+  #publishSlow(ud: number, ref: unknown): void {
+    if (ud < SMALL) {
+      let n = this.#count.length;
+      while (n <= ud) n *= 2;
+      const count = new Int32Array(n), tainted = new Uint8Array(n);
+      count.set(this.#count);
+      tainted.set(this.#tainted);
+      this.#count = count;
+      this.#tainted = tainted;
+      const refs = this.#refs;
+      for (let i = refs.length; i < n; i++) refs.push(undefined);
+      this.publish(ud, ref);
+      return;
+    }
+    let e = this.#big.get(ud);
+    if (e === undefined) this.#big.set(ud, e = new Entry());
     if (e.count++ === 0) {
       this.#live++;
       e.tainted = !this.unique && this.untracked > 0;
     }
-    if (ref !== undefined) {
-      if (e.ref === undefined) e.ref = ref;
-      else (e.more ??= []).push(ref);
-    }
+    if (ref !== undefined) e.ref = addRef(e.ref, ref);
   }
 
   /** Records the final CQE of an op with user data `ud`. */
   complete(ud: number): void {
-    const e = ud < SMALL ? this.#small[ud] : this.#big.get(ud);
+    const count = this.#count;
+    if (ud < count.length) {
+      const c = count[ud];
+      if (c > 1) {
+        count[ud] = c - 1;
+        return;
+      }
+      if (c === 1) {
+        count[ud] = 0;
+        this.#live--;
+        if (this.#tainted[ud] !== 0 && this.untracked > 0) pushRefs(this.#deferred, this.#refs[ud]);
+        this.#refs[ud] = undefined;
+        return;
+      }
+    }
+    this.#completeSlow(ud);
+  }
+
+  /** `complete` for large user data, or for a CQE of an op that was only counted. */
+  #completeSlow(ud: number): void {
+    const e = ud < SMALL ? undefined : this.#big.get(ud);
     if (e === undefined || e.count === 0) {
       if (this.untracked > 0 && --this.untracked === 0) this.#deferred.length = 0;
       return;
     }
     if (--e.count !== 0) return;
     this.#live--;
-    if (e.tainted && this.untracked > 0) {
-      this.#deferred.push(e.ref);
-      if (e.more !== null) this.#deferred.push(...e.more);
-    }
-    e.ref = undefined;
-    if (e.more !== null) e.more.length = 0;
-    if (ud >= SMALL) this.#big.delete(ud);
+    if (e.tainted && this.untracked > 0) pushRefs(this.#deferred, e.ref);
+    this.#big.delete(ud);
   }
 
   /** Everything still held, for a ring that closes with ops it could not reap. */
   remaining(): unknown[] {
     const out: unknown[] = [...this.#deferred];
-    const add = (e: Entry | undefined) => {
-      if (e === undefined || e.count === 0) return;
-      if (e.ref !== undefined) out.push(e.ref);
-      if (e.more !== null) out.push(...e.more);
-    };
-    this.#small.forEach(add);
-    this.#big.forEach(add);
+    for (let ud = 0; ud < this.#count.length; ud++) {
+      if (this.#count[ud] !== 0) pushRefs(out, this.#refs[ud]);
+    }
+    for (const e of this.#big.values()) pushRefs(out, e.ref);
     return out;
   }
 }

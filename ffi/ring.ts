@@ -72,6 +72,11 @@ function storeRelease(a: Uint32Array, i: number, v: number): void {
   if (TSO) a[i] = v;
   else Atomics.store(a, i, v);
 }
+/** The 64-bit user data at word `w` of `a` as a number; a small integer when it fits 32 bits. */
+function userDataAt(a: Uint32Array, w: number): number {
+  const hi = a[w + 1];
+  return hi === 0 ? a[w] : hi * TWO32 + a[w];
+}
 /** `IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS`, and the mask that also catches `IO_HARDLINK`. */
 const LINKED_SKIP = 4 | 64;
 const LINK_SKIP_MASK = 4 | 8 | 64;
@@ -616,7 +621,7 @@ export class Ring implements Disposable {
       if (held.size !== 0 || held.untracked !== 0) {
         for (let j = 0; j < n * 4; j += 4) {
           const f = dst[j + 3];
-          if ((f & CqeFlag.MORE) === 0) held.complete(dst[j + 1] * TWO32 + dst[j]);
+          if ((f & CqeFlag.MORE) === 0) held.complete(userDataAt(dst, j));
         }
       }
     } else {
@@ -707,7 +712,7 @@ export class Ring implements Disposable {
     const cq = this.#cq32, mask = this.#cqMask, stride = this.#cqStride, base = this.#cqesI;
     for (let i = 0, h = head; i < n; i++, h = (h + 1) >>> 0) {
       const w = base + (h & mask) * stride;
-      if ((cq[w + 3] & CqeFlag.MORE) === 0) this.#held.complete(cq[w + 1] * TWO32 + cq[w]);
+      if ((cq[w + 3] & CqeFlag.MORE) === 0) this.#held.complete(userDataAt(cq, w));
     }
   }
 
@@ -1180,7 +1185,7 @@ export class Ring implements Disposable {
       // With unique user data (AsyncRing), an op that holds nothing needs no entry: its CQE
       // cannot be mistaken for another op's.
       if (r === undefined && unique) continue;
-      held.publish(u[w + 1] * TWO32 + u[w], r);
+      held.publish(userDataAt(u, w), r);
       refs[s] = undefined;
     }
   }
