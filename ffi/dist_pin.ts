@@ -12,10 +12,10 @@ export const DIST_VERSION = "0.1.0";
 
 /** SHA-256 of the C sources (`native/*.c`, `native/*.h`) the libraries were built from. */
 export const DIST_SOURCE_SHA256 =
-  "976ec1a7cbc75a14be9140dc51c95415d9712d4a6e7c6a38200923cedf7b309c";
+  "ceb7f15395ea825b73348896335ff52a37cde4f68edaf8d2248fedc25b38d9c3";
 
 /** SHA-256 of `native/dist/libdeno_uring.linux-<arch>.so`, by `Deno.build.arch`. */
 export const DIST_SHA256: Readonly<Partial<Record<typeof Deno.build.arch, string>>> = {
-  x86_64: "10d0827ca325f5f59a91bef4a950e27a4b78e21fb44f28c30e4661b75e6ef24e",
-  aarch64: "3dfa6efcf2177ad188bc56693473a7a03504601976cfd5be1a7078b0fe12cd1e",
+  x86_64: "851a6687dba5b73c952d42bb01deae2fd0cc08c2736452cdd0a229a97275486f",
+  aarch64: "78f73239698a5b3c15ebee65e03b44f8220cf4a2c4fb82be9675a31c9a824ced",
 };

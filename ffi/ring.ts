@@ -293,6 +293,11 @@ export class Ring implements Disposable {
   #next: Sqe;
   #mem: _SqMemory;
   #sqes: Sqe[];
+  /** The SQE array and the kernel's SQ head, for the shim's `uring_submit`. */
+  #sqesPtr: Deno.PointerObject;
+  #sqHeadPtr: Deno.PointerObject;
+  /** log2 of the SQE size: 6, or 7 with SQE128. */
+  #sqeShift = 6;
   #held = new _HeldRefs();
   #probe: Uint8Array | undefined;
   #closed = false;
@@ -359,10 +364,10 @@ export class Ring implements Disposable {
       Deno.UnsafePointer.create(out[3])!,
       Number(out[4]),
     );
-    const sqeBuf = Deno.UnsafePointerView.getArrayBuffer(
-      Deno.UnsafePointer.create(out[5])!,
-      Number(out[6]),
-    );
+    this.#sqesPtr = Deno.UnsafePointer.create(out[5])!;
+    this.#sqHeadPtr = Deno.UnsafePointer.offset(Deno.UnsafePointer.create(out[1])!, p32[10])!;
+    this.#sqeShift = flags & SetupFlag.SQE128 ? 7 : 6;
+    const sqeBuf = Deno.UnsafePointerView.getArrayBuffer(this.#sqesPtr, Number(out[6]));
     // struct io_sqring_offsets at byte 40, io_cqring_offsets at byte 80 of the params
     this.#sq32 = new Uint32Array(sqBuf);
     this.#sqHeadI = p32[10] >>> 2;
@@ -1233,11 +1238,23 @@ export class Ring implements Disposable {
       // The common case, kept small so that callers can inline it: nothing to wake or flush.
       if (n === 0 && waitNr === 0) return 0;
       flags |= this.#enterFlags;
-      const ret = this.#lib.uring_enter(this.#enterFd, n, waitNr, flags);
+      // The shim zeroes the slots of the SQEs the kernel took during the call (from #headCache,
+      // up to which they are zero already, to the new head): getSqe() finds room again at once.
+      const ret = this.#lib.uring_submit(
+        this.#enterFd,
+        n,
+        waitNr,
+        flags,
+        this.#sqesPtr,
+        this.#sqHeadPtr,
+        this.#headCache,
+        this.#sqMask,
+        this.#sqeShift,
+      );
+      const head = loadAcquire(this.#sq32, this.#sqHeadI);
+      this.#free += (head - this.#headCache) >>> 0;
+      this.#headCache = head;
       if (ret < 0) return this.#enterFailed(ret, n, waitNr, flags, published);
-      // The kernel took the SQEs during the call: zero their slots now, so that getSqe() finds
-      // room without a trip to its slow path.
-      this.#refreshHead();
       return ret;
     }
     return this.#submitSlow(n, published, waitNr, flags, sqFlags);

@@ -1,14 +1,15 @@
 /**
  * The native shim's symbol table: the one place that says how TypeScript calls C.
  *
- * Hot-path calls (`uring_enter`) take only i32/u32 parameters so that V8 keeps its fast call;
- * `nonblocking: true` is set only on the aliases that sleep in the kernel for the async layer.
+ * Hot-path calls (`uring_enter`, `uring_submit`) take only i32/u32 and pointer parameters so that
+ * V8 keeps its fast call; `nonblocking: true` is set only on the aliases that sleep in the kernel
+ * for the async layer.
  *
  * @module
  */
 
 /** The version `uring_shim_version()` must return; bumped with any signature change. */
-export const SHIM_VERSION = 3;
+export const SHIM_VERSION = 4;
 
 /** Symbols of `native/uring_shim.c`, as `Deno.dlopen` wants them. */
 export const symbols = {
@@ -37,6 +38,23 @@ export const symbols = {
       "u32", // uint32_t to_submit
       "u32", // uint32_t min_complete
       "u32", // uint32_t flags (IORING_ENTER_*)
+    ],
+    result: "i32",
+  },
+  /** int32_t uring_submit(int32_t fd, uint32_t to_submit, uint32_t min_complete, uint32_t flags,
+   *  uint8_t *sqes, const uint32_t *khead, uint32_t zeroed_to, uint32_t mask,
+   *  uint32_t sqe_shift): uring_enter, then zeroes the SQE slots the kernel consumed */
+  uring_submit: {
+    parameters: [
+      "i32", // int32_t fd (or registered ring index)
+      "u32", // uint32_t to_submit
+      "u32", // uint32_t min_complete
+      "u32", // uint32_t flags (IORING_ENTER_*)
+      "pointer", // uint8_t *sqes
+      "pointer", // const uint32_t *khead
+      "u32", // uint32_t zeroed_to: SQ position up to which the slots are zero
+      "u32", // uint32_t mask: SQ ring mask
+      "u32", // uint32_t sqe_shift: 6, or 7 with SQE128
     ],
     result: "i32",
   },

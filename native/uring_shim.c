@@ -30,7 +30,7 @@
 #endif
 
 // Version of the ABI between this file and ffi/symbols.ts; bump on any signature change.
-SHIM_EXPORT uint32_t uring_shim_version(void) { return 3; }
+SHIM_EXPORT uint32_t uring_shim_version(void) { return 4; }
 
 // Sets up a ring with io_uring_setup(2) and io_uring_queue_mmap. `p` is a struct io_uring_params
 // (120 bytes), in and out. On success `out` receives, as u64: [0] the struct io_uring *, [1] SQ
@@ -87,6 +87,26 @@ static int32_t sys_enter(int32_t fd, uint32_t to_submit, uint32_t min_complete, 
 SHIM_EXPORT int32_t uring_enter(int32_t fd, uint32_t to_submit, uint32_t min_complete,
                                 uint32_t flags) {
   return sys_enter(fd, to_submit, min_complete, flags, NULL, 0);
+}
+
+// io_uring_enter(2) for Ring.submit, then zeroes the SQE slots the kernel has consumed: from SQ
+// position `zeroed_to` (where TypeScript's zeroing stopped) up to the SQ head as it is after the
+// call. Ring hands out SQEs that are already zero, so a prep writes only its own fields; doing
+// the memset here, in the call the batch makes anyway, spares TypeScript a fill call per batch.
+// `sqes`: the SQE array, `mask + 1` slots of `1 << sqe_shift` bytes (64, or 128 with SQE128).
+// Not for SQPOLL rings, whose head moves on its own: TypeScript zeroes those itself.
+SHIM_EXPORT int32_t uring_submit(int32_t fd, uint32_t to_submit, uint32_t min_complete,
+                                 uint32_t flags, uint8_t *sqes, const uint32_t *khead,
+                                 uint32_t zeroed_to, uint32_t mask, uint32_t sqe_shift) {
+  int32_t ret = sys_enter(fd, to_submit, min_complete, flags, NULL, 0);
+  uint32_t head = __atomic_load_n(khead, __ATOMIC_ACQUIRE);
+  uint32_t n = head - zeroed_to;
+  if (n > mask + 1) n = mask + 1;
+  uint32_t at = zeroed_to & mask;
+  uint32_t first = mask + 1 - at < n ? mask + 1 - at : n;
+  memset(sqes + ((size_t)at << sqe_shift), 0, (size_t)first << sqe_shift);
+  if (n > first) memset(sqes, 0, (size_t)(n - first) << sqe_shift);
+  return ret;
 }
 
 // io_uring_enter(2) with IORING_ENTER_EXT_ARG and a timeout. `ts` is a struct __kernel_timespec
