@@ -219,8 +219,11 @@ function checkCount(n: number, what: string, max = 0xffffffff): void {
 /**
  * An io_uring instance with liburing's shape: get SQEs, prepare them, submit, reap CQEs.
  *
- * Waits that say "blocks" (`submitAndWait`, `copyCqes(batch, n > 0)`, `waitCqe`) block the
- * calling thread, and so Deno's event loop; `waitAsync()` waits on a worker thread instead.
+ * CQEs are reaped by copy (`copyCqes` into a `CqeBatch`), in place (`peekCqes` + `cqAdvance`,
+ * like `io_uring_peek_batch_cqe` + `io_uring_cq_advance`; or `forEachCqe`), or one at a time
+ * (`waitCqe`, `peekCqe`). Waits that say "blocks" (`submitAndWait`, `copyCqes(batch, n > 0)`,
+ * `peekCqes(n > 0)`, `waitCqe`) block the calling thread, and so Deno's event loop; `waitAsync()`
+ * waits on a worker thread instead.
  *
  * Buffers handed to SQEs are held by user data until the CQE that ends the op (no
  * `CqeFlag.MORE`) is reaped; when several ops in flight share one user data value, all their
@@ -490,7 +493,8 @@ export class Ring implements Disposable {
   getSqe(): Sqe | null {
     const free = this.#free;
     if (free === 0) return this.#getSqeSlow();
-    // The slot is already zero: #refreshHead() zeroes slots in bulk once the kernel took them.
+    // The slot is already zero: the shim zeroes slots the kernel took during a submit, and
+    // #refreshHead() those it took otherwise (SQPOLL, the other enter paths).
     this.#free = free - 1;
     const sqe = this.#next;
     this.#next = sqe._next;
@@ -643,7 +647,9 @@ export class Ring implements Disposable {
    * The ready CQEs, read in place in the CQ ring (no copy) and not consumed: like
    * `io_uring_peek_batch_cqe(3)`. Call `cqAdvance(n)` once the first `n` are handled. With
    * `waitNr > 0` it first **blocks the calling thread** until that many CQEs are ready. The
-   * returned view is the ring's only one, updated by each call.
+   * returned view is the ring's only one, updated by each call and by `cqAdvance`; the other
+   * reaping calls (`copyCqes`, `forEachCqe`, `waitCqe`, `peekCqe`) consume CQEs behind its back,
+   * so peek again after them.
    *
    * @example
    * ```ts
