@@ -598,11 +598,7 @@ export class Ring implements Disposable {
     if (!(batch instanceof CqeBatch)) throw new TypeError("batch must be a CqeBatch");
     const cq = this.#cq32;
     let head = cq[this.#cqHeadI];
-    let ready = (loadAcquire(cq, this.#cqTailI) - head) >>> 0;
-    if (ready < waitNr || (ready === 0 && this.#needsFlush())) {
-      this.#getEvents(waitNr);
-      ready = (loadAcquire(cq, this.#cqTailI) - head) >>> 0;
-    }
+    const ready = this.#readyCqes(head, waitNr);
     const n = ready < batch.capacity ? ready : batch.capacity;
     const dst = batch._u32;
     const start = head & this.#cqMask;
@@ -671,11 +667,7 @@ export class Ring implements Disposable {
     this.#check();
     const cq = this.#cq32;
     const head = cq[this.#cqHeadI];
-    let ready = (loadAcquire(cq, this.#cqTailI) - head) >>> 0;
-    if (ready < waitNr || (ready === 0 && this.#needsFlush())) {
-      this.#getEvents(waitNr);
-      ready = (loadAcquire(cq, this.#cqTailI) - head) >>> 0;
-    }
+    const ready = this.#readyCqes(head, waitNr);
     const view = this.#view ??= new CqeView(
       cq,
       this.#cqI32,
@@ -737,11 +729,7 @@ export class Ring implements Disposable {
     this.#check();
     const cq = this.#cq32;
     let head = cq[this.#cqHeadI];
-    let ready = (loadAcquire(cq, this.#cqTailI) - head) >>> 0;
-    if (ready === 0 && this.#needsFlush()) {
-      this.#getEvents(0);
-      ready = (loadAcquire(cq, this.#cqTailI) - head) >>> 0;
-    }
+    const ready = this.#readyCqes(head, 0);
     const ci = this.#cqI32, mask = this.#cqMask, stride = this.#cqStride, base = this.#cqesI;
     for (let i = 0; i < ready; i++) {
       const w = base + (head & mask) * stride;
@@ -1134,6 +1122,17 @@ export class Ring implements Disposable {
     const first = Math.min(n, this.#sqEntries - a);
     m.f64.fill(0, a * words, (a + first) * words);
     if (n > first) m.f64.fill(0, 0, (n - first) * words);
+  }
+
+  /**
+   * CQEs ready past CQ position `head`, after waiting (**blocking**) for `waitNr` of them, or
+   * flushing overflowed CQEs and deferred task work when there are none.
+   */
+  #readyCqes(head: number, waitNr: number): number {
+    const ready = (loadAcquire(this.#cq32, this.#cqTailI) - head) >>> 0;
+    if (ready >= waitNr && (ready !== 0 || !this.#needsFlush())) return ready;
+    this.#getEvents(waitNr);
+    return (loadAcquire(this.#cq32, this.#cqTailI) - head) >>> 0;
   }
 
   #needsFlush(): boolean {
