@@ -60,6 +60,8 @@ export class _HeldRefs {
   #big = new Map<number, Entry>();
   #live = 0;
   #deferred: unknown[] = [];
+  /** Kept until no op is in flight (see `retire`). */
+  #retired: unknown[] = [];
   /** Ops published while nothing was tracked, and not yet known to be complete. */
   untracked = 0;
   /**
@@ -72,6 +74,33 @@ export class _HeldRefs {
   /** Number of user data values with ops in flight. */
   get size(): number {
     return this.#live;
+  }
+
+  /**
+   * Keeps `ref` for as long as the ring lives: memory that ops may use without holding it (a
+   * closed `FixedBuffers`, which read/write fixed ops do not hold one by one). Counting ops in
+   * flight cannot prove it free earlier: a CQE that another ring posts here with `MSG_RING`
+   * would count as the end of one of them. At close, `settle()` lets it go once nothing is in
+   * flight.
+   */
+  retire(ref: unknown): void {
+    this.#retired.push(ref);
+  }
+
+  /** How many retired refs are kept (for tests). */
+  get retiredCount(): number {
+    return this.#retired.length;
+  }
+
+  /** At ring close, after the drain: forgets the retired refs when no op is left in flight. */
+  settle(): void {
+    if (this.#live === 0 && this.untracked === 0) this.#retired.length = 0;
+  }
+
+  /** Records `n` CQEs of ops that were only counted (`untracked`). */
+  countDone(n: number): void {
+    const u = this.untracked;
+    this.untracked = u > n ? u - n : 0;
   }
 
   /** Records one published op with user data `ud`, holding `ref` (if not undefined). */
@@ -149,7 +178,7 @@ export class _HeldRefs {
 
   /** Everything still held, for a ring that closes with ops it could not reap. */
   remaining(): unknown[] {
-    const out: unknown[] = [...this.#deferred];
+    const out: unknown[] = [...this.#deferred, ...this.#retired];
     for (let ud = 0; ud < this.#count.length; ud++) {
       if (this.#count[ud] !== 0) pushRefs(out, this.#refs[ud]);
     }

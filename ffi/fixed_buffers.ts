@@ -8,11 +8,15 @@
  *
  * **Memory lifetime.** The memory of owned buffers is JavaScript memory: one page-aligned region
  * inside an `ArrayBuffer`, which the `get(i)` views share. Nothing is detached on `close()`.
- * Instead the memory is kept until the last view can no longer reach the kernel: `close()`
- * unregisters the slots (ops already in flight keep the pinned pages until they end, and the ring
- * holds this object until their CQEs are reaped), after which the views are plain memory that
- * the kernel never touches again. A view held after `close()` therefore reads and writes ordinary
- * bytes and can never reach freed memory: it keeps its `ArrayBuffer` alive by itself.
+ * Instead the memory is kept until the last view can no longer reach the kernel: the ring keeps
+ * every registered set, and `close()` unregisters the slots (ops already in flight keep the pinned
+ * pages until they end) and hands the set to the ring, which keeps it for the rest of its own
+ * life (to the end of the process if it closes with ops in flight). Read and write fixed ops
+ * therefore hold nothing one by one: no per-op bookkeeping on the fast path. After `close()` the
+ * views are plain memory that the kernel never touches again; a view held after it reads and
+ * writes ordinary bytes and can never reach freed memory: it keeps its `ArrayBuffer` alive by
+ * itself. So a long-lived ring keeps the memory of every set closed on it: reuse a set (`update`)
+ * rather than registering and closing sets over and over.
  *
  * No resource tags are registered: a tag's CQE would arrive among the user's own CQEs. Keeping
  * the memory referenced makes knowing when the kernel let go of it unnecessary.
@@ -77,7 +81,10 @@ class BufferTable {
 
   /** Empties the slots of `b`; unregisters the table when no set is left. */
   release(b: FixedBuffers): void {
-    if (!this.live.delete(b) || this.capacity === 0 || this.ring.closed) return;
+    if (!this.live.delete(b)) return;
+    // Ops in flight may still read or write b's memory: the ring keeps it until they are done.
+    this.ring._retire(b);
+    if (this.capacity === 0 || this.ring.closed) return;
     if (this.live.size === 0) {
       this.capacity = 0;
       this.ring.register(RegisterOp.UNREGISTER_BUFFERS, null, 0);
@@ -92,7 +99,10 @@ class BufferTable {
   }
 
   #ringClosing(): void {
-    for (const b of this.live) b._inert();
+    for (const b of this.live) {
+      b._inert();
+      this.ring._retire(b);
+    }
     this.live.clear();
     tables.delete(this.ring);
     if (this.capacity !== 0) {
@@ -277,7 +287,8 @@ export class FixedBuffers implements FixedBufferSource, Disposable {
 
   /**
    * Unregisters the buffers (their slots become empty; the table goes when no set is left).
-   * Idempotent; also run by the ring's `close()`. Views from `get(i)` stay valid.
+   * Idempotent; also run by the ring's `close()`. Views from `get(i)` stay valid. The ring keeps
+   * the memory until it closes itself, since ops in flight may still use it.
    */
   close(): void {
     if (this.#closed) return;

@@ -631,8 +631,7 @@ export class Ring implements Disposable {
       }
     } else {
       // Nothing held: every op so far posts exactly one CQE (see _HeldRefs), so just count.
-      const held = this.#held;
-      held.untracked = held.untracked > n ? held.untracked - n : 0;
+      this.#held.countDone(n);
     }
     storeRelease(cq, this.#cqHeadI, head);
     batch.length = n;
@@ -697,7 +696,7 @@ export class Ring implements Disposable {
     const held = this.#held;
     if (!this.#mem.tracking) {
       // Nothing held: every op so far posts exactly one CQE (see _HeldRefs), so just count.
-      held.untracked = held.untracked > n ? held.untracked - n : 0;
+      held.countDone(n);
     } else if (held.size !== 0 || held.untracked !== 0) {
       this.#releaseInPlace(head, n);
     }
@@ -738,7 +737,7 @@ export class Ring implements Disposable {
       head = (head + 1) >>> 0;
       storeRelease(cq, this.#cqHeadI, head);
       if (this.#mem.tracking) this.#release(u, f);
-      else if ((f & CqeFlag.MORE) === 0 && this.#held.untracked > 0) this.#held.untracked--;
+      else if ((f & CqeFlag.MORE) === 0) this.#held.countDone(1);
       fn(u, ci[w + 2], f);
       if (this.#closed) return i + 1;
     }
@@ -774,9 +773,7 @@ export class Ring implements Disposable {
     out = { userData: cq[w + 1] * TWO32 + cq[w], res: this.#cqI32[w + 2], flags: cq[w + 3] };
     storeRelease(cq, this.#cqHeadI, (head + 1) >>> 0);
     if (this.#mem.tracking) this.#release(out.userData, out.flags);
-    else if ((out.flags & CqeFlag.MORE) === 0 && this.#held.untracked > 0) {
-      this.#held.untracked--;
-    }
+    else if ((out.flags & CqeFlag.MORE) === 0) this.#held.countDone(1);
     return out;
   }
 
@@ -1064,6 +1061,7 @@ export class Ring implements Disposable {
         fn();
       } catch { /* resources are released with the ring anyway */ }
     }
+    this.#held.settle();
     const remaining = this.#held.remaining();
     if (remaining.length !== 0) leaked.push(remaining);
     if (this.#mem.forever.length !== 0) leaked.push(this.#mem.forever);
@@ -1218,6 +1216,26 @@ export class Ring implements Disposable {
    */
   _uniqueUserData(): void {
     this.#held.unique = true;
+    this.#mem.holdFixed = true;
+  }
+
+  /**
+   * Keeps `ref` (memory that ops may still use without holding it: a closed `FixedBuffers`)
+   * until the ring closes with no op in flight, or else for the process' life.
+   *
+   * @internal
+   */
+  _retire(ref: unknown): void {
+    this.#held.retire(ref);
+  }
+
+  /**
+   * How many retired objects the ring keeps (for tests).
+   *
+   * @internal
+   */
+  _retiredCount(): number {
+    return this.#held.retiredCount;
   }
 
   /**
@@ -1313,7 +1331,8 @@ export class Ring implements Disposable {
 
   /** Cancels everything in flight and reaps until nothing is held or a second has passed. */
   #drainForClose(): void {
-    if (this.#held.size === 0 && this.#waiters === 0) return;
+    const held = this.#held;
+    if (held.size === 0 && held.untracked === 0 && this.#waiters === 0) return;
     // Publish nothing half-prepared: drop SQEs that were never submitted.
     this.#zeroSlots(this.#pubTail, this.#tail);
     for (let t = this.#pubTail; t !== this.#tail; t = (t + 1) >>> 0) {
@@ -1334,7 +1353,7 @@ export class Ring implements Disposable {
     while (performance.now() < deadline) {
       this.submitAndWaitTimeout(0, 0);
       this.copyCqes(batch, 0);
-      if (this.#held.size === 0) break;
+      if (held.size === 0 && held.untracked === 0) break;
       if (batch.length !== 0) idle = 0;
       // An op with CQE_SKIP_SUCCESS that succeeded never posts a CQE: once nothing has come for
       // a while, stop waiting for it (what is still held is kept for the process' life).

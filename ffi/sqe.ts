@@ -60,6 +60,12 @@ export class _SqMemory {
   readonly forever: unknown[] = [];
   /** Set once any prep holds a buffer: from then on, the ring tracks every op's user data. */
   tracking = false;
+  /**
+   * Set with unique user data (AsyncRing): read and write fixed then hold their `FixedBuffers`
+   * per op, as before. Otherwise they need not: the ring keeps every registered set alive, and
+   * a closed one for the rest of its own life (`Ring._retire`).
+   */
+  holdFixed = false;
   /** Set by `Ring.close()`. */
   closed = false;
 
@@ -655,7 +661,7 @@ export class Sqe {
     }
     this.prepRw(op, fd, buffers._address(index, 0), len, offset);
     this.bufIndex = buffers._kernelIndex(index);
-    this._hold(buffers);
+    if (this._m.holdFixed) this._hold(buffers);
   }
 
   /**

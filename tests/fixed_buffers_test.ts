@@ -1,6 +1,15 @@
 // FixedBuffers: registered buffers against the running kernel.
 import assert from "node:assert/strict";
-import { type Cqe, CqeBatch, fixed, FixedBuffers, OpenFlag, Ring, UringError } from "../mod.ts";
+import {
+  AsyncRing,
+  type Cqe,
+  CqeBatch,
+  fixed,
+  FixedBuffers,
+  OpenFlag,
+  Ring,
+  UringError,
+} from "../mod.ts";
 import { closeFd, openFd, patternBytes, runOne, tempFile } from "./_helpers.ts";
 
 const PAGE = 4096;
@@ -285,6 +294,81 @@ Deno.test("an in-flight fixed read completes after FixedBuffers.close()", () => 
   } finally {
     closeFd(rd);
     closeFd(wr);
+  }
+});
+
+/** A pipe made through the ring: [read end, write end]. */
+function pipeOf(ring: Ring): [number, number] {
+  const fds = new Int32Array(2);
+  assert.equal(runOne(ring, (s) => s.prepPipe(fds)).res, 0);
+  return [fds[0], fds[1]];
+}
+
+Deno.test("fixed reads hold nothing per op; the ring keeps a closed set until it closes", () => {
+  const ring = new Ring({ entries: 8 });
+  const bufs = ring.registerBuffers(1, 16);
+  const [rd, wr] = pipeOf(ring);
+  try {
+    const sqe = ring.getSqe()!;
+    sqe.prepReadFixed(rd, bufs, 0, -1, 5);
+    sqe.userData = 1;
+    ring.submit();
+    assert.equal(ring._heldCount(), 0, "the read holds nothing of its own");
+    assert.equal(ring._retiredCount(), 0, "a registered set is kept by its table");
+    bufs.close(); // the read is parked on the empty pipe and may still fill buffer 0
+    assert.equal(ring._retiredCount(), 1, "closed: the ring keeps it");
+    assert.equal(
+      runOne(ring, (s) => s.prepWrite(wr, new TextEncoder().encode("hello"), -1)).res,
+      5,
+    );
+    assert.deepEqual(ring.waitCqe(), { userData: 1, res: 5, flags: 0 });
+    assert.equal(new TextDecoder().decode(bufs.get(0).subarray(0, 5)), "hello");
+    assert.equal(ring._retiredCount(), 1, "kept for the ring's life");
+  } finally {
+    closeFd(rd);
+    closeFd(wr);
+  }
+  ring.close();
+  assert.equal(ring._retiredCount(), 0, "let go at close: nothing was in flight");
+});
+
+Deno.test("a ring closed with a fixed read in flight cancels it before letting the set go", () => {
+  const ring = new Ring({ entries: 8 });
+  const bufs = ring.registerBuffers(1, 16);
+  const [rd, wr] = pipeOf(ring);
+  try {
+    const sqe = ring.getSqe()!;
+    sqe.prepReadFixed(rd, bufs, 0, -1, 5); // never satisfied: nothing is written
+    sqe.userData = 1;
+    ring.submit();
+    ring.close(); // drains: cancels the read and reaps its CQE, then closes the set
+    assert.equal(bufs.closed, true);
+    assert.equal(ring._retiredCount(), 0, "the read was reaped, so the memory can go");
+  } finally {
+    closeFd(rd);
+    closeFd(wr);
+  }
+});
+
+Deno.test("AsyncRing fixed reads hold their FixedBuffers until their CQE", async () => {
+  await using io = new AsyncRing({ entries: 8 });
+  const bufs = io.ring.registerBuffers(1, 16);
+  const [rd, wr] = await io.pipe();
+  try {
+    const read = io.readFixed(rd, bufs, 0, -1, { length: 5 });
+    await new Promise((r) => setTimeout(r, 10)); // submitted, parked on the empty pipe
+    assert.equal(
+      io.ring._heldCount(),
+      1,
+      "the op holds the set (ops without buffers are not counted here)",
+    );
+    assert.equal(await io.write(wr, new TextEncoder().encode("hello")), 5);
+    assert.equal(await read, 5);
+    assert.equal(io.ring._heldCount(), 0);
+    assert.equal(new TextDecoder().decode(bufs.get(0).subarray(0, 5)), "hello");
+  } finally {
+    await io.closeFd(rd);
+    await io.closeFd(wr);
   }
 });
 
