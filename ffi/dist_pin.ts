@@ -12,7 +12,7 @@ export const DIST_VERSION = "0.1.0";
 
 /** SHA-256 of the C sources (`native/*.c`, `native/*.h`) the libraries were built from. */
 export const DIST_SOURCE_SHA256 =
-  "ceb7f15395ea825b73348896335ff52a37cde4f68edaf8d2248fedc25b38d9c3";
+  "1613cd6a543e8bf763715670d388ad9ae5bd7e52c8c84664ec21acd94fe7ea9e";
 
 /** SHA-256 of `native/dist/libdeno_uring.linux-<arch>.so`, by `Deno.build.arch`. */
 export const DIST_SHA256: Readonly<Partial<Record<typeof Deno.build.arch, string>>> = {

@@ -4,7 +4,9 @@
 // the mmap'd SQE array and this file never touches liburing's SQ bookkeeping
 // (io_uring_get_sqe/io_uring_submit): TypeScript owns the SQ tail. What stays here is set-up and
 // tear-down (io_uring_queue_init_params, the mmap'd pointers handed back), the raw io_uring_enter
-// and io_uring_register system calls, and a table of struct offsets for the ABI test.
+// (uring_submit also zeroes the SQE slots the kernel consumed, so that TypeScript hands out zeroed
+// SQEs without a fill call per batch) and io_uring_register system calls, and a table of struct
+// offsets for the ABI test.
 //
 // Every function returns 0 or a positive value on success and -errno on failure.
 
