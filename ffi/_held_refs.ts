@@ -15,6 +15,9 @@
  * (`CQE_SKIP_SUCCESS`) switches tracking on before it is published, so every counted op posts
  * exactly one CQE and the count drops by one per CQE reaped.
  *
+ * Memory that ops use without holding it one by one (a closed `FixedBuffers`) is `retire`d: kept
+ * for the ring's life, and let go at close once the drain left nothing in flight.
+ *
  * @internal
  * @module
  */
@@ -60,7 +63,7 @@ export class _HeldRefs {
   #big = new Map<number, Entry>();
   #live = 0;
   #deferred: unknown[] = [];
-  /** Kept until no op is in flight (see `retire`). */
+  /** Kept for the ring's life (see `retire`). */
   #retired: unknown[] = [];
   /** Ops published while nothing was tracked, and not yet known to be complete. */
   untracked = 0;
