@@ -82,7 +82,7 @@ class BufferTable {
   /** Empties the slots of `b`; unregisters the table when no set is left. */
   release(b: FixedBuffers): void {
     if (!this.live.delete(b)) return;
-    // Ops in flight may still read or write b's memory: the ring keeps it until they are done.
+    // Ops in flight may still read or write b's memory: the ring keeps it (see Ring._retire).
     this.ring._retire(b);
     if (this.capacity === 0 || this.ring.closed) return;
     if (this.live.size === 0) {

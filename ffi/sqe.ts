@@ -452,11 +452,13 @@ export class Sqe {
    * @internal Keeps `ref` alive until the CQE that ends this SQE's op is reaped.
    */
   _hold(ref: unknown): void {
+    if (ref instanceof ProvidedRegion) this._m.forever.push(ref);
+    else this._holdRef(ref);
+  }
+
+  /** @internal `_hold` for anything but a `ProvidedRegion` (kept for the ring's life). */
+  _holdRef(ref: unknown): void {
     const m = this._m, s = this._slot;
-    if (ref instanceof ProvidedRegion) {
-      m.forever.push(ref);
-      return;
-    }
     m.tracking = true;
     const cur = m.refs[s];
     if (cur === undefined) m.refs[s] = ref;
@@ -509,9 +511,7 @@ export class Sqe {
     u[w + SqeWord.FD] = f;
     this._set64(SqeWord.OFF, offset);
     if (isBuffer) {
-      const hi = Math.floor(a / TWO32); // no fmod: x86-64 user addresses are below 2**47
-      u[w + SqeWord.ADDR] = a - hi * TWO32;
-      u[w + SqeWord.ADDR + 1] = hi;
+      this._set64(SqeWord.ADDR, a);
       this._hold(addr);
     } else if (addr !== null && addr !== 0) {
       this._set64(SqeWord.ADDR, addr);
@@ -533,21 +533,9 @@ export class Sqe {
     u[w] = (u[w] & 0xffffff00) | op; // no MAY_MORE op takes this path
     u[w + 1] = f; // SqeWord.FD
     this._set64(2, offset); // SqeWord.OFF
-    const hi = Math.floor(a / TWO32); // no fmod: x86-64 user addresses are below 2**47
-    u[w + 4] = a - hi * TWO32; // SqeWord.ADDR
-    u[w + 5] = hi;
+    this._set64(4, a); // SqeWord.ADDR
     u[w + 6] = len; // SqeWord.LEN
-    this._holdView(buf);
-  }
-
-  /** @internal `_hold` for a buffer view: kept until the CQE that ends this SQE's op. */
-  _holdView(view: ArrayBufferView): void {
-    const m = this._m, s = this._slot;
-    m.tracking = true;
-    const cur = m.refs[s];
-    if (cur === undefined) m.refs[s] = view;
-    else if (Array.isArray(cur)) cur.push(view);
-    else m.refs[s] = [cur, view];
+    this._holdRef(buf);
   }
 
   /** @internal Like `__io_uring_set_target_fixed_file`: stores `index + 1` as the target slot. */
