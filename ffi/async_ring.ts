@@ -31,8 +31,9 @@
  *   `_async_engine.ts`.
  *
  * Measured on a shared 2-core VM (Linux 6.18, Deno 2.9; `bench/async_bench.ts`): `await
- * io.nop()` 0.43-0.55 µs per round trip; batches of 64 `nop()` with `Promise.all` 4.9-5.7 M
- * ops/s (the same loop over already-resolved promises: 8-16 M/s); 4 KiB random reads from the
+ * io.nop()` 0.42-0.55 µs per round trip; batches of 64 `nop()` with `Promise.all` 4.9-5.9 M
+ * ops/s (the same loop over already-resolved promises: 8-16 M/s); both are about 1.5x slower in
+ * some processes on that VM, for reasons outside this code; 4 KiB random reads from the
  * page cache, 64 in flight, 0.72-0.84x C liburing in the same process and 36-67x
  * `node:fs/promises` (medians of interleaved rounds). A
  * completion that needs the waiter costs one nonblocking FFI round trip, 40-60 µs here, almost
