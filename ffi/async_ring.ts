@@ -50,6 +50,7 @@ import {
   FILE_INDEX_ALLOC,
   Futex2,
   FUTEX_BITSET_MATCH_ANY,
+  Op,
   OpenFlag,
   Sock,
 } from "./constants.ts";
@@ -401,15 +402,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    * ```
    */
   read(fd: FdLike, buf: ArrayBufferView, offset = -1, options?: AsyncOpOptions): Promise<number> {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      s.prepRead(fd, buf, offset);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_NUM, "read", options);
+    return this.#rw(Op.READ, "read", fd, buf, offset, options);
   }
 
   /**
@@ -418,15 +411,30 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    * @returns the bytes written
    */
   write(fd: FdLike, data: ArrayBufferView, offset = -1, options?: AsyncOpOptions): Promise<number> {
+    return this.#rw(Op.WRITE, "write", fd, data, offset, options);
+  }
+
+  /**
+   * A read or write on one buffer, started and finished without a closure (the hot path of
+   * `read` and `write`).
+   */
+  #rw(
+    op: number,
+    name: string,
+    fd: FdLike,
+    buf: ArrayBufferView,
+    offset: number,
+    options: AsyncOpOptions | undefined,
+  ): Promise<number> {
     const e = this.#e;
     const s = e.start(options);
     if (s === null) return e.early;
     try {
-      s.prepWrite(fd, data, offset);
+      s._rwBuffer(op, fd, buf, offset);
     } catch (err) {
       return e.abandon(s, err);
     }
-    return e.finish(s, K_NUM, "write", options);
+    return e.finish(s, K_NUM, name, options);
   }
 
   /** Scatter read into `bufs`: `io_uring_prep_readv(3)`. Linux 5.1. Returns the bytes read. */
@@ -463,15 +471,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     offset = -1,
     options?: AsyncOpOptions & { length?: number },
   ): Promise<number> {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      s.prepReadFixed(fd, buffers, index, offset, options?.length);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_NUM, "readFixed", options);
+    return this.#fixedRw(Op.READ_FIXED, "readFixed", fd, buffers, index, offset, options);
   }
 
   /**
@@ -486,15 +486,28 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     offset = -1,
     options?: AsyncOpOptions & { length?: number },
   ): Promise<number> {
+    return this.#fixedRw(Op.WRITE_FIXED, "writeFixed", fd, buffers, index, offset, options);
+  }
+
+  /** `readFixed` and `writeFixed`. */
+  #fixedRw(
+    op: number,
+    name: string,
+    fd: FdLike,
+    buffers: FixedBufferSource,
+    index: number,
+    offset: number,
+    options: (AsyncOpOptions & { length?: number }) | undefined,
+  ): Promise<number> {
     const e = this.#e;
     const s = e.start(options);
     if (s === null) return e.early;
     try {
-      s.prepWriteFixed(fd, buffers, index, offset, options?.length);
+      s._fixedRw(op, fd, buffers, index, offset, options?.length);
     } catch (err) {
       return e.abandon(s, err);
     }
-    return e.finish(s, K_NUM, "writeFixed", options);
+    return e.finish(s, K_NUM, name, options);
   }
 
   /**
