@@ -13,11 +13,9 @@
 import { CqeFlag, PBUF_RING_INC, RegisterOp } from "./constants.ts";
 import { UringError } from "./errors.ts";
 import { addressOf, alignedBytes } from "./_memory.ts";
+import { storeRelease16 } from "./_memory_order.ts";
 import { setU64 } from "./register.ts";
 import type { Ring } from "./ring.ts";
-
-/** x86-64 orders plain stores after earlier ones (TSO); see ring.ts on memory ordering. */
-const TSO = Deno.build.arch === "x86_64";
 
 const token = Symbol("BufferRing");
 const TWO32 = 4294967296;
@@ -248,13 +246,12 @@ export class BufferRing implements Disposable {
 
   /**
    * Publishes the buffers added since the last call: one release store of the ring tail, so the
-   * entry writes above are visible first (a plain store on x86-64, `Atomics.store` elsewhere:
-   * see "How" in ring.ts). Like `io_uring_buf_ring_advance`.
+   * entry writes above are visible first (see `_memory_order.ts`). Like
+   * `io_uring_buf_ring_advance`.
    */
   publish(): void {
     if (this.#closed) return;
-    if (TSO) this.#tail16[7] = this.#tail;
-    else Atomics.store(this.#tail16, 7, this.#tail);
+    storeRelease16(this.#tail16, 7, this.#tail);
   }
 
   /**

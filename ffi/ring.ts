@@ -6,17 +6,8 @@
  * shared CQ ring after an acquire load of the CQ tail, and the head is given back with a release
  * store.
  *
- * How (`loadAcquire` / `storeRelease` below): on x86-64, plain typed-array loads and stores. The
- * hardware is TSO (a load is never reordered with later loads or stores, a store never with earlier
- * ones: every plain load is an acquire, every plain store a release), and V8 keeps typed-array
- * accesses in program order (they are effectful operations on TurboFan's effect chain, never
- * merged across a call, and every index is read afresh after each FFI call, so a load never goes
- * stale across the kernel's updates). `Atomics.load` / `Atomics.store` would cost a builtin call,
- * 10-15 ns each in Deno's V8 (about a fifth of an `AsyncRing` NOP round trip). Elsewhere (aarch64)
- * they are `Atomics.load` / `Atomics.store` (LDAR / STLR). The one place that needs more is
- * SQPOLL's wake-up check, which must not read the SQ flags before the tail store is visible (a
- * store-load order TSO does not give): there a sequentially consistent `Atomics.store` of the tail
- * (XCHG) comes first, as liburing's `io_uring_smp_mb()` does.
+ * How: `loadAcquire` / `storeRelease` of `_memory_order.ts`, which says why plain typed-array
+ * accesses are enough on x86-64; SQPOLL's wake-up check adds a full barrier (`#submitSlow`).
  *
  * @module
  */
@@ -35,6 +26,7 @@ import {
 import { CqeBatch, CqeView } from "./cqe_batch.ts";
 import type { Cqe } from "./cqe_batch.ts";
 import { check, Errno, UringError } from "./errors.ts";
+import { checkCount, type RingFeatures, type RingOptions, setupRing } from "./ring_setup.ts";
 import { type BufferRing, type BufRingOptions, registerBufRing } from "./buffer_ring.ts";
 import { type FileTable, registerFiles } from "./file_table.ts";
 import {
@@ -53,25 +45,16 @@ import {
   type SyncCancelOptions,
   unregisterNapi,
 } from "./register.ts";
-import { native } from "./loader.ts";
 import type { Native } from "./symbols.ts";
 import { _HeldRefs } from "./_held_refs.ts";
+import { loadAcquire, storeRelease } from "./_memory_order.ts";
 import { _SqMemory, Sqe, type Timespec, timespec } from "./sqe.ts";
-const { EINTR, ETIME, EBUSY, EINVAL } = Errno;
+const { EINTR, ETIME, EBUSY } = Errno;
+
+export type { RingFeatures, RingOptions } from "./ring_setup.ts";
 
 const TWO32 = 4294967296;
 
-/** x86-64: plain accesses are acquire loads and release stores (see the module doc). */
-const TSO = Deno.build.arch === "x86_64";
-/** Acquire load of a ring index shared with the kernel. */
-function loadAcquire(a: Uint32Array, i: number): number {
-  return TSO ? a[i] : Atomics.load(a, i);
-}
-/** Release store of a ring index shared with the kernel. */
-function storeRelease(a: Uint32Array, i: number, v: number): void {
-  if (TSO) a[i] = v;
-  else Atomics.store(a, i, v);
-}
 /** The 64-bit user data at word `w` of `a` as a number; a small integer when it fits 32 bits. */
 function userDataAt(a: Uint32Array, w: number): number {
   const hi = a[w + 1];
@@ -81,140 +64,8 @@ function userDataAt(a: Uint32Array, w: number): number {
 const LINKED_SKIP = 4 | 64;
 const LINK_SKIP_MASK = 4 | 8 | 64;
 
-/**
- * Options for `new Ring()`: every `IORING_SETUP_*` flag by name, plus the ring sizes.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { Ring, type RingOptions, SetupFlag } from "../mod.ts";
- * const options: RingOptions = { entries: 8, cqEntries: 64, singleIssuer: true };
- * using ring = new Ring(options);
- * assert(ring.sqEntries === 8 && ring.cqEntries === 64);
- * assert(ring.setupFlags & SetupFlag.SINGLE_ISSUER);
- * ```
- */
-export interface RingOptions {
-  /** SQ entries, rounded up to a power of two by the kernel; default 256. */
-  entries?: number;
-  /** CQ entries (`IORING_SETUP_CQSIZE`); the kernel's default is twice `entries`. */
-  cqEntries?: number;
-  /** Clamp too-large sizes to the maximum instead of failing (`IORING_SETUP_CLAMP`). */
-  clamp?: boolean;
-  /** A kernel thread polls the SQ (`IORING_SETUP_SQPOLL`): no syscall to submit while it runs. */
-  sqpoll?: boolean;
-  /** Milliseconds the SQPOLL thread spins before it sleeps. */
-  sqThreadIdle?: number;
-  /** CPU to pin the SQPOLL thread to (`IORING_SETUP_SQ_AFF`). */
-  sqThreadCpu?: number;
-  /** Share the io-wq worker pool (and SQPOLL thread) of this ring or ring fd (`ATTACH_WQ`). */
-  attachWq?: Ring | number;
-  /** Start disabled until `ring.enableRings()` (`IORING_SETUP_R_DISABLED`). */
-  startDisabled?: boolean;
-  /** Go on submitting after an SQE fails to prepare (`IORING_SETUP_SUBMIT_ALL`). */
-  submitAll?: boolean;
-  /** Run completion work only on kernel transitions (`IORING_SETUP_COOP_TASKRUN`). */
-  coopTaskrun?: boolean;
-  /** Flag pending task work in the SQ flags (`IORING_SETUP_TASKRUN_FLAG`). */
-  taskrunFlag?: boolean;
-  /** Only one thread submits (`IORING_SETUP_SINGLE_ISSUER`). */
-  singleIssuer?: boolean;
-  /** Run completion work only when this thread waits (`IORING_SETUP_DEFER_TASKRUN`). */
-  deferTaskrun?: boolean;
-  /** Busy-poll for completions of O_DIRECT I/O (`IORING_SETUP_IOPOLL`). */
-  iopoll?: boolean;
-  /** Hybrid sleep-then-poll for IOPOLL (`IORING_SETUP_HYBRID_IOPOLL`). */
-  hybridIopoll?: boolean;
-  /** 128-byte SQEs (`IORING_SETUP_SQE128`), for big `uring_cmd` payloads. */
-  sqe128?: boolean;
-  /** 32-byte CQEs (`IORING_SETUP_CQE32`). */
-  cqe32?: boolean;
-  /**
-   * No SQ index array (`IORING_SETUP_NO_SQARRAY`, Linux 6.6): the kernel takes SQE `i` from SQ
-   * position `i` directly, one indirection less per SQE. On by default where the kernel has it
-   * (set up again without it on kernels that refuse it), as liburing 2.6+ does; `false` turns it
-   * off.
-   */
-  noSqArray?: boolean;
-  /** Register the ring fd with the ring to save an fd lookup per enter; default true. */
-  registerRingFd?: boolean;
-  /** Extra raw `IORING_SETUP_*` bits, OR-ed in. */
-  flags?: number;
-}
-
-/**
- * The kernel's `IORING_FEAT_*` bits of a ring, one boolean each.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { Ring, type RingFeatures } from "../mod.ts";
- * using ring = new Ring({ entries: 2 });
- * const features: RingFeatures = ring.features;
- * assert(features.nodrop && features.submitStable && features.fastPoll); // Linux 5.5 to 5.7
- * ```
- */
-export type RingFeatures = { readonly [K in keyof typeof Feature]: boolean };
-
 /** Buffers that could not be proven free when their ring closed: kept for the process' life. */
 const leaked: unknown[] = [];
-
-const PARAMS_SIZE = 120;
-
-function setupHint(errno: number): string {
-  switch (errno) {
-    case 1: {
-      let disabled = "";
-      try {
-        disabled = Deno.readTextFileSync("/proc/sys/kernel/io_uring_disabled").trim();
-      } catch { /* not readable: give the general hint */ }
-      return disabled !== "" && disabled !== "0"
-        ? `io_uring is disabled by kernel.io_uring_disabled=${disabled}; set it to 0`
-        : "io_uring is not allowed here: check kernel.io_uring_disabled and the container's " +
-          "seccomp profile";
-    }
-    case 12:
-      return "not enough locked memory for the rings: raise RLIMIT_MEMLOCK (ulimit -l) or use " +
-        "fewer entries";
-    case 38:
-      return "this kernel has no io_uring (Linux 5.1 or newer with CONFIG_IO_URING)";
-    case 22:
-      return "the kernel rejected these options: check entries (1..32768) and the flag " +
-        "combination (deferTaskrun needs singleIssuer, sqThreadCpu needs sqpoll)";
-    default:
-      return "";
-  }
-}
-
-function optionFlags(o: RingOptions): number {
-  let f = o.flags ?? 0;
-  if (o.cqEntries !== undefined) f |= SetupFlag.CQSIZE;
-  if (o.clamp) f |= SetupFlag.CLAMP;
-  if (o.sqpoll) f |= SetupFlag.SQPOLL;
-  if (o.sqThreadCpu !== undefined) f |= SetupFlag.SQ_AFF;
-  if (o.attachWq !== undefined) f |= SetupFlag.ATTACH_WQ;
-  if (o.startDisabled) f |= SetupFlag.R_DISABLED;
-  if (o.submitAll) f |= SetupFlag.SUBMIT_ALL;
-  if (o.coopTaskrun) f |= SetupFlag.COOP_TASKRUN;
-  if (o.taskrunFlag) f |= SetupFlag.TASKRUN_FLAG;
-  if (o.singleIssuer) f |= SetupFlag.SINGLE_ISSUER;
-  if (o.deferTaskrun) f |= SetupFlag.DEFER_TASKRUN;
-  if (o.iopoll) f |= SetupFlag.IOPOLL;
-  if (o.hybridIopoll) f |= SetupFlag.HYBRID_IOPOLL | SetupFlag.IOPOLL;
-  if (o.sqe128) f |= SetupFlag.SQE128;
-  if (o.cqe32) f |= SetupFlag.CQE32;
-  if (o.noSqArray !== false) f |= SetupFlag.NO_SQARRAY;
-  if (f & (SetupFlag.NO_MMAP | SetupFlag.REGISTERED_FD_ONLY)) {
-    throw new RangeError("NO_MMAP and REGISTERED_FD_ONLY rings are not supported by this binding");
-  }
-  return f >>> 0;
-}
-
-function checkCount(n: number, what: string, max = 0xffffffff): void {
-  if (!Number.isInteger(n) || n < 0 || n > max) {
-    throw new RangeError(`${what} must be an integer in 0..${max}, got ${n}`);
-  }
-}
 
 /**
  * An io_uring instance with liburing's shape: get SQEs, prepare them, submit, reap CQEs.
@@ -320,57 +171,18 @@ export class Ring implements Disposable {
    * @throws {RangeError} for sizes out of range
    */
   constructor(options: RingOptions = {}) {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError("options must be an object");
-    }
-    const entries = options.entries ?? 256;
-    if (!Number.isInteger(entries) || entries < 1 || entries > 32768) {
-      throw new RangeError(`entries must be an integer in 1..32768, got ${entries}`);
-    }
-    const flags = optionFlags(options);
-    const lib = native();
-    if (options.cqEntries !== undefined) checkCount(options.cqEntries, "cqEntries", 65536 * 8);
-    const params = new Uint8Array(PARAMS_SIZE);
-    const p32 = new Uint32Array(params.buffer);
-    const out = new BigUint64Array(8);
-    const setup = (f: number): number => {
-      params.fill(0);
-      p32[1] = options.cqEntries ?? 0;
-      p32[2] = f;
-      p32[3] = options.sqThreadCpu ?? 0;
-      p32[4] = options.sqThreadIdle ?? 0;
-      if (options.attachWq !== undefined) {
-        p32[6] = typeof options.attachWq === "number" ? options.attachWq : options.attachWq.fd;
-      }
-      return lib.uring_setup(entries, params, new Uint8Array(out.buffer));
-    };
-    let ret = setup(flags);
-    if (ret === -EINVAL && options.noSqArray === undefined) {
-      // Before Linux 6.6 the default NO_SQARRAY is unknown: set up without it, as liburing does.
-      ret = setup(flags & ~SetupFlag.NO_SQARRAY);
-    }
-    if (ret < 0) throw new UringError(-ret, "io_uring_setup", setupHint(-ret));
-
-    this.#lib = lib;
-    this.#handle = Deno.UnsafePointer.create(out[0]);
-    this.#fd = Number(out[7]);
-    this.#enterFd = this.#fd;
-    this.#flags = p32[2];
-    this.#features = p32[5];
-    this.#sqEntries = p32[0];
-    this.#cqEntries = p32[1];
-    const sqBuf = Deno.UnsafePointerView.getArrayBuffer(
-      Deno.UnsafePointer.create(out[1])!,
-      Number(out[2]),
-    );
-    const cqBuf = out[3] === out[1] ? sqBuf : Deno.UnsafePointerView.getArrayBuffer(
-      Deno.UnsafePointer.create(out[3])!,
-      Number(out[4]),
-    );
-    this.#sqesPtr = Deno.UnsafePointer.create(out[5])!;
-    this.#sqHeadPtr = Deno.UnsafePointer.offset(Deno.UnsafePointer.create(out[1])!, p32[10])!;
+    const r = setupRing(options);
+    this.#lib = r.lib;
+    this.#handle = r.handle;
+    this.#fd = this.#enterFd = r.fd;
+    const flags = this.#flags = r.flags;
+    this.#features = r.features;
+    this.#sqEntries = r.sqEntries;
+    this.#cqEntries = r.cqEntries;
+    this.#sqesPtr = r.sqesPtr;
+    this.#sqHeadPtr = r.sqHeadPtr;
     this.#sqeShift = flags & SetupFlag.SQE128 ? 7 : 6;
-    const sqeBuf = Deno.UnsafePointerView.getArrayBuffer(this.#sqesPtr, Number(out[6]));
+    const p32 = r.params, sqBuf = r.sqRing, cqBuf = r.cqRing, sqeBuf = r.sqes;
     // struct io_sqring_offsets at byte 40, io_cqring_offsets at byte 80 of the params
     this.#sq32 = new Uint32Array(sqBuf);
     this.#sqHeadI = p32[10] >>> 2;
