@@ -53,15 +53,15 @@ export { type Cqe, CqeBatch, CqeView } from "./ffi/cqe_batch.ts";
 export { Errno, errnoName, UringError } from "./ffi/errors.ts";
 export { type FdLike, type Fixed, fixed } from "./ffi/fixed.ts";
 export { Ring, type RingFeatures, type RingOptions } from "./ffi/ring.ts";
+export { Sqe } from "./ffi/sqe.ts";
 export {
   AT_FDCWD,
   type FixedBufferSource,
   type FutexWait,
   type MsgHdrLike,
   type OpenHow,
-  Sqe,
   type Timespec,
-} from "./ffi/sqe.ts";
+} from "./ffi/sqe_args.ts";
 export { At, OpenFlag, Sock, StatxMask } from "./ffi/constants.ts";
 export { parseSockaddr, sockaddr, type SocketAddress } from "./ffi/sockaddr.ts";
 export { MsgHdr, type MsgHdrInit } from "./ffi/msghdr.ts";

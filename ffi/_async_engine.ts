@@ -19,7 +19,8 @@ import { CqeBatch } from "./cqe_batch.ts";
 import { Errno, UringError } from "./errors.ts";
 import { native } from "./loader.ts";
 import type { Ring } from "./ring.ts";
-import { _SqMemory, Sqe, SqeWord } from "./sqe.ts";
+import { Sqe } from "./sqe.ts";
+import { _SqMemory, SqeWord } from "./sqe_memory.ts";
 import type { Native } from "./symbols.ts";
 const { EINTR, EAGAIN, EBUSY, ETIME, ECANCELED } = Errno;
 

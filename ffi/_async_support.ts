@@ -7,7 +7,8 @@ import { At, FSYNC_DATASYNC, OpenFlag, SocketCmd, TimeoutFlag } from "./constant
 import type { ChainOp } from "./_async_engine.ts";
 import type { FdLike } from "./fixed.ts";
 import { sockaddr, type SocketAddress } from "./sockaddr.ts";
-import { AT_FDCWD, type FixedBufferSource, type Sqe } from "./sqe.ts";
+import type { Sqe } from "./sqe.ts";
+import { AT_FDCWD, type FixedBufferSource } from "./sqe_args.ts";
 
 /**
  * `Deno.OpenOptions` for `AsyncRing.open()`, plus options for every async op.

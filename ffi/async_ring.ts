@@ -89,7 +89,8 @@ import type { FdLike } from "./fixed.ts";
 import { native } from "./loader.ts";
 import { Ring, type RingOptions } from "./ring.ts";
 import { parseSockaddr, sockaddr, type SocketAddress } from "./sockaddr.ts";
-import { AT_FDCWD, type FixedBufferSource, type Sqe } from "./sqe.ts";
+import type { Sqe } from "./sqe.ts";
+import { AT_FDCWD, type FixedBufferSource } from "./sqe_args.ts";
 const { ETIME, EAGAIN, ECHILD } = Errno;
 
 export type { AsyncOpOptions } from "./_async_engine.ts";

@@ -28,7 +28,7 @@ import { UringError } from "./errors.ts";
 import { addressOf, alignedBytes, checkBuffer, PAGE_SIZE } from "./_memory.ts";
 import { REGISTER_DST_REPLACE, rsrcRegister, rsrcUpdate2, setU64 } from "./register.ts";
 import type { Ring } from "./ring.ts";
-import type { FixedBufferSource } from "./sqe.ts";
+import type { FixedBufferSource } from "./sqe_args.ts";
 
 /** `IORING_MAX_REG_BUFFERS`: slots in a ring's buffer table at most. */
 const MAX_SLOTS = 16384;

@@ -5,8 +5,8 @@
  * @module
  */
 import { addressOf, checkBuffer } from "./_memory.ts";
-import type { MsgHdrLike } from "./sqe.ts";
-import { iovecs } from "./sqe.ts";
+import type { MsgHdrLike } from "./sqe_args.ts";
+import { iovecs } from "./sqe_args.ts";
 
 const TWO32 = 4294967296;
 

@@ -7,7 +7,7 @@
 import { CancelFlag, RegisterOp } from "./constants.ts";
 import { type FdLike, isFixed } from "./fixed.ts";
 import type { Ring } from "./ring.ts";
-import { type Timespec, timespec } from "./sqe.ts";
+import { type Timespec, timespec } from "./sqe_args.ts";
 
 const TWO32 = 4294967296;
 

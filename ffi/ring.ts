@@ -48,7 +48,9 @@ import {
 import type { Native } from "./symbols.ts";
 import { _HeldRefs } from "./_held_refs.ts";
 import { loadAcquire, storeRelease } from "./_memory_order.ts";
-import { _SqMemory, Sqe, type Timespec, timespec } from "./sqe.ts";
+import { Sqe } from "./sqe.ts";
+import { type Timespec, timespec } from "./sqe_args.ts";
+import { _SqMemory } from "./sqe_memory.ts";
 const { EINTR, ETIME, EBUSY } = Errno;
 
 export type { RingFeatures, RingOptions } from "./ring_setup.ts";

@@ -2,7 +2,7 @@
 // what the TypeScript side writes.
 import assert from "node:assert/strict";
 import { native } from "../ffi/loader.ts";
-import { SqeWord } from "../ffi/sqe.ts";
+import { SqeWord } from "../ffi/sqe_memory.ts";
 import { CqeBatch, fixed, Ring, SqeFlag } from "../mod.ts";
 
 // The order of the table in native/uring_shim.c (uring_abi).
