@@ -19,8 +19,9 @@ import { CqeBatch } from "./cqe_batch.ts";
 import { Errno, UringError } from "./errors.ts";
 import { native } from "./loader.ts";
 import type { Ring } from "./ring.ts";
-import { Sqe } from "./sqe.ts";
-import { _SqMemory, SqeWord } from "./sqe_memory.ts";
+import type { Sqe } from "./sqe.ts";
+import { SqeWord } from "./sqe_memory.ts";
+import { _Backlog } from "./_async_backlog.ts";
 import type { Native } from "./symbols.ts";
 const { EINTR, EAGAIN, EBUSY, ETIME, ECANCELED } = Errno;
 
@@ -161,11 +162,6 @@ function writeUd(s: Sqe, ud: number): void {
   s._u32[s._w + SqeWord.USER_DATA] = ud;
 }
 
-function readUd(s: Sqe): number {
-  const u = s._u32, w = s._w + SqeWord.USER_DATA;
-  return u[w + 1] * TWO32 + u[w];
-}
-
 /** Turns a (possibly half-written) SQE into a NOP with internal user data `ud`. */
 function nopOut(s: Sqe, ud: number): void {
   const m = s._m;
@@ -221,11 +217,19 @@ export class _Engine {
   #batch: CqeBatch;
 
   // ---- backlog: SQEs prepared into JS memory while the SQ is full, in order ----
-  #bl: Sqe[] = [];
-  #blCont: boolean[] = [];
-  #blHead = 0;
-  #pool: Sqe[] = [];
-  #sqe128: boolean;
+  #backlog: _Backlog;
+  #drainAborted = (first: Sqe): boolean => {
+    const ud = first.userData, idx = ud & SLOT_MASK;
+    return idx !== 0 && this.#kind[idx] !== 0 && idx === ud && (this.#fl[idx] & F_ABORTED) !== 0;
+  };
+  #drainDropped = (s: Sqe): void => {
+    const ud = s.userData;
+    if (this.#isLive(ud)) this.#cqe(ud, -ECANCELED, 0);
+  };
+  #drainMoved = (s: Sqe): void => {
+    const ud = s.userData;
+    if (this.#isLive(ud)) this.#fl[ud & SLOT_MASK] &= ~F_STAGED;
+  };
 
   // ---- waiter ----
   #waiting = false;
@@ -237,7 +241,7 @@ export class _Engine {
     this.ring = ring;
     this.#lib = native();
     this.#fd = ring.fd;
-    this.#sqe128 = (ring.setupFlags & (1 << 10)) !== 0;
+    this.#backlog = new _Backlog((ring.setupFlags & (1 << 10)) !== 0);
     this.#batch = new CqeBatch(Math.min(ring.cqEntries, 1024));
     this.#grow();
   }
@@ -348,8 +352,7 @@ export class _Engine {
     if (ms !== undefined) {
       sqe.flags |= SqeFlag.IO_LINK;
       const staged = this.#lastStaged;
-      const lt = staged ? this.#stage() : this.#fromRing();
-      if (staged) this.#blCont[this.#bl.length - 2] = true;
+      const lt = staged ? this.#stage(true) : this.#fromRing();
       lt.prepLinkTimeout(ms);
       // its own slot: the timespec it holds is released with its CQE, not shared with others
       const ltIdx = this.#alloc();
@@ -415,17 +418,14 @@ export class _Engine {
     const sqes: Sqe[] = [];
     try {
       for (let i = 0; i < n; i++) {
-        const s = direct ? this.#fromRing() : this.#stage();
+        const s = direct ? this.#fromRing() : this.#stage(i > 0);
         sqes.push(s);
         ops[i].prep(s);
-        if (i < n - 1) {
-          s.flags |= hard ? SqeFlag.IO_HARDLINK : SqeFlag.IO_LINK;
-          if (!direct) this.#blCont[this.#bl.length - 1] = true;
-        }
+        if (i < n - 1) s.flags |= hard ? SqeFlag.IO_HARDLINK : SqeFlag.IO_LINK;
       }
     } catch (e) {
       for (const s of sqes) nopOut(s, this.#internalUd());
-      if (!direct) this.#blCont.fill(false, this.#bl.length - sqes.length);
+      if (!direct) this.#backlog.unlinkLast(sqes.length);
       this.#schedule();
       return Promise.reject(e);
     }
@@ -738,7 +738,7 @@ export class _Engine {
 
   /** One SQE: from the SQ, after a synchronous flush when it is full, else from the backlog. */
   #sqe(): Sqe {
-    if (this.#blHead === this.#bl.length) {
+    if (this.#backlog.empty) {
       const s = this.ring.getSqe();
       if (s !== null) {
         this.#lastStaged = false;
@@ -746,7 +746,7 @@ export class _Engine {
       }
       if (!this.#reaping) {
         this.#pump();
-        if (this.#blHead === this.#bl.length) {
+        if (this.#backlog.empty) {
           const s2 = this.ring.getSqe();
           if (s2 !== null) {
             this.#lastStaged = false;
@@ -760,11 +760,11 @@ export class _Engine {
 
   /** True when `n` consecutive SQEs fit the SQ now (after a synchronous flush if needed). */
   #room(n: number): boolean {
-    if (this.#blHead !== this.#bl.length) return false;
+    if (!this.#backlog.empty) return false;
     if (this.ring.sqSpaceLeft() >= n) return true;
     if (this.#reaping) return false;
     this.#pump();
-    return this.#blHead === this.#bl.length && this.ring.sqSpaceLeft() >= n;
+    return this.#backlog.empty && this.ring.sqSpaceLeft() >= n;
   }
 
   #fromRing(): Sqe {
@@ -772,63 +772,21 @@ export class _Engine {
     return this.ring.getSqe()!;
   }
 
-  /** A zeroed SQE in JS memory, appended to the backlog. */
-  #stage(): Sqe {
-    let s = this.#pool.pop();
-    if (s === undefined) {
-      const per = 64;
-      const stride = this.#sqe128 ? 128 : 64;
-      const mem = new _SqMemory(new Uint8Array(per * stride), per, this.#sqe128);
-      for (let i = per - 1; i > 0; i--) this.#pool.push(new Sqe(mem, i));
-      s = new Sqe(mem, 0);
-    } else {
-      s._m.u32.fill(0, s._w, s._w + s._m.stride);
-      s._m.refs[s._slot] = undefined;
-    }
-    this.#bl.push(s);
-    this.#blCont.push(false);
+  /** A zeroed SQE in JS memory, appended to the backlog (`linked`: see `_Backlog.stage`). */
+  #stage(linked = false): Sqe {
     this.#lastStaged = true;
-    return s;
+    return this.#backlog.stage(linked);
   }
 
   /** Moves backlog groups into the SQ while they fit; drops groups of aborted ops. */
   #drain(): void {
-    const bl = this.#bl, cont = this.#blCont;
-    while (this.#blHead < bl.length) {
-      const head = this.#blHead;
-      let n = 1;
-      while (cont[head + n - 1] && head + n < bl.length) n++;
-      const firstUd = readUd(bl[head]);
-      const fidx = firstUd & SLOT_MASK;
-      const skip = fidx !== 0 && this.#kind[fidx] !== 0 && fidx === firstUd &&
-        (this.#fl[fidx] & F_ABORTED) !== 0;
-      if (!skip && this.ring.sqSpaceLeft() < n) break;
-      for (let i = 0; i < n; i++) {
-        const st = bl[head + i];
-        const ud = readUd(st);
-        const idx = ud & SLOT_MASK;
-        const live = idx !== 0 && this.#kind[idx] !== 0 && idx === ud;
-        if (skip) {
-          if (live) this.#cqe(ud, -ECANCELED, 0);
-        } else {
-          const s = this.ring.getSqe()!;
-          const m = st._m;
-          s._m.u32.set(m.u32.subarray(st._w, st._w + m.stride), s._w);
-          const ref = m.refs[st._slot];
-          if (ref !== undefined) s._hold(ref);
-          if (live) this.#fl[idx] &= ~F_STAGED;
-        }
-        st._m.refs[st._slot] = undefined;
-        bl[head + i] = undefined as unknown as Sqe;
-        this.#pool.push(st);
-      }
-      this.#blHead = head + n;
-    }
-    if (this.#blHead === bl.length && bl.length !== 0) {
-      bl.length = 0;
-      cont.length = 0;
-      this.#blHead = 0;
-    }
+    this.#backlog.drainInto(this.ring, this.#drainAborted, this.#drainDropped, this.#drainMoved);
+  }
+
+  /** True when `ud` is the user data of an op in its slot (not internal, not a stale slot). */
+  #isLive(ud: number): boolean {
+    const idx = ud & SLOT_MASK;
+    return idx !== 0 && this.#kind[idx] !== 0 && idx === ud;
   }
 
   // ---- flush, reap, wait -----------------------------------------------------------------
@@ -843,11 +801,11 @@ export class _Engine {
   /** Backlog into the SQ, submit, reap: until nothing is left to submit (a few rounds). */
   #pump(): void {
     for (let round = 0; round < 8; round++) {
-      if (this.#blHead !== this.#bl.length) this.#drain();
+      if (!this.#backlog.empty) this.#drain();
       if (!this.#submit()) return;
       this.#reap();
       if (this.#closed) return;
-      if (this.#blHead === this.#bl.length && this.ring.sqReady() === 0) return;
+      if (this.#backlog.empty && this.ring.sqReady() === 0) return;
     }
   }
 
@@ -900,7 +858,7 @@ export class _Engine {
    */
   #afterPump(): void {
     if (this.#closed) return;
-    if (this.#blHead !== this.#bl.length || this.ring.sqReady() !== 0) this.#retryLater();
+    if (!this.#backlog.empty || this.ring.sqReady() !== 0) this.#retryLater();
     if (this.#inflight > 0) {
       if (!this.#waiting) this.#arm();
     } else if (this.#waiting && this.ring.cqReady() === 0) {
@@ -989,10 +947,7 @@ export class _Engine {
         s._close(err);
       } catch { /* the iterator ends anyway */ }
     }
-    for (const s of this.#bl) if (s !== undefined) s._m.refs[s._slot] = undefined;
-    this.#bl.length = 0;
-    this.#blCont.length = 0;
-    this.#blHead = 0;
+    this.#backlog.clear();
     if (this.ring.closed) {
       this.#finishClose();
       return;
