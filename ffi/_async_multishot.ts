@@ -5,7 +5,8 @@
  */
 import { CqeFlag } from "./constants.ts";
 import { Errno, UringError } from "./errors.ts";
-import type { _Engine, MultishotSink } from "./_async_engine.ts";
+import type { _Engine } from "./_async_engine.ts";
+import type { MultishotSink } from "./_async_ops.ts";
 import type { BufferRingLike } from "./_async_support.ts";
 import type { Sqe } from "./sqe.ts";
 const { ENOBUFS } = Errno;

@@ -4,7 +4,7 @@
  * @module
  */
 import { At, FSYNC_DATASYNC, OpenFlag, SocketCmd, TimeoutFlag } from "./constants.ts";
-import type { ChainOp } from "./_async_engine.ts";
+import type { ChainOp } from "./_async_ops.ts";
 import type { FdLike } from "./fixed.ts";
 import { sockaddr, type SocketAddress } from "./sockaddr.ts";
 import type { Sqe } from "./sqe.ts";

@@ -55,8 +55,8 @@ import {
   Sock,
 } from "./constants.ts";
 import { FSYNC_DATASYNC, SocketCmd, StatxMask } from "./constants.ts";
+import { _Engine } from "./_async_engine.ts";
 import {
-  _Engine,
   type AsyncOpOptions,
   type Decoder,
   F_DIRECT,
@@ -66,7 +66,7 @@ import {
   K_PIPE,
   K_RAW,
   K_VOID,
-} from "./_async_engine.ts";
+} from "./_async_ops.ts";
 import { MS_ACCEPT, MS_POLL, MS_READ, MS_RECV, MultishotIterator } from "./_async_multishot.ts";
 import {
   AsyncLinkBuilder,
@@ -93,7 +93,7 @@ import type { Sqe } from "./sqe.ts";
 import { AT_FDCWD, type FixedBufferSource } from "./sqe_args.ts";
 const { ETIME, EAGAIN, ECHILD } = Errno;
 
-export type { AsyncOpOptions } from "./_async_engine.ts";
+export type { AsyncOpOptions } from "./_async_ops.ts";
 export { MultishotIterator } from "./_async_multishot.ts";
 export {
   AsyncLinkBuilder,
