@@ -704,21 +704,13 @@ export class AsyncRing implements AsyncDisposable, Disposable {
 
   /** bind(2): `io_uring_prep_bind(3)`. Linux 6.11. */
   bind(fd: FdLike, addr: SocketAddressLike, options?: AsyncOpOptions): Promise<void> {
-    const e = this.#e;
     let a: ArrayBufferView;
     try {
       a = sockaddrOf(addr);
     } catch (err) {
       return Promise.reject(err);
     }
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      s.prepBind(fd, a);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_VOID, "bind", options);
+    return this.#op(K_VOID, "bind", options, (s) => s.prepBind(fd, a));
   }
 
   /** listen(2): `io_uring_prep_listen(3)`. Linux 6.11. */
@@ -728,21 +720,13 @@ export class AsyncRing implements AsyncDisposable, Disposable {
 
   /** connect(2): `io_uring_prep_connect(3)`. Linux 5.5. */
   connect(fd: FdLike, addr: SocketAddressLike, options?: AsyncOpOptions): Promise<void> {
-    const e = this.#e;
     let a: ArrayBufferView;
     try {
       a = sockaddrOf(addr);
     } catch (err) {
       return Promise.reject(err);
     }
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      s.prepConnect(fd, a);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_VOID, "connect", options);
+    return this.#op(K_VOID, "connect", options, (s) => s.prepConnect(fd, a));
   }
 
   /**
