@@ -1,0 +1,18 @@
+// The test suite runs on @std/assert and @std/testing from JSR, or from ../shared/std/vendor on
+// machines that cannot reach JSR (see README "Running the tests"). A lock entry written for the
+// vendored copy would carry hashes that are not JSR's and break a real user's first run.
+import { assert, assertEquals } from "@std/assert";
+
+Deno.test("deno.lock keeps no jsr entries (they would not match JSR's hashes)", async () => {
+  const lock = JSON.parse(await Deno.readTextFile(new URL("../deno.lock", import.meta.url)));
+  const jsrSpecifiers = Object.keys(lock.specifiers ?? {}).filter((s) => s.startsWith("jsr:"));
+  assertEquals(jsrSpecifiers, []);
+  assertEquals(lock.jsr, undefined);
+});
+
+Deno.test("deno.json maps @std/assert and @std/testing to JSR 1.0.19 or newer", async () => {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  assertEquals(config.imports["@std/assert"], "jsr:@std/assert@^1.0.19");
+  assertEquals(config.imports["@std/testing"], "jsr:@std/testing@^1.0.19");
+  assert(!JSON.stringify(config.tasks).includes("node:assert"));
+});
