@@ -1,0 +1,42 @@
+// One result row per workload, shared by every bench and by the comparison report
+// (`deno task bench:compare`). A bench prints its own table as before and also calls
+// `emitRows()`; when the report runs it, BENCH_RESULTS names a file and the rows are appended
+// there as JSON lines.
+
+/** A goal of one row: `ours / builtin` (or `ours / c`) must reach `ratio`. */
+export interface Goal {
+  /** What the figure is divided by. */
+  vs: "builtin" | "c";
+  /** The ratio to reach: at least this when higher is better, at most this otherwise. */
+  ratio: number;
+}
+
+/** One workload's figures, all from the same run. */
+export interface ResultRow {
+  /** Section of the report: "ring", "async", "files", "servers". */
+  group: string;
+  /** What was measured, as a reader would say it: "readFiles, 10 000 cached 4 KiB files". */
+  workload: string;
+  /** Unit of the three figures: "K files/s", "M ops/s", "req/s", "µs CPU/req". */
+  unit: string;
+  /** This module's figure. */
+  ours: number;
+  /** The Deno built-in a user would pick instead, and its figure. */
+  builtin?: { name: string; value: number };
+  /** C liburing doing the same work in the same run. */
+  c?: number;
+  /** The issue's goals for this row. */
+  goals?: Goal[];
+  /** False for figures where lower is better (CPU per request). Default true. */
+  higherIsBetter?: boolean;
+  /** Anything a reader needs to read the row right. */
+  note?: string;
+}
+
+/** Appends `rows` to the file named by BENCH_RESULTS, if set (the report runner sets it). */
+export function emitRows(rows: ResultRow[]): void {
+  const path = Deno.env.get("BENCH_RESULTS");
+  if (!path) return;
+  const text = rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
+  Deno.writeTextFileSync(path, text, { append: true });
+}
