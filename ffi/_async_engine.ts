@@ -22,6 +22,7 @@ import type { Ring } from "./ring.ts";
 import type { Sqe } from "./sqe.ts";
 import { SqeWord } from "./sqe_memory.ts";
 import { _Backlog } from "./_async_backlog.ts";
+import { _BouncePool, type Bounce } from "./_bounce.ts";
 import {
   type AsyncOpOptions,
   type ChainOp,
@@ -31,6 +32,7 @@ import {
   F_DIRECT,
   F_SIGNAL,
   F_STAGED,
+  K_BOUNCE,
   K_CTIMER,
   K_DEC,
   K_FD,
@@ -57,6 +59,8 @@ interface ChainEntry {
   state: ChainState;
   i: number;
   timer: boolean;
+  /** The op went through pool memory (`_bounce.ts`). */
+  bounce: Bounce | undefined;
 }
 
 type Settle = (v: unknown) => void;
@@ -116,6 +120,8 @@ function checkTimeout(ms: unknown): number {
  */
 export class _Engine {
   readonly ring: Ring;
+  /** Memory the kernel uses in place of caller buffers that the caller could free. */
+  readonly pool: _BouncePool = new _BouncePool();
   /** The rejected promise for the last `start()` that returned null. */
   early: Promise<never> = Promise.resolve() as unknown as Promise<never>;
   #lib: Native;
@@ -348,11 +354,12 @@ export class _Engine {
     }
     const direct = this.#room(n);
     const sqes: Sqe[] = [];
+    const bounces: (Bounce | undefined)[] = [];
     try {
       for (let i = 0; i < n; i++) {
         const s = direct ? this.#fromRing() : this.#stage(i > 0);
         sqes.push(s);
-        ops[i].prep(s);
+        bounces.push(ops[i].prep(s, this.pool) ?? undefined);
         if (i < n - 1) s.flags |= hard ? SqeFlag.IO_HARDLINK : SqeFlag.IO_LINK;
       }
     } catch (e) {
@@ -380,7 +387,12 @@ export class _Engine {
       state.uds.push(ud);
       this.#kind[idx] = K_LINK;
       this.#names[idx] = ops[i].name;
-      this.#aux[idx] = { state, i, timer: ops[i].timer === true } satisfies ChainEntry;
+      this.#aux[idx] = {
+        state,
+        i,
+        timer: ops[i].timer === true,
+        bounce: bounces[i],
+      } satisfies ChainEntry;
       this.#fl[idx] = direct ? 0 : F_STAGED;
     }
     if (signal !== undefined) {
@@ -585,6 +597,7 @@ export class _Engine {
       return;
     }
     if (f & F_ABORTED) {
+      if (kind === K_BOUNCE) (aux as Bounce).done(-ECANCELED);
       if (res >= 0) {
         if (kind === K_FD) this.closeLate(res, (f & F_DIRECT) !== 0);
         else if (kind === K_PIPE) {
@@ -606,6 +619,13 @@ export class _Engine {
         if (res >= 0) resolve(undefined);
         else reject(new UringError(-res, name));
         return;
+      case K_BOUNCE: {
+        const err = (aux as Bounce).done(res);
+        if (res < 0) reject(new UringError(-res, name));
+        else if (err !== undefined) reject(err);
+        else resolve(res);
+        return;
+      }
       case K_PIPE:
         if (res >= 0) {
           const fds = aux as Int32Array;
@@ -642,6 +662,7 @@ export class _Engine {
 
   #chainCqe(entry: ChainEntry, res: number, name: string): void {
     const state = entry.state;
+    if (entry.bounce !== undefined) state.error ??= entry.bounce.done(res);
     state.results[entry.i] = res >= 0 || (entry.timer && res === -ETIME)
       ? (res < 0 ? 0 : res)
       : new UringError(-res, name);
@@ -663,6 +684,7 @@ export class _Engine {
       }
     }
     if (sig !== undefined && sig.aborted) state.reject(sig.reason);
+    else if (state.error !== undefined) state.reject(state.error);
     else state.resolve(state.results);
   }
 

@@ -7,6 +7,7 @@
  */
 import type { UringError } from "./errors.ts";
 import type { Sqe } from "./sqe.ts";
+import type { _BouncePool, Bounce } from "./_bounce.ts";
 
 /** Result is the CQE's `res`. */
 export const K_NUM = 1;
@@ -28,6 +29,11 @@ export const K_CTIMER = 8;
 export const K_PIPE = 9;
 /** An internal SQE that holds a buffer (a link timeout): only its slot is freed. */
 export const K_IGNORE = 10;
+/**
+ * Like `K_NUM`, through pool memory in place of caller buffers (`_bounce.ts`): `aux` is the
+ * `Bounce` that copies a read's bytes out and gives the chunks back when the CQE arrives.
+ */
+export const K_BOUNCE = 11;
 
 /** The SQE is still in the JS backlog. */
 export const F_STAGED = 1;
@@ -78,8 +84,8 @@ export interface MultishotSink {
 export interface ChainOp {
   /** Op name for errors. */
   name: string;
-  /** Writes the SQE. */
-  prep: (sqe: Sqe) => void;
+  /** Writes the SQE; returns the `Bounce` when the op goes through pool memory. */
+  prep: (sqe: Sqe, pool: _BouncePool) => Bounce | void;
   /** A timer whose -ETIME is a success (its entry is 0). */
   timer?: boolean;
 }
@@ -95,4 +101,6 @@ export interface ChainState {
   timerUd: number;
   done: boolean;
   hook?: EventListenerObject;
+  /** A read's bytes could not be copied to its caller buffer (it was detached in flight). */
+  error?: Error;
 }

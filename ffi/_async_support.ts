@@ -3,7 +3,15 @@
  *
  * @module
  */
-import { At, FSYNC_DATASYNC, OpenFlag, SocketCmd, TimeoutFlag } from "./constants.ts";
+import { At, FSYNC_DATASYNC, Op, OpenFlag, SocketCmd, TimeoutFlag } from "./constants.ts";
+import {
+  type _BouncePool,
+  type Bounce,
+  checkFixedSafe,
+  ownCopy,
+  prepOne,
+  prepVec,
+} from "./_bounce.ts";
 import type { ChainOp } from "./_async_ops.ts";
 import type { FdLike } from "./fixed.ts";
 import { sockaddr, type SocketAddress } from "./sockaddr.ts";
@@ -371,7 +379,7 @@ export type SocketAddressLike = SocketAddress | ArrayBufferView;
 
 /** `struct sockaddr` bytes for `addr`. */
 export function sockaddrOf(addr: SocketAddressLike): ArrayBufferView {
-  if (ArrayBuffer.isView(addr)) return addr;
+  if (ArrayBuffer.isView(addr)) return ownCopy(addr);
   if (typeof addr !== "object" || addr === null) {
     throw new TypeError("address must be { hostname, port } or sockaddr bytes");
   }
@@ -395,7 +403,7 @@ export class AsyncLinkBuilder {
   /** @internal the recorded ops */
   readonly _ops: ChainOp[] = [];
 
-  #add(name: string, prep: (s: Sqe) => void, timer = false): this {
+  #add(name: string, prep: (s: Sqe, pool: _BouncePool) => Bounce | void, timer = false): this {
     this._ops.push({ name, prep, timer });
     return this;
   }
@@ -407,22 +415,28 @@ export class AsyncLinkBuilder {
 
   /** A read (`io_uring_prep_read(3)`); its entry is the bytes read. */
   read(fd: FdLike, buf: ArrayBufferView, offset = -1): this {
-    return this.#add("read", (s) => s.prepRead(fd, buf, offset));
+    return this.#add("read", (s, pool) => prepOne(s, pool, Op.READ, fd, buf, offset, true));
   }
 
   /** A write (`io_uring_prep_write(3)`); its entry is the bytes written. */
   write(fd: FdLike, data: ArrayBufferView, offset = -1): this {
-    return this.#add("write", (s) => s.prepWrite(fd, data, offset));
+    return this.#add("write", (s, pool) => prepOne(s, pool, Op.WRITE, fd, data, offset, false));
   }
 
   /** A vectored read (`io_uring_prep_readv(3)`). */
   readv(fd: FdLike, bufs: readonly ArrayBufferView[], offset = -1): this {
-    return this.#add("readv", (s) => s.prepReadv(fd, bufs, offset));
+    return this.#add(
+      "readv",
+      (s, pool) => prepVec(pool, bufs, true, (v) => s.prepReadv(fd, v, offset)),
+    );
   }
 
   /** A vectored write (`io_uring_prep_writev(3)`). */
   writev(fd: FdLike, bufs: readonly ArrayBufferView[], offset = -1): this {
-    return this.#add("writev", (s) => s.prepWritev(fd, bufs, offset));
+    return this.#add(
+      "writev",
+      (s, pool) => prepVec(pool, bufs, false, (v) => s.prepWritev(fd, v, offset)),
+    );
   }
 
   /** A read into registered buffer `index` (`io_uring_prep_read_fixed(3)`). */
@@ -433,7 +447,10 @@ export class AsyncLinkBuilder {
     offset = -1,
     length?: number,
   ): this {
-    return this.#add("readFixed", (s) => s.prepReadFixed(fd, buffers, index, offset, length));
+    return this.#add("readFixed", (s) => {
+      checkFixedSafe(buffers, index);
+      s.prepReadFixed(fd, buffers, index, offset, length);
+    });
   }
 
   /** A write from registered buffer `index` (`io_uring_prep_write_fixed(3)`). */
@@ -444,7 +461,10 @@ export class AsyncLinkBuilder {
     offset = -1,
     length?: number,
   ): this {
-    return this.#add("writeFixed", (s) => s.prepWriteFixed(fd, buffers, index, offset, length));
+    return this.#add("writeFixed", (s) => {
+      checkFixedSafe(buffers, index);
+      s.prepWriteFixed(fd, buffers, index, offset, length);
+    });
   }
 
   /** fsync(2) (`io_uring_prep_fsync(3)`). */
@@ -527,12 +547,20 @@ export class AsyncLinkBuilder {
 
   /** send(2) (`io_uring_prep_send(3)`); its entry is the bytes sent. */
   send(fd: FdLike, data: ArrayBufferView, flags = 0x4000): this {
-    return this.#add("send", (s) => s.prepSend(fd, data, flags));
+    return this.#add("send", (s, pool) => {
+      const b = prepOne(s, pool, Op.SEND, fd, data, 0, false);
+      s.opFlags = flags;
+      return b;
+    });
   }
 
   /** recv(2) (`io_uring_prep_recv(3)`); its entry is the bytes received. */
   recv(fd: FdLike, buf: ArrayBufferView, flags = 0): this {
-    return this.#add("recv", (s) => s.prepRecv(fd, buf, flags));
+    return this.#add("recv", (s, pool) => {
+      const b = prepOne(s, pool, Op.RECV, fd, buf, 0, true);
+      s.opFlags = flags;
+      return b;
+    });
   }
 
   /** connect(2) (`io_uring_prep_connect(3)`). */
@@ -554,10 +582,8 @@ export class AsyncLinkBuilder {
 
   /** setsockopt(2) (`io_uring_prep_cmd_sock(3)` with `SOCKET_URING_OP_SETSOCKOPT`). */
   setsockopt(fd: FdLike, level: number, name: number, value: ArrayBufferView): this {
-    return this.#add(
-      "setsockopt",
-      (s) => s.prepCmdSock(SocketCmd.SETSOCKOPT, fd, level, name, value),
-    );
+    const v = ownCopy(value);
+    return this.#add("setsockopt", (s) => s.prepCmdSock(SocketCmd.SETSOCKOPT, fd, level, name, v));
   }
 
   /** poll(2) for one fd (`io_uring_prep_poll_add(3)`); its entry is the ready mask. */

@@ -6,13 +6,24 @@
  * on-heap typed arrays off the heap when their buffer is first materialised, and Deno's
  * `UnsafePointer.of` does that.
  *
+ * Memory the caller can free: a plain `ArrayBuffer` can be transferred (`buffer.transfer()`,
+ * `structuredClone(..., { transfer })`, `postMessage`, BYOB stream readers). Its memory moves to
+ * a new `ArrayBuffer`, and is freed when that one is collected, whatever references the library
+ * keeps to the old, now detached, one. Nothing in JavaScript can prevent or observe that, so
+ * holding a plain buffer does not keep its memory for the kernel. A `SharedArrayBuffer` cannot be
+ * transferred or detached, and its memory lives as long as any `SharedArrayBuffer` object over it:
+ * holding one does keep its memory. `kernelSafeAddress()` tells the two apart (and accepts plain
+ * buffers the library allocated itself and has not handed out yet, see `lendToKernel()`);
+ * `AsyncRing` copies the others through memory of its own (`_bounce.ts`).
+ *
  * @module
  */
-
 /** Bytes the kernel may read or write: any typed array view or DataView. */
 export type BufferSource = ArrayBufferView<ArrayBufferLike>;
 
 const bases = new WeakMap<ArrayBufferLike, number>();
+/** Buffers whose memory the caller cannot free while the library holds them: their addresses. */
+const safeBases = new WeakMap<ArrayBufferLike, number>();
 
 /** Throws `TypeError` unless `view` is a typed array or DataView over a fixed-size, live buffer. */
 export function checkBuffer(view: unknown, what = "buffer"): asserts view is BufferSource {
@@ -74,12 +85,53 @@ export function cString(path: string | URL, what = "path"): Uint8Array<ArrayBuff
   return out.subarray(0, written + 1);
 }
 
-/** A zeroed `Uint8Array` of `size` bytes whose first byte sits on an `align` boundary. */
-export function alignedBytes(size: number, align = 4096): Uint8Array<ArrayBuffer> {
-  const raw = new Uint8Array(size + align);
+/**
+ * A zeroed `Uint8Array` of `size` bytes whose first byte sits on an `align` boundary, over a
+ * `SharedArrayBuffer`: memory that cannot be transferred or detached, so the kernel may keep
+ * using it for as long as the library holds the view.
+ */
+export function alignedBytes(size: number, align = 4096): Uint8Array<SharedArrayBuffer> {
+  const raw = new Uint8Array(new SharedArrayBuffer(size + align));
   const addr = addressOf(raw);
   const skip = (align - (addr % align)) % align;
   return raw.subarray(skip, skip + size);
+}
+
+/**
+ * The address of `view` when its memory cannot be freed while the library holds the view (a
+ * `SharedArrayBuffer`, or a buffer lent with `lendToKernel()`), else -1: the caller could
+ * transfer it, and the kernel must get a copy instead. Checks like `checkedAddress()`.
+ */
+export function kernelSafeAddress(view: unknown, what = "buffer"): number {
+  if (!ArrayBuffer.isView(view)) {
+    throw new TypeError(`${what} must be a Uint8Array or another ArrayBufferView`);
+  }
+  const ab = view.buffer;
+  const base = safeBases.get(ab);
+  if (base !== undefined) return base + view.byteOffset;
+  if (!(ab instanceof SharedArrayBuffer)) {
+    checkBuffer(view, what);
+    return -1;
+  }
+  checkBuffer(view, what);
+  const addr = addressOf(view);
+  safeBases.set(ab, addr - view.byteOffset);
+  return addr;
+}
+
+/**
+ * @internal Marks a plain buffer that library code allocated, and will not hand out while the
+ * kernel uses it, as safe to give the kernel without a copy (`kernelSafeAddress()`). Undo with
+ * `returnFromKernel()` before the buffer reaches the caller.
+ */
+export function lendToKernel(view: ArrayBufferView): void {
+  const ab = view.buffer;
+  safeBases.set(ab, addressOf(view) - view.byteOffset);
+}
+
+/** @internal Ends `lendToKernel()`: the buffer goes to the caller, who may transfer it. */
+export function returnFromKernel(view: ArrayBufferView): void {
+  if (!(view.buffer instanceof SharedArrayBuffer)) safeBases.delete(view.buffer);
 }
 
 /** Page size of the machine (4096 on x86-64 Linux). */

@@ -60,6 +60,7 @@ import {
   type AsyncOpOptions,
   type Decoder,
   F_DIRECT,
+  K_BOUNCE,
   K_DEC,
   K_FD,
   K_NUM,
@@ -67,6 +68,7 @@ import {
   K_RAW,
   K_VOID,
 } from "./_async_ops.ts";
+import { type Bounce, checkFixedSafe, ownCopy, prepOne, prepVec } from "./_bounce.ts";
 import { MS_ACCEPT, MS_POLL, MS_READ, MS_RECV, MultishotIterator } from "./_async_multishot.ts";
 import {
   AsyncLinkBuilder,
@@ -430,12 +432,35 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     const e = this.#e;
     const s = e.start(options);
     if (s === null) return e.early;
+    let b: Bounce | undefined;
     try {
-      s._rwBuffer(op, fd, buf, offset);
+      b = prepOne(s, e.pool, op, fd, buf, offset, op === Op.READ);
     } catch (err) {
       return e.abandon(s, err);
     }
-    return e.finish(s, K_NUM, name, options);
+    if (b === undefined) return e.finish(s, K_NUM, name, options);
+    return e.finish(s, K_BOUNCE, name, options, b);
+  }
+
+  /** A vectored op: in place for kernel-safe buffers, the others through pool memory. */
+  #rwv(
+    name: string,
+    bufs: readonly ArrayBufferView[],
+    read: boolean,
+    options: AsyncOpOptions | undefined,
+    prep: (s: Sqe, views: readonly ArrayBufferView[]) => void,
+  ): Promise<number> {
+    const e = this.#e;
+    const s = e.start(options);
+    if (s === null) return e.early;
+    let b: Bounce | undefined;
+    try {
+      b = prepVec(e.pool, bufs, read, (views) => prep(s, views));
+    } catch (err) {
+      return e.abandon(s, err);
+    }
+    if (b === undefined) return e.finish(s, K_NUM, name, options);
+    return e.finish(s, K_BOUNCE, name, options, b);
   }
 
   /** Scatter read into `bufs`: `io_uring_prep_readv(3)`. Linux 5.1. Returns the bytes read. */
@@ -445,7 +470,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     offset = -1,
     options?: AsyncOpOptions,
   ): Promise<number> {
-    return this.#op(K_NUM, "readv", options, (s) => s.prepReadv(fd, bufs, offset));
+    return this.#rwv("readv", bufs, true, options, (s, v) => s.prepReadv(fd, v, offset));
   }
 
   /** Gather write from `bufs`: `io_uring_prep_writev(3)`. Linux 5.1. Returns bytes written. */
@@ -455,7 +480,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     offset = -1,
     options?: AsyncOpOptions,
   ): Promise<number> {
-    return this.#op(K_NUM, "writev", options, (s) => s.prepWritev(fd, bufs, offset));
+    return this.#rwv("writev", bufs, false, options, (s, v) => s.prepWritev(fd, v, offset));
   }
 
   /**
@@ -504,6 +529,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     const s = e.start(options);
     if (s === null) return e.early;
     try {
+      checkFixedSafe(buffers, index);
       s._fixedRw(op, fd, buffers, index, offset, options?.length);
     } catch (err) {
       return e.abandon(s, err);
@@ -759,7 +785,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     buf: ArrayBufferView,
     options?: AsyncOpOptions & { flags?: number },
   ): Promise<number> {
-    return this.#op(K_NUM, "recv", options, (s) => s.prepRecv(fd, buf, options?.flags ?? 0));
+    return this.#sr(Op.RECV, "recv", fd, buf, options, options?.flags ?? 0);
   }
 
   /**
@@ -773,12 +799,31 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     data: ArrayBufferView,
     options?: AsyncOpOptions & { flags?: number },
   ): Promise<number> {
-    return this.#op(
-      K_NUM,
-      "send",
-      options,
-      (s) => s.prepSend(fd, data, options?.flags ?? Sock.MSG_NOSIGNAL),
-    );
+    return this.#sr(Op.SEND, "send", fd, data, options, options?.flags ?? Sock.MSG_NOSIGNAL);
+  }
+
+  /** `send` and `recv`: `#rw` with the message flags. */
+  #sr(
+    op: number,
+    name: string,
+    fd: FdLike,
+    buf: ArrayBufferView,
+    options: AsyncOpOptions | undefined,
+    flags: number,
+  ): Promise<number> {
+    const e = this.#e;
+    const s = e.start(options);
+    if (s === null) return e.early;
+    let b: Bounce | undefined;
+    try {
+      b = prepOne(s, e.pool, op, fd, buf, 0, op === Op.RECV);
+      s.opFlags = flags;
+    } catch (err) {
+      if (b !== undefined) b.done(0);
+      return e.abandon(s, err);
+    }
+    if (b === undefined) return e.finish(s, K_NUM, name, options);
+    return e.finish(s, K_BOUNCE, name, options, b);
   }
 
   /** shutdown(2): `io_uring_prep_shutdown(3)`. Linux 5.11. `how` defaults to `SHUT_RDWR`. */
@@ -798,11 +843,17 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     value: ArrayBufferView,
     options?: AsyncOpOptions,
   ): Promise<void> {
+    let v: Uint8Array;
+    try {
+      v = ownCopy(value);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.#op(
       K_VOID,
       "setsockopt",
       options,
-      (s) => s.prepCmdSock(SocketCmd.SETSOCKOPT, fd, level, name, value),
+      (s) => s.prepCmdSock(SocketCmd.SETSOCKOPT, fd, level, name, v),
     );
   }
 

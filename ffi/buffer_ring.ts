@@ -92,8 +92,8 @@ export class BufferRing implements Disposable {
   #ring: Ring;
   #entries: Uint32Array;
   #tail16: Uint16Array;
-  #buffers: Uint8Array<ArrayBuffer>;
-  #views: Uint8Array<ArrayBuffer>[];
+  #buffers: Uint8Array<SharedArrayBuffer>;
+  #views: Uint8Array<SharedArrayBuffer>[];
   #lo: Uint32Array;
   #hi: Uint32Array;
   #mask = 0;
@@ -176,7 +176,7 @@ export class BufferRing implements Disposable {
    *
    * @throws {RangeError} for a bid or length out of range
    */
-  get(bid: number, length: number, offset = 0): Uint8Array<ArrayBuffer> {
+  get(bid: number, length: number, offset = 0): Uint8Array<SharedArrayBuffer> {
     const view = this.#views[bid];
     if (view === undefined || !Number.isInteger(bid)) {
       throw new RangeError(`bid ${bid} is out of range 0..${this.entries - 1}`);
@@ -198,7 +198,7 @@ export class BufferRing implements Disposable {
    *
    * @throws {RangeError} when `flags` has no `CqeFlag.BUFFER` or `res` is negative
    */
-  viewOf(res: number, flags: number): Uint8Array<ArrayBuffer> {
+  viewOf(res: number, flags: number): Uint8Array<SharedArrayBuffer> {
     if (!(flags & CqeFlag.BUFFER)) {
       throw new RangeError("the CQE used no buffer (no CqeFlag.BUFFER)");
     }

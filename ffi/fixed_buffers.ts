@@ -146,7 +146,7 @@ function checkSize(size: number, what = "size"): void {
 }
 
 interface Init {
-  views: Uint8Array<ArrayBuffer>[];
+  views: Uint8Array[];
   size: number;
   memory: unknown;
   base: number;
@@ -196,7 +196,7 @@ export class FixedBuffers implements FixedBufferSource, Disposable {
   /** Slot of buffer 0 in the ring's buffer table (the SQE's `buf_index` is this plus `i`). */
   readonly tableOffset: number;
   #table: BufferTable;
-  #views: Uint8Array<ArrayBuffer>[];
+  #views: Uint8Array[];
   #memory: unknown;
   #base = 0;
   #stride = 0;
@@ -241,7 +241,7 @@ export class FixedBuffers implements FixedBufferSource, Disposable {
    *
    * @throws {RangeError} for an index out of range
    */
-  get(index: number): Uint8Array<ArrayBuffer> {
+  get(index: number): Uint8Array {
     if (!Number.isInteger(index) || index < 0 || index >= this.count) {
       throw new RangeError(`buffer index ${index} is out of range 0..${this.count - 1}`);
     }
@@ -355,7 +355,7 @@ export function registerBuffers(ring: Ring, count: number, size: number): FixedB
     ? Math.ceil(size / PAGE_SIZE) * PAGE_SIZE
     : Math.ceil(size / 64) * 64;
   const memory = alignedBytes(stride * count);
-  const views: Uint8Array<ArrayBuffer>[] = [];
+  const views: Uint8Array[] = [];
   for (let i = 0; i < count; i++) views.push(memory.subarray(i * stride, i * stride + size));
   const init: Init = {
     views,
@@ -373,7 +373,7 @@ export function registerBuffers(ring: Ring, count: number, size: number): FixedB
 export function registerBufferViews(ring: Ring, views: readonly Uint8Array[]): FixedBuffers {
   if (!Array.isArray(views)) throw new TypeError("views must be an array of Uint8Array");
   checkCount(views.length);
-  const own: Uint8Array<ArrayBuffer>[] = [];
+  const own: Uint8Array[] = [];
   const addrs = new Float64Array(views.length);
   const size = views[0]?.byteLength;
   for (let i = 0; i < views.length; i++) {
@@ -386,7 +386,7 @@ export function registerBufferViews(ring: Ring, views: readonly Uint8Array[]): F
           `register sets of other sizes as separate FixedBuffers`,
       );
     }
-    own.push(new Uint8Array(v.buffer as ArrayBuffer, v.byteOffset, v.byteLength));
+    own.push(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
     addrs[i] = addressOf(v);
   }
   return place(ring, {

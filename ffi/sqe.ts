@@ -296,6 +296,23 @@ export class Sqe {
     this._holdRef(buf);
   }
 
+  /**
+   * @internal `_rwBuffer` for a buffer whose address the caller already checked and found
+   * (`kernelSafeAddress`, or a chunk of AsyncRing's pool): `ref` is held until the CQE.
+   */
+  _rwAt(op: number, fd: FdLike, addr: number, ref: unknown, len: number, offset: number): void {
+    const w = this._w, u = this._u32;
+    if (u.length === 0) ringClosed();
+    checkOffset(offset);
+    const f = this._fd(fd);
+    u[w] = (u[w] & 0xffffff00) | op; // no MAY_MORE op takes this path
+    u[w + 1] = f; // SqeWord.FD
+    this._set64(2, offset); // SqeWord.OFF
+    this._set64(4, addr); // SqeWord.ADDR
+    u[w + 6] = len; // SqeWord.LEN
+    this._holdRef(ref);
+  }
+
   /** @internal Like `__io_uring_set_target_fixed_file`: stores `index + 1` as the target slot. */
   _target(index: number): void {
     if (index === FILE_INDEX_ALLOC) {
