@@ -1,6 +1,6 @@
 // The loader's synchronous half: the DENO_URING_LIB override and a clone's file: layout (local
 // build first, then the committed prebuilt library). The http(s) half is in url_import_test.ts.
-import assert from "node:assert/strict";
+import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import { DIST_SHA256 } from "../ffi/dist_pin.ts";
 import { cacheRoot, distLibName, LIB_ENV, LIB_NAME, resolveLibrary } from "../ffi/loader.ts";
 
@@ -34,7 +34,7 @@ function withEnv(value: string | undefined, fn: () => void): void {
 Deno.test("resolveLibrary() prefers the local build in a file: checkout", () => {
   using c = checkout([`native/build/${LIB_NAME}`, `native/dist/${distLibName()}`]);
   withEnv(undefined, () => {
-    assert.equal(resolveLibrary(c.base), `${c.dir}/native/build/${LIB_NAME}`);
+    assertEquals(resolveLibrary(c.base), `${c.dir}/native/build/${LIB_NAME}`);
   });
 });
 
@@ -44,7 +44,7 @@ Deno.test({
   fn() {
     using c = checkout([`native/dist/${distLibName()}`]);
     withEnv(undefined, () => {
-      assert.equal(resolveLibrary(c.base), `${c.dir}/native/dist/${distLibName()}`);
+      assertEquals(resolveLibrary(c.base), `${c.dir}/native/dist/${distLibName()}`);
     });
   },
 });
@@ -52,20 +52,17 @@ Deno.test({
 Deno.test("resolveLibrary() with neither build says what to install or set", () => {
   using c = checkout([]);
   withEnv(undefined, () => {
-    assert.throws(
-      () => resolveLibrary(c.base),
-      (e: Error) =>
-        /deno task build/.test(e.message) && /apt-get install gcc liburing-dev/.test(e.message) &&
-        e.message.includes(LIB_ENV),
-    );
+    const err = assertThrows(() => resolveLibrary(c.base), Error, LIB_ENV);
+    assertStringIncludes(err.message, "deno task build");
+    assertStringIncludes(err.message, "apt-get install gcc liburing-dev");
   });
 });
 
 Deno.test("resolveLibrary() takes DENO_URING_LIB over everything else", () => {
   using c = checkout([`native/build/${LIB_NAME}`]);
   withEnv("/opt/mine/libdeno_uring.so", () => {
-    assert.equal(resolveLibrary(c.base), "/opt/mine/libdeno_uring.so");
-    assert.equal(
+    assertEquals(resolveLibrary(c.base), "/opt/mine/libdeno_uring.so");
+    assertEquals(
       resolveLibrary(new URL("https://example.com/ffi/loader.ts")),
       "/opt/mine/libdeno_uring.so",
     );
@@ -74,7 +71,7 @@ Deno.test("resolveLibrary() takes DENO_URING_LIB over everything else", () => {
 
 Deno.test("resolveLibrary() for a module at another kind of URL names DENO_URING_LIB", () => {
   withEnv(undefined, () => {
-    assert.throws(() => resolveLibrary(new URL("data:text/plain,x")), new RegExp(LIB_ENV));
+    assertThrows(() => resolveLibrary(new URL("data:text/plain,x")), Error, LIB_ENV);
   });
 });
 
@@ -82,7 +79,7 @@ Deno.test("cacheRoot() is $DENO_DIR/deno_uring when DENO_DIR is set", () => {
   const saved = Deno.env.get("DENO_DIR");
   Deno.env.set("DENO_DIR", "/tmp/some_deno_dir/");
   try {
-    assert.equal(cacheRoot(), "/tmp/some_deno_dir/deno_uring");
+    assertEquals(cacheRoot(), "/tmp/some_deno_dir/deno_uring");
   } finally {
     if (saved === undefined) Deno.env.delete("DENO_DIR");
     else Deno.env.set("DENO_DIR", saved);
@@ -121,8 +118,8 @@ console.log(ring.submitAndWait(1));
         stderr: "piped",
       }).output();
       const dec = new TextDecoder();
-      assert.equal(code, 0, dec.decode(stderr));
-      assert.equal(dec.decode(stdout).trim(), "1");
+      assertEquals(code, 0, dec.decode(stderr));
+      assertEquals(dec.decode(stdout).trim(), "1");
     } finally {
       Deno.removeSync(dir, { recursive: true });
     }
