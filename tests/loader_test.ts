@@ -1,6 +1,7 @@
 // The loader's synchronous half: the DENO_URING_LIB override and a clone's file: layout (local
 // build first, then the committed prebuilt library). The http(s) half is in url_import_test.ts.
 import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
+import { stub } from "@std/testing/mock";
 import { DIST_SHA256 } from "../ffi/dist_pin.ts";
 import { cacheRoot, distLibName, LIB_ENV, LIB_NAME, resolveLibrary } from "../ffi/loader.ts";
 
@@ -18,17 +19,14 @@ function checkout(files: string[]): { base: URL; dir: string } & Disposable {
   };
 }
 
-/** Runs `fn` with DENO_URING_LIB set to `value` (or unset), restoring it after. */
-function withEnv(value: string | undefined, fn: () => void): void {
-  const saved = Deno.env.get(LIB_ENV);
-  if (value === undefined) Deno.env.delete(LIB_ENV);
-  else Deno.env.set(LIB_ENV, value);
-  try {
-    fn();
-  } finally {
-    if (saved === undefined) Deno.env.delete(LIB_ENV);
-    else Deno.env.set(LIB_ENV, saved);
-  }
+/**
+ * Runs `fn` with `Deno.env.get` stubbed so that `name` reads as `value` (or unset); other
+ * variables read through. The process environment itself is never touched.
+ */
+function withEnv(value: string | undefined, fn: () => void, name = LIB_ENV): void {
+  const realGet = Deno.env.get.bind(Deno.env);
+  using _get = stub(Deno.env, "get", (key: string) => key === name ? value : realGet(key));
+  fn();
 }
 
 Deno.test("resolveLibrary() prefers the local build in a file: checkout", () => {
@@ -76,14 +74,9 @@ Deno.test("resolveLibrary() for a module at another kind of URL names DENO_URING
 });
 
 Deno.test("cacheRoot() is $DENO_DIR/deno_uring when DENO_DIR is set", () => {
-  const saved = Deno.env.get("DENO_DIR");
-  Deno.env.set("DENO_DIR", "/tmp/some_deno_dir/");
-  try {
+  withEnv("/tmp/some_deno_dir/", () => {
     assertEquals(cacheRoot(), "/tmp/some_deno_dir/deno_uring");
-  } finally {
-    if (saved === undefined) Deno.env.delete("DENO_DIR");
-    else Deno.env.set("DENO_DIR", saved);
-  }
+  }, "DENO_DIR");
 });
 
 Deno.test({
