@@ -12,8 +12,7 @@ const enc = new TextEncoder();
 
 Deno.test("AsyncRing ops reject with UringError carrying errno, code and the op name", async () => {
   await using io = new AsyncRing({ entries: 8 });
-  const err = await io.read(1 << 30, new Uint8Array(4), 0).catch((e) => e);
-  assertInstanceOf(err, UringError);
+  const err = await assertRejects(() => io.read(1 << 30, new Uint8Array(4), 0), UringError);
   assertInstanceOf(err, Error);
   assertEquals(err.errno, 9);
   assertEquals(err.code, "EBADF");

@@ -2,7 +2,6 @@ import {
   assert,
   assertEquals,
   assertGreaterOrEqual,
-  assertInstanceOf,
   assertObjectMatch,
   assertRejects,
 } from "@std/assert";
@@ -12,9 +11,11 @@ Deno.test("AsyncRing timeoutMs cancels a parked read with UringError ECANCELED",
   await using io = new AsyncRing({ entries: 8 });
   const [r, w] = await io.pipe();
   const t0 = performance.now();
-  const err = await io.read(r, new Uint8Array(4), -1, { timeoutMs: 30 }).catch((e) => e);
+  const err = await assertRejects(
+    () => io.read(r, new Uint8Array(4), -1, { timeoutMs: 30 }),
+    UringError,
+  );
   const dt = performance.now() - t0;
-  assertInstanceOf(err, UringError);
   assert(err.code === "ECANCELED" || err.code === "ETIME", err.code);
   assertEquals(err.call, "read");
   assert(dt >= 25 && dt < 2000, `took ${dt} ms`);
