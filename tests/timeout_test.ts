@@ -1,7 +1,8 @@
 // Kernel timers: prepTimeout (+ count, remove, update, multishot), prepLinkTimeout, and the
 // ring's own wait timeouts.
 import { assert, assertEquals, assertGreaterOrEqual, assertLess, assertThrows } from "@std/assert";
-import { CqeBatch, CqeFlag, Ring, SqeFlag, TimeoutFlag } from "../mod.ts";
+import { afterEach, beforeEach, describe, it } from "@std/testing/bdd";
+import { CqeBatch, CqeFlag, Ring, type Sqe, SqeFlag, TimeoutFlag } from "../mod.ts";
 import { closeFd, makePipe, pushSqe, reapPairs } from "./_helpers.ts";
 
 const ETIME = -62, ECANCELED = -125, ENOENT = -2;
@@ -164,48 +165,53 @@ Deno.test("Ring.waitCqe() with a timeout returns null when nothing completes", (
   assertEquals(ring.waitCqe(2_000), { userData: 5, res: ETIME, flags: 0 });
 });
 
-Deno.test("Sqe.prepTimeout() rejects bad times with RangeError/TypeError", () => {
-  using ring = new Ring({ entries: 4 });
-  const sqe = ring.getSqe()!;
-  assertThrows(
-    () => sqe.prepTimeout(-1),
-    RangeError,
-    "time must be a finite number of milliseconds >= 0, got -1",
-  );
-  assertThrows(
-    () => sqe.prepTimeout(NaN),
-    RangeError,
-    "time must be a finite number of milliseconds >= 0, got NaN",
-  );
-  assertThrows(
-    () => sqe.prepTimeout(Infinity),
-    RangeError,
-    "time must be a finite number of milliseconds >= 0, got Infinity",
-  );
-  assertThrows(
-    () => sqe.prepTimeout({ sec: -1, nsec: 0 }),
-    RangeError,
-    "timespec needs integer sec >= 0 and nsec >= 0",
-  );
-  assertThrows(
-    () => sqe.prepTimeout({ sec: 0, nsec: 0.5 }),
-    RangeError,
-    "timespec needs integer sec >= 0 and nsec >= 0",
-  );
-  assertThrows(
-    // deno-lint-ignore no-explicit-any
-    () => sqe.prepTimeout("10" as any),
-    TypeError,
-    "time must be milliseconds or { sec, nsec }",
-  );
-  assertThrows(
-    () => ring.waitCqe(-5),
-    RangeError,
-    "time must be a finite number of milliseconds >= 0, got -5",
-  );
-  assertThrows(
-    () => ring.submitAndWaitTimeout(1, -5),
-    RangeError,
-    "time must be a finite number of milliseconds >= 0, got -5",
-  );
+describe("Sqe.prepTimeout() rejects bad times with RangeError/TypeError", () => {
+  let ring: Ring;
+  let sqe: Sqe;
+  beforeEach(() => {
+    ring = new Ring({ entries: 4 });
+    sqe = ring.getSqe()!;
+  });
+  afterEach(() => {
+    ring.close();
+  });
+
+  for (const ms of [-1, NaN, Infinity]) {
+    it(`${ms} ms: RangeError`, () => {
+      assertThrows(
+        () => sqe.prepTimeout(ms),
+        RangeError,
+        `time must be a finite number of milliseconds >= 0, got ${ms}`,
+      );
+    });
+  }
+  for (const ts of [{ sec: -1, nsec: 0 }, { sec: 0, nsec: 0.5 }]) {
+    it(`{ sec: ${ts.sec}, nsec: ${ts.nsec} }: RangeError`, () => {
+      assertThrows(
+        () => sqe.prepTimeout(ts),
+        RangeError,
+        "timespec needs integer sec >= 0 and nsec >= 0",
+      );
+    });
+  }
+  it("a string: TypeError", () => {
+    assertThrows(
+      // deno-lint-ignore no-explicit-any
+      () => sqe.prepTimeout("10" as any),
+      TypeError,
+      "time must be milliseconds or { sec, nsec }",
+    );
+  });
+  it("waitCqe() and submitAndWaitTimeout() with -5 ms: RangeError", () => {
+    assertThrows(
+      () => ring.waitCqe(-5),
+      RangeError,
+      "time must be a finite number of milliseconds >= 0, got -5",
+    );
+    assertThrows(
+      () => ring.submitAndWaitTimeout(1, -5),
+      RangeError,
+      "time must be a finite number of milliseconds >= 0, got -5",
+    );
+  });
 });
