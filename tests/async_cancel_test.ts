@@ -1,4 +1,12 @@
-import { assert, assertEquals, assertLess, assertRejects, assertStrictEquals } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertGreater,
+  assertLess,
+  assertRejects,
+  assertStrictEquals,
+} from "@std/assert";
+import { spy } from "@std/testing/mock";
 import { FakeTime } from "@std/testing/time";
 import { AsyncRing, PollEvent } from "../mod.ts";
 import { fdCount, tempFile } from "./_helpers.ts";
@@ -56,11 +64,27 @@ Deno.test("AsyncRing: abort in the same turn as the op rejects with the reason",
   const p = io.read(r, new Uint8Array(4), -1, { signal: ac.signal });
   ac.abort("why");
   assertStrictEquals(await assertRejects(() => p), "why");
-  // a long-lived signal that never fires does not keep listeners around
-  const keep = new AbortController();
-  for (let i = 0; i < 100; i++) await io.nop({ signal: keep.signal });
   await io.closeFd(r);
   await io.closeFd(w);
+});
+
+Deno.test("AsyncRing: a signal that never fires keeps no listener once its ops are done", async () => {
+  await using io = new AsyncRing({ entries: 8 });
+  const keep = new AbortController();
+  const added = spy(keep.signal, "addEventListener");
+  const removed = spy(keep.signal, "removeEventListener");
+  try {
+    for (let i = 0; i < 100; i++) await io.nop({ signal: keep.signal });
+    await Promise.all([io.nop({ signal: keep.signal }), io.timeout(1, { signal: keep.signal })]);
+  } finally {
+    added.restore();
+    removed.restore();
+  }
+  assertGreater(added.calls.length, 0, "the ops listened to the signal");
+  assertEquals(removed.calls.length, added.calls.length, "as many listeners removed as added");
+  const gone = new Set(removed.calls.map((c) => c.args[1]));
+  for (const c of added.calls) assert(gone.has(c.args[1]), "a listener was left on the signal");
+  assertEquals(io.pending, 0);
 });
 
 Deno.test("AsyncRing: a cancelled open or pipe leaks no fd even when the kernel completed it", async () => {
