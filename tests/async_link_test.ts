@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertInstanceOf } from "@std/assert";
+import { assertEquals, assertInstanceOf } from "@std/assert";
 import { AsyncRing, fixed, OpenFlag, UringError } from "../mod.ts";
 import { tempFile } from "./_helpers.ts";
 
@@ -30,8 +30,10 @@ Deno.test("AsyncRing.link() with a failing first op: its UringError, then ECANCE
   assertInstanceOf(a, UringError);
   assertEquals(a.code, "EBADF");
   assertEquals(a.call, "read");
-  assert(b instanceof UringError && b.code === "ECANCELED" && b.call === "write");
-  assert(c instanceof UringError && c.code === "ECANCELED");
+  assertInstanceOf(b, UringError);
+  assertEquals([b.code, b.call], ["ECANCELED", "write"]);
+  assertInstanceOf(c, UringError);
+  assertEquals(c.code, "ECANCELED");
   assertEquals(Deno.readTextFileSync(tmp.path), "untouched");
   await io.closeFd(fd);
 });
@@ -41,7 +43,8 @@ Deno.test("AsyncRing.link() with hardlink goes on after a failure", async () => 
   const [a, b] = await io.link((c) => c.read(1 << 30, new Uint8Array(1), 0).nop(), {
     hardlink: true,
   });
-  assert(a instanceof UringError && a.code === "EBADF");
+  assertInstanceOf(a, UringError);
+  assertEquals(a.code, "EBADF");
   assertEquals(b, 0);
 });
 

@@ -2,6 +2,7 @@ import {
   assert,
   assertEquals,
   assertGreaterOrEqual,
+  assertInstanceOf,
   assertObjectMatch,
   assertRejects,
 } from "@std/assert";
@@ -61,8 +62,10 @@ Deno.test("AsyncRing timeoutMs on link() cancels the chain's ops", async () => {
   const t0 = performance.now();
   const [a, b] = await io.link((c) => c.read(r, buf).nop(), { timeoutMs: 30 });
   assertGreaterOrEqual(performance.now() - t0, 25);
-  assert(a instanceof UringError && a.code === "ECANCELED");
-  assert(b instanceof UringError && b.code === "ECANCELED");
+  assertInstanceOf(a, UringError);
+  assertEquals(a.code, "ECANCELED");
+  assertInstanceOf(b, UringError);
+  assertEquals(b.code, "ECANCELED");
   // completes in time: the timer is removed (a short read would break the chain: read 1 of 1)
   await io.write(w, new Uint8Array([9]));
   const one = new Uint8Array(1);
