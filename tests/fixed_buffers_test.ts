@@ -156,13 +156,15 @@ Deno.test("Sqe.prepReadFixed() rejects an index or length out of range with Rang
 
 Deno.test("Ring.registerBuffers() rejects a bad count or size before the kernel sees it", () => {
   using ring = new Ring({ entries: 4 });
-  for (const [count, size] of [[0, 10], [16385, 10], [1, 0], [1, 2 ** 30 + 1], [1.5, 10]]) {
-    assertThrows(
-      () => ring.registerBuffers(count, size),
-      RangeError,
-      undefined,
-      `${count} x ${size}`,
-    );
+  const cases: [count: number, size: number, message: string][] = [
+    [0, 10, "count must be an integer in 1..16384, got 0"],
+    [16385, 10, "count must be an integer in 1..16384, got 16385"],
+    [1.5, 10, "count must be an integer in 1..16384, got 1.5"],
+    [1, 0, "size must be an integer in 1..2**30 (1 GiB), got 0"],
+    [1, 2 ** 30 + 1, "size must be an integer in 1..2**30 (1 GiB), got 1073741825"],
+  ];
+  for (const [count, size, message] of cases) {
+    assertThrows(() => ring.registerBuffers(count, size), RangeError, message);
   }
 });
 
