@@ -115,7 +115,8 @@ Deno.test("Ring.waitAsync() resolves without blocking the event loop", async () 
     const elapsed = performance.now() - t0;
     assertEquals(ready, 1);
     assertGreaterOrEqual(elapsed, 70, `resolved after ${elapsed} ms`);
-    assertGreaterOrEqual(ticks, 3, `the interval ticked ${ticks} times while waiting`);
+    // a blocked loop would run an overdue interval once at most; 2 ticks prove it kept turning
+    assertGreaterOrEqual(ticks, 2, `the interval ticked ${ticks} times while waiting`);
   } finally {
     clearInterval(timer);
   }
