@@ -1,7 +1,7 @@
 // The loader's synchronous half: the DENO_URING_LIB override and a clone's file: layout (local
 // build first, then the committed prebuilt library). The http(s) half is in url_import_test.ts.
 import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
-import { stub } from "@std/testing/mock";
+import { assertSpyCalls, stub } from "@std/testing/mock";
 import { DIST_SHA256 } from "../ffi/dist_pin.ts";
 import { cacheRoot, distLibName, LIB_ENV, LIB_NAME, resolveLibrary } from "../ffi/loader.ts";
 
@@ -71,6 +71,29 @@ Deno.test("resolveLibrary() for a module at another kind of URL names DENO_URING
   withEnv(undefined, () => {
     assertThrows(() => resolveLibrary(new URL("data:text/plain,x")), Error, LIB_ENV);
   });
+});
+
+/** Stubs `Deno.permissions.querySync` so that only the env variables in `granted` are readable. */
+function grantEnv(...granted: string[]): Disposable {
+  return stub(Deno.permissions, "querySync", (desc: Deno.PermissionDescriptor) => {
+    const ok = desc.name === "env" && granted.includes(desc.variable ?? "");
+    return { state: ok ? "granted" : "prompt" } as Deno.PermissionStatus;
+  });
+}
+
+Deno.test("resolveLibrary() ignores DENO_URING_LIB when --allow-env does not cover it", () => {
+  using c = checkout([`native/build/${LIB_NAME}`]);
+  using _env = grantEnv(); // nothing granted
+  using get = stub(Deno.env, "get", () => "/opt/mine/libdeno_uring.so");
+  assertEquals(resolveLibrary(c.base), `${c.dir}/native/build/${LIB_NAME}`);
+  assertSpyCalls(get, 0); // never read, so never a permission prompt
+});
+
+Deno.test("cacheRoot() reads only the variables --allow-env grants", () => {
+  using _env = grantEnv("HOME");
+  using get = stub(Deno.env, "get", (name: string) => name === "HOME" ? "/home/me/" : "/elsewhere");
+  assertEquals(cacheRoot(), "/home/me/.cache/deno_uring");
+  assertEquals(get.calls.map((call) => call.args[0]), ["HOME"]);
 });
 
 Deno.test("cacheRoot() is $DENO_DIR/deno_uring when DENO_DIR is set", () => {
