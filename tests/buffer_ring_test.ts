@@ -109,10 +109,19 @@ Deno.test("Ring.registerBufRing() hands every buffer to the kernel; BufferRing f
 
 Deno.test("Ring.registerBufRing() checks its options and reports a taken group (EEXIST)", () => {
   using ring = new Ring({ entries: 4 });
-  for (
-    const bad of [{ entries: 3 }, { entries: 0 }, { entries: 65536 }, { group: 70000 }, { size: 0 }]
-  ) {
-    assertThrows(() => ring.registerBufRing({ group: 1, entries: 4, size: 8, ...bad }), RangeError);
+  const cases: [bad: object, message: string][] = [
+    [{ entries: 3 }, "entries must be a power of two in 1..32768, got 3"],
+    [{ entries: 0 }, "entries must be a power of two in 1..32768, got 0"],
+    [{ entries: 65536 }, "entries must be a power of two in 1..32768, got 65536"],
+    [{ group: 70000 }, "group must be an integer in 0..65535, got 70000"],
+    [{ size: 0 }, "size must be an integer in 1..2**32-1, got 0"],
+  ];
+  for (const [bad, message] of cases) {
+    assertThrows(
+      () => ring.registerBufRing({ group: 1, entries: 4, size: 8, ...bad }),
+      RangeError,
+      message,
+    );
   }
   using _g = ring.registerBufRing({ group: 1, entries: 4, size: 8 });
   assertObjectMatch(
