@@ -9,10 +9,10 @@
  *
  * @example
  * ```ts
- * import { assertEquals } from "@std/assert";
- * import { AsyncRing, Errno } from "../mod.ts";
+ * import { assertEquals, assertRejects } from "@std/assert";
+ * import { AsyncRing, Errno, UringError } from "../mod.ts";
  * await using io = new AsyncRing({ entries: 4 });
- * const err = await io.open("/no/such/file").catch((e) => e);
+ * const err = await assertRejects(() => io.open("/no/such/file"), UringError);
  * assertEquals(err.errno, Errno.ENOENT);
  * ```
  */

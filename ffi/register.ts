@@ -117,15 +117,15 @@ export interface SyncCancelOptions {
  *
  * @example
  * ```ts
- * import { assert } from "@std/assert";
- * import { Ring, type NapiSettings } from "../mod.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { Ring, type NapiSettings, UringError } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * try {
  *   ring.registerNapi({ busyPollTimeout: 50 });
  *   const before: NapiSettings = ring.unregisterNapi();
- *   assert(before.busyPollTimeout === 50 && !before.preferBusyPoll);
- * } catch {
- *   // a kernel without CONFIG_NET_RX_BUSY_POLL
+ *   assertEquals(before, { busyPollTimeout: 50, preferBusyPoll: false });
+ * } catch (e) {
+ *   if (!(e instanceof UringError)) throw e; // a kernel without CONFIG_NET_RX_BUSY_POLL refuses
  * }
  * ```
  */
@@ -142,13 +142,13 @@ export interface NapiSettings {
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { Ring } from "../mod.ts";
+ * import { Ring, UringError } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * try {
  *   const old = ring.registerNapi({ busyPollTimeout: 100, preferBusyPoll: true });
  *   assertEquals(old.busyPollTimeout, 0); // off before
- * } catch {
- *   // a kernel without CONFIG_NET_RX_BUSY_POLL
+ * } catch (e) {
+ *   if (!(e instanceof UringError)) throw e; // a kernel without CONFIG_NET_RX_BUSY_POLL refuses
  * }
  * ```
  */
