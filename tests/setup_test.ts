@@ -236,7 +236,8 @@ Deno.test("RingOptions.attachWq shares another ring's worker pool (Ring or fd)",
   assert(third.setupFlags & SetupFlag.ATTACH_WQ);
   assertEquals(nopRoundTrip(second, 2), expected(2));
   assertEquals(nopRoundTrip(third, 2), expected(2));
-  const err = assertThrows(() => new Ring({ entries: 4, attachWq: 0 }), UringError); // stdin is not a ring
+  // fd 0 (stdin) is not a ring
+  const err = assertThrows(() => new Ring({ entries: 4, attachWq: 0 }), UringError);
   assert(err.errno === 22 || err.errno === 9, `errno ${err.errno}`);
 });
 
