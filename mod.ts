@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { CqeBatch, Ring } from "./mod.ts";
  * using ring = new Ring({ entries: 8 });
  * const sqe = ring.getSqe()!;
@@ -16,7 +16,7 @@
  * ring.submitAndWait(1);
  * const batch = new CqeBatch(8);
  * ring.copyCqes(batch);
- * assert(batch.userData(0) === 42 && batch.res(0) === 0);
+ * assertEquals([batch.userData(0), batch.res(0)], [42, 0]);
  * ```
  *
  * @module

@@ -42,7 +42,7 @@ interface Waiter {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { AsyncRing, PollEvent } from "../mod.ts";
  * await using io = new AsyncRing({ entries: 8 });
  * const [r, w] = await io.pipe();

@@ -49,13 +49,14 @@ export const F_DIRECT = 8;
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals, assertRejects } from "@std/assert";
  * import { AsyncRing, type AsyncOpOptions, UringError } from "../mod.ts";
  * await using io = new AsyncRing({ entries: 8 });
  * const [r, w] = await io.pipe();
  * const options: AsyncOpOptions = { timeoutMs: 10 }; // nothing is ever written to the pipe
  * const read = io.read(r, new Uint8Array(8), -1, options);
- * await assert.rejects(read, (e) => e instanceof UringError && e.code === "ECANCELED");
+ * const err = await assertRejects(() => read, UringError);
+ * assertEquals(err.code, "ECANCELED");
  * await io.closeFd(r);
  * await io.closeFd(w);
  * ```

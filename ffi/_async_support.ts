@@ -23,7 +23,7 @@ import { AT_FDCWD, type FixedBufferSource } from "./sqe_args.ts";
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { AsyncRing, type AsyncOpenOptions } from "../mod.ts";
  * await using io = new AsyncRing({ entries: 8 });
  * const path = await Deno.makeTempFile();
@@ -31,7 +31,7 @@ import { AT_FDCWD, type FixedBufferSource } from "./sqe_args.ts";
  * const fd = await io.open(path, options);
  * await io.write(fd, new TextEncoder().encode("line\n")); // at the end: O_APPEND
  * await io.closeFd(fd);
- * assert(await Deno.readTextFile(path) === "line\n");
+ * assertEquals(await Deno.readTextFile(path), "line\n");
  * await Deno.remove(path);
  * ```
  */
@@ -49,7 +49,7 @@ export interface AsyncOpenOptions extends Deno.OpenOptions {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { AsyncRing, type StatxResult } from "../mod.ts";
  * await using io = new AsyncRing({ entries: 8 });
  * const path = await Deno.makeTempFile();
@@ -117,13 +117,13 @@ export interface StatxResult {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { AsyncRing, type WaitidResult } from "../mod.ts";
  * await using io = new AsyncRing({ entries: 8 });
  * const child = new Deno.Command("sleep", { args: ["10"] }).spawn();
  * child.kill("SIGKILL");
  * const result: WaitidResult = await io.waitid(child);
- * assert(result.pid === child.pid && result.code === "killed" && result.status === 9);
+ * assertEquals([result.pid, result.code, result.status], [child.pid, "killed", 9]);
  * await child.status;
  * ```
  */
@@ -141,14 +141,14 @@ export interface WaitidResult {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { AsyncRing, type BufferRingLike } from "../mod.ts";
  * await using io = new AsyncRing({ entries: 8 });
  * const group: BufferRingLike = io.ring.registerBufRing({ group: 1, entries: 4, size: 64 });
  * const [r, w] = await io.pipe();
  * await io.write(w, new TextEncoder().encode("hi"));
  * for await (const chunk of io.readMultishot(r, group)) {
- *   assert(new TextDecoder().decode(chunk) === "hi"); // a view into one of the group's buffers
+ *   assertEquals(new TextDecoder().decode(chunk), "hi"); // a view into one of the group's buffers
  *   break;
  * }
  * await io.closeFd(r);
@@ -173,14 +173,14 @@ export interface BufferRingLike {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertGreaterOrEqual } from "@std/assert";
  * import { AsyncRing, type ListenTcpOptions } from "../mod.ts";
  * await using io = new AsyncRing({ entries: 16 });
  * const options: ListenTcpOptions = { hostname: "127.0.0.1", port: 0, backlog: 16 };
  * const lfd = await io.listenTcp(options);
  * const conn = await Deno.connect({ hostname: "127.0.0.1", port: io.localAddr(lfd).port });
  * const fd = await io.accept(lfd);
- * assert(fd >= 0);
+ * assertGreaterOrEqual(fd, 0);
  * conn.close();
  * for (const f of [fd, lfd]) await io.closeFd(f);
  * ```
@@ -201,7 +201,7 @@ export interface ListenTcpOptions {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { AsyncRing, type ConnectTcpOptions } from "../mod.ts";
  * await using io = new AsyncRing({ entries: 16 });
  * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -209,7 +209,7 @@ export interface ListenTcpOptions {
  * const [fd, conn] = await Promise.all([io.connectTcp(options), listener.accept()]);
  * await io.send(fd, new TextEncoder().encode("ping"));
  * const buf = new Uint8Array(4);
- * assert(await conn.read(buf) === 4);
+ * assertEquals(await conn.read(buf), 4);
  * conn.close();
  * await io.closeFd(fd);
  * ```
@@ -365,13 +365,13 @@ export const SIGNALS: Record<string, number> = {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertGreater } from "@std/assert";
  * import { AsyncRing, Sock, sockaddr, type SocketAddressLike } from "../mod.ts";
  * await using io = new AsyncRing({ entries: 8 });
  * const fd = await io.socket(Sock.AF_INET, Sock.SOCK_DGRAM);
  * const addr: SocketAddressLike = sockaddr({ hostname: "127.0.0.1", port: 0 }); // or the object
  * await io.bind(fd, addr);
- * assert(io.localAddr(fd).port > 0);
+ * assertGreater(io.localAddr(fd).port, 0);
  * await io.closeFd(fd);
  * ```
  */
@@ -392,11 +392,11 @@ export function sockaddrOf(addr: SocketAddressLike): ArrayBufferView {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { AsyncRing } from "../mod.ts";
  * await using io = new AsyncRing({ entries: 8 });
  * const [a, b] = await io.link((c) => c.nop().nop());
- * assert(a === 0 && b === 0);
+ * assertEquals([a, b], [0, 0]);
  * ```
  */
 export class AsyncLinkBuilder {

@@ -20,7 +20,7 @@ import { alignedBytes } from "./_memory.ts";
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { alignedBuffer, AsyncRing } from "../mod.ts";
  * const pages = alignedBuffer(4 * 4096); // four page-aligned 4 KiB buffers
  * const bufs = [0, 1, 2, 3].map((i) => pages.subarray(i * 4096, (i + 1) * 4096));
@@ -29,8 +29,8 @@ import { alignedBytes } from "./_memory.ts";
  * await Deno.writeFile(path, new Uint8Array(8192).fill(7));
  * const fd = await io.open(path);
  * const n = await Promise.all(bufs.map((b, i) => io.read(fd, b, (i % 2) * 4096)));
- * assert.deepEqual(n, [4096, 4096, 4096, 4096]);
- * assert.equal(bufs[3][4095], 7);
+ * assertEquals(n, [4096, 4096, 4096, 4096]);
+ * assertEquals(bufs[3][4095], 7);
  * await io.closeFd(fd);
  * await Deno.remove(path);
  * ```

@@ -113,11 +113,11 @@ export {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { AsyncRing, type AsyncRingOptions } from "../mod.ts";
  * const options: AsyncRingOptions = { entries: 32, cqEntries: 256 };
  * await using io = new AsyncRing(options);
- * assert(io.ring.sqEntries === 32 && io.ring.cqEntries === 256);
+ * assertEquals([io.ring.sqEntries, io.ring.cqEntries], [32, 256]);
  * await io.nop();
  * ```
  */
@@ -128,12 +128,13 @@ export type AsyncRingOptions = RingOptions;
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals, assertInstanceOf } from "@std/assert";
  * import { AsyncRing, type LinkOptions, UringError } from "../mod.ts";
  * await using io = new AsyncRing({ entries: 8 });
  * const options: LinkOptions = { hardlink: true }; // go on after a failed op
  * const [closed, nop] = await io.link((c) => c.closeFd(999_999).nop(), options);
- * assert(closed instanceof UringError && closed.code === "EBADF" && nop === 0);
+ * assertInstanceOf(closed, UringError);
+ * assertEquals([closed.code, nop], ["EBADF", 0]);
  * ```
  */
 export interface LinkOptions extends AsyncOpOptions {
@@ -148,13 +149,13 @@ export interface LinkOptions extends AsyncOpOptions {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { AsyncRing, type DirectOptions, fixed, Sock } from "../mod.ts";
  * await using io = new AsyncRing({ entries: 8 });
  * using files = io.ring.registerFiles(4); // empty slots for direct descriptors
  * const options: DirectOptions = { direct: true };
  * const slot = await io.socket(Sock.AF_INET, Sock.SOCK_DGRAM, 0, options);
- * assert(slot === 0); // no fd was made: the socket is fixed(0)
+ * assertEquals(slot, 0); // no fd was made: the socket is fixed(0)
  * await io.closeFd(fixed(slot));
  * ```
  */
@@ -194,7 +195,7 @@ function checkFdNumber(fd: unknown): number {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { AsyncRing } from "../mod.ts";
  * await using io = new AsyncRing({ entries: 64 });
  * const path = await Deno.makeTempFile();
@@ -204,7 +205,7 @@ function checkFdNumber(fd: unknown): number {
  * const rfd = await io.open(path);
  * const buf = new Uint8Array(16);
  * const n = await io.read(rfd, buf, 0);
- * assert(new TextDecoder().decode(buf.subarray(0, n)) === "hello");
+ * assertEquals(new TextDecoder().decode(buf.subarray(0, n)), "hello");
  * await io.closeFd(rfd);
  * await io.unlink(path);
  * ```
@@ -304,12 +305,12 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    *
    * @example
    * ```ts
-   * import assert from "node:assert/strict";
+   * import { assertGreaterOrEqual } from "@std/assert";
    * import { AsyncRing } from "../mod.ts";
    * await using io = new AsyncRing({ entries: 8 });
    * const t0 = performance.now();
    * await io.timeout(20);
-   * assert(performance.now() - t0 >= 19);
+   * assertGreaterOrEqual(performance.now() - t0, 19);
    * ```
    */
   timeout(ms: number, options?: AsyncOpOptions): Promise<void> {
@@ -395,12 +396,12 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    *
    * @example
    * ```ts
-   * import assert from "node:assert/strict";
+   * import { assertGreater } from "@std/assert";
    * import { AsyncRing } from "../mod.ts";
    * await using io = new AsyncRing({ entries: 8 });
    * const fd = await io.open("/proc/self/stat");
    * const n = await io.read(fd, new Uint8Array(64), 0);
-   * assert(n > 0);
+   * assertGreater(n, 0);
    * await io.closeFd(fd);
    * ```
    */
@@ -543,7 +544,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    *
    * @example
    * ```ts
-   * import assert from "node:assert/strict";
+   * import { assert } from "@std/assert";
    * import { AsyncRing } from "../mod.ts";
    * await using io = new AsyncRing({ entries: 8 });
    * const st = await io.statx("/");
@@ -655,7 +656,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    *
    * @example
    * ```ts
-   * import assert from "node:assert/strict";
+   * import { assertEquals } from "@std/assert";
    * import { AsyncRing } from "../mod.ts";
    * await using io = new AsyncRing({ entries: 8 });
    * const path = await Deno.makeTempFile();
@@ -664,7 +665,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    *   c.write(fd, new TextEncoder().encode("header"), 0);
    *   c.fsync(fd);
    * });
-   * assert(written === 6 && synced === 0);
+   * assertEquals([written, synced], [6, 0]);
    * await io.closeFd(fd);
    * await io.unlink(path);
    * ```
@@ -865,7 +866,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    *
    * @example
    * ```ts
-   * import assert from "node:assert/strict";
+   * import { assertEquals } from "@std/assert";
    * import { AsyncRing } from "../mod.ts";
    * await using io = new AsyncRing({ entries: 16 });
    * const lfd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });
@@ -876,7 +877,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    * ]);
    * await io.send(cfd, new TextEncoder().encode("ping"));
    * const buf = new Uint8Array(4);
-   * assert(await io.recv(conn, buf) === 4);
+   * assertEquals(await io.recv(conn, buf), 4);
    * for (const fd of [cfd, conn, lfd]) await io.closeFd(fd);
    * ```
    */
@@ -1064,12 +1065,12 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    *
    * @example
    * ```ts
-   * import assert from "node:assert/strict";
+   * import { assertEquals } from "@std/assert";
    * import { AsyncRing } from "../mod.ts";
    * await using io = new AsyncRing({ entries: 8 });
    * const child = new Deno.Command("sh", { args: ["-c", "exit 3"] }).spawn();
    * const r = await io.waitid(child);
-   * assert(r.code === "exited" && r.status === 3);
+   * assertEquals([r.code, r.status], ["exited", 3]);
    * await child.status;
    * ```
    */

@@ -25,12 +25,12 @@ const TWO32 = 4294967296;
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { type BufRingOptions, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * const options: BufRingOptions = { group: 1, entries: 64, size: 2048 };
  * using group = ring.registerBufRing(options);
- * assert(group.entries === 64 && group.available() === 64);
+ * assertEquals([group.entries, group.available()], [64, 64]);
  * ```
  */
 export interface BufRingOptions {
@@ -57,7 +57,7 @@ export interface BufRingOptions {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert, assertEquals } from "@std/assert";
  * import { CqeFlag, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 8 });
  * using group = ring.registerBufRing({ group: 7, entries: 4, size: 64 });
@@ -74,7 +74,7 @@ export interface BufRingOptions {
  * const cqe = ring.waitCqe()!;
  * assert((cqe.flags & CqeFlag.BUFFER) !== 0);
  * const bid = cqe.flags >>> 16;
- * assert(new TextDecoder().decode(group.get(bid, cqe.res)) === "hi");
+ * assertEquals(new TextDecoder().decode(group.get(bid, cqe.res)), "hi");
  * group.recycle(bid);
  * for (const fd of fds) ring.getSqe()!.prepClose(fd);
  * ring.submitAndWait(3);

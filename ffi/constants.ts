@@ -10,9 +10,9 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { Op } from "../mod.ts";
- * assert(Op.READ === 22 && Op.PIPE === 62);
+ * assertEquals([Op.READ, Op.PIPE], [22, 62]);
  * ```
  */
 export const Op = {
@@ -150,7 +150,7 @@ export type Op = typeof Op[keyof typeof Op];
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { type OpName, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 2 });
  * const needed: OpName[] = ["nop", "openat", "read", "close"];
@@ -164,7 +164,7 @@ export type OpName = Lowercase<keyof typeof Op>;
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { Ring, SqeFlag } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * const quiet = ring.getSqe()!;
@@ -174,7 +174,7 @@ export type OpName = Lowercase<keyof typeof Op>;
  * last.prepNop();
  * last.userData = 2;
  * ring.submitAndWait(1);
- * assert(ring.waitCqe()!.userData === 2 && ring.cqReady() === 0);
+ * assertEquals([ring.waitCqe()!.userData, ring.cqReady()], [2, 0]);
  * ```
  */
 export const SqeFlag = {
@@ -201,7 +201,7 @@ export type SqeFlag = typeof SqeFlag[keyof typeof SqeFlag];
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { CqeFlag, Ring, TimeoutFlag } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * ring.getSqe()!.prepTimeout(1, 2, TimeoutFlag.MULTISHOT); // fires twice, 1 ms apart
@@ -235,7 +235,7 @@ export type CqeFlag = typeof CqeFlag[keyof typeof CqeFlag];
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { Ring, SetupFlag } from "../mod.ts";
  * using ring = new Ring({ entries: 4, flags: SetupFlag.SUBMIT_ALL | SetupFlag.COOP_TASKRUN });
  * assert(ring.setupFlags & SetupFlag.SUBMIT_ALL);
@@ -292,13 +292,13 @@ export const SetupFlag = {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 4, sqpoll: true, sqThreadIdle: 1 });
  * await new Promise((r) => setTimeout(r, 20)); // the SQPOLL thread sleeps after 1 ms idle
  * ring.getSqe()!.prepNop();
  * ring.submitAndWait(1); // sees SqRingFlag.NEED_WAKEUP: enters with GETEVENTS | SQ_WAKEUP
- * assert(ring.waitCqe()!.res === 0);
+ * assertEquals(ring.waitCqe()!.res, 0);
  * ```
  */
 export const EnterFlag = {
@@ -327,7 +327,7 @@ export const EnterFlag = {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { CqeBatch, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 2, cqEntries: 2 });
  * for (let i = 0; i < 4; i++) {
@@ -336,7 +336,7 @@ export const EnterFlag = {
  * }
  * const batch = new CqeBatch(8);
  * const n = ring.copyCqes(batch) + ring.copyCqes(batch); // Ring sees CQ_OVERFLOW and flushes
- * assert(n === 4 && ring.cqOverflow === 0); // none lost
+ * assertEquals([n, ring.cqOverflow], [4, 0]); // none lost
  * ```
  */
 export const SqRingFlag = {
@@ -353,7 +353,7 @@ export const SqRingFlag = {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { Feature, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * const names = Object.keys(Feature) as (keyof typeof Feature)[];
@@ -405,7 +405,7 @@ export const Feature = {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { Op, RegisterOp, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * const probe = new Uint8Array(16 + 256 * 8); // struct io_uring_probe + 256 io_uring_probe_op

@@ -14,7 +14,7 @@ const TWO32 = 2 ** 32;
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { type Cqe, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 2 });
  * const sqe = ring.getSqe()!;
@@ -22,7 +22,7 @@ const TWO32 = 2 ** 32;
  * sqe.userData = 9;
  * ring.submitAndWait(1);
  * const cqe: Cqe = ring.waitCqe()!;
- * assert(cqe.userData === 9 && cqe.res === 0 && cqe.flags === 0);
+ * assertEquals([cqe.userData, cqe.res, cqe.flags], [9, 0, 0]);
  * ```
  */
 export interface Cqe {
@@ -40,7 +40,7 @@ export interface Cqe {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals, assertLess } from "@std/assert";
  * import { CqeBatch, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * for (let i = 0; i < 3; i++) {
@@ -51,8 +51,8 @@ export interface Cqe {
  * ring.submit();
  * const batch = new CqeBatch(8);
  * const n = ring.copyCqes(batch, 3);
- * assert(n === 3 && batch.length === 3 && batch.res(0) === 0);
- * for (const cqe of batch) assert(cqe.userData < 3);
+ * assertEquals([n, batch.length, batch.res(0)], [3, 3, 0]);
+ * for (const cqe of batch) assertLess(cqe.userData, 3);
  * ```
  */
 export class CqeBatch implements Iterable<Cqe> {
@@ -116,7 +116,7 @@ export class CqeBatch implements Iterable<Cqe> {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * for (let i = 0; i < 3; i++) {
@@ -126,10 +126,10 @@ export class CqeBatch implements Iterable<Cqe> {
  * }
  * ring.submitAndWait(3);
  * const view = ring.peekCqes();
- * assert.equal(view.length, 3);
- * assert.deepEqual([view.userData(0), view.userData(2)], [10, 12]);
+ * assertEquals(view.length, 3);
+ * assertEquals([view.userData(0), view.userData(2)], [10, 12]);
  * ring.cqAdvance(view.length);
- * assert.equal(ring.cqReady(), 0);
+ * assertEquals(ring.cqReady(), 0);
  * ```
  */
 export class CqeView implements Iterable<Cqe> {

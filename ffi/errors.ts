@@ -9,11 +9,11 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
- * import { AsyncRing, Errno } from "../mod.ts";
+ * import { assertEquals, assertRejects } from "@std/assert";
+ * import { AsyncRing, Errno, UringError } from "../mod.ts";
  * await using io = new AsyncRing({ entries: 4 });
- * const err = await io.open("/no/such/file").catch((e) => e);
- * assert.equal(err.errno, Errno.ENOENT);
+ * const err = await assertRejects(() => io.open("/no/such/file"), UringError);
+ * assertEquals(err.errno, Errno.ENOENT);
  * ```
  */
 export const Errno = {
@@ -90,12 +90,12 @@ const ERRNO_NAMES: Record<number, string> = Object.fromEntries(
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { errnoName, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 2 });
  * ring.getSqe()!.prepClose(999_999); // not an open fd
  * ring.submitAndWait(1);
- * assert(errnoName(-ring.waitCqe()!.res) === "EBADF"); // a failed CQE's res is -errno
+ * assertEquals(errnoName(-ring.waitCqe()!.res), "EBADF"); // a failed CQE's res is -errno
  * ```
  */
 export function errnoName(errno: number): string {
@@ -118,10 +118,11 @@ export function errnoOf(code: string): number | undefined {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals, assertInstanceOf } from "@std/assert";
  * import { UringError } from "../mod.ts";
  * const err = new UringError(9, "read");
- * assert(err.code === "EBADF" && err.errno === 9 && err instanceof Error);
+ * assertInstanceOf(err, Error);
+ * assertEquals([err.code, err.errno, err.message], ["EBADF", 9, "read failed: EBADF (errno 9)"]);
  * ```
  */
 export class UringError extends Error {

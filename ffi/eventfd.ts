@@ -12,13 +12,13 @@ import { native } from "./loader.ts";
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { eventfd, EventfdFlag, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 2 });
  * const efd = eventfd(0, EventfdFlag.CLOEXEC | EventfdFlag.NONBLOCK);
  * ring.getSqe()!.prepClose(efd);
  * ring.submitAndWait(1);
- * assert(ring.waitCqe()!.res === 0);
+ * assertEquals(ring.waitCqe()!.res, 0);
  * ```
  */
 export const EventfdFlag = {
@@ -45,7 +45,7 @@ export const EventfdFlag = {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { eventfd, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * const efd = eventfd();

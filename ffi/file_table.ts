@@ -33,7 +33,7 @@ function checkFd(fd: number, what: string): void {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { fixed, OpenFlag, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 8 });
  * using files = ring.registerFiles(4); // four empty slots
@@ -41,11 +41,11 @@ function checkFd(fd: number, what: string): void {
  * Deno.writeTextFileSync(path, "direct");
  * ring.getSqe()!.prepOpenatDirect(-100, path, OpenFlag.RDONLY, 0, 2); // no fd is made
  * ring.submitAndWait(1);
- * assert(ring.waitCqe()!.res === 0);
+ * assertEquals(ring.waitCqe()!.res, 0);
  * const buf = new Uint8Array(6);
  * ring.getSqe()!.prepRead(fixed(2), buf, 0);
  * ring.submitAndWait(1);
- * assert(ring.waitCqe()!.res === 6);
+ * assertEquals(ring.waitCqe()!.res, 6);
  * files.remove(2); // closes the file
  * Deno.removeSync(path);
  * ```

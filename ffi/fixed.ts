@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { eventfd, type Fixed, fixed, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 2 });
  * const efd = eventfd(3);
@@ -18,7 +18,7 @@
  * const count = new BigUint64Array(1);
  * ring.getSqe()!.prepRead(slot, new Uint8Array(count.buffer), 0); // sets SqeFlag.FIXED_FILE
  * ring.submitAndWait(1);
- * assert(ring.waitCqe()!.res === 8 && count[0] === 3n);
+ * assertEquals([ring.waitCqe()!.res, count[0]], [8, 3n]);
  * ring.getSqe()!.prepClose(efd);
  * ring.submitAndWait(1);
  * ```
@@ -35,7 +35,7 @@ export interface Fixed {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { eventfd, type FdLike, fixed, PollEvent, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * const efd = eventfd(1); // readable
@@ -43,7 +43,7 @@ export interface Fixed {
  * const both: FdLike[] = [efd, fixed(0)]; // the same eventfd, twice
  * for (const fd of both) ring.getSqe()!.prepPollAdd(fd, PollEvent.IN);
  * ring.submitAndWait(2);
- * assert(ring.waitCqe()!.res === PollEvent.IN && ring.waitCqe()!.res === PollEvent.IN);
+ * assertEquals([ring.waitCqe()!.res, ring.waitCqe()!.res], [PollEvent.IN, PollEvent.IN]);
  * ring.getSqe()!.prepClose(efd);
  * ring.submitAndWait(1);
  * ```
@@ -63,7 +63,7 @@ const cache: Fixed[] = [];
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { fixed } from "../mod.ts";
  * assert(fixed(3).index === 3 && fixed(3) === fixed(3));
  * ```

@@ -169,7 +169,7 @@ interface Init {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 8 });
  * using bufs = ring.registerBuffers(4, 4096);
@@ -181,8 +181,8 @@ interface Init {
  * const fd = ring.waitCqe()!.res;
  * ring.getSqe()!.prepReadFixed(fd, bufs, 2, 0, 5);
  * ring.submitAndWait(1);
- * assert(ring.waitCqe()!.res === 5);
- * assert(new TextDecoder().decode(bufs.get(2).subarray(0, 5)) === "fixed");
+ * assertEquals(ring.waitCqe()!.res, 5);
+ * assertEquals(new TextDecoder().decode(bufs.get(2).subarray(0, 5)), "fixed");
  * ring.getSqe()!.prepClose(fd);
  * ring.submitAndWait(1);
  * Deno.removeSync(path);

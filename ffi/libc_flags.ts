@@ -14,14 +14,14 @@ const ARM = Deno.build.arch === "aarch64";
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { At, OpenFlag, Ring } from "../mod.ts";
  * const path = Deno.makeTempFileSync(); // exists already
  * using ring = new Ring({ entries: 2 });
  * const flags = OpenFlag.WRONLY | OpenFlag.CREAT | OpenFlag.EXCL;
  * ring.getSqe()!.prepOpenat(At.FDCWD, path, flags, 0o600);
  * ring.submitAndWait(1);
- * assert(ring.waitCqe()!.res === -17); // -EEXIST: EXCL refuses a file that exists
+ * assertEquals(ring.waitCqe()!.res, -17); // -EEXIST: EXCL refuses a file that exists
  * Deno.removeSync(path);
  * ```
  */
@@ -65,14 +65,14 @@ export const OpenFlag = {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals, assertThrows } from "@std/assert";
  * import { At, Ring } from "../mod.ts";
  * const dir = Deno.makeTempDirSync();
  * using ring = new Ring({ entries: 2 });
  * ring.getSqe()!.prepUnlinkat(At.FDCWD, dir, At.REMOVEDIR); // rmdir(2), not unlink(2)
  * ring.submitAndWait(1);
- * assert(ring.waitCqe()!.res === 0);
- * assert.throws(() => Deno.statSync(dir), Deno.errors.NotFound);
+ * assertEquals(ring.waitCqe()!.res, 0);
+ * assertThrows(() => Deno.statSync(dir), Deno.errors.NotFound);
  * ```
  */
 export const At = {
@@ -95,16 +95,16 @@ export const At = {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert, assertEquals } from "@std/assert";
  * import { At, Ring, StatxMask } from "../mod.ts";
  * using ring = new Ring({ entries: 2 });
  * const buf = new Uint8Array(256); // struct statx
  * ring.getSqe()!.prepStatx(At.FDCWD, "/", 0, StatxMask.TYPE | StatxMask.MODE, buf);
  * ring.submitAndWait(1);
- * assert(ring.waitCqe()!.res === 0);
+ * assertEquals(ring.waitCqe()!.res, 0);
  * const v = new DataView(buf.buffer);
  * assert(v.getUint32(0, true) & StatxMask.TYPE); // stx_mask: the type was filled in
- * assert((v.getUint16(28, true) & 0o170000) === 0o040000); // stx_mode: a directory
+ * assertEquals(v.getUint16(28, true) & 0o170000, 0o040000); // stx_mode: a directory
  * ```
  */
 export const StatxMask = {
@@ -143,13 +143,13 @@ export const StatxMask = {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertGreater } from "@std/assert";
  * import { AsyncRing, Sock } from "../mod.ts";
  * await using io = new AsyncRing({ entries: 8 });
  * const fd = await io.socket(Sock.AF_INET, Sock.SOCK_STREAM | Sock.SOCK_CLOEXEC);
  * await io.setsockopt(fd, Sock.IPPROTO_TCP, Sock.TCP_NODELAY, new Int32Array([1]));
  * await io.bind(fd, { hostname: "127.0.0.1", port: 0 });
- * assert(io.localAddr(fd).port > 0);
+ * assertGreater(io.localAddr(fd).port, 0);
  * await io.closeFd(fd);
  * ```
  */

@@ -56,9 +56,9 @@ export const LOADER_ENV = [LIB_ENV, "DENO_DIR", "XDG_CACHE_HOME", "HOME"] as con
  * @returns For example `"libdeno_uring.linux-x86_64.so"`.
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { distLibName } from "./loader.ts";
- * assert(distLibName("x86_64") === "libdeno_uring.linux-x86_64.so");
+ * assertEquals(distLibName("x86_64"), "libdeno_uring.linux-x86_64.so");
  * ```
  */
 export function distLibName(arch: string = Deno.build.arch): string {
@@ -92,7 +92,7 @@ function exists(path: string): boolean {
  * @returns The absolute path, or `undefined` when none of those variables can be read.
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { cacheRoot } from "./loader.ts";
  * const dir = cacheRoot(); // e.g. "/home/me/.cache/deno_uring"
  * assert(dir === undefined || dir.endsWith("/deno_uring"));
@@ -117,7 +117,7 @@ export function cacheRoot(): string | undefined {
  * @returns A flag string such as `--allow-import=example.com --allow-net=example.com ...`.
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { remoteFlags } from "./loader.ts";
  * const flags = remoteFlags(new URL("https://example.com/deno_uring/ffi/loader.ts"), "/c");
  * assert(flags.includes("--allow-net=example.com") && flags.includes("--allow-read=/c"));
@@ -162,7 +162,7 @@ function notBuilt(cause?: unknown): Error {
  *   resolved by fetching, while the module is imported).
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { resolveLibrary } from "./loader.ts";
  * const path = resolveLibrary(); // native/build/libdeno_uring.so in a built clone
  * assert(path.endsWith(".so"));
@@ -331,10 +331,10 @@ const remote: { lib: Native } | { error: unknown } | undefined = await (async ()
  *   needs.
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { native } from "./loader.ts";
  * import { SHIM_VERSION } from "./symbols.ts";
- * assert(native().uring_shim_version() === SHIM_VERSION);
+ * assertEquals(native().uring_shim_version(), SHIM_VERSION);
  * ```
  */
 export function native(): Native {

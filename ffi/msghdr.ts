@@ -15,7 +15,7 @@ const TWO32 = 4294967296;
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { AsyncRing, MsgHdr, type MsgHdrInit, Ring, Sock, sockaddr } from "../mod.ts";
  * await using io = new AsyncRing({ entries: 8 });
  * const fd = await io.socket(Sock.AF_INET, Sock.SOCK_DGRAM);
@@ -25,7 +25,7 @@ const TWO32 = 4294967296;
  * using ring = new Ring({ entries: 2 });
  * ring.getSqe()!.prepSendmsg(fd, new MsgHdr(init)); // a datagram to itself
  * ring.submitAndWait(1);
- * assert(ring.waitCqe()!.res === 2 && await io.recv(fd, new Uint8Array(8)) === 2);
+ * assertEquals([ring.waitCqe()!.res, await io.recv(fd, new Uint8Array(8))], [2, 2]);
  * await io.closeFd(fd);
  * ```
  */
@@ -47,13 +47,13 @@ export interface MsgHdrInit {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { MsgHdr, sockaddr } from "../mod.ts";
  * const msg = new MsgHdr({
  *   iov: [new TextEncoder().encode("hi")],
  *   name: sockaddr({ hostname: "127.0.0.1", port: 9 }),
  * });
- * assert(msg.bytes.byteLength === 56 && msg.nameLength === 16);
+ * assertEquals([msg.bytes.byteLength, msg.nameLength], [56, 16]);
  * ```
  */
 export class MsgHdr implements MsgHdrLike {

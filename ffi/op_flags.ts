@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { Ring, SqeFlag, TimeoutFlag } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * const wait = ring.getSqe()!;
@@ -19,7 +19,7 @@
  * wait.flags |= SqeFlag.IO_LINK;
  * ring.getSqe()!.prepNop();
  * ring.submitAndWait(2);
- * assert(ring.waitCqe()!.res === -62 && ring.waitCqe()!.res === 0); // -ETIME, then the NOP ran
+ * assertEquals([ring.waitCqe()!.res, ring.waitCqe()!.res], [-62, 0]); // -ETIME, then the NOP ran
  * ```
  */
 export const TimeoutFlag = {
@@ -44,7 +44,7 @@ export const TimeoutFlag = {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { eventfd, PollEvent, PollFlag, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * const efd = eventfd(0); // counter 0: not readable
@@ -54,7 +54,7 @@ export const TimeoutFlag = {
  * ring.getSqe()!.prepPollUpdate(1, 0, PollEvent.OUT, PollFlag.UPDATE_EVENTS); // OUT instead of IN
  * ring.submitAndWait(2);
  * const cqes = [ring.waitCqe()!, ring.waitCqe()!];
- * assert(cqes.find((c) => c.userData === 1)!.res === PollEvent.OUT);
+ * assertEquals(cqes.find((c) => c.userData === 1)!.res, PollEvent.OUT);
  * ring.getSqe()!.prepClose(efd);
  * ring.submitAndWait(1);
  * ```
@@ -75,13 +75,13 @@ export const PollFlag = {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { eventfd, PollEvent, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * const efd = eventfd(1); // counter 1: readable and writable
  * ring.getSqe()!.prepPollAdd(efd, PollEvent.IN | PollEvent.OUT);
  * ring.submitAndWait(1);
- * assert(ring.waitCqe()!.res === (PollEvent.IN | PollEvent.OUT));
+ * assertEquals(ring.waitCqe()!.res, PollEvent.IN | PollEvent.OUT);
  * ring.getSqe()!.prepClose(efd);
  * ring.submitAndWait(1);
  * ```
@@ -108,7 +108,7 @@ export const PollEvent = {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { CancelFlag, CqeBatch, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * for (let i = 0; i < 2; i++) {
@@ -120,7 +120,7 @@ export const PollEvent = {
  * const batch = new CqeBatch(4);
  * ring.submitAndWait(3);
  * ring.copyCqes(batch, 3);
- * assert([...batch].find((cqe) => cqe.userData === 0)!.res === 2); // two were cancelled
+ * assertEquals([...batch].find((cqe) => cqe.userData === 0)!.res, 2); // two were cancelled
  * ```
  */
 export const CancelFlag = {
@@ -143,7 +143,7 @@ export const CancelFlag = {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { AsyncRing, RecvSendFlag, Ring, Sock, sockaddr } from "../mod.ts";
  * await using io = new AsyncRing({ entries: 8 });
  * const fd = await io.socket(Sock.AF_INET, Sock.SOCK_DGRAM);
@@ -154,7 +154,7 @@ export const CancelFlag = {
  * recv.ioprio = RecvSendFlag.POLL_FIRST; // nothing is queued yet: arm a poll before trying
  * ring.getSqe()!.prepSendto(fd, new Uint8Array([1, 2]), 0, sockaddr(io.localAddr(fd)));
  * ring.submitAndWait(2);
- * assert(ring.waitCqe()!.res === 2 && ring.waitCqe()!.res === 2); // recv and send, 2 bytes each
+ * assertEquals([ring.waitCqe()!.res, ring.waitCqe()!.res], [2, 2]); // recv and send, 2 bytes each
  * await io.closeFd(fd);
  * ```
  */
@@ -176,7 +176,7 @@ export const RecvSendFlag = {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { AcceptFlag, AsyncRing, Ring } from "../mod.ts";
  * await using io = new AsyncRing({ entries: 8 });
  * const lfd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });
@@ -185,7 +185,7 @@ export const RecvSendFlag = {
  * sqe.prepAccept(lfd);
  * sqe.ioprio = AcceptFlag.DONTWAIT; // no connection is waiting: fail at once instead of waiting
  * ring.submitAndWait(1);
- * assert(ring.waitCqe()!.res === -11); // -EAGAIN
+ * assertEquals(ring.waitCqe()!.res, -11); // -EAGAIN
  * await io.closeFd(lfd);
  * ```
  */
@@ -203,7 +203,7 @@ export const AcceptFlag = {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { MsgRingFlag, Ring } from "../mod.ts";
  * using a = new Ring({ entries: 2 });
  * using b = new Ring({ entries: 2 });
@@ -211,9 +211,9 @@ export const AcceptFlag = {
  * sqe.prepMsgRing(b.fd, 7, 42, MsgRingFlag.FLAGS_PASS); // res 7, user data 42, on ring b
  * sqe.fileIndex = 0x100; // with FLAGS_PASS: the flags of b's CQE
  * a.submitAndWait(1);
- * assert(a.waitCqe()!.res === 0);
+ * assertEquals(a.waitCqe()!.res, 0);
  * const cqe = b.waitCqe()!;
- * assert(cqe.res === 7 && cqe.userData === 42 && cqe.flags === 0x100);
+ * assertEquals([cqe.res, cqe.userData, cqe.flags], [7, 42, 0x100]);
  * ```
  */
 export const MsgRingFlag = {
@@ -228,7 +228,7 @@ export const MsgRingFlag = {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { At, FSYNC_DATASYNC, OpenFlag, Ring } from "../mod.ts";
  * const path = Deno.makeTempFileSync();
  * using ring = new Ring({ entries: 4 });
@@ -237,7 +237,7 @@ export const MsgRingFlag = {
  * const fd = ring.waitCqe()!.res;
  * ring.getSqe()!.prepFsync(fd, FSYNC_DATASYNC); // data only, not the metadata
  * ring.submitAndWait(1);
- * assert(ring.waitCqe()!.res === 0);
+ * assertEquals(ring.waitCqe()!.res, 0);
  * ring.getSqe()!.prepClose(fd);
  * ring.submitAndWait(1);
  * Deno.removeSync(path);
@@ -249,7 +249,7 @@ export const FSYNC_DATASYNC = 1;
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { FIXED_FD_NO_CLOEXEC, OpenFlag, Ring, Sock } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * using files = ring.registerFiles(1);
@@ -260,7 +260,7 @@ export const FSYNC_DATASYNC = 1;
  * ring.submitAndWait(1);
  * const fd = ring.waitCqe()!.res;
  * const flags = Deno.readTextFileSync(`/proc/self/fdinfo/${fd}`).match(/flags:\s+(\d+)/)![1];
- * assert((parseInt(flags, 8) & OpenFlag.CLOEXEC) === 0);
+ * assertEquals(parseInt(flags, 8) & OpenFlag.CLOEXEC, 0);
  * ring.getSqe()!.prepClose(fd);
  * ring.submitAndWait(1);
  * ```
@@ -271,13 +271,13 @@ export const FIXED_FD_NO_CLOEXEC = 1;
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { FILE_INDEX_ALLOC, Ring, Sock } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * using files = ring.registerFiles(4); // four empty slots
  * ring.getSqe()!.prepSocketDirect(Sock.AF_INET, Sock.SOCK_DGRAM, 0, 0, FILE_INDEX_ALLOC);
  * ring.submitAndWait(1);
- * assert(ring.waitCqe()!.res === 0); // the slot the kernel picked
+ * assertEquals(ring.waitCqe()!.res, 0); // the slot the kernel picked
  * ```
  */
 export const FILE_INDEX_ALLOC = 0xffffffff;
@@ -286,16 +286,16 @@ export const FILE_INDEX_ALLOC = 0xffffffff;
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { eventfd, fixed, REGISTER_FILES_SKIP, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * const efd = eventfd(5);
  * using files = ring.registerFiles([efd, efd]);
- * assert(files.update(0, [REGISTER_FILES_SKIP, -1]) === 2); // keep slot 0, empty slot 1
+ * assertEquals(files.update(0, [REGISTER_FILES_SKIP, -1]), 2); // keep slot 0, empty slot 1
  * const count = new BigUint64Array(1);
  * ring.getSqe()!.prepRead(fixed(0), new Uint8Array(count.buffer), 0);
  * ring.submitAndWait(1);
- * assert(ring.waitCqe()!.res === 8 && count[0] === 5n); // slot 0 still holds the eventfd
+ * assertEquals([ring.waitCqe()!.res, count[0]], [8, 5n]); // slot 0 still holds the eventfd
  * ring.getSqe()!.prepClose(efd);
  * ring.submitAndWait(1);
  * ```
@@ -308,7 +308,7 @@ export const REGISTER_FILES_SKIP: -2 = -2;
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * // `incremental: true` registers the ring with IOU_PBUF_RING_INC
@@ -324,7 +324,7 @@ export const PBUF_RING_INC = 2;
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { AsyncRing, Ring, SPLICE_F_FD_IN_FIXED } from "../mod.ts";
  * await using io = new AsyncRing({ entries: 8 });
  * const [r1, w1] = await io.pipe(), [r2, w2] = await io.pipe();
@@ -333,7 +333,7 @@ export const PBUF_RING_INC = 2;
  * using files = ring.registerFiles([r1]);
  * ring.getSqe()!.prepSplice(0, -1, w2, -1, 2, SPLICE_F_FD_IN_FIXED); // fdIn 0 is slot 0: r1
  * ring.submitAndWait(1);
- * assert(ring.waitCqe()!.res === 2);
+ * assertEquals(ring.waitCqe()!.res, 2);
  * for (const fd of [r1, w1, r2, w2]) await io.closeFd(fd);
  * ```
  */
@@ -343,7 +343,7 @@ export const SPLICE_F_FD_IN_FIXED = 0x80000000;
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { Ring, Sock, SocketCmd } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * ring.getSqe()!.prepSocket(Sock.AF_INET, Sock.SOCK_DGRAM);
@@ -374,14 +374,14 @@ export const SocketCmd = {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { Futex2, FUTEX_BITSET_MATCH_ANY, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 2 });
  * const word = new Int32Array(new SharedArrayBuffer(4)); // holds 0
  * const flags = Futex2.SIZE_U32 | Futex2.PRIVATE; // a process-private 32-bit futex
  * ring.getSqe()!.prepFutexWait(word, 1, FUTEX_BITSET_MATCH_ANY, flags);
  * ring.submitAndWait(1);
- * assert(ring.waitCqe()!.res === -11); // -EAGAIN: the word is not 1, so no sleep
+ * assertEquals(ring.waitCqe()!.res, -11); // -EAGAIN: the word is not 1, so no sleep
  * ```
  */
 export const Futex2 = {
@@ -403,7 +403,7 @@ export const Futex2 = {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { Futex2, FUTEX_BITSET_MATCH_ANY, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * const word = new Int32Array(new SharedArrayBuffer(4));

@@ -84,7 +84,7 @@ export interface EventfdOptions {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals, assertThrows } from "@std/assert";
  * import { Ring, UringError } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * const sqe = ring.getSqe()!;
@@ -92,12 +92,9 @@ export interface EventfdOptions {
  * sqe.userData = 5;
  * ring.submit();
  * ring.registerSyncCancel({ userData: 5 }); // returns once it is gone
- * assert(ring.waitCqe()!.res === -125); // ECANCELED
- * try {
- *   ring.registerSyncCancel({ userData: 5, timeout: 10 });
- * } catch (e) {
- *   assert(e instanceof UringError && e.code === "ENOENT"); // nothing left to cancel
- * }
+ * assertEquals(ring.waitCqe()!.res, -125); // ECANCELED
+ * const again = () => ring.registerSyncCancel({ userData: 5, timeout: 10 });
+ * assertEquals(assertThrows(again, UringError).code, "ENOENT"); // nothing left to cancel
  * ```
  */
 export interface SyncCancelOptions {
@@ -120,15 +117,15 @@ export interface SyncCancelOptions {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
- * import { Ring, type NapiSettings } from "../mod.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { Ring, type NapiSettings, UringError } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * try {
  *   ring.registerNapi({ busyPollTimeout: 50 });
  *   const before: NapiSettings = ring.unregisterNapi();
- *   assert(before.busyPollTimeout === 50 && !before.preferBusyPoll);
- * } catch {
- *   // a kernel without CONFIG_NET_RX_BUSY_POLL
+ *   assertEquals(before, { busyPollTimeout: 50, preferBusyPoll: false });
+ * } catch (e) {
+ *   if (!(e instanceof UringError)) throw e; // a kernel without CONFIG_NET_RX_BUSY_POLL refuses
  * }
  * ```
  */
@@ -144,14 +141,14 @@ export interface NapiSettings {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
- * import { Ring } from "../mod.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { Ring, UringError } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * try {
  *   const old = ring.registerNapi({ busyPollTimeout: 100, preferBusyPoll: true });
- *   assert(old.busyPollTimeout === 0); // off before
- * } catch {
- *   // a kernel without CONFIG_NET_RX_BUSY_POLL
+ *   assertEquals(old.busyPollTimeout, 0); // off before
+ * } catch (e) {
+ *   if (!(e instanceof UringError)) throw e; // a kernel without CONFIG_NET_RX_BUSY_POLL refuses
  * }
  * ```
  */

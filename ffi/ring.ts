@@ -87,7 +87,7 @@ const leaked: unknown[] = [];
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { At, CqeBatch, OpenFlag, Ring } from "../mod.ts";
  * const path = Deno.makeTempFileSync();
  * Deno.writeTextFileSync(path, "hello, io_uring");
@@ -107,7 +107,7 @@ const leaked: unknown[] = [];
  * ring.submitAndWait(2); // one io_uring_enter for both
  * const batch = new CqeBatch(16);
  * ring.copyCqes(batch, 2);
- * assert(new TextDecoder().decode(buf) === "hello");
+ * assertEquals(new TextDecoder().decode(buf), "hello");
  * Deno.removeSync(path);
  * ```
  */
@@ -462,7 +462,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import assert from "node:assert/strict";
+   * import { assertEquals } from "@std/assert";
    * import { Ring } from "../mod.ts";
    * using ring = new Ring({ entries: 8 });
    * for (let i = 0; i < 8; i++) ring.getSqe()!.prepNop();
@@ -470,7 +470,7 @@ export class Ring implements Disposable {
    * let seen = 0;
    * while (seen < 8) {
    *   const view = ring.peekCqes(1);
-   *   for (let i = 0; i < view.length; i++) assert.equal(view.res(i), 0);
+   *   for (let i = 0; i < view.length; i++) assertEquals(view.res(i), 0);
    *   seen += view.length;
    *   ring.cqAdvance(view.length);
    * }

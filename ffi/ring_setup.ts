@@ -21,11 +21,11 @@ const PARAMS_SIZE = 120;
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert, assertEquals } from "@std/assert";
  * import { Ring, type RingOptions, SetupFlag } from "../mod.ts";
  * const options: RingOptions = { entries: 8, cqEntries: 64, singleIssuer: true };
  * using ring = new Ring(options);
- * assert(ring.sqEntries === 8 && ring.cqEntries === 64);
+ * assertEquals([ring.sqEntries, ring.cqEntries], [8, 64]);
  * assert(ring.setupFlags & SetupFlag.SINGLE_ISSUER);
  * ```
  */
@@ -82,7 +82,7 @@ export interface RingOptions {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { Ring, type RingFeatures } from "../mod.ts";
  * using ring = new Ring({ entries: 2 });
  * const features: RingFeatures = ring.features;

@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assert } from "@std/assert";
  * import { AsyncRing, type SocketAddress } from "../mod.ts";
  * await using io = new AsyncRing({ entries: 8 });
  * const fd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });
@@ -75,10 +75,10 @@ function parseIpv6(h: string): number[] | undefined {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { sockaddr } from "../mod.ts";
- * assert(sockaddr({ hostname: "127.0.0.1", port: 80 }).length === 16);
- * assert(sockaddr({ hostname: "::1", port: 80 }).length === 28);
+ * assertEquals(sockaddr({ hostname: "127.0.0.1", port: 80 }).length, 16);
+ * assertEquals(sockaddr({ hostname: "::1", port: 80 }).length, 28);
  * ```
  */
 export function sockaddr(addr: SocketAddress): Uint8Array<ArrayBuffer> {
@@ -120,10 +120,10 @@ export function sockaddr(addr: SocketAddress): Uint8Array<ArrayBuffer> {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { parseSockaddr, sockaddr } from "../mod.ts";
  * const a = parseSockaddr(sockaddr({ hostname: "::1", port: 8080 }));
- * assert(a.hostname === "::1" && a.port === 8080);
+ * assertEquals([a.hostname, a.port], ["::1", 8080]);
  * ```
  */
 export function parseSockaddr(bytes: Uint8Array): SocketAddress {

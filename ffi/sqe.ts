@@ -48,7 +48,7 @@ const MAX_USER_DATA = Number.MAX_SAFE_INTEGER;
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { Ring, SqeFlag } from "../mod.ts";
  * using ring = new Ring({ entries: 8 });
  * const sqe = ring.getSqe()!;
@@ -56,7 +56,7 @@ const MAX_USER_DATA = Number.MAX_SAFE_INTEGER;
  * sqe.userData = 2 ** 53 - 1;
  * sqe.flags |= SqeFlag.ASYNC;
  * ring.submitAndWait(1);
- * assert(ring.waitCqe()!.userData === 2 ** 53 - 1);
+ * assertEquals(ring.waitCqe()!.userData, 2 ** 53 - 1);
  * ```
  */
 export class Sqe {

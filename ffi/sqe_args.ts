@@ -14,7 +14,7 @@ const TWO32 = 4294967296;
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { AsyncRing, type FixedBufferSource } from "../mod.ts";
  * const path = await Deno.makeTempFile();
  * await Deno.writeTextFile(path, "fixed");
@@ -22,8 +22,8 @@ const TWO32 = 4294967296;
  * using buffers = io.ring.registerBuffers(2, 4096);
  * const source: FixedBufferSource = buffers;
  * const fd = await io.open(path);
- * assert(await io.readFixed(fd, source, 1, 0) === 5); // into registered buffer 1
- * assert(new TextDecoder().decode(buffers.get(1).subarray(0, 5)) === "fixed");
+ * assertEquals(await io.readFixed(fd, source, 1, 0), 5); // into registered buffer 1
+ * assertEquals(new TextDecoder().decode(buffers.get(1).subarray(0, 5)), "fixed");
  * await io.closeFd(fd);
  * await Deno.remove(path);
  * ```
@@ -48,13 +48,13 @@ export interface FixedBufferSource {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { Ring, type Timespec } from "../mod.ts";
  * using ring = new Ring({ entries: 2 });
  * const ts: Timespec = { sec: 0, nsec: 2_000_000 }; // the same as 2 (milliseconds)
  * ring.getSqe()!.prepTimeout(ts);
  * ring.submitAndWait(1);
- * assert(ring.waitCqe()!.res === -62); // -ETIME: the timer expired
+ * assertEquals(ring.waitCqe()!.res, -62); // -ETIME: the timer expired
  * ```
  */
 export type Timespec = number | { sec: number; nsec: number };
@@ -64,7 +64,7 @@ export type Timespec = number | { sec: number; nsec: number };
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { Futex2, FUTEX_BITSET_MATCH_ANY, type FutexWait, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 4 });
  * const words = new Int32Array(new SharedArrayBuffer(8)); // two futex words, both 0
@@ -77,7 +77,7 @@ export type Timespec = number | { sec: number; nsec: number };
  * const flags = Futex2.SIZE_U32 | Futex2.PRIVATE;
  * ring.getSqe()!.prepFutexWake(words.subarray(1), 1, FUTEX_BITSET_MATCH_ANY, flags);
  * ring.submitAndWait(2);
- * assert(ring.waitCqe()!.res === 1 && ring.waitCqe()!.res === 1); // one woken; it was futexes[1]
+ * assertEquals([ring.waitCqe()!.res, ring.waitCqe()!.res], [1, 1]); // one woken; it was futexes[1]
  * ```
  */
 export interface FutexWait {
@@ -94,13 +94,13 @@ export interface FutexWait {
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { At, OpenFlag, type OpenHow, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 2 });
  * const how: OpenHow = { flags: OpenFlag.RDONLY, resolve: 0x08 }; // RESOLVE_BENEATH
  * ring.getSqe()!.prepOpenat2(At.FDCWD, "/", how); // an absolute path is not beneath "."
  * ring.submitAndWait(1);
- * assert(ring.waitCqe()!.res === -18); // -EXDEV
+ * assertEquals(ring.waitCqe()!.res, -18); // -EXDEV
  * ```
  */
 export interface OpenHow {
@@ -190,13 +190,13 @@ export function iovecs(bufs: readonly ArrayBufferView[]): Uint32Array<ArrayBuffe
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertGreaterOrEqual } from "@std/assert";
  * import { AT_FDCWD, OpenFlag, Ring } from "../mod.ts";
  * using ring = new Ring({ entries: 2 });
  * ring.getSqe()!.prepOpenat(AT_FDCWD, ".", OpenFlag.RDONLY | OpenFlag.DIRECTORY);
  * ring.submitAndWait(1);
  * const fd = ring.waitCqe()!.res; // the current directory
- * assert(fd >= 0);
+ * assertGreaterOrEqual(fd, 0);
  * ring.getSqe()!.prepClose(fd);
  * ring.submitAndWait(1);
  * ```
@@ -208,7 +208,7 @@ export const AT_FDCWD: -100 = -100;
  *
  * @example
  * ```ts
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  * import { AsyncRing, MsgHdr, type MsgHdrLike, Ring, Sock } from "../mod.ts";
  * await using io = new AsyncRing({ entries: 8 });
  * const fd = await io.socket(Sock.AF_INET, Sock.SOCK_DGRAM);
@@ -219,7 +219,7 @@ export const AT_FDCWD: -100 = -100;
  * const msg: MsgHdrLike = new MsgHdr({ iov: [new Uint8Array(8)], name: new Uint8Array(16) });
  * ring.getSqe()!.prepRecvmsg(fd, msg);
  * ring.submitAndWait(1);
- * assert(ring.waitCqe()!.res === 2);
+ * assertEquals(ring.waitCqe()!.res, 2);
  * await io.closeFd(fd);
  * ```
  */

@@ -1,6 +1,6 @@
 // Shared helpers of the socket tests (net_test.ts, net_multishot_test.ts): sockets made, bound,
 // connected and closed through io_uring itself on a given ring.
-import assert from "node:assert/strict";
+import { assertGreater, assertGreaterOrEqual } from "@std/assert";
 import {
   type Cqe,
   CqeBatch,
@@ -30,14 +30,14 @@ export function kernelHas(op: number): boolean {
 
 /** Asserts a CQE succeeded and returns its result. */
 export function ok(cqe: Cqe, what: string): number {
-  assert.ok(cqe.res >= 0, `${what} failed with ${cqe.res}`);
+  assertGreaterOrEqual(cqe.res, 0, `${what} failed with ${cqe.res}`);
   return cqe.res;
 }
 
 export function localAddr(fd: number): SocketAddress {
   const buf = new Uint8Array(128);
   const len = native().uring_getsockname(fd, buf, buf.byteLength);
-  assert.ok(len > 0, `getsockname: ${len}`);
+  assertGreater(len, 0, `getsockname: ${len}`);
   return parseSockaddr(buf.subarray(0, len));
 }
 

@@ -1,6 +1,6 @@
 // Pins the kernel ABI: the C compiler's sizeof/offsetof (from the shim's uring_abi table) against
 // what the TypeScript side writes.
-import assert from "node:assert/strict";
+import { assertEquals } from "@std/assert";
 import { native } from "../ffi/loader.ts";
 import { SqeWord } from "../ffi/sqe_memory.ts";
 import { CqeBatch, fixed, Ring, SqeFlag } from "../mod.ts";
@@ -50,7 +50,7 @@ type Name = typeof NAMES[number];
 function abiTable(): Record<Name, number> {
   const out = new Uint32Array(128);
   const n = native().uring_abi(new Uint8Array(out.buffer), out.length);
-  assert.equal(n, NAMES.length, "uring_abi returns one value per known field");
+  assertEquals(n, NAMES.length, "uring_abi returns one value per known field");
   const table = {} as Record<Name, number>;
   NAMES.forEach((name, i) => (table[name] = out[i]));
   return table;
@@ -58,14 +58,14 @@ function abiTable(): Record<Name, number> {
 
 Deno.test("uring_abi reports SQE 64 bytes and CQE 16 bytes", () => {
   const t = abiTable();
-  assert.equal(t["sizeof io_uring_sqe"], 64);
-  assert.equal(t["sizeof io_uring_cqe"], 16);
+  assertEquals(t["sizeof io_uring_sqe"], 64);
+  assertEquals(t["sizeof io_uring_cqe"], 16);
 });
 
 Deno.test("uring_abi honours its capacity argument", () => {
   const out = new Uint32Array(4).fill(0xdeadbeef);
-  assert.equal(native().uring_abi(new Uint8Array(out.buffer), 2), 2);
-  assert.deepEqual([...out], [64, 16, 0xdeadbeef, 0xdeadbeef]);
+  assertEquals(native().uring_abi(new Uint8Array(out.buffer), 2), 2);
+  assertEquals([...out], [64, 16, 0xdeadbeef, 0xdeadbeef]);
 });
 
 Deno.test("SqeWord matches the C offsetof() of every SQE field written", () => {
@@ -93,9 +93,9 @@ Deno.test("SqeWord matches the C offsetof() of every SQE field written", () => {
     ["sqe.addr3", SqeWord.ADDR3 * 4],
     ["sqe.cmd", SqeWord.ADDR3 * 4],
   ];
-  for (const [name, off] of expected) assert.equal(t[name], off, name);
+  for (const [name, off] of expected) assertEquals(t[name], off, name);
   // The literal byte offsets of the kernel's io_uring.h, independent of SqeWord.
-  assert.deepEqual(
+  assertEquals(
     [
       t["sqe.opcode"],
       t["sqe.flags"],
@@ -117,28 +117,28 @@ Deno.test("SqeWord matches the C offsetof() of every SQE field written", () => {
 
 Deno.test("uring_abi reports the CQE field offsets the ring reads (user_data 0, res 8, flags 12)", () => {
   const t = abiTable();
-  assert.equal(t["cqe.user_data"], 0);
-  assert.equal(t["cqe.res"], 8);
-  assert.equal(t["cqe.flags"], 12);
+  assertEquals(t["cqe.user_data"], 0);
+  assertEquals(t["cqe.res"], 8);
+  assertEquals(t["cqe.flags"], 12);
 });
 
 Deno.test("uring_abi reports io_uring_params of 120 bytes with sq_off at 40 and cq_off at 80", () => {
   const t = abiTable();
-  assert.equal(t["sizeof io_uring_params"], 120);
-  assert.equal(t["params.sq_off"], 40);
-  assert.equal(t["params.cq_off"], 80);
+  assertEquals(t["sizeof io_uring_params"], 120);
+  assertEquals(t["params.sq_off"], 40);
+  assertEquals(t["params.cq_off"], 80);
 });
 
 Deno.test("uring_abi reports the sizes of the structs built from TypeScript", () => {
   const t = abiTable();
-  assert.equal(t["sizeof io_uring_buf"], 16);
-  assert.equal(t["sizeof io_uring_buf_reg"], 40);
-  assert.equal(t["sizeof io_uring_rsrc_register"], 32);
-  assert.equal(t["sizeof io_uring_rsrc_update2"], 32);
-  assert.equal(t["sizeof io_uring_probe"], 16);
-  assert.equal(t["sizeof io_uring_probe_op"], 8);
-  assert.equal(t["sizeof __kernel_timespec"], 16);
-  assert.equal(t["sizeof io_uring_getevents_arg"], 24);
+  assertEquals(t["sizeof io_uring_buf"], 16);
+  assertEquals(t["sizeof io_uring_buf_reg"], 40);
+  assertEquals(t["sizeof io_uring_rsrc_register"], 32);
+  assertEquals(t["sizeof io_uring_rsrc_update2"], 32);
+  assertEquals(t["sizeof io_uring_probe"], 16);
+  assertEquals(t["sizeof io_uring_probe_op"], 8);
+  assertEquals(t["sizeof __kernel_timespec"], 16);
+  assertEquals(t["sizeof io_uring_getevents_arg"], 24);
 });
 
 Deno.test("Sqe.prepRw() writes each field at the C offset in the shared SQE memory", () => {
@@ -153,22 +153,22 @@ Deno.test("Sqe.prepRw() writes each field at the C offset in the shared SQE memo
   sqe.personality = 0x5678;
   sqe.fileIndex = 0x9abcdef0;
   const bytes = new DataView(sqe._m.u8.buffer, sqe._m.u8.byteOffset + sqe._w * 4, 64);
-  assert.equal(bytes.getUint8(t["sqe.opcode"]), 0x2a);
-  assert.equal(bytes.getUint8(t["sqe.flags"]), SqeFlag.FIXED_FILE);
-  assert.equal(bytes.getUint16(t["sqe.ioprio"], true), 0xabcd);
-  assert.equal(bytes.getInt32(t["sqe.fd"], true), 7);
-  assert.equal(bytes.getBigUint64(t["sqe.off"], true), 0x0102030405n);
-  assert.equal(bytes.getBigUint64(t["sqe.addr"], true), 0x1122334455n);
-  assert.equal(bytes.getUint32(t["sqe.len"], true), 0x66778899);
-  assert.equal(bytes.getUint32(t["sqe.rw_flags"], true), 0xcafebabe);
-  assert.equal(bytes.getBigUint64(t["sqe.user_data"], true), 2n ** 53n - 1n);
-  assert.equal(bytes.getUint16(t["sqe.buf_index"], true), 0x1234);
-  assert.equal(bytes.getUint16(t["sqe.personality"], true), 0x5678);
-  assert.equal(bytes.getUint32(t["sqe.file_index"], true), 0x9abcdef0);
+  assertEquals(bytes.getUint8(t["sqe.opcode"]), 0x2a);
+  assertEquals(bytes.getUint8(t["sqe.flags"]), SqeFlag.FIXED_FILE);
+  assertEquals(bytes.getUint16(t["sqe.ioprio"], true), 0xabcd);
+  assertEquals(bytes.getInt32(t["sqe.fd"], true), 7);
+  assertEquals(bytes.getBigUint64(t["sqe.off"], true), 0x0102030405n);
+  assertEquals(bytes.getBigUint64(t["sqe.addr"], true), 0x1122334455n);
+  assertEquals(bytes.getUint32(t["sqe.len"], true), 0x66778899);
+  assertEquals(bytes.getUint32(t["sqe.rw_flags"], true), 0xcafebabe);
+  assertEquals(bytes.getBigUint64(t["sqe.user_data"], true), 2n ** 53n - 1n);
+  assertEquals(bytes.getUint16(t["sqe.buf_index"], true), 0x1234);
+  assertEquals(bytes.getUint16(t["sqe.personality"], true), 0x5678);
+  assertEquals(bytes.getUint32(t["sqe.file_index"], true), 0x9abcdef0);
   // A -1 offset is written as the 64-bit all-ones value the kernel reads as "current position".
   sqe.prepRw(0, -1, null, 0, -1);
-  assert.equal(bytes.getBigUint64(t["sqe.off"], true), 0xffffffffffffffffn);
-  assert.equal(bytes.getInt32(t["sqe.fd"], true), -1);
+  assertEquals(bytes.getBigUint64(t["sqe.off"], true), 0xffffffffffffffffn);
+  assertEquals(bytes.getInt32(t["sqe.fd"], true), -1);
 });
 
 Deno.test("Ring.copyCqes() reads user data, res and flags at the kernel's CQE offsets", () => {
@@ -182,8 +182,8 @@ Deno.test("Ring.copyCqes() reads user data, res and flags at the kernel's CQE of
   b.userData = 2 ** 32;
   ring.submitAndWait(2);
   const batch = new CqeBatch(4);
-  assert.equal(ring.copyCqes(batch), 2);
+  assertEquals(ring.copyCqes(batch), 2);
   const got = new Map([...batch].map((c) => [c.userData, c]));
-  assert.deepEqual(got.get(2 ** 40 + 5), { userData: 2 ** 40 + 5, res: 0, flags: 0 });
-  assert.deepEqual(got.get(2 ** 32), { userData: 2 ** 32, res: -9, flags: 0 });
+  assertEquals(got.get(2 ** 40 + 5), { userData: 2 ** 40 + 5, res: 0, flags: 0 });
+  assertEquals(got.get(2 ** 32), { userData: 2 ** 32, res: -9, flags: 0 });
 });

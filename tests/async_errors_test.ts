@@ -1,4 +1,10 @@
-import assert from "node:assert/strict";
+import {
+  assertEquals,
+  assertInstanceOf,
+  assertObjectMatch,
+  assertRejects,
+  assertThrows,
+} from "@std/assert";
 import { AsyncRing, UringError } from "../mod.ts";
 import { tempFile } from "./_helpers.ts";
 
@@ -6,19 +12,36 @@ const enc = new TextEncoder();
 
 Deno.test("AsyncRing ops reject with UringError carrying errno, code and the op name", async () => {
   await using io = new AsyncRing({ entries: 8 });
-  const err = await io.read(1 << 30, new Uint8Array(4), 0).catch((e) => e);
-  assert.ok(err instanceof UringError);
-  assert.ok(err instanceof Error);
-  assert.equal(err.errno, 9);
-  assert.equal(err.code, "EBADF");
-  assert.equal(err.call, "read");
-  await assert.rejects(io.open("/nonexistent/x"), { code: "ENOENT", call: "open" });
-  await assert.rejects(io.unlink("/nonexistent/x"), { code: "ENOENT", call: "unlink" });
-  await assert.rejects(io.statx("/nonexistent/x"), { code: "ENOENT", call: "statx" });
-  await assert.rejects(io.fsync(1 << 30), { code: "EBADF", call: "fsync" });
-  await assert.rejects(io.closeFd(1 << 29), { code: "EBADF", call: "closeFd" });
+  const err = await assertRejects(() => io.read(1 << 30, new Uint8Array(4), 0), UringError);
+  assertInstanceOf(err, Error);
+  assertEquals(err.errno, 9);
+  assertEquals(err.code, "EBADF");
+  assertEquals(err.call, "read");
+  assertObjectMatch(await assertRejects(() => io.open("/nonexistent/x"), UringError), {
+    code: "ENOENT",
+    call: "open",
+  });
+  assertObjectMatch(await assertRejects(() => io.unlink("/nonexistent/x"), UringError), {
+    code: "ENOENT",
+    call: "unlink",
+  });
+  assertObjectMatch(await assertRejects(() => io.statx("/nonexistent/x"), UringError), {
+    code: "ENOENT",
+    call: "statx",
+  });
+  assertObjectMatch(await assertRejects(() => io.fsync(1 << 30), UringError), {
+    code: "EBADF",
+    call: "fsync",
+  });
+  assertObjectMatch(await assertRejects(() => io.closeFd(1 << 29), UringError), {
+    code: "EBADF",
+    call: "closeFd",
+  });
   const fd = await io.open("/proc/self/stat");
-  await assert.rejects(io.accept(fd), { code: "ENOTSOCK", call: "accept" });
+  assertObjectMatch(await assertRejects(() => io.accept(fd), UringError), {
+    code: "ENOTSOCK",
+    call: "accept",
+  });
   await io.closeFd(fd);
 });
 
@@ -28,17 +51,20 @@ Deno.test("AsyncRing.connectTcp() to a closed port rejects ECONNREFUSED and leak
   const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = probe.addr.port;
   probe.close();
-  await assert.rejects(io.connectTcp({ hostname: "127.0.0.1", port }), {
-    code: "ECONNREFUSED",
-    call: "connect",
-  });
+  assertObjectMatch(
+    await assertRejects(() => io.connectTcp({ hostname: "127.0.0.1", port }), UringError),
+    { code: "ECONNREFUSED", call: "connect" },
+  );
 });
 
 Deno.test("AsyncRing.listenTcp() on a taken port rejects EADDRINUSE", async () => {
   await using io = new AsyncRing({ entries: 8 });
   using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  await assert.rejects(
-    io.listenTcp({ hostname: "127.0.0.1", port: taken.addr.port, reuseAddress: false }),
+  assertObjectMatch(
+    await assertRejects(
+      () => io.listenTcp({ hostname: "127.0.0.1", port: taken.addr.port, reuseAddress: false }),
+      UringError,
+    ),
     { code: "EADDRINUSE", call: "bind" },
   );
 });
@@ -48,18 +74,26 @@ Deno.test("AsyncRing rejects resizable and detached buffers with TypeError befor
   const [r, w] = await io.pipe();
   await io.write(w, enc.encode("kept"));
   const resizable = new Uint8Array(new ArrayBuffer(8, { maxByteLength: 64 }));
-  await assert.rejects(io.read(r, resizable), TypeError);
+  await assertRejects(
+    () => io.read(r, resizable),
+    TypeError,
+    "buffer is resizable: the kernel needs memory that cannot move",
+  );
   const ab = new ArrayBuffer(8);
   const view = new Uint8Array(ab);
   ab.transfer();
-  await assert.rejects(io.read(r, view), TypeError);
-  await assert.rejects(io.write(w, view), TypeError);
-  await assert.rejects(io.readv(r, [new Uint8Array(2), resizable]), TypeError);
+  await assertRejects(() => io.read(r, view), TypeError, "buffer is detached");
+  await assertRejects(() => io.write(w, view), TypeError, "buffer is detached");
+  await assertRejects(
+    () => io.readv(r, [new Uint8Array(2), resizable]),
+    TypeError,
+    "iovecs[1] is resizable",
+  );
   // the rejected reads never reached the kernel: the bytes are still in the pipe
   const buf = new Uint8Array(8);
   const n = await io.read(r, buf);
-  assert.equal(new TextDecoder().decode(buf.subarray(0, n)), "kept");
-  assert.equal(io.pending, 0);
+  assertEquals(new TextDecoder().decode(buf.subarray(0, n)), "kept");
+  assertEquals(io.pending, 0);
   await io.closeFd(r);
   await io.closeFd(w);
 });
@@ -68,23 +102,77 @@ Deno.test("AsyncRing rejects bad arguments with TypeError/RangeError and stays u
   await using io = new AsyncRing({ entries: 4 });
   // deno-lint-ignore no-explicit-any
   const anyIo = io as any;
-  await assert.rejects(anyIo.read("3", new Uint8Array(1)), TypeError);
-  await assert.rejects(anyIo.read(0, "not a buffer"), TypeError);
-  await assert.rejects(io.read(0, new Uint8Array(1), -2), RangeError);
-  await assert.rejects(io.open("/tmp/x", { create: true }), TypeError);
-  await assert.rejects(io.open("/tmp/x", { read: true, truncate: true }), TypeError);
-  await assert.rejects(io.open("/tmp/x", { read: false }), TypeError);
-  await assert.rejects(io.open("/tmp/a\0b"), TypeError);
-  await assert.rejects(io.nop({ timeoutMs: -1 }), RangeError);
-  await assert.rejects(io.nop({ timeoutMs: NaN }), RangeError);
-  await assert.rejects(anyIo.nop({ signal: {} }), TypeError);
-  await assert.rejects(io.bind(0, { hostname: "not-an-ip", port: 1 }), TypeError);
-  await assert.rejects(io.connectTcp({ hostname: "127.0.0.1", port: 70000 }), RangeError);
-  assert.throws(() => io.localAddr(-1), TypeError);
+  await assertRejects(
+    () => anyIo.read("3", new Uint8Array(1)),
+    TypeError,
+    "fd must be a number or a fixed(index) marker",
+  );
+  await assertRejects(
+    () => anyIo.read(0, "not a buffer"),
+    TypeError,
+    "buffer must be a Uint8Array or another ArrayBufferView",
+  );
+  await assertRejects(
+    () => io.read(0, new Uint8Array(1), -2),
+    RangeError,
+    "offset must be an integer in -1..2**53-1, got -2",
+  );
+  await assertRejects(
+    () => io.open("/tmp/x", { create: true }),
+    TypeError,
+    "'create' or 'createNew' options require 'write' or 'append' to be true",
+  );
+  await assertRejects(
+    () => io.open("/tmp/x", { read: true, truncate: true }),
+    TypeError,
+    "'truncate' option requires 'write' to be true",
+  );
+  await assertRejects(
+    () => io.open("/tmp/x", { read: false }),
+    TypeError,
+    "'options' requires at least one option to be true",
+  );
+  await assertRejects(() => io.open("/tmp/a\0b"), TypeError, "path must not contain NUL bytes");
+  await assertRejects(
+    () => io.nop({ timeoutMs: -1 }),
+    RangeError,
+    "timeoutMs must be a finite number >= 0, got -1",
+  );
+  await assertRejects(
+    () => io.nop({ timeoutMs: NaN }),
+    RangeError,
+    "timeoutMs must be a finite number >= 0, got NaN",
+  );
+  await assertRejects(
+    () => anyIo.nop({ signal: {} }),
+    TypeError,
+    "options.signal must be an AbortSignal",
+  );
+  await assertRejects(
+    () => io.bind(0, { hostname: "not-an-ip", port: 1 }),
+    TypeError,
+    'hostname must be an IPv4 or IPv6 address, got "not-an-ip"',
+  );
+  await assertRejects(
+    () => io.connectTcp({ hostname: "127.0.0.1", port: 70000 }),
+    RangeError,
+    "port must be an integer in 0..65535, got 70000",
+  );
+  assertThrows(
+    () => io.localAddr(-1),
+    TypeError,
+    "fd must be a non-negative integer file descriptor, got -1",
+  );
   // many failed preps on a 4-entry ring: each left a NOP, never a half-written SQE
-  for (let i = 0; i < 10; i++) await assert.rejects(io.write(0, "x" as never), TypeError);
+  for (let i = 0; i < 10; i++) {
+    await assertRejects(
+      () => io.write(0, "x" as never),
+      TypeError,
+      "buffer must be a Uint8Array or another ArrayBufferView",
+    );
+  }
   await io.nop();
-  assert.equal(io.pending, 0);
+  assertEquals(io.pending, 0);
 });
 
 Deno.test("AsyncRing.link() rejects a chain whose op has a bad argument, and runs none of it", async () => {
@@ -92,40 +180,49 @@ Deno.test("AsyncRing.link() rejects a chain whose op has a bad argument, and run
   using tmp = tempFile("original");
   const fd = await io.open(tmp.path, { write: true });
   const resizable = new Uint8Array(new ArrayBuffer(8, { maxByteLength: 64 }));
-  await assert.rejects(
-    io.link((c) => c.write(fd, enc.encode("CLOBBER!"), 0).read(fd, resizable, 0)),
+  await assertRejects(
+    () => io.link((c) => c.write(fd, enc.encode("CLOBBER!"), 0).read(fd, resizable, 0)),
     TypeError,
+    "buffer is resizable: the kernel needs memory that cannot move",
   );
-  await assert.rejects(
-    io.link(() => {
-      throw new SyntaxError("from the builder");
-    }),
+  await assertRejects(
+    () =>
+      io.link(() => {
+        throw new SyntaxError("from the builder");
+      }),
     SyntaxError,
+    "from the builder",
   );
-  await assert.rejects(
-    io.link((c) => {
-      for (let i = 0; i < 9; i++) c.nop();
-    }),
+  await assertRejects(
+    () =>
+      io.link((c) => {
+        for (let i = 0; i < 9; i++) c.nop();
+      }),
     RangeError,
+    "a chain of 9 ops does not fit a ring of 8 entries",
   );
   await io.nop();
-  assert.equal(Deno.readTextFileSync(tmp.path), "original");
+  assertEquals(Deno.readTextFileSync(tmp.path), "original");
   await io.closeFd(fd);
 });
 
 Deno.test("AsyncRing rejects deferTaskrun with a TypeError", () => {
-  assert.throws(() => new AsyncRing({ deferTaskrun: true, singleIssuer: true }), TypeError);
+  assertThrows(
+    () => new AsyncRing({ deferTaskrun: true, singleIssuer: true }),
+    TypeError,
+    "AsyncRing cannot use deferTaskrun",
+  );
 });
 
 Deno.test("AsyncRing ops after close() reject with 'AsyncRing is closed'", async () => {
   const io = new AsyncRing({ entries: 4 });
   io.close();
   io.close();
-  assert.equal(io.closed, true);
-  await assert.rejects(io.nop(), { message: "AsyncRing is closed" });
-  await assert.rejects(io.read(0, new Uint8Array(1)), { message: "AsyncRing is closed" });
-  await assert.rejects(io.link((c) => c.nop()), { message: "AsyncRing is closed" });
-  await assert.rejects(io.acceptMultishot(0).next(), { message: "AsyncRing is closed" });
+  assertEquals(io.closed, true);
+  await assertRejects(() => io.nop(), Error, "AsyncRing is closed");
+  await assertRejects(() => io.read(0, new Uint8Array(1)), Error, "AsyncRing is closed");
+  await assertRejects(() => io.link((c) => c.nop()), Error, "AsyncRing is closed");
+  await assertRejects(() => io.acceptMultishot(0).next(), Error, "AsyncRing is closed");
   await io[Symbol.asyncDispose]();
-  assert.equal(io.ring.closed, true);
+  assertEquals(io.ring.closed, true);
 });

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assertEquals, assertInstanceOf } from "@std/assert";
 import { AsyncRing, fixed, OpenFlag, UringError } from "../mod.ts";
 import { tempFile } from "./_helpers.ts";
 
@@ -13,8 +13,8 @@ Deno.test("AsyncRing.link() runs a write+fsync chain and resolves one result per
     c.write(fd, enc.encode("-body"), 6);
     c.fsync(fd);
   });
-  assert.deepEqual(res, [6, 5, 0]);
-  assert.equal(Deno.readTextFileSync(tmp.path), "header-body");
+  assertEquals(res, [6, 5, 0]);
+  assertEquals(Deno.readTextFileSync(tmp.path), "header-body");
   await io.closeFd(fd);
 });
 
@@ -27,12 +27,14 @@ Deno.test("AsyncRing.link() with a failing first op: its UringError, then ECANCE
     ch.write(fd, enc.encode("CHANGED!!"), 0);
     ch.nop();
   });
-  assert.ok(a instanceof UringError);
-  assert.equal(a.code, "EBADF");
-  assert.equal(a.call, "read");
-  assert.ok(b instanceof UringError && b.code === "ECANCELED" && b.call === "write");
-  assert.ok(c instanceof UringError && c.code === "ECANCELED");
-  assert.equal(Deno.readTextFileSync(tmp.path), "untouched");
+  assertInstanceOf(a, UringError);
+  assertEquals(a.code, "EBADF");
+  assertEquals(a.call, "read");
+  assertInstanceOf(b, UringError);
+  assertEquals([b.code, b.call], ["ECANCELED", "write"]);
+  assertInstanceOf(c, UringError);
+  assertEquals(c.code, "ECANCELED");
+  assertEquals(Deno.readTextFileSync(tmp.path), "untouched");
   await io.closeFd(fd);
 });
 
@@ -41,8 +43,9 @@ Deno.test("AsyncRing.link() with hardlink goes on after a failure", async () => 
   const [a, b] = await io.link((c) => c.read(1 << 30, new Uint8Array(1), 0).nop(), {
     hardlink: true,
   });
-  assert.ok(a instanceof UringError && a.code === "EBADF");
-  assert.equal(b, 0);
+  assertInstanceOf(a, UringError);
+  assertEquals(a.code, "EBADF");
+  assertEquals(b, 0);
 });
 
 Deno.test("AsyncRing.link() with drain waits for earlier ops; a chain timer entry is 0", async () => {
@@ -51,8 +54,8 @@ Deno.test("AsyncRing.link() with drain waits for earlier ops; a chain timer entr
   const t = io.timeout(30).then(() => order.push("timeout"));
   const chain = io.link((c) => c.nop(), { drain: true }).then(() => order.push("chain"));
   await Promise.all([t, chain]);
-  assert.deepEqual(order, ["timeout", "chain"]);
-  assert.deepEqual(await io.link((c) => c.timeout(5).nop()), [0, 0]);
+  assertEquals(order, ["timeout", "chain"]);
+  assertEquals(await io.link((c) => c.timeout(5).nop()), [0, 0]);
 });
 
 Deno.test("AsyncRing.link() chains that do not fit the free SQ wait for room, in order", async () => {
@@ -65,9 +68,9 @@ Deno.test("AsyncRing.link() chains that do not fit the free SQ wait for room, in
       for (let j = 0; j < 5; j++) c.write(fd, enc.encode(String(j)), i * 5 + j);
     }));
   }
-  for (const r of await Promise.all(chains)) assert.deepEqual(r, [1, 1, 1, 1, 1]);
-  assert.equal(Deno.readTextFileSync(tmp.path), "01234".repeat(10));
-  assert.deepEqual(await io.link(() => {}), []);
+  for (const r of await Promise.all(chains)) assertEquals(r, [1, 1, 1, 1, 1]);
+  assertEquals(Deno.readTextFileSync(tmp.path), "01234".repeat(10));
+  assertEquals(await io.link(() => {}), []);
   await io.closeFd(fd);
 });
 
@@ -83,7 +86,7 @@ Deno.test("AsyncLinkBuilder.openatDirect() opens into a slot that the rest of th
       c.openatDirect(-100, path, OpenFlag.RDONLY, 0, 1).read(fixed(1), buf, 0).closeFd(fixed(1)),
     { hardlink: true },
   );
-  assert.deepEqual([opened, n, closed], [0, 12, 0]);
-  assert.equal(new TextDecoder().decode(buf.subarray(0, 12)), "direct chain");
+  assertEquals([opened, n, closed], [0, 12, 0]);
+  assertEquals(new TextDecoder().decode(buf.subarray(0, 12)), "direct chain");
   await Deno.remove(path);
 });

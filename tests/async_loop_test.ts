@@ -1,4 +1,10 @@
-import assert from "node:assert/strict";
+import {
+  assertEquals,
+  assertGreaterOrEqual,
+  assertLess,
+  assertMatch,
+  assertRejects,
+} from "@std/assert";
 import { AsyncRing } from "../mod.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).href;
@@ -29,8 +35,8 @@ Deno.test("AsyncRing: a 5 ms setInterval keeps firing while a 1 s kernel timeout
   await io.timeout(1000);
   clearInterval(id);
   const dt = performance.now() - t0;
-  assert.ok(dt >= 990, `timeout took ${dt} ms`);
-  assert.ok(ticks >= 100, `only ${ticks} ticks in ${dt} ms`);
+  assertGreaterOrEqual(dt, 990, `timeout took ${dt} ms`);
+  assertGreaterOrEqual(ticks, 100, `only ${ticks} ticks in ${dt} ms`);
 });
 
 Deno.test("AsyncRing: the process exits by itself when nothing is in flight (ring left open)", async () => {
@@ -47,9 +53,9 @@ Deno.test("AsyncRing: the process exits by itself when nothing is in flight (rin
     await io.closeFd(w);
     // no close(): the ring must not keep the process alive
   `);
-  assert.equal(code, 0, out);
-  assert.match(out, /read 2/);
-  assert.ok(ms < 10_000, `child took ${ms} ms`);
+  assertEquals(code, 0, out);
+  assertMatch(out, /read 2/);
+  assertLess(ms, 10_000, `child took ${ms} ms`);
 });
 
 Deno.test("AsyncRing: the process exits after close() with ops still pending", async () => {
@@ -62,9 +68,9 @@ Deno.test("AsyncRing: the process exits after close() with ops still pending", a
     await io.nop();
     io.close();
   `);
-  assert.equal(code, 0, out);
-  assert.equal(out.match(/rejected: AsyncRing is closed/g)?.length, 3, out);
-  assert.ok(ms < 10_000, `child took ${ms} ms`);
+  assertEquals(code, 0, out);
+  assertEquals(out.match(/rejected: AsyncRing is closed/g)?.length, 3, out);
+  assertLess(ms, 10_000, `child took ${ms} ms`);
 });
 
 Deno.test("AsyncRing.close() with ops pending rejects them and releases the ring", async () => {
@@ -78,17 +84,17 @@ Deno.test("AsyncRing.close() with ops pending rejects them and releases the ring
   const it = io.acceptMultishot(lfd);
   const next = it.next();
   await io.nop();
-  assert.equal(io.pending, 5, "read, timeout, the chain's two ops, the multishot accept");
+  assertEquals(io.pending, 5, "read, timeout, the chain's two ops, the multishot accept");
   const t0 = performance.now();
   io.close();
   for (const p of [read, timer, chain, next]) {
-    await assert.rejects(p, { message: "AsyncRing is closed" });
+    await assertRejects(() => p, Error, "AsyncRing is closed");
   }
   await io[Symbol.asyncDispose]();
-  assert.ok(performance.now() - t0 < 1500);
-  assert.equal(io.ring.closed, true);
-  assert.equal(io.pending, 0);
-  assert.deepEqual(await it.next(), { done: true, value: undefined });
+  assertLess(performance.now() - t0, 1500);
+  assertEquals(io.ring.closed, true);
+  assertEquals(io.pending, 0);
+  assertEquals(await it.next(), { done: true, value: undefined });
   // the fds made through the ring are still ours to close
   await using io2 = new AsyncRing({ entries: 4 });
   for (const fd of [r, w, lfd]) await io2.closeFd(fd);
@@ -102,5 +108,5 @@ Deno.test("AsyncRing: await using waits for the waiter thread to be back", async
     io.timeout(60_000).catch(() => {});
     await io.nop();
   }
-  assert.equal(ring.closed, true);
+  assertEquals(ring.closed, true);
 });

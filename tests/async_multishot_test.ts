@@ -1,4 +1,10 @@
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertGreaterOrEqual,
+  assertLessOrEqual,
+  assertRejects,
+} from "@std/assert";
 import { AsyncRing, PollEvent } from "../mod.ts";
 import { fdCount, patternBytes } from "./_helpers.ts";
 
@@ -14,7 +20,7 @@ Deno.test("AsyncRing.acceptMultishot() accepts 20 real Deno.connect clients with
     fds.push(fd);
     if (fds.length === 20) break;
   }
-  assert.equal(new Set(fds).size, 20);
+  assertEquals(new Set(fds).size, 20);
   // every accepted fd is a live connection to one of the clients
   const conns = await Promise.all(clients);
   for (const [i, fd] of fds.entries()) await io.send(fd, enc.encode(String.fromCharCode(65 + i)));
@@ -25,10 +31,10 @@ Deno.test("AsyncRing.acceptMultishot() accepts 20 real Deno.connect clients with
     got.add(String.fromCharCode(b[0]));
     c.close();
   }
-  assert.equal(got.size, 20);
+  assertEquals(got.size, 20);
   for (const fd of fds) await io.closeFd(fd);
   await io.nop();
-  assert.equal(io.pending, 0, "break cancelled the multishot SQE");
+  assertEquals(io.pending, 0, "break cancelled the multishot SQE");
   await io.closeFd(lfd);
 });
 
@@ -43,9 +49,9 @@ Deno.test("AsyncRing.acceptMultishot() queues completions while the consumer is 
   await new Promise((r) => setTimeout(r, 50)); // all 12 accepted meanwhile, queued in JS
   const fds = [(await first).value!];
   for (let i = 1; i < 12; i++) fds.push((await it.next()).value!);
-  assert.equal(new Set(fds).size, 12);
-  assert.deepEqual(await it.return(), { done: true, value: undefined });
-  assert.deepEqual(await it.next(), { done: true, value: undefined });
+  assertEquals(new Set(fds).size, 12);
+  assertEquals(await it.return(), { done: true, value: undefined });
+  assertEquals(await it.next(), { done: true, value: undefined });
   for (const fd of fds) await io.closeFd(fd);
   for (const c of conns) c.close();
   await io.closeFd(lfd);
@@ -65,7 +71,7 @@ Deno.test("AsyncRing.acceptMultishot() re-arms when the kernel ends it (a 2-entr
   const fds = [(await first).value!];
   while (fds.length < 50) fds.push((await it.next()).value!);
   await it.return();
-  assert.equal(new Set(fds).size, 50);
+  assertEquals(new Set(fds).size, 50);
   for (const fd of fds) await io.closeFd(fd);
   for (const c of conns) c.close();
   await io.closeFd(lfd);
@@ -85,14 +91,14 @@ Deno.test("AsyncRing.acceptMultishot() stops on abort; connections accepted mean
   const c2 = await Deno.connect({ hostname: "127.0.0.1", port }); // accepted, never consumed
   await new Promise((r) => setTimeout(r, 20));
   ac.abort();
-  await assert.rejects(it.next(), { name: "AbortError" });
-  assert.deepEqual(await it.next(), { done: true, value: undefined });
+  assertEquals((await assertRejects(() => it.next(), DOMException)).name, "AbortError");
+  assertEquals(await it.next(), { done: true, value: undefined });
   await io.closeFd(fd1);
   for (let i = 0; i < 3; i++) await io.nop();
   c1.close();
-  assert.equal(fdCount(), before + 1, "only c2's client side is open");
+  assertEquals(fdCount(), before + 1, "only c2's client side is open");
   c2.close();
-  assert.equal(io.pending, 0);
+  assertEquals(io.pending, 0);
   await io.closeFd(lfd);
 });
 
@@ -114,7 +120,7 @@ Deno.test("AsyncRing.recvMultishot() receives 1 MiB through a small buffer ring,
   const got = new Uint8Array(data.length);
   let n = 0, chunks = 0;
   for await (const chunk of io.recvMultishot(fd, group)) {
-    assert.ok(chunk.length <= 4096);
+    assertLessOrEqual(chunk.length, 4096);
     got.set(chunk, n);
     n += chunk.length;
     // a slow consumer now and then: the 8 buffers run out, the kernel ends the multishot with
@@ -122,13 +128,13 @@ Deno.test("AsyncRing.recvMultishot() receives 1 MiB through a small buffer ring,
     if (++chunks % 16 === 0) await new Promise((r) => setTimeout(r, 1));
   }
   await sending;
-  assert.equal(n, data.length);
-  assert.deepEqual(got, data);
-  assert.ok(chunks >= 256);
+  assertEquals(n, data.length);
+  assertEquals(got, data);
+  assertGreaterOrEqual(chunks, 256);
   client.close();
   await io.closeFd(fd);
   await io.closeFd(lfd);
-  assert.equal(io.pending, 0);
+  assertEquals(io.pending, 0);
   group.close();
 });
 
@@ -141,15 +147,15 @@ Deno.test("AsyncRing.recvMultishot() break recycles buffers and cancels the SQE"
   const fd = await accepted;
   await client.write(enc.encode("one"));
   for await (const chunk of io.recvMultishot(fd, group)) {
-    assert.equal(new TextDecoder().decode(chunk), "one");
+    assertEquals(new TextDecoder().decode(chunk), "one");
     break;
   }
   await io.nop();
-  assert.equal(io.pending, 0);
+  assertEquals(io.pending, 0);
   // all 4 buffers are back: a new iterator gets data again
   await client.write(enc.encode("two"));
   for await (const chunk of io.recvMultishot(fd, group)) {
-    assert.equal(new TextDecoder().decode(chunk), "two");
+    assertEquals(new TextDecoder().decode(chunk), "two");
     break;
   }
   client.close();
@@ -167,12 +173,12 @@ Deno.test("AsyncRing.pollMultishot() yields a mask each time the fd becomes read
     const next = it.next();
     await io.write(w, enc.encode("x"));
     const { value } = await next;
-    assert.ok((value! & PollEvent.IN) !== 0);
-    assert.equal(await io.read(r, buf), 1);
+    assert((value! & PollEvent.IN) !== 0);
+    assertEquals(await io.read(r, buf), 1);
   }
   await it.return();
   await io.nop();
-  assert.equal(io.pending, 0);
+  assertEquals(io.pending, 0);
   await io.closeFd(r);
   await io.closeFd(w);
 });
@@ -194,7 +200,7 @@ Deno.test("AsyncRing.readMultishot() reads a pipe into buffer-ring views until E
   }
   await io.closeFd(w);
   await reading;
-  assert.equal(seen.join(""), words.join(""));
+  assertEquals(seen.join(""), words.join(""));
   await io.closeFd(r);
   group.close();
 });

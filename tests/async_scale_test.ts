@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals } from "@std/assert";
 import { AsyncRing, PollEvent } from "../mod.ts";
 import { patternBytes, tempFile } from "./_helpers.ts";
 
@@ -10,29 +10,29 @@ Deno.test("AsyncRing: 10 000 concurrent reads on a 256-entry ring all complete w
   const fd = await io.open(tmp.path);
   const bufs = Array.from({ length: N }, () => new Uint8Array(SIZE));
   const reads = bufs.map((b, i) => io.read(fd, b, i * SIZE));
-  assert.ok(io.pending > 0 && io.pending <= N); // full SQs were flushed on the way
+  assert(io.pending > 0 && io.pending <= N); // full SQs were flushed on the way
   const results = await Promise.all(reads);
-  assert.ok(results.every((n) => n === SIZE));
+  assert(results.every((n) => n === SIZE));
   for (let i = 0; i < N; i++) {
-    assert.deepEqual(bufs[i], data.subarray(i * SIZE, (i + 1) * SIZE), `read ${i}`);
+    assertEquals(bufs[i], data.subarray(i * SIZE, (i + 1) * SIZE), `read ${i}`);
   }
-  assert.equal(io.pending, 0);
+  assertEquals(io.pending, 0);
   await io.closeFd(fd);
 });
 
 Deno.test("AsyncRing: 2 000 parked polls on an 8-entry ring survive CQ overflow when they all fire", async () => {
   await using io = new AsyncRing({ entries: 8 }); // CQ of 16 entries
-  assert.ok(io.ring.features.nodrop);
+  assert(io.ring.features.nodrop);
   const [r, w] = await io.pipe();
   const N = 2000;
   const polls = Array.from({ length: N }, () => io.poll(r, PollEvent.IN));
   await io.nop();
-  assert.equal(io.pending, N);
+  assertEquals(io.pending, N);
   await io.write(w, new Uint8Array([1])); // wakes all of them at once: >> CQ size
   const masks = await Promise.all(polls);
-  assert.ok(masks.every((m) => (m & PollEvent.IN) !== 0));
-  assert.equal(io.ring.cqOverflow, 0, "no completion dropped");
-  assert.equal(io.pending, 0);
+  assert(masks.every((m) => (m & PollEvent.IN) !== 0));
+  assertEquals(io.ring.cqOverflow, 0, "no completion dropped");
+  assertEquals(io.pending, 0);
   await io.closeFd(r);
   await io.closeFd(w);
 });
@@ -42,7 +42,7 @@ Deno.test("AsyncRing: 20 000 NOPs started in one turn on a 32-entry ring", async
   const all = [];
   for (let i = 0; i < 20_000; i++) all.push(io.nop());
   await Promise.all(all);
-  assert.equal(io.pending, 0);
+  assertEquals(io.pending, 0);
 });
 
 Deno.test("AsyncRing: ops with timeouts and chains interleaved past the SQ size", async () => {
@@ -54,7 +54,7 @@ Deno.test("AsyncRing: ops with timeouts and chains interleaved past the SQ size"
     ops.push(io.nop());
   }
   const res = await Promise.all(ops);
-  for (let i = 0; i < res.length; i += 3) assert.deepEqual(res[i + 1], [0, 0, 0]);
+  for (let i = 0; i < res.length; i += 3) assertEquals(res[i + 1], [0, 0, 0]);
   await io.nop();
-  assert.equal(io.pending, 0);
+  assertEquals(io.pending, 0);
 });

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import { assert, assertEquals } from "@std/assert";
 import { AsyncRing, Op, PollEvent, PollFlag, Ring, Sock, SqeFlag } from "../mod.ts";
 import { closeFd, makePipe, openFd, reapPairs, runOne, tempFile } from "./_helpers.ts";
 
@@ -13,11 +13,11 @@ Deno.test("Ring holds a read buffer until its CQE is reaped, then lets it go", (
   const sqe = ring.getSqe()!;
   sqe.prepRead(fd, new Uint8Array(4), 0);
   sqe.userData = 1;
-  assert.equal(ring._heldCount(), 0, "nothing is held before the SQE is published");
+  assertEquals(ring._heldCount(), 0, "nothing is held before the SQE is published");
   ring.submit();
-  assert.ok(ring.cqReady() === 1 || ring._heldCount() === 1);
+  assert(ring.cqReady() === 1 || ring._heldCount() === 1);
   reapAll(ring, 1);
-  assert.equal(ring._heldCount(), 0);
+  assertEquals(ring._heldCount(), 0);
   closeFd(fd);
 });
 
@@ -38,7 +38,7 @@ Deno.test("Ring: a multishot op armed before any buffer does not pin later buffe
   }
   ring.submit();
   reapAll(ring, 3);
-  assert.equal(ring._heldCount(), 0, "the reads' buffers are released once reaped");
+  assertEquals(ring._heldCount(), 0, "the reads' buffers are released once reaped");
   closeFd(w);
   closeFd(r);
   closeFd(fd);
@@ -57,8 +57,8 @@ Deno.test("Ring: a CQE_SKIP_SUCCESS op published first does not pin later buffer
   sqe.prepRead(fd, new Uint8Array(4), 0);
   sqe.userData = 1;
   ring.submit();
-  assert.deepEqual(reapAll(ring, 1), [1]);
-  assert.equal(ring._heldCount(), 0);
+  assertEquals(reapAll(ring, 1), [1]);
+  assertEquals(ring._heldCount(), 0);
   closeFd(fd);
 });
 
@@ -72,14 +72,14 @@ Deno.test("Ring: ops sharing one user data keep all their buffers until the last
   quick.prepNop();
   quick.userData = 7;
   ring.submit();
-  assert.deepEqual(reapAll(ring, 1), [7]); // the NOP
-  assert.equal(ring._heldCount(), 1, "the pipe read's buffer is still held");
+  assertEquals(reapAll(ring, 1), [7]); // the NOP
+  assertEquals(ring._heldCount(), 1, "the pipe read's buffer is still held");
   const wr = ring.getSqe()!;
   wr.prepWrite(w, new Uint8Array([1, 2, 3]), -1);
   wr.userData = 8;
   ring.submit();
   reapAll(ring, 2);
-  assert.equal(ring._heldCount(), 0);
+  assertEquals(ring._heldCount(), 0);
   closeFd(w);
   closeFd(r);
 });
@@ -94,11 +94,11 @@ Deno.test("AsyncRing: a long poll started first does not pin the buffers of late
   const ready = io.poll(udp, PollEvent.IN, { signal: ctl.signal }).catch(() => "aborted");
   await io.nop(); // the poll goes to the kernel alone, before any op that holds a buffer
   const fd = await io.open(f.path);
-  for (let i = 0; i < 8; i++) assert.equal(await io.read(fd, new Uint8Array(4), i % 4), 4);
+  for (let i = 0; i < 8; i++) assertEquals(await io.read(fd, new Uint8Array(4), i % 4), 4);
   await io.closeFd(fd);
-  assert.equal(io.ring._heldCount(), 0, "the reads' buffers are released");
+  assertEquals(io.ring._heldCount(), 0, "the reads' buffers are released");
   ctl.abort();
-  assert.equal(await ready, "aborted");
+  assertEquals(await ready, "aborted");
   await io.closeFd(udp);
 });
 
@@ -115,23 +115,23 @@ Deno.test("Ring: a raw multishot op (prepRw) switches tracking on: its CQEs neve
   poll.userData = 7;
   ring.submit();
   write(pw);
-  assert.deepEqual(reapPairs(ring, 1).map(([ud]) => ud), [7]);
+  assertEquals(reapPairs(ring, 1).map(([ud]) => ud), [7]);
   // A read that shares the poll's user data and stays pending.
   const read = ring.getSqe()!;
   read.prepRead(rr, new Uint8Array(8), -1);
   read.userData = 7;
   ring.submit();
   write(pw); // another poll CQE (MORE) for user data 7
-  assert.deepEqual(reapPairs(ring, 1).map(([ud]) => ud), [7]);
-  assert.equal(ring._heldCount(), 1, "the read's buffer is still held");
+  assertEquals(reapPairs(ring, 1).map(([ud]) => ud), [7]);
+  assertEquals(ring._heldCount(), 1, "the read's buffer is still held");
   const remove = ring.getSqe()!;
   remove.prepPollRemove(7);
   remove.userData = 8;
   ring.submit();
   reapPairs(ring, 2); // the poll's final CQE and the remove's
-  assert.equal(ring._heldCount(), 1, "the poll's final CQE did not release the read's buffer");
+  assertEquals(ring._heldCount(), 1, "the poll's final CQE did not release the read's buffer");
   write(rw);
-  assert.deepEqual(reapPairs(ring, 1), [[7, 1]]);
-  assert.equal(ring._heldCount(), 0);
+  assertEquals(reapPairs(ring, 1), [[7, 1]]);
+  assertEquals(ring._heldCount(), 0);
   for (const fd of [pr, pw, rr, rw]) closeFd(fd);
 });

@@ -1,5 +1,13 @@
 // BufferRing (provided-buffer rings) and legacy PROVIDE_BUFFERS against the running kernel.
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertGreater,
+  assertGreaterOrEqual,
+  assertInstanceOf,
+  assertObjectMatch,
+  assertThrows,
+} from "@std/assert";
 import {
   BufferRing,
   type Cqe,
@@ -32,18 +40,18 @@ async function tcpPair(ring: Ring): Promise<{ fd: number; conn: Deno.TcpConn } &
     (s) => s.prepSocket(Sock.AF_INET, Sock.SOCK_STREAM | Sock.SOCK_CLOEXEC),
   );
   const lfd = sock.res;
-  assert.ok(lfd >= 0);
-  assert.equal(
+  assertGreaterOrEqual(lfd, 0);
+  assertEquals(
     runOne(ring, (s) => s.prepBind(lfd, sockaddr({ hostname: "127.0.0.1", port: 0 }))).res,
     0,
   );
-  assert.equal(runOne(ring, (s) => s.prepListen(lfd, 4)).res, 0);
+  assertEquals(runOne(ring, (s) => s.prepListen(lfd, 4)).res, 0);
   const addr = new Uint8Array(128);
   const len = native().uring_getsockname(lfd, addr, addr.byteLength);
   const { port } = parseSockaddr(addr.subarray(0, len));
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   const fd = runOne(ring, (s) => s.prepAccept(lfd, null, null, Sock.SOCK_CLOEXEC)).res;
-  assert.ok(fd >= 0, `accept: ${fd}`);
+  assertGreaterOrEqual(fd, 0, `accept: ${fd}`);
   closeFd(lfd);
   return {
     fd,
@@ -79,35 +87,46 @@ function message(i: number): string {
 Deno.test("Ring.registerBufRing() hands every buffer to the kernel; BufferRing fields", () => {
   using ring = new Ring({ entries: 4 });
   using group = ring.registerBufRing({ group: 5, entries: 16, size: 1000 });
-  assert.ok(group instanceof BufferRing);
-  assert.equal(group.group, 5);
-  assert.equal(group.entries, 16);
-  assert.equal(group.size, 1000);
-  assert.equal(group.incremental, false);
-  assert.equal(group.available(), 16);
-  assert.equal(group.get(15, 1000).byteLength, 1000);
-  assert.equal(group.get(3, 10, 990).byteLength, 10);
-  assert.throws(() => group.get(16, 1), RangeError);
-  assert.throws(() => group.get(0, 1001), RangeError);
-  assert.throws(() => group.get(0, 10, 991), RangeError);
-  assert.throws(() => group.recycle(16), RangeError);
-  assert.throws(() => group.viewOf(10, 0), RangeError, "no CqeFlag.BUFFER");
+  assertInstanceOf(group, BufferRing);
+  assertEquals(group.group, 5);
+  assertEquals(group.entries, 16);
+  assertEquals(group.size, 1000);
+  assertEquals(group.incremental, false);
+  assertEquals(group.available(), 16);
+  assertEquals(group.get(15, 1000).byteLength, 1000);
+  assertEquals(group.get(3, 10, 990).byteLength, 10);
+  assertThrows(() => group.get(16, 1), RangeError, "bid 16 is out of range 0..15");
+  assertThrows(() => group.get(0, 1001), RangeError, "0+1001 bytes do not fit a buffer of 1000");
+  assertThrows(() => group.get(0, 10, 991), RangeError, "991+10 bytes do not fit a buffer of 1000");
+  assertThrows(() => group.recycle(16), RangeError, "bid 16 is out of range 0..15");
+  assertThrows(
+    () => group.viewOf(10, 0),
+    RangeError,
+    "the CQE used no buffer (no CqeFlag.BUFFER)",
+    "no CqeFlag.BUFFER",
+  );
 });
 
 Deno.test("Ring.registerBufRing() checks its options and reports a taken group (EEXIST)", () => {
   using ring = new Ring({ entries: 4 });
-  for (
-    const bad of [{ entries: 3 }, { entries: 0 }, { entries: 65536 }, { group: 70000 }, { size: 0 }]
-  ) {
-    assert.throws(
+  const cases: [bad: object, message: string][] = [
+    [{ entries: 3 }, "entries must be a power of two in 1..32768, got 3"],
+    [{ entries: 0 }, "entries must be a power of two in 1..32768, got 0"],
+    [{ entries: 65536 }, "entries must be a power of two in 1..32768, got 65536"],
+    [{ group: 70000 }, "group must be an integer in 0..65535, got 70000"],
+    [{ size: 0 }, "size must be an integer in 1..2**32-1, got 0"],
+  ];
+  for (const [bad, message] of cases) {
+    assertThrows(
       () => ring.registerBufRing({ group: 1, entries: 4, size: 8, ...bad }),
       RangeError,
+      message,
     );
   }
   using _g = ring.registerBufRing({ group: 1, entries: 4, size: 8 });
-  assert.throws(
-    () => ring.registerBufRing({ group: 1, entries: 4, size: 8 }),
-    (e) => e instanceof UringError && e.code === "EEXIST",
+  assertObjectMatch(
+    assertThrows(() => ring.registerBufRing({ group: 1, entries: 4, size: 8 }), UringError),
+    { code: "EEXIST" },
   );
 });
 
@@ -127,30 +146,30 @@ Deno.test("multishot recv with more messages than buffers: ENOBUFS, recycle, re-
   for (; i < 4; i++) {
     await pair.conn.write(enc.encode(message(i)));
     const cqe = await next(ring);
-    assert.equal(cqe.userData, 42);
-    assert.ok(cqe.flags & CqeFlag.BUFFER, "CqeFlag.BUFFER");
-    assert.ok(cqe.flags & CqeFlag.MORE, "still armed");
+    assertEquals(cqe.userData, 42);
+    assert(cqe.flags & CqeFlag.BUFFER, "CqeFlag.BUFFER");
+    assert(cqe.flags & CqeFlag.MORE, "still armed");
     const bid = cqe.flags >>> 16;
-    assert.ok(bid >= 0 && bid < 4 && !held.includes(bid), `bid ${bid}`);
-    assert.equal(dec.decode(group.get(bid, cqe.res)), message(i));
+    assert(bid >= 0 && bid < 4 && !held.includes(bid), `bid ${bid}`);
+    assertEquals(dec.decode(group.get(bid, cqe.res)), message(i));
     held.push(bid); // not recycled: the group runs dry
   }
-  assert.equal(group.available(), 0);
+  assertEquals(group.available(), 0);
   await pair.conn.write(enc.encode(message(i)));
   const dry = await next(ring);
-  assert.equal(dry.res, -ENOBUFS, "no buffer left: ENOBUFS");
-  assert.equal(dry.flags & CqeFlag.MORE, 0, "and the multishot recv has ended");
+  assertEquals(dry.res, -ENOBUFS, "no buffer left: ENOBUFS");
+  assertEquals(dry.flags & CqeFlag.MORE, 0, "and the multishot recv has ended");
   for (const bid of held) group.add(bid);
   group.publish(); // one tail store for the batch
-  assert.equal(group.available(), 4);
+  assertEquals(group.available(), 4);
   arm();
   // the message that found no buffer is still queued in the socket
   for (; i < 40; i++) {
     if (i > 4) await pair.conn.write(enc.encode(message(i)));
     const cqe = await next(ring);
-    assert.ok(cqe.res > 0, `recv ${i}: ${cqe.res}`);
-    assert.ok(cqe.flags & CqeFlag.BUFFER);
-    assert.equal(dec.decode(group.viewOf(cqe.res, cqe.flags)), message(i), `message ${i}`);
+    assertGreater(cqe.res, 0, `recv ${i}: ${cqe.res}`);
+    assert(cqe.flags & CqeFlag.BUFFER);
+    assertEquals(dec.decode(group.viewOf(cqe.res, cqe.flags)), message(i), `message ${i}`);
     group.recycle(cqe.flags >>> 16);
   }
   cancel(ring, 42);
@@ -179,11 +198,11 @@ Deno.test("BufferRing data stays intact across ring and 16-bit tail wraparound",
       let got = 0;
       while (got < entries) {
         ring.forEachCqe((ud, res, flags) => {
-          if (ud !== 1) return assert.equal(res, entries);
-          assert.equal(res, 1, `round ${r}`);
-          assert.ok(flags & CqeFlag.MORE, `round ${r}: still armed`);
+          if (ud !== 1) return assertEquals(res, entries);
+          assertEquals(res, 1, `round ${r}`);
+          assert(flags & CqeFlag.MORE, `round ${r}: still armed`);
           const bid = flags >>> 16;
-          assert.equal(group.get(bid, 1)[0], expected & 0xff, `byte ${expected}`);
+          assertEquals(group.get(bid, 1)[0], expected & 0xff, `byte ${expected}`);
           seen[got++] = bid;
           expected++;
         });
@@ -192,9 +211,9 @@ Deno.test("BufferRing data stays intact across ring and 16-bit tail wraparound",
       for (let k = 0; k < entries; k++) group.add(seen[k]);
       group.publish();
     }
-    assert.equal(expected, rounds * entries);
-    assert.ok(expected > 65536);
-    assert.equal(group.available(), entries);
+    assertEquals(expected, rounds * entries);
+    assertGreater(expected, 65536);
+    assertEquals(group.available(), entries);
   } finally {
     closeFd(wr);
     closeFd(rd);
@@ -212,7 +231,7 @@ Deno.test({
       if (e instanceof UringError && e.errno === 22) return; // kernel older than 6.12
       throw e;
     }
-    assert.equal(group.incremental, true);
+    assertEquals(group.incremental, true);
     const [rd, wr] = makePipe();
     try {
       const sqe = ring.getSqe()!;
@@ -231,13 +250,13 @@ Deno.test({
         pieces.push([dec.decode(view), cqe.flags >>> 16, (cqe.flags & CqeFlag.BUF_MORE) !== 0]);
         if (!(cqe.flags & CqeFlag.BUF_MORE)) group.recycle(cqe.flags >>> 16);
       }
-      assert.deepEqual(pieces, [
+      assertEquals(pieces, [
         ["abcd", 0, true],
         ["efgh", 0, true],
         ["ijklmnop", 0, false], // buffer 0 is full: done with it
         ["qr", 1, true],
       ]);
-      assert.equal(dec.decode(group.get(0, 16)), "abcdefghijklmnop");
+      assertEquals(dec.decode(group.get(0, 16)), "abcdefghijklmnop");
     } finally {
       cancel(ring, 1);
       closeFd(wr);
@@ -254,24 +273,24 @@ Deno.test("BufferRing.close() unregisters the group; its views stay readable", (
   try {
     runOne(ring, (s) => s.prepWrite(wr, enc.encode("one"), -1));
     const got = runOne(ring, (s) => s.prepReadMultishot(rd, 0, -1, 2), 1);
-    assert.ok(got.flags & CqeFlag.BUFFER);
+    assert(got.flags & CqeFlag.BUFFER);
     const view = group.viewOf(got.res, got.flags);
     cancel(ring, 1);
     group.close();
     group.close();
-    assert.equal(group.closed, true);
-    assert.equal(dec.decode(view), "one");
-    assert.throws(() => group.recycle(0), /closed/);
+    assertEquals(group.closed, true);
+    assertEquals(dec.decode(view), "one");
+    assertThrows(() => group.recycle(0), Error, "BufferRing is closed");
     runOne(ring, (s) => s.prepWrite(wr, enc.encode("two"), -1));
     const after = runOne(ring, (s) => {
       s.prepRw(Op.READ, rd, null, 8, -1);
       s.bufGroup = 2;
       s.flags |= SqeFlag.BUFFER_SELECT;
     });
-    assert.equal(after.res, -ENOBUFS, "the group is gone");
+    assertEquals(after.res, -ENOBUFS, "the group is gone");
     // the group id is free again
     using again = ring.registerBufRing({ group: 2, entries: 2, size: 8 });
-    assert.equal(again.available(), 2);
+    assertEquals(again.available(), 2);
   } finally {
     closeFd(wr);
     closeFd(rd);
@@ -282,7 +301,7 @@ Deno.test("Sqe.prepProvideBuffers(): legacy provided buffers feed a BUFFER_SELEC
   using ring = new Ring({ entries: 8 });
   const region = new Uint8Array(4 * 16);
   const provided = runOne(ring, (s) => s.prepProvideBuffers(region, 16, 4, 11, 100));
-  assert.equal(provided.res, 0);
+  assertEquals(provided.res, 0);
   const [rd, wr] = makePipe();
   try {
     runOne(ring, (s) => s.prepWrite(wr, enc.encode("legacy"), -1));
@@ -291,14 +310,14 @@ Deno.test("Sqe.prepProvideBuffers(): legacy provided buffers feed a BUFFER_SELEC
       s.bufGroup = 11;
       s.flags |= SqeFlag.BUFFER_SELECT;
     });
-    assert.equal(cqe.res, 6);
-    assert.ok(cqe.flags & CqeFlag.BUFFER);
+    assertEquals(cqe.res, 6);
+    assert(cqe.flags & CqeFlag.BUFFER);
     const bid = cqe.flags >>> 16;
-    assert.ok(bid >= 100 && bid < 104, `bid ${bid}`);
+    assert(bid >= 100 && bid < 104, `bid ${bid}`);
     const at = (bid - 100) * 16;
-    assert.equal(dec.decode(region.subarray(at, at + 6)), "legacy");
+    assertEquals(dec.decode(region.subarray(at, at + 6)), "legacy");
     const removed = runOne(ring, (s) => s.prepRemoveBuffers(3, 11));
-    assert.equal(removed.res, 3, "the three not used");
+    assertEquals(removed.res, 3, "the three not used");
   } finally {
     closeFd(wr);
     closeFd(rd);

@@ -1,5 +1,5 @@
 // ASYNC_CANCEL against blocked pipe reads: by user data, ALL, ANY, by fd; and the close path.
-import assert from "node:assert/strict";
+import { assertEquals, assertLess } from "@std/assert";
 import { CancelFlag, Ring } from "../mod.ts";
 import { closeFd, fdCount, makePipe, pushSqe, reapPairs } from "./_helpers.ts";
 
@@ -8,14 +8,14 @@ const ECANCELED = -125, ENOENT = -2;
 /** Reaps exactly `n` CQEs (blocking) as [userData, res] in posting order. */
 function reap(ring: Ring, n: number): [number, number][] {
   const out = reapPairs(ring, n);
-  assert.equal(out.length, n, "no unexpected CQEs");
+  assertEquals(out.length, n, "no unexpected CQEs");
   return out;
 }
 
 /** Asserts that nothing completes within a short wait. */
 function assertQuiet(ring: Ring): void {
   ring.submitAndWaitTimeout(1, 15);
-  assert.equal(ring.cqReady(), 0, "nothing else completed");
+  assertEquals(ring.cqReady(), 0, "nothing else completed");
 }
 
 /** A test with two pipes whose read ends block; all fds are closed afterwards. */
@@ -38,29 +38,29 @@ pipeTest("Sqe.prepCancel() cancels a blocked read by user data", (ring, a) => {
   assertQuiet(ring);
   pushSqe(ring, 2, (s) => s.prepCancel(1));
   ring.submitAndWait(2);
-  assert.deepEqual(new Map(reap(ring, 2)), new Map([[1, ECANCELED], [2, 0]]));
+  assertEquals(new Map(reap(ring, 2)), new Map([[1, ECANCELED], [2, 0]]));
 });
 
 pipeTest("Sqe.prepCancel() of unknown user data completes with -ENOENT", (ring, a) => {
   pushSqe(ring, 1, (s) => s.prepCancel(424242));
   ring.submitAndWait(1);
-  assert.deepEqual(reap(ring, 1), [[1, ENOENT]]);
+  assertEquals(reap(ring, 1), [[1, ENOENT]]);
   // A request that already completed cannot be cancelled either.
   pushSqe(ring, 2, (s) => s.prepNop());
   ring.submitAndWait(1);
   reap(ring, 1);
   pushSqe(ring, 3, (s) => s.prepCancel(2));
   ring.submitAndWait(1);
-  assert.deepEqual(reap(ring, 1), [[3, ENOENT]]);
+  assertEquals(reap(ring, 1), [[3, ENOENT]]);
   // The blocked read of another user data is untouched.
   pushSqe(ring, 4, (s) => s.prepRead(a, new Uint8Array(8), -1));
   pushSqe(ring, 5, (s) => s.prepCancel(99));
   ring.submitAndWait(1);
-  assert.deepEqual(reap(ring, 1), [[5, ENOENT]]);
+  assertEquals(reap(ring, 1), [[5, ENOENT]]);
   assertQuiet(ring);
   pushSqe(ring, 6, (s) => s.prepCancel(4));
   ring.submitAndWait(2);
-  assert.deepEqual(new Map(reap(ring, 2)), new Map([[4, ECANCELED], [6, 0]]));
+  assertEquals(new Map(reap(ring, 2)), new Map([[4, ECANCELED], [6, 0]]));
 });
 
 pipeTest(
@@ -73,12 +73,12 @@ pipeTest(
     pushSqe(ring, 1, (s) => s.prepCancel(7, CancelFlag.ALL));
     ring.submitAndWait(3);
     const got = reap(ring, 3);
-    assert.deepEqual(got.filter(([u]) => u === 7).map(([, r]) => r), [ECANCELED, ECANCELED]);
-    assert.deepEqual(got.filter(([u]) => u === 1), [[1, 2]], "res is the number cancelled");
+    assertEquals(got.filter(([u]) => u === 7).map(([, r]) => r), [ECANCELED, ECANCELED]);
+    assertEquals(got.filter(([u]) => u === 1), [[1, 2]], "res is the number cancelled");
     assertQuiet(ring); // user data 8 is still waiting
     pushSqe(ring, 2, (s) => s.prepCancel(8));
     ring.submitAndWait(2);
-    assert.deepEqual(new Map(reap(ring, 2)), new Map([[8, ECANCELED], [2, 0]]));
+    assertEquals(new Map(reap(ring, 2)), new Map([[8, ECANCELED], [2, 0]]));
   },
 );
 
@@ -88,11 +88,11 @@ pipeTest("Sqe.prepCancel() without ALL cancels only one of several matches", (ri
   ring.submit();
   pushSqe(ring, 1, (s) => s.prepCancel(7));
   ring.submitAndWait(2);
-  assert.deepEqual(new Map(reap(ring, 2)), new Map([[7, ECANCELED], [1, 0]]));
+  assertEquals(new Map(reap(ring, 2)), new Map([[7, ECANCELED], [1, 0]]));
   assertQuiet(ring);
   pushSqe(ring, 2, (s) => s.prepCancel(7));
   ring.submitAndWait(2);
-  assert.deepEqual(new Map(reap(ring, 2)), new Map([[7, ECANCELED], [2, 0]]));
+  assertEquals(new Map(reap(ring, 2)), new Map([[7, ECANCELED], [2, 0]]));
 });
 
 pipeTest(
@@ -105,7 +105,7 @@ pipeTest(
     // The kernel treats ANY as ANY | ALL: res is the number cancelled.
     pushSqe(ring, 1, (s) => s.prepCancel(0, CancelFlag.ANY));
     ring.submitAndWait(4);
-    assert.deepEqual(
+    assertEquals(
       new Map(reap(ring, 4)),
       new Map([[11, ECANCELED], [12, ECANCELED], [13, ECANCELED], [1, 3]]),
     );
@@ -113,11 +113,11 @@ pipeTest(
     ring.submit();
     pushSqe(ring, 2, (s) => s.prepCancel(0, CancelFlag.ANY | CancelFlag.ALL));
     ring.submitAndWait(2);
-    assert.deepEqual(new Map(reap(ring, 2)), new Map([[14, ECANCELED], [2, 1]]));
+    assertEquals(new Map(reap(ring, 2)), new Map([[14, ECANCELED], [2, 1]]));
     // With nothing left to match, an ALL cancel reports 0 cancelled (not ENOENT).
     pushSqe(ring, 3, (s) => s.prepCancel(0, CancelFlag.ANY | CancelFlag.ALL));
     ring.submitAndWait(1);
-    assert.deepEqual(reap(ring, 1), [[3, 0]]);
+    assertEquals(reap(ring, 1), [[3, 0]]);
   },
 );
 
@@ -128,15 +128,15 @@ pipeTest("Sqe.prepCancelFd() cancels the requests on one fd", (ring, a, b) => {
   ring.submit();
   pushSqe(ring, 1, (s) => s.prepCancelFd(a, CancelFlag.ALL));
   ring.submitAndWait(3);
-  assert.deepEqual(new Map(reap(ring, 3)), new Map([[21, ECANCELED], [22, ECANCELED], [1, 2]]));
+  assertEquals(new Map(reap(ring, 3)), new Map([[21, ECANCELED], [22, ECANCELED], [1, 2]]));
   assertQuiet(ring); // the read on b is still waiting
   // Without ALL: the one request on b.
   pushSqe(ring, 2, (s) => s.prepCancelFd(b));
   ring.submitAndWait(2);
-  assert.deepEqual(new Map(reap(ring, 2)), new Map([[23, ECANCELED], [2, 0]]));
+  assertEquals(new Map(reap(ring, 2)), new Map([[23, ECANCELED], [2, 0]]));
   pushSqe(ring, 3, (s) => s.prepCancelFd(b));
   ring.submitAndWait(1);
-  assert.deepEqual(reap(ring, 1), [[3, ENOENT]]);
+  assertEquals(reap(ring, 1), [[3, ENOENT]]);
 });
 
 Deno.test("Ring.close() cancels blocked reads and returns promptly", () => {
@@ -145,12 +145,12 @@ Deno.test("Ring.close() cancels blocked reads and returns promptly", () => {
   try {
     const ring = new Ring({ entries: 8 });
     for (let i = 0; i < 4; i++) pushSqe(ring, i + 1, (s) => s.prepRead(r, new Uint8Array(64), -1));
-    assert.equal(ring.submit(), 4);
+    assertEquals(ring.submit(), 4);
     const t0 = performance.now();
     ring.close();
-    assert.ok(performance.now() - t0 < 500, "close did not wait out its deadline");
-    assert.equal(ring.closed, true);
-    assert.equal(fdCount(), before, "the ring fd is closed");
+    assertLess(performance.now() - t0, 500, "close did not wait out its deadline");
+    assertEquals(ring.closed, true);
+    assertEquals(fdCount(), before, "the ring fd is closed");
   } finally {
     closeFd(r);
     closeFd(w);

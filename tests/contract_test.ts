@@ -1,5 +1,12 @@
 // The public contract of ../shared/API.md, called exactly as written there.
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertGreaterOrEqual,
+  assertInstanceOf,
+  assertRejects,
+  assertThrows,
+} from "@std/assert";
 import {
   AsyncRing,
   CqeBatch,
@@ -17,7 +24,7 @@ function openFdWith(ring: Ring, path: string, flags: number = OpenFlag.RDONLY): 
   sqe.prepOpenat(-100, path, flags, 0o644);
   ring.submitAndWait(1);
   const cqe = ring.waitCqe()!;
-  assert.ok(cqe.res >= 0, `openat: ${cqe.res}`);
+  assertGreaterOrEqual(cqe.res, 0, `openat: ${cqe.res}`);
   return cqe.res;
 }
 
@@ -25,12 +32,12 @@ Deno.test("API.md Ring section works as written", () => {
   const path = Deno.makeTempFileSync();
   Deno.writeTextFileSync(path, "contract!");
   using ring = new Ring({ entries: 256 });
-  assert.equal(typeof ring.fd, "number");
-  assert.equal(ring.sqEntries, 256);
-  assert.equal(typeof ring.cqEntries, "number");
-  assert.equal(ring.features.nodrop, true);
-  assert.equal(ring.supports(Op.READ), true);
-  assert.equal(ring.supports("read"), true);
+  assertEquals(typeof ring.fd, "number");
+  assertEquals(ring.sqEntries, 256);
+  assertEquals(typeof ring.cqEntries, "number");
+  assertEquals(ring.features.nodrop, true);
+  assertEquals(ring.supports(Op.READ), true);
+  assertEquals(ring.supports("read"), true);
   const fd = openFdWith(ring, path);
   const buf = new Uint8Array(8);
 
@@ -41,24 +48,24 @@ Deno.test("API.md Ring section works as written", () => {
   const nop = ring.getSqe()!;
   nop.prepNop();
   nop.userData = 2 ** 53 - 1;
-  assert.equal(ring.submit(), 2);
-  assert.equal(ring.submitAndWait(1), 0);
+  assertEquals(ring.submit(), 2);
+  assertEquals(ring.submitAndWait(1), 0);
 
   const batch = new CqeBatch(64);
   const n = ring.copyCqes(batch, 2);
-  assert.equal(batch.length, n);
-  assert.equal(n, 2);
-  assert.equal(batch.userData(0), 7);
-  assert.equal(batch.res(0), 8);
-  assert.equal(batch.flags(0) & CqeFlag.MORE, 0);
+  assertEquals(batch.length, n);
+  assertEquals(n, 2);
+  assertEquals(batch.userData(0), 7);
+  assertEquals(batch.res(0), 8);
+  assertEquals(batch.flags(0) & CqeFlag.MORE, 0);
   const seen = [];
   for (const cqe of batch) seen.push([cqe.userData, cqe.res, cqe.flags]);
-  assert.deepEqual(seen[1], [2 ** 53 - 1, 0, 0]);
-  assert.equal(new TextDecoder().decode(buf), "contract");
+  assertEquals(seen[1], [2 ** 53 - 1, 0, 0]);
+  assertEquals(new TextDecoder().decode(buf), "contract");
 
   ring.close();
   ring.close(); // idempotent
-  assert.throws(() => ring.getSqe(), /ring is closed/);
+  assertThrows(() => ring.getSqe(), Error, "ring is closed");
   Deno.removeSync(path);
 });
 
@@ -70,15 +77,15 @@ Deno.test("API.md registered resources work as written", () => {
   const fd2 = openFdWith(ring, path);
 
   const bufs = ring.registerBuffers(8, 4096);
-  assert.equal(bufs.count, 8);
-  assert.equal(bufs.size, 4096);
-  assert.equal(bufs.get(3).length, 4096);
+  assertEquals(bufs.count, 8);
+  assertEquals(bufs.size, 4096);
+  assertEquals(bufs.get(3).length, 4096);
   const offset = 4096;
   const sqe = ring.getSqe()!;
   sqe.prepReadFixed(fd1, bufs, 3, offset);
   ring.submitAndWait(1);
-  assert.equal(ring.waitCqe()!.res, 4096);
-  assert.equal(bufs.get(3)[0], 9);
+  assertEquals(ring.waitCqe()!.res, 4096);
+  assertEquals(bufs.get(3)[0], 9);
 
   const files = ring.registerFiles([fd1, fd2]);
   files.set(0, fd2);
@@ -86,12 +93,12 @@ Deno.test("API.md registered resources work as written", () => {
   const buf = new Uint8Array(16);
   const s2 = ring.getSqe()!;
   s2.prepRead(fixed(1), buf, 0);
-  assert.ok(s2.flags & SqeFlag.FIXED_FILE);
+  assert(s2.flags & SqeFlag.FIXED_FILE);
   ring.submitAndWait(1);
-  assert.equal(ring.waitCqe()!.res, 16);
+  assertEquals(ring.waitCqe()!.res, 16);
 
   const group = ring.registerBufRing({ group: 1, entries: 64, size: 2048 });
-  assert.equal(group.get(5, 10).length, 10);
+  assertEquals(group.get(5, 10).length, 10);
   group.recycle(5);
   group.close();
   files.close();
@@ -104,34 +111,32 @@ Deno.test("API.md AsyncRing section works as written", async () => {
   Deno.writeTextFileSync(x, "async contract");
   const y = `${x}.y`;
   await using io = new AsyncRing({ entries: 256 });
-  assert.ok(io.ring instanceof Ring);
+  assertInstanceOf(io.ring, Ring);
   const fd = await io.open(x);
   const out = await io.open(y, { write: true, create: true, truncate: true, mode: 0o600 });
   const buf = new Uint8Array(5);
   const n = await io.read(fd, buf, 0);
-  assert.equal(n, 5);
-  assert.equal(await io.write(out, buf, 0), 5);
+  assertEquals(n, 5);
+  assertEquals(await io.write(out, buf, 0), 5);
   const st = await io.statx(x);
-  assert.equal(st.size, 14);
-  assert.equal(typeof st.mode, "number");
-  assert.equal(typeof st.mtimeMs, "number");
+  assertEquals(st.size, 14);
+  assertEquals(typeof st.mode, "number");
+  assertEquals(typeof st.mtimeMs, "number");
   await io.fsync(out);
   await io.closeFd(out);
   await io.nop();
   const t0 = performance.now();
   await io.timeout(50);
-  assert.ok(performance.now() - t0 >= 45);
+  assertGreaterOrEqual(performance.now() - t0, 45);
 
   const ctl = new AbortController();
   const signal = ctl.signal;
   const [r, w] = await io.pipe();
   const pending = io.read(r, buf, 0, { signal });
   ctl.abort();
-  await assert.rejects(pending, (e: Error) => e.name === "AbortError");
-  await assert.rejects(
-    io.read(r, buf, 0, { timeoutMs: 100 }),
-    (e: unknown) => e instanceof UringError && (e.code === "ECANCELED" || e.code === "ETIME"),
-  );
+  assertEquals((await assertRejects(() => pending, DOMException)).name, "AbortError");
+  const timedOut = await assertRejects(() => io.read(r, buf, 0, { timeoutMs: 100 }), UringError);
+  assert(timedOut.code === "ECANCELED" || timedOut.code === "ETIME", timedOut.code);
 
   const hdr = new TextEncoder().encode("hdr");
   const wfd = await io.open(y, { write: true });
@@ -139,18 +144,18 @@ Deno.test("API.md AsyncRing section works as written", async () => {
     c.write(wfd, hdr, 0);
     c.fsync(wfd);
   });
-  assert.deepEqual([a, b], [3, 0]);
+  assertEquals([a, b], [3, 0]);
 
   const listenFd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });
   const { hostname, port } = io.localAddr(listenFd);
-  assert.equal(hostname, "127.0.0.1");
+  assertEquals(hostname, "127.0.0.1");
   const cfd = await io.connectTcp({ hostname: "127.0.0.1", port });
   const conn = await io.accept(listenFd);
-  assert.equal(await io.send(cfd, hdr), 3);
+  assertEquals(await io.send(cfd, hdr), 3);
   const got = await io.recv(conn, buf);
-  assert.equal(got, 3);
+  assertEquals(got, 3);
   await io.closeFd(cfd);
-  assert.equal(await io.recv(conn, buf), 0); // EOF
+  assertEquals(await io.recv(conn, buf), 0); // EOF
 
   const group = io.ring.registerBufRing({ group: 1, entries: 8, size: 64 });
   const c2 = await io.connectTcp({ hostname: "127.0.0.1", port });
@@ -166,10 +171,10 @@ Deno.test("API.md AsyncRing section works as written", async () => {
     chunks.push(new TextDecoder().decode(chunk));
     if (chunks.join("") === "multishot") break;
   }
-  assert.equal(chunks.join(""), "multishot");
+  assertEquals(chunks.join(""), "multishot");
   for (const f of [c2, accepted[0], conn, listenFd, fd, wfd, r, w]) await io.closeFd(f);
   io.close();
-  await assert.rejects(io.nop(), /closed/);
+  await assertRejects(() => io.nop(), Error, "AsyncRing is closed");
   Deno.removeSync(x);
   Deno.removeSync(y);
 });

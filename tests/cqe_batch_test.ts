@@ -1,7 +1,7 @@
 // CqeBatch records and Ring.copyCqes(): every CQE exactly once, in order, with its user data,
 // res and flags, whatever the batch capacity, across CQ wrap-around, on 16- and 32-byte CQEs.
 // copyCqes copies up to 8 CQEs with a loop and more with one or two memcpys: both are exercised.
-import assert from "node:assert/strict";
+import { assert, assertEquals } from "@std/assert";
 import fc from "fast-check";
 import { CqeBatch, Ring } from "../mod.ts";
 
@@ -18,17 +18,17 @@ function roundTrip(ring: Ring, rounds: { uds: number[]; capacity: number }[]): v
     const seen: number[] = [];
     while (seen.length < uds.length) {
       const n = ring.copyCqes(batch);
-      assert.ok(n > 0 && n <= capacity, `copied ${n} with capacity ${capacity}`);
-      assert.equal(batch.length, n);
+      assert(n > 0 && n <= capacity, `copied ${n} with capacity ${capacity}`);
+      assertEquals(batch.length, n);
       for (let i = 0; i < n; i++) {
-        assert.equal(batch.res(i), 0);
-        assert.equal(batch.flags(i), 0);
+        assertEquals(batch.res(i), 0);
+        assertEquals(batch.flags(i), 0);
         seen.push(batch.userData(i));
       }
-      assert.deepEqual([...batch].map((c) => c.userData), seen.slice(seen.length - n));
+      assertEquals([...batch].map((c) => c.userData), seen.slice(seen.length - n));
     }
-    assert.deepEqual(seen, uds, "NOPs complete in submission order, each exactly once");
-    assert.equal(ring.cqReady(), 0);
+    assertEquals(seen, uds, "NOPs complete in submission order, each exactly once");
+    assertEquals(ring.cqReady(), 0);
   }
 }
 
@@ -62,13 +62,13 @@ for (const cqe32 of [false, true]) {
 
 Deno.test("CqeBatch reads records laid out like struct io_uring_cqe", () => {
   const batch = new CqeBatch(2);
-  assert.equal(batch._u32.length, 8);
+  assertEquals(batch._u32.length, 8);
   batch._u32.set([5, 1, 0xfffffffe, 3, 7, 0, 4096, 0]);
   batch.length = 2;
-  assert.equal(batch.userData(0), 2 ** 32 + 5);
-  assert.equal(batch.res(0), -2);
-  assert.equal(batch.flags(0), 3);
-  assert.deepEqual([...batch], [
+  assertEquals(batch.userData(0), 2 ** 32 + 5);
+  assertEquals(batch.res(0), -2);
+  assertEquals(batch.flags(0), 3);
+  assertEquals([...batch], [
     { userData: 2 ** 32 + 5, res: -2, flags: 3 },
     { userData: 7, res: 4096, flags: 0 },
   ]);

@@ -1,7 +1,7 @@
 // The prebuilt libraries in native/dist/ must be built from the C sources of this checkout: a URL
 // import fetches them instead of compiling native/*.c, so a C change without `deno task build:dist`
 // would ship old code under a new version.
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertLess } from "@std/assert";
 import { distName, sha256Hex, sourceHash } from "../native/build_dist.ts";
 import { DIST_SHA256, DIST_SOURCE_SHA256, DIST_VERSION } from "../ffi/dist_pin.ts";
 import { SHIM_VERSION, symbols } from "../ffi/symbols.ts";
@@ -13,8 +13,8 @@ const REBUILD = "run `deno task build:dist` and commit native/dist/ and ffi/dist
 Deno.test("native/dist was built from the current native/*.c", async () => {
   const current = await sourceHash(new URL("native/", root));
   const recorded = Deno.readTextFileSync(new URL("SOURCE_SHA256", dist)).trim();
-  assert.equal(recorded, current, `native/*.c changed since native/dist was built: ${REBUILD}`);
-  assert.equal(DIST_SOURCE_SHA256, current, `ffi/dist_pin.ts is stale: ${REBUILD}`);
+  assertEquals(recorded, current, `native/*.c changed since native/dist was built: ${REBUILD}`);
+  assertEquals(DIST_SOURCE_SHA256, current, `ffi/dist_pin.ts is stale: ${REBUILD}`);
 });
 
 Deno.test("ffi/dist_pin.ts pins the SHA-256 of every library in native/dist", async () => {
@@ -25,7 +25,7 @@ Deno.test("ffi/dist_pin.ts pins the SHA-256 of every library in native/dist", as
     const pinned = DIST_SHA256[arch as typeof Deno.build.arch];
     assert(pinned !== undefined, `native/dist/${name} has no pin: ${REBUILD}`);
     const actual = await sha256Hex(Deno.readFileSync(new URL(name, dist)));
-    assert.equal(actual, pinned, `native/dist/${name} does not match its pin: ${REBUILD}`);
+    assertEquals(actual, pinned, `native/dist/${name} does not match its pin: ${REBUILD}`);
   }
   for (const arch of Object.keys(DIST_SHA256)) {
     assert(files.includes(distName(arch)), `the pin names ${arch} but there is no library`);
@@ -34,7 +34,7 @@ Deno.test("ffi/dist_pin.ts pins the SHA-256 of every library in native/dist", as
 
 Deno.test("ffi/dist_pin.ts DIST_VERSION is the version in deno.json", () => {
   const config = JSON.parse(Deno.readTextFileSync(new URL("deno.json", root)));
-  assert.equal(DIST_VERSION, config.version, `deno.json's version changed: ${REBUILD}`);
+  assertEquals(DIST_VERSION, config.version, `deno.json's version changed: ${REBUILD}`);
 });
 
 Deno.test({
@@ -44,7 +44,7 @@ Deno.test({
     const path = new URL(distName(Deno.build.arch), dist).pathname;
     const lib = Deno.dlopen(path, { uring_shim_version: symbols.uring_shim_version });
     try {
-      assert.equal(lib.symbols.uring_shim_version(), SHIM_VERSION, `stale shim: ${REBUILD}`);
+      assertEquals(lib.symbols.uring_shim_version(), SHIM_VERSION, `stale shim: ${REBUILD}`);
     } finally {
       lib.close();
     }
@@ -53,5 +53,5 @@ Deno.test({
 
 Deno.test("native/dist library is stripped and small", () => {
   const size = Deno.statSync(new URL(distName("x86_64"), dist)).size;
-  assert(size < 200_000, `native/dist/${distName("x86_64")} is ${size} bytes`);
+  assertLess(size, 200_000, `native/dist/${distName("x86_64")} is ${size} bytes`);
 });

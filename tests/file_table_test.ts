@@ -1,5 +1,13 @@
 // FileTable and direct descriptors against the running kernel.
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertGreater,
+  assertGreaterOrEqual,
+  assertInstanceOf,
+  assertObjectMatch,
+  assertThrows,
+} from "@std/assert";
 import {
   type Cqe,
   CqeBatch,
@@ -27,20 +35,20 @@ const LOOPBACK = { hostname: "127.0.0.1", port: 0 };
 function localAddr(fd: number): SocketAddress {
   const buf = new Uint8Array(128);
   const len = native().uring_getsockname(fd, buf, buf.byteLength);
-  assert.ok(len > 0, `getsockname: ${len}`);
+  assertGreater(len, 0, `getsockname: ${len}`);
   return parseSockaddr(buf.subarray(0, len));
 }
 
 function socket(ring: Ring): number {
   const cqe = runOne(ring, (s) => s.prepSocket(Sock.AF_INET, Sock.SOCK_STREAM | Sock.SOCK_CLOEXEC));
-  assert.ok(cqe.res >= 0, `socket: ${cqe.res}`);
+  assertGreaterOrEqual(cqe.res, 0, `socket: ${cqe.res}`);
   return cqe.res;
 }
 
 function readFixed(ring: Ring, slot: number, n: number, offset = 0): string {
   const buf = new Uint8Array(n);
   const cqe = runOne(ring, (s) => s.prepRead(fixed(slot), buf, offset));
-  assert.ok(cqe.res >= 0, `read fixed(${slot}): ${cqe.res}`);
+  assertGreaterOrEqual(cqe.res, 0, `read fixed(${slot}): ${cqe.res}`);
   return dec.decode(buf.subarray(0, cqe.res));
 }
 
@@ -51,14 +59,14 @@ Deno.test("Ring.registerFiles([fds]) serves reads through fixed(i); the fds can 
   const fdA = openFd(a.path);
   const fdB = openFd(b.path);
   using files = ring.registerFiles([fdA, -1, fdB]);
-  assert.ok(files instanceof FileTable);
-  assert.equal(files.count, 3);
+  assertInstanceOf(files, FileTable);
+  assertEquals(files.count, 3);
   closeFd(fdA);
   closeFd(fdB);
-  assert.equal(readFixed(ring, 0, 16), "file a");
-  assert.equal(readFixed(ring, 2, 16), "file b");
+  assertEquals(readFixed(ring, 0, 16), "file a");
+  assertEquals(readFixed(ring, 2, 16), "file b");
   const empty = runOne(ring, (s) => s.prepRead(fixed(1), new Uint8Array(4), 0));
-  assert.equal(empty.res, -EBADF, "an empty slot is EBADF");
+  assertEquals(empty.res, -EBADF, "an empty slot is EBADF");
 });
 
 Deno.test("FileTable.set()/remove()/update() change slots in place", () => {
@@ -70,22 +78,26 @@ Deno.test("FileTable.set()/remove()/update() change slots in place", () => {
   const fdY = openFd(y.path);
   try {
     files.set(3, fdX);
-    assert.equal(readFixed(ring, 3, 4), "xxxx");
+    assertEquals(readFixed(ring, 3, 4), "xxxx");
     files.set(3, fdY); // replaces
-    assert.equal(readFixed(ring, 3, 4), "yyyy");
+    assertEquals(readFixed(ring, 3, 4), "yyyy");
     files.remove(3);
-    assert.equal(runOne(ring, (s) => s.prepRead(fixed(3), new Uint8Array(1), 0)).res, -EBADF);
-    assert.equal(files.update(0, [fdX, fdY, REGISTER_FILES_SKIP]), 3);
-    assert.equal(readFixed(ring, 0, 4), "xxxx");
-    assert.equal(readFixed(ring, 1, 4), "yyyy");
-    assert.equal(files.update(0, [REGISTER_FILES_SKIP, -1]), 2);
-    assert.equal(readFixed(ring, 0, 4), "xxxx", "skipped slot unchanged");
-    assert.equal(runOne(ring, (s) => s.prepRead(fixed(1), new Uint8Array(1), 0)).res, -EBADF);
-    assert.throws(() => files.set(4, fdX), RangeError);
-    assert.throws(() => files.update(3, [fdX, fdY]), RangeError);
-    assert.throws(() => files.set(0, -1), RangeError);
-    assert.throws(() => files.update(0, [-3]), RangeError);
-    assert.throws(() => files.set(0, 99999), (e) => e instanceof UringError && e.code === "EBADF");
+    assertEquals(runOne(ring, (s) => s.prepRead(fixed(3), new Uint8Array(1), 0)).res, -EBADF);
+    assertEquals(files.update(0, [fdX, fdY, REGISTER_FILES_SKIP]), 3);
+    assertEquals(readFixed(ring, 0, 4), "xxxx");
+    assertEquals(readFixed(ring, 1, 4), "yyyy");
+    assertEquals(files.update(0, [REGISTER_FILES_SKIP, -1]), 2);
+    assertEquals(readFixed(ring, 0, 4), "xxxx", "skipped slot unchanged");
+    assertEquals(runOne(ring, (s) => s.prepRead(fixed(1), new Uint8Array(1), 0)).res, -EBADF);
+    assertThrows(() => files.set(4, fdX), RangeError, "slots 4..4 are out of range 0..3");
+    assertThrows(() => files.update(3, [fdX, fdY]), RangeError, "slots 3..4 are out of range 0..3");
+    assertThrows(() => files.set(0, -1), RangeError, "fd must be an integer in 0..2**31-1, got -1");
+    assertThrows(
+      () => files.update(0, [-3]),
+      RangeError,
+      "fds[0] must be an fd, -1 (empty) or REGISTER_FILES_SKIP (-2), got -3",
+    );
+    assertObjectMatch(assertThrows(() => files.set(0, 99999), UringError), { code: "EBADF" });
   } finally {
     closeFd(fdX);
     closeFd(fdY);
@@ -95,18 +107,24 @@ Deno.test("FileTable.set()/remove()/update() change slots in place", () => {
 Deno.test("Ring.registerFiles() refuses a second table (EBUSY) until the first is closed", () => {
   using ring = new Ring({ entries: 4 });
   const first = ring.registerFiles(2);
-  assert.throws(
-    () => ring.registerFiles(2),
-    (e) => e instanceof UringError && e.code === "EBUSY" && /close it first/.test(e.message),
-  );
+  const err = assertThrows(() => ring.registerFiles(2), UringError, "close it first");
+  assertEquals(err.code, "EBUSY");
   first.close();
   first.close();
-  assert.equal(first.closed, true);
-  assert.throws(() => first.set(0, 0), /FileTable is closed/);
+  assertEquals(first.closed, true);
+  assertThrows(() => first.set(0, 0), Error, "FileTable is closed");
   using second = ring.registerFiles(2);
-  assert.equal(second.count, 2);
-  assert.throws(() => ring.registerFiles(0), RangeError);
-  assert.throws(() => ring.registerFiles([1.5]), RangeError);
+  assertEquals(second.count, 2);
+  assertThrows(
+    () => ring.registerFiles(0),
+    RangeError,
+    "count must be an integer in 1..1048576, got 0",
+  );
+  assertThrows(
+    () => ring.registerFiles([1.5]),
+    RangeError,
+    "fds[0] must be an fd or -1 (empty), got 1.5",
+  );
 });
 
 Deno.test("direct open -> read through fixed(i) -> close_direct creates no real fd", () => {
@@ -116,15 +134,15 @@ Deno.test("direct open -> read through fixed(i) -> close_direct creates no real 
   runOne(ring, (s) => s.prepNop()); // warm up anything lazily opened
   const before = fdCount();
   const open = runOne(ring, (s) => s.prepOpenatDirect(-100, f.path, OpenFlag.RDONLY, 0, 5));
-  assert.equal(open.res, 0, "a direct open into a given slot completes with 0");
-  assert.equal(fdCount(), before, "no fd after the direct open");
-  assert.equal(readFixed(ring, 5, 64), "nothing in /proc/self/fd");
-  assert.equal(fdCount(), before, "no fd after the read");
+  assertEquals(open.res, 0, "a direct open into a given slot completes with 0");
+  assertEquals(fdCount(), before, "no fd after the direct open");
+  assertEquals(readFixed(ring, 5, 64), "nothing in /proc/self/fd");
+  assertEquals(fdCount(), before, "no fd after the read");
   const close = runOne(ring, (s) => s.prepCloseDirect(5));
-  assert.equal(close.res, 0);
-  assert.equal(runOne(ring, (s) => s.prepRead(fixed(5), new Uint8Array(1), 0)).res, -EBADF);
-  assert.equal(fdCount(), before, "no fd at any point");
-  assert.equal(files.count, 8);
+  assertEquals(close.res, 0);
+  assertEquals(runOne(ring, (s) => s.prepRead(fixed(5), new Uint8Array(1), 0)).res, -EBADF);
+  assertEquals(fdCount(), before, "no fd at any point");
+  assertEquals(files.count, 8);
 });
 
 Deno.test("openat2/socket direct, and FILE_INDEX_ALLOC picks free slots", () => {
@@ -133,19 +151,19 @@ Deno.test("openat2/socket direct, and FILE_INDEX_ALLOC picks free slots", () => 
   using f = tempFile("openat2");
   const before = fdCount();
   const o2 = runOne(ring, (s) => s.prepOpenat2Direct(-100, f.path, { flags: 0 }, 1));
-  assert.equal(o2.res, 0);
-  assert.equal(readFixed(ring, 1, 16), "openat2");
+  assertEquals(o2.res, 0);
+  assertEquals(readFixed(ring, 1, 16), "openat2");
   const sock = runOne(ring, (s) => s.prepSocketDirectAlloc(Sock.AF_INET, Sock.SOCK_STREAM));
   // the kernel searches from just past the slot it last filled (1 here), wrapping around
-  assert.equal(sock.res, 2, "a free slot");
+  assertEquals(sock.res, 2, "a free slot");
   const open = runOne(ring, (s) => s.prepOpenatDirect(-100, f.path, 0, 0, FILE_INDEX_ALLOC));
-  assert.equal(open.res, 3, "the next free slot");
-  assert.equal(readFixed(ring, 3, 16), "openat2");
+  assertEquals(open.res, 3, "the next free slot");
+  assertEquals(readFixed(ring, 3, 16), "openat2");
   const wrap = runOne(ring, (s) => s.prepOpenatDirect(-100, f.path, 0, 0, FILE_INDEX_ALLOC));
-  assert.equal(wrap.res, 0, "wrapped around to the one left");
-  assert.equal(fdCount(), before);
+  assertEquals(wrap.res, 0, "wrapped around to the one left");
+  assertEquals(fdCount(), before);
   for (const slot of [0, 1, 2, 3]) {
-    assert.equal(runOne(ring, (s) => s.prepCloseDirect(slot)).res, 0);
+    assertEquals(runOne(ring, (s) => s.prepCloseDirect(slot)).res, 0);
   }
 });
 
@@ -158,28 +176,32 @@ Deno.test("FileTable.allocRange() limits FILE_INDEX_ALLOC; a full range ends in 
   for (let i = 0; i < 4; i++) {
     got.push(runOne(ring, (s) => s.prepOpenatDirect(-100, f.path, 0, 0, FILE_INDEX_ALLOC)).res);
   }
-  assert.deepEqual(got, [4, 5, 6, -ENFILE]);
+  assertEquals(got, [4, 5, 6, -ENFILE]);
   // a freed slot in the range is handed out again
-  assert.equal(runOne(ring, (s) => s.prepCloseDirect(5)).res, 0);
-  assert.equal(
+  assertEquals(runOne(ring, (s) => s.prepCloseDirect(5)).res, 0);
+  assertEquals(
     runOne(ring, (s) => s.prepOpenatDirect(-100, f.path, 0, 0, FILE_INDEX_ALLOC)).res,
     5,
   );
-  assert.equal(readFixed(ring, 5, 8), "range");
+  assertEquals(readFixed(ring, 5, 8), "range");
   // sockets and the files-update op draw from the same range
-  assert.equal(
+  assertEquals(
     runOne(ring, (s) => s.prepSocketDirectAlloc(Sock.AF_INET, Sock.SOCK_STREAM)).res,
     -ENFILE,
   );
-  assert.throws(() => files.allocRange(8, 3), RangeError);
+  assertThrows(
+    () => files.allocRange(8, 3),
+    RangeError,
+    "range 8+3 does not fit the table's 10 slots",
+  );
   files.allocRange(0, 10);
   const fd = openFd(f.path);
   try {
     const fds = new Int32Array([fd]);
     const upd = runOne(ring, (s) => s.prepFilesUpdate(fds, FILE_INDEX_ALLOC));
-    assert.equal(upd.res, 1);
-    assert.equal(fds[0], 0, "the kernel wrote back the slot it picked");
-    assert.equal(readFixed(ring, 0, 8), "range");
+    assertEquals(upd.res, 1);
+    assertEquals(fds[0], 0, "the kernel wrote back the slot it picked");
+    assertEquals(readFixed(ring, 0, 8), "range");
   } finally {
     closeFd(fd);
   }
@@ -189,17 +211,17 @@ Deno.test("Sqe.prepFixedFdInstall() turns a direct descriptor into a real fd", (
   using ring = new Ring({ entries: 8 });
   using _files = ring.registerFiles(2);
   using f = tempFile("installed");
-  assert.equal(runOne(ring, (s) => s.prepOpenatDirect(-100, f.path, 0, 0, 1)).res, 0);
+  assertEquals(runOne(ring, (s) => s.prepOpenatDirect(-100, f.path, 0, 0, 1)).res, 0);
   const before = fdCount();
   const inst = runOne(ring, (s) => s.prepFixedFdInstall(1));
-  assert.ok(inst.res >= 0, `fixed_fd_install: ${inst.res}`);
-  assert.equal(fdCount(), before + 1, "one real fd now");
+  assertGreaterOrEqual(inst.res, 0, `fixed_fd_install: ${inst.res}`);
+  assertEquals(fdCount(), before + 1, "one real fd now");
   const buf = new Uint8Array(16);
   const r = runOne(ring, (s) => s.prepRead(inst.res, buf, 0));
-  assert.equal(dec.decode(buf.subarray(0, r.res)), "installed");
+  assertEquals(dec.decode(buf.subarray(0, r.res)), "installed");
   closeFd(inst.res);
-  assert.equal(fdCount(), before);
-  assert.equal(readFixed(ring, 1, 16), "installed", "the slot still holds the file");
+  assertEquals(fdCount(), before);
+  assertEquals(readFixed(ring, 1, 16), "installed", "the slot still holds the file");
 });
 
 Deno.test("Sqe.prepMsgRingFd() passes a direct descriptor to another ring's table", () => {
@@ -208,20 +230,20 @@ Deno.test("Sqe.prepMsgRingFd() passes a direct descriptor to another ring's tabl
   using _fa = a.registerFiles(2);
   using _fb = b.registerFiles(4);
   using f = tempFile("passed along");
-  assert.equal(runOne(a, (s) => s.prepOpenatDirect(-100, f.path, 0, 0, 0)).res, 0);
+  assertEquals(runOne(a, (s) => s.prepOpenatDirect(-100, f.path, 0, 0, 0)).res, 0);
   const sent = runOne(a, (s) => s.prepMsgRingFd(b.fd, 0, 3, 0xbeef));
-  assert.equal(sent.res, 0);
+  assertEquals(sent.res, 0);
   const got = b.waitCqe()!;
-  assert.equal(got.userData, 0xbeef);
-  assert.equal(got.res, 0);
-  assert.equal(readFixed(b, 3, 32), "passed along");
-  assert.equal(readFixed(a, 0, 32), "passed along", "the sender keeps its slot");
+  assertEquals(got.userData, 0xbeef);
+  assertEquals(got.res, 0);
+  assertEquals(readFixed(b, 3, 32), "passed along");
+  assertEquals(readFixed(a, 0, 32), "passed along", "the sender keeps its slot");
   // FILE_INDEX_ALLOC on the target: res there is the slot picked
   runOne(a, (s) => s.prepMsgRingFd(b.fd, 0, FILE_INDEX_ALLOC, 7));
   const alloc = b.waitCqe()!;
-  assert.equal(alloc.userData, 7);
-  assert.equal(alloc.res, 0);
-  assert.equal(readFixed(b, 0, 6), "passed");
+  assertEquals(alloc.userData, 7);
+  assertEquals(alloc.res, 0);
+  assertEquals(readFixed(b, 0, 6), "passed");
 });
 
 Deno.test("fixed(i) works for writes and pipes too", () => {
@@ -231,19 +253,19 @@ Deno.test("fixed(i) works for writes and pipes too", () => {
   closeFd(rd);
   closeFd(wr);
   const w = runOne(ring, (s) => s.prepWrite(fixed(1), new TextEncoder().encode("pipe"), -1));
-  assert.equal(w.res, 4);
-  assert.equal(readFixed(ring, 0, 4, -1), "pipe");
+  assertEquals(w.res, 4);
+  assertEquals(readFixed(ring, 0, 4, -1), "pipe");
 });
 
 Deno.test("Ring.close() releases the file table and the direct descriptors in it", () => {
   const ring = new Ring({ entries: 4 });
   const files = ring.registerFiles(2);
   using f = tempFile("x");
-  assert.equal(runOne(ring, (s) => s.prepOpenatDirect(-100, f.path, 0, 0, 0)).res, 0);
+  assertEquals(runOne(ring, (s) => s.prepOpenatDirect(-100, f.path, 0, 0, 0)).res, 0);
   ring.close();
-  assert.equal(files.closed, true);
+  assertEquals(files.closed, true);
   files.close(); // still idempotent
-  assert.throws(() => files.remove(0), /closed/);
+  assertThrows(() => files.remove(0), Error, "FileTable is closed");
 });
 
 Deno.test("a multishot accept direct fills free slots, one CQE per connection", async () => {
@@ -251,8 +273,8 @@ Deno.test("a multishot accept direct fills free slots, one CQE per connection", 
   using _files = ring.registerFiles(8);
   const lfd = socket(ring);
   try {
-    assert.equal(runOne(ring, (s) => s.prepBind(lfd, sockaddr(LOOPBACK))).res, 0);
-    assert.equal(runOne(ring, (s) => s.prepListen(lfd, 16)).res, 0);
+    assertEquals(runOne(ring, (s) => s.prepBind(lfd, sockaddr(LOOPBACK))).res, 0);
+    assertEquals(runOne(ring, (s) => s.prepListen(lfd, 16)).res, 0);
     const { port } = localAddr(lfd);
     const sqe = ring.getSqe()!;
     sqe.prepMultishotAcceptDirect(lfd);
@@ -266,10 +288,10 @@ Deno.test("a multishot accept direct fills free slots, one CQE per connection", 
     const batch = new CqeBatch(8);
     ring.copyCqes(batch);
     const cqes: Cqe[] = [...batch];
-    assert.equal(cqes.length, 3);
-    assert.deepEqual(cqes.map((c) => c.res).sort(), [0, 1, 2]);
-    assert.ok(cqes.every((c) => (c.flags & 2) !== 0), "CqeFlag.MORE: the accept stays armed");
-    assert.equal(fdCount(), before + 3, "only the three client sockets are real fds");
+    assertEquals(cqes.length, 3);
+    assertEquals(cqes.map((c) => c.res).sort(), [0, 1, 2]);
+    assert(cqes.every((c) => (c.flags & 2) !== 0), "CqeFlag.MORE: the accept stays armed");
+    assertEquals(fdCount(), before + 3, "only the three client sockets are real fds");
     for (const c of conns) c.close();
     for (const slot of [0, 1, 2]) runOne(ring, (s) => s.prepCloseDirect(slot), 10);
   } finally {
@@ -283,21 +305,21 @@ Deno.test("Sqe.prepAcceptDirect() puts one connection into the slot asked for", 
   using _files = ring.registerFiles(8);
   const lfd = socket(ring);
   try {
-    assert.equal(runOne(ring, (s) => s.prepBind(lfd, sockaddr(LOOPBACK))).res, 0);
-    assert.equal(runOne(ring, (s) => s.prepListen(lfd, 4)).res, 0);
+    assertEquals(runOne(ring, (s) => s.prepBind(lfd, sockaddr(LOOPBACK))).res, 0);
+    assertEquals(runOne(ring, (s) => s.prepListen(lfd, 4)).res, 0);
     const sqe = ring.getSqe()!;
     sqe.prepAcceptDirect(lfd, null, null, 0, 6);
     sqe.userData = 1;
     ring.submit();
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: localAddr(lfd).port });
     await ring.waitAsync(1);
-    assert.deepEqual(ring.waitCqe(), { userData: 1, res: 0, flags: 0 });
+    assertEquals(ring.waitCqe(), { userData: 1, res: 0, flags: 0 });
     await conn.write(new TextEncoder().encode("to slot 6"));
     const buf = new Uint8Array(16);
     const got = runOne(ring, (s) => s.prepRecv(fixed(6), buf));
-    assert.equal(dec.decode(buf.subarray(0, got.res)), "to slot 6");
-    assert.equal(runOne(ring, (s) => s.prepCloseDirect(6)).res, 0);
-    assert.equal(await conn.read(buf), null, "closing the slot closed the connection");
+    assertEquals(dec.decode(buf.subarray(0, got.res)), "to slot 6");
+    assertEquals(runOne(ring, (s) => s.prepCloseDirect(6)).res, 0);
+    assertEquals(await conn.read(buf), null, "closing the slot closed the connection");
     conn.close();
   } finally {
     closeFd(lfd);

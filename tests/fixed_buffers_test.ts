@@ -1,5 +1,13 @@
 // FixedBuffers: registered buffers against the running kernel.
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertGreaterOrEqual,
+  assertInstanceOf,
+  assertLess,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
 import {
   AsyncRing,
   type Cqe,
@@ -19,29 +27,29 @@ function addressOf(view: Uint8Array): bigint {
 }
 
 function ok(cqe: Cqe, what: string): number {
-  assert.ok(cqe.res >= 0, `${what}: res ${cqe.res}`);
+  assertGreaterOrEqual(cqe.res, 0, `${what}: res ${cqe.res}`);
   return cqe.res;
 }
 
 Deno.test("Ring.registerBuffers() gives count views of size bytes, page-aligned, made once", () => {
   using ring = new Ring({ entries: 8 });
   using bufs = ring.registerBuffers(8, PAGE);
-  assert.ok(bufs instanceof FixedBuffers);
-  assert.equal(bufs.count, 8);
-  assert.equal(bufs.size, PAGE);
-  assert.equal(bufs.owned, true);
+  assertInstanceOf(bufs, FixedBuffers);
+  assertEquals(bufs.count, 8);
+  assertEquals(bufs.size, PAGE);
+  assertEquals(bufs.owned, true);
   for (let i = 0; i < 8; i++) {
     const v = bufs.get(i);
-    assert.equal(v.byteLength, PAGE);
-    assert.equal(addressOf(v) % BigInt(PAGE), 0n, `buffer ${i} is page-aligned`);
-    assert.strictEqual(bufs.get(i), v, "the same view every time");
-    assert.ok(v.every((b) => b === 0), "zeroed");
+    assertEquals(v.byteLength, PAGE);
+    assertEquals(addressOf(v) % BigInt(PAGE), 0n, `buffer ${i} is page-aligned`);
+    assertStrictEquals(bufs.get(i), v, "the same view every time");
+    assert(v.every((b) => b === 0), "zeroed");
   }
-  assert.equal(bufs.get(0).buffer, bufs.get(7).buffer, "one ArrayBuffer for the region");
+  assertStrictEquals(bufs.get(0).buffer, bufs.get(7).buffer, "one ArrayBuffer for the region");
   // buffers do not overlap
   bufs.get(1).fill(1);
-  assert.equal(bufs.get(0)[PAGE - 1], 0);
-  assert.equal(bufs.get(2)[0], 0);
+  assertEquals(bufs.get(0)[PAGE - 1], 0);
+  assertEquals(bufs.get(2)[0], 0);
 });
 
 Deno.test("Sqe.prepWriteFixed()/prepReadFixed() round-trip at several indexes and lengths", () => {
@@ -62,17 +70,17 @@ Deno.test("Sqe.prepWriteFixed()/prepReadFixed() round-trip at several indexes an
       const data = patternBytes(c.length, n + 1);
       bufs.get(c.index).set(data);
       const w = runOne(ring, (s) => s.prepWriteFixed(fd, bufs, c.index, c.offset, c.length));
-      assert.equal(ok(w, "write_fixed"), c.length);
+      assertEquals(ok(w, "write_fixed"), c.length);
       bufs.get(c.index).fill(0);
       const r = runOne(ring, (s) => s.prepReadFixed(fd, bufs, c.index, c.offset, c.length));
-      assert.equal(ok(r, "read_fixed"), c.length);
-      assert.deepEqual(bufs.get(c.index).subarray(0, c.length), data, `case ${n}`);
-      assert.ok(bufs.get(c.index).subarray(c.length).every((b) => b === 0), "nothing past length");
+      assertEquals(ok(r, "read_fixed"), c.length);
+      assertEquals(bufs.get(c.index).subarray(0, c.length), data, `case ${n}`);
+      assert(bufs.get(c.index).subarray(c.length).every((b) => b === 0), "nothing past length");
     }
     // default length: the whole buffer
     const r = runOne(ring, (s) => s.prepReadFixed(fd, bufs, 2, 10 * PAGE));
-    assert.equal(ok(r, "read_fixed"), size);
-    assert.deepEqual(bufs.get(2), patternBytes(size, 5));
+    assertEquals(ok(r, "read_fixed"), size);
+    assertEquals(bufs.get(2), patternBytes(size, 5));
   } finally {
     closeFd(fd);
   }
@@ -88,17 +96,17 @@ Deno.test("Sqe.prepWritevFixed()/prepReadvFixed() scatter and gather inside one 
     buf.set(new TextEncoder().encode("hello, vectored world"));
     const parts = [buf.subarray(0, 7), buf.subarray(7, 21)];
     const w = runOne(ring, (s) => s.prepWritevFixed(fd, parts, 100, 0, bufs, 1));
-    assert.equal(ok(w, "writev_fixed"), 21);
+    assertEquals(ok(w, "writev_fixed"), 21);
     const into = [bufs.get(0).subarray(2000, 2005), bufs.get(0).subarray(10, 26)];
     const r = runOne(ring, (s) => s.prepReadvFixed(fd, into, 100, 0, bufs, 0));
-    assert.equal(ok(r, "readv_fixed"), 21);
-    assert.equal(
+    assertEquals(ok(r, "readv_fixed"), 21);
+    assertEquals(
       new TextDecoder().decode(into[0]) + new TextDecoder().decode(into[1]),
       "hello, vectored world",
     );
     // a view outside the registered buffer is refused by the kernel
     const stray = runOne(ring, (s) => s.prepReadvFixed(fd, [new Uint8Array(4)], 0, 0, bufs, 0));
-    assert.ok(stray.res < 0, `readv_fixed outside the buffer: ${stray.res}`);
+    assertLess(stray.res, 0, `readv_fixed outside the buffer: ${stray.res}`);
   } finally {
     closeFd(fd);
   }
@@ -112,9 +120,9 @@ Deno.test("Sqe.prepReadFixed() works through a fixed file too", () => {
   using files = ring.registerFiles([fd]);
   closeFd(fd); // the table holds its own reference
   const cqe = runOne(ring, (s) => s.prepReadFixed(fixed(0), bufs, 1, 0, 24));
-  assert.equal(ok(cqe, "read_fixed"), 24);
-  assert.equal(new TextDecoder().decode(bufs.get(1).subarray(0, 24)), "fixed file, fixed buffer");
-  assert.equal(files.count, 1);
+  assertEquals(ok(cqe, "read_fixed"), 24);
+  assertEquals(new TextDecoder().decode(bufs.get(1).subarray(0, 24)), "fixed file, fixed buffer");
+  assertEquals(files.count, 1);
 });
 
 Deno.test("Sqe.prepReadFixed() rejects an index or length out of range with RangeError", () => {
@@ -122,21 +130,41 @@ Deno.test("Sqe.prepReadFixed() rejects an index or length out of range with Rang
   using bufs = ring.registerBuffers(4, 100);
   const sqe = ring.getSqe()!;
   for (const index of [-1, 4, 1.5, NaN]) {
-    assert.throws(() => sqe.prepReadFixed(0, bufs, index, 0), RangeError, `index ${index}`);
+    assertThrows(
+      () => sqe.prepReadFixed(0, bufs, index, 0),
+      RangeError,
+      "buffer index",
+      `index ${index}`,
+    );
   }
   for (const length of [-1, 101, 2.5]) {
-    assert.throws(() => sqe.prepReadFixed(0, bufs, 0, 0, length), RangeError, `length ${length}`);
-    assert.throws(() => sqe.prepWriteFixed(0, bufs, 0, 0, length), RangeError);
+    assertThrows(
+      () => sqe.prepReadFixed(0, bufs, 0, 0, length),
+      RangeError,
+      `length ${length} is out of range 0..100`,
+    );
+    assertThrows(
+      () => sqe.prepWriteFixed(0, bufs, 0, 0, length),
+      RangeError,
+      `length ${length} is out of range 0..100`,
+    );
   }
-  assert.throws(() => bufs.get(4), RangeError);
-  assert.throws(() => bufs.get(-1), RangeError);
+  assertThrows(() => bufs.get(4), RangeError, "buffer index 4 is out of range 0..3");
+  assertThrows(() => bufs.get(-1), RangeError, "buffer index -1 is out of range 0..3");
   sqe.prepNop();
 });
 
 Deno.test("Ring.registerBuffers() rejects a bad count or size before the kernel sees it", () => {
   using ring = new Ring({ entries: 4 });
-  for (const [count, size] of [[0, 10], [16385, 10], [1, 0], [1, 2 ** 30 + 1], [1.5, 10]]) {
-    assert.throws(() => ring.registerBuffers(count, size), RangeError, `${count} x ${size}`);
+  const cases: [count: number, size: number, message: string][] = [
+    [0, 10, "count must be an integer in 1..16384, got 0"],
+    [16385, 10, "count must be an integer in 1..16384, got 16385"],
+    [1.5, 10, "count must be an integer in 1..16384, got 1.5"],
+    [1, 0, "size must be an integer in 1..2**30 (1 GiB), got 0"],
+    [1, 2 ** 30 + 1, "size must be an integer in 1..2**30 (1 GiB), got 1073741825"],
+  ];
+  for (const [count, size, message] of cases) {
+    assertThrows(() => ring.registerBuffers(count, size), RangeError, message);
   }
 });
 
@@ -148,16 +176,24 @@ Deno.test("FixedBuffers.update() swaps one buffer for caller memory in place", (
   try {
     const mine = new Uint8Array(32);
     bufs.update(1, mine);
-    assert.equal(bufs.get(1).buffer, mine.buffer);
+    assertStrictEquals(bufs.get(1).buffer, mine.buffer);
     const cqe = runOne(ring, (s) => s.prepReadFixed(fd, bufs, 1, 0));
-    assert.equal(ok(cqe, "read_fixed"), 32);
-    assert.equal(new TextDecoder().decode(mine), "0123456789abcdefghijklmnopqrstuv");
+    assertEquals(ok(cqe, "read_fixed"), 32);
+    assertEquals(new TextDecoder().decode(mine), "0123456789abcdefghijklmnopqrstuv");
     // the other buffers still work and still sit in the region
     const other = runOne(ring, (s) => s.prepReadFixed(fd, bufs, 2, 10, 5));
-    assert.equal(ok(other, "read_fixed"), 5);
-    assert.equal(new TextDecoder().decode(bufs.get(2).subarray(0, 5)), "abcde");
-    assert.throws(() => bufs.update(0, new Uint8Array(31)), RangeError);
-    assert.throws(() => bufs.update(3, new Uint8Array(32)), RangeError);
+    assertEquals(ok(other, "read_fixed"), 5);
+    assertEquals(new TextDecoder().decode(bufs.get(2).subarray(0, 5)), "abcde");
+    assertThrows(
+      () => bufs.update(0, new Uint8Array(31)),
+      RangeError,
+      "view must be exactly 32 bytes, got 31",
+    );
+    assertThrows(
+      () => bufs.update(3, new Uint8Array(32)),
+      RangeError,
+      "buffer index 3 is out of range 0..2",
+    );
   } finally {
     closeFd(fd);
   }
@@ -168,25 +204,39 @@ Deno.test("Ring.registerBufferViews() registers caller-owned views (the expert p
   const backing = new Uint8Array(3 * 40);
   const views = [0, 1, 2].map((i) => backing.subarray(i * 40, i * 40 + 40));
   using bufs = ring.registerBufferViews(views);
-  assert.equal(bufs.owned, false);
-  assert.equal(bufs.count, 3);
-  assert.equal(bufs.size, 40);
+  assertEquals(bufs.owned, false);
+  assertEquals(bufs.count, 3);
+  assertEquals(bufs.size, 40);
   using file = tempFile("x".repeat(40));
   const fd = openFd(file.path);
   try {
     const cqe = runOne(ring, (s) => s.prepReadFixed(fd, bufs, 2, 0));
-    assert.equal(ok(cqe, "read_fixed"), 40);
-    assert.equal(backing[80], 0x78);
-    assert.equal(backing[79], 0);
-    assert.equal(bufs.get(2).buffer, backing.buffer);
+    assertEquals(ok(cqe, "read_fixed"), 40);
+    assertEquals(backing[80], 0x78);
+    assertEquals(backing[79], 0);
+    assertStrictEquals(bufs.get(2).buffer, backing.buffer);
   } finally {
     closeFd(fd);
   }
-  assert.throws(() => ring.registerBufferViews([new Uint8Array(8), new Uint8Array(9)]), RangeError);
-  assert.throws(() => ring.registerBufferViews([]), RangeError);
-  const detached = new ArrayBuffer(8);
-  structuredClone(detached, { transfer: [detached] });
-  assert.throws(() => ring.registerBufferViews([new Uint8Array(detached)]), TypeError);
+  assertThrows(
+    () => ring.registerBufferViews([new Uint8Array(8), new Uint8Array(9)]),
+    RangeError,
+    "all views must have the same length (8), views[1] has 9",
+  );
+  assertThrows(
+    () => ring.registerBufferViews([]),
+    RangeError,
+    "count must be an integer in 1..16384, got 0",
+  );
+  // a view made before its buffer was transferred away: registerBufferViews() must see it
+  const moved = new ArrayBuffer(8);
+  const stale = new Uint8Array(moved);
+  structuredClone(moved, { transfer: [moved] });
+  assertThrows(
+    () => ring.registerBufferViews([new Uint8Array(8), stale]),
+    TypeError,
+    "views[1] is detached",
+  );
 });
 
 Deno.test("several FixedBuffers share the ring's table at distinct slots", () => {
@@ -194,19 +244,19 @@ Deno.test("several FixedBuffers share the ring's table at distinct slots", () =>
   const a = ring.registerBuffers(4, 16);
   const b = ring.registerBuffers(2, 8192);
   const c = ring.registerBufferViews([new Uint8Array(10)]);
-  assert.deepEqual([a.tableOffset, b.tableOffset, c.tableOffset], [0, 4, 6]);
+  assertEquals([a.tableOffset, b.tableOffset, c.tableOffset], [0, 4, 6]);
   using file = tempFile(patternBytes(8192, 9));
   const fd = openFd(file.path);
   try {
-    assert.equal(ok(runOne(ring, (s) => s.prepReadFixed(fd, b, 1, 0)), "read"), 8192);
-    assert.deepEqual(b.get(1), patternBytes(8192, 9));
+    assertEquals(ok(runOne(ring, (s) => s.prepReadFixed(fd, b, 1, 0)), "read"), 8192);
+    assertEquals(b.get(1), patternBytes(8192, 9));
     a.close();
     // the freed slots are reused, the others keep working
     const d = ring.registerBuffers(3, 16);
-    assert.equal(d.tableOffset, 0);
-    assert.equal(ok(runOne(ring, (s) => s.prepReadFixed(fd, c, 0, 0)), "read"), 10);
-    assert.equal(ok(runOne(ring, (s) => s.prepReadFixed(fd, d, 2, 0)), "read"), 16);
-    assert.deepEqual(d.get(2), patternBytes(8192, 9).subarray(0, 16));
+    assertEquals(d.tableOffset, 0);
+    assertEquals(ok(runOne(ring, (s) => s.prepReadFixed(fd, c, 0, 0)), "read"), 10);
+    assertEquals(ok(runOne(ring, (s) => s.prepReadFixed(fd, d, 2, 0)), "read"), 16);
+    assertEquals(d.get(2), patternBytes(8192, 9).subarray(0, 16));
   } finally {
     closeFd(fd);
   }
@@ -218,32 +268,32 @@ Deno.test("FixedBuffers.close() unregisters; views stay readable and writable, p
   using file = tempFile("still here after close");
   const fd = openFd(file.path);
   try {
-    assert.equal(ok(runOne(ring, (s) => s.prepReadFixed(fd, bufs, 0, 0, 22)), "read"), 22);
+    assertEquals(ok(runOne(ring, (s) => s.prepReadFixed(fd, bufs, 0, 0, 22)), "read"), 22);
     const view = bufs.get(0);
     bufs.close();
     bufs.close(); // idempotent
-    assert.equal(bufs.closed, true);
+    assertEquals(bufs.closed, true);
     // the memory is kept, not detached or freed: reading and writing are plain JS
-    assert.equal(view.byteLength, PAGE);
-    assert.equal(new TextDecoder().decode(view.subarray(0, 22)), "still here after close");
+    assertEquals(view.byteLength, PAGE);
+    assertEquals(new TextDecoder().decode(view.subarray(0, 22)), "still here after close");
     view.fill(0xab);
-    assert.equal(view[PAGE - 1], 0xab);
-    assert.strictEqual(bufs.get(0), view);
+    assertEquals(view[PAGE - 1], 0xab);
+    assertStrictEquals(bufs.get(0), view);
     const sqe = ring.getSqe()!;
-    assert.throws(() => sqe.prepReadFixed(fd, bufs, 0, 0), /FixedBuffers is closed/);
+    assertThrows(() => sqe.prepReadFixed(fd, bufs, 0, 0), Error, "FixedBuffers is closed");
     sqe.prepNop();
     ring.submitAndWait(1);
     ring.waitCqe();
-    assert.throws(() => bufs.update(0, new Uint8Array(PAGE)), /closed/);
+    assertThrows(() => bufs.update(0, new Uint8Array(PAGE)), Error, "FixedBuffers is closed");
     // the kernel's table is gone: a raw READ_FIXED on slot 0 fails instead of reaching memory
     const raw = runOne(ring, (s) => {
       s.prepRw(4, /* READ_FIXED */ fd, 0x1000, 1, 0);
       s.bufIndex = 0;
     });
-    assert.ok(raw.res < 0, `raw read_fixed after close: ${raw.res}`);
+    assertLess(raw.res, 0, `raw read_fixed after close: ${raw.res}`);
     // and a new registration works again
     using again = ring.registerBuffers(1, 8);
-    assert.equal(again.tableOffset, 0);
+    assertEquals(again.tableOffset, 0);
   } finally {
     closeFd(fd);
   }
@@ -258,19 +308,19 @@ Deno.test("views of FixedBuffers outlive their ring's close() and garbage collec
     view = bufs.get(1);
     view.set([1, 2, 3]);
   }
-  assert.equal(bufs.closed, true, "closed with its ring");
+  assertEquals(bufs.closed, true, "closed with its ring");
   // many allocations to give the collector a chance; the view keeps its ArrayBuffer
   for (let i = 0; i < 200; i++) new Uint8Array(1 << 16);
-  assert.deepEqual([...view.subarray(0, 3)], [1, 2, 3]);
+  assertEquals([...view.subarray(0, 3)], [1, 2, 3]);
   view[255] = 9;
-  assert.equal(view[255], 9);
+  assertEquals(view[255], 9);
 });
 
 Deno.test("an in-flight fixed read completes after FixedBuffers.close()", () => {
   using ring = new Ring({ entries: 8 });
   const bufs = ring.registerBuffers(1, 16);
   const fds = new Int32Array(2);
-  assert.equal(runOne(ring, (s) => s.prepPipe(fds)).res, 0);
+  assertEquals(runOne(ring, (s) => s.prepPipe(fds)).res, 0);
   const [rd, wr] = fds;
   try {
     const sqe = ring.getSqe()!;
@@ -289,8 +339,8 @@ Deno.test("an in-flight fixed read completes after FixedBuffers.close()", () => 
       seen.push(...batch);
     }
     const read = seen.find((c) => c.userData === 77)!;
-    assert.equal(read.res, 5);
-    assert.equal(new TextDecoder().decode(bufs.get(0).subarray(0, 5)), "later");
+    assertEquals(read.res, 5);
+    assertEquals(new TextDecoder().decode(bufs.get(0).subarray(0, 5)), "later");
   } finally {
     closeFd(rd);
     closeFd(wr);
@@ -300,7 +350,7 @@ Deno.test("an in-flight fixed read completes after FixedBuffers.close()", () => 
 /** A pipe made through the ring: [read end, write end]. */
 function pipeOf(ring: Ring): [number, number] {
   const fds = new Int32Array(2);
-  assert.equal(runOne(ring, (s) => s.prepPipe(fds)).res, 0);
+  assertEquals(runOne(ring, (s) => s.prepPipe(fds)).res, 0);
   return [fds[0], fds[1]];
 }
 
@@ -313,23 +363,23 @@ Deno.test("fixed reads hold nothing per op; the ring keeps a closed set until it
     sqe.prepReadFixed(rd, bufs, 0, -1, 5);
     sqe.userData = 1;
     ring.submit();
-    assert.equal(ring._heldCount(), 0, "the read holds nothing of its own");
-    assert.equal(ring._retiredCount(), 0, "a registered set is kept by its table");
+    assertEquals(ring._heldCount(), 0, "the read holds nothing of its own");
+    assertEquals(ring._retiredCount(), 0, "a registered set is kept by its table");
     bufs.close(); // the read is parked on the empty pipe and may still fill buffer 0
-    assert.equal(ring._retiredCount(), 1, "closed: the ring keeps it");
-    assert.equal(
+    assertEquals(ring._retiredCount(), 1, "closed: the ring keeps it");
+    assertEquals(
       runOne(ring, (s) => s.prepWrite(wr, new TextEncoder().encode("hello"), -1)).res,
       5,
     );
-    assert.deepEqual(ring.waitCqe(), { userData: 1, res: 5, flags: 0 });
-    assert.equal(new TextDecoder().decode(bufs.get(0).subarray(0, 5)), "hello");
-    assert.equal(ring._retiredCount(), 1, "kept for the ring's life");
+    assertEquals(ring.waitCqe(), { userData: 1, res: 5, flags: 0 });
+    assertEquals(new TextDecoder().decode(bufs.get(0).subarray(0, 5)), "hello");
+    assertEquals(ring._retiredCount(), 1, "kept for the ring's life");
   } finally {
     closeFd(rd);
     closeFd(wr);
   }
   ring.close();
-  assert.equal(ring._retiredCount(), 0, "let go at close: nothing was in flight");
+  assertEquals(ring._retiredCount(), 0, "let go at close: nothing was in flight");
 });
 
 Deno.test("a ring closed with a fixed read in flight cancels it before letting the set go", () => {
@@ -342,8 +392,8 @@ Deno.test("a ring closed with a fixed read in flight cancels it before letting t
     sqe.userData = 1;
     ring.submit();
     ring.close(); // drains: cancels the read and reaps its CQE, then closes the set
-    assert.equal(bufs.closed, true);
-    assert.equal(ring._retiredCount(), 0, "the read was reaped, so the memory can go");
+    assertEquals(bufs.closed, true);
+    assertEquals(ring._retiredCount(), 0, "the read was reaped, so the memory can go");
   } finally {
     closeFd(rd);
     closeFd(wr);
@@ -357,15 +407,15 @@ Deno.test("AsyncRing fixed reads hold their FixedBuffers until their CQE", async
   try {
     const read = io.readFixed(rd, bufs, 0, -1, { length: 5 });
     await new Promise((r) => setTimeout(r, 10)); // submitted, parked on the empty pipe
-    assert.equal(
+    assertEquals(
       io.ring._heldCount(),
       1,
       "the op holds the set (ops without buffers are not counted here)",
     );
-    assert.equal(await io.write(wr, new TextEncoder().encode("hello")), 5);
-    assert.equal(await read, 5);
-    assert.equal(io.ring._heldCount(), 0);
-    assert.equal(new TextDecoder().decode(bufs.get(0).subarray(0, 5)), "hello");
+    assertEquals(await io.write(wr, new TextEncoder().encode("hello")), 5);
+    assertEquals(await read, 5);
+    assertEquals(io.ring._heldCount(), 0);
+    assertEquals(new TextDecoder().decode(bufs.get(0).subarray(0, 5)), "hello");
   } finally {
     await io.closeFd(rd);
     await io.closeFd(wr);
@@ -386,23 +436,28 @@ Deno.test({
       if (e instanceof UringError && e.errno === 22) return; // kernel older than 6.12
       throw e;
     }
-    assert.equal(clone.count, 2);
-    assert.equal(clone.tableOffset, 3);
-    assert.strictEqual(clone.get(1), bufs.get(1), "same memory, same views");
+    assertEquals(clone.count, 2);
+    assertEquals(clone.tableOffset, 3);
+    assertStrictEquals(clone.get(1), bufs.get(1), "same memory, same views");
     using file = tempFile("cloned!");
     const fd = openFd(file.path);
     try {
-      assert.equal(runOne(dst, (s) => s.prepReadFixed(fd, clone, 1, 0, 7)).res, 7);
-      assert.equal(new TextDecoder().decode(bufs.get(1).subarray(0, 7)), "cloned!");
+      assertEquals(runOne(dst, (s) => s.prepReadFixed(fd, clone, 1, 0, 7)).res, 7);
+      assertEquals(new TextDecoder().decode(bufs.get(1).subarray(0, 7)), "cloned!");
       bufs.close(); // the clone keeps the pages pinned in its own table
       clone.get(0).fill(0);
-      assert.equal(runOne(dst, (s) => s.prepReadFixed(fd, clone, 0, 0, 6)).res, 6);
-      assert.equal(new TextDecoder().decode(clone.get(0).subarray(0, 6)), "cloned");
-      assert.equal(runOne(dst, (s) => s.prepReadFixed(fd, own, 2, 0, 5)).res, 5, "own buffers");
-      assert.equal(new TextDecoder().decode(own.get(2).subarray(0, 5)), "clone");
+      assertEquals(runOne(dst, (s) => s.prepReadFixed(fd, clone, 0, 0, 6)).res, 6);
+      assertEquals(new TextDecoder().decode(clone.get(0).subarray(0, 6)), "cloned");
+      assertEquals(runOne(dst, (s) => s.prepReadFixed(fd, own, 2, 0, 5)).res, 5, "own buffers");
+      assertEquals(new TextDecoder().decode(own.get(2).subarray(0, 5)), "clone");
     } finally {
       closeFd(fd);
     }
-    assert.throws(() => dst.registerCloneBuffers(clone), TypeError, "already on this ring");
+    assertThrows(
+      () => dst.registerCloneBuffers(clone),
+      TypeError,
+      "src is already registered with this ring",
+      "already on this ring",
+    );
   },
 });

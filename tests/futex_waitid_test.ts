@@ -1,6 +1,6 @@
 // Futexes, waitid(2), and the file-table and provided-buffer ops: FIXED_FD_INSTALL,
 // FILES_UPDATE, PROVIDE/REMOVE_BUFFERS and READ_MULTISHOT.
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertGreaterOrEqual, assertThrows } from "@std/assert";
 import {
   CqeFlag,
   FILE_INDEX_ALLOC,
@@ -41,18 +41,18 @@ function arm(ring: Ring, ud: number, prep: (sqe: Sqe) => void): void {
   const sqe = ring.getSqe()!;
   prep(sqe);
   sqe.userData = ud;
-  assert.equal(ring.submit(), 1);
+  assertEquals(ring.submit(), 1);
 }
 
 /** Registers a file table of `fds` (-1: empty slot) with raw `IORING_REGISTER_FILES`. */
 function registerFiles(ring: Ring, fds: number[]): void {
   const table = Int32Array.from(fds);
-  assert.equal(ring.register(RegisterOp.FILES, new Uint8Array(table.buffer), fds.length), 0);
+  assertEquals(ring.register(RegisterOp.FILES, new Uint8Array(table.buffer), fds.length), 0);
 }
 
 function fdFlags(fd: number): number {
   const m = Deno.readTextFileSync(`/proc/self/fdinfo/${fd}`).match(/^flags:\s+([0-7]+)$/m);
-  assert.ok(m);
+  assert(m);
   return parseInt(m[1], 8);
 }
 
@@ -66,13 +66,13 @@ Deno.test({
     using ring = new Ring({ entries: 8 });
     const word = new Int32Array(new SharedArrayBuffer(4));
     arm(ring, 1, (s) => s.prepFutexWait(word, 0, FUTEX_BITSET_MATCH_ANY, FLAGS));
-    assert.equal(ring.waitCqe(20), null, "the waiter sleeps while the word holds 0");
+    assertEquals(ring.waitCqe(20), null, "the waiter sleeps while the word holds 0");
     Atomics.store(word, 0, 1);
     arm(ring, 2, (s) => s.prepFutexWake(word, 1, FUTEX_BITSET_MATCH_ANY, FLAGS));
     const cqes = [ring.waitCqe()!, ring.waitCqe()!].sort((a, b) => a.userData - b.userData);
-    assert.deepEqual(cqes.map((c) => [c.userData, c.res]), [[1, 0], [2, 1]]);
+    assertEquals(cqes.map((c) => [c.userData, c.res]), [[1, 0], [2, 1]]);
     // nobody left to wake
-    assert.equal(
+    assertEquals(
       runOne(ring, (s) => s.prepFutexWake(word, 1, FUTEX_BITSET_MATCH_ANY, FLAGS)).res,
       0,
     );
@@ -86,7 +86,7 @@ Deno.test({
     using ring = new Ring({ entries: 8 });
     const word = new Int32Array(new SharedArrayBuffer(8));
     word[0] = 5;
-    assert.equal(
+    assertEquals(
       runOne(ring, (s) => s.prepFutexWait(word, 4, FUTEX_BITSET_MATCH_ANY, FLAGS)).res,
       -EAGAIN,
     );
@@ -101,11 +101,11 @@ Deno.test({
     const word = new Int32Array(new SharedArrayBuffer(4));
     arm(ring, 10, (s) => s.prepFutexWait(word, 0, 0b01, FLAGS));
     arm(ring, 11, (s) => s.prepFutexWait(word, 0, 0b10, FLAGS));
-    assert.equal(runOne(ring, (s) => s.prepFutexWake(word, 10, 0b10, FLAGS), 12).res, 1);
-    assert.deepEqual(ring.waitCqe(), { userData: 11, res: 0, flags: 0 });
-    assert.equal(ring.waitCqe(20), null, "the 0b01 waiter still sleeps");
-    assert.equal(runOne(ring, (s) => s.prepFutexWake(word, 10, 0b01, FLAGS), 13).res, 1);
-    assert.deepEqual(ring.waitCqe(), { userData: 10, res: 0, flags: 0 });
+    assertEquals(runOne(ring, (s) => s.prepFutexWake(word, 10, 0b10, FLAGS), 12).res, 1);
+    assertEquals(ring.waitCqe(), { userData: 11, res: 0, flags: 0 });
+    assertEquals(ring.waitCqe(20), null, "the 0b01 waiter still sleeps");
+    assertEquals(runOne(ring, (s) => s.prepFutexWake(word, 10, 0b01, FLAGS), 13).res, 1);
+    assertEquals(ring.waitCqe(), { userData: 10, res: 0, flags: 0 });
   },
 });
 
@@ -117,12 +117,12 @@ Deno.test({
     const sab = new SharedArrayBuffer(16);
     const a = new Int32Array(sab, 0, 1), b = new Int32Array(sab, 8, 1);
     arm(ring, 53, (s) => s.prepFutexWaitv([{ futex: a, val: 0 }, { futex: b, val: 0 }]));
-    assert.equal(ring.waitCqe(20), null);
-    assert.equal(runOne(ring, (s) => s.prepFutexWake(b, 1, FUTEX_BITSET_MATCH_ANY, FLAGS)).res, 1);
-    assert.deepEqual(ring.waitCqe(), { userData: 53, res: 1, flags: 0 });
+    assertEquals(ring.waitCqe(20), null);
+    assertEquals(runOne(ring, (s) => s.prepFutexWake(b, 1, FUTEX_BITSET_MATCH_ANY, FLAGS)).res, 1);
+    assertEquals(ring.waitCqe(), { userData: 53, res: 1, flags: 0 });
     // a value that does not match: EAGAIN at once
     b[0] = 9;
-    assert.equal(
+    assertEquals(
       runOne(ring, (s) => s.prepFutexWaitv([{ futex: a, val: 0 }, { futex: b, val: 0 }])).res,
       -EAGAIN,
     );
@@ -144,14 +144,14 @@ Deno.test({
     // reaping it here would make Deno's own waitpid fail with ECHILD.
     const info = new Uint8Array(128);
     const cqe = runOne(ring, (s) => s.prepWaitid(P_PID, child.pid, info, WEXITED | WNOWAIT));
-    assert.equal(cqe.res, 0);
+    assertEquals(cqe.res, 0);
     const v = new DataView(info.buffer);
-    assert.equal(v.getInt32(0, true), SIGCHLD, "si_signo");
-    assert.equal(v.getInt32(8, true), CLD_EXITED, "si_code");
-    assert.equal(v.getInt32(16, true), child.pid, "si_pid");
-    assert.equal(v.getInt32(24, true), 7, "si_status: the exit code");
+    assertEquals(v.getInt32(0, true), SIGCHLD, "si_signo");
+    assertEquals(v.getInt32(8, true), CLD_EXITED, "si_code");
+    assertEquals(v.getInt32(16, true), child.pid, "si_pid");
+    assertEquals(v.getInt32(24, true), 7, "si_status: the exit code");
     const status = await child.status;
-    assert.equal(status.code, 7);
+    assertEquals(status.code, 7);
   },
 });
 
@@ -160,7 +160,7 @@ Deno.test({
   ignore: !kernelHas(Op.WAITID),
   fn() {
     using ring = new Ring({ entries: 8 });
-    assert.equal(runOne(ring, (s) => s.prepWaitid(P_PID, 1, null, WEXITED)).res, -ECHILD);
+    assertEquals(runOne(ring, (s) => s.prepWaitid(P_PID, 1, null, WEXITED)).res, -ECHILD);
   },
 });
 
@@ -172,19 +172,19 @@ Deno.test({
     const [r, w] = makePipe();
     registerFiles(ring, [w, -1]);
     const fd = runOne(ring, (s) => s.prepFixedFdInstall(0)).res;
-    assert.ok(fd >= 0 && fd !== w, `installed fd ${fd}`);
-    assert.equal(fdFlags(fd) & OpenFlag.CLOEXEC, OpenFlag.CLOEXEC, "close-on-exec by default");
-    assert.equal(Deno.readLinkSync(`/proc/self/fd/${fd}`), Deno.readLinkSync(`/proc/self/fd/${w}`));
+    assert(fd >= 0 && fd !== w, `installed fd ${fd}`);
+    assertEquals(fdFlags(fd) & OpenFlag.CLOEXEC, OpenFlag.CLOEXEC, "close-on-exec by default");
+    assertEquals(Deno.readLinkSync(`/proc/self/fd/${fd}`), Deno.readLinkSync(`/proc/self/fd/${w}`));
     const text = enc.encode("via the installed fd");
-    assert.equal(runOne(ring, (s) => s.prepWrite(fd, text, -1)).res, text.byteLength);
+    assertEquals(runOne(ring, (s) => s.prepWrite(fd, text, -1)).res, text.byteLength);
     const buf = new Uint8Array(64);
     const n = runOne(ring, (s) => s.prepRead(r, buf, -1)).res;
-    assert.equal(dec.decode(buf.subarray(0, n)), "via the installed fd");
+    assertEquals(dec.decode(buf.subarray(0, n)), "via the installed fd");
     const keep = runOne(ring, (s) => s.prepFixedFdInstall(0, FIXED_FD_NO_CLOEXEC)).res;
-    assert.ok(keep >= 0);
-    assert.equal(fdFlags(keep) & OpenFlag.CLOEXEC, 0, "FIXED_FD_NO_CLOEXEC");
+    assertGreaterOrEqual(keep, 0);
+    assertEquals(fdFlags(keep) & OpenFlag.CLOEXEC, 0, "FIXED_FD_NO_CLOEXEC");
     // an empty slot has nothing to install
-    assert.equal(runOne(ring, (s) => s.prepFixedFdInstall(1)).res, -EBADF);
+    assertEquals(runOne(ring, (s) => s.prepFixedFdInstall(1)).res, -EBADF);
     for (const x of [fd, keep, r, w]) closeFd(x);
   },
 });
@@ -194,19 +194,19 @@ Deno.test("Sqe.prepFilesUpdate() fills, empties and allocates file-table slots",
   const [r, w] = makePipe();
   registerFiles(ring, [-1, -1, -1, -1]);
   const text = enc.encode("slot");
-  assert.equal(runOne(ring, (s) => s.prepFilesUpdate(Int32Array.of(w), 1)).res, 1);
-  assert.equal(runOne(ring, (s) => s.prepWrite(fixed(1), text, -1)).res, 4);
+  assertEquals(runOne(ring, (s) => s.prepFilesUpdate(Int32Array.of(w), 1)).res, 1);
+  assertEquals(runOne(ring, (s) => s.prepWrite(fixed(1), text, -1)).res, 4);
   // -1 empties the slot again
-  assert.equal(runOne(ring, (s) => s.prepFilesUpdate(Int32Array.of(-1), 1)).res, 1);
-  assert.equal(runOne(ring, (s) => s.prepWrite(fixed(1), text, -1)).res, -EBADF);
+  assertEquals(runOne(ring, (s) => s.prepFilesUpdate(Int32Array.of(-1), 1)).res, 1);
+  assertEquals(runOne(ring, (s) => s.prepWrite(fixed(1), text, -1)).res, -EBADF);
   // FILE_INDEX_ALLOC: the kernel picks slots and writes them back into the array
   const fds = Int32Array.of(w, r);
-  assert.equal(runOne(ring, (s) => s.prepFilesUpdate(fds, FILE_INDEX_ALLOC)).res, 2);
-  assert.ok(fds[0] >= 0 && fds[0] < 4 && fds[1] >= 0 && fds[1] < 4 && fds[0] !== fds[1]);
-  assert.equal(runOne(ring, (s) => s.prepWrite(fixed(fds[0]), text, -1)).res, 4);
+  assertEquals(runOne(ring, (s) => s.prepFilesUpdate(fds, FILE_INDEX_ALLOC)).res, 2);
+  assert(fds[0] >= 0 && fds[0] < 4 && fds[1] >= 0 && fds[1] < 4 && fds[0] !== fds[1]);
+  assertEquals(runOne(ring, (s) => s.prepWrite(fixed(fds[0]), text, -1)).res, 4);
   const buf = new Uint8Array(16);
-  assert.equal(runOne(ring, (s) => s.prepRead(fixed(fds[1]), buf, -1)).res, 8);
-  assert.equal(dec.decode(buf.subarray(0, 8)), "slotslot");
+  assertEquals(runOne(ring, (s) => s.prepRead(fixed(fds[1]), buf, -1)).res, 8);
+  assertEquals(dec.decode(buf.subarray(0, 8)), "slotslot");
   closeFd(r);
   closeFd(w);
 });
@@ -214,32 +214,36 @@ Deno.test("Sqe.prepFilesUpdate() fills, empties and allocates file-table slots",
 Deno.test("Sqe.prepProvideBuffers() and prepRemoveBuffers() hand buffers over and back", () => {
   using ring = new Ring({ entries: 8 });
   const region = new Uint8Array(8 * 16);
-  assert.equal(runOne(ring, (s) => s.prepProvideBuffers(region, 16, 8, 4, 100)).res, 0);
-  assert.equal(runOne(ring, (s) => s.prepRemoveBuffers(3, 4)).res, 3);
-  assert.equal(runOne(ring, (s) => s.prepRemoveBuffers(10, 4)).res, 5, "only 5 were left");
-  assert.equal(runOne(ring, (s) => s.prepRemoveBuffers(1, 4)).res, 0, "the group is empty");
-  assert.equal(runOne(ring, (s) => s.prepRemoveBuffers(1, 12)).res, -ENOENT, "no such group");
+  assertEquals(runOne(ring, (s) => s.prepProvideBuffers(region, 16, 8, 4, 100)).res, 0);
+  assertEquals(runOne(ring, (s) => s.prepRemoveBuffers(3, 4)).res, 3);
+  assertEquals(runOne(ring, (s) => s.prepRemoveBuffers(10, 4)).res, 5, "only 5 were left");
+  assertEquals(runOne(ring, (s) => s.prepRemoveBuffers(1, 4)).res, 0, "the group is empty");
+  assertEquals(runOne(ring, (s) => s.prepRemoveBuffers(1, 12)).res, -ENOENT, "no such group");
   {
     // a region too small for nr x len is refused before anything reaches the kernel (on a
     // throwaway ring: the SQE taken stays in its SQ as a NOP)
     using other = new Ring({ entries: 2 });
-    assert.throws(() => other.getSqe()!.prepProvideBuffers(region, 16, 9, 4, 0), RangeError);
+    assertThrows(
+      () => other.getSqe()!.prepProvideBuffers(region, 16, 9, 4, 0),
+      RangeError,
+      "region of 128 bytes is smaller than 9 x 16",
+    );
   }
   // a buffer-select read takes a provided buffer and names it in the CQE
   const [r, w] = makePipe();
-  assert.equal(runOne(ring, (s) => s.prepProvideBuffers(region, 16, 2, 6, 40)).res, 0);
-  assert.equal(runOne(ring, (s) => s.prepWrite(w, enc.encode("picked"), -1)).res, 6);
+  assertEquals(runOne(ring, (s) => s.prepProvideBuffers(region, 16, 2, 6, 40)).res, 0);
+  assertEquals(runOne(ring, (s) => s.prepWrite(w, enc.encode("picked"), -1)).res, 6);
   const cqe = runOne(ring, (s) => {
     s.prepRw(Op.READ, r, null, 16, -1);
     s.bufGroup = 6;
     s.flags |= SqeFlag.BUFFER_SELECT;
   });
-  assert.equal(cqe.res, 6);
-  assert.ok(cqe.flags & CqeFlag.BUFFER);
+  assertEquals(cqe.res, 6);
+  assert(cqe.flags & CqeFlag.BUFFER);
   const bid = cqe.flags >>> 16;
-  assert.ok(bid === 40 || bid === 41, `bid ${bid}`);
+  assert(bid === 40 || bid === 41, `bid ${bid}`);
   const at = (bid - 40) * 16;
-  assert.equal(dec.decode(region.subarray(at, at + 6)), "picked");
+  assertEquals(dec.decode(region.subarray(at, at + 6)), "picked");
   closeFd(r);
   closeFd(w);
 });
@@ -253,29 +257,29 @@ Deno.test({
     const [r, w] = makePipe();
     const SIZE = 32, COUNT = 4, GROUP = 9;
     const region = new Uint8Array(SIZE * COUNT);
-    assert.equal(runOne(ring, (s) => s.prepProvideBuffers(region, SIZE, COUNT, GROUP, 0)).res, 0);
+    assertEquals(runOne(ring, (s) => s.prepProvideBuffers(region, SIZE, COUNT, GROUP, 0)).res, 0);
     arm(ring, 49, (s) => s.prepReadMultishot(r, 0, 0, GROUP));
     const got: string[] = [];
     const bids = new Set<number>();
     for (const text of ["alpha", "beta", "gamma"]) {
-      assert.equal(runOne(io, (s) => s.prepWrite(w, enc.encode(text), -1)).res, text.length);
+      assertEquals(runOne(io, (s) => s.prepWrite(w, enc.encode(text), -1)).res, text.length);
       const cqe = ring.waitCqe()!;
-      assert.equal(cqe.userData, 49);
-      assert.equal(cqe.res, text.length);
-      assert.ok(cqe.flags & CqeFlag.BUFFER);
-      assert.ok(cqe.flags & CqeFlag.MORE, "multishot goes on");
+      assertEquals(cqe.userData, 49);
+      assertEquals(cqe.res, text.length);
+      assert(cqe.flags & CqeFlag.BUFFER);
+      assert(cqe.flags & CqeFlag.MORE, "multishot goes on");
       const bid = cqe.flags >>> 16;
       bids.add(bid);
       got.push(dec.decode(region.subarray(bid * SIZE, bid * SIZE + cqe.res)));
     }
-    assert.deepEqual(got, ["alpha", "beta", "gamma"]);
-    assert.equal(bids.size, 3);
+    assertEquals(got, ["alpha", "beta", "gamma"]);
+    assertEquals(bids.size, 3);
     // EOF ends it
     closeFd(w);
     const end = ring.waitCqe()!;
-    assert.equal(end.userData, 49);
-    assert.equal(end.res, 0);
-    assert.equal(end.flags & CqeFlag.MORE, 0);
+    assertEquals(end.userData, 49);
+    assertEquals(end.res, 0);
+    assertEquals(end.flags & CqeFlag.MORE, 0);
     closeFd(r);
   },
 });

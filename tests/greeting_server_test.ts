@@ -1,5 +1,5 @@
 // examples/greeting_server.ts against real TCP clients (Deno.connect, not this module).
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertGreater, assertLessOrEqual, assertRejects } from "@std/assert";
 import { startGreetingServer } from "../examples/greeting_server.ts";
 import { fdCount } from "./_helpers.ts";
 
@@ -31,26 +31,26 @@ Deno.test("greeting server: greet, echo the first line, close; two wakeups per c
   const greeting = "hello from io_uring\n";
   const server = await startGreetingServer({ port: 0, greeting });
   try {
-    assert.ok(server.port > 0, "the kernel picked a port");
+    assertGreater(server.port, 0, "the kernel picked a port");
     for (let i = 0; i < 5; i++) {
       const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
-      assert.equal(await readAll(conn, greeting.length), greeting);
+      assertEquals(await readAll(conn, greeting.length), greeting);
       // the greeting is out and the recv waits in the kernel: no wakeup for this connection yet
       const line = `line ${i}: ${"x".repeat(i * 10)}\n`;
       await conn.write(enc.encode(line + "not echoed"));
-      assert.equal(await readAll(conn, line.length + 100), line, "the first line, then EOF");
+      assertEquals(await readAll(conn, line.length + 100), line, "the first line, then EOF");
       conn.close();
     }
     await until(() => server.connections().length === 5, "5 finished connections");
     for (const c of server.connections()) {
-      assert.equal(c.untilData, 2, `slot ${c.slot}: woke for the accept and the data only`);
-      assert.ok(c.total >= 2 && c.total <= 3, `slot ${c.slot}: ${c.total} wakeups in all`);
+      assertEquals(c.untilData, 2, `slot ${c.slot}: woke for the accept and the data only`);
+      assert(c.total >= 2 && c.total <= 3, `slot ${c.slot}: ${c.total} wakeups in all`);
     }
-    assert.deepEqual(
+    assertEquals(
       server.connections().map((c) => c.echoed),
       [0, 1, 2, 3, 4].map((i) => `line ${i}: ${"x".repeat(i * 10)}\n`.length),
     );
-    assert.ok(server.wakeups() <= 15, `${server.wakeups()} wakeups for 5 connections`);
+    assertLessOrEqual(server.wakeups(), 15, `${server.wakeups()} wakeups for 5 connections`);
   } finally {
     await server.close();
   }
@@ -64,15 +64,15 @@ Deno.test("greeting server: concurrent clients, no real fd per connection", asyn
       Array.from({ length: 20 }, () => Deno.connect({ hostname: "127.0.0.1", port: server.port })),
     );
     const greetings = await Promise.all(clients.map((c) => readAll(c, 3)));
-    assert.ok(greetings.every((g) => g === "hi\n"));
+    assert(greetings.every((g) => g === "hi\n"));
     const before = fdCount();
     await Promise.all(clients.map((c, i) => c.write(enc.encode(`client ${i}\n`))));
     const echoes = await Promise.all(clients.map((c, i) => readAll(c, `client ${i}\n`.length)));
-    assert.deepEqual(echoes, clients.map((_, i) => `client ${i}\n`));
-    assert.equal(fdCount(), before, "the server made no fd for any of them");
+    assertEquals(echoes, clients.map((_, i) => `client ${i}\n`));
+    assertEquals(fdCount(), before, "the server made no fd for any of them");
     for (const c of clients) c.close();
     await until(() => server.connections().length === 20, "20 finished connections");
-    for (const c of server.connections()) assert.equal(c.untilData, 2);
+    for (const c of server.connections()) assertEquals(c.untilData, 2);
   } finally {
     await server.close();
   }
@@ -82,15 +82,15 @@ Deno.test("greeting server: a client that leaves without writing is closed on EO
   const server = await startGreetingServer({ greeting: "bye?\n" });
   try {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
-    assert.equal(await readAll(conn, 5), "bye?\n");
+    assertEquals(await readAll(conn, 5), "bye?\n");
     conn.close();
     await until(() => server.connections().length === 1, "the EOF");
-    assert.equal(server.connections()[0].echoed, 0);
+    assertEquals(server.connections()[0].echoed, 0);
     // the slot is free again: the next connection is served normally
     const again = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
-    assert.equal(await readAll(again, 5), "bye?\n");
+    assertEquals(await readAll(again, 5), "bye?\n");
     await again.write(enc.encode("ok\n"));
-    assert.equal(await readAll(again, 3), "ok\n");
+    assertEquals(await readAll(again, 3), "ok\n");
     again.close();
   } finally {
     await server.close();
@@ -102,10 +102,13 @@ Deno.test("greeting server: close() with a connection still open stops everythin
   const before = fdCount();
   const server = await startGreetingServer({ greeting: "x\n" });
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
-  assert.equal(await readAll(conn, 2), "x\n");
+  assertEquals(await readAll(conn, 2), "x\n");
   await server.close();
-  assert.equal(await readAll(conn, 1), "", "the server side was closed with the ring");
+  assertEquals(await readAll(conn, 1), "", "the server side was closed with the ring");
   conn.close();
-  assert.equal(fdCount(), before, "listening socket and ring fds are gone");
-  await assert.rejects(Deno.connect({ hostname: "127.0.0.1", port: server.port }));
+  assertEquals(fdCount(), before, "listening socket and ring fds are gone");
+  await assertRejects(
+    () => Deno.connect({ hostname: "127.0.0.1", port: server.port }),
+    Deno.errors.ConnectionRefused,
+  );
 });

@@ -1,6 +1,7 @@
 // The loader's synchronous half: the DENO_URING_LIB override and a clone's file: layout (local
 // build first, then the committed prebuilt library). The http(s) half is in url_import_test.ts.
-import assert from "node:assert/strict";
+import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
+import { assertSpyCalls, stub } from "@std/testing/mock";
 import { DIST_SHA256 } from "../ffi/dist_pin.ts";
 import { cacheRoot, distLibName, LIB_ENV, LIB_NAME, resolveLibrary } from "../ffi/loader.ts";
 
@@ -18,23 +19,20 @@ function checkout(files: string[]): { base: URL; dir: string } & Disposable {
   };
 }
 
-/** Runs `fn` with DENO_URING_LIB set to `value` (or unset), restoring it after. */
-function withEnv(value: string | undefined, fn: () => void): void {
-  const saved = Deno.env.get(LIB_ENV);
-  if (value === undefined) Deno.env.delete(LIB_ENV);
-  else Deno.env.set(LIB_ENV, value);
-  try {
-    fn();
-  } finally {
-    if (saved === undefined) Deno.env.delete(LIB_ENV);
-    else Deno.env.set(LIB_ENV, saved);
-  }
+/**
+ * Runs `fn` with `Deno.env.get` stubbed so that `name` reads as `value` (or unset); other
+ * variables read through. The process environment itself is never touched.
+ */
+function withEnv(value: string | undefined, fn: () => void, name = LIB_ENV): void {
+  const realGet = Deno.env.get.bind(Deno.env);
+  using _get = stub(Deno.env, "get", (key: string) => key === name ? value : realGet(key));
+  fn();
 }
 
 Deno.test("resolveLibrary() prefers the local build in a file: checkout", () => {
   using c = checkout([`native/build/${LIB_NAME}`, `native/dist/${distLibName()}`]);
   withEnv(undefined, () => {
-    assert.equal(resolveLibrary(c.base), `${c.dir}/native/build/${LIB_NAME}`);
+    assertEquals(resolveLibrary(c.base), `${c.dir}/native/build/${LIB_NAME}`);
   });
 });
 
@@ -44,7 +42,7 @@ Deno.test({
   fn() {
     using c = checkout([`native/dist/${distLibName()}`]);
     withEnv(undefined, () => {
-      assert.equal(resolveLibrary(c.base), `${c.dir}/native/dist/${distLibName()}`);
+      assertEquals(resolveLibrary(c.base), `${c.dir}/native/dist/${distLibName()}`);
     });
   },
 });
@@ -52,20 +50,17 @@ Deno.test({
 Deno.test("resolveLibrary() with neither build says what to install or set", () => {
   using c = checkout([]);
   withEnv(undefined, () => {
-    assert.throws(
-      () => resolveLibrary(c.base),
-      (e: Error) =>
-        /deno task build/.test(e.message) && /apt-get install gcc liburing-dev/.test(e.message) &&
-        e.message.includes(LIB_ENV),
-    );
+    const err = assertThrows(() => resolveLibrary(c.base), Error, LIB_ENV);
+    assertStringIncludes(err.message, "deno task build");
+    assertStringIncludes(err.message, "apt-get install gcc liburing-dev");
   });
 });
 
 Deno.test("resolveLibrary() takes DENO_URING_LIB over everything else", () => {
   using c = checkout([`native/build/${LIB_NAME}`]);
   withEnv("/opt/mine/libdeno_uring.so", () => {
-    assert.equal(resolveLibrary(c.base), "/opt/mine/libdeno_uring.so");
-    assert.equal(
+    assertEquals(resolveLibrary(c.base), "/opt/mine/libdeno_uring.so");
+    assertEquals(
       resolveLibrary(new URL("https://example.com/ffi/loader.ts")),
       "/opt/mine/libdeno_uring.so",
     );
@@ -74,19 +69,37 @@ Deno.test("resolveLibrary() takes DENO_URING_LIB over everything else", () => {
 
 Deno.test("resolveLibrary() for a module at another kind of URL names DENO_URING_LIB", () => {
   withEnv(undefined, () => {
-    assert.throws(() => resolveLibrary(new URL("data:text/plain,x")), new RegExp(LIB_ENV));
+    assertThrows(() => resolveLibrary(new URL("data:text/plain,x")), Error, LIB_ENV);
   });
 });
 
+/** Stubs `Deno.permissions.querySync` so that only the env variables in `granted` are readable. */
+function grantEnv(...granted: string[]): Disposable {
+  return stub(Deno.permissions, "querySync", (desc: Deno.PermissionDescriptor) => {
+    const ok = desc.name === "env" && granted.includes(desc.variable ?? "");
+    return { state: ok ? "granted" : "prompt" } as Deno.PermissionStatus;
+  });
+}
+
+Deno.test("resolveLibrary() ignores DENO_URING_LIB when --allow-env does not cover it", () => {
+  using c = checkout([`native/build/${LIB_NAME}`]);
+  using _env = grantEnv(); // nothing granted
+  using get = stub(Deno.env, "get", () => "/opt/mine/libdeno_uring.so");
+  assertEquals(resolveLibrary(c.base), `${c.dir}/native/build/${LIB_NAME}`);
+  assertSpyCalls(get, 0); // never read, so never a permission prompt
+});
+
+Deno.test("cacheRoot() reads only the variables --allow-env grants", () => {
+  using _env = grantEnv("HOME");
+  using get = stub(Deno.env, "get", (name: string) => name === "HOME" ? "/home/me/" : "/elsewhere");
+  assertEquals(cacheRoot(), "/home/me/.cache/deno_uring");
+  assertEquals(get.calls.map((call) => call.args[0]), ["HOME"]);
+});
+
 Deno.test("cacheRoot() is $DENO_DIR/deno_uring when DENO_DIR is set", () => {
-  const saved = Deno.env.get("DENO_DIR");
-  Deno.env.set("DENO_DIR", "/tmp/some_deno_dir/");
-  try {
-    assert.equal(cacheRoot(), "/tmp/some_deno_dir/deno_uring");
-  } finally {
-    if (saved === undefined) Deno.env.delete("DENO_DIR");
-    else Deno.env.set("DENO_DIR", saved);
-  }
+  withEnv("/tmp/some_deno_dir/", () => {
+    assertEquals(cacheRoot(), "/tmp/some_deno_dir/deno_uring");
+  }, "DENO_DIR");
 });
 
 Deno.test({
@@ -121,8 +134,8 @@ console.log(ring.submitAndWait(1));
         stderr: "piped",
       }).output();
       const dec = new TextDecoder();
-      assert.equal(code, 0, dec.decode(stderr));
-      assert.equal(dec.decode(stdout).trim(), "1");
+      assertEquals(code, 0, dec.decode(stderr));
+      assertEquals(dec.decode(stdout).trim(), "1");
     } finally {
       Deno.removeSync(dir, { recursive: true });
     }

@@ -1,7 +1,7 @@
 // The ring indices shared with the kernel: plain loads/stores on x86-64 (TSO), Atomics elsewhere,
 // and a full barrier before SQPOLL's wake-up check (see ffi/ring.ts). These tests exercise the
 // cases that would break if a load were cached or a store-load order were missing.
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertGreater } from "@std/assert";
 import { AsyncRing, Ring } from "../mod.ts";
 import { tempFile } from "./_helpers.ts";
 
@@ -25,10 +25,10 @@ Deno.test("a busy poll of cqReady() sees CQEs the kernel posts later (timer, SQP
     ring.submit(); // the SQ thread is awake: usually no io_uring_enter at all
     spun += spinForCqe(ring);
     const cqe = ring.waitCqe()!;
-    assert.equal(cqe.userData, k);
-    assert.equal(cqe.res, -62); // ETIME
+    assertEquals(cqe.userData, k);
+    assertEquals(cqe.res, -62); // ETIME
   }
-  assert.ok(spun > 0, "the loop did spin");
+  assertGreater(spun, 0, "the loop did spin");
 });
 
 Deno.test("a busy poll of cqReady() sees CQEs the kernel posts later (timer, no SQPOLL)", () => {
@@ -39,7 +39,7 @@ Deno.test("a busy poll of cqReady() sees CQEs the kernel posts later (timer, no 
     sqe.userData = k;
     ring.submit();
     spinForCqe(ring);
-    assert.equal(ring.waitCqe()!.userData, k);
+    assertEquals(ring.waitCqe()!.userData, k);
   }
 });
 
@@ -51,12 +51,12 @@ Deno.test("SQPOLL: a submit after the SQ thread went to sleep wakes it (no lost 
     const sqe = ring.getSqe() ?? (ring.sqringWait(), ring.getSqe()!);
     sqe.prepNop();
     sqe.userData = 1000 + k;
-    assert.equal(ring.submit(), 1);
+    assertEquals(ring.submit(), 1);
     const cqe = ring.waitCqe(2000);
-    assert.ok(cqe !== null, `SQE ${k} was never taken by the SQ thread`);
-    assert.equal(cqe.userData, 1000 + k);
+    assert(cqe !== null, `SQE ${k} was never taken by the SQ thread`);
+    assertEquals(cqe.userData, 1000 + k);
   }
-  assert.equal(ring.sqDropped, 0);
+  assertEquals(ring.sqDropped, 0);
 });
 
 Deno.test("AsyncRing on an SQPOLL ring: reads, NOPs and timers complete across SQ-thread sleeps", async () => {
@@ -68,8 +68,8 @@ Deno.test("AsyncRing on an SQPOLL ring: reads, NOPs and timers complete across S
       if (round % 5 === 0) await new Promise((r) => setTimeout(r, 20)); // the SQ thread sleeps
       const bufs = Array.from({ length: 16 }, () => new Uint8Array(512));
       const ns = await Promise.all(bufs.map((b, i) => io.read(fd, b, i * 512)));
-      assert.deepEqual(ns, new Array(16).fill(512));
-      assert.equal(bufs[15][0], (15 * 512) % 251);
+      assertEquals(ns, new Array(16).fill(512));
+      assertEquals(bufs[15][0], (15 * 512) % 251);
       await io.nop();
       await io.timeout(1);
     }

@@ -1,5 +1,5 @@
 // IORING_OP_MSG_RING: posting CQEs and passing fixed files from one ring to another.
-import assert from "node:assert/strict";
+import { assert, assertEquals } from "@std/assert";
 import { FILE_INDEX_ALLOC, fixed, MsgRingFlag, Op, RegisterOp, Ring } from "../mod.ts";
 import { closeFd, makePipe, runOne } from "./_helpers.ts";
 
@@ -15,7 +15,7 @@ const ignore = !supported.has(Op.MSG_RING);
 /** Registers a file table of `fds` (-1: empty slot) with raw `IORING_REGISTER_FILES`. */
 function registerFiles(ring: Ring, fds: number[]): void {
   const table = Int32Array.from(fds);
-  assert.equal(ring.register(RegisterOp.FILES, new Uint8Array(table.buffer), fds.length), 0);
+  assertEquals(ring.register(RegisterOp.FILES, new Uint8Array(table.buffer), fds.length), 0);
 }
 
 Deno.test({
@@ -26,12 +26,12 @@ Deno.test({
     using target = new Ring({ entries: 8 });
     const data = 2 ** 40 + 3;
     const sent = runOne(source, (s) => s.prepMsgRing(target.fd, 1234, data), 5);
-    assert.deepEqual([sent.userData, sent.res], [5, 0]);
+    assertEquals([sent.userData, sent.res], [5, 0]);
     const got = target.waitCqe(1000);
-    assert.ok(got !== null, "a CQE arrived on the target");
-    assert.deepEqual(got, { userData: data, res: 1234, flags: 0 });
-    assert.equal(source.peekCqe(), null, "nothing more on the source");
-    assert.equal(target.peekCqe(), null);
+    assert(got !== null, "a CQE arrived on the target");
+    assertEquals(got, { userData: data, res: 1234, flags: 0 });
+    assertEquals(source.peekCqe(), null, "nothing more on the source");
+    assertEquals(target.peekCqe(), null);
   },
 });
 
@@ -42,8 +42,8 @@ Deno.test({
     using source = new Ring({ entries: 8 });
     using target = new Ring({ entries: 8 });
     const sent = runOne(source, (s) => s.prepMsgRing(target.fd, 1, 2, MsgRingFlag.CQE_SKIP));
-    assert.equal(sent.res, -EINVAL);
-    assert.equal(target.waitCqe(20), null);
+    assertEquals(sent.res, -EINVAL);
+    assertEquals(target.waitCqe(20), null);
   },
 });
 
@@ -53,7 +53,7 @@ Deno.test({
   fn() {
     using source = new Ring({ entries: 8 });
     const [r, w] = makePipe();
-    assert.equal(runOne(source, (s) => s.prepMsgRing(r, 1, 2)).res, -EBADFD);
+    assertEquals(runOne(source, (s) => s.prepMsgRing(r, 1, 2)).res, -EBADFD);
     closeFd(r);
     closeFd(w);
   },
@@ -66,14 +66,14 @@ Deno.test({
     using source = new Ring({ entries: 8 });
     using target = new Ring({ entries: 8 });
     const cqeFlags = 0xabcd0001; // upper 16 bits and CqeFlag.BUFFER; never MORE
-    assert.equal(
+    assertEquals(
       runOne(source, (s) => s.prepMsgRingCqeFlags(target.fd, -5 >>> 0, 9, 0, cqeFlags)).res,
       0,
     );
     const got = target.waitCqe(1000)!;
-    assert.equal(got.userData, 9);
-    assert.equal(got.res, -5, "len travels as the target's res, signed");
-    assert.equal(got.flags, cqeFlags);
+    assertEquals(got.userData, 9);
+    assertEquals(got.res, -5, "len travels as the target's res, signed");
+    assertEquals(got.flags, cqeFlags);
   },
 });
 
@@ -88,30 +88,30 @@ Deno.test({
     registerFiles(target, [-1, -1, -1, -1]);
     // into slot 2 of the target
     const sent = runOne(source, (s) => s.prepMsgRingFd(target.fd, 1, 2, 500));
-    assert.equal(sent.res, 0);
-    assert.deepEqual(target.waitCqe(1000), { userData: 500, res: 0, flags: 0 });
+    assertEquals(sent.res, 0);
+    assertEquals(target.waitCqe(1000), { userData: 500, res: 0, flags: 0 });
     const text = new TextEncoder().encode("through the target's slot 2");
-    assert.equal(runOne(target, (s) => s.prepWrite(fixed(2), text, -1)).res, text.byteLength);
+    assertEquals(runOne(target, (s) => s.prepWrite(fixed(2), text, -1)).res, text.byteLength);
     const buf = new Uint8Array(64);
     const n = runOne(source, (s) => s.prepRead(r, buf, -1)).res;
-    assert.equal(new TextDecoder().decode(buf.subarray(0, n)), "through the target's slot 2");
+    assertEquals(new TextDecoder().decode(buf.subarray(0, n)), "through the target's slot 2");
     // into a slot the target's kernel picks: both CQEs say which
     const picked = runOne(source, (s) => s.prepMsgRingFd(target.fd, 1, FILE_INDEX_ALLOC, 501));
     const alloc = target.waitCqe(1000)!;
-    assert.equal(alloc.userData, 501);
-    assert.ok(alloc.res >= 0 && alloc.res < 4 && alloc.res !== 2, `slot ${alloc.res}`);
-    assert.equal(picked.res, alloc.res);
-    assert.equal(runOne(target, (s) => s.prepWrite(fixed(alloc.res), text, -1)).res, text.length);
-    assert.equal(runOne(source, (s) => s.prepRead(r, buf, -1)).res, text.length);
+    assertEquals(alloc.userData, 501);
+    assert(alloc.res >= 0 && alloc.res < 4 && alloc.res !== 2, `slot ${alloc.res}`);
+    assertEquals(picked.res, alloc.res);
+    assertEquals(runOne(target, (s) => s.prepWrite(fixed(alloc.res), text, -1)).res, text.length);
+    assertEquals(runOne(source, (s) => s.prepRead(r, buf, -1)).res, text.length);
     // an empty source slot is EBADF
     const slot3 = alloc.res === 3 ? 0 : 3;
-    assert.equal(runOne(source, (s) => s.prepMsgRingFd(target.fd, 0, slot3, 502)).res, -EBADF);
+    assertEquals(runOne(source, (s) => s.prepMsgRingFd(target.fd, 0, slot3, 502)).res, -EBADF);
     // with CQE_SKIP the file is passed without a CQE on the target
     const skip = MsgRingFlag.CQE_SKIP;
-    assert.equal(runOne(source, (s) => s.prepMsgRingFd(target.fd, 1, slot3, 503, skip)).res, 0);
-    assert.equal(target.waitCqe(20), null);
-    assert.equal(runOne(target, (s) => s.prepWrite(fixed(slot3), text, -1)).res, text.length);
-    assert.equal(runOne(source, (s) => s.prepRead(r, buf, -1)).res, text.length);
+    assertEquals(runOne(source, (s) => s.prepMsgRingFd(target.fd, 1, slot3, 503, skip)).res, 0);
+    assertEquals(target.waitCqe(20), null);
+    assertEquals(runOne(target, (s) => s.prepWrite(fixed(slot3), text, -1)).res, text.length);
+    assertEquals(runOne(source, (s) => s.prepRead(r, buf, -1)).res, text.length);
     closeFd(r);
     closeFd(w);
   },

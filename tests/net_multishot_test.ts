@@ -1,6 +1,6 @@
 // Sockets through io_uring on loopback, the multishot and registered side: multishot accept and
 // recv with provided buffers, recvmsg multishot, direct (file-table) sockets, and uring_cmd.
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertGreater, assertGreaterOrEqual, assertLess } from "@std/assert";
 import {
   CqeFlag,
   fixed,
@@ -45,22 +45,22 @@ Deno.test("Sqe.prepMultishotAccept() posts one CQE per connection with MORE set"
   const cqes = reap(ring, 3);
   const conns: number[] = [];
   for (const cqe of cqes) {
-    assert.equal(cqe.userData, 99);
-    assert.ok(cqe.res >= 0, `accept: ${cqe.res}`);
-    assert.ok(cqe.flags & CqeFlag.MORE, "multishot accept goes on");
+    assertEquals(cqe.userData, 99);
+    assertGreaterOrEqual(cqe.res, 0, `accept: ${cqe.res}`);
+    assert(cqe.flags & CqeFlag.MORE, "multishot accept goes on");
     conns.push(cqe.res);
   }
-  assert.equal(new Set(conns).size, 3);
+  assertEquals(new Set(conns).size, 3);
   // each accepted fd is a live connection to one of the clients
   for (let i = 0; i < 3; i++) send(peer, clients[i], `client ${i}`);
   const got = conns.map((fd) => recvText(ring, fd)).sort();
-  assert.deepEqual(got, ["client 0", "client 1", "client 2"]);
+  assertEquals(got, ["client 0", "client 1", "client 2"]);
   // cancel ends it: a final CQE without MORE
   const cancel = runOne(ring, (s) => s.prepCancel(99), 100);
   const rest = cancel.userData === 100 ? reap(ring, 1) : [cancel, ...reap(ring, 1)];
   const end = rest.find((x) => x.userData === 99)!;
-  assert.equal(end.res, -ECANCELED);
-  assert.equal(end.flags & CqeFlag.MORE, 0);
+  assertEquals(end.res, -ECANCELED);
+  assertEquals(end.flags & CqeFlag.MORE, 0);
   close(peer, ...clients);
   close(ring, ...conns, l.fd);
 });
@@ -71,7 +71,7 @@ Deno.test("Sqe.prepRecvMultishot() fills provided buffers (CqeFlag.BUFFER, bid =
   const [l, c, a] = tcpPair(ring);
   const SIZE = 64, COUNT = 4, GROUP = 3;
   const region = new Uint8Array(SIZE * COUNT);
-  assert.equal(
+  assertEquals(
     runOne(ring, (s) => s.prepProvideBuffers(region, SIZE, COUNT, GROUP, 0)).res,
     0,
   );
@@ -84,25 +84,25 @@ Deno.test("Sqe.prepRecvMultishot() fills provided buffers (CqeFlag.BUFFER, bid =
   for (const text of ["first", "second", "third"]) {
     send(peer, c, text);
     const [cqe] = reap(ring, 1);
-    assert.equal(cqe.userData, 27);
-    assert.equal(cqe.res, text.length);
-    assert.ok(cqe.flags & CqeFlag.BUFFER, "a provided buffer was used");
-    assert.ok(cqe.flags & CqeFlag.MORE, "multishot goes on");
+    assertEquals(cqe.userData, 27);
+    assertEquals(cqe.res, text.length);
+    assert(cqe.flags & CqeFlag.BUFFER, "a provided buffer was used");
+    assert(cqe.flags & CqeFlag.MORE, "multishot goes on");
     const bid = cqe.flags >>> 16;
-    assert.ok(bid < COUNT);
+    assertLess(bid, COUNT);
     bids.add(bid);
     seen.push(dec.decode(region.subarray(bid * SIZE, bid * SIZE + cqe.res)));
   }
-  assert.deepEqual(seen, ["first", "second", "third"]);
-  assert.equal(bids.size, 3, "each receive took a new buffer");
+  assertEquals(seen, ["first", "second", "third"]);
+  assertEquals(bids.size, 3, "each receive took a new buffer");
   // EOF ends the multishot recv: res 0, no MORE
   ok(runOne(peer, (s) => s.prepShutdown(c, Sock.SHUT_WR)), "shutdown");
   const [eof] = reap(ring, 1);
-  assert.equal(eof.userData, 27);
-  assert.equal(eof.res, 0);
-  assert.equal(eof.flags & CqeFlag.MORE, 0);
+  assertEquals(eof.userData, 27);
+  assertEquals(eof.res, 0);
+  assertEquals(eof.flags & CqeFlag.MORE, 0);
   // one buffer is left in the group; remove it
-  assert.equal(runOne(ring, (s) => s.prepRemoveBuffers(COUNT, GROUP)).res, 1);
+  assertEquals(runOne(ring, (s) => s.prepRemoveBuffers(COUNT, GROUP)).res, 1);
   close(ring, a, c, l);
 });
 
@@ -118,12 +118,12 @@ Deno.test("Sqe.prepRecvMultishot() ends with ENOBUFS when the group runs dry", (
   ring.submit();
   send(peer, c, "one");
   const [first] = reap(ring, 1);
-  assert.equal(first.res, 3);
-  assert.equal(first.flags >>> 16, 7, "the only buffer, id 7");
+  assertEquals(first.res, 3);
+  assertEquals(first.flags >>> 16, 7, "the only buffer, id 7");
   send(peer, c, "two");
   const [second] = reap(ring, 1);
-  assert.equal(second.res, -105); // ENOBUFS
-  assert.equal(second.flags & CqeFlag.MORE, 0);
+  assertEquals(second.res, -105); // ENOBUFS
+  assertEquals(second.flags & CqeFlag.MORE, 0);
   close(ring, a, c, l);
 });
 
@@ -133,17 +133,17 @@ Deno.test({
 }, () => {
   using ring = new Ring({ entries: 8 });
   const [l, c, a] = tcpPair(ring);
-  assert.equal(runOne(ring, (s) => s.prepCmdSock(SocketCmd.SIOCINQ, a)).res, 0);
+  assertEquals(runOne(ring, (s) => s.prepCmdSock(SocketCmd.SIOCINQ, a)).res, 0);
   send(ring, c, "12345");
   // wait until the data is there
-  assert.ok(runOne(ring, (s) => s.prepPollAdd(a, 1)).res & 1);
-  assert.equal(runOne(ring, (s) => s.prepCmdSock(SocketCmd.SIOCINQ, a)).res, 5);
+  assert(runOne(ring, (s) => s.prepPollAdd(a, 1)).res & 1);
+  assertEquals(runOne(ring, (s) => s.prepCmdSock(SocketCmd.SIOCINQ, a)).res, 5);
   send(ring, c, "678");
-  assert.ok(runOne(ring, (s) => s.prepPollAdd(a, 1)).res & 1);
-  assert.equal(runOne(ring, (s) => s.prepCmdSock(SocketCmd.SIOCINQ, a)).res, 8);
+  assert(runOne(ring, (s) => s.prepPollAdd(a, 1)).res & 1);
+  assertEquals(runOne(ring, (s) => s.prepCmdSock(SocketCmd.SIOCINQ, a)).res, 8);
   // SIOCOUTQ on the sender: nothing unacknowledged on loopback once delivered
   const outq = runOne(ring, (s) => s.prepCmdSock(SocketCmd.SIOCOUTQ, c)).res;
-  assert.ok(outq >= 0 && outq <= 8, `SIOCOUTQ ${outq}`);
+  assert(outq >= 0 && outq <= 8, `SIOCOUTQ ${outq}`);
   close(ring, a, c, l);
 });
 
@@ -154,10 +154,10 @@ Deno.test({
   using ring = new Ring({ entries: 8 });
   const [l, c, a] = tcpPair(ring);
   send(ring, c, "abcdefg");
-  assert.ok(runOne(ring, (s) => s.prepPollAdd(a, 1)).res & 1);
-  assert.equal(runOne(ring, (s) => s.prepUringCmd(a, 0 /* SOCKET_URING_OP_SIOCINQ */)).res, 7);
+  assert(runOne(ring, (s) => s.prepPollAdd(a, 1)).res & 1);
+  assertEquals(runOne(ring, (s) => s.prepUringCmd(a, 0 /* SOCKET_URING_OP_SIOCINQ */)).res, 7);
   // an op number sockets do not know
-  assert.equal(runOne(ring, (s) => s.prepUringCmd(a, 0x7777)).res, -EOPNOTSUPP);
+  assertEquals(runOne(ring, (s) => s.prepUringCmd(a, 0x7777)).res, -EOPNOTSUPP);
   close(ring, a, c, l);
 });
 
@@ -173,23 +173,23 @@ Deno.test({
       ring,
       (s) => s.prepCmdSock(SocketCmd.GETSOCKOPT, fd, Sock.SOL_SOCKET, Sock.SO_RCVBUF, val),
     );
-  assert.equal(get().res, 4, "getsockopt returns optlen");
-  assert.ok(val[0] > 0);
+  assertEquals(get().res, 4, "getsockopt returns optlen");
+  assertGreater(val[0], 0);
   const want = new Int32Array([65536]);
   const set = runOne(
     ring,
     (s) => s.prepCmdSock(SocketCmd.SETSOCKOPT, fd, Sock.SOL_SOCKET, Sock.SO_RCVBUF, want),
   );
-  assert.equal(set.res, 0);
+  assertEquals(set.res, 0);
   val[0] = 0;
-  assert.equal(get().res, 4);
-  assert.equal(val[0], 131072, "the kernel doubles SO_RCVBUF");
+  assertEquals(get().res, 4);
+  assertEquals(val[0], 131072, "the kernel doubles SO_RCVBUF");
   // getsockopt over uring_cmd only knows SOL_SOCKET
   const tcp = runOne(
     ring,
     (s) => s.prepCmdSock(SocketCmd.GETSOCKOPT, fd, Sock.IPPROTO_TCP, Sock.TCP_NODELAY, val),
   );
-  assert.equal(tcp.res, -EOPNOTSUPP);
+  assertEquals(tcp.res, -EOPNOTSUPP);
   close(ring, fd);
 });
 
@@ -201,11 +201,11 @@ Deno.test({
   const [l, c, a] = tcpPair(ring);
   // no IORING_REGISTER_ZCRX_IFQ and no NIC queue: the kernel refuses the request
   const cqe = runOne(ring, (s) => s.prepRecvZc(a, 0, 0));
-  assert.equal(cqe.res, -EINVAL);
-  assert.equal(cqe.flags & CqeFlag.MORE, 0);
+  assertEquals(cqe.res, -EINVAL);
+  assertEquals(cqe.flags & CqeFlag.MORE, 0);
   // the socket is unharmed
   send(ring, c, "still fine");
-  assert.equal(recvText(ring, a), "still fine");
+  assertEquals(recvText(ring, a), "still fine");
   close(ring, a, c, l);
 });
 
@@ -226,27 +226,27 @@ Deno.test("Sqe.prepRecvmsgMultishot() writes io_uring_recvmsg_out, name and payl
   sqe.userData = 10;
   ring.submit();
   for (const text of ["first datagram", "second"]) {
-    assert.equal(runOne(peer, (s) => s.prepSendto(tx, enc.encode(text), 0, to)).res, text.length);
+    assertEquals(runOne(peer, (s) => s.prepSendto(tx, enc.encode(text), 0, to)).res, text.length);
     const [cqe] = reap(ring, 1);
-    assert.equal(cqe.userData, 10);
-    assert.ok(cqe.flags & CqeFlag.BUFFER);
-    assert.ok(cqe.flags & CqeFlag.MORE);
+    assertEquals(cqe.userData, 10);
+    assert(cqe.flags & CqeFlag.BUFFER);
+    assert(cqe.flags & CqeFlag.MORE);
     const bid = cqe.flags >>> 16;
     const buf = region.subarray(bid * SIZE, (bid + 1) * SIZE);
     const out = new DataView(buf.buffer, buf.byteOffset, 16); // struct io_uring_recvmsg_out
-    assert.equal(out.getUint32(0, true), 16, "namelen");
-    assert.equal(out.getUint32(4, true), 0, "controllen");
-    assert.equal(out.getUint32(8, true), text.length, "payloadlen");
-    assert.equal(cqe.res, 16 + 16 + text.length, "res counts header, name and payload");
-    assert.deepEqual(parseSockaddr(buf.subarray(16, 32)), {
+    assertEquals(out.getUint32(0, true), 16, "namelen");
+    assertEquals(out.getUint32(4, true), 0, "controllen");
+    assertEquals(out.getUint32(8, true), text.length, "payloadlen");
+    assertEquals(cqe.res, 16 + 16 + text.length, "res counts header, name and payload");
+    assertEquals(parseSockaddr(buf.subarray(16, 32)), {
       hostname: "127.0.0.1",
       port: localAddr(tx).port,
     });
-    assert.equal(dec.decode(buf.subarray(32, 32 + text.length)), text);
+    assertEquals(dec.decode(buf.subarray(32, 32 + text.length)), text);
   }
   const cancel = runOne(ring, (s) => s.prepCancel(10), 11);
   const rest = cancel.userData === 11 ? reap(ring, 1) : [cancel];
-  assert.equal(rest.find((x) => x.userData === 10)!.res, -ECANCELED);
+  assertEquals(rest.find((x) => x.userData === 10)!.res, -ECANCELED);
   close(peer, tx);
   close(ring, rx);
 });
@@ -254,7 +254,7 @@ Deno.test("Sqe.prepRecvmsgMultishot() writes io_uring_recvmsg_out, name and payl
 /** Registers a file table of `fds` (-1: empty slot) with raw `IORING_REGISTER_FILES`. */
 function registerFiles(ring: Ring, fds: number[]): void {
   const table = Int32Array.from(fds);
-  assert.equal(ring.register(RegisterOp.FILES, new Uint8Array(table.buffer), fds.length), 0);
+  assertEquals(ring.register(RegisterOp.FILES, new Uint8Array(table.buffer), fds.length), 0);
 }
 
 Deno.test("Sqe.prepSocketDirect() and prepSocketDirectAlloc() make sockets in the file table", () => {
@@ -262,23 +262,23 @@ Deno.test("Sqe.prepSocketDirect() and prepSocketDirectAlloc() make sockets in th
   registerFiles(ring, [-1, -1, -1, -1]);
   const l = listenTcp(ring, "127.0.0.1");
   const slot = runOne(ring, (s) => s.prepSocketDirectAlloc(Sock.AF_INET, Sock.SOCK_STREAM)).res;
-  assert.ok(slot >= 0 && slot < 4, `allocated slot ${slot}`);
+  assert(slot >= 0 && slot < 4, `allocated slot ${slot}`);
   const given = slot === 3 ? 2 : 3;
-  assert.equal(
+  assertEquals(
     runOne(ring, (s) => s.prepSocketDirect(Sock.AF_INET, Sock.SOCK_STREAM, 0, 0, given)).res,
     0,
   );
   // both connect through their slots; the listener sees two connections
   const to = sockaddr({ hostname: "127.0.0.1", port: l.port });
   for (const [i, fd] of [slot, given].entries()) {
-    assert.equal(runOne(ring, (s) => s.prepConnect(fixed(fd), to)).res, 0);
+    assertEquals(runOne(ring, (s) => s.prepConnect(fixed(fd), to)).res, 0);
     const a = ok(runOne(ring, (s) => s.prepAccept(l.fd)), "accept");
-    assert.equal(runOne(ring, (s) => s.prepSend(fixed(fd), enc.encode(`direct ${i}`))).res, 8);
-    assert.equal(recvText(ring, a), `direct ${i}`);
+    assertEquals(runOne(ring, (s) => s.prepSend(fixed(fd), enc.encode(`direct ${i}`))).res, 8);
+    assertEquals(recvText(ring, a), `direct ${i}`);
     close(ring, a);
   }
   // a direct descriptor cannot be close-on-exec
-  assert.equal(
+  assertEquals(
     runOne(
       ring,
       (s) => s.prepSocketDirect(Sock.AF_INET, Sock.SOCK_STREAM | Sock.SOCK_CLOEXEC, 0, 0, 0),
@@ -294,11 +294,11 @@ Deno.test("Sqe.prepAcceptDirect() and prepMultishotAcceptDirect() accept into th
   registerFiles(ring, [-1, -1, -1, -1, -1, -1]);
   const l = listenTcp(ring, "127.0.0.1");
   const c0 = connectTcp(peer, "127.0.0.1", l.port);
-  assert.equal(runOne(ring, (s) => s.prepAcceptDirect(l.fd, null, null, 0, 4)).res, 0);
+  assertEquals(runOne(ring, (s) => s.prepAcceptDirect(l.fd, null, null, 0, 4)).res, 0);
   send(peer, c0, "to slot 4");
   const buf = new Uint8Array(32);
-  assert.equal(runOne(ring, (s) => s.prepRecv(fixed(4), buf)).res, 9);
-  assert.equal(dec.decode(buf.subarray(0, 9)), "to slot 4");
+  assertEquals(runOne(ring, (s) => s.prepRecv(fixed(4), buf)).res, 9);
+  assertEquals(dec.decode(buf.subarray(0, 9)), "to slot 4");
 
   const sqe = ring.getSqe()!;
   sqe.prepMultishotAcceptDirect(l.fd);
@@ -306,17 +306,17 @@ Deno.test("Sqe.prepAcceptDirect() and prepMultishotAcceptDirect() accept into th
   ring.submit();
   const clients = [connectTcp(peer, "127.0.0.1", l.port), connectTcp(peer, "127.0.0.1", l.port)];
   const slots = reap(ring, 2).map((cqe) => {
-    assert.equal(cqe.userData, 13);
-    assert.ok(cqe.flags & CqeFlag.MORE);
+    assertEquals(cqe.userData, 13);
+    assert(cqe.flags & CqeFlag.MORE);
     return cqe.res;
   });
-  assert.equal(new Set(slots).size, 2);
-  for (const s of slots) assert.ok(s >= 0 && s < 6 && s !== 4, `slot ${s}`);
+  assertEquals(new Set(slots).size, 2);
+  for (const s of slots) assert(s >= 0 && s < 6 && s !== 4, `slot ${s}`);
   for (const [i, s] of slots.entries()) {
-    assert.equal(runOne(ring, (q) => q.prepSend(fixed(s), enc.encode(`slot ${i}`)), 14).res, 6);
+    assertEquals(runOne(ring, (q) => q.prepSend(fixed(s), enc.encode(`slot ${i}`)), 14).res, 6);
   }
   const got = clients.map((c) => recvText(peer, c)).sort();
-  assert.deepEqual(got, ["slot 0", "slot 1"]);
+  assertEquals(got, ["slot 0", "slot 1"]);
   const cancel = runOne(ring, (s) => s.prepCancel(13), 15);
   if (cancel.userData === 15) reap(ring, 1);
   close(peer, c0, ...clients);

@@ -1,6 +1,6 @@
 // Coverage of the io_uring opcodes: every opcode 0..62 has a prepX on Sqe that writes it, and
 // every opcode the running kernel supports is run by some test file.
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertGreater, assertGreaterOrEqual } from "@std/assert";
 import { fixed, type FixedBufferSource, MsgHdr, Op, Ring, Sqe, SqeFlag } from "../mod.ts";
 
 /** For each opcode, the `Sqe` methods that produce it, with arguments that prepare it. */
@@ -154,12 +154,12 @@ const opName = (code: number) => Object.entries(Op).find(([, v]) => v === code)!
 
 Deno.test("Op lists every opcode 0..62 once, and each has at least one Sqe.prepX", () => {
   const codes = Object.values(Op).sort((a, b) => a - b);
-  assert.deepEqual(codes, Array.from({ length: 63 }, (_, i) => i));
+  assertEquals(codes, Array.from({ length: 63 }, (_, i) => i));
   for (const code of codes) {
     const preps = OPCODES[code];
-    assert.ok(preps && Object.keys(preps).length > 0, `no prepX listed for ${opName(code)}`);
+    assert(preps && Object.keys(preps).length > 0, `no prepX listed for ${opName(code)}`);
     for (const name of Object.keys(preps)) {
-      assert.equal(
+      assertEquals(
         typeof (Sqe.prototype as unknown as Record<string, unknown>)[name],
         "function",
         `Sqe.prototype.${name} (for ${opName(code)}) is missing`,
@@ -174,13 +174,13 @@ Deno.test("Sqe.prepX() methods write the opcode they are listed for", () => {
   for (const [code, preps] of Object.entries(OPCODES)) {
     for (const [name, prep] of Object.entries(preps)) {
       const sqe = ring.getSqe();
-      assert.ok(sqe !== null);
+      assert(sqe !== null);
       prep(sqe);
       n++;
-      assert.equal(sqe.opcode, Number(code), `${name} wrote opcode ${sqe.opcode}`);
+      assertEquals(sqe.opcode, Number(code), `${name} wrote opcode ${sqe.opcode}`);
     }
   }
-  assert.ok(n >= 63);
+  assertGreaterOrEqual(n, 63);
   // nothing is submitted: the SQEs are dropped with the ring
 });
 
@@ -188,8 +188,8 @@ Deno.test("Sqe.prepX() with fixed(i) sets SqeFlag.FIXED_FILE and writes the inde
   using ring = new Ring({ entries: 2 });
   const sqe = ring.getSqe()!;
   sqe.prepRead(fixed(5), b(), 0);
-  assert.equal(sqe.flags & SqeFlag.FIXED_FILE, SqeFlag.FIXED_FILE);
-  assert.equal(sqe.fd, 5);
+  assertEquals(sqe.flags & SqeFlag.FIXED_FILE, SqeFlag.FIXED_FILE);
+  assertEquals(sqe.fd, 5);
 });
 
 Deno.test("Ring.supports(): every opcode the kernel has is run by some test file", () => {
@@ -209,6 +209,6 @@ Deno.test("Ring.supports(): every opcode the kernel has is run by some test file
     const used = Object.keys(preps).some((name) => new RegExp(`\\.${name}\\(`).test(all));
     if (!used) missing.push(`${opName(Number(code))} (${Object.keys(preps).join(", ")})`);
   }
-  assert.ok(supported > 0);
-  assert.deepEqual(missing, [], `opcodes no test runs: ${missing.join("; ")}`);
+  assertGreater(supported, 0);
+  assertEquals(missing, [], `opcodes no test runs: ${missing.join("; ")}`);
 });

@@ -1,5 +1,5 @@
 // Pipes made by io_uring (IORING_OP_PIPE, plain and direct), splice(2) and tee(2) through them.
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertGreater, assertMatch } from "@std/assert";
 import { FILE_INDEX_ALLOC, fixed, Op, OpenFlag, RegisterOp, Ring, SqeFlag } from "../mod.ts";
 import { closeFd, makePipe, openFd, patternBytes, runOne, tempFile } from "./_helpers.ts";
 
@@ -16,11 +16,11 @@ function kernelHas(op: number): boolean {
 /** Registers a file table of `fds` (-1: empty slot) with raw `IORING_REGISTER_FILES`. */
 function registerFiles(ring: Ring, fds: number[]): void {
   const table = Int32Array.from(fds);
-  assert.equal(ring.register(RegisterOp.FILES, new Uint8Array(table.buffer), fds.length), 0);
+  assertEquals(ring.register(RegisterOp.FILES, new Uint8Array(table.buffer), fds.length), 0);
 }
 
 function writeAll(ring: Ring, fd: number | ReturnType<typeof fixed>, data: Uint8Array): void {
-  assert.equal(runOne(ring, (s) => s.prepWrite(fd, data, -1)).res, data.byteLength);
+  assertEquals(runOne(ring, (s) => s.prepWrite(fd, data, -1)).res, data.byteLength);
 }
 
 function readN(ring: Ring, fd: number | ReturnType<typeof fixed>, n: number): Uint8Array {
@@ -28,7 +28,7 @@ function readN(ring: Ring, fd: number | ReturnType<typeof fixed>, n: number): Ui
   let got = 0;
   while (got < n) {
     const r = runOne(ring, (s) => s.prepRead(fd, buf.subarray(got), -1)).res;
-    assert.ok(r > 0, `read: ${r}`);
+    assertGreater(r, 0, `read: ${r}`);
     got += r;
   }
   return buf;
@@ -41,16 +41,16 @@ Deno.test({
     using ring = new Ring({ entries: 8 });
     const fds = new Int32Array([-1, -1]);
     const cqe = runOne(ring, (s) => s.prepPipe(fds, OpenFlag.CLOEXEC));
-    assert.equal(cqe.res, 0);
+    assertEquals(cqe.res, 0);
     const [r, w] = fds;
-    assert.ok(r >= 0 && w >= 0 && r !== w, `fds ${fds}`);
-    assert.equal(Deno.readLinkSync(`/proc/self/fd/${r}`), Deno.readLinkSync(`/proc/self/fd/${w}`));
-    assert.match(Deno.readLinkSync(`/proc/self/fd/${r}`), /^pipe:\[\d+\]$/);
+    assert(r >= 0 && w >= 0 && r !== w, `fds ${fds}`);
+    assertEquals(Deno.readLinkSync(`/proc/self/fd/${r}`), Deno.readLinkSync(`/proc/self/fd/${w}`));
+    assertMatch(Deno.readLinkSync(`/proc/self/fd/${r}`), /^pipe:\[\d+\]$/);
     const data = patternBytes(1000);
     writeAll(ring, w, data);
-    assert.deepEqual(readN(ring, r, 1000), data);
+    assertEquals(readN(ring, r, 1000), data);
     closeFd(w);
-    assert.equal(runOne(ring, (s) => s.prepRead(r, new Uint8Array(8), -1)).res, 0, "EOF");
+    assertEquals(runOne(ring, (s) => s.prepRead(r, new Uint8Array(8), -1)).res, 0, "EOF");
     closeFd(r);
   },
 });
@@ -58,7 +58,7 @@ Deno.test({
 /** The `flags:` line of /proc/self/fdinfo/<fd> (octal `O_*` bits). */
 function fdFlags(fd: number): number {
   const m = Deno.readTextFileSync(`/proc/self/fdinfo/${fd}`).match(/^flags:\s+([0-7]+)$/m);
-  assert.ok(m, "fdinfo has flags");
+  assert(m, "fdinfo has flags");
   return parseInt(m[1], 8);
 }
 
@@ -68,18 +68,18 @@ Deno.test({
   fn() {
     using ring = new Ring({ entries: 8 });
     const fds = new Int32Array(2);
-    assert.equal(
+    assertEquals(
       runOne(ring, (s) => s.prepPipe(fds, OpenFlag.CLOEXEC | OpenFlag.NONBLOCK)).res,
       0,
     );
     for (const fd of fds) {
       const f = fdFlags(fd);
-      assert.equal(f & OpenFlag.NONBLOCK, OpenFlag.NONBLOCK, `fd ${fd} flags ${f.toString(8)}`);
-      assert.equal(f & OpenFlag.CLOEXEC, OpenFlag.CLOEXEC);
+      assertEquals(f & OpenFlag.NONBLOCK, OpenFlag.NONBLOCK, `fd ${fd} flags ${f.toString(8)}`);
+      assertEquals(f & OpenFlag.CLOEXEC, OpenFlag.CLOEXEC);
     }
     const plain = new Int32Array(2);
-    assert.equal(runOne(ring, (s) => s.prepPipe(plain, OpenFlag.CLOEXEC)).res, 0);
-    assert.equal(fdFlags(plain[0]) & OpenFlag.NONBLOCK, 0);
+    assertEquals(runOne(ring, (s) => s.prepPipe(plain, OpenFlag.CLOEXEC)).res, 0);
+    assertEquals(fdFlags(plain[0]) & OpenFlag.NONBLOCK, 0);
     for (const fd of [...fds, ...plain]) closeFd(fd);
   },
 });
@@ -92,19 +92,19 @@ Deno.test({
     registerFiles(ring, [-1, -1, -1, -1, -1, -1]);
     // a given slot: read end there, write end in the next one
     const fds = new Int32Array([-1, -1]);
-    assert.equal(runOne(ring, (s) => s.prepPipeDirect(fds, 0, 2)).res, 0);
+    assertEquals(runOne(ring, (s) => s.prepPipeDirect(fds, 0, 2)).res, 0);
     const data = patternBytes(300, 7);
     writeAll(ring, fixed(3), data);
-    assert.deepEqual(readN(ring, fixed(2), 300), data);
+    assertEquals(readN(ring, fixed(2), 300), data);
     // kernel-chosen slots come back in fds
     const alloc = new Int32Array([-1, -1]);
-    assert.equal(runOne(ring, (s) => s.prepPipeDirect(alloc, 0, FILE_INDEX_ALLOC)).res, 0);
-    assert.ok(alloc[0] >= 0 && alloc[0] < 6 && alloc[1] >= 0 && alloc[1] < 6);
-    assert.ok(![2, 3].includes(alloc[0]) && ![2, 3].includes(alloc[1]), `slots ${alloc}`);
+    assertEquals(runOne(ring, (s) => s.prepPipeDirect(alloc, 0, FILE_INDEX_ALLOC)).res, 0);
+    assert(alloc[0] >= 0 && alloc[0] < 6 && alloc[1] >= 0 && alloc[1] < 6);
+    assert(![2, 3].includes(alloc[0]) && ![2, 3].includes(alloc[1]), `slots ${alloc}`);
     writeAll(ring, fixed(alloc[1]), data);
-    assert.deepEqual(readN(ring, fixed(alloc[0]), 300), data);
+    assertEquals(readN(ring, fixed(alloc[0]), 300), data);
     // direct descriptors cannot be close-on-exec
-    assert.equal(
+    assertEquals(
       runOne(ring, (s) => s.prepPipeDirect(new Int32Array(2), OpenFlag.CLOEXEC, 0)).res,
       -EINVAL,
     );
@@ -120,14 +120,14 @@ Deno.test("Sqe.prepSplice() moves a file through a pipe into another file", () =
   const outFd = openFd(dst.path, OpenFlag.WRONLY);
   const [r, w] = makePipe();
   // file -> pipe, from offset 0; pipe -> file, at offset 0 (the pipe side has no offset)
-  assert.equal(runOne(ring, (s) => s.prepSplice(inFd, 0, w, -1, data.byteLength)).res, 20000);
+  assertEquals(runOne(ring, (s) => s.prepSplice(inFd, 0, w, -1, data.byteLength)).res, 20000);
   let moved = 0;
   while (moved < 20000) {
     const n = runOne(ring, (s) => s.prepSplice(r, -1, outFd, moved, 20000 - moved)).res;
-    assert.ok(n > 0, `splice out: ${n}`);
+    assertGreater(n, 0, `splice out: ${n}`);
     moved += n;
   }
-  assert.deepEqual(Deno.readFileSync(dst.path), data);
+  assertEquals(Deno.readFileSync(dst.path), data);
   // an offset into the source, as one linked chain: file -> pipe -> file
   const a = ring.getSqe()!;
   a.prepSplice(inFd, 5000, w, -1, 100);
@@ -138,12 +138,12 @@ Deno.test("Sqe.prepSplice() moves a file through a pipe into another file", () =
   b.userData = 2;
   ring.submitAndWait(2);
   const res = [ring.waitCqe()!, ring.waitCqe()!].sort((x, y) => x.userData - y.userData);
-  assert.deepEqual(res.map((c) => c.res), [100, 100]);
+  assertEquals(res.map((c) => c.res), [100, 100]);
   const out = Deno.readFileSync(dst.path);
-  assert.equal(out.byteLength, 20100);
-  assert.deepEqual(out.subarray(20000), data.subarray(5000, 5100));
+  assertEquals(out.byteLength, 20100);
+  assertEquals(out.subarray(20000), data.subarray(5000, 5100));
   // splice needs a pipe on one side
-  assert.equal(runOne(ring, (s) => s.prepSplice(inFd, 0, outFd, 0, 10)).res, -EINVAL);
+  assertEquals(runOne(ring, (s) => s.prepSplice(inFd, 0, outFd, 0, 10)).res, -EINVAL);
   for (const fd of [inFd, outFd, r, w]) closeFd(fd);
 });
 
@@ -153,13 +153,13 @@ Deno.test("Sqe.prepTee() duplicates pipe data without consuming it", () => {
   const [r2, w2] = makePipe();
   const data = patternBytes(4096, 11);
   writeAll(ring, w1, data);
-  assert.equal(runOne(ring, (s) => s.prepTee(r1, w2, 4096)).res, 4096);
-  assert.deepEqual(readN(ring, r2, 4096), data, "the copy");
-  assert.deepEqual(readN(ring, r1, 4096), data, "the original is still there");
+  assertEquals(runOne(ring, (s) => s.prepTee(r1, w2, 4096)).res, 4096);
+  assertEquals(readN(ring, r2, 4096), data, "the copy");
+  assertEquals(readN(ring, r1, 4096), data, "the original is still there");
   // tee wants pipes on both sides
   using f = tempFile("x");
   const fileFd = openFd(f.path);
-  assert.equal(runOne(ring, (s) => s.prepTee(fileFd, w2, 1)).res, -EINVAL);
+  assertEquals(runOne(ring, (s) => s.prepTee(fileFd, w2, 1)).res, -EINVAL);
   for (const fd of [r1, w1, r2, w2, fileFd]) closeFd(fd);
 });
 
@@ -169,9 +169,9 @@ Deno.test("Sqe.prepTee() and prepSplice() take a fixed file as input (SPLICE_F_F
   const [r2, w2] = makePipe();
   registerFiles(ring, [r1]);
   writeAll(ring, w1, new TextEncoder().encode("fixed input"));
-  assert.equal(runOne(ring, (s) => s.prepTee(fixed(0), w2, 11)).res, 11);
-  assert.equal(new TextDecoder().decode(readN(ring, r2, 11)), "fixed input");
-  assert.equal(runOne(ring, (s) => s.prepSplice(fixed(0), -1, w2, -1, 11)).res, 11);
-  assert.equal(new TextDecoder().decode(readN(ring, r2, 11)), "fixed input");
+  assertEquals(runOne(ring, (s) => s.prepTee(fixed(0), w2, 11)).res, 11);
+  assertEquals(new TextDecoder().decode(readN(ring, r2, 11)), "fixed input");
+  assertEquals(runOne(ring, (s) => s.prepSplice(fixed(0), -1, w2, -1, 11)).res, 11);
+  assertEquals(new TextDecoder().decode(readN(ring, r2, 11)), "fixed input");
   for (const fd of [r1, w1, r2, w2]) closeFd(fd);
 });

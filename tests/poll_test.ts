@@ -1,6 +1,6 @@
 // poll(2) and epoll through io_uring: one-shot and multishot polls on pipes, removing and
 // updating armed polls, epoll_ctl and epoll_wait.
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertGreaterOrEqual } from "@std/assert";
 import { type Cqe, CqeFlag, Op, PollEvent, PollFlag, Ring, type Sqe } from "../mod.ts";
 import { closeFd, makePipe, runOne } from "./_helpers.ts";
 
@@ -24,7 +24,7 @@ function arm(ring: Ring, ud: number, prep: (sqe: Sqe) => void) {
   const sqe = ring.getSqe()!;
   prep(sqe);
   sqe.userData = ud;
-  assert.equal(ring.submit(), 1);
+  assertEquals(ring.submit(), 1);
 }
 
 /** Takes `n` CQEs, blocking until they are there, sorted by user data. */
@@ -36,7 +36,7 @@ function reap(ring: Ring, n: number): Cqe[] {
 
 /** Writes through `io`, a second ring, so that its CQEs stay apart from the polls' ring. */
 function write(io: Ring, fd: number, text: string): void {
-  assert.equal(
+  assertEquals(
     runOne(io, (s) => s.prepWrite(fd, new TextEncoder().encode(text), -1)).res,
     text.length,
   );
@@ -45,7 +45,7 @@ function write(io: Ring, fd: number, text: string): void {
 function read(io: Ring, fd: number): string {
   const buf = new Uint8Array(256);
   const n = runOne(io, (s) => s.prepRead(fd, buf, -1)).res;
-  assert.ok(n >= 0, `read: ${n}`);
+  assertGreaterOrEqual(n, 0, `read: ${n}`);
   return new TextDecoder().decode(buf.subarray(0, n));
 }
 
@@ -54,13 +54,13 @@ Deno.test("Sqe.prepPollAdd() completes with POLLIN once a pipe has data", () => 
   using io = new Ring({ entries: 4 });
   const [r, w] = makePipe();
   arm(ring, 6, (s) => s.prepPollAdd(r, PollEvent.IN));
-  assert.equal(ring.peekCqe(), null, "nothing to read yet");
+  assertEquals(ring.peekCqe(), null, "nothing to read yet");
   write(io, w, "x");
   const cqe = ring.waitCqe()!;
-  assert.equal(cqe.userData, 6);
-  assert.ok(cqe.res & PollEvent.IN, `mask ${cqe.res}`);
-  assert.equal(cqe.flags & CqeFlag.MORE, 0, "one-shot");
-  assert.equal(read(io, r), "x");
+  assertEquals(cqe.userData, 6);
+  assert(cqe.res & PollEvent.IN, `mask ${cqe.res}`);
+  assertEquals(cqe.flags & CqeFlag.MORE, 0, "one-shot");
+  assertEquals(read(io, r), "x");
   closeFd(r);
   closeFd(w);
 });
@@ -69,12 +69,12 @@ Deno.test("Sqe.prepPollAdd() reports POLLOUT at once and POLLHUP when the writer
   using ring = new Ring({ entries: 8 });
   const [r, w] = makePipe();
   const out = runOne(ring, (s) => s.prepPollAdd(w, PollEvent.OUT));
-  assert.ok(out.res & PollEvent.OUT);
+  assert(out.res & PollEvent.OUT);
   arm(ring, 2, (s) => s.prepPollAdd(r, PollEvent.IN));
   closeFd(w);
   const hup = ring.waitCqe()!;
-  assert.equal(hup.userData, 2);
-  assert.ok(hup.res & PollEvent.HUP, `mask ${hup.res}`);
+  assertEquals(hup.userData, 2);
+  assert(hup.res & PollEvent.HUP, `mask ${hup.res}`);
   closeFd(r);
 });
 
@@ -86,18 +86,18 @@ Deno.test("Sqe.prepPollMultishot() posts a CQE with MORE each time the pipe beco
   for (const text of ["one", "two", "three"]) {
     write(io, w, text);
     const cqe = ring.waitCqe()!;
-    assert.equal(cqe.userData, 60);
-    assert.ok(cqe.res & PollEvent.IN);
-    assert.ok(cqe.flags & CqeFlag.MORE, "the poll stays armed");
-    assert.equal(read(io, r), text);
+    assertEquals(cqe.userData, 60);
+    assert(cqe.res & PollEvent.IN);
+    assert(cqe.flags & CqeFlag.MORE, "the poll stays armed");
+    assertEquals(read(io, r), text);
   }
-  assert.equal(ring.peekCqe(), null, "no CQE without a new event");
+  assertEquals(ring.peekCqe(), null, "no CQE without a new event");
   // removing it ends the multishot: the poll's last CQE has no MORE
   arm(ring, 70, (s) => s.prepPollRemove(60));
   const [poll, remove] = reap(ring, 2);
-  assert.deepEqual([poll.userData, poll.res], [60, -ECANCELED]);
-  assert.equal(poll.flags & CqeFlag.MORE, 0);
-  assert.deepEqual([remove.userData, remove.res], [70, 0]);
+  assertEquals([poll.userData, poll.res], [60, -ECANCELED]);
+  assertEquals(poll.flags & CqeFlag.MORE, 0);
+  assertEquals([remove.userData, remove.res], [70, 0]);
   closeFd(r);
   closeFd(w);
 });
@@ -108,9 +108,9 @@ Deno.test("Sqe.prepPollRemove() cancels an armed poll and reports ENOENT for no 
   arm(ring, 11, (s) => s.prepPollAdd(r, PollEvent.IN));
   arm(ring, 12, (s) => s.prepPollRemove(11));
   const [poll, remove] = reap(ring, 2);
-  assert.deepEqual([poll.userData, poll.res], [11, -ECANCELED]);
-  assert.deepEqual([remove.userData, remove.res], [12, 0]);
-  assert.equal(runOne(ring, (s) => s.prepPollRemove(11)).res, -ENOENT);
+  assertEquals([poll.userData, poll.res], [11, -ECANCELED]);
+  assertEquals([remove.userData, remove.res], [12, 0]);
+  assertEquals(runOne(ring, (s) => s.prepPollRemove(11)).res, -ENOENT);
   closeFd(r);
   closeFd(w);
 });
@@ -122,7 +122,7 @@ Deno.test("Sqe.prepPollUpdate() changes the events and the user data of an armed
   // armed for POLLPRI, which a pipe never raises
   arm(ring, 20, (s) => s.prepPollAdd(r, PollEvent.PRI));
   write(io, w, "data");
-  assert.equal(ring.peekCqe(), null, "POLLPRI does not fire on data");
+  assertEquals(ring.peekCqe(), null, "POLLPRI does not fire on data");
   arm(
     ring,
     21,
@@ -130,12 +130,12 @@ Deno.test("Sqe.prepPollUpdate() changes the events and the user data of an armed
       s.prepPollUpdate(20, 22, PollEvent.IN, PollFlag.UPDATE_EVENTS | PollFlag.UPDATE_USER_DATA),
   );
   const [update, poll] = reap(ring, 2);
-  assert.deepEqual([update.userData, update.res], [21, 0]);
-  assert.equal(poll.userData, 22, "the CQE carries the new user data");
-  assert.ok(poll.res & PollEvent.IN);
-  assert.equal(read(io, r), "data");
+  assertEquals([update.userData, update.res], [21, 0]);
+  assertEquals(poll.userData, 22, "the CQE carries the new user data");
+  assert(poll.res & PollEvent.IN);
+  assertEquals(read(io, r), "data");
   // nothing armed under user data 20 any more
-  assert.equal(
+  assertEquals(
     runOne(ring, (s) => s.prepPollUpdate(20, 23, 0, PollFlag.UPDATE_USER_DATA)).res,
     -ENOENT,
   );
@@ -148,15 +148,15 @@ Deno.test("Sqe.prepPollUpdate() can turn a one-shot poll's user data without fir
   using io = new Ring({ entries: 4 });
   const [r, w] = makePipe();
   arm(ring, 30, (s) => s.prepPollAdd(r, PollEvent.IN));
-  assert.equal(
+  assertEquals(
     runOne(ring, (s) => s.prepPollUpdate(30, 31, 0, PollFlag.UPDATE_USER_DATA), 32).res,
     0,
   );
-  assert.equal(ring.peekCqe(), null);
+  assertEquals(ring.peekCqe(), null);
   write(io, w, "z");
   const cqe = ring.waitCqe()!;
-  assert.equal(cqe.userData, 31);
-  assert.ok(cqe.res & PollEvent.IN);
+  assertEquals(cqe.userData, 31);
+  assert(cqe.res & PollEvent.IN);
   closeFd(r);
   closeFd(w);
 });
@@ -183,32 +183,32 @@ Deno.test({
   ignore: !kernelHas(Op.EPOLL_WAIT),
   fn() {
     const ep = epollCreate();
-    assert.ok(ep !== undefined, "epoll_create1 through libc");
+    assert(ep !== undefined, "epoll_create1 through libc");
     using ring = new Ring({ entries: 8 });
     using io = new Ring({ entries: 4 });
     const [r, w] = makePipe();
     const data = 2 ** 40 + 5; // a 64-bit epoll_data
-    assert.equal(
+    assertEquals(
       runOne(ring, (s) => s.prepEpollCtl(ep, r, EPOLL_CTL_ADD, PollEvent.IN, data)).res,
       0,
     );
     // adding the same fd twice is EEXIST, as with epoll_ctl(2)
-    assert.equal(runOne(ring, (s) => s.prepEpollCtl(ep, r, EPOLL_CTL_ADD, PollEvent.IN)).res, -17);
+    assertEquals(runOne(ring, (s) => s.prepEpollCtl(ep, r, EPOLL_CTL_ADD, PollEvent.IN)).res, -17);
     const events = new Uint8Array(12 * 4);
     arm(ring, 59, (s) => s.prepEpollWait(ep, events, 4));
-    assert.equal(ring.peekCqe(), null, "epoll_wait waits for an event");
+    assertEquals(ring.peekCqe(), null, "epoll_wait waits for an event");
     write(io, w, "wake");
     const cqe = ring.waitCqe()!;
-    assert.deepEqual([cqe.userData, cqe.res], [59, 1]);
+    assertEquals([cqe.userData, cqe.res], [59, 1]);
     const v = new DataView(events.buffer);
-    assert.ok(v.getUint32(0, true) & PollEvent.IN);
-    assert.equal(v.getUint32(4, true) + v.getUint32(8, true) * 2 ** 32, data);
+    assert(v.getUint32(0, true) & PollEvent.IN);
+    assertEquals(v.getUint32(4, true) + v.getUint32(8, true) * 2 ** 32, data);
     // MOD changes the data, DEL removes the fd
-    assert.equal(runOne(ring, (s) => s.prepEpollCtl(ep, r, EPOLL_CTL_MOD, PollEvent.IN, 7)).res, 0);
-    assert.equal(runOne(ring, (s) => s.prepEpollWait(ep, events, 4)).res, 1);
-    assert.equal(v.getUint32(4, true), 7);
-    assert.equal(runOne(ring, (s) => s.prepEpollCtl(ep, r, EPOLL_CTL_DEL)).res, 0);
-    assert.equal(runOne(ring, (s) => s.prepEpollCtl(ep, r, EPOLL_CTL_DEL)).res, -ENOENT);
+    assertEquals(runOne(ring, (s) => s.prepEpollCtl(ep, r, EPOLL_CTL_MOD, PollEvent.IN, 7)).res, 0);
+    assertEquals(runOne(ring, (s) => s.prepEpollWait(ep, events, 4)).res, 1);
+    assertEquals(v.getUint32(4, true), 7);
+    assertEquals(runOne(ring, (s) => s.prepEpollCtl(ep, r, EPOLL_CTL_DEL)).res, 0);
+    assertEquals(runOne(ring, (s) => s.prepEpollCtl(ep, r, EPOLL_CTL_DEL)).res, -ENOENT);
     closeFd(r);
     closeFd(w);
     closeFd(ep);
@@ -221,12 +221,12 @@ Deno.test({
   fn() {
     using ring = new Ring({ entries: 8 });
     const [r, w] = makePipe();
-    assert.equal(
+    assertEquals(
       runOne(ring, (s) => s.prepEpollCtl(r, w, EPOLL_CTL_ADD, PollEvent.OUT)).res,
       -EINVAL,
     );
     if (kernelHas(Op.EPOLL_WAIT)) {
-      assert.equal(runOne(ring, (s) => s.prepEpollWait(r, new Uint8Array(12), 1)).res, -EINVAL);
+      assertEquals(runOne(ring, (s) => s.prepEpollWait(r, new Uint8Array(12), 1)).res, -EINVAL);
     }
     closeFd(r);
     closeFd(w);

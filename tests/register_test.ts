@@ -1,5 +1,11 @@
 // The rest of registration: eventfd, enableRings, ring fds, personalities, sync cancel, NAPI.
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertGreaterOrEqual,
+  assertObjectMatch,
+  assertThrows,
+} from "@std/assert";
 import {
   type Cqe,
   eventfd,
@@ -48,22 +54,19 @@ Deno.test("eventfd() makes an fd and Ring.registerEventfd() signals it on comple
   using reader = new Ring({ entries: 4 });
   const efd = eventfd(0, EventfdFlag.CLOEXEC | EventfdFlag.NONBLOCK);
   try {
-    assert.ok(Number.isInteger(efd) && efd >= 0);
-    assert.equal(readCounter(reader, efd), -EAGAIN, "nothing signalled yet");
+    assert(Number.isInteger(efd) && efd >= 0);
+    assertEquals(readCounter(reader, efd), -EAGAIN, "nothing signalled yet");
     ring.registerEventfd(efd);
-    assert.throws(() => ring.registerEventfd(efd), (e) => e instanceof UringError);
+    assertObjectMatch(assertThrows(() => ring.registerEventfd(efd), UringError), { code: "EBUSY" });
     for (let i = 0; i < 3; i++) nops(ring, 1);
-    assert.equal(readCounter(reader, efd), 3n, "three completions posted apart: three signals");
+    assertEquals(readCounter(reader, efd), 3n, "three completions posted apart: three signals");
     nops(ring, 4);
     const batch = readCounter(reader, efd) as bigint;
-    assert.ok(batch >= 1n && batch <= 4n, `a batch of 4 posted together signals ${batch} times`);
+    assert(batch >= 1n && batch <= 4n, `a batch of 4 posted together signals ${batch} times`);
     ring.unregisterEventfd();
     nops(ring, 2);
-    assert.equal(readCounter(reader, efd), -EAGAIN, "no signal after unregisterEventfd()");
-    assert.throws(
-      () => ring.unregisterEventfd(),
-      (e) => e instanceof UringError && e.code === "ENXIO",
-    );
+    assertEquals(readCounter(reader, efd), -EAGAIN, "no signal after unregisterEventfd()");
+    assertObjectMatch(assertThrows(() => ring.unregisterEventfd(), UringError), { code: "ENXIO" });
   } finally {
     closeFd(efd);
   }
@@ -82,11 +85,11 @@ Deno.test("an eventfd wakes a read parked on another ring when a completion is p
     watcher.submit();
     const woke = watcher.waitAsync(1);
     await new Promise((r) => setTimeout(r, 10));
-    assert.equal(watcher.cqReady(), 0, "parked: no completion on the ring yet");
+    assertEquals(watcher.cqReady(), 0, "parked: no completion on the ring yet");
     runOne(ring, (s) => s.prepNop());
     await woke;
-    assert.equal(watcher.waitCqe()!.res, 8);
-    assert.equal(count[0], 1n);
+    assertEquals(watcher.waitCqe()!.res, 8);
+    assertEquals(count[0], 1n);
   } finally {
     closeFd(efd);
   }
@@ -99,7 +102,7 @@ Deno.test("Ring.registerEventfd({ async: true }) signals only completions from i
   try {
     ring.registerEventfd(efd, { async: true });
     nops(ring, 2); // completed inline with the submit
-    assert.equal(readCounter(reader, efd), -EAGAIN);
+    assertEquals(readCounter(reader, efd), -EAGAIN);
     nops(ring, 1, SqeFlag.ASYNC); // punted to an io-wq worker
     // The worker's signal may land a moment after its CQE: give it up to a second.
     let got = readCounter(reader, efd);
@@ -107,74 +110,77 @@ Deno.test("Ring.registerEventfd({ async: true }) signals only completions from i
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
       got = readCounter(reader, efd);
     }
-    assert.equal(got, 1n);
+    assertEquals(got, 1n);
   } finally {
     closeFd(efd);
   }
 });
 
 Deno.test("eventfd() rejects a bad initial value", () => {
-  assert.throws(() => eventfd(-1), RangeError);
-  assert.throws(() => eventfd(2 ** 32), RangeError);
+  assertThrows(() => eventfd(-1), RangeError, "initval must be an integer in 0..2**32-1, got -1");
+  assertThrows(
+    () => eventfd(2 ** 32),
+    RangeError,
+    "initval must be an integer in 0..2**32-1, got 4294967296",
+  );
   const efd = eventfd(5, EventfdFlag.SEMAPHORE);
   using reader = new Ring({ entries: 2 });
-  assert.equal(readCounter(reader, efd), 1n, "semaphore mode reads 1 at a time");
+  assertEquals(readCounter(reader, efd), 1n, "semaphore mode reads 1 at a time");
   closeFd(efd);
 });
 
 Deno.test("a startDisabled ring refuses submission (EBADFD) until Ring.enableRings()", () => {
   using ring = new Ring({ entries: 4, startDisabled: true });
   ring.getSqe()!.prepNop();
-  assert.throws(
-    () => ring.submit(),
-    (e) => e instanceof UringError && e.errno === EBADFD,
-    "submit on a disabled ring",
-  );
+  const refused = assertThrows(() => ring.submit(), UringError);
+  assertEquals(refused.errno, EBADFD, "submit on a disabled ring");
   ring.enableRings();
-  assert.throws(() => ring.enableRings(), (e) => e instanceof UringError && e.errno === EBADFD);
+  assertObjectMatch(assertThrows(() => ring.enableRings(), UringError), { errno: EBADFD });
   // the SQE stayed published in the SQ: the next enter submits it
   const sqe = ring.getSqe()!;
   sqe.prepNop();
   sqe.userData = 2;
   ring.submitAndWait(2);
   const got = [ring.waitCqe()!, ring.waitCqe()!].map((c) => c.res);
-  assert.deepEqual(got, [0, 0]);
+  assertEquals(got, [0, 0]);
 });
 
 Deno.test("the registered ring fd is used for io_uring_enter and can be toggled", () => {
   using ring = new Ring({ entries: 4 });
   const index = ring.registeredIndex;
-  assert.ok(index >= 0, "registered by default");
-  assert.equal(ring.registerRingFd(), index, "idempotent");
-  assert.equal(runOne(ring, (s) => s.prepNop(), 1).userData, 1);
+  assertGreaterOrEqual(index, 0, "registered by default");
+  assertEquals(ring.registerRingFd(), index, "idempotent");
+  assertEquals(runOne(ring, (s) => s.prepNop(), 1).userData, 1);
   ring.unregisterRingFd();
-  assert.equal(ring.registeredIndex, -1);
-  assert.equal(runOne(ring, (s) => s.prepNop(), 2).userData, 2, "the plain fd works");
-  assert.ok(ring.registerRingFd() >= 0);
-  assert.equal(runOne(ring, (s) => s.prepNop(), 3).userData, 3);
+  assertEquals(ring.registeredIndex, -1);
+  assertEquals(runOne(ring, (s) => s.prepNop(), 2).userData, 2, "the plain fd works");
+  assertGreaterOrEqual(ring.registerRingFd(), 0);
+  assertEquals(runOne(ring, (s) => s.prepNop(), 3).userData, 3);
   using plain = new Ring({ entries: 4, registerRingFd: false });
-  assert.equal(plain.registeredIndex, -1);
-  assert.equal(runOne(plain, (s) => s.prepNop(), 4).userData, 4);
+  assertEquals(plain.registeredIndex, -1);
+  assertEquals(runOne(plain, (s) => s.prepNop(), 4).userData, 4);
 });
 
 Deno.test("Ring.registerPersonality() returns an id that sqe.personality accepts", () => {
   using ring = new Ring({ entries: 4 });
   using f = tempFile("as me");
   const id = ring.registerPersonality();
-  assert.ok(id >= 1, `personality id ${id}`);
+  assertGreaterOrEqual(id, 1, `personality id ${id}`);
   const open = runOne(ring, (s) => {
     s.prepOpenat(-100, f.path, OpenFlag.RDONLY | OpenFlag.CLOEXEC);
     s.personality = id;
   });
-  assert.ok(open.res >= 0, `openat with personality: ${open.res}`);
+  assertGreaterOrEqual(open.res, 0, `openat with personality: ${open.res}`);
   closeFd(open.res);
   ring.unregisterPersonality(id);
   const stale = runOne(ring, (s) => {
     s.prepNop();
     s.personality = id;
   });
-  assert.equal(stale.res, -EINVAL, "an unregistered id is refused");
-  assert.throws(() => ring.unregisterPersonality(id), (e) => e instanceof UringError);
+  assertEquals(stale.res, -EINVAL, "an unregistered id is refused");
+  assertObjectMatch(assertThrows(() => ring.unregisterPersonality(id), UringError), {
+    code: "EINVAL",
+  });
 });
 
 Deno.test("Ring.registerSyncCancel() cancels a blocked pipe read and returns when it is gone", () => {
@@ -189,34 +195,42 @@ Deno.test("Ring.registerSyncCancel() cancels a blocked pipe read and returns whe
       ring.submit();
     };
     const take = (): Cqe => {
-      assert.equal(ring.cqReady(), 1, "the CQE is posted by the time the call returns");
+      assertEquals(ring.cqReady(), 1, "the CQE is posted by the time the call returns");
       return ring.waitCqe()!;
     };
     park(5, rd);
-    assert.equal(ring.registerSyncCancel({ userData: 5 }), 0);
-    assert.deepEqual(take(), { userData: 5, res: -ECANCELED, flags: 0 });
+    assertEquals(ring.registerSyncCancel({ userData: 5 }), 0);
+    assertEquals(take(), { userData: 5, res: -ECANCELED, flags: 0 });
 
     park(6, rd);
     park(7, rd);
     ring.registerSyncCancel({ fd: rd, all: true });
     const both = [ring.waitCqe()!, ring.waitCqe()!].map((c) => [c.userData, c.res]).sort();
-    assert.deepEqual(both, [[6, -ECANCELED], [7, -ECANCELED]]);
+    assertEquals(both, [[6, -ECANCELED], [7, -ECANCELED]]);
 
     using _files = ring.registerFiles([rd]);
     park(8, fixed(0));
     ring.registerSyncCancel({ fd: fixed(0) });
-    assert.equal(take().res, -ECANCELED);
+    assertEquals(take().res, -ECANCELED);
 
     park(9, rd);
     ring.registerSyncCancel({ any: true, timeout: 1000 });
-    assert.equal(take().userData, 9);
+    assertEquals(take().userData, 9);
 
-    assert.throws(
-      () => ring.registerSyncCancel({ userData: 12345 }),
-      (e) => e instanceof UringError && e.code === "ENOENT",
+    assertObjectMatch(
+      assertThrows(() => ring.registerSyncCancel({ userData: 12345 }), UringError),
+      { code: "ENOENT" },
     );
-    assert.throws(() => ring.registerSyncCancel({ opcode: 300 }), RangeError);
-    assert.throws(() => ring.registerSyncCancel({ userData: -1 }), RangeError);
+    assertThrows(
+      () => ring.registerSyncCancel({ opcode: 300 }),
+      RangeError,
+      "opcode must be an integer in 0..255, got 300",
+    );
+    assertThrows(
+      () => ring.registerSyncCancel({ userData: -1 }),
+      RangeError,
+      "userData must be an integer in 0..2**53-1, got -1",
+    );
   } finally {
     closeFd(rd);
     closeFd(wr);
@@ -238,21 +252,26 @@ Deno.test({
   ignore: !napi,
   fn() {
     using ring = new Ring({ entries: 4 });
-    assert.deepEqual(ring.registerNapi({ busyPollTimeout: 50, preferBusyPoll: true }), {
+    assertEquals(ring.registerNapi({ busyPollTimeout: 50, preferBusyPoll: true }), {
       busyPollTimeout: 0,
       preferBusyPoll: false,
     });
-    assert.deepEqual(ring.registerNapi({ busyPollTimeout: 20 }), {
+    assertEquals(ring.registerNapi({ busyPollTimeout: 20 }), {
       busyPollTimeout: 50,
       preferBusyPoll: true,
     });
-    assert.deepEqual(ring.unregisterNapi(), { busyPollTimeout: 20, preferBusyPoll: false });
-    assert.deepEqual(ring.unregisterNapi(), { busyPollTimeout: 0, preferBusyPoll: false });
-    assert.equal(runOne(ring, (s) => s.prepNop(), 1).res, 0);
-    assert.throws(() => ring.registerNapi({ busyPollTimeout: -1 }), RangeError);
-    assert.throws(
+    assertEquals(ring.unregisterNapi(), { busyPollTimeout: 20, preferBusyPoll: false });
+    assertEquals(ring.unregisterNapi(), { busyPollTimeout: 0, preferBusyPoll: false });
+    assertEquals(runOne(ring, (s) => s.prepNop(), 1).res, 0);
+    assertThrows(
+      () => ring.registerNapi({ busyPollTimeout: -1 }),
+      RangeError,
+      "busyPollTimeout must be an integer number of microseconds, got -1",
+    );
+    assertThrows(
       () => ring.registerNapi({ busyPollTimeout: 1, tracking: "x" as "static" }),
       TypeError,
+      'tracking must be "dynamic" or "static", got x',
     );
   },
 });
@@ -260,11 +279,15 @@ Deno.test({
 Deno.test("registration methods on a closed ring throw 'ring is closed'", () => {
   const ring = new Ring({ entries: 2 });
   ring.close();
-  assert.throws(() => ring.registerBuffers(1, 8), /ring is closed/);
-  assert.throws(() => ring.registerFiles(1), /ring is closed/);
-  assert.throws(() => ring.registerBufRing({ group: 0, entries: 1, size: 8 }), /ring is closed/);
-  assert.throws(() => ring.registerEventfd(0), /ring is closed/);
-  assert.throws(() => ring.registerPersonality(), /ring is closed/);
-  assert.throws(() => ring.registerSyncCancel({ any: true }), /ring is closed/);
-  assert.throws(() => ring.enableRings(), /ring is closed/);
+  assertThrows(() => ring.registerBuffers(1, 8), Error, "ring is closed");
+  assertThrows(() => ring.registerFiles(1), Error, "ring is closed");
+  assertThrows(
+    () => ring.registerBufRing({ group: 0, entries: 1, size: 8 }),
+    Error,
+    "ring is closed",
+  );
+  assertThrows(() => ring.registerEventfd(0), Error, "ring is closed");
+  assertThrows(() => ring.registerPersonality(), Error, "ring is closed");
+  assertThrows(() => ring.registerSyncCancel({ any: true }), Error, "ring is closed");
+  assertThrows(() => ring.enableRings(), Error, "ring is closed");
 });

@@ -1,7 +1,7 @@
 // getSqe() hands out zeroed SQEs, whichever path consumed the slot before: the shim's
 // uring_submit (which zeroes what the kernel took during the call), the other enter paths
 // (submitAndWaitTimeout, submitAndWait) and SQPOLL, whose head TypeScript zeroes behind itself.
-import assert from "node:assert/strict";
+import { assert, assertEquals } from "@std/assert";
 import { Ring, type RingOptions, type Sqe, SqeFlag } from "../mod.ts";
 
 /** Every 32-bit word of the SQE (64 or 128 bytes). */
@@ -13,8 +13,8 @@ function words(sqe: Sqe): number[] {
 /** Takes an SQE, checks it is all zero, then dirties every field (a read of fd -1: EBADF). */
 function takeDirty(ring: Ring, ud: number): void {
   const sqe = ring.getSqe();
-  assert.ok(sqe !== null, "the SQ has room");
-  assert.deepEqual(words(sqe), new Array(sqe._m.stride).fill(0), `SQE for ${ud} is zeroed`);
+  assert(sqe !== null, "the SQ has room");
+  assertEquals(words(sqe), new Array(sqe._m.stride).fill(0), `SQE for ${ud} is zeroed`);
   sqe.prepRead(-1, new Uint8Array(16), 2 ** 40, 16);
   sqe.userData = ud;
   sqe.personality = 0;
@@ -29,7 +29,7 @@ function takeDirty(ring: Ring, ud: number): void {
 function reap(ring: Ring, n: number): void {
   for (let got = 0; got < n;) {
     const view = ring.peekCqes(1);
-    for (let i = 0; i < view.length; i++) assert.equal(view.res(i), -9);
+    for (let i = 0; i < view.length; i++) assertEquals(view.res(i), -9);
     got += view.length;
     ring.cqAdvance(view.length);
   }
@@ -47,7 +47,7 @@ for (const [label, options] of shapes) {
     // Batches of 3 on a ring of 4: the slots wrap at a different place every round.
     for (let round = 0; round < 9; round++) {
       for (let i = 0; i < 3; i++) takeDirty(ring, ud++);
-      assert.equal(ring.submit(), 3);
+      assertEquals(ring.submit(), 3);
       reap(ring, 3);
     }
   });
@@ -77,8 +77,8 @@ Deno.test("getSqe() hands out zeroed SQEs on an SQPOLL ring", () => {
       // The SQ thread takes SQEs on its own time: wait for room rather than expect it.
       let sqe = ring.getSqe();
       for (let spin = 0; sqe === null && spin < 1e6; spin++) sqe = ring.getSqe();
-      assert.ok(sqe !== null);
-      assert.deepEqual(words(sqe), new Array(16).fill(0), `SQE for ${ud} is zeroed`);
+      assert(sqe !== null);
+      assertEquals(words(sqe), new Array(16).fill(0), `SQE for ${ud} is zeroed`);
       sqe.prepRead(-1, new Uint8Array(16), 4096, 16);
       sqe.userData = ud++;
     }

@@ -2,7 +2,7 @@
 // server on 127.0.0.1 serves this checkout; a child `deno run` with a fresh DENO_DIR, a PATH that
 // holds only a link to the deno binary, and exactly the flags the loader documents imports
 // http://127.0.0.1:PORT/mod.ts and reads a file through AsyncRing. Nothing leaves the machine.
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertMatch, assertNotEquals, assertThrows } from "@std/assert";
 import { DIST_SHA256, DIST_VERSION } from "../ffi/dist_pin.ts";
 import { distLibName, LOADER_ENV, remoteFlags } from "../ffi/loader.ts";
 
@@ -117,7 +117,7 @@ console.log(new TextDecoder().decode(buf.subarray(0, n)).trim());
       `--allow-ffi`,
     ];
     // The documented line and the one the loader prints in its errors are the same.
-    assert.equal(flags.join(" "), remoteFlags(new URL(`http://${server.host}/ffi/loader.ts`), c));
+    assertEquals(flags.join(" "), remoteFlags(new URL(`http://${server.host}/ffi/loader.ts`), c));
     return flags;
   }
 
@@ -155,17 +155,17 @@ Deno.test({
   async fn() {
     await using server = new RepoServer();
     using user = new UserMachine(server);
-    assert.deepEqual([...Deno.readDirSync(user.bin)].map((e) => e.name), ["deno"]);
+    assertEquals([...Deno.readDirSync(user.bin)].map((e) => e.name), ["deno"]);
     const first = await user.run(user.flags(server));
-    assert.equal(first.code, 0, first.stderr);
-    assert.equal(first.stdout, "hello from io_uring over a URL import");
-    assert.equal(server.libFetches, 1);
-    assert.equal(await sha256Hex(Deno.readFileSync(user.cachedLib)), pinned);
+    assertEquals(first.code, 0, first.stderr);
+    assertEquals(first.stdout, "hello from io_uring over a URL import");
+    assertEquals(server.libFetches, 1);
+    assertEquals(await sha256Hex(Deno.readFileSync(user.cachedLib)), pinned);
     // Once cached, the library is verified but not fetched again.
     const second = await user.run(user.flags(server));
-    assert.equal(second.code, 0, second.stderr);
-    assert.equal(second.stdout, first.stdout);
-    assert.equal(server.libFetches, 1);
+    assertEquals(second.code, 0, second.stderr);
+    assertEquals(second.stdout, first.stdout);
+    assertEquals(server.libFetches, 1);
   },
 });
 
@@ -175,15 +175,15 @@ Deno.test({
   async fn() {
     await using server = new RepoServer();
     using user = new UserMachine(server);
-    assert.equal((await user.run(user.flags(server))).code, 0);
+    assertEquals((await user.run(user.flags(server))).code, 0);
     const bytes = Deno.readFileSync(user.cachedLib);
     bytes.fill(0x90, 0x1000, 0x1100);
     Deno.writeFileSync(user.cachedLib, bytes);
     const again = await user.run(user.flags(server));
-    assert.equal(again.code, 0, again.stderr);
-    assert.equal(again.stdout, "hello from io_uring over a URL import");
-    assert.equal(server.libFetches, 2);
-    assert.equal(await sha256Hex(Deno.readFileSync(user.cachedLib)), pinned);
+    assertEquals(again.code, 0, again.stderr);
+    assertEquals(again.stdout, "hello from io_uring over a URL import");
+    assertEquals(server.libFetches, 2);
+    assertEquals(await sha256Hex(Deno.readFileSync(user.cachedLib)), pinned);
   },
 });
 
@@ -198,10 +198,15 @@ Deno.test({
     bad[bad.length - 1] ^= 0xff;
     const badHash = await sha256Hex(bad);
     const r = await user.run(user.flags(server));
-    assert.notEqual(r.code, 0);
-    assert.match(r.stderr, new RegExp(`SHA-256 ${badHash}`));
-    assert.match(r.stderr, new RegExp(`pins ${pinned}`));
-    assert.throws(() => Deno.statSync(user.cachedLib), "nothing unverified is cached");
+    assertNotEquals(r.code, 0);
+    assertMatch(r.stderr, new RegExp(`SHA-256 ${badHash}`));
+    assertMatch(r.stderr, new RegExp(`pins ${pinned}`));
+    assertThrows(
+      () => Deno.statSync(user.cachedLib),
+      Deno.errors.NotFound,
+      undefined,
+      "nothing unverified is cached",
+    );
   },
 });
 
@@ -215,9 +220,9 @@ Deno.test({
     const lib = `${user.dir}/my_${libName}`;
     Deno.copyFileSync(new URL(`native/dist/${libName}`, root), lib);
     const r = await user.run(user.flags(server), { DENO_URING_LIB: lib });
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, "hello from io_uring over a URL import");
-    assert.equal(server.libFetches, 0);
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(r.stdout, "hello from io_uring over a URL import");
+    assertEquals(server.libFetches, 0);
   },
 });
 
@@ -229,10 +234,10 @@ Deno.test({
     server.libMode = "missing";
     using user = new UserMachine(server);
     const r = await user.run(user.flags(server));
-    assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /HTTP 404/);
-    assert.match(r.stderr, /set DENO_URING_LIB to a local libdeno_uring\.so/);
-    assert.match(r.stderr, /deno task build/);
+    assertNotEquals(r.code, 0);
+    assertMatch(r.stderr, /HTTP 404/);
+    assertMatch(r.stderr, /set DENO_URING_LIB to a local libdeno_uring\.so/);
+    assertMatch(r.stderr, /deno task build/);
   },
 });
 
@@ -244,8 +249,8 @@ Deno.test({
     using user = new UserMachine(server);
     const flags = user.flags(server).filter((f) => !f.startsWith("--allow-net="));
     const r = await user.run(flags);
-    assert.notEqual(r.code, 0);
-    assert.ok(r.stderr.includes(`run with ${user.flags(server).join(" ")}`), r.stderr);
-    assert.equal(server.libFetches, 0);
+    assertNotEquals(r.code, 0);
+    assert(r.stderr.includes(`run with ${user.flags(server).join(" ")}`), r.stderr);
+    assertEquals(server.libFetches, 0);
   },
 });
