@@ -7,8 +7,8 @@
  *    missing grant is not an error, the variable is then ignored).
  * 2. A `file:` module (a clone): the local build `native/build/libdeno_uring.so` (`deno task
  *    build`, needs gcc and liburing-dev), else the prebuilt `native/dist/libdeno_uring.linux-<arch>.so`
- *    committed beside it. This path is synchronous and costs a `stat` or two; it needs only
- *    `--allow-ffi` (without `--allow-read` the candidates are told apart by `dlopen`).
+ *    committed beside it. This path is synchronous; it needs only `--allow-ffi` (without
+ *    `--allow-read` the library is read for its checks through libc, see below).
  * 3. An `http:`/`https:` module (a URL import, no compiler needed): the prebuilt library is fetched
  *    from beside the module (`native/dist/`), kept in a cache directory, and checked against the
  *    SHA-256 pinned in `ffi/dist_pin.ts` before it is opened, on every load: a corrupted cached
@@ -231,13 +231,15 @@ function notBuilt(cause?: unknown): Error {
 /**
  * Where the library will be loaded from for a module at `base`, without touching the network:
  * the `DENO_URING_LIB` override, else for a `file:` module the local build or the committed
- * prebuilt library.
+ * prebuilt library. Nothing is read or checked here: {@link native} checks the library before it
+ * opens it. A relative `DENO_URING_LIB` comes back absolute (taken from the working directory;
+ * `./`-prefixed without `--allow-read`).
  *
  * @param base URL of this module; defaults to `import.meta.url`.
- * @returns An absolute path to a shared library.
- * @throws {Error} When `DENO_URING_LIB` names no file, when a `file:` checkout has neither a local
- *   build nor a prebuilt library for this architecture, or for an `http(s):` module (those are
- *   resolved by fetching, while the module is imported).
+ * @returns The path of a shared library.
+ * @throws {Error} When a `file:` checkout has neither a local build nor a prebuilt library for
+ *   this architecture, or for an `http(s):` module (those are resolved by fetching, while the
+ *   module is imported).
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -408,8 +410,9 @@ const remote: { lib: Native } | { error: unknown } | undefined = await (async ()
  *
  * @returns The symbols of the opened library.
  * @throws {Error} Off Linux; when no library can be found, fetched or verified (the message says
- *   what to install, set or grant); when the library's shim version is not the one this module
- *   needs.
+ *   what to install, set or grant); when the library is truncated, damaged, not an ELF shared
+ *   library for this machine, or (a prebuilt one) not the pinned build, naming the file and what
+ *   to do; when the library's shim version is not the one this module needs.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
