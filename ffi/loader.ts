@@ -7,8 +7,8 @@
  *    missing grant is not an error, the variable is then ignored).
  * 2. A `file:` module (a clone): the local build `native/build/libdeno_uring.so` (`deno task
  *    build`, needs gcc and liburing-dev), else the prebuilt `native/dist/libdeno_uring.linux-<arch>.so`
- *    committed beside it. This path is synchronous and costs a `stat` or two; it needs only
- *    `--allow-ffi` (without `--allow-read` the candidates are told apart by `dlopen`).
+ *    committed beside it. This path is synchronous; it needs only `--allow-ffi` (without
+ *    `--allow-read` the library is read for its checks through libc, see below).
  * 3. An `http:`/`https:` module (a URL import, no compiler needed): the prebuilt library is fetched
  *    from beside the module (`native/dist/`), kept in a cache directory, and checked against the
  *    SHA-256 pinned in `ffi/dist_pin.ts` before it is opened, on every load: a corrupted cached
@@ -16,6 +16,13 @@
  *    naming both hashes. This happens while the module is imported (top-level await), so the
  *    synchronous `new Ring()` finds the library ready.
  * 4. Otherwise an error that says what to install or set.
+ *
+ * Whatever the source, the file is read and checked before `Deno.dlopen` maps it (see
+ * `_library_check.ts`): its size and ELF header (a 64-bit little-endian shared library for this
+ * machine, whose program headers, segments and section header table lie inside the file), and for
+ * a prebuilt library (`native/dist/` in a clone, the URL cache) its SHA-256 against the pin. A
+ * file that fails is an error naming it and what to do, never a crash inside `dlopen`. A relative
+ * `DENO_URING_LIB` is taken from the working directory.
  *
  * The cache directory is `$DENO_DIR/deno_uring/` when `DENO_DIR` is set, else
  * `$XDG_CACHE_HOME/deno_uring/`, else `$HOME/.cache/deno_uring/`; each build sits in
@@ -39,6 +46,7 @@
  *
  * @module
  */
+import { elfProblem, readLibrary, sha256Hex } from "./_library_check.ts";
 import { DIST_SHA256, DIST_VERSION } from "./dist_pin.ts";
 import { type Native, SHIM_VERSION, symbols } from "./symbols.ts";
 
@@ -130,15 +138,85 @@ export function remoteFlags(base: URL, root: string = "$HOME/.cache/deno_uring")
 }
 
 /**
- * A `file:` checkout's libraries in the order they are tried: the local build, then the committed
- * prebuilt one. Without `--allow-read` for them both are kept (`dlopen` tells which exists).
+ * A library the loader may open: its path, where it comes from (which decides what an error
+ * about it tells the user to do) and, for a prebuilt one, the SHA-256 it must have.
  */
-function fileCandidates(base: URL): string[] {
+interface Candidate {
+  path: string;
+  kind: "env" | "build" | "dist" | "cache";
+  pin?: string;
+  /** The `deno run` flags to name when opening is denied. */
+  flags?: string;
+}
+
+/** `DENO_URING_LIB`, made absolute: a relative path is taken from the working directory. */
+function overridePath(): string | undefined {
+  const value = readEnv(LIB_ENV);
+  if (value === undefined || value.startsWith("/")) return value;
+  try {
+    // Deno.cwd() needs --allow-read; without it "./x" still names x in the working directory.
+    if (Deno.permissions.querySync({ name: "read", path: "." }).state === "granted") {
+      return `${Deno.cwd().replace(/\/+$/, "")}/${value}`;
+    }
+  } catch { /* keep it relative */ }
+  return `./${value}`;
+}
+
+/**
+ * A `file:` checkout's libraries in the order they are tried: the local build, then the committed
+ * prebuilt one. Without `--allow-read` for them both are kept (reading them tells which exists).
+ */
+function fileCandidates(base: URL): Candidate[] {
   const local = decodeURIComponent(new URL(`../native/build/${LIB_NAME}`, base).pathname);
   const prebuilt = decodeURIComponent(new URL(`../native/dist/${distLibName()}`, base).pathname);
-  const out = exists(local) ? [local] : [];
-  if (DIST_SHA256[Deno.build.arch] !== undefined && exists(prebuilt)) out.push(prebuilt);
+  const out: Candidate[] = exists(local) ? [{ path: local, kind: "build" }] : [];
+  const pin = DIST_SHA256[Deno.build.arch];
+  if (pin !== undefined && exists(prebuilt)) out.push({ path: prebuilt, kind: "dist", pin });
   return out;
+}
+
+/** What to do about a library that is missing, damaged or for another machine. */
+function remedy(c: Candidate): string {
+  switch (c.kind) {
+    case "env":
+      return `unset ${LIB_ENV}, or point it at a ${LIB_NAME} built for linux-${Deno.build.arch} ` +
+        `("deno task build" makes native/build/${LIB_NAME})`;
+    case "build":
+      return `rebuild it with "deno task build", or delete it to use the prebuilt library in ` +
+        `native/dist`;
+    case "dist":
+      return `restore it with "git checkout -- native/dist", or build your own with ` +
+        `"deno task build" (needs gcc and liburing-dev)`;
+    case "cache":
+      return `delete it, and it is fetched again`;
+  }
+}
+
+/**
+ * Reads `c` and checks it before `dlopen` maps it: size and ELF headers, and the pin when it has
+ * one. Returns false when there is no such file.
+ */
+function verify(c: Candidate): boolean {
+  const name = c.kind === "env" ? `${LIB_ENV}=${c.path}` : c.path;
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = readLibrary(c.path);
+  } catch (e) {
+    throw new Error(`${name} cannot be read (${(e as Error).message}): ${remedy(c)}`, { cause: e });
+  }
+  if (bytes === undefined) return false;
+  const problem = elfProblem(bytes);
+  if (problem !== undefined) throw new Error(`${name} ${problem}: ${remedy(c)}`);
+  if (c.pin !== undefined) {
+    const got = sha256Hex(bytes);
+    if (got !== c.pin) {
+      throw new Error(
+        `${name} has SHA-256 ${got}, but ffi/dist_pin.ts pins ${c.pin}: refusing to load it (the ` +
+          `file is damaged or is not this version's build); ${remedy(c)}`,
+      );
+    }
+  }
+  return true;
 }
 
 function notBuilt(cause?: unknown): Error {
@@ -153,13 +231,15 @@ function notBuilt(cause?: unknown): Error {
 /**
  * Where the library will be loaded from for a module at `base`, without touching the network:
  * the `DENO_URING_LIB` override, else for a `file:` module the local build or the committed
- * prebuilt library.
+ * prebuilt library. Nothing is read or checked here: {@link native} checks the library before it
+ * opens it. A relative `DENO_URING_LIB` comes back absolute (taken from the working directory;
+ * `./`-prefixed without `--allow-read`).
  *
  * @param base URL of this module; defaults to `import.meta.url`.
- * @returns An absolute path to a shared library.
- * @throws {Error} When `DENO_URING_LIB` names no file, when a `file:` checkout has neither a local
- *   build nor a prebuilt library for this architecture, or for an `http(s):` module (those are
- *   resolved by fetching, while the module is imported).
+ * @returns The path of a shared library.
+ * @throws {Error} When a `file:` checkout has neither a local build nor a prebuilt library for
+ *   this architecture, or for an `http(s):` module (those are resolved by fetching, while the
+ *   module is imported).
  * @example
  * ```ts
  * import { assert } from "@std/assert";
@@ -169,23 +249,18 @@ function notBuilt(cause?: unknown): Error {
  * ```
  */
 export function resolveLibrary(base: URL = new URL(import.meta.url)): string {
-  const override = readEnv(LIB_ENV);
+  const override = overridePath();
   // Not checked with stat: that would need --allow-read for a path only --allow-ffi is used on.
   if (override !== undefined) return override;
   if (base.protocol === "file:") {
     const [first] = fileCandidates(base);
-    if (first !== undefined) return first;
+    if (first !== undefined) return first.path;
     throw notBuilt();
   }
   throw new Error(
     `Cannot load ${LIB_NAME} for a module at a ${base.protocol} URL: import it from a file: ` +
       `or http(s): URL, or set ${LIB_ENV} to its path (and grant --allow-env=${LIB_ENV})`,
   );
-}
-
-async function sha256Hex(data: Uint8Array<ArrayBuffer>): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
-  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function isPermissionError(e: unknown): boolean {
@@ -217,7 +292,7 @@ async function fetchPrebuilt(base: URL): Promise<string> {
   const flags = remoteFlags(base, root);
   try {
     // The cached copy is checked on every load: a corrupted one is fetched again.
-    if (await sha256Hex(await Deno.readFile(path)) === want) return path;
+    if (sha256Hex(await Deno.readFile(path)) === want) return path;
   } catch (e) {
     if (isPermissionError(e)) {
       throw new Error(`Reading the cached ${path} was denied: run with ${flags}`, { cause: e });
@@ -249,7 +324,7 @@ async function fetchPrebuilt(base: URL): Promise<string> {
     }
     throw e;
   }
-  const got = await sha256Hex(bytes);
+  const got = sha256Hex(bytes);
   if (got !== want) {
     throw new Error(
       `The prebuilt library ${url} has SHA-256 ${got}, but ffi/dist_pin.ts pins ${want}: ` +
@@ -275,7 +350,9 @@ let lib: Native | undefined;
 /** A library whose `uring_shim_version()` is not {@link SHIM_VERSION}: rebuilding fixes it. */
 class ShimVersionError extends Error {}
 
-function open(path: string, flags?: string): Native {
+/** Opens `c`, which {@link verify} has checked. */
+function open(c: Candidate): Native {
+  const { path, flags } = c;
   let opened: Native;
   try {
     opened = Deno.dlopen(path, symbols).symbols;
@@ -286,7 +363,7 @@ function open(path: string, flags?: string): Native {
         { cause: e },
       );
     }
-    if (path === readEnv(LIB_ENV)) {
+    if (c.kind === "env") {
       throw new Error(
         `${LIB_ENV}=${path} could not be opened (${(e as Error).message}): unset it or point ` +
           `it at ${LIB_NAME}`,
@@ -315,8 +392,14 @@ const remote: { lib: Native } | { error: unknown } | undefined = await (async ()
   if (base.protocol !== "http:" && base.protocol !== "https:") return undefined;
   if (Deno.build.os !== "linux" || readEnv(LIB_ENV) !== undefined) return undefined;
   try {
-    const path = await fetchPrebuilt(base);
-    return { lib: open(path, remoteFlags(base, cacheRoot())) };
+    // fetchPrebuilt checked the pin on the bytes it read: verify() checks the headers only.
+    const c: Candidate = {
+      path: await fetchPrebuilt(base),
+      kind: "cache",
+      flags: remoteFlags(base, cacheRoot()),
+    };
+    if (!verify(c)) throw new Error(`${c.path} vanished after it was fetched: ${remedy(c)}`);
+    return { lib: open(c) };
   } catch (error) {
     return { error };
   }
@@ -327,8 +410,9 @@ const remote: { lib: Native } | { error: unknown } | undefined = await (async ()
  *
  * @returns The symbols of the opened library.
  * @throws {Error} Off Linux; when no library can be found, fetched or verified (the message says
- *   what to install, set or grant); when the library's shim version is not the one this module
- *   needs.
+ *   what to install, set or grant); when the library is truncated, damaged, not an ELF shared
+ *   library for this machine, or (a prebuilt one) not the pinned build, naming the file and what
+ *   to do; when the library's shim version is not the one this module needs.
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
@@ -348,12 +432,23 @@ export function native(): Native {
     return lib;
   }
   const base = new URL(import.meta.url);
-  if (base.protocol === "file:" && readEnv(LIB_ENV) === undefined) {
+  const override = overridePath();
+  if (override !== undefined) {
+    const c: Candidate = { path: override, kind: "env" };
+    if (!verify(c)) {
+      throw new Error(`${LIB_ENV}=${override}: no such file (or it cannot be read): ${remedy(c)}`);
+    }
+    lib = open(c);
+    return lib;
+  }
+  if (base.protocol === "file:") {
     // The local build may be missing where stat was not allowed: then the prebuilt one is next.
+    // A library that is there but fails its checks is an error, not a reason to try the next.
     let cause: unknown;
-    for (const path of fileCandidates(base)) {
+    for (const c of fileCandidates(base)) {
+      if (!verify(c)) continue;
       try {
-        lib = open(path);
+        lib = open(c);
         return lib;
       } catch (e) {
         if (e instanceof ShimVersionError || !(e instanceof Error) || isPermissionError(e)) throw e;
@@ -362,6 +457,6 @@ export function native(): Native {
     }
     throw notBuilt(cause);
   }
-  lib = open(resolveLibrary(base));
-  return lib;
+  resolveLibrary(base); // throws: a module at another kind of URL
+  throw notBuilt();
 }

@@ -66,6 +66,11 @@ function userDataAt(a: Uint32Array, w: number): number {
 const LINKED_SKIP = 4 | 64;
 const LINK_SKIP_MASK = 4 | 8 | 64;
 
+/** Milliseconds in a {@link Timespec} that `timespec()` accepted. */
+function timespecMs(t: Timespec): number {
+  return typeof t === "number" ? t : t.sec * 1000 + t.nsec / 1e6;
+}
+
 /** Buffers that could not be proven free when their ring closed: kept for the process' life. */
 const leaked: unknown[] = [];
 
@@ -76,7 +81,8 @@ const leaked: unknown[] = [];
  * like `io_uring_peek_batch_cqe` + `io_uring_cq_advance`; or `forEachCqe`), or one at a time
  * (`waitCqe`, `peekCqe`). Waits that say "blocks" (`submitAndWait`, `copyCqes(batch, n > 0)`,
  * `peekCqes(n > 0)`, `waitCqe`) block the calling thread, and so Deno's event loop; `waitAsync()`
- * waits on a worker thread instead.
+ * waits on a worker thread instead. A signal does not cut them short: when one ends the kernel's
+ * wait (`EINTR`), they wait again for what is left (of the time, with a timeout).
  *
  * Buffers handed to SQEs are held by user data until the CQE that ends the op (no
  * `CqeFlag.MORE`) is reaped; when several ops in flight share one user data value, all their
@@ -367,37 +373,43 @@ export class Ring implements Disposable {
   }
 
   /**
-   * Submits, then **blocks the calling thread** until at least `waitNr` CQEs are ready. Like
-   * `io_uring_submit_and_wait(3)`.
+   * Submits, then **blocks the calling thread** until at least `waitNr` CQEs are ready (at most
+   * `cqEntries`), or a timeout op expires (the kernel wakes every waiter then; its `-ETIME` CQE is
+   * among those ready). Like `io_uring_submit_and_wait(3)`, but a signal does not end the wait.
    *
    * @returns the number of SQEs submitted
    */
   submitAndWait(waitNr: number): number {
     checkCount(waitNr, "waitNr");
-    return this.#submit(waitNr, EnterFlag.GETEVENTS);
+    const from = this.#cq32[this.#cqTailI];
+    const n = this.#submit(waitNr, EnterFlag.GETEVENTS);
+    // A signal ends the kernel's wait early, and the enter then reports only what it submitted.
+    if (waitNr !== 0 && this.#short(waitNr, from)) {
+      return n + this.#waitFor(waitNr, Infinity, from, true);
+    }
+    return n;
   }
 
   /**
-   * Submits, then **blocks the calling thread** until `waitNr` CQEs are ready or `timeout`
-   * passes (`IORING_ENTER_EXT_ARG`). Like `io_uring_submit_and_wait_timeout(3)`.
+   * Submits, then **blocks the calling thread** until `waitNr` CQEs are ready (at most
+   * `cqEntries`), a timeout op expires, or `timeout` passes (`IORING_ENTER_EXT_ARG`). Like
+   * `io_uring_submit_and_wait_timeout(3)`, but a signal does not end the wait: it goes on for the
+   * time left (measured on the monotonic clock).
    *
    * @param timeout milliseconds or `{ sec, nsec }`
    * @returns the number of SQEs submitted; a timeout is not an error (see `cqReady()`)
    */
   submitAndWaitTimeout(waitNr: number, timeout: Timespec): number {
     checkCount(waitNr, "waitNr");
-    const ts = timespec(timeout);
+    timespec(timeout); // throws for a bad timeout
+    const deadline = performance.now() + timespecMs(timeout);
     this.#check();
-    const n = this.#publish();
-    const ret = this.#lib.uring_enter_timeout(
-      this.#enterFd,
-      n,
-      waitNr,
-      this.#enterFlags | EnterFlag.GETEVENTS,
-      ts,
-    );
-    if (ret === -ETIME || ret === -EINTR) return 0;
-    return check(ret, "io_uring_enter");
+    const from = this.#cq32[this.#cqTailI];
+    // With SQPOLL the kernel thread takes SQEs on its own time: report what this call published.
+    const published = (this.#tail - this.#pubTail) >>> 0;
+    this.#publish();
+    const n = this.#waitFor(waitNr, deadline, from, true);
+    return this.#flags & SetupFlag.SQPOLL ? published : n;
   }
 
   /**
@@ -560,24 +572,20 @@ export class Ring implements Disposable {
 
   /**
    * **Blocks the calling thread** until a CQE is ready (or `timeout` passes), then takes it off
-   * the CQ. Like `io_uring_wait_cqe(3)` + `io_uring_cqe_seen(3)`.
+   * the CQ. Like `io_uring_wait_cqe(3)` + `io_uring_cqe_seen(3)`; a signal does not end the wait
+   * (it goes on for the time left).
    *
    * @returns the CQE, or `null` when the timeout passed first
    */
   waitCqe(timeout?: Timespec): Cqe | null {
     this.#check();
     if (this.cqReady() === 0) {
-      if (timeout === undefined) this.#getEvents(1);
-      else {
-        const ret = this.#lib.uring_enter_timeout(
-          this.#enterFd,
-          0,
-          1,
-          this.#enterFlags | EnterFlag.GETEVENTS,
-          timespec(timeout),
-        );
-        if (ret < 0 && ret !== -ETIME && ret !== -EINTR) check(ret, "io_uring_enter");
+      let deadline = Infinity;
+      if (timeout !== undefined) {
+        timespec(timeout); // throws for a bad timeout
+        deadline = performance.now() + timespecMs(timeout);
       }
+      this.#waitFor(1, deadline, this.#cq32[this.#cqTailI], false);
     }
     let out: Cqe | null = null;
     const cq = this.#cq32;
@@ -850,8 +858,17 @@ export class Ring implements Disposable {
     this.#check();
     if (!(this.#flags & SetupFlag.SQPOLL)) return;
     if (this.sqSpaceLeft() > 0) return;
-    const ret = this.#lib.uring_enter(this.#enterFd, 0, 0, this.#enterFlags | EnterFlag.SQ_WAIT);
-    if (ret < 0 && ret !== -EINTR) check(ret, "io_uring_enter");
+    for (;;) {
+      const ret = this.#lib.uring_enter(
+        this.#enterFd,
+        0,
+        0,
+        this.#enterFlags | EnterFlag.SQ_WAIT,
+      );
+      if (ret < 0 && ret !== -EINTR) check(ret, "io_uring_enter");
+      // A signal ends the kernel's wait (EINTR): wait again unless there is room now.
+      if (ret >= 0 || this.sqSpaceLeft() > 0) return;
+    }
   }
 
   /** Flushes pending completion work without submitting (`io_uring_get_events(3)`). */
@@ -943,8 +960,80 @@ export class Ring implements Disposable {
   #readyCqes(head: number, waitNr: number): number {
     const ready = (loadAcquire(this.#cq32, this.#cqTailI) - head) >>> 0;
     if (ready >= waitNr && (ready !== 0 || !this.#needsFlush())) return ready;
-    this.#getEvents(waitNr);
+    if (waitNr === 0) this.#getEvents(0);
+    else this.#waitFor(waitNr, Infinity, (head + ready) >>> 0, false);
     return (loadAcquire(this.#cq32, this.#cqTailI) - head) >>> 0;
+  }
+
+  /**
+   * Whether fewer than `waitNr` CQEs (at most `cqEntries`) are ready and no timeout op expired
+   * since CQ position `from`: a wait for them would go on.
+   */
+  #short(waitNr: number, from: number): boolean {
+    const cq = this.#cq32;
+    const tail = loadAcquire(cq, this.#cqTailI);
+    const want = waitNr < this.#cqEntries ? waitNr : this.#cqEntries;
+    return ((tail - cq[this.#cqHeadI]) >>> 0) < want && !this.#timeoutExpired(from, tail);
+  }
+
+  /**
+   * Whether a CQE from CQ position `from` up to `tail` is `-ETIME`, an expired timeout's: the
+   * kernel then wakes every waiter, whatever `min_complete` it waits for, and so does this.
+   */
+  #timeoutExpired(from: number, tail: number): boolean {
+    const cq = this.#cq32, ci = this.#cqI32, mask = this.#cqMask, stride = this.#cqStride;
+    const head = cq[this.#cqHeadI];
+    if (((tail - from) >>> 0) > ((tail - head) >>> 0)) from = head; // consumed meanwhile
+    for (let h = from; h !== tail; h = (h + 1) >>> 0) {
+      if (ci[this.#cqesI + (h & mask) * stride + 2] === -ETIME) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Enters the kernel to wait (**blocking**) until {@link #short} says no more (`waitNr` CQEs are
+   * ready, or a timeout op expired since CQ position `from`) or `deadline` (a
+   * `performance.now()` time; `Infinity` for none) passes. It enters at least once, so a zero
+   * timeout still flushes overflowed CQEs and task work. A signal ends the kernel's wait early
+   * (`EINTR`, or a plain return when CQEs are ready or SQEs were submitted): then it enters again
+   * with the time left. With `submit`, SQEs the kernel has not taken yet go with each enter
+   * (SQPOLL's thread takes them itself).
+   *
+   * @returns the number of SQEs submitted on the way
+   */
+  #waitFor(waitNr: number, deadline: number, from: number, submit: boolean): number {
+    const want = waitNr < this.#cqEntries ? waitNr : this.#cqEntries;
+    let flags = this.#enterFlags | EnterFlag.GETEVENTS;
+    if (submit && (this.#flags & SetupFlag.SQPOLL) !== 0) {
+      // The same full barrier as in #submitSlow before the look at NEED_WAKEUP.
+      Atomics.store(this.#sq32, this.#sqTailI, this.#pubTail);
+      if (Atomics.load(this.#sq32, this.#sqFlagsI) & SqRingFlag.NEED_WAKEUP) {
+        flags |= EnterFlag.SQ_WAKEUP;
+      }
+    }
+    let submitted = 0;
+    for (let left = deadline - performance.now();;) {
+      const n = submit && (this.#flags & SetupFlag.SQPOLL) === 0
+        ? (this.#pubTail - loadAcquire(this.#sq32, this.#sqHeadI)) >>> 0
+        : 0;
+      const ret = left === Infinity
+        ? this.#lib.uring_enter(this.#enterFd, n, want, flags)
+        : this.#lib.uring_enter_timeout(
+          this.#enterFd,
+          n,
+          want,
+          flags,
+          timespec(left > 0 ? left : 0),
+        );
+      if (ret > 0 && n !== 0) submitted += ret;
+      // ETIME: the time is up with no CQE ready. EBUSY: overflowed CQEs wait for room in the CQ,
+      // the caller has to reap first.
+      if (ret === -ETIME || ret === -EBUSY) return submitted;
+      if (ret < 0 && ret !== -EINTR) check(ret, "io_uring_enter");
+      if (!this.#short(waitNr, from)) return submitted;
+      left = deadline - performance.now();
+      if (left <= 0) return submitted;
+    }
   }
 
   #needsFlush(): boolean {

@@ -105,8 +105,8 @@ function setupHint(errno: number): string {
           "seccomp profile";
     }
     case 12:
-      return "not enough locked memory for the rings: raise RLIMIT_MEMLOCK (ulimit -l) or use " +
-        "fewer entries";
+      return "not enough locked memory for the rings (the kernel charges them to RLIMIT_MEMLOCK " +
+        "for a process without CAP_IPC_LOCK): raise it (ulimit -l) or use fewer entries";
     case 38:
       return "this kernel has no io_uring (Linux 5.1 or newer with CONFIG_IO_URING)";
     case 22:
