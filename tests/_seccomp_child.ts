@@ -27,7 +27,7 @@ function attempt(fn: () => unknown): Outcome {
 }
 
 async function attemptAsync(fn: () => Promise<unknown>): Promise<Outcome> {
-  let timer = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const hang = new Promise<Outcome>((res) => {
     timer = setTimeout(() => res({ ok: false, error: "hang" }), 5000);
   });

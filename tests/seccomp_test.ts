@@ -24,7 +24,9 @@ function buildLauncher(): { path?: string; reason?: string } {
   const probe = new Deno.Command(path, { args: ["1", "setup", "true"], stderr: "piped" })
     .outputSync();
   if (!probe.success) {
-    return { reason: `seccomp filters are not available: ${new TextDecoder().decode(probe.stderr)}` };
+    return {
+      reason: `seccomp filters are not available: ${new TextDecoder().decode(probe.stderr)}`,
+    };
   }
   return { path };
 }
@@ -83,7 +85,8 @@ function assertRefused(o: Outcome, code: string, call: string, ...hints: string[
 }
 
 Deno.test({
-  name: `new Ring()/new AsyncRing() under a seccomp filter answering EPERM: UringError naming the filter${why}`,
+  name:
+    `new Ring()/new AsyncRing() under a seccomp filter answering EPERM: UringError naming the filter${why}`,
   ignore,
   async fn() {
     const r = await underFilter(EPERM, "setup,enter,register");
@@ -95,7 +98,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: `new Ring()/new AsyncRing() under a seccomp filter answering ENOSYS: UringError naming the filter${why}`,
+  name:
+    `new Ring()/new AsyncRing() under a seccomp filter answering ENOSYS: UringError naming the filter${why}`,
   ignore,
   async fn() {
     const r = await underFilter(ENOSYS, "setup,enter,register");
@@ -122,7 +126,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: `Ring.submit() and AsyncRing ops with only io_uring_enter blocked: UringError, no hang${why}`,
+  name:
+    `Ring.submit() and AsyncRing ops with only io_uring_enter blocked: UringError, no hang${why}`,
   ignore,
   async fn() {
     const r = await underFilter(EPERM, "enter");
@@ -136,7 +141,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: `Rings work with only io_uring_register blocked (registering the ring fd is optional)${why}`,
+  name:
+    `Rings work with only io_uring_register blocked (registering the ring fd is optional)${why}`,
   ignore,
   async fn() {
     const r = await underFilter(EPERM, "register");
