@@ -328,7 +328,7 @@ while (ops < TOTAL) {
     console.log(
       `  ${(ops / 1e6).toFixed(1).padStart(5)} M ops  ${c.seconds.toFixed(1).padStart(6)} s  ` +
         `RSS ${(c.rssKiB / 1024).toFixed(1)} MiB  heap ${(c.heapKiB / 1024).toFixed(1)} MiB  ` +
-        `fds ${c.fds}`,
+        `external ${(c.externalKiB / 1024).toFixed(1)} MiB  fds ${c.fds}`,
     );
     nextCheckpoint += TOTAL / 10;
   }

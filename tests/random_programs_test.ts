@@ -11,7 +11,7 @@
 // A failure prints fast-check's seed and path: FC_SEED=<seed> FC_PATH=<path> replays it.
 import { assert, assertEquals, fail } from "@std/assert";
 import fc from "fast-check";
-import { AsyncRing, CqeBatch, Ring, SqeFlag, UringError } from "../mod.ts";
+import { alignedBuffer, AsyncRing, CqeBatch, Ring, SqeFlag, UringError } from "../mod.ts";
 import { closeFd, fdCount, makePipe, openFd } from "./_helpers.ts";
 import { OpenFlag } from "../mod.ts";
 
@@ -200,7 +200,7 @@ function closeWorld(w: World): void {
 /**
  * Starts one batch's ops in the same turn and returns the checks to run once each settles.
  * Ops that would make the model ambiguous (a second op on a file slot after a write to it, a
- * second read or write of a pipe, a read of a pipe nothing will be written to) become NOPs.
+ * second read or write of a pipe, a read of a pipe nothing will be written to) are left out.
  */
 function startBatch(
   io: AsyncRing,
@@ -212,7 +212,6 @@ function startBatch(
   const settled: Promise<void>[] = [];
   const slotWritten = new Set<number>();
   const slotUsed = new Set<number>();
-  const pipeWrote = new Set<number>();
   const pipeRead = new Set<number>();
   const reads: { pipe: number; buf: Uint8Array; p: Promise<number> }[] = [];
   const writes = new Map<number, Uint8Array>();
@@ -220,14 +219,13 @@ function startBatch(
   const { model } = w;
   let bad = 1 << 30; // fds that do not exist
 
-  // Pipe writes are decided first, so a read knows whether bytes will come in this batch.
+  // Pipe writes are chosen first (one per pipe, never filling it), so a read knows whether
+  // bytes will come in this batch.
+  const chosenWrite = new Map<number, Step>();
   for (const s of steps) {
-    if (s.kind !== "pipeWrite" || pipeWrote.has(s.pipe)) continue;
-    if (model.pipes[s.pipe].pending + s.len > PIPE_LIMIT) continue;
-    pipeWrote.add(s.pipe);
+    if (s.kind !== "pipeWrite" || chosenWrite.has(s.pipe)) continue;
+    if (model.pipes[s.pipe].pending + s.len <= PIPE_LIMIT) chosenWrite.set(s.pipe, s);
   }
-  const willWrite = new Set(pipeWrote);
-  pipeWrote.clear();
 
   // Once the ring is closed mid-batch an op may also end rejected by the close, and a chain
   // with some of its entries cancelled.
@@ -241,8 +239,7 @@ function startBatch(
   for (const s of steps) {
     switch (s.kind) {
       case "pipeWrite": {
-        if (!willWrite.has(s.pipe) || pipeWrote.has(s.pipe)) break;
-        pipeWrote.add(s.pipe);
+        if (chosenWrite.get(s.pipe) !== s || writes.has(s.pipe)) break;
         const data = bytes(s.len, s.seed);
         writes.set(s.pipe, data);
         expectOk(io.write(w.pipes[s.pipe][1], data), (n) => assertEquals(n, s.len), "pipe write");
@@ -250,7 +247,7 @@ function startBatch(
       }
       case "pipeRead": {
         if (pipeRead.has(s.pipe)) break;
-        if (model.pipes[s.pipe].pending === 0 && !willWrite.has(s.pipe)) break;
+        if (model.pipes[s.pipe].pending === 0 && !chosenWrite.has(s.pipe)) break;
         pipeRead.add(s.pipe);
         const buf = new Uint8Array(s.len);
         reads.push({ pipe: s.pipe, buf, p: io.read(w.pipes[s.pipe][0], buf) });
@@ -261,7 +258,9 @@ function startBatch(
         slotUsed.add(s.slot);
         slotWritten.add(s.slot);
         const off = s.slot * SLOT + Math.min(s.at, SLOT - s.len);
-        const data = bytes(s.len, s.seed);
+        // from a V8-owned buffer, or from page-aligned memory the library owns
+        const data = s.aligned ? alignedBuffer(s.len) : bytes(s.len, s.seed);
+        if (s.aligned) data.set(bytes(s.len, s.seed));
         fileWrites.push({ off, data });
         expectOk(io.write(w.fileFd, data, off), (n) => assertEquals(n, s.len), "file write");
         break;
