@@ -30,6 +30,8 @@ const SLOT = 4096;
 const FILE_SIZE = SLOTS * SLOT;
 const PIPE_LIMIT = 48 * 1024; // unread bytes kept under the pipe's 64 KiB so writes never park
 const DEADLINE_MS = 15_000;
+/** Ops started (a chain counts each entry), printed when FC_RUNS is set. */
+const started = { async: 0, ring: 0 };
 
 /**
  * Known bug, found by this file: an `open()` or `pipe()` started in the same turn as
@@ -301,6 +303,7 @@ function startBatch(
         // its own pipe, empty before and after: the chain's read gets exactly what it wrote
         if (linkPipeUsed) break;
         linkPipeUsed = true;
+        started.async += 1; // two entries, one promise
         const data = bytes(s.len, s.seed);
         const back = new Uint8Array(s.len);
         const [r, wfd] = w.linkPipe;
@@ -320,6 +323,7 @@ function startBatch(
       }
       case "failingLink": {
         const fd = bad++;
+        started.async += s.ahead + s.behind; // one promise for the whole chain
         expectOk(
           io.link((c) => {
             for (let i = 0; i < s.ahead; i++) c.nop();
@@ -350,6 +354,7 @@ function startBatch(
   const pipeChecks = reads.map(({ pipe, buf, p }) =>
     p.then((n) => ({ pipe, got: buf.subarray(0, n) }))
   );
+  started.async += settled.length + reads.length;
   return {
     settled,
     pipeChecks,
@@ -516,6 +521,7 @@ async function runProgram(prog: Program): Promise<void> {
 Deno.test(`AsyncRing: random op programs settle and match the model (${RUNS} programs)`, async () => {
   warmHelpers();
   await fc.assert(fc.asyncProperty(program, runProgram), fcParams(RUNS));
+  if (Deno.env.has("FC_RUNS")) console.log(`${started.async} ops (each chain entry counts)`);
 });
 
 // ---- Ring: random SQE programs with random IO_LINK chains ---------------------------------------
@@ -630,6 +636,7 @@ Deno.test(`Ring: random SQE programs with IO_LINK chains get one right CQE per S
         ring.submit();
         reap(inFlight);
         assertEquals(seen.size, ud - 1, "one CQE per SQE");
+        started.ring += ud - 1;
         assertEquals(inFlight, 0);
       }),
       fcParams(RUNS * 4),
@@ -639,6 +646,7 @@ Deno.test(`Ring: random SQE programs with IO_LINK chains get one right CQE per S
     Deno.removeSync(path);
   }
   assertEquals(fdCount(), fdsBefore - 1, "no fd leaked (the data file's fd is closed)");
+  if (Deno.env.has("FC_RUNS")) console.log(`${started.ring} SQEs`);
 });
 
 Deno.test({
