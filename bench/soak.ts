@@ -4,7 +4,7 @@
 //   deno task soak                 # 10 M ops
 //   deno task soak --ops 1000000   # fewer
 //
-// The mix, per round of about 70 ops (the rarer kinds every few rounds): NOPs in a batch; writes
+// The mix, per round of about 62 ops (the rarer kinds every few rounds): NOPs in a batch; writes
 // to pipes read back and compared; writes and reads at random offsets of a temp file, plain and
 // page-aligned buffers; open/read/close of a file; linked write→read chains, and chains whose
 // first op fails (EBADF, the rest ECANCELED); reads that a linked timeout ends (ECANCELED); reads
