@@ -91,16 +91,35 @@ export interface RingOptions {
  */
 export type RingFeatures = { readonly [K in keyof typeof Feature]: boolean };
 
+/** The text of a `/proc` file, or `""` when it cannot be read (or `--allow-read` does not cover it). */
+function readProc(path: string): string {
+  try {
+    if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") return "";
+    return Deno.readTextFileSync(path);
+  } catch {
+    return "";
+  }
+}
+
+/** Whether a seccomp filter is installed on this process (`Seccomp: 2` in `/proc/self/status`). */
+function underSeccompFilter(): boolean {
+  return /^Seccomp:\s*2\s*$/m.test(readProc("/proc/self/status"));
+}
+
+const ALLOW_IO_URING = "allow io_uring_setup, io_uring_enter and io_uring_register in the " +
+  "seccomp profile (Docker: --security-opt seccomp=<profile with them>)";
+
 /** What to change when `io_uring_setup(2)` fails with `errno`. */
 function setupHint(errno: number): string {
   switch (errno) {
     case 1: {
-      let disabled = "";
-      try {
-        disabled = Deno.readTextFileSync("/proc/sys/kernel/io_uring_disabled").trim();
-      } catch { /* not readable: give the general hint */ }
-      return disabled !== "" && disabled !== "0"
-        ? `io_uring is disabled by kernel.io_uring_disabled=${disabled}; set it to 0`
+      const disabled = readProc("/proc/sys/kernel/io_uring_disabled").trim();
+      if (disabled !== "" && disabled !== "0") {
+        return `io_uring is disabled by kernel.io_uring_disabled=${disabled}; set it to 0`;
+      }
+      return underSeccompFilter()
+        ? "io_uring is blocked by this process's seccomp filter (Seccomp: 2 in " +
+          "/proc/self/status), as container runtimes' default profiles do: " + ALLOW_IO_URING
         : "io_uring is not allowed here: check kernel.io_uring_disabled and the container's " +
           "seccomp profile";
     }
@@ -108,7 +127,11 @@ function setupHint(errno: number): string {
       return "not enough locked memory for the rings (the kernel charges them to RLIMIT_MEMLOCK " +
         "for a process without CAP_IPC_LOCK): raise it (ulimit -l) or use fewer entries";
     case 38:
-      return "this kernel has no io_uring (Linux 5.1 or newer with CONFIG_IO_URING)";
+      return underSeccompFilter()
+        ? "io_uring is blocked by this process's seccomp filter (Seccomp: 2 in " +
+          "/proc/self/status; some profiles answer ENOSYS), or the kernel has none: " +
+          ALLOW_IO_URING
+        : "this kernel has no io_uring (Linux 5.1 or newer with CONFIG_IO_URING)";
     case 22:
       return "the kernel rejected these options: check entries (1..32768) and the flag " +
         "combination (deferTaskrun needs singleIssuer, sqThreadCpu needs sqpoll)";

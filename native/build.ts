@@ -6,6 +6,10 @@
  * `--bench` also builds the C liburing baselines (`bench/native/liburing_bench.c`) into
  * `native/build/libliburing_bench.so`, loaded in-process by `bench/_common.ts`.
  *
+ * `--asan` builds the shim with AddressSanitizer instead, into `native/build/asan/libdeno_uring.so`
+ * (`deno task build:asan` then runs the test suite with it: `DENO_URING_LIB` points at it and
+ * `libasan.so` is preloaded, since Deno itself is not instrumented).
+ *
  * @module
  */
 
@@ -14,6 +18,8 @@ const root = new URL("../", here);
 const out = new URL("build/", here);
 const CC = Deno.env.get("CC") ?? "cc";
 const CFLAGS = ["-O2", "-Wall", "-Wextra", "-fPIC", "-fvisibility=hidden"];
+/** AddressSanitizer: `-O1` keeps the reports' stack traces readable. */
+const ASAN_CFLAGS = ["-fsanitize=address", "-fno-omit-frame-pointer", "-g", "-O1"];
 
 function findLiburingA(): string | undefined {
   const dirs = [
@@ -85,9 +91,10 @@ async function build(target: string, sources: URL[], args: (lib: string) => stri
 }
 
 /** Builds `src` into the shared library `name`, with liburing.a linked in and kept private. */
-function buildShared(name: string, src: URL): Promise<void> {
+function buildShared(name: string, src: URL, extra: string[] = []): Promise<void> {
   return build(name, [src], (lib) => [
     ...CFLAGS,
+    ...extra,
     "-shared",
     src.pathname,
     lib,
@@ -95,7 +102,12 @@ function buildShared(name: string, src: URL): Promise<void> {
   ]);
 }
 
-await buildShared("libdeno_uring.so", new URL("uring_shim.c", here));
+if (Deno.args.includes("--asan")) {
+  Deno.mkdirSync(new URL("asan/", out), { recursive: true });
+  await buildShared("asan/libdeno_uring.so", new URL("uring_shim.c", here), ASAN_CFLAGS);
+} else {
+  await buildShared("libdeno_uring.so", new URL("uring_shim.c", here));
+}
 
 if (Deno.args.includes("--bench")) {
   // The C liburing baselines, one shared library that bench/_common.ts loads with Deno.dlopen so
