@@ -1,0 +1,333 @@
+/**
+ * The comparison report of `deno task bench:compare`, as pure functions of the result rows
+ * (`bench/_results.ts`): {@link renderMarkdown} makes `bench/RESULTS.md`, {@link renderSvg}
+ * makes `bench/results.svg`. `bench/compare.ts` runs the benches and writes the two files;
+ * `tests/bench_report_test.ts` renders a fixed set of rows and checks both.
+ *
+ * The chart is drawn with Vega-Lite and rendered by Vega's headless `View.toSVG()` (no browser,
+ * no node-canvas: the SVG renderer only estimates text widths). A hand-written SVG would not be
+ * clearly smaller: a log-scale axis with its ticks, a legend, label layout and the goal marks are
+ * 150-200 lines of our own geometry to maintain and test, where the Vega-Lite spec below states
+ * what is drawn and leaves the geometry to a maintained library. The npm packages are loaded by
+ * the report and its test only, never by `mod.ts`.
+ *
+ * @module
+ */
+import { parse as parseVega, View } from "vega";
+import { compile, type TopLevelSpec } from "vega-lite";
+import type { Goal, ResultRow } from "./_results.ts";
+
+/** Where and on what a run was made: the header of `bench/RESULTS.md`. */
+export interface RunInfo {
+  /** When the run ended, ISO 8601. */
+  date: string;
+  /** CPU model, from /proc/cpuinfo. */
+  cpu: string;
+  /** Logical CPUs. */
+  cores: number;
+  /** `uname -r`. */
+  kernel: string;
+  /** Deno's version. */
+  deno: string;
+  /** liburing's version (linked statically into the shim and the C baselines). */
+  liburing: string;
+  /** The command that made the report. */
+  command: string;
+  /** True for a `--quick` smoke run: few rounds, rough figures. */
+  quick: boolean;
+  /** Benches that did not run or gave no rows, with why: "files: bench/files_bench.ts missing". */
+  skipped: string[];
+}
+
+/** One bar of the chart: a row's figure divided by one of the figures it is compared with. */
+export interface Comparison {
+  /** The row it comes from. */
+  row: ResultRow;
+  /** What the row's figure is divided by. */
+  vs: Goal["vs"];
+  /** `ours / builtin` or `ours / c`. */
+  ratio: number;
+  /** The row's goal for this ratio, if it has one. */
+  goal?: Goal;
+  /** Whether the goal is reached; undefined without a goal. */
+  met?: boolean;
+}
+
+/** The label of a row in the table and on the chart: "ring: NOPs, 128 per submit". */
+export function rowLabel(row: ResultRow): string {
+  const lower = row.higherIsBetter === false ? " (lower is better)" : "";
+  return `${row.group}: ${row.workload}${lower}`;
+}
+
+/**
+ * The comparisons of `row`: against the built-in, then against C, each one present only when
+ * the row has that figure. The ratio is the one the bench measured (`row.ratios`, the median of
+ * per-round quotients) when given, else the quotient of the figures.
+ */
+export function comparisons(row: ResultRow): Comparison[] {
+  const out: Comparison[] = [];
+  const add = (vs: Goal["vs"], theirs: number | undefined, measured: number | undefined) => {
+    if (theirs === undefined && measured === undefined) return;
+    const ratio = measured ?? row.ours / theirs!;
+    const goal = row.goals?.find((g) => g.vs === vs);
+    const met = goal === undefined
+      ? undefined
+      : row.higherIsBetter === false
+      ? ratio <= goal.ratio
+      : ratio >= goal.ratio;
+    out.push({ row, vs, ratio, goal, met });
+  };
+  add("builtin", row.builtin?.value, row.ratios?.builtin);
+  add("c", row.c, row.ratios?.c);
+  return out;
+}
+
+/** A figure as the report prints it, without exponent: 0.325, 1.48, 22.3, 113, 1520. */
+export function formatFigure(n: number): string {
+  const a = Math.abs(n);
+  if (a >= 100) return n.toFixed(0);
+  if (a >= 10) return n.toFixed(1);
+  if (a >= 1) return n.toFixed(2);
+  return n.toPrecision(3);
+}
+
+/** A ratio as the report prints it: "0.92x", "11.1x". */
+export function formatRatio(r: number): string {
+  return `${r >= 10 ? r.toFixed(1) : r.toFixed(2)}x`;
+}
+
+const VS_NAME: Record<Goal["vs"], string> = { builtin: "built-in", c: "C" };
+
+/** A goal as the report prints it: "≥ 0.95x C", "≥ 20x built-in", "≤ 0.75x built-in". */
+export function formatGoal(goal: Goal, higherIsBetter = true): string {
+  return `${higherIsBetter ? "≥" : "≤"} ${+goal.ratio.toPrecision(3)}x ${VS_NAME[goal.vs]}`;
+}
+
+const cell = (s: string) => s.replaceAll("|", "\\|").replaceAll("\n", " ");
+
+/**
+ * `bench/RESULTS.md`: the run's date and machine, then one table row per result row (its
+ * figures, both ratios, its goals and whether each is met), then the notes and what did not run.
+ *
+ * @param rows The result rows, in the order the benches emitted them.
+ * @param info The run's date, machine and command.
+ * @returns The markdown text, ending in a newline.
+ */
+export function renderMarkdown(rows: ResultRow[], info: RunInfo): string {
+  const out: string[] = [];
+  out.push("# Benchmark results", "");
+  if (info.quick) {
+    out.push(
+      "> **Quick smoke run** (`--quick`): few rounds per bench, so the figures are rough. Run",
+      "> `deno task bench:compare` without `--quick` for the figures that count.",
+      "",
+    );
+  }
+  out.push(
+    `Made by \`${info.command}\` on ${info.date}.`,
+    "",
+    `- Machine: ${info.cpu}, ${info.cores} cores`,
+    `- Kernel: ${info.kernel}`,
+    `- Deno: ${info.deno}`,
+    `- liburing: ${info.liburing}`,
+    "",
+    "Each ratio is this module's figure divided by the other one, measured in the same run (most",
+    "as the median of per-round quotients of interleaved rounds). Where lower is better the goal",
+    "is a ceiling. The machine may be shared: compare the ratios, not the absolute figures.",
+    "",
+    "![Ratios against the Deno built-ins and C liburing](results.svg)",
+    "",
+    "| group | workload | this module | the built-in | C liburing | ratio vs built-in | " +
+      "ratio vs C | goal | met/missed |",
+    "| --- | --- | --: | --- | --: | --: | --: | --- | --- |",
+  );
+  const notes: string[] = [];
+  for (const row of rows) {
+    const unit = ` ${row.unit}`;
+    const cmp = comparisons(row);
+    const ratioVs = (vs: Goal["vs"]) => {
+      const c = cmp.find((x) => x.vs === vs);
+      return c ? formatRatio(c.ratio) : "";
+    };
+    const withGoal = cmp.filter((c) => c.goal);
+    let workload = row.workload;
+    if (row.higherIsBetter === false) workload += " (lower is better)";
+    if (row.note) {
+      notes.push(row.note);
+      workload += ` [${notes.length}]`;
+    }
+    out.push(
+      "| " + [
+        row.group,
+        workload,
+        formatFigure(row.ours) + unit,
+        row.builtin ? `${row.builtin.name}: ${formatFigure(row.builtin.value)}${unit}` : "",
+        row.c !== undefined ? formatFigure(row.c) + unit : "",
+        ratioVs("builtin"),
+        ratioVs("c"),
+        withGoal.map((c) => formatGoal(c.goal!, row.higherIsBetter !== false)).join("; "),
+        withGoal.map((c) => c.met ? "met" : "**missed**").join("; "),
+      ].map(cell).join(" | ") + " |",
+    );
+  }
+  if (notes.length) {
+    out.push("");
+    notes.forEach((n, i) => out.push(`${i + 1}. ${n}`));
+  }
+  if (info.skipped.length) {
+    out.push("", "Not in this run:", "");
+    for (const s of info.skipped) out.push(`- ${s}`);
+  }
+  return out.join("\n") + "\n";
+}
+
+/** The data of one bar, goal mark or label of the chart. */
+interface ChartDatum {
+  label: string;
+  vs: string;
+  ratio: number;
+  goal: number | null;
+  /** "met", "missed" or "none". */
+  status: string;
+  text: string;
+  barDescription: string;
+  goalDescription: string;
+}
+
+const LEGEND = { builtin: "vs the Deno built-in", c: "vs C liburing" } as const;
+
+/** The chart's data: one datum per comparison, in row order. */
+function chartData(rows: ResultRow[]): ChartDatum[] {
+  return rows.flatMap((row) =>
+    comparisons(row).map((c) => {
+      const label = rowLabel(row);
+      const mark = c.met === undefined ? "" : c.met ? " ✓" : " ✗";
+      const goal = c.goal ? formatGoal(c.goal, row.higherIsBetter !== false) : "";
+      const theirs = c.vs === "c" ? "C liburing" : row.builtin!.name;
+      return {
+        label,
+        vs: LEGEND[c.vs],
+        ratio: c.ratio,
+        goal: c.goal?.ratio ?? null,
+        status: c.met === undefined ? "none" : c.met ? "met" : "missed",
+        text: `${formatRatio(c.ratio)}${mark}${c.met === false ? ` (goal ${goal})` : ""}`,
+        barDescription: `bar: ${label}, ${formatRatio(c.ratio)} vs ${theirs}`,
+        goalDescription: `goal: ${label}, ${goal}`,
+      };
+    })
+  );
+}
+
+/** Tick values of the log axis: 1-2-5 steps. */
+const TICKS = [0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+
+/**
+ * The Vega-Lite spec of the chart: one line per workload, a bar per ratio (against the built-in,
+ * against C) drawn from parity (1.0x) on a log axis, a black tick at each goal, and the ratio
+ * with ✓ (goal met) or ✗ (missed) at the end of each bar.
+ *
+ * @param rows The result rows; rows with neither a built-in nor a C figure have no bar.
+ * @returns The spec, ready for `vega-lite`'s `compile()`.
+ */
+export function chartSpec(rows: ResultRow[]): TopLevelSpec {
+  const data = chartData(rows);
+  const values = data.flatMap((d) => d.goal === null ? [d.ratio] : [d.ratio, d.goal]);
+  const lo = Math.min(0.5, ...values.map((v) => v / 1.6));
+  const hi = Math.max(2, ...values.map((v) => v * 2.5));
+  const domain = [lo, hi];
+  const ticks = TICKS.filter((t) => t >= lo && t <= hi);
+  const labels = [...new Set(data.map((d) => d.label))];
+  const y = { field: "label", type: "nominal", sort: labels, title: null } as const;
+  const yOffset = { field: "vs", type: "nominal", sort: Object.values(LEGEND) } as const;
+  const x = {
+    field: "ratio",
+    type: "quantitative",
+    scale: { type: "log", domain, nice: false, clamp: true },
+    axis: { values: ticks, labelExpr: "datum.value + 'x'", grid: true },
+    title: "this module / the other (log scale, bars start at parity 1.0x)",
+  } as const;
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: {
+      text: "deno-uring against the Deno built-ins and C liburing",
+      subtitle: [
+        "Bars start at parity (1.0x); right of it this module is faster, or costs more where",
+        "lower is better. Black ticks: the goals; ✓ goal met, ✗ goal missed.",
+      ],
+    },
+    width: 520,
+    height: { step: 24 },
+    background: "white",
+    config: {
+      font: "Helvetica, Arial, sans-serif",
+      axisY: { labelLimit: 420, labelFontSize: 11 },
+      legend: { orient: "bottom", title: null, labelFontSize: 11, labelLimit: 300 },
+    },
+    data: { values: data as unknown as Record<string, unknown>[] },
+    layer: [
+      {
+        mark: { type: "bar" },
+        encoding: {
+          y,
+          yOffset,
+          x,
+          x2: { datum: 1 },
+          color: {
+            field: "vs",
+            type: "nominal",
+            scale: { domain: Object.values(LEGEND), range: ["#4c78a8", "#f58518"] },
+          },
+          description: { field: "barDescription" },
+        },
+      },
+      {
+        transform: [{ filter: "datum.goal !== null" }],
+        mark: { type: "tick", color: "black", thickness: 2.5, bandSize: 12 },
+        encoding: {
+          y,
+          yOffset,
+          x: { ...x, field: "goal" },
+          description: { field: "goalDescription" },
+        },
+      },
+      {
+        mark: { type: "rule", color: "#222222", strokeWidth: 1.5 },
+        encoding: { x: { datum: 1, type: "quantitative", scale: x.scale } },
+      },
+      {
+        // right of the bar, its goal tick and parity: never over a tick or the y labels
+        transform: [{ calculate: "max(datum.ratio, datum.goal || 1, 1)", as: "labelAt" }],
+        mark: { type: "text", align: "left", dx: 5, fontSize: 11 },
+        encoding: {
+          y,
+          yOffset,
+          x: { ...x, field: "labelAt" },
+          text: { field: "text" },
+          color: {
+            condition: [
+              { test: "datum.status === 'met'", value: "#1a7f37" },
+              { test: "datum.status === 'missed'", value: "#cf222e" },
+            ],
+            value: "#333333",
+          },
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
+/**
+ * `bench/results.svg`: the chart of {@link chartSpec}, rendered headless by Vega.
+ *
+ * @param rows The result rows.
+ * @returns The SVG document.
+ */
+export async function renderSvg(rows: ResultRow[]): Promise<string> {
+  const vg = compile(chartSpec(rows)).spec;
+  const view = new View(parseVega(vg), { renderer: "none" });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
