@@ -53,7 +53,7 @@ export interface Comparison {
   met?: boolean;
 }
 
-/** The label of a row in the table and on the chart: "ring: NOPs, 128 per submit". */
+/** The label of a row on the chart: "ring: NOPs, 128 per submit". */
 export function rowLabel(row: ResultRow): string {
   const lower = row.higherIsBetter === false ? " (lower is better)" : "";
   return `${row.group}: ${row.workload}${lower}`;
@@ -183,6 +183,8 @@ export function renderMarkdown(rows: ResultRow[], info: RunInfo): string {
 
 /** The data of one bar, goal mark or label of the chart. */
 interface ChartDatum {
+  /** The line of the chart: the row's index and label, "3|async: ...", unique per row. */
+  line: string;
   label: string;
   vs: string;
   ratio: number;
@@ -198,19 +200,22 @@ const LEGEND = { builtin: "vs the Deno built-in", c: "vs C liburing" } as const;
 
 /** The chart's data: one datum per comparison, in row order. */
 function chartData(rows: ResultRow[]): ChartDatum[] {
-  return rows.flatMap((row) =>
+  return rows.flatMap((row, i) =>
     comparisons(row).map((c) => {
       const label = rowLabel(row);
+      const theirs = c.vs === "c" ? "C liburing" : row.builtin!.name;
       const mark = c.met === undefined ? "" : c.met ? " ✓" : " ✗";
       const goal = c.goal ? formatGoal(c.goal, row.higherIsBetter !== false) : "";
-      const theirs = c.vs === "c" ? "C liburing" : row.builtin!.name;
+      const shortGoal = goal.slice(0, goal.lastIndexOf(" "));
       return {
+        line: `${i}|${label}`,
         label,
         vs: LEGEND[c.vs],
         ratio: c.ratio,
         goal: c.goal?.ratio ?? null,
         status: c.met === undefined ? "none" : c.met ? "met" : "missed",
-        text: `${formatRatio(c.ratio)}${mark}${c.met === false ? ` (goal ${goal})` : ""}`,
+        text: `${formatRatio(c.ratio)}${c.vs === "builtin" ? ` vs ${theirs}` : ""}${mark}` +
+          (c.met === false ? ` (goal ${shortGoal})` : ""),
         barDescription: `bar: ${label}, ${formatRatio(c.ratio)} vs ${theirs}`,
         goalDescription: `goal: ${label}, ${goal}`,
       };
@@ -221,23 +226,39 @@ function chartData(rows: ResultRow[]): ChartDatum[] {
 /** Tick values of the log axis: 1-2-5 steps. */
 const TICKS = [0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
 
+/** How the chart is drawn. */
+export interface ChartOptions {
+  /** A `--quick` smoke run: the title says the figures are rough. */
+  quick?: boolean;
+}
+
 /**
  * The Vega-Lite spec of the chart: one line per workload, a bar per ratio (against the built-in,
  * against C) drawn from parity (1.0x) on a log axis, a black tick at each goal, and the ratio
  * with ✓ (goal met) or ✗ (missed) at the end of each bar.
  *
  * @param rows The result rows; rows with neither a built-in nor a C figure have no bar.
+ * @param options Whether the run was a quick one.
  * @returns The spec, ready for `vega-lite`'s `compile()`.
  */
-export function chartSpec(rows: ResultRow[]): TopLevelSpec {
+export function chartSpec(rows: ResultRow[], options: ChartOptions = {}): TopLevelSpec {
   const data = chartData(rows);
   const values = data.flatMap((d) => d.goal === null ? [d.ratio] : [d.ratio, d.goal]);
   const lo = Math.min(0.5, ...values.map((v) => v / 1.6));
   const hi = Math.max(2, ...values.map((v) => v * 2.5));
   const domain = [lo, hi];
   const ticks = TICKS.filter((t) => t >= lo && t <= hi);
-  const labels = [...new Set(data.map((d) => d.label))];
-  const y = { field: "label", type: "nominal", sort: labels, title: null } as const;
+  const lines = [...new Set(data.map((d) => d.line))];
+  const y = {
+    field: "line",
+    type: "nominal",
+    sort: lines,
+    title: null,
+    axis: {
+      labelExpr: "slice(datum.value, indexof(datum.value, '|') + 1)",
+      description: "Y-axis: the workloads",
+    },
+  } as const;
   const yOffset = { field: "vs", type: "nominal", sort: Object.values(LEGEND) } as const;
   const x = {
     field: "ratio",
@@ -249,7 +270,8 @@ export function chartSpec(rows: ResultRow[]): TopLevelSpec {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: {
-      text: "deno-uring against the Deno built-ins and C liburing",
+      text: "deno-uring against the Deno built-ins and C liburing" +
+        (options.quick ? " (QUICK SMOKE RUN: rough figures)" : ""),
       subtitle: [
         "Bars start at parity (1.0x); right of it this module is faster, or costs more where",
         "lower is better. Black ticks: the goals; ✓ goal met, ✗ goal missed.",
@@ -260,7 +282,7 @@ export function chartSpec(rows: ResultRow[]): TopLevelSpec {
     background: "white",
     config: {
       font: "Helvetica, Arial, sans-serif",
-      axisY: { labelLimit: 420, labelFontSize: 11 },
+      axisY: { labelLimit: 600, labelFontSize: 11 },
       legend: { orient: "bottom", title: null, labelFontSize: 11, labelLimit: 300 },
     },
     data: { values: data as unknown as Record<string, unknown>[] },
@@ -320,10 +342,11 @@ export function chartSpec(rows: ResultRow[]): TopLevelSpec {
  * `bench/results.svg`: the chart of {@link chartSpec}, rendered headless by Vega.
  *
  * @param rows The result rows.
+ * @param options Whether the run was a quick one.
  * @returns The SVG document.
  */
-export async function renderSvg(rows: ResultRow[]): Promise<string> {
-  const vg = compile(chartSpec(rows)).spec;
+export async function renderSvg(rows: ResultRow[], options: ChartOptions = {}): Promise<string> {
+  const vg = compile(chartSpec(rows, options)).spec;
   const view = new View(parseVega(vg), { renderer: "none" });
   try {
     return await view.toSVG();
