@@ -19,7 +19,7 @@ import type { Goal, ResultRow } from "./_results.ts";
 
 /** Where and on what a run was made: the header of `bench/RESULTS.md`. */
 export interface RunInfo {
-  /** When the run ended, ISO 8601. */
+  /** When the run ended: "2026-11-29 18:00 UTC". */
   date: string;
   /** CPU model, from /proc/cpuinfo. */
   cpu: string;
@@ -53,7 +53,12 @@ export interface Comparison {
   met?: boolean;
 }
 
-/** The label of a row on the chart: "ring: NOPs, 128 per submit". */
+/**
+ * The label of a row on the chart: "ring: NOPs, 128 per submit".
+ *
+ * @param row A result row.
+ * @returns Its group and workload, and "(lower is better)" where that holds.
+ */
 export function rowLabel(row: ResultRow): string {
   const lower = row.higherIsBetter === false ? " (lower is better)" : "";
   return `${row.group}: ${row.workload}${lower}`;
@@ -63,6 +68,9 @@ export function rowLabel(row: ResultRow): string {
  * The comparisons of `row`: against the built-in, then against C, each one present only when
  * the row has that figure. The ratio is the one the bench measured (`row.ratios`, the median of
  * per-round quotients) when given, else the quotient of the figures.
+ *
+ * @param row A result row.
+ * @returns Zero, one or two comparisons, each with its goal and whether it is met.
  */
 export function comparisons(row: ResultRow): Comparison[] {
   const out: Comparison[] = [];
@@ -82,7 +90,12 @@ export function comparisons(row: ResultRow): Comparison[] {
   return out;
 }
 
-/** A figure as the report prints it, without exponent: 0.325, 1.48, 22.3, 113, 1520. */
+/**
+ * A figure as the report prints it, without exponent: 0.325, 1.48, 22.3, 113, 1520.
+ *
+ * @param n The figure, in its row's unit.
+ * @returns Three significant digits below 100, whole numbers above.
+ */
 export function formatFigure(n: number): string {
   const a = Math.abs(n);
   if (a >= 100) return n.toFixed(0);
@@ -91,14 +104,25 @@ export function formatFigure(n: number): string {
   return n.toPrecision(3);
 }
 
-/** A ratio as the report prints it: "0.92x", "11.1x". */
+/**
+ * A ratio as the report prints it: "0.92x", "11.1x".
+ *
+ * @param r The ratio.
+ * @returns Two decimals below 10, one above, and "x".
+ */
 export function formatRatio(r: number): string {
   return `${r >= 10 ? r.toFixed(1) : r.toFixed(2)}x`;
 }
 
 const VS_NAME: Record<Goal["vs"], string> = { builtin: "built-in", c: "C" };
 
-/** A goal as the report prints it: "≥ 0.95x C", "≥ 20x built-in", "≤ 0.75x built-in". */
+/**
+ * A goal as the report prints it: "≥ 0.95x C", "≥ 20x built-in", "≤ 0.75x built-in".
+ *
+ * @param goal The goal.
+ * @param higherIsBetter False when the goal is a ceiling.
+ * @returns The goal in words.
+ */
 export function formatGoal(goal: Goal, higherIsBetter = true): string {
   return `${higherIsBetter ? "≥" : "≤"} ${+goal.ratio.toPrecision(3)}x ${VS_NAME[goal.vs]}`;
 }
@@ -112,6 +136,17 @@ const cell = (s: string) => s.replaceAll("|", "\\|").replaceAll("\n", " ");
  * @param rows The result rows, in the order the benches emitted them.
  * @param info The run's date, machine and command.
  * @returns The markdown text, ending in a newline.
+ * @example
+ * ```ts
+ * import { assertStringIncludes } from "@std/assert";
+ * import { renderMarkdown } from "./_report.ts";
+ *
+ * const md = renderMarkdown(
+ *   [{ group: "ring", workload: "NOPs", unit: "M ops/s", ours: 23, c: 24, goals: [{ vs: "c", ratio: 0.95 }] }],
+ *   { date: "today", cpu: "x86", cores: 2, kernel: "6.1", deno: "2.9", liburing: "2.3", command: "x", quick: false, skipped: [] },
+ * );
+ * assertStringIncludes(md, "| ring | NOPs | 23.0 M ops/s |  | 24.0 M ops/s |  | 0.96x | ≥ 0.95x C | met |");
+ * ```
  */
 export function renderMarkdown(rows: ResultRow[], info: RunInfo): string {
   const out: string[] = [];
@@ -149,7 +184,12 @@ export function renderMarkdown(rows: ResultRow[], info: RunInfo): string {
       const c = cmp.find((x) => x.vs === vs);
       return c ? formatRatio(c.ratio) : "";
     };
-    const withGoal = cmp.filter((c) => c.goal);
+    // every goal of the row, also one whose figure the bench did not give
+    const goals = (row.goals ?? []).map((goal) => {
+      const met = cmp.find((c) => c.goal === goal)?.met;
+      const status = met === undefined ? "**not measured**" : met ? "met" : "**missed**";
+      return { text: formatGoal(goal, row.higherIsBetter !== false), status };
+    });
     let workload = row.workload;
     if (row.higherIsBetter === false) workload += " (lower is better)";
     if (row.note) {
@@ -165,8 +205,8 @@ export function renderMarkdown(rows: ResultRow[], info: RunInfo): string {
         row.c !== undefined ? formatFigure(row.c) + unit : "",
         ratioVs("builtin"),
         ratioVs("c"),
-        withGoal.map((c) => formatGoal(c.goal!, row.higherIsBetter !== false)).join("; "),
-        withGoal.map((c) => c.met ? "met" : "**missed**").join("; "),
+        goals.map((g) => g.text).join("; "),
+        goals.map((g) => g.status).join("; "),
       ].map(cell).join(" | ") + " |",
     );
   }
@@ -313,6 +353,7 @@ export function chartSpec(rows: ResultRow[], options: ChartOptions = {}): TopLev
         },
       },
       {
+        data: { values: [{}] }, // one parity line, not one per datum
         mark: { type: "rule", color: "#222222", strokeWidth: 1.5 },
         encoding: { x: { datum: 1, type: "quantitative", scale: x.scale } },
       },
@@ -344,6 +385,14 @@ export function chartSpec(rows: ResultRow[], options: ChartOptions = {}): TopLev
  * @param rows The result rows.
  * @param options Whether the run was a quick one.
  * @returns The SVG document.
+ * @example
+ * ```ts
+ * import { assertStringIncludes } from "@std/assert";
+ * import { renderSvg } from "./_report.ts";
+ *
+ * const svg = await renderSvg([{ group: "ring", workload: "NOPs", unit: "M ops/s", ours: 23, c: 24 }]);
+ * assertStringIncludes(svg, 'aria-label="bar: ring: NOPs, 0.96x vs C liburing"');
+ * ```
  */
 export async function renderSvg(rows: ResultRow[], options: ChartOptions = {}): Promise<string> {
   const vg = compile(chartSpec(rows, options)).spec;

@@ -141,7 +141,8 @@ async function run(bench: Bench, n: number): Promise<ResultRow[] | string> {
     if (tty) Deno.stdout.writeSync(encoder.encode(`\r\x1b[K${line(state)}${final ? "\n" : ""}`));
     else if (final) console.log(line(state));
   };
-  if (!tty) console.log(`${head}: started (total ${clock(started - t0)})`);
+  if (tty) show("running");
+  else console.log(`${head}: started (total ${clock(started - t0)})`);
   const ticker = setInterval(() => show("running"), 1000);
   let timedOut = false;
   const timer = setTimeout(() => {
