@@ -6,8 +6,10 @@
  * Each bench runs as a subprocess with BENCH_RESULTS naming a file of its own, into which it
  * appends its rows (`emitRows()` of `bench/_results.ts`) when it ends. A bench whose script (or
  * task) is not in the checkout is skipped with a line saying so; one that fails, times out or
- * emits no rows is listed under the table, and the runner exits with status 1 after writing
- * the report. Each bench has a time limit, and the limits add up to under 8 minutes.
+ * emits no rows is listed under the table (with the rows it did emit), and the runner exits with
+ * status 1 after writing the report. Each bench has a time limit, and the limits add up to under
+ * 8 minutes; it runs in a process group of its own (`setsid`), so that what it started goes too
+ * when it is killed.
  *
  * `--quick` (or BENCH_QUICK=1) asks the benches for few rounds (`benchQuick()`): a smoke run of
  * the whole path in under a minute, labelled as such in both files.
@@ -118,9 +120,10 @@ const t0 = performance.now();
 /**
  * Runs `bench` in a process group of its own (so that servers and clients it starts go when it
  * is killed), with one progress line: rewritten every second on a terminal, else printed when
- * it starts and when it ends. Returns its rows, or why it gave none.
+ * it starts and when it ends. Returns the rows it emitted, and what went wrong if anything did.
+ * Ctrl-C kills the bench's process group too, which is not in the terminal's foreground group.
  */
-async function run(bench: Bench, n: number): Promise<ResultRow[] | string> {
+async function run(bench: Bench, n: number): Promise<{ rows: ResultRow[]; failure?: string }> {
   const name = bench.script ?? `deno task ${bench.task}`;
   const head = `[${n}/${BENCHES.length}] ${bench.what} (${name})`;
   const results = await Deno.makeTempFile({ prefix: "bench_results_", suffix: ".jsonl" });
@@ -144,12 +147,21 @@ async function run(bench: Bench, n: number): Promise<ResultRow[] | string> {
   if (tty) show("running");
   else console.log(`${head}: started (total ${clock(started - t0)})`);
   const ticker = setInterval(() => show("running"), 1000);
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
+  const kill = () => {
     try {
       Deno.kill(-child.pid, "SIGKILL");
     } catch { /* already gone */ }
+  };
+  const interrupted = () => {
+    kill();
+    console.log(`\n${head}: interrupted`);
+    Deno.exit(130);
+  };
+  Deno.addSignalListener("SIGINT", interrupted);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    kill();
   }, bench.limit * 1000);
   const [status, out, err] = await Promise.all([
     child.status,
@@ -158,17 +170,18 @@ async function run(bench: Bench, n: number): Promise<ResultRow[] | string> {
   ]);
   clearTimeout(timer);
   clearInterval(ticker);
+  Deno.removeSignalListener("SIGINT", interrupted);
   const rows = readRows(results, name);
   await Deno.remove(results);
   let failure = "";
   if (timedOut) failure = `killed after its limit of ${bench.limit} s`;
   else if (!status.success) failure = `failed with exit code ${status.code}`;
   else if (rows.length === 0) failure = "gave no rows (does it call emitRows()?)";
-  show(failure || `done, ${rows.length} rows`, true);
-  if (!failure) return rows;
+  show(failure ? `${failure} (${rows.length} rows kept)` : `done, ${rows.length} rows`, true);
+  if (!failure) return { rows };
   const tail = (out + err).trimEnd().split("\n").slice(-15).map((l) => `    ${l}`).join("\n");
   if (tail.trim()) console.log(tail);
-  return `${name} ${failure}`;
+  return { rows, failure: `${name} ${failure}` };
 }
 
 /** liburing's version: the Debian package, else the header's version macros. */
@@ -221,10 +234,11 @@ for (const [i, bench] of BENCHES.entries()) {
     continue;
   }
   const got = await run(bench, i + 1);
-  if (typeof got === "string") {
+  rows.push(...got.rows);
+  if (got.failure) {
     failed = true;
-    skipped.push(`${bench.what}: ${got}`);
-  } else rows.push(...got);
+    skipped.push(`${bench.what}: ${got.failure}`);
+  }
 }
 
 const info: RunInfo = {
