@@ -67,7 +67,8 @@ export function rowLabel(row: ResultRow): string {
 /**
  * The comparisons of `row`: against the built-in, then against C, each one present only when
  * the row has that figure. The ratio is the one the bench measured (`row.ratios`, the median of
- * per-round quotients) when given, else the quotient of the figures.
+ * per-round quotients) when given, else the quotient of the figures; a ratio that is not a
+ * positive number (a figure of 0) is left out, and its goal shows as not measured.
  *
  * @param row A result row.
  * @returns Zero, one or two comparisons, each with its goal and whether it is met.
@@ -77,6 +78,7 @@ export function comparisons(row: ResultRow): Comparison[] {
   const add = (vs: Goal["vs"], theirs: number | undefined, measured: number | undefined) => {
     if (theirs === undefined && measured === undefined) return;
     const ratio = measured ?? row.ours / theirs!;
+    if (!(ratio > 0 && ratio < Infinity)) return; // a zero or missing figure: no ratio to draw
     const goal = row.goals?.find((g) => g.vs === vs);
     const met = goal === undefined
       ? undefined

@@ -211,6 +211,23 @@ describe("bench report: chart", () => {
   });
 });
 
+describe("bench report: comparisons", () => {
+  it("comparisons() prefers the measured ratio and leaves out ratios that are not positive", () => {
+    assertEquals(comparisons(ROWS[0]).map((c) => [c.vs, c.ratio, c.met]), [["c", 0.97, true]]);
+    const zero: ResultRow = {
+      group: "files",
+      workload: "stat",
+      unit: "K stats/s",
+      ours: 10,
+      builtin: { name: "Deno.stat", value: 0 },
+      c: 5,
+      goals: [{ vs: "builtin", ratio: 1.5 }],
+    };
+    assertEquals(comparisons(zero).map((c) => [c.vs, c.ratio]), [["c", 2]]);
+    assertStringIncludes(renderMarkdown([zero], INFO), "| ≥ 1.5x built-in | **not measured** |");
+  });
+});
+
 describe("bench report: markdown", () => {
   const md = renderMarkdown(ROWS, INFO);
   const lines = md.split("\n");
