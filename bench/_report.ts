@@ -5,7 +5,7 @@
  * `tests/bench_report_test.ts` renders a fixed set of rows and checks both.
  *
  * The chart is drawn with Vega-Lite and rendered by Vega's headless `View.toSVG()` (no browser,
- * no node-canvas: the SVG renderer only estimates text widths). A hand-written SVG would not be
+ * no node-canvas; text widths come from {@link textWidth}). A hand-written SVG would not be
  * clearly smaller: a log-scale axis with its ticks, a legend, label layout and the goal marks are
  * 150-200 lines of our own geometry to maintain and test, where the Vega-Lite spec below states
  * what is drawn and leaves the geometry to a maintained library. The npm packages are loaded by
@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { parse as parseVega, View } from "vega";
+import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import type { Goal, ResultRow } from "./_results.ts";
 
@@ -301,6 +301,7 @@ export function chartSpec(rows: ResultRow[], options: ChartOptions = {}): TopLev
     axis: {
       labelExpr: "slice(datum.value, indexof(datum.value, '|') + 1)",
       description: "Y-axis: the workloads",
+      labelLimit: 560,
     },
   } as const;
   const yOffset = { field: "vs", type: "nominal", sort: Object.values(LEGEND) } as const;
@@ -326,7 +327,7 @@ export function chartSpec(rows: ResultRow[], options: ChartOptions = {}): TopLev
     background: "white",
     config: {
       font: "Helvetica, Arial, sans-serif",
-      axisY: { labelLimit: 600, labelFontSize: 11 },
+      axisY: { labelFontSize: 11 },
       legend: { orient: "bottom", title: null, labelFontSize: 11, labelLimit: 300 },
     },
     data: { values: data as unknown as Record<string, unknown>[] },
@@ -384,6 +385,34 @@ export function chartSpec(rows: ResultRow[], options: ChartOptions = {}): TopLev
 }
 
 /**
+ * The width in pixels of `text` at `size` px, from the width of each kind of character in DejaVu
+ * Sans (the widest of the usual sans-serif fonts, so Helvetica or Arial fit in it too). Without a canvas Vega estimates 0.8 em per character, about 1.5x too wide: long
+ * labels get cut and the chart gets wide margins. Vega lets a headless user set
+ * `textMetrics.width` for this (vl-convert does); {@link renderSvg} sets it while it renders.
+ *
+ * @param text The text.
+ * @param size Font size in px.
+ * @param bold Whether the text is bold (about 8% wider).
+ * @returns The estimated width, rounded up.
+ */
+export function textWidth(text: string, size: number, bold = false): number {
+  let em = 0;
+  for (const ch of text) {
+    if (ch === " ") em += 0.32;
+    else if (/[il.,:;'|!()[\]ftjr]/.test(ch)) em += 0.38;
+    else if (/[mwMW@%]/.test(ch)) em += 0.95;
+    else if (/[A-Z]/.test(ch)) em += 0.72;
+    else em += 0.63;
+  }
+  return Math.ceil(em * size * (bold ? 1.08 : 1));
+}
+
+/** What `vega.textMetrics` holds (vega-typings does not declare it). */
+interface TextMetrics {
+  width: (item: { fontSize?: number; fontWeight?: string | number }, text: unknown) => number;
+}
+
+/**
  * `bench/results.svg`: the chart of {@link chartSpec}, rendered headless by Vega.
  *
  * @param rows The result rows.
@@ -399,11 +428,21 @@ export function chartSpec(rows: ResultRow[], options: ChartOptions = {}): TopLev
  * ```
  */
 export async function renderSvg(rows: ResultRow[], options: ChartOptions = {}): Promise<string> {
-  const vg = compile(chartSpec(rows, options)).spec;
-  const view = new View(parseVega(vg), { renderer: "none" });
+  const metrics = (vega as unknown as { textMetrics: TextMetrics }).textMetrics;
+  const vegaWidth = metrics.width;
+  metrics.width = (item, text) =>
+    textWidth(
+      Array.isArray(text) ? text.join(" ") : String(text ?? ""),
+      item.fontSize ?? 11,
+      item.fontWeight === "bold" || Number(item.fontWeight) >= 600,
+    );
+  const view = new vega.View(vega.parse(compile(chartSpec(rows, options)).spec), {
+    renderer: "none",
+  });
   try {
     return await view.toSVG();
   } finally {
     view.finalize();
+    metrics.width = vegaWidth;
   }
 }
