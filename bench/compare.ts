@@ -177,7 +177,8 @@ async function run(bench: Bench, n: number): Promise<{ rows: ResultRow[]; failur
   if (timedOut) failure = `killed after its limit of ${bench.limit} s`;
   else if (!status.success) failure = `failed with exit code ${status.code}`;
   else if (rows.length === 0) failure = "gave no rows (does it call emitRows()?)";
-  show(failure ? `${failure} (${rows.length} rows kept)` : `done, ${rows.length} rows`, true);
+  const count = `${rows.length} row${rows.length === 1 ? "" : "s"}`;
+  show(failure ? `${failure} (${count} kept)` : `done, ${count}`, true);
   if (!failure) return { rows };
   const tail = (out + err).trimEnd().split("\n").slice(-15).map((l) => `    ${l}`).join("\n");
   if (tail.trim()) console.log(tail);
