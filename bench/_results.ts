@@ -25,6 +25,12 @@ export interface ResultRow {
   builtin?: { name: string; value: number };
   /** C liburing doing the same work in the same run. */
   c?: number;
+  /**
+   * The ratios `ours / builtin` and `ours / c` as the bench measured them (the median of
+   * per-round quotients of interleaved rounds, `Rounds.ratio`). The report prints these when
+   * given, else it divides the figures.
+   */
+  ratios?: { builtin?: number; c?: number };
   /** The issue's goals for this row. */
   goals?: Goal[];
   /** False for figures where lower is better (CPU per request). Default true. */
@@ -39,4 +45,12 @@ export function emitRows(rows: ResultRow[]): void {
   if (!path) return;
   const text = rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
   Deno.writeTextFileSync(path, text, { append: true });
+}
+
+/**
+ * True when the runner asks for a quick smoke run (`deno task bench:compare --quick` sets
+ * BENCH_QUICK=1): benches then run few rounds, so the whole report takes under a minute.
+ */
+export function benchQuick(): boolean {
+  return Deno.env.get("BENCH_QUICK") === "1";
 }

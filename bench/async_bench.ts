@@ -15,6 +15,7 @@ import {
   rateOfAsync,
   reportRounds,
 } from "./_common.ts";
+import { benchQuick, emitRows } from "./_results.ts";
 
 const QD = 64;
 const path = ensureDataFile();
@@ -90,8 +91,10 @@ await nopBatches(2000);
 const batched = await bestRate(64 * 2000, 15, () => nopBatches(2000));
 await lanes(300, ringRead);
 // C and TypeScript interleaved (bench/_common.ts): 40 rounds of 16000 reads (~20 ms) per side,
-// C keeping 64 reads in flight on a ring of the same size and flags, refilled as CQEs arrive
+// C keeping 64 reads in flight on a ring of the same size and flags, refilled as CQEs arrive;
+// 8 rounds in a quick run (BENCH_QUICK=1)
 const PER_LANE = 250;
+const ROUNDS = benchQuick() ? 8 : 40;
 const cBench = loadCBench();
 const cRead = () =>
   cBench.read({
@@ -107,7 +110,7 @@ const cRead = () =>
 cRead(); // set up the C ring
 // node:fs/promises and Deno.FsFile in the same rounds, with fewer reads (they are 20-50x slower),
 // so that every ratio comes from the same interleaved rounds.
-const rounds = await interleavedAsync(40, {
+const rounds = await interleavedAsync(ROUNDS, {
   c: cRead,
   ts: () => rateOfAsync(QD * PER_LANE, () => lanes(PER_LANE, ringRead)),
   node: () => rateOfAsync(QD * 10, () => lanes(10, nodeRead)),
@@ -124,6 +127,39 @@ console.log(
 console.log(
   `AsyncRing: batches of 64 nop() with Promise.all: ${(batched / 1e6).toFixed(2)} M ops/s`,
 );
+const readRow = (builtin: "node" | "deno", name: string) => ({
+  group: "async",
+  workload: `4 KiB random reads, ${QD} in flight`,
+  unit: "M IOPS",
+  ours: rounds.median("ts") / 1e6,
+  builtin: { name, value: rounds.median(builtin) / 1e6 },
+  ratios: { builtin: rounds.ratio("ts", builtin) },
+});
+const nodeRow = readRow("node", "node:fs/promises FileHandle.read");
+emitRows([
+  {
+    ...nodeRow,
+    c: rounds.median("c") / 1e6,
+    ratios: { ...nodeRow.ratios, c: rounds.ratio("ts", "c") },
+    goals: [{ vs: "builtin", ratio: 20 }, { vs: "c", ratio: 0.85 }],
+  },
+  readRow("deno", "Deno.FsFile seek+read"),
+  {
+    group: "async",
+    workload: "await io.nop(), one at a time",
+    unit: "µs per round trip",
+    ours: 1e6 / trips,
+    higherIsBetter: false,
+    note: "Best of 10 rounds: what one awaited op costs, without I/O",
+  },
+  {
+    group: "async",
+    workload: "batches of 64 nop() with Promise.all",
+    unit: "M ops/s",
+    ours: batched / 1e6,
+    note: "Best of 15 rounds",
+  },
+]);
 
 // ---- Deno.bench --------------------------------------------------------------------------
 Deno.bench({

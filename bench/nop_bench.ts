@@ -4,6 +4,7 @@
 // cqAdvance, and the copyCqes variant shows what copying the CQEs out costs.
 import { CqeBatch, Ring } from "../mod.ts";
 import { interleaved, loadCBench, rateOf, reportRounds } from "./_common.ts";
+import { benchQuick, emitRows } from "./_results.ts";
 
 const BATCH = 128;
 const ring = new Ring({ entries: BATCH });
@@ -36,8 +37,10 @@ function nopBatchCopy(): void {
   while (got < BATCH) got += ring.copyCqes(batch, 1);
 }
 
-// The ratio: 50 rounds of 2000 batches (~15 ms) per side, interleaved (bench/_common.ts).
+// The ratio: 50 rounds of 2000 batches (~15 ms) per side, interleaved (bench/_common.ts);
+// 10 rounds in a quick run (BENCH_QUICK=1).
 const BATCHES = 2000;
+const ROUNDS = benchQuick() ? 10 : 50;
 const cBench = loadCBench();
 const flags = ring.setupFlags;
 for (let i = 0; i < 2000; i++) { // warm up the JIT
@@ -49,7 +52,7 @@ const tsRound = (fn: () => void) => () =>
   rateOf(BATCH * BATCHES, () => {
     for (let b = 0; b < BATCHES; b++) fn();
   });
-const rounds = interleaved(50, {
+const rounds = interleaved(ROUNDS, {
   c: () => cBench.nop(BATCH, BATCHES, flags),
   ts: tsRound(nopBatch),
   tsCopy: tsRound(nopBatchCopy),
@@ -71,6 +74,18 @@ reportRounds(
   " ops/s",
   "C liburing",
 );
+const nopRow = (side: "ts" | "tsCopy", reap: string) => ({
+  group: "ring",
+  workload: `NOPs, ${BATCH} per submit, ${reap}`,
+  unit: "M ops/s",
+  ours: rounds.median(side) / 1e6,
+  c: rounds.median("c") / 1e6,
+  ratios: { c: rounds.ratio(side, "c") },
+});
+emitRows([
+  { ...nopRow("ts", "peekCqes"), goals: [{ vs: "c", ratio: 0.95 }] },
+  { ...nopRow("tsCopy", "copyCqes"), note: "copyCqes copies each CQE out of the ring" },
+]);
 
 Deno.bench({
   group: "nop x128",

@@ -13,6 +13,7 @@ import {
   rateOf,
   reportRounds,
 } from "./_common.ts";
+import { benchQuick, emitRows } from "./_results.ts";
 
 const QD = 64;
 const BLOCKS = FILE_SIZE / 4096;
@@ -98,8 +99,9 @@ function nodeReads(): void {
 }
 
 // Ratios: 40 rounds of 20480 reads (~15-25 ms) of each side, all sides interleaved
-// (bench/_common.ts), the C rings set up like the TypeScript ones.
+// (bench/_common.ts), the C rings set up like the TypeScript ones; 8 rounds in a quick run.
 const READS = QD * 320;
+const ROUNDS = benchQuick() ? 8 : 40;
 const cBench = loadCBench();
 const cRead = (r: Ring, f: boolean, rfd: number) => () =>
   cBench.read({
@@ -131,7 +133,7 @@ const sides = {
   deno: tsRead(denoReads),
 };
 for (const side of Object.values(sides)) side(); // and set up the C rings
-const rounds = interleaved(40, sides);
+const rounds = interleaved(ROUNDS, sides);
 cBench.close();
 reportRounds(
   "Ring: 4 KiB random reads, QD 64, peekCqes",
@@ -173,6 +175,25 @@ reportRounds(
   " IOPS",
   "Deno.FsFile seek+readSync",
 );
+const readRow = (side: "ts" | "tsCopy" | "tsFixed", c: "c" | "cFixed", workload: string) => ({
+  group: "ring",
+  workload: `4 KiB random reads, QD ${QD}, ${workload}`,
+  unit: "M IOPS",
+  ours: rounds.median(side) / 1e6,
+  builtin: { name: "Deno.FsFile seek+readSync", value: rounds.median("deno") / 1e6 },
+  c: rounds.median(c) / 1e6,
+  ratios: { builtin: rounds.ratio(side, "deno"), c: rounds.ratio(side, c) },
+});
+emitRows([
+  { ...readRow("ts", "c", "peekCqes"), goals: [{ vs: "c", ratio: 0.95 }] },
+  readRow("tsCopy", "c", "copyCqes"),
+  {
+    ...readRow("tsFixed", "cFixed", "fixed file + buffers"),
+    note: `Registered file and buffers (READ_FIXED) on both sides: ${
+      rounds.ratio("tsFixed", "ts").toFixed(2)
+    }x the plain-fd Ring reads`,
+  },
+]);
 
 Deno.bench({ group: "read 4K x64", name: "Ring: 64 reads, one submit", fn: ringReads });
 Deno.bench({
