@@ -204,7 +204,7 @@ export function prepVec(
   try {
     for (let i = 0; i < bufs.length; i++) {
       const b = bufs[i];
-      if (kernelSafeAddress(b, `bufs[${i}]`) >= 0) {
+      if (kernelSafeAddress(b, `iovecs[${i}]`) >= 0) {
         views.push(b);
         continue;
       }

@@ -349,6 +349,37 @@ export class Ring implements Disposable {
     return this.#sqEntries - ((this.#tail - this.#refreshHead()) >>> 0);
   }
 
+  /**
+   * Takes back the SQEs prepared since the last submit, as if they had never been handed out:
+   * the kernel never sees them, and the buffers they hold are let go. (liburing has no such
+   * call; `AsyncRing` uses it to close without running ops it has already rejected.)
+   *
+   * @returns how many SQEs were dropped
+   * @throws {Error} when the ring is closed
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { Ring } from "../mod.ts";
+   * using ring = new Ring({ entries: 4 });
+   * ring.getSqe()!.prepNop();
+   * ring.getSqe()!.prepNop();
+   * assertEquals(ring.discardSqes(), 2);
+   * assertEquals(ring.submit(), 0);
+   * assertEquals(ring.sqSpaceLeft(), 4);
+   * ```
+   */
+  discardSqes(): number {
+    this.#check();
+    const from = this.#pubTail, to = this.#tail;
+    const n = (to - from) >>> 0;
+    if (n === 0) return 0;
+    this.#zeroSlots(from, to);
+    for (let t = from; t !== to; t = (t + 1) >>> 0) this.#mem.refs[t & this.#sqMask] = undefined;
+    this.#rewindTail(from);
+    return n;
+  }
+
   /** SQEs prepared (or published) but not yet consumed by the kernel. */
   sqReady(): number {
     this.#check();
@@ -1236,12 +1267,7 @@ export class Ring implements Disposable {
   #drainForClose(): void {
     const held = this.#held;
     if (held.size === 0 && held.untracked === 0 && this.#waiters === 0) return;
-    // Publish nothing half-prepared: drop SQEs that were never submitted.
-    this.#zeroSlots(this.#pubTail, this.#tail);
-    for (let t = this.#pubTail; t !== this.#tail; t = (t + 1) >>> 0) {
-      this.#mem.refs[t & this.#sqMask] = undefined;
-    }
-    this.#rewindTail(this.#pubTail);
+    this.discardSqes(); // publish nothing half-prepared
     const sqe = this.getSqe();
     if (sqe !== null) {
       sqe.prepCancel(0, CancelFlag.ANY | CancelFlag.ALL);

@@ -38,7 +38,7 @@ Deno.test("an O_DIRECT read needs an aligned buffer: EINVAL without, data with",
   try {
     const page = alignedBuffer(4096);
     assertEquals(await io.read(fd, page, 4096), 4096);
-    assertEquals(page, data.subarray(4096));
+    assertEquals(new Uint8Array(page), data.subarray(4096));
     const skewed = alignedBuffer(4096 + 1).subarray(1);
     assertObjectMatch(await assertRejects(() => io.read(fd, skewed, 0), UringError), {
       code: "EINVAL",
