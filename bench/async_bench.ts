@@ -40,6 +40,10 @@ async function lanes(perLane: number, read: (lane: number) => Promise<unknown>):
 }
 
 const ringRead = (lane: number) => io.read(fd, bufs[lane], nextOffset());
+// Plain Uint8Arrays could be transferred while the kernel writes: AsyncRing reads them through
+// its own memory and copies out (issue 11). The same rounds measure what that copy costs.
+const plainBufs = Array.from({ length: QD }, () => new Uint8Array(4096));
+const plainRead = (lane: number) => io.read(fd, plainBufs[lane], nextOffset());
 const check = await io.read(fd, bufs[0], FILE_SIZE - 4096);
 if (check !== 4096) throw new Error(`short read: ${check}`);
 
@@ -113,6 +117,7 @@ cRead(); // set up the C ring
 const rounds = await interleavedAsync(ROUNDS, {
   c: cRead,
   ts: () => rateOfAsync(QD * PER_LANE, () => lanes(PER_LANE, ringRead)),
+  plain: () => rateOfAsync(QD * PER_LANE, () => lanes(PER_LANE, plainRead)),
   node: () => rateOfAsync(QD * 10, () => lanes(10, nodeRead)),
   deno: () => rateOfAsync(QD * 20, () => lanes(20, denoRead)),
 });
@@ -121,6 +126,9 @@ const what = "AsyncRing: 4 KiB random reads, 64 in flight";
 reportRounds(what, rounds, "ts", "node", " IOPS", "node:fs/promises FileHandle.read");
 reportRounds(what, rounds, "ts", "deno", " IOPS", "Deno.FsFile seek+read");
 reportRounds(what, rounds, "ts", "c", " IOPS", "C liburing");
+const plainWhat = "AsyncRing: the same reads into plain Uint8Arrays (copied through ring memory)";
+reportRounds(plainWhat, rounds, "plain", "ts", " IOPS", "alignedBuffer() views, in place");
+reportRounds(plainWhat, rounds, "plain", "c", " IOPS", "C liburing");
 console.log(
   `AsyncRing: await io.nop() one at a time: ${(1e6 / trips).toFixed(3)} µs per round trip`,
 );
@@ -144,6 +152,16 @@ emitRows([
     goals: [{ vs: "builtin", ratio: 20 }, { vs: "c", ratio: 0.85 }],
   },
   readRow("deno", "Deno.FsFile seek+read"),
+  {
+    group: "async",
+    workload: `4 KiB random reads, ${QD} in flight, plain Uint8Array (copied)`,
+    unit: "M IOPS",
+    ours: rounds.median("plain") / 1e6,
+    builtin: { name: "node:fs/promises FileHandle.read", value: rounds.median("node") / 1e6 },
+    c: rounds.median("c") / 1e6,
+    ratios: { builtin: rounds.ratio("plain", "node"), c: rounds.ratio("plain", "c") },
+    note: "Caller buffers that could be transferred go through AsyncRing's own memory",
+  },
   {
     group: "async",
     workload: "await io.nop(), one at a time",

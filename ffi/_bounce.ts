@@ -69,8 +69,7 @@ export class _BouncePool {
       const view = alignedShared(size);
       return new Chunk(view, addressOf(view), -1);
     }
-    let shift = MIN_SHIFT;
-    while ((1 << shift) < size) shift++;
+    const shift = size <= 1 << MIN_SHIFT ? MIN_SHIFT : 32 - Math.clz32(size - 1);
     const list = this.#free[shift];
     if (list.length !== 0) return list.pop()!;
     return this.#refill(shift);

@@ -7,7 +7,12 @@ import { alignedBytes } from "./_memory.ts";
 
 /**
  * A zeroed `Uint8Array` of `size` bytes whose first byte sits on an `align` boundary (a page by
- * default), in JavaScript memory like any other `Uint8Array`.
+ * default), over a `SharedArrayBuffer`.
+ *
+ * This is the buffer to hand the kernel: a `SharedArrayBuffer` cannot be transferred or detached,
+ * so memory the kernel may still write can never be freed behind its back. `AsyncRing` uses such
+ * buffers in place (zero-copy) and copies plain `ArrayBuffer`-backed ones through memory of its
+ * own; `Ring` users get the same safety only with buffers like this one (see `Ring`).
  *
  * Reads with `OpenFlag.DIRECT` need such buffers (the kernel answers `EINVAL` otherwise), and
  * page-cache reads into page-aligned buffers copy faster than into ones that straddle two

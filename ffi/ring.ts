@@ -91,6 +91,18 @@ const leaked: unknown[] = [];
  * with `MSG_RING` counts as the end of an op with the same user data: give such messages user
  * data that no op in flight uses.
  *
+ * **The caller's promise (UNSAFE if broken):** `Ring` hands the kernel the caller's own memory,
+ * zero-copy, like liburing (and like tokio-rs/io-uring's `unsafe fn push`). Holding a buffer keeps
+ * its JavaScript object alive, but a plain `ArrayBuffer` can be transferred
+ * (`buffer.transfer()`, `structuredClone(x, { transfer })`, `postMessage` transfer lists, BYOB
+ * stream readers), and then its memory is freed when the new owner is collected, while the
+ * kernel may still write into it. So: **never transfer or detach a plain `ArrayBuffer` that an op
+ * in flight uses, nor one registered with `registerBufferViews`.** The safe way beside it is
+ * memory that cannot be transferred: views from `alignedBuffer()`, any view over a
+ * `SharedArrayBuffer`, `registerBuffers(count, size)` and buffer rings; with those, no sequence
+ * of JavaScript calls lets the kernel write into freed memory. `AsyncRing` keeps that guarantee
+ * for every buffer by copying the others through memory of its own.
+ *
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
