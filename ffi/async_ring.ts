@@ -419,8 +419,8 @@ export class AsyncRing implements AsyncDisposable, Disposable {
   }
 
   /**
-   * A read or write on one buffer, started and finished without a closure (the hot path of
-   * `read` and `write`).
+   * A read, write, send or recv on one buffer, started and finished without a closure (the hot
+   * path of `read` and `write`); `msgFlags` are the send/recv flags.
    */
   #rw(
     op: number,
@@ -429,14 +429,17 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     buf: ArrayBufferView,
     offset: number,
     options: AsyncOpOptions | undefined,
+    msgFlags = 0,
   ): Promise<number> {
     const e = this.#e;
     const s = e.start(options);
     if (s === null) return e.early;
     let b: Bounce | undefined;
     try {
-      b = prepOne(s, e.pool, op, fd, buf, offset, op === Op.READ);
+      b = prepOne(s, e.pool, op, fd, buf, offset, op === Op.READ || op === Op.RECV);
+      if (msgFlags !== 0) s.opFlags = msgFlags;
     } catch (err) {
+      b?.done(0);
       return e.abandon(s, err);
     }
     if (b === undefined) return e.finish(s, K_NUM, name, options);
@@ -786,7 +789,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     buf: ArrayBufferView,
     options?: AsyncOpOptions & { flags?: number },
   ): Promise<number> {
-    return this.#sr(Op.RECV, "recv", fd, buf, options, options?.flags ?? 0);
+    return this.#rw(Op.RECV, "recv", fd, buf, 0, options, options?.flags ?? 0);
   }
 
   /**
@@ -800,31 +803,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     data: ArrayBufferView,
     options?: AsyncOpOptions & { flags?: number },
   ): Promise<number> {
-    return this.#sr(Op.SEND, "send", fd, data, options, options?.flags ?? Sock.MSG_NOSIGNAL);
-  }
-
-  /** `send` and `recv`: `#rw` with the message flags. */
-  #sr(
-    op: number,
-    name: string,
-    fd: FdLike,
-    buf: ArrayBufferView,
-    options: AsyncOpOptions | undefined,
-    flags: number,
-  ): Promise<number> {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    let b: Bounce | undefined;
-    try {
-      b = prepOne(s, e.pool, op, fd, buf, 0, op === Op.RECV);
-      s.opFlags = flags;
-    } catch (err) {
-      if (b !== undefined) b.done(0);
-      return e.abandon(s, err);
-    }
-    if (b === undefined) return e.finish(s, K_NUM, name, options);
-    return e.finish(s, K_BOUNCE, name, options, b);
+    return this.#rw(Op.SEND, "send", fd, data, 0, options, options?.flags ?? Sock.MSG_NOSIGNAL);
   }
 
   /** shutdown(2): `io_uring_prep_shutdown(3)`. Linux 5.11. `how` defaults to `SHUT_RDWR`. */
