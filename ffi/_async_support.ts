@@ -486,6 +486,20 @@ export class AsyncLinkBuilder {
     return this.#add("openat", (s) => s.prepOpenatDirect(dirfd, path, flags, mode, fileIndex));
   }
 
+  /**
+   * statx(2) into `statxbuf` (at least 256 bytes, `struct statx`), undecoded
+   * (`io_uring_prep_statx(3)`); its entry is 0.
+   */
+  statx(
+    dirfd: FdLike,
+    path: string | URL,
+    flags: number,
+    mask: number,
+    statxbuf: ArrayBufferView,
+  ): this {
+    return this.#add("statx", (s) => s.prepStatx(dirfd, path, flags, mask, statxbuf));
+  }
+
   /** close(2) (`io_uring_prep_close(3)`, `io_uring_prep_close_direct(3)` for `fixed(i)`). */
   closeFd(fd: FdLike): this {
     return this.#add("closeFd", (s) => {

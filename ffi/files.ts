@@ -1,0 +1,474 @@
+/**
+ * Drop-in file functions: `readFile`, `readTextFile`, `writeFile`, `writeTextFile`, `stat`,
+ * `lstat` with the parameters, results and errors of Deno's own (`ext/fs/30_fs.js`), and
+ * `readFiles` for many files at once. `AsyncRing` has them as methods (`io.readFile(path)`).
+ *
+ * What they share with Deno's: paths are strings or `file:` URLs; errors are `Deno.errors.*`
+ * with Deno's message (`No such file or directory (os error 2): readfile '/x'`) and `code`, plus
+ * `errno` (see `_errno_map.ts`); an aborted signal rejects with its reason, also when the work
+ * finished meanwhile (as Deno's do); files whose size `stat` gets wrong (0 in `/proc` and
+ * `/sys`, pipes) are read to their end.
+ *
+ * Unlike Deno's, they do not go through Deno's `--allow-read`/`--allow-write` checks: FFI is
+ * full trust, so a program that loads this module can read and write what the process can.
+ * (`writeFile` with `mode` is the exception: it calls `Deno.chmod`, which asks for
+ * `--allow-write`, because io_uring has no op to change a file's mode.)
+ *
+ * @module
+ */
+import { At, OpenFlag, StatxMask } from "./constants.ts";
+import { denoFsError, nulPathError, pathOf } from "./_errno_map.ts";
+import { _ReadMany } from "./_read_many.ts";
+import { UringError } from "./errors.ts";
+import { AT_FDCWD } from "./sqe_args.ts";
+import type { AsyncRing } from "./async_ring.ts";
+
+export type { DenoFsError } from "./_errno_map.ts";
+
+/**
+ * Options of {@link readFiles} (`AsyncRing.readFiles`).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { AsyncRing, type ReadFilesOptions } from "../mod.ts";
+ * await using io = new AsyncRing();
+ * const options: ReadFilesOptions = { concurrency: 16 };
+ * const [a] = await io.readFiles(["/proc/self/stat"], options);
+ * assertEquals(a.length > 0, true);
+ * ```
+ */
+export interface ReadFilesOptions {
+  /** Aborting stops the reads: the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Files open at once, at most; default 256. */
+  concurrency?: number;
+}
+
+const STATX_MASK = StatxMask.BASIC_STATS | StatxMask.BTIME;
+/** First read of a file whose `stat` size is 0 (`/proc`, pipes): grows by doubling. */
+const FIRST_READ = 16 * 1024;
+const TWO32 = 4294967296;
+
+function signalOf(options: { signal?: AbortSignal } | undefined): AbortSignal | undefined {
+  if (options === undefined || options === null) return undefined;
+  if (typeof options !== "object") throw new TypeError("options must be an object");
+  const signal = options.signal;
+  if (signal === undefined) return undefined;
+  if (!(signal instanceof AbortSignal)) {
+    throw new TypeError("options.signal must be an AbortSignal");
+  }
+  signal.throwIfAborted();
+  return signal;
+}
+
+/** The path of a call, checked the way Deno checks it (`file:` URLs, no NUL bytes). */
+function checkedPath(path: string | URL, op: string): string {
+  const p = pathOf(path);
+  const nul = nulPathError(p, op);
+  if (nul !== undefined) throw nul;
+  return p;
+}
+
+/** A failed op as Deno's error for `op` on `path`; anything else unchanged. */
+function asDenoError(e: unknown, op: string, path: string): unknown {
+  return e instanceof UringError ? denoFsError(e.errno, op, path) : e;
+}
+
+/**
+ * Reads into `buf` at the file position: the one place where buffers this module allocates go
+ * to the kernel through `AsyncRing` (they are never handed out while an op on them is in
+ * flight: each read is awaited, and an aborted read settles only after its CQE).
+ */
+function readInto(
+  io: AsyncRing,
+  fd: number,
+  buf: Uint8Array,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  return io.read(fd, buf, -1, signal === undefined ? undefined : { signal });
+}
+
+/**
+ * Reads a whole file, like `Deno.readFile`: open, `statx` for the size, reads until end of
+ * file, close. Linux 5.6.
+ *
+ * @param io the ring to use
+ * @param path a path or a `file:` URL
+ * @param options `signal` aborts the read (rejects with its reason)
+ * @returns the file's bytes
+ * @throws {Deno.errors.NotFound} and the other `Deno.errors` Deno's `readFile` throws
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { AsyncRing, readFile } from "../mod.ts";
+ * await using io = new AsyncRing();
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "hello");
+ * assertEquals(await readFile(io, path), await Deno.readFile(path));
+ * await Deno.remove(path);
+ * ```
+ */
+export async function readFile(
+  io: AsyncRing,
+  path: string | URL,
+  options?: Deno.ReadFileOptions,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const signal = signalOf(options);
+  const p = checkedPath(path, "readfile");
+  try {
+    return await readWhole(io, p, signal);
+  } catch (e) {
+    throw asDenoError(e, "readfile", p);
+  } finally {
+    signal?.throwIfAborted();
+  }
+}
+
+async function readWhole(
+  io: AsyncRing,
+  path: string,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const opts = signal === undefined ? undefined : { signal };
+  const fd = await io.open(path, opts);
+  try {
+    const st = await io.statx(fd, opts);
+    const hint = st.isFile ? st.size : 0;
+    let buf = new Uint8Array(hint > 0 ? hint : FIRST_READ);
+    let len = 0;
+    for (;;) {
+      if (len === buf.length) {
+        // Full, at the size stat gave or at a guess: a small read tells whether there is more.
+        const probe = new Uint8Array(len === hint ? 4096 : len);
+        const n = await readInto(io, fd, probe, signal);
+        if (n === 0) break;
+        const grown = new Uint8Array(Math.max(len * 2, len + n + FIRST_READ));
+        grown.set(buf);
+        grown.set(probe.subarray(0, n), len);
+        buf = grown;
+        len += n;
+        continue;
+      }
+      const n = await readInto(io, fd, buf.subarray(len), signal);
+      if (n === 0) break;
+      len += n;
+    }
+    return len === buf.length ? buf : buf.slice(0, len);
+  } finally {
+    await io.closeFd(fd).catch(() => {});
+  }
+}
+
+/**
+ * Reads a whole file as UTF-8 text, like `Deno.readTextFile` (invalid bytes become U+FFFD).
+ *
+ * @param io the ring to use
+ * @param path a path or a `file:` URL
+ * @param options `signal` aborts the read
+ * @returns the text
+ * @throws {Deno.errors.NotFound} and the other `Deno.errors` Deno's `readTextFile` throws
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { AsyncRing, readTextFile } from "../mod.ts";
+ * await using io = new AsyncRing();
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "héllo");
+ * assertEquals(await readTextFile(io, path), "héllo");
+ * await Deno.remove(path);
+ * ```
+ */
+export async function readTextFile(
+  io: AsyncRing,
+  path: string | URL,
+  options?: Deno.ReadFileOptions,
+): Promise<string> {
+  return decoder.decode(await readFile(io, path, options));
+}
+
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/**
+ * Writes `data` to a file, like `Deno.writeFile`: created when missing (`create`, default
+ * true), truncated unless `append`; `createNew` fails with `AlreadyExists` when the file
+ * exists; `mode` sets the permissions (also of an existing file, as Deno does). Open, writes
+ * until all is written, close. Linux 5.6.
+ *
+ * @param io the ring to use
+ * @param path a path or a `file:` URL
+ * @param data the bytes, or a stream of chunks
+ * @param options `Deno.WriteFileOptions`
+ * @throws {Deno.errors.NotFound} and the other `Deno.errors` Deno's `writeFile` throws
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { AsyncRing, writeFile } from "../mod.ts";
+ * await using io = new AsyncRing();
+ * const path = await Deno.makeTempFile();
+ * await writeFile(io, path, new TextEncoder().encode("abc"));
+ * await writeFile(io, path, new TextEncoder().encode("def"), { append: true });
+ * assertEquals(await Deno.readTextFile(path), "abcdef");
+ * await Deno.remove(path);
+ * ```
+ */
+export async function writeFile(
+  io: AsyncRing,
+  path: string | URL,
+  data: Uint8Array | ReadableStream<Uint8Array>,
+  options?: Deno.WriteFileOptions,
+): Promise<void> {
+  const signal = signalOf(options);
+  const p = checkedPath(path, "writefile");
+  const isStream = data instanceof ReadableStream;
+  if (!isStream && !(data instanceof Uint8Array)) {
+    throw new TypeError("data must be a Uint8Array or a ReadableStream of Uint8Array");
+  }
+  const append = options?.append ?? false;
+  const createNew = options?.createNew ?? false;
+  const create = options?.create ?? true;
+  const mode = options?.mode;
+  if (mode !== undefined && !(Number.isInteger(mode) && mode >= 0 && mode <= 0o7777)) {
+    throw new RangeError(`mode must be an integer in 0..0o7777, got ${mode}`);
+  }
+  // Rust's OpenOptions as Deno sets them: write, create, truncate = !append, createNew wins.
+  let flags = OpenFlag.WRONLY | OpenFlag.CLOEXEC;
+  if (append) flags |= OpenFlag.APPEND;
+  if (createNew) flags |= OpenFlag.CREAT | OpenFlag.EXCL;
+  else {
+    if (create) flags |= OpenFlag.CREAT;
+    if (!append) flags |= OpenFlag.TRUNC;
+  }
+  const opts = signal === undefined ? undefined : { signal };
+  try {
+    const fd = await io.openat(AT_FDCWD, p, flags, (mode ?? 0o666) & 0o777, opts);
+    try {
+      if (mode !== undefined) await Deno.chmod(p, mode);
+      if (isStream) {
+        for await (const chunk of data) await writeAll(io, fd, chunk, opts);
+      } else await writeAll(io, fd, data, opts);
+    } finally {
+      await io.closeFd(fd).catch(() => {});
+    }
+  } catch (e) {
+    throw asDenoError(e, "writefile", p);
+  } finally {
+    signal?.throwIfAborted();
+  }
+}
+
+/** Writes all of `data` at the file position (a write may take only part of it). */
+async function writeAll(
+  io: AsyncRing,
+  fd: number,
+  data: Uint8Array,
+  opts: { signal: AbortSignal } | undefined,
+): Promise<void> {
+  let done = 0;
+  while (done < data.length) {
+    const n = await io.write(fd, done === 0 ? data : data.subarray(done), -1, opts);
+    if (n === 0) throw new UringError(28, "write"); // WriteZero: nothing more fits
+    done += n;
+  }
+}
+
+/**
+ * Writes `text` as UTF-8, like `Deno.writeTextFile` (options as {@link writeFile}).
+ *
+ * @param io the ring to use
+ * @param path a path or a `file:` URL
+ * @param text the text, or a stream of strings
+ * @param options `Deno.WriteFileOptions`
+ * @throws {Deno.errors.NotFound} and the other `Deno.errors` Deno's `writeTextFile` throws
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { AsyncRing, writeTextFile } from "../mod.ts";
+ * await using io = new AsyncRing();
+ * const path = await Deno.makeTempFile();
+ * await writeTextFile(io, path, "héllo");
+ * assertEquals(await Deno.readTextFile(path), "héllo");
+ * await Deno.remove(path);
+ * ```
+ */
+export function writeTextFile(
+  io: AsyncRing,
+  path: string | URL,
+  text: string | ReadableStream<string>,
+  options?: Deno.WriteFileOptions,
+): Promise<void> {
+  const data = text instanceof ReadableStream
+    ? text.pipeThrough(new TextEncoderStream())
+    : new TextEncoder().encode(text);
+  return writeFile(io, path, data, options);
+}
+
+/**
+ * File information of `path`, following symbolic links, like `Deno.stat`: every field equal
+ * to Deno's (`mtime`/`atime`/`birthtime` to the millisecond, `ctime` to the second as Deno
+ * gives it, `birthtime` null where the file system does not record it). One `statx`. Linux 5.6.
+ *
+ * @param io the ring to use
+ * @param path a path or a `file:` URL
+ * @returns a `Deno.FileInfo`
+ * @throws {Deno.errors.NotFound} and the other `Deno.errors` Deno's `stat` throws
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { AsyncRing, stat } from "../mod.ts";
+ * await using io = new AsyncRing();
+ * assertEquals(await stat(io, "/"), await Deno.stat("/"));
+ * ```
+ */
+export function stat(io: AsyncRing, path: string | URL): Promise<Deno.FileInfo> {
+  return statPath(io, path, 0, "stat");
+}
+
+/**
+ * File information of `path` itself (a symbolic link is not followed), like `Deno.lstat`.
+ *
+ * @param io the ring to use
+ * @param path a path or a `file:` URL
+ * @returns a `Deno.FileInfo`
+ * @throws {Deno.errors.NotFound} and the other `Deno.errors` Deno's `lstat` throws
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { AsyncRing, lstat } from "../mod.ts";
+ * await using io = new AsyncRing();
+ * const dir = await Deno.makeTempDir();
+ * await Deno.symlink("/", `${dir}/link`);
+ * assertEquals((await lstat(io, `${dir}/link`)).isSymlink, true);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function lstat(io: AsyncRing, path: string | URL): Promise<Deno.FileInfo> {
+  return statPath(io, path, At.SYMLINK_NOFOLLOW, "lstat");
+}
+
+async function statPath(
+  io: AsyncRing,
+  path: string | URL,
+  flags: number,
+  op: string,
+): Promise<Deno.FileInfo> {
+  const p = checkedPath(path, op);
+  const buf = new Uint8Array(256);
+  const [r] = await io.link((c) => c.statx(AT_FDCWD, p, flags, STATX_MASK, buf));
+  if (r instanceof UringError) throw denoFsError(r.errno, op, p);
+  return fileInfo(new DataView(buf.buffer));
+}
+
+function u64(v: DataView, off: number): number {
+  return v.getUint32(off + 4, true) * TWO32 + v.getUint32(off, true);
+}
+
+/** A `statx_timestamp` as Rust's `SystemTime` → `as_millis()` gives it (toward zero). */
+function timeMs(v: DataView, off: number): number {
+  const sec = v.getInt32(off + 4, true) * TWO32 + v.getUint32(off, true);
+  const nsec = v.getUint32(off + 8, true);
+  return sec >= 0 ? sec * 1000 + Math.floor(nsec / 1e6) : sec * 1000 + Math.ceil(nsec / 1e6);
+}
+
+/** glibc's `makedev(major, minor)`, the `st_dev`/`st_rdev` Deno reports. */
+function makedev(major: number, minor: number): number {
+  const lo = ((major & 0xfff) << 8 | (minor & 0xff) | ((minor & ~0xff) << 12)) >>> 0;
+  const hi = (major & ~0xfff) >>> 0;
+  return hi * TWO32 + lo;
+}
+
+/** `struct statx` as `Deno.FileInfo`, field for field as Deno's `FsStat::from_std`. */
+function fileInfo(v: DataView): Deno.FileInfo {
+  const mask = v.getUint32(0, true);
+  const mode = v.getUint16(28, true);
+  const type = mode & 0o170000;
+  const ctimeSec = v.getInt32(96 + 4, true) * TWO32 + v.getUint32(96, true);
+  return {
+    isFile: type === 0o100000,
+    isDirectory: type === 0o040000,
+    isSymlink: type === 0o120000,
+    size: u64(v, 40),
+    mtime: new Date(timeMs(v, 112)),
+    atime: new Date(timeMs(v, 64)),
+    birthtime: mask & StatxMask.BTIME ? new Date(timeMs(v, 80)) : null,
+    ctime: ctimeSec !== 0 ? new Date(ctimeSec * 1000) : null,
+    dev: makedev(v.getUint32(136, true), v.getUint32(140, true)),
+    mode,
+    ino: u64(v, 32),
+    nlink: v.getUint32(16, true),
+    uid: v.getUint32(20, true),
+    gid: v.getUint32(24, true),
+    rdev: makedev(v.getUint32(128, true), v.getUint32(132, true)),
+    blksize: v.getUint32(4, true),
+    blocks: u64(v, 48),
+    isBlockDevice: type === 0o060000,
+    isCharDevice: type === 0o020000,
+    isFifo: type === 0o010000,
+    isSocket: type === 0o140000,
+  };
+}
+
+/**
+ * Reads many whole files at once; the results are in the order of `paths`. Each file is one
+ * hard-linked `openat_direct -> read -> read` chain on a ring of the call's own (its own file
+ * table: `io.ring`'s is not touched), `concurrency` files in flight; files longer than 64 KiB or
+ * read short before their end go on reading through the same direct descriptor. The first
+ * failure (the lowest index among the files that failed) rejects, naming its path, once
+ * nothing is in flight any more; nothing stays open. Linux 5.19.
+ *
+ * @param io the ring the call belongs to (its closing stops the call)
+ * @param paths paths or `file:` URLs
+ * @param options `signal`, and `concurrency` (files in flight, default 256)
+ * @returns one `Uint8Array` per path
+ * @throws {Deno.errors.NotFound} and the other `Deno.errors` `Deno.readFile` throws
+ * @throws {RangeError} for a `concurrency` outside 1..4096
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { AsyncRing, readFiles } from "../mod.ts";
+ * await using io = new AsyncRing();
+ * const dir = await Deno.makeTempDir();
+ * const paths = ["a", "b", "c"].map((n) => `${dir}/${n}`);
+ * for (const p of paths) await Deno.writeTextFile(p, p);
+ * const files = await readFiles(io, paths);
+ * assertEquals(files.map((f) => new TextDecoder().decode(f)), paths);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function readFiles(
+  io: AsyncRing,
+  paths: readonly (string | URL)[],
+  options?: ReadFilesOptions,
+): Promise<Uint8Array[]> {
+  const signal = signalOf(options);
+  if (!Array.isArray(paths)) throw new TypeError("paths must be an array of paths");
+  const concurrency = options?.concurrency ?? 256;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 4096) {
+    throw new RangeError(`concurrency must be an integer in 1..4096, got ${concurrency}`);
+  }
+  const strs = new Array<string>(paths.length);
+  for (let i = 0; i < paths.length; i++) strs[i] = checkedPath(paths[i], "readfile");
+  if (io.closed) throw new Error("AsyncRing is closed");
+  if (strs.length === 0) return [];
+  const many = new _ReadMany(strs, concurrency);
+  const onAbort = () => many.stop(signal!.reason);
+  signal?.addEventListener("abort", onAbort);
+  const onClose = setInterval(() => {
+    if (io.closed) many.stop(new Error("AsyncRing is closed"));
+  }, 50);
+  try {
+    return await many.run();
+  } finally {
+    clearInterval(onClose);
+    signal?.removeEventListener("abort", onAbort);
+    many.close();
+    signal?.throwIfAborted();
+  }
+}
