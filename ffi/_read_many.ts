@@ -36,13 +36,16 @@ import { AT_FDCWD } from "./sqe_args.ts";
 import { SqeFlag } from "./constants.ts";
 
 /** Bytes read per file by the chain's first read; longer files go on in further rounds. */
-const CHUNK = 64 * 1024;
+const FIRST = 16 * 1024;
 const OPEN = 0, READ = 1, PROBE = 2, CLOSE = 3;
+/** A further read of a long file: its CQE is handled where the probe's is. */
+const MORE = PROBE;
 const CANCEL_UD = 0x7fffffff;
 /** What a slot waits to submit next. */
 const TODO_CLOSE = 1, TODO_MORE = 2;
 
 const encoder = new TextEncoder();
+const EMPTY = new Uint8Array(0);
 
 /**
  * `paths` as NUL-terminated UTF-8, back to back in one buffer (`offsets[i]` is where path `i`
@@ -50,7 +53,7 @@ const encoder = new TextEncoder();
  */
 export function encodePaths(paths: readonly string[]): {
   bytes: Uint8Array<ArrayBuffer>;
-  offsets: Float64Array;
+  offsets: Float64Array<ArrayBuffer>;
 } {
   let size = 0;
   for (const p of paths) size += p.length * 3 + 1;
@@ -74,14 +77,15 @@ export function encodePaths(paths: readonly string[]): {
   return { bytes, offsets };
 }
 
-/** One `readFiles()` call: its ring, slots and results. */
-export class _ReadMany {
-  readonly #paths: readonly string[];
-  readonly #arena: Uint8Array<ArrayBuffer>;
-  readonly #arenaAddr: number;
-  readonly #offsets: Float64Array;
+/**
+ * A ring with a sparse file table of `slots` direct descriptors and a scratch buffer of
+ * `slots * FIRST` bytes: what `readFiles()` runs on. Setting one up costs ~0.2-0.7 ms here (ring
+ * and table set-up, the first touch of the scratch pages), as much as reading 100-250 small
+ * files, so `files.ts` keeps one per `AsyncRing` and runs one call at a time on it.
+ */
+export class _FileReader {
+  readonly slots: number;
   readonly #ring: Ring;
-  readonly #slots: number;
   readonly #scratch: Uint8Array;
   readonly #scratchAddr: number;
   readonly #probe: Uint8Array;
@@ -94,35 +98,34 @@ export class _ReadMany {
   readonly #got: Int32Array;
   readonly #opened: Uint8Array;
   readonly #todo: Uint8Array;
-  readonly #parts: (Uint8Array[] | undefined)[];
+  /** A file longer than its first read: the buffer it goes on in (kept until its CQE). */
+  readonly #bufs: (Uint8Array<ArrayBuffer> | undefined)[];
   readonly #free: Int32Array;
   #freeTop = 0;
   readonly #todoList: Int32Array;
   #todoTop = 0;
 
-  readonly results: Uint8Array[];
+  // per call
+  #paths: readonly string[] = [];
+  #arena: Uint8Array = EMPTY;
+  #arenaAddr = 0;
+  #offsets = new Float64Array(0);
+  #results: Uint8Array[] = [];
   #next = 0;
+  /** Files open at once, at most (`concurrency`). */
+  #limit = 0;
   #inflight = 0;
   /** Lowest path index that failed, and its errno. */
   #failedAt = -1;
   #failedErrno = 0;
   #stopError: unknown = undefined;
   #stopped = false;
+  #busy = false;
+  #closeWhenIdle = false;
 
-  /**
-   * @param paths the paths (checked strings)
-   * @param concurrency files in flight at most
-   */
-  constructor(paths: readonly string[], concurrency: number) {
-    this.#paths = paths;
-    const { bytes, offsets } = encodePaths(paths);
-    this.#arena = bytes;
-    this.#offsets = offsets;
-    this.#arenaAddr = addressOf(bytes);
-    const depth = Math.min(concurrency, paths.length);
-    // A slot is busy for a chain and then for its close, one submit later: twice the slots keep
-    // `depth` chains in flight.
-    const slots = this.#slots = depth * 2;
+  /** @param slots files open at once, at most */
+  constructor(slots: number) {
+    this.slots = slots;
     let entries = 8;
     while (entries < slots * 3 + 4) entries *= 2;
     this.#ring = new Ring({ entries, cqEntries: entries * 2 });
@@ -132,7 +135,7 @@ export class _ReadMany {
       this.#ring.close();
       throw e;
     }
-    this.#scratch = scratchBuffer(slots * CHUNK);
+    this.#scratch = scratchBuffer(slots * FIRST);
     this.#scratchAddr = addressOf(this.#scratch);
     this.#probe = scratchBuffer(slots);
     this.#probeAddr = addressOf(this.#probe);
@@ -141,30 +144,43 @@ export class _ReadMany {
     this.#got = new Int32Array(slots);
     this.#opened = new Uint8Array(slots);
     this.#todo = new Uint8Array(slots);
-    this.#parts = new Array(slots).fill(undefined);
+    this.#bufs = new Array(slots).fill(undefined);
     this.#free = new Int32Array(slots);
     this.#todoList = new Int32Array(slots);
     for (let i = slots - 1; i >= 0; i--) this.#free[this.#freeTop++] = i;
     for (let i = 0; i < slots; i++) this.#fixed.push(fixed(i));
-    this.results = new Array(paths.length);
   }
 
-  /** Ops in flight: the ring is still in use. */
-  get inflight(): number {
-    return this.#inflight;
+  /** True while a call runs. */
+  get busy(): boolean {
+    return this.#busy;
   }
 
   /**
-   * Reads every file. Resolves when all are read; rejects with the error of the lowest-index
-   * path that failed, or with what `stop()` was given, once nothing is in flight.
+   * Reads every file of `paths` (checked strings). Resolves when all are read; rejects with the
+   * error of the lowest-index path that failed, or with what `stop()` was given, once nothing
+   * is in flight.
    */
-  async run(): Promise<Uint8Array[]> {
+  async read(paths: readonly string[], limit: number): Promise<Uint8Array[]> {
+    if (this.#busy) throw new Error("_FileReader runs one call at a time");
+    this.#busy = true;
+    const { bytes, offsets } = encodePaths(paths);
+    this.#paths = paths;
+    this.#offsets = offsets;
+    this.#arena = bytes; // the kernel reads the paths from it: kept until the call is done
+    this.#arenaAddr = addressOf(bytes);
+    this.#results = new Array(paths.length);
+    this.#next = 0;
+    this.#limit = Math.min(limit, this.slots);
+    this.#failedAt = -1;
+    this.#stopped = false;
+    this.#stopError = undefined;
     const ring = this.#ring;
     let timer: ReturnType<typeof setInterval> | undefined;
     try {
       for (;;) {
         this.#fill();
-        if (this.#inflight === 0 && this.#todoTop === 0) break;
+        if (this.#inflight === 0) break;
         if (ring.sqReady() > 0) ring.submit();
         if (this.#reap() === 0) {
           if (this.#stopped && timer === undefined) {
@@ -175,25 +191,42 @@ export class _ReadMany {
       }
     } finally {
       if (timer !== undefined) clearInterval(timer);
+      // Nothing is in flight here (or the ring failed, and closing it reaps what is left):
+      // the arena can go.
+      this.#arena = EMPTY;
+      this.#paths = [];
+      this.#busy = false;
+      if (this.#closeWhenIdle || this.#inflight !== 0) this.close();
     }
+    const results = this.#results;
+    this.#results = [];
     if (this.#stopped) throw this.#stopError;
     if (this.#failedAt >= 0) {
-      throw denoFsError(this.#failedErrno, "readfile", this.#paths[this.#failedAt]);
+      throw denoFsError(this.#failedErrno, "readfile", paths[this.#failedAt]);
     }
-    return this.results;
+    return results;
   }
 
-  /** Stops starting files, cancels those in flight; `run()` then rejects with `reason`. */
+  /** Stops starting files, cancels those in flight; `read()` then rejects with `reason`. */
   stop(reason: unknown): void {
-    if (this.#stopped) return;
+    if (!this.#busy || this.#stopped) return;
     this.#stopped = true;
     this.#stopError = reason;
     this.#cancelAll();
   }
 
-  /** Closes the ring (and so its file table). Call once `run()` settled. */
+  /** Closes the ring (and so its file table) now, or once the running call is done. */
   close(): void {
+    if (this.#busy) {
+      this.#closeWhenIdle = true;
+      return;
+    }
     this.#ring.close();
+  }
+
+  /** True once closed. */
+  get closed(): boolean {
+    return this.#ring.closed;
   }
 
   #cancelAll(): void {
@@ -213,40 +246,45 @@ export class _ReadMany {
       const what = this.#todo[slot];
       this.#todo[slot] = 0;
       if (what === TODO_CLOSE || this.#stopped) this.#prepClose(ring, slot);
-      else this.#prepReads(ring, slot);
+      else this.#prepMore(ring, slot);
     }
     this.#todoTop = 0;
     if (this.#stopped || this.#failedAt >= 0) return;
     const n = this.#paths.length;
-    while (this.#freeTop > 0 && this.#next < n) {
+    const reserve = this.slots - this.#limit;
+    while (this.#freeTop > reserve && this.#next < n) {
       const slot = this.#free[--this.#freeTop];
       const file = this.#next++;
       this.#file[slot] = file;
       this.#err[slot] = 0;
       this.#got[slot] = 0;
       this.#opened[slot] = 0;
+      const fd = this.#fixed[slot];
       const s = ring.getSqe()!;
       s.prepRw(Op.OPENAT, AT_FDCWD, this.#arenaAddr + this.#offsets[file], 0, 0);
       s.opFlags = OpenFlag.RDONLY;
       s.fileIndex = slot + 1;
       s.flags = SqeFlag.IO_HARDLINK;
       s.userData = slot * 4 + OPEN;
-      this.#inflight++;
-      this.#prepReads(ring, slot);
+      const r = ring.getSqe()!;
+      r.prepRw(Op.READ, fd, this.#scratchAddr + slot * FIRST, FIRST, -1);
+      r.flags |= SqeFlag.IO_HARDLINK;
+      r.userData = slot * 4 + READ;
+      const p = ring.getSqe()!;
+      p.prepRw(Op.READ, fd, this.#probeAddr + slot, 1, -1);
+      p.userData = slot * 4 + PROBE;
+      this.#inflight += 3;
     }
   }
 
-  /** A hard-linked `read(64 KiB) -> read(1 byte)` at the file position of `slot`. */
-  #prepReads(ring: Ring, slot: number): void {
-    const fd = this.#fixed[slot];
+  /** One more read of a long file, into the rest of its buffer. */
+  #prepMore(ring: Ring, slot: number): void {
+    const buf = this.#bufs[slot]!;
+    const got = this.#got[slot];
     const r = ring.getSqe()!;
-    r.prepRw(Op.READ, fd, this.#scratchAddr + slot * CHUNK, CHUNK, -1);
-    r.flags |= SqeFlag.IO_HARDLINK;
-    r.userData = slot * 4 + READ;
-    const p = ring.getSqe()!;
-    p.prepRw(Op.READ, fd, this.#probeAddr + slot, 1, -1);
-    p.userData = slot * 4 + PROBE;
-    this.#inflight += 2;
+    r.prepRw(Op.READ, this.#fixed[slot], addressOf(buf) + got, buf.length - got, -1);
+    r.userData = slot * 4 + MORE;
+    this.#inflight++;
   }
 
   #prepClose(ring: Ring, slot: number): void {
@@ -284,56 +322,71 @@ export class _ReadMany {
         }
         return;
       case PROBE:
-        this.#chainDone(slot, res);
+        this.#firstDone(slot, res);
         return;
       case CLOSE:
+        this.#bufs[slot] = undefined;
         this.#free[this.#freeTop++] = slot;
         return;
     }
   }
 
-  /** The last CQE of a chain: the file is read, goes on, or failed. */
-  #chainDone(slot: number, probe: number): void {
-    let err = this.#err[slot];
-    if (err === 0 && probe < 0) err = -probe;
+  /** The last CQE of a chain (the probe) or of a further read (`MORE` = `PROBE`). */
+  #firstDone(slot: number, res: number): void {
     const file = this.#file[slot];
-    if (err !== 0) {
-      this.#fail(file, err);
-      if (this.#opened[slot]) this.#later(slot, TODO_CLOSE);
-      else this.#free[this.#freeTop++] = slot;
-      return;
-    }
-    const got = this.#got[slot];
-    const from = slot * CHUNK;
-    if (probe === 0) {
-      const parts = this.#parts[slot];
-      if (parts === undefined) this.results[file] = this.#scratch.slice(from, from + got);
-      else {
-        parts.push(this.#scratch.slice(from, from + got));
-        this.results[file] = concat(parts);
-        this.#parts[slot] = undefined;
+    const buf = this.#bufs[slot];
+    if (buf !== undefined) { // a further read of a long file
+      if (res < 0) return this.#failed(slot, file, -res);
+      const got = this.#got[slot] + res;
+      if (res === 0) {
+        this.#results[file] = got === buf.length ? buf : buf.slice(0, got);
+        return this.#later(slot, TODO_CLOSE);
       }
-      this.#later(slot, TODO_CLOSE);
-      return;
+      this.#got[slot] = got;
+      if (got === buf.length) this.#bufs[slot] = grow(buf, got * 2);
+      return this.#later(slot, this.#stopped || this.#failedAt >= 0 ? TODO_CLOSE : TODO_MORE);
     }
-    // More than one read's worth, or a short read before the end: keep reading this slot.
-    const parts = this.#parts[slot] ?? (this.#parts[slot] = []);
-    parts.push(this.#scratch.slice(from, from + got), this.#probe.slice(slot, slot + 1));
-    this.#got[slot] = 0;
+    let err = this.#err[slot];
+    if (err === 0 && res < 0) err = -res;
+    if (err !== 0) return this.#failed(slot, file, err);
+    const got = this.#got[slot];
+    const from = slot * FIRST;
+    if (res === 0) {
+      this.#results[file] = this.#scratch.slice(from, from + got);
+      return this.#later(slot, TODO_CLOSE);
+    }
+    // More than the first read: on into a buffer of its own, at the file position.
+    const more = new Uint8Array(Math.max(4 * FIRST, 2 * (got + 1)));
+    more.set(this.#scratch.subarray(from, from + got));
+    more[got] = this.#probe[slot];
+    this.#bufs[slot] = more;
+    this.#got[slot] = got + 1;
     this.#later(slot, this.#stopped || this.#failedAt >= 0 ? TODO_CLOSE : TODO_MORE);
+  }
+
+  #failed(slot: number, file: number, errno: number): void {
+    if (this.#failedAt < 0 || file < this.#failedAt) {
+      this.#failedAt = file;
+      this.#failedErrno = errno;
+    }
+    if (this.#opened[slot]) this.#later(slot, TODO_CLOSE);
+    else {
+      this.#bufs[slot] = undefined;
+      this.#free[this.#freeTop++] = slot;
+    }
   }
 
   #later(slot: number, what: number): void {
     this.#todo[slot] = what;
     this.#todoList[this.#todoTop++] = slot;
   }
+}
 
-  #fail(file: number, errno: number): void {
-    if (this.#failedAt < 0 || file < this.#failedAt) {
-      this.#failedAt = file;
-      this.#failedErrno = errno;
-    }
-  }
+/** A copy of `buf` in a buffer of `size` bytes (a long file's next read goes past `buf`). */
+function grow(buf: Uint8Array<ArrayBuffer>, size: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(size);
+  out.set(buf);
+  return out;
 }
 
 /**
@@ -342,17 +395,4 @@ export class _ReadMany {
  */
 function scratchBuffer(size: number): Uint8Array<ArrayBuffer> {
   return new Uint8Array(size);
-}
-
-/** The parts of one file, joined. */
-function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -18,7 +18,7 @@
  */
 import { At, OpenFlag, StatxMask } from "./constants.ts";
 import { denoFsError, nulPathError, pathOf } from "./_errno_map.ts";
-import { _ReadMany } from "./_read_many.ts";
+import { _FileReader } from "./_read_many.ts";
 import { UringError } from "./errors.ts";
 import { AT_FDCWD } from "./sqe_args.ts";
 import type { AsyncRing } from "./async_ring.ts";
@@ -46,6 +46,7 @@ export interface ReadFilesOptions {
 }
 
 const STATX_MASK = StatxMask.BASIC_STATS | StatxMask.BTIME;
+const DEFAULT_CONCURRENCY = 256;
 /** First read of a file whose `stat` size is 0 (`/proc`, pipes): grows by doubling. */
 const FIRST_READ = 16 * 1024;
 const TWO32 = 4294967296;
@@ -245,13 +246,28 @@ export async function writeFile(
   const opts = signal === undefined ? undefined : { signal };
   try {
     const fd = await io.openat(AT_FDCWD, p, flags, (mode ?? 0o666) & 0o777, opts);
+    let open = true;
     try {
       if (mode !== undefined) await Deno.chmod(p, mode);
+      if (!isStream && mode === undefined && data.length > 0) {
+        // The common case in one round trip: write, then close, hard-linked so that the close
+        // runs whatever the write did. Without the signal: cancelling the pair could cancel the
+        // close, and the fd would leak (an abort shows after the pair, in `finally` below).
+        open = false;
+        const [n, closed] = await io.link((c) => c.write(fd, data, -1).closeFd(fd), {
+          hardlink: true,
+        });
+        if (n instanceof Error) throw n;
+        // A short write is closed already: report it as Rust's write_all would on its retry.
+        if (n !== data.length) throw new UringError(28, "write");
+        if (closed instanceof Error) throw closed;
+        return;
+      }
       if (isStream) {
         for await (const chunk of data) await writeAll(io, fd, chunk, opts);
       } else await writeAll(io, fd, data, opts);
     } finally {
-      await io.closeFd(fd).catch(() => {});
+      if (open) await io.closeFd(fd).catch(() => {});
     }
   } catch (e) {
     throw asDenoError(e, "writefile", p);
@@ -414,6 +430,29 @@ function fileInfo(v: DataView): Deno.FileInfo {
   };
 }
 
+/** Each AsyncRing's reader for `readFiles()`, kept until the AsyncRing closes. */
+const readers = new WeakMap<AsyncRing, _FileReader>();
+
+/**
+ * The reader of `io` when it is free and has the slots, else a new one: kept as `io`'s when
+ * `io` has none or a smaller one that is free, else `temporary` (closed after the call).
+ */
+function readerFor(io: AsyncRing, concurrency: number): {
+  reader: _FileReader;
+  temporary: boolean;
+} {
+  const cur = readers.get(io);
+  if (cur !== undefined && !cur.closed && !cur.busy && cur.slots >= concurrency) {
+    return { reader: cur, temporary: false };
+  }
+  const reader = new _FileReader(Math.max(concurrency, DEFAULT_CONCURRENCY));
+  if (cur !== undefined && !cur.closed && cur.busy) return { reader, temporary: true };
+  cur?.close();
+  readers.set(io, reader);
+  io.ring._onClose(() => reader.close());
+  return { reader, temporary: false };
+}
+
 /**
  * Reads many whole files at once; the results are in the order of `paths`. Each file is one
  * hard-linked `openat_direct -> read -> read` chain on a ring of the call's own (its own file
@@ -449,7 +488,7 @@ export async function readFiles(
 ): Promise<Uint8Array[]> {
   const signal = signalOf(options);
   if (!Array.isArray(paths)) throw new TypeError("paths must be an array of paths");
-  const concurrency = options?.concurrency ?? 256;
+  const concurrency = options?.concurrency ?? DEFAULT_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 4096) {
     throw new RangeError(`concurrency must be an integer in 1..4096, got ${concurrency}`);
   }
@@ -457,18 +496,20 @@ export async function readFiles(
   for (let i = 0; i < paths.length; i++) strs[i] = checkedPath(paths[i], "readfile");
   if (io.closed) throw new Error("AsyncRing is closed");
   if (strs.length === 0) return [];
-  const many = new _ReadMany(strs, concurrency);
-  const onAbort = () => many.stop(signal!.reason);
+  const { reader, temporary } = readerFor(io, concurrency);
+  const onAbort = () => reader.stop(signal!.reason);
   signal?.addEventListener("abort", onAbort);
-  const onClose = setInterval(() => {
-    if (io.closed) many.stop(new Error("AsyncRing is closed"));
+  // A closing AsyncRing stops the call (checked every 50 ms: only a call still waiting on
+  // pipes or slow files can see it).
+  const watch = setInterval(() => {
+    if (io.closed) reader.stop(new Error("AsyncRing is closed"));
   }, 50);
   try {
-    return await many.run();
+    return await reader.read(strs, concurrency);
   } finally {
-    clearInterval(onClose);
+    clearInterval(watch);
     signal?.removeEventListener("abort", onAbort);
-    many.close();
+    if (temporary) reader.close();
     signal?.throwIfAborted();
   }
 }

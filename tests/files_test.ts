@@ -9,9 +9,12 @@ const fdCount = () => [...Deno.readDirSync("/proc/self/fd")].length;
 let dir = "";
 let io: AsyncRing;
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = Deno.makeTempDirSync({ prefix: "uring_files_" });
   io = new AsyncRing({ entries: 64 });
+  // readFiles() keeps a ring of its own per AsyncRing (one fd) until the AsyncRing closes:
+  // make it before the tests count fds.
+  await io.readFiles(["/etc/hostname"]);
 });
 afterAll(async () => {
   await io[Symbol.asyncDispose]();
@@ -358,6 +361,20 @@ describe("readFiles()", () => {
     const closed = new AsyncRing({ entries: 8 });
     closed.close();
     await assertRejects(() => closed.readFiles(["/etc/hostname"]), Error, "AsyncRing is closed");
+  });
+
+  it("keeps one ring per AsyncRing, closed with it", async () => {
+    const before = fdCount();
+    const ring = new AsyncRing({ entries: 8 });
+    await ring.readFiles(names.slice(0, 10));
+    await ring.readFiles(names.slice(0, 10), { concurrency: 1000 }); // a bigger one replaces it
+    assertEquals(fdCount(), before + 2); // the AsyncRing's and the reader's
+    const busy = ring.readFiles(names); // a second call at once runs on a ring of its own
+    assertEquals((await ring.readFiles(names.slice(0, 3)))[2], contents[2]);
+    assertEquals((await busy)[599], contents[599]);
+    assertEquals(fdCount(), before + 2);
+    await ring[Symbol.asyncDispose]();
+    assertEquals(fdCount(), before);
   });
 
   it("stops when its AsyncRing closes", async () => {
