@@ -454,12 +454,16 @@ function readerFor(io: AsyncRing, concurrency: number): {
 }
 
 /**
- * Reads many whole files at once; the results are in the order of `paths`. Each file is one
- * hard-linked `openat_direct -> read -> read` chain on a ring of the call's own (its own file
- * table: `io.ring`'s is not touched), `concurrency` files in flight; files longer than 64 KiB or
- * read short before their end go on reading through the same direct descriptor. The first
- * failure (the lowest index among the files that failed) rejects, naming its path, once
- * nothing is in flight any more; nothing stays open. Linux 5.19.
+ * Reads many whole files at once; the results are in the order of `paths`, each in a buffer of
+ * its own. Each file is one hard-linked `openat_direct -> read -> read` chain on a ring kept
+ * for `io` (with its own file table: `io.ring`'s is not touched; it holds one fd, 4 MiB of
+ * scratch memory and closes with `io`), `concurrency` files open at once; files longer than
+ * 16 KiB, or read short before their end (pipes), go on reading through the same direct
+ * descriptor. The first failure (the lowest index among the files that failed) rejects,
+ * naming its path, once nothing is in flight any more; nothing stays open. Page-cache files
+ * are read inside the submitting system call, on the calling thread, like `Deno.readFileSync`
+ * (in rounds of `concurrency` files); files that need the disk or wait (pipes) are waited for
+ * on a worker thread. Linux 5.19.
  *
  * @param io the ring the call belongs to (its closing stops the call)
  * @param paths paths or `file:` URLs
