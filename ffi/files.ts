@@ -368,6 +368,44 @@ export function lstat(io: AsyncRing, path: string | URL): Promise<Deno.FileInfo>
   return statPath(io, path, At.SYMLINK_NOFOLLOW, "lstat");
 }
 
+/**
+ * Room for stats in flight: slots of a `struct statx` and the encoded path, in chunks whose
+ * address is looked up once. A fresh statx buffer and C string per call cost two
+ * `UnsafePointer.of` calls (which also move each buffer off the V8 heap) and two `WeakMap`
+ * entries: the issue's profile put such lookups at ~24% of a small op.
+ */
+class StatSlots {
+  /** Bytes per slot: the statx buffer, then the path (longer paths get buffers of their own). */
+  static readonly SIZE = 1024;
+  static readonly PER_CHUNK = 256;
+  readonly #chunks: Uint8Array<ArrayBuffer>[] = [];
+  readonly #free: number[] = [];
+
+  take(): number {
+    if (this.#free.length === 0) {
+      const c = this.#chunks.length;
+      this.#chunks.push(new Uint8Array(StatSlots.SIZE * StatSlots.PER_CHUNK));
+      for (let i = StatSlots.PER_CHUNK - 1; i >= 0; i--) {
+        this.#free.push(c * StatSlots.PER_CHUNK + i);
+      }
+    }
+    return this.#free.pop()!;
+  }
+
+  give(slot: number): void {
+    this.#free.push(slot);
+  }
+
+  /** The slot's bytes (statx at 0, the path at 256). */
+  bytes(slot: number): Uint8Array<ArrayBuffer> {
+    const at = (slot % StatSlots.PER_CHUNK) * StatSlots.SIZE;
+    return this.#chunks[Math.floor(slot / StatSlots.PER_CHUNK)].subarray(at, at + StatSlots.SIZE);
+  }
+}
+
+const statSlots = new WeakMap<AsyncRing, StatSlots>();
+const pathEncoder = new TextEncoder();
+
 async function statPath(
   io: AsyncRing,
   path: string | URL,
@@ -375,10 +413,22 @@ async function statPath(
   op: string,
 ): Promise<Deno.FileInfo> {
   const p = checkedPath(path, op);
-  const buf = new Uint8Array(256);
-  const [r] = await io.link((c) => c.statx(AT_FDCWD, p, flags, STATX_MASK, buf));
-  if (r instanceof UringError) throw denoFsError(r.errno, op, p);
-  return fileInfo(new DataView(buf.buffer));
+  let slots = statSlots.get(io);
+  if (slots === undefined) statSlots.set(io, slots = new StatSlots());
+  const slot = slots.take();
+  try {
+    const bytes = slots.bytes(slot);
+    const statxBuf = bytes.subarray(0, 256);
+    const { read, written } = pathEncoder.encodeInto(p, bytes.subarray(256, StatSlots.SIZE - 1));
+    const encoded = read === p.length ? bytes.subarray(256, 256 + written + 1) : p;
+    if (encoded !== p) bytes[256 + written] = 0;
+    // One op; its promise settles only with its CQE, so the slot is free again after it.
+    const [r] = await io.link((c) => c.statx(AT_FDCWD, encoded, flags, STATX_MASK, statxBuf));
+    if (r instanceof UringError) throw denoFsError(r.errno, op, p);
+    return fileInfo(new DataView(bytes.buffer, bytes.byteOffset, 256));
+  } finally {
+    slots.give(slot);
+  }
 }
 
 function u64(v: DataView, off: number): number {

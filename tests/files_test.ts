@@ -230,6 +230,13 @@ describe("stat() / lstat()", () => {
     assertEquals((await io.lstat(link)).isSymlink, true);
     assertEquals((await io.stat(link)).isFile, true);
     assertEquals(await io.stat(new URL(`file://${file}`)), await Deno.stat(file));
+    // non-ASCII, and longer than the 767 bytes a stat slot holds
+    let long = `${dir}/é`;
+    while (long.length < 1500) long += "/" + "d".repeat(200);
+    await Deno.mkdir(long, { recursive: true });
+    for (const path of [`${dir}/é`, long]) assertEquals(await io.stat(path), await Deno.stat(path));
+    const many = await Promise.all(paths.map((p) => io.lstat(p))); // slots in use at once
+    assertEquals(many, await Promise.all(paths.map((p) => Deno.lstat(p))));
   });
 
   it("gives times to the millisecond as Deno does, before 1970 too", async () => {
