@@ -19,6 +19,7 @@
 import { At, OpenFlag, StatxMask } from "./constants.ts";
 import { denoFsError, nulPathError, pathOf } from "./_errno_map.ts";
 import { _FileReader } from "./_read_many.ts";
+import { _FileWriter, WRITE_ROOM } from "./_write_many.ts";
 import { UringError } from "./errors.ts";
 import { AT_FDCWD } from "./sqe_args.ts";
 import type { AsyncRing } from "./async_ring.ts";
@@ -243,6 +244,15 @@ export async function writeFile(
     if (create) flags |= OpenFlag.CREAT;
     if (!append) flags |= OpenFlag.TRUNC;
   }
+  if (!isStream && mode === undefined && data.length <= WRITE_ROOM && p.length < 1365) {
+    // Bytes that fit a slot (and a path that fits its 4 KiB, at 3 bytes a UTF-16 unit at most):
+    // one chain on direct descriptors (see _write_many.ts).
+    try {
+      return await writerFor(io).write(p, data, flags, 0o666, signal);
+    } finally {
+      signal?.throwIfAborted();
+    }
+  }
   const opts = signal === undefined ? undefined : { signal };
   try {
     const fd = await io.openat(AT_FDCWD, p, flags, (mode ?? 0o666) & 0o777, opts);
@@ -274,6 +284,20 @@ export async function writeFile(
   } finally {
     signal?.throwIfAborted();
   }
+}
+
+/** Each AsyncRing's writer for `writeFile()`, kept until the AsyncRing closes. */
+const writers = new WeakMap<AsyncRing, _FileWriter>();
+
+function writerFor(io: AsyncRing): _FileWriter {
+  let w = writers.get(io);
+  if (w === undefined || w.closed) {
+    if (io.closed) throw new Error("AsyncRing is closed");
+    const writer = w = new _FileWriter();
+    writers.set(io, writer);
+    io.ring._onClose(() => writer.close());
+  }
+  return w;
 }
 
 /** Writes all of `data` at the file position (a write may take only part of it). */

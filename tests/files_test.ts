@@ -15,6 +15,7 @@ beforeAll(async () => {
   // readFiles() keeps a ring of its own per AsyncRing (one fd) until the AsyncRing closes:
   // make it before the tests count fds.
   await io.readFiles(["/etc/hostname"]);
+  await io.writeFile(`${dir}/warm`, new Uint8Array(1)); // and writeFile() one more
 });
 afterAll(async () => {
   await io[Symbol.asyncDispose]();
