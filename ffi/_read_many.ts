@@ -35,6 +35,7 @@
  * @internal
  * @module
  */
+import { setImmediate } from "node:timers";
 import { CancelFlag, Op, OpenFlag } from "./constants.ts";
 import { addressOf } from "./_memory.ts";
 import { alignedBuffer } from "./aligned.ts";
@@ -50,6 +51,8 @@ const OPEN = 0, READ = 1, PROBE = 2, CLOSE = 3;
 /** A further read of a long file: its CQE is handled where the probe's is. */
 const MORE = PROBE;
 const CANCEL_UD = 0x7fffffff;
+/** Longest stretch of work, in ms, before the event loop gets a turn. */
+const YIELD_MS = 4;
 /** What a slot waits to submit next. */
 const TODO_CLOSE = 1, TODO_MORE = 2;
 
@@ -186,11 +189,18 @@ export class _FileReader {
     this.#stopError = undefined;
     const ring = this.#ring;
     let timer: ReturnType<typeof setInterval> | undefined;
+    let lastYield = performance.now();
     try {
       for (;;) {
         this.#fill();
         if (this.#inflight === 0) break;
         if (ring.sqReady() > 0) ring.submit();
+        if (performance.now() - lastYield > YIELD_MS) {
+          // Page-cache files complete inside the submit, so a big call would otherwise hold the
+          // event loop for its whole length: let timers, I/O and an abort in (~6 µs a time).
+          await new Promise(setImmediate);
+          lastYield = performance.now();
+        }
         if (this.#reap() === 0) {
           if (this.#stopped && timer === undefined) {
             timer = setInterval(() => this.#cancelAll(), 10);

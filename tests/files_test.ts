@@ -397,3 +397,22 @@ describe("readFiles()", () => {
     assert(fdCount() <= before);
   });
 });
+
+describe("readFiles() and the event loop", () => {
+  it("lets timers run and takes an abort during a long call of cached files", async () => {
+    const path = `${dir}/small`;
+    await Deno.writeFile(path, random(100));
+    const paths = new Array(40_000).fill(path);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const t0 = performance.now();
+    await io.readFiles(paths);
+    const ms = performance.now() - t0;
+    clearInterval(timer);
+    assert(ms < 20 || ticks > 0, `no timer ran during ${ms.toFixed(0)} ms`);
+    const ctl = new AbortController();
+    setTimeout(() => ctl.abort(new Error("enough")), 1);
+    const many = new Array(400_000).fill(path);
+    await assertRejects(() => io.readFiles(many, { signal: ctl.signal }), Error, "enough");
+  });
+});
