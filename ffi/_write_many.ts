@@ -47,6 +47,8 @@ const encoder = new TextEncoder();
 interface Job {
   path: string;
   data: Uint8Array;
+  /** `data.length` when `write()` was called: a buffer detached since then is refused. */
+  length: number;
   flags: number;
   mode: number;
   signal: AbortSignal | undefined;
@@ -116,7 +118,7 @@ export class _FileWriter {
   ): Promise<void> {
     if (this.#closed) return Promise.reject(new Error("AsyncRing is closed"));
     const { promise, resolve, reject } = Promise.withResolvers<void>();
-    this.#queue.push({ path, data, flags, mode, signal, resolve, reject });
+    this.#queue.push({ path, data, length: data.length, flags, mode, signal, resolve, reject });
     this.#schedule();
     return promise;
   }
@@ -196,6 +198,10 @@ export class _FileWriter {
       q[this.#queueHead++] = undefined as unknown as Job;
       if (job.signal?.aborted) {
         job.reject(job.signal.reason);
+        continue;
+      }
+      if (job.data.length !== job.length) {
+        job.reject(new TypeError("data was detached or resized before it could be written"));
         continue;
       }
       const slot = this.#free.pop()!;

@@ -196,8 +196,10 @@ const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 /**
  * Writes `data` to a file, like `Deno.writeFile`: created when missing (`create`, default
  * true), truncated unless `append`; `createNew` fails with `AlreadyExists` when the file
- * exists; `mode` sets the permissions (also of an existing file, as Deno does). Open, writes
- * until all is written, close. Linux 5.6.
+ * exists; `mode` sets the permissions (also of an existing file, as Deno does). Up to 16 KiB
+ * without `mode`: one hard-linked `openat_direct -> write -> close_direct` chain on a ring
+ * kept for `io` (one fd, 5 MiB, closed with `io`), the bytes copied first; otherwise open, a
+ * linked write and close, or writes until all is written for a stream. Linux 5.15.
  *
  * @param io the ring to use
  * @param path a path or a `file:` URL

@@ -139,6 +139,19 @@ describe("writeFile()", () => {
     assertEquals(await Deno.readTextFile(path), "aé");
   });
 
+  it("copies the bytes: a buffer changed after the call does not change the file", async () => {
+    const path = `${dir}/copied`;
+    const data = new TextEncoder().encode("first");
+    const done = io.writeFile(path, data);
+    const moved = data.buffer.transfer(); // detached before the writer ran: refused, not empty
+    await assertRejects(() => done, TypeError, "detached");
+    assertEquals(moved.byteLength, 5);
+    const again = new TextEncoder().encode("again");
+    await io.writeFile(path, again);
+    again.fill(0);
+    assertEquals(await Deno.readTextFile(path), "again");
+  });
+
   it("rejects bad data and mode before anything reaches the kernel", async () => {
     await assertRejects(() => io.writeFile(`${dir}/x`, "s" as never), TypeError);
     await assertRejects(
