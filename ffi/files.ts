@@ -510,36 +510,39 @@ function fileInfo(v: DataView): Deno.FileInfo {
 const readers = new WeakMap<AsyncRing, _FileReader>();
 
 /**
- * The reader of `io` when it is free and has the slots, else a new one: kept as `io`'s when
- * `io` has none or a smaller one that is free, else `temporary` (closed after the call).
+ * The reader kept for `io` (made on first use, with `DEFAULT_CONCURRENCY` slots: one fd and
+ * 4 MiB), or a `temporary` one, closed after the call, for a call that wants more slots or
+ * finds the kept one busy.
  */
 function readerFor(io: AsyncRing, concurrency: number): {
   reader: _FileReader;
   temporary: boolean;
 } {
-  const cur = readers.get(io);
-  if (cur !== undefined && !cur.closed && !cur.busy && cur.slots >= concurrency) {
-    return { reader: cur, temporary: false };
+  if (concurrency <= DEFAULT_CONCURRENCY) {
+    const cur = readers.get(io);
+    if (cur !== undefined && !cur.closed && !cur.busy) return { reader: cur, temporary: false };
+    if (cur === undefined || cur.closed) {
+      const reader = new _FileReader(DEFAULT_CONCURRENCY);
+      readers.set(io, reader);
+      io.ring._onClose(() => reader.close());
+      return { reader, temporary: false };
+    }
   }
-  const reader = new _FileReader(Math.max(concurrency, DEFAULT_CONCURRENCY));
-  if (cur !== undefined && !cur.closed && cur.busy) return { reader, temporary: true };
-  cur?.close();
-  readers.set(io, reader);
-  io.ring._onClose(() => reader.close());
-  return { reader, temporary: false };
+  return { reader: new _FileReader(concurrency), temporary: true };
 }
 
 /**
  * Reads many whole files at once; the results are in the order of `paths`, each in a buffer of
- * its own. Each file is one hard-linked `openat_direct -> read -> read` chain on a ring kept
- * for `io` (with its own file table: `io.ring`'s is not touched; it holds one fd, 4 MiB of
- * scratch memory and closes with `io`), `concurrency` files open at once; files longer than
- * 16 KiB, or read short before their end (pipes), go on reading through the same direct
- * descriptor. The first failure (the lowest index among the files that failed) rejects,
- * naming its path, once nothing is in flight any more; nothing stays open. Page-cache files
- * are read inside the submitting system call, on the calling thread, like `Deno.readFileSync`
- * (in rounds of `concurrency` files); files that need the disk or wait (pipes) are waited for
- * on a worker thread. Linux 5.19.
+ * its own. Each file is one hard-linked `openat_direct -> read -> read` chain, `concurrency`
+ * files open at once, on a ring kept for `io` with its own file table (`io.ring`'s is not
+ * touched); the ring holds one fd and 4 MiB of scratch memory and closes with `io`. A call that
+ * wants more than 256 files open, or comes while another runs, gets a ring of its own for its
+ * length. Files longer than 16 KiB, or read short before their end (pipes), go on reading
+ * through the same direct descriptor. The first failure (the lowest index among the files that
+ * failed) rejects, naming its path, once nothing is in flight any more; nothing stays open.
+ * Page-cache files are read inside the submitting system call, on the calling thread, like
+ * `Deno.readFileSync`, with a turn for the event loop every 4 ms; files that need the disk or
+ * wait (pipes) are waited for on a worker thread. Linux 5.19.
  *
  * @param io the ring the call belongs to (its closing stops the call)
  * @param paths paths or `file:` URLs
