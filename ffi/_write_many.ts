@@ -67,6 +67,7 @@ export class _FileWriter {
   #queueHead = 0;
   readonly #jobs: (Job | undefined)[];
   readonly #hooks: ((() => void) | undefined)[];
+  readonly #retries: (ReturnType<typeof setInterval> | undefined)[];
   readonly #err: Int32Array;
   readonly #free: number[] = [];
   #inflight = 0;
@@ -94,6 +95,7 @@ export class _FileWriter {
     this.#memAddr = addressOf(this.#mem);
     this.#jobs = new Array(slots).fill(undefined);
     this.#hooks = new Array(slots).fill(undefined);
+    this.#retries = new Array(slots).fill(undefined);
     this.#err = new Int32Array(slots);
     for (let i = slots - 1; i >= 0; i--) this.#free.push(i);
     for (let i = 0; i < slots; i++) this.#fixed.push(fixed(i));
@@ -227,7 +229,12 @@ export class _FileWriter {
       c.userData = slot * 4 + CLOSE;
       this.#inflight += 3;
       if (job.signal !== undefined) {
-        const hook = () => this.#cancel(slot);
+        // Again every 10 ms until the chain ends: a cancel finds only an op that has started,
+        // so the write can slip past one sent while the open was finishing.
+        const hook = () => {
+          this.#cancel(slot);
+          this.#retries[slot] = setInterval(() => this.#cancel(slot), 10);
+        };
         job.signal.addEventListener("abort", hook, { once: true });
         this.#hooks[slot] = hook;
       }
@@ -287,6 +294,8 @@ export class _FileWriter {
     if (hook !== undefined) {
       job.signal!.removeEventListener("abort", hook);
       this.#hooks[slot] = undefined;
+      clearInterval(this.#retries[slot]);
+      this.#retries[slot] = undefined;
     }
     this.#free.push(slot);
     if (err === undefined) job.resolve();

@@ -302,6 +302,20 @@ describe("aborts", () => {
     assertEquals(fdCount(), before);
   });
 
+  it("abort while readFile waits on a FIFO's writer for more ends the read", async () => {
+    const fifo = `${dir}/fifo_abort3`;
+    mkfifo(fifo);
+    const before = fdCount();
+    const ctl = new AbortController();
+    const p = io.readFile(fifo, { signal: ctl.signal });
+    using w = await Deno.open(fifo, { write: true });
+    await w.write(new Uint8Array(10)); // the first read returns these; the next one waits
+    setTimeout(() => ctl.abort(new Error("enough")), 30);
+    await assertRejects(() => p, Error, "enough");
+    w.close();
+    assertEquals(fdCount(), before);
+  });
+
   it("abort while a FIFO is being read (writer open, no data) ends the read", async () => {
     const fifo = `${dir}/fifo_abort2`;
     mkfifo(fifo);
