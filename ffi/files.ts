@@ -97,6 +97,66 @@ function readInto(
 }
 
 /**
+ * Fixed-size pieces of memory for ops in flight, handed out and back, in chunks whose address
+ * is looked up once (a fresh buffer per op costs an `UnsafePointer.of` and a `WeakMap` entry
+ * when it first reaches the kernel, and V8's allocation of a new `ArrayBuffer`). A piece goes
+ * back only once its op has settled, which is after its CQE.
+ */
+class Slots {
+  readonly #chunks: Uint8Array<ArrayBuffer>[] = [];
+  readonly #free: number[] = [];
+  #used = 0;
+
+  /**
+   * @param size bytes per slot
+   * @param perChunk slots per chunk
+   * @param max slots in use at most (`take()` returns -1 beyond)
+   */
+  constructor(readonly size: number, readonly perChunk: number, readonly max: number) {}
+
+  /** A free slot, or -1 when `max` are in use. */
+  take(): number {
+    if (this.#free.length === 0) {
+      if (this.#used >= this.max) return -1;
+      const c = this.#chunks.length;
+      this.#chunks.push(new Uint8Array(this.size * this.perChunk));
+      for (let i = this.perChunk - 1; i >= 0; i--) this.#free.push(c * this.perChunk + i);
+    }
+    this.#used++;
+    return this.#free.pop()!;
+  }
+
+  give(slot: number): void {
+    this.#used--;
+    this.#free.push(slot);
+  }
+
+  /** The slot's bytes. */
+  bytes(slot: number): Uint8Array<ArrayBuffer> {
+    const at = (slot % this.perChunk) * this.size;
+    return this.#chunks[Math.floor(slot / this.perChunk)].subarray(at, at + this.size);
+  }
+}
+
+function slotsOf(
+  map: WeakMap<AsyncRing, Slots>,
+  io: AsyncRing,
+  size: number,
+  perChunk: number,
+  max: number,
+): Slots {
+  let slots = map.get(io);
+  if (slots === undefined) map.set(io, slots = new Slots(size, perChunk, max));
+  return slots;
+}
+
+/**
+ * `readFile`'s first reads, per `AsyncRing`: 16 KiB slots (and a probe byte), 16 to a chunk, at
+ * most 64 in use (~1 MiB kept; more reads at once get fresh buffers).
+ */
+const readSlots = new WeakMap<AsyncRing, Slots>();
+
+/**
  * Reads a whole file, like `Deno.readFile`: open, a 16 KiB read, a 1-byte probe read (the end?),
  * close; a longer file is then sized with `statx` and read to its end. Linux 5.6.
  *
@@ -146,17 +206,28 @@ async function readWhole(
     // worker-thread round trip: the kernel always runs statx in an io-wq worker, and the
     // completion waiter's wake-up is 40-60 us here (sequential readFile of a 4 KiB file: 48 us
     // that way, Deno.readFile 39 us).
+    const slots = slotsOf(readSlots, io, FIRST_READ + 64, 16, 64);
+    const slot = slots.take();
+    let buf: Uint8Array<ArrayBuffer>;
+    let len: number;
+    try {
+      // The probe byte in the slot too: a fresh 1-byte array would cost an UnsafePointer.of
+      // that also moves it off the V8 heap.
+      const room = slot >= 0 ? slots.bytes(slot) : new Uint8Array(FIRST_READ + 64);
+      const first = room.subarray(0, FIRST_READ);
+      const probe = room.subarray(FIRST_READ, FIRST_READ + 1);
+      const n = await readInto(io, fd, first, signal);
+      const more = n === 0 ? 0 : await readInto(io, fd, probe, signal);
+      if (more === 0) return first.slice(0, n);
+      // Longer, or a short read before the end (pipes, /proc): size the buffer by statx now.
+      const st = await io.statx(fd, opts);
+      buf = grow(first, n, st.isFile && st.size > n + 1 ? st.size : 2 * FIRST_READ);
+      buf[n] = probe[0];
+      len = n + 1;
+    } finally {
+      if (slot >= 0) slots.give(slot); // its reads have settled: after their CQEs
+    }
     const probe = new Uint8Array(1);
-    let buf = new Uint8Array(FIRST_READ);
-    const n = await readInto(io, fd, buf, signal);
-    const more = n === 0 ? 0 : await readInto(io, fd, probe, signal);
-    if (more === 0) return buf.slice(0, n);
-    // Longer, or a short read before the end (pipes, /proc): size the buffer by statx now.
-    const st = await io.statx(fd, opts);
-    const size = st.isFile && st.size > n + 1 ? st.size : 2 * FIRST_READ;
-    buf = grow(buf, n, size);
-    buf[n] = probe[0];
-    let len = n + 1;
     for (;;) {
       if (len === buf.length) {
         const k = await readInto(io, fd, probe, signal);
@@ -414,41 +485,13 @@ export function lstat(io: AsyncRing, path: string | URL): Promise<Deno.FileInfo>
 }
 
 /**
- * Room for stats in flight: slots of a `struct statx` and the encoded path, in chunks whose
- * address is looked up once. A fresh statx buffer and C string per call cost two
- * `UnsafePointer.of` calls (which also move each buffer off the V8 heap) and two `WeakMap`
- * entries: the issue's profile put such lookups at ~24% of a small op.
+ * Room for stats in flight: slots of a `struct statx` and the encoded path. A fresh statx
+ * buffer and C string per call cost two `UnsafePointer.of` calls (which also move each buffer
+ * off the V8 heap) and two `WeakMap` entries: the issue's profile put such lookups at ~24% of a
+ * small op.
  */
-class StatSlots {
-  /** Bytes per slot: the statx buffer, then the path (longer paths get buffers of their own). */
-  static readonly SIZE = 1024;
-  static readonly PER_CHUNK = 256;
-  readonly #chunks: Uint8Array<ArrayBuffer>[] = [];
-  readonly #free: number[] = [];
-
-  take(): number {
-    if (this.#free.length === 0) {
-      const c = this.#chunks.length;
-      this.#chunks.push(new Uint8Array(StatSlots.SIZE * StatSlots.PER_CHUNK));
-      for (let i = StatSlots.PER_CHUNK - 1; i >= 0; i--) {
-        this.#free.push(c * StatSlots.PER_CHUNK + i);
-      }
-    }
-    return this.#free.pop()!;
-  }
-
-  give(slot: number): void {
-    this.#free.push(slot);
-  }
-
-  /** The slot's bytes (statx at 0, the path at 256). */
-  bytes(slot: number): Uint8Array<ArrayBuffer> {
-    const at = (slot % StatSlots.PER_CHUNK) * StatSlots.SIZE;
-    return this.#chunks[Math.floor(slot / StatSlots.PER_CHUNK)].subarray(at, at + StatSlots.SIZE);
-  }
-}
-
-const statSlots = new WeakMap<AsyncRing, StatSlots>();
+const statSlots = new WeakMap<AsyncRing, Slots>();
+const STAT_SLOT = 1024;
 const pathEncoder = new TextEncoder();
 
 async function statPath(
@@ -458,13 +501,12 @@ async function statPath(
   op: string,
 ): Promise<Deno.FileInfo> {
   const p = checkedPath(path, op);
-  let slots = statSlots.get(io);
-  if (slots === undefined) statSlots.set(io, slots = new StatSlots());
+  const slots = slotsOf(statSlots, io, STAT_SLOT, 256, Infinity);
   const slot = slots.take();
   try {
     const bytes = slots.bytes(slot);
     const statxBuf = bytes.subarray(0, 256);
-    const { read, written } = pathEncoder.encodeInto(p, bytes.subarray(256, StatSlots.SIZE - 1));
+    const { read, written } = pathEncoder.encodeInto(p, bytes.subarray(256, STAT_SLOT - 1));
     const encoded = read === p.length ? bytes.subarray(256, 256 + written + 1) : p;
     if (encoded !== p) bytes[256 + written] = 0;
     // One op; its promise settles only with its CQE, so the slot is free again after it.
