@@ -126,6 +126,16 @@ describe("writeFile()", () => {
     assertEquals(await Deno.readTextFile(fresh), "newtext");
   });
 
+  it("writes 600 files at once (more than the writer's 256 slots), with no fd left", async () => {
+    const before = fdCount();
+    const sub = `${dir}/many_writes`;
+    await Deno.mkdir(sub);
+    const datas = Array.from({ length: 600 }, (_, i) => random(1 + (i * 97) % 20_000));
+    await Promise.all(datas.map((d, i) => io.writeFile(`${sub}/f${i}`, d)));
+    for (let i = 0; i < 600; i++) assertEquals(await Deno.readFile(`${sub}/f${i}`), datas[i]);
+    assertEquals(fdCount(), before);
+  });
+
   it("takes a ReadableStream and a file: URL", async () => {
     const path = `${dir}/stream`;
     const chunks = [random(10), random(100_000), random(1)];
