@@ -91,3 +91,14 @@ export {
   type StatxResult,
   type WaitidResult,
 } from "./ffi/async_ring.ts";
+export {
+  type DenoFsError,
+  lstat,
+  readFile,
+  readFiles,
+  type ReadFilesOptions,
+  readTextFile,
+  stat,
+  writeFile,
+  writeTextFile,
+} from "./ffi/files.ts";

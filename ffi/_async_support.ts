@@ -12,6 +12,7 @@ import {
   prepOne,
   prepVec,
 } from "./_bounce.ts";
+import { SqeWord } from "./sqe_memory.ts";
 import type { ChainOp } from "./_async_ops.ts";
 import type { FdLike } from "./fixed.ts";
 import { sockaddr, type SocketAddress } from "./sockaddr.ts";
@@ -504,6 +505,32 @@ export class AsyncLinkBuilder {
     fileIndex: number,
   ): this {
     return this.#add("openat", (s) => s.prepOpenatDirect(dirfd, path, flags, mode, fileIndex));
+  }
+
+  /**
+   * statx(2) into `statxbuf` (at least 256 bytes, `struct statx`), undecoded
+   * (`io_uring_prep_statx(3)`); its entry is 0. `path` may be given encoded, as UTF-8 bytes
+   * ending in a NUL (say a view into memory whose address is known already).
+   */
+  statx(
+    dirfd: FdLike,
+    path: string | URL | Uint8Array,
+    flags: number,
+    mask: number,
+    statxbuf: ArrayBufferView,
+  ): this {
+    if (!(path instanceof Uint8Array)) {
+      return this.#add("statx", (s) => s.prepStatx(dirfd, path, flags, mask, statxbuf));
+    }
+    if (path.length === 0 || path[path.length - 1] !== 0) {
+      throw new TypeError("an encoded path must end in a NUL byte");
+    }
+    if (statxbuf.byteLength < 256) throw new RangeError("statxbuf must be at least 256 bytes");
+    return this.#add("statx", (s) => {
+      s.prepRw(Op.STATX, dirfd, path, mask, 0);
+      s._addrAt(SqeWord.OFF, statxbuf);
+      s.opFlags = flags;
+    });
   }
 
   /** close(2) (`io_uring_prep_close(3)`, `io_uring_prep_close_direct(3)` for `fixed(i)`). */

@@ -90,6 +90,8 @@ import { Errno, UringError } from "./errors.ts";
 import type { FdLike } from "./fixed.ts";
 import { native } from "./loader.ts";
 import { Ring, type RingOptions } from "./ring.ts";
+import * as files from "./files.ts";
+import type { ReadFilesOptions } from "./files.ts";
 import { parseSockaddr, sockaddr, type SocketAddress } from "./sockaddr.ts";
 import type { Sqe } from "./sqe.ts";
 import { AT_FDCWD, type FixedBufferSource } from "./sqe_args.ts";
@@ -1205,5 +1207,133 @@ export class AsyncRing implements AsyncDisposable, Disposable {
   [Symbol.asyncDispose](): Promise<void> {
     this.#e.close();
     return this.#e.idle();
+  }
+
+  // ---- drop-in file functions (ffi/files.ts) --------------------------------------------
+
+  /**
+   * Reads a whole file, like `Deno.readFile` (same errors, `file:` URLs, size-0 files read to
+   * their end). Same as `readFile(io, ...)` of `files.ts`; not subject to `--allow-read` (FFI is full trust).
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { AsyncRing } from "../mod.ts";
+   * await using io = new AsyncRing();
+   * assertEquals(await io.readFile("/etc/hostname"), await Deno.readFile("/etc/hostname"));
+   * ```
+   */
+  readFile(path: string | URL, options?: Deno.ReadFileOptions): Promise<Uint8Array<ArrayBuffer>> {
+    return files.readFile(this, path, options);
+  }
+
+  /**
+   * Reads a whole file as UTF-8, like `Deno.readTextFile`. Same as `readTextFile(io, ...)` of `files.ts`.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { AsyncRing } from "../mod.ts";
+   * await using io = new AsyncRing();
+   * assertEquals(await io.readTextFile("/etc/hostname"), await Deno.readTextFile("/etc/hostname"));
+   * ```
+   */
+  readTextFile(path: string | URL, options?: Deno.ReadFileOptions): Promise<string> {
+    return files.readTextFile(this, path, options);
+  }
+
+  /**
+   * Writes a file, like `Deno.writeFile` (`append`, `create`, `createNew`, `mode`, `signal`;
+   * truncates by default). Same as `writeFile(io, ...)` of `files.ts`; not subject to `--allow-write`.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { AsyncRing } from "../mod.ts";
+   * await using io = new AsyncRing();
+   * const path = await Deno.makeTempFile();
+   * await io.writeFile(path, new Uint8Array([1, 2, 3]), { mode: 0o600 });
+   * assertEquals(await Deno.readFile(path), new Uint8Array([1, 2, 3]));
+   * await Deno.remove(path);
+   * ```
+   */
+  writeFile(
+    path: string | URL,
+    data: Uint8Array | ReadableStream<Uint8Array>,
+    options?: Deno.WriteFileOptions,
+  ): Promise<void> {
+    return files.writeFile(this, path, data, options);
+  }
+
+  /**
+   * Writes text as UTF-8, like `Deno.writeTextFile`. Same as `writeTextFile(io, ...)` of `files.ts`.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { AsyncRing } from "../mod.ts";
+   * await using io = new AsyncRing();
+   * const path = await Deno.makeTempFile();
+   * await io.writeTextFile(path, "hi");
+   * assertEquals(await Deno.readTextFile(path), "hi");
+   * await Deno.remove(path);
+   * ```
+   */
+  writeTextFile(
+    path: string | URL,
+    text: string | ReadableStream<string>,
+    options?: Deno.WriteFileOptions,
+  ): Promise<void> {
+    return files.writeTextFile(this, path, text, options);
+  }
+
+  /**
+   * `Deno.FileInfo` of a path, symlinks followed, every field as `Deno.stat` gives it. See
+   * `stat(io, ...)` of `files.ts`.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { AsyncRing } from "../mod.ts";
+   * await using io = new AsyncRing();
+   * assertEquals(await io.stat("/tmp"), await Deno.stat("/tmp"));
+   * ```
+   */
+  stat(path: string | URL): Promise<Deno.FileInfo> {
+    return files.stat(this, path);
+  }
+
+  /**
+   * `Deno.FileInfo` of a path itself (no symlink followed), as `Deno.lstat`. See
+   * `lstat(io, ...)` of `files.ts`.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { AsyncRing } from "../mod.ts";
+   * await using io = new AsyncRing();
+   * assertEquals(await io.lstat("/tmp"), await Deno.lstat("/tmp"));
+   * ```
+   */
+  lstat(path: string | URL): Promise<Deno.FileInfo> {
+    return files.lstat(this, path);
+  }
+
+  /**
+   * Reads many whole files, results in the order of `paths`; the first failure rejects naming
+   * its path, and nothing stays open. Same as `readFiles(io, ...)` of `files.ts`.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { AsyncRing } from "../mod.ts";
+   * await using io = new AsyncRing();
+   * const [a, b] = await io.readFiles(["/etc/hostname", "/proc/self/comm"]);
+   * assertEquals(a, await Deno.readFile("/etc/hostname"));
+   * assertEquals(new TextDecoder().decode(b), "deno\n");
+   * ```
+   */
+  readFiles(paths: readonly (string | URL)[], options?: ReadFilesOptions): Promise<Uint8Array[]> {
+    return files.readFiles(this, paths, options);
   }
 }

@@ -113,4 +113,6 @@ if (Deno.args.includes("--bench")) {
   // The C liburing baselines, one shared library that bench/_common.ts loads with Deno.dlopen so
   // that C and TypeScript rounds run interleaved in one process.
   await buildShared("libliburing_bench.so", new URL("bench/native/liburing_bench.c", root));
+  // The limit of bench/files_bench.ts (readFiles): linked open/read/close chains.
+  await buildShared("libfiles_bench.so", new URL("bench/native/files_bench.c", root));
 }
