@@ -455,11 +455,11 @@ export class _Engine {
   }
 
   /** Aborts the live op with user data `ud`: skipped if still in the backlog, else cancelled. */
-  abortUd(ud: number): void {
+  abortUd(ud: number, again = false): void {
     const idx = ud & SLOT_MASK;
     if (this.#closed || idx === 0 || this.#kind[idx] === 0 || idx !== ud) return;
     const f = this.#fl[idx];
-    if (f & F_ABORTED) return;
+    if ((f & F_ABORTED) !== 0 && !again) return;
     this.#fl[idx] = f | F_ABORTED;
     if (f & F_STAGED) return; // dropped by #drain() before it reaches the kernel
     const gen = this.#gen[idx];
@@ -473,12 +473,24 @@ export class _Engine {
     this.#schedule();
   }
 
-  /** Aborts the ops of `chain` still in flight (their slots may since serve other ops). */
-  abortChain(chain: ChainState): void {
+  /**
+   * Aborts the ops of `chain` still in flight (their slots may since serve other ops). The
+   * kernel cancels only ops that have started: a linked op still waiting for the one before it
+   * is not found (`ENOENT`), and in a hard-linked chain it starts once that one is cancelled, so
+   * a read of an idle pipe there would wait forever. So the cancels are sent again every 10 ms
+   * until the chain is done.
+   */
+  abortChain(chain: ChainState, again = false): void {
     for (const ud of chain.uds) {
       if (this.#kind[ud] === K_LINK && (this.#aux[ud] as ChainEntry).state === chain) {
-        this.abortUd(ud);
+        this.abortUd(ud, again);
       }
+    }
+    if (!chain.done && chain.recancel === undefined && !this.#closed) {
+      chain.recancel = setTimeout(() => {
+        chain.recancel = undefined;
+        if (!chain.done && !this.#closed) this.abortChain(chain, true);
+      }, 10);
     }
   }
 
@@ -687,6 +699,7 @@ export class _Engine {
       : new UringError(-res, name);
     if (--state.remaining !== 0) return;
     state.done = true;
+    if (state.recancel !== undefined) clearTimeout(state.recancel);
     const sig = state.signal;
     if (sig !== undefined && state.hook !== undefined) sig.removeEventListener("abort", state.hook);
     if (state.timerUd >= 0) {
@@ -925,6 +938,7 @@ export class _Engine {
       else if (kind !== K_CTIMER) reject(err);
     }
     for (const c of chains) {
+      if (c.recancel !== undefined) clearTimeout(c.recancel);
       if (c.signal !== undefined && c.hook !== undefined) {
         c.signal.removeEventListener("abort", c.hook);
       }

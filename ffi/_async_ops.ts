@@ -104,4 +104,6 @@ export interface ChainState {
   hook?: EventListenerObject;
   /** A read's bytes could not be copied to its caller buffer (it was detached in flight). */
   error?: Error;
+  /** The timer that sends an aborted chain's cancels again (see `_Engine.abortChain`). */
+  recancel?: ReturnType<typeof setTimeout>;
 }

@@ -1,4 +1,4 @@
-import { assertEquals, assertInstanceOf } from "@std/assert";
+import { assertEquals, assertInstanceOf, assertRejects } from "@std/assert";
 import { AsyncRing, fixed, OpenFlag, UringError } from "../mod.ts";
 import { tempFile } from "./_helpers.ts";
 
@@ -89,4 +89,22 @@ Deno.test("AsyncLinkBuilder.openatDirect() opens into a slot that the rest of th
   assertEquals([opened, n, closed], [0, 12, 0]);
   assertEquals(new TextDecoder().decode(buf.subarray(0, 12)), "direct chain");
   await Deno.remove(path);
+});
+
+Deno.test("AsyncRing.link({ hardlink, signal }): an abort also stops ops that had not started", async () => {
+  await using io = new AsyncRing({ entries: 16 });
+  const [r1, w1] = await io.pipe();
+  const [r2, w2] = await io.pipe();
+  const ctl = new AbortController();
+  // both reads wait on idle pipes; the second starts only once the first is cancelled, and the
+  // kernel's cancel cannot reach it before: the engine sends the cancels again until it is done
+  const chain = io.link(
+    (c) => c.read(r1, new Uint8Array(8)).read(r2, new Uint8Array(8)),
+    { hardlink: true, signal: ctl.signal },
+  );
+  setTimeout(() => ctl.abort(), 10);
+  const e = await assertRejects(() => chain, DOMException);
+  assertEquals(e.name, "AbortError");
+  assertEquals(io.pending, 0);
+  for (const fd of [r1, w1, r2, w2]) await io.closeFd(fd);
 });
