@@ -91,3 +91,16 @@ export {
   type StatxResult,
   type WaitidResult,
 } from "./ffi/async_ring.ts";
+export {
+  type ConnectionHandler,
+  sendAll,
+  serveTcp,
+  type ServeTcpOptions,
+  type TcpServer,
+} from "./ffi/server.ts";
+export {
+  httpDate,
+  HttpParse,
+  HttpRequestParser,
+  type HttpRequestParserOptions,
+} from "./ffi/http.ts";
