@@ -27,35 +27,17 @@ async function start({ hostname, port, reusePort, extra }: StartOptions) {
   const io = new AsyncRing({ entries: 1024 });
   let group: BufferRing | undefined;
   let handler: ConnectionHandler;
-  if (extra.sequential) {
-    handler = async (fd) => {
-      const buf = alignedBuffer(BUF_SIZE);
-      for (let n; (n = await io.recv(fd, buf)) > 0;) await sendAll(io, fd, buf.subarray(0, n));
-    };
-  } else if (extra.multishot) {
+  if (extra.multishot) {
     // Buffers the kernel fills as data arrives; a view is valid until the next iteration.
     const bufs = group = io.ring.registerBufRing({ group: 1, entries: 1024, size: BUF_SIZE });
     handler = async (fd) => {
       for await (const chunk of io.recvMultishot(fd, bufs)) await sendAll(io, fd, chunk);
     };
   } else {
-    // Two receive buffers per connection, from library memory (never detached or moved): the
-    // next receive goes to the kernel with the send of what came in before, in one submission.
+    // Receive buffers come from library memory (never detached or moved), one per connection.
     handler = async (fd) => {
-      const bufs = [alignedBuffer(BUF_SIZE), alignedBuffer(BUF_SIZE)];
-      let i = 0;
-      for (let n = await io.recv(fd, bufs[0]); n > 0;) {
-        const sent = sendAll(io, fd, bufs[i].subarray(0, n));
-        const next = io.recv(fd, bufs[i ^= 1]);
-        try {
-          await sent;
-        } catch (err) {
-          await io.shutdown(fd).catch(() => {}); // ends the receive in flight
-          await next.catch(() => {});
-          throw err;
-        }
-        n = await next;
-      }
+      const buf = alignedBuffer(BUF_SIZE);
+      for (let n; (n = await io.recv(fd, buf)) > 0;) await sendAll(io, fd, buf.subarray(0, n));
     };
   }
   const server = await serveTcp(io, { hostname, port, reusePort }, handler);
@@ -70,6 +52,5 @@ async function start({ hostname, port, reusePort, extra }: StartOptions) {
 }
 
 await runServer(import.meta.url, start, {
-  sequential: "receive, then send, one after the other (no overlap of the next receive)",
   multishot: "receive with one multishot SQE per connection into a provided-buffer ring",
 });

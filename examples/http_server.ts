@@ -4,7 +4,7 @@
  * - `GET /` (and `HEAD /`) answers `200 Hello, World!`; another path `404`; another method on `/`
  *   `405`.
  * - Keep-alive and pipelining: every request received in one go is answered in order, and all the
- *   answers go back in one send, submitted together with the next receive. HTTP/1.0 closes unless it asks for keep-alive;
+ *   answers go back in one send. HTTP/1.0 closes unless it asks for keep-alive;
  *   `Connection: close` closes after the answer.
  * - Requests are parsed by `HttpRequestParser` (strict: anything else is `400` and the
  *   connection closes). A head larger than 8 KiB is `431`; a chunked body `501`;
@@ -98,8 +98,8 @@ async function start({ hostname, port, reusePort }: StartOptions) {
     // Library memory for both directions, reused for every request of the connection.
     const inb = alignedBuffer(IN_SIZE), out = alignedBuffer(OUT_SIZE);
     let start = 0, end = 0, skip = 0, close = false;
-    let n = await io.recv(fd, inb);
-    for (;;) {
+    while (!close) {
+      const n = await io.recv(fd, inb.subarray(end));
       if (n === 0) return;
       end += n;
       answers.refresh();
@@ -142,6 +142,7 @@ async function start({ hostname, port, reusePort }: StartOptions) {
         outLen += answer.length;
         if (close) break;
       }
+      if (outLen > 0) await sendAll(io, fd, out.subarray(0, outLen));
       // Keep the unparsed rest; move it to the front when the buffer's end is reached.
       if (start === end) start = end = 0;
       else if (end === inb.length) {
@@ -149,21 +150,6 @@ async function start({ hostname, port, reusePort }: StartOptions) {
         end -= start;
         start = 0;
       }
-      if (close) {
-        if (outLen > 0) await sendAll(io, fd, out.subarray(0, outLen));
-        break;
-      }
-      // The answers and the next receive go to the kernel together, in one submission.
-      const sent = outLen > 0 ? sendAll(io, fd, out.subarray(0, outLen)) : undefined;
-      const next = io.recv(fd, inb.subarray(end));
-      try {
-        await sent;
-      } catch (err) {
-        await io.shutdown(fd).catch(() => {}); // ends the receive in flight
-        await next.catch(() => {});
-        throw err;
-      }
-      n = await next;
     }
     // Closing with unread data would reset the connection and could destroy the answer before
     // the client reads it: stop sending, then read until the client closes (or a deadline).
