@@ -63,17 +63,26 @@ function response(status: number, mode: number, head: boolean, date: string): Ui
   );
 }
 
-/** The answers, rebuilt when the second changes: `[status][mode * 2 + head]`. */
-class Answers {
+/**
+ * The answers, rebuilt when the second changes (a timer looks 10 times a second, so requests
+ * never read the clock): `[status][mode * 2 + head]`.
+ */
+class Answers implements Disposable {
   #second = -1;
-  #table = new Map<number, Uint8Array[]>();
+  #table: Uint8Array[][] = [];
+  #timer: ReturnType<typeof setInterval>;
 
-  /** The answer bytes; call `refresh()` first in each batch. */
-  get(status: number, mode: number, head: boolean): Uint8Array {
-    return this.#table.get(status)![mode * 2 + (head ? 1 : 0)];
+  constructor() {
+    this.#refresh();
+    this.#timer = setInterval(() => this.#refresh(), 100);
   }
 
-  refresh(): void {
+  /** The bytes of an answer. */
+  get(status: number, mode: number, head: boolean): Uint8Array {
+    return this.#table[status][mode * 2 + (head ? 1 : 0)];
+  }
+
+  #refresh(): void {
     const now = Date.now();
     const second = Math.floor(now / 1000);
     if (second === this.#second) return;
@@ -84,8 +93,12 @@ class Answers {
       for (let mode = 0; mode < 3; mode++) {
         row.push(response(status, mode, false, date), response(status, mode, true, date));
       }
-      this.#table.set(status, row);
+      this.#table[status] = row;
     }
+  }
+
+  [Symbol.dispose](): void {
+    clearInterval(this.#timer);
   }
 }
 
@@ -102,7 +115,6 @@ async function start({ hostname, port, reusePort }: StartOptions) {
       const n = await io.recv(fd, inb.subarray(end));
       if (n === 0) return;
       end += n;
-      answers.refresh();
       let outLen = 0;
       for (;;) {
         if (skip > 0) { // body bytes of the request before: not used, skipped
@@ -162,6 +174,7 @@ async function start({ hostname, port, reusePort }: StartOptions) {
     port: server.addr.port,
     async stop() {
       await server.shutdown();
+      answers[Symbol.dispose]();
       await io[Symbol.asyncDispose]();
     },
   };
