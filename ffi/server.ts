@@ -104,7 +104,9 @@ export interface TcpServer extends AsyncDisposable {
  * concurrently. When a handler settles (returns or throws) its fd is closed. A handler that
  * throws ends only its own connection.
  *
- * The ring is the caller's: `shutdown()` leaves it open.
+ * The ring is the caller's: `shutdown()` leaves it open. A ring made with `coopTaskrun: true`
+ * serves faster: the kernel then runs completion work when the thread next enters it rather than
+ * interrupting it (measured +12-14% HTTP requests/s and up to +60% with `recvMultishot`).
  *
  * @param io the ring every op of the server runs on
  * @param options where to listen
