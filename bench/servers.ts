@@ -9,11 +9,18 @@
 // - Server CPU: utime + stime of the server process (/proc/<pid>/stat, every thread) over a
 //   client run, divided by the round trips or requests of that run.
 //
-// Loopback only; about 100 s. Prints a table and hands the rows to bench/_results.ts.
+// With `--pin` (and `taskset`), each server runs on CPU 1 and the client on CPU 0 (the --workers 2
+// server is not pinned). Not the default: on a shared machine a pinned server cannot move away
+// from other load (Deno.serve fell from ~200 K to ~50 K req/s in one such run). Unpinned, the
+// 1-connection figures of every server jump between ~12 K and ~100 K round trips/s from round to
+// round, as the scheduler puts client and server threads on one core or two; read that row over
+// several runs.
+//
+// Loopback only; about 2 minutes. Prints a table and hands the rows to bench/_results.ts.
 import { emitRows, type ResultRow } from "./_results.ts";
 
 const HOST = "127.0.0.1";
-const ROUNDS = 2;
+const ROUNDS = 3;
 const ECHO_SECONDS = 2; // + 1 s warm-up in the client
 const WRK_ARGS = ["-t1", "-c64", "-d5s"];
 const root = new URL("../", import.meta.url).pathname;
@@ -67,10 +74,21 @@ interface Server {
   stop(): Promise<void>;
 }
 
-async function startServer(name: string, script: string, ...args: string[]): Promise<Server> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-ffi", "--allow-net", "--allow-read", `${root}${script}`, "--port", "0"]
-      .concat(args),
+/** `taskset -c CPU` before a command, when pinning is possible. */
+let pin = (_cpu: number, cmd: string, args: string[]) => [cmd, ...args];
+
+async function startServer(
+  name: string,
+  script: string,
+  pinned: boolean,
+  ...args: string[]
+): Promise<Server> {
+  const deno = ["run", "--allow-ffi", "--allow-net", "--allow-read", `${root}${script}`];
+  const [cmd, ...argv] = pinned
+    ? pin(1, Deno.execPath(), deno.concat("--port", "0", args))
+    : [Deno.execPath(), ...deno, "--port", "0", ...args];
+  const child = new Deno.Command(cmd, {
+    args: argv,
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
@@ -114,7 +132,13 @@ interface Measure {
 
 async function echoRun(client: string, s: Server, conns: number): Promise<Measure> {
   const c0 = cpuSeconds(s.pid);
-  const r = await run(client, [HOST, String(s.port), String(conns), String(ECHO_SECONDS)]);
+  const [cmd, ...args] = pin(0, client, [
+    HOST,
+    String(s.port),
+    String(conns),
+    String(ECHO_SECONDS),
+  ]);
+  const r = await run(cmd, args);
   const cpu = cpuSeconds(s.pid) - c0;
   const m = r.out.match(/rate=(\d+) total=(\d+)/);
   if (!r.ok || !m) throw new Error(`echo client against ${s.name} failed: ${r.out}`);
@@ -123,7 +147,8 @@ async function echoRun(client: string, s: Server, conns: number): Promise<Measur
 
 async function wrkRun(wrk: string, s: Server): Promise<Measure> {
   const c0 = cpuSeconds(s.pid);
-  const r = await run(wrk, [...WRK_ARGS, `http://${HOST}:${s.port}/`]);
+  const [cmd, ...args] = pin(0, wrk, [...WRK_ARGS, `http://${HOST}:${s.port}/`]);
+  const r = await run(cmd, args);
   const cpu = cpuSeconds(s.pid) - c0;
   const rate = r.out.match(/Requests\/sec:\s+([\d.]+)/);
   const total = r.out.match(/(\d+) requests in/);
@@ -143,6 +168,12 @@ const median = (xs: number[]) => {
 const t0 = performance.now();
 const client = await buildEchoClient();
 const wrk = await findWrk();
+if (
+  Deno.args.includes("--pin") && navigator.hardwareConcurrency >= 2 &&
+  (await run("taskset", ["-c", "0", "true"])).ok
+) {
+  pin = (cpu, cmd, args) => ["taskset", "-c", String(cpu), cmd, ...args];
+}
 const table: string[][] = [];
 const rows: ResultRow[] = [];
 const k = (n: number) => `${(n / 1000).toFixed(1)} K`;
@@ -152,9 +183,14 @@ const verdict = (ok: boolean) => ok ? "met" : "MISSED";
 
 {
   const servers = {
-    plain: await startServer("AsyncRing recv/send", "examples/echo_server.ts"),
-    multishot: await startServer("AsyncRing multishot", "examples/echo_server.ts", "--multishot"),
-    deno: await startServer("Deno.listen", "bench/deno_echo_server.ts"),
+    plain: await startServer("AsyncRing recv/send", "examples/echo_server.ts", true),
+    multishot: await startServer(
+      "AsyncRing multishot",
+      "examples/echo_server.ts",
+      true,
+      "--multishot",
+    ),
+    deno: await startServer("Deno.listen", "bench/deno_echo_server.ts", true),
   };
   type Side = keyof typeof servers;
   const sides = Object.keys(servers) as Side[];
@@ -227,7 +263,7 @@ const verdict = (ok: boolean) => ok ? "met" : "MISSED";
 
 if (wrk !== null) {
   const measure = async (name: string, script: string, ...args: string[]) => {
-    const s = await startServer(name, script, ...args);
+    const s = await startServer(name, script, !args.includes("--workers"), ...args);
     try {
       return await wrkRun(wrk, s);
     } finally {
@@ -261,7 +297,7 @@ if (wrk !== null) {
     "report",
     `${us(two.cpuUs)} / ${us(ours.cpuUs)} (1 worker)`,
   ]);
-  const note = "one wrk run each, one after the other; wrk shares the 2 cores";
+  const note = "one wrk run each, one after the other; wrk shares the 2 cores with the server";
   rows.push({
     group: "servers",
     workload: "HTTP hello, wrk -t1 -c64 -d5s",
@@ -295,7 +331,9 @@ const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(" |
 console.log(line(head));
 console.log(line(widths.map((w) => "-".repeat(w))));
 for (const r of table) console.log(line(r));
+const pinned = pin(0, "x", []).length > 1;
 console.log(
-  `(${((performance.now() - t0) / 1000).toFixed(0)} s; echo: median of ${ROUNDS} rounds)`,
+  `(${((performance.now() - t0) / 1000).toFixed(0)} s; echo: median of ${ROUNDS} rounds; ` +
+    `${pinned ? "servers on CPU 1, clients on CPU 0" : "not pinned"})`,
 );
 emitRows(rows);
