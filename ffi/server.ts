@@ -160,7 +160,9 @@ export async function serveTcp(
     try {
       await handler(fd, stop.signal);
     } catch {
-      // the handler's own connection ends; the server goes on
+      // The handler's own connection ends; the server goes on. A receive it left in flight would
+      // keep the socket open after close(2): shutting it down ends that receive.
+      if (!io.closed) await io.shutdown(fd, Sock.SHUT_RDWR).catch(() => {});
     } finally {
       open.delete(fd);
       if (!io.closed) await io.closeFd(fd).catch(() => {});
