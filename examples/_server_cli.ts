@@ -78,6 +78,12 @@ export async function runServer(
     extra[k] = (values as Record<string, unknown>)[k] === true;
   }
 
+  // Signal listeners first: Deno needs an fd for them, and once connections come in there may be
+  // none left (Deno 2.9 panics when that registration fails with EMFILE).
+  const { promise: signalled, resolve } = Promise.withResolvers<void>();
+  const signals = ["SIGINT", "SIGTERM"] as const;
+  for (const s of signals) Deno.addSignalListener(s, resolve);
+
   let stop: () => Promise<void>;
   let bound: number;
   if (workers === 1) {
@@ -116,9 +122,6 @@ export async function runServer(
   }
   console.log(`listening on ${hostname}:${bound}`);
 
-  const { promise: signalled, resolve } = Promise.withResolvers<void>();
-  const signals = ["SIGINT", "SIGTERM"] as const;
-  for (const s of signals) Deno.addSignalListener(s, resolve);
   await signalled;
   for (const s of signals) Deno.removeSignalListener(s, resolve);
   await stop();

@@ -62,6 +62,17 @@ export async function sendAll(
   return total;
 }
 
+/** accept(2) errors that pass: out of fds or memory, or a connection gone before it was taken. */
+const RETRY_ACCEPT = new Set<number>([
+  Errno.EMFILE,
+  Errno.ENFILE,
+  Errno.ENOBUFS,
+  Errno.ENOMEM,
+  Errno.ECONNABORTED,
+]);
+/** How long the server waits before accepting again after such an error. */
+const ACCEPT_RETRY_MS = 50;
+
 /** Options of {@link serveTcp}: where to listen. */
 export interface ServeTcpOptions {
   /** Address to listen on; default `"127.0.0.1"`. */
@@ -102,7 +113,9 @@ export interface TcpServer extends AsyncDisposable {
  * A TCP server on `io`: listens (socket, options, bind and listen as one chain), accepts with one
  * multishot SQE (`io_uring_prep_multishot_accept(3)`), and calls `handler` for each connection,
  * concurrently. When a handler settles (returns or throws) its fd is closed. A handler that
- * throws ends only its own connection.
+ * throws ends only its own connection. When accepting fails for lack of fds or memory (`EMFILE`,
+ * `ENFILE`, `ENOBUFS`, `ENOMEM`), the server accepts again 50 ms later; connections wait in the
+ * listen backlog meanwhile.
  *
  * The ring is the caller's: `shutdown()` leaves it open. A ring made with `coopTaskrun: true`
  * serves faster: the kernel then runs completion work when the thread next enters it rather than
@@ -170,14 +183,20 @@ export async function serveTcp(
   };
 
   const accepting = (async () => {
-    try {
-      for await (const fd of io.acceptMultishot(lfd, { signal: stop.signal })) {
-        const p = serve(fd);
-        running.add(p);
-        p.finally(() => running.delete(p));
+    while (!stop.signal.aborted) {
+      try {
+        for await (const fd of io.acceptMultishot(lfd, { signal: stop.signal })) {
+          const p = serve(fd);
+          running.add(p);
+          p.finally(() => running.delete(p));
+        }
+        return;
+      } catch (err) {
+        if (stop.signal.aborted) return;
+        // Out of fds or memory: the pending connections wait in the backlog; try again soon.
+        if (!(err instanceof UringError && RETRY_ACCEPT.has(err.errno))) throw err;
+        await io.timeout(ACCEPT_RETRY_MS, { signal: stop.signal }).catch(() => {});
       }
-    } catch (err) {
-      if (!stop.signal.aborted) throw err;
     }
   })();
 

@@ -15,10 +15,34 @@ export interface ServerProcess extends AsyncDisposable {
 }
 
 /** Starts `examples/<name>.ts --port 0 ...args` and waits for its `listening on H:P` line. */
-export async function startServer(name: string, ...args: string[]): Promise<ServerProcess> {
+export function startServer(name: string, ...args: string[]): Promise<ServerProcess> {
+  return startServerWith({}, name, ...args);
+}
+
+/**
+ * {@link startServer} with options: `maxFds` runs it under `ulimit -n maxFds` (through bash).
+ */
+export async function startServerWith(
+  options: { maxFds?: number },
+  name: string,
+  ...args: string[]
+): Promise<ServerProcess> {
   const script = new URL(`../examples/${name}.ts`, import.meta.url).pathname;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-ffi", "--allow-net", "--allow-read", script, "--port", "0", ...args],
+  const deno = [
+    "run",
+    "--allow-ffi",
+    "--allow-net",
+    "--allow-read",
+    script,
+    "--port",
+    "0",
+    ...args,
+  ];
+  const [cmd, argv] = options.maxFds === undefined
+    ? [Deno.execPath(), deno]
+    : ["bash", ["-c", `ulimit -n ${options.maxFds} && exec "$0" "$@"`, Deno.execPath(), ...deno]];
+  const child = new Deno.Command(cmd, {
+    args: argv,
     stdout: "piped",
     stderr: "inherit",
   }).spawn();

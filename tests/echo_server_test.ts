@@ -8,6 +8,7 @@ import {
   sendThenReset,
   socketsOf,
   startServer,
+  startServerWith,
 } from "./_servers.ts";
 
 /** Sends `data` and reads the same number of bytes back, both at once. */
@@ -115,4 +116,18 @@ Deno.test("echo_server: SIGINT exits 0 too", async () => {
   const { code, output } = await server.stop("SIGINT");
   assertEquals(code, 0);
   assert(output.includes("closed"));
+});
+
+Deno.test("echo_server: out of fds (EMFILE), it keeps the listener and accepts again", async () => {
+  await using server = await startServerWith({ maxFds: 60 }, "echo_server");
+  // more connections than the server has fds: the rest wait in the listen backlog
+  const conns = await Promise.all(
+    Array.from({ length: 80 }, () => Deno.connect({ hostname: "127.0.0.1", port: server.port })),
+  );
+  await eventually(() => socketsOf(server.pid, server.port) > 30, "some accepted");
+  assert(socketsOf(server.pid, server.port) <= 60);
+  for (const c of conns) c.close();
+  await eventually(() => socketsOf(server.pid, server.port) === 1, "only the listener left");
+  const data = random(1000);
+  assertEquals(await echo(server.port, data), data);
 });
