@@ -38,6 +38,10 @@ async function start({ hostname, port, reusePort, extra }: StartOptions) {
     };
   } else {
     // Receive buffers come from library memory (never detached or moved), one per connection.
+    // The next receive is submitted once the send is done, not together with it: by then the next
+    // data is often there and the receive completes inline; one submitted earlier always waits
+    // for a poll wake-up and completes through task work (measured: 145 K against 244 K round
+    // trips/s at 64 connections).
     handler = async (fd) => {
       const buf = alignedBuffer(BUF_SIZE);
       for (let n; (n = await io.recv(fd, buf)) > 0;) await sendAll(io, fd, buf.subarray(0, n));
