@@ -102,3 +102,16 @@ export {
   writeFile,
   writeTextFile,
 } from "./ffi/files.ts";
+export {
+  type ConnectionHandler,
+  sendAll,
+  serveTcp,
+  type ServeTcpOptions,
+  type TcpServer,
+} from "./ffi/server.ts";
+export {
+  httpDate,
+  HttpParse,
+  HttpRequestParser,
+  type HttpRequestParserOptions,
+} from "./ffi/http.ts";

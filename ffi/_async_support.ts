@@ -195,6 +195,13 @@ export interface ListenTcpOptions {
   backlog?: number;
   /** Set `SO_REUSEADDR` first; default true. */
   reuseAddress?: boolean;
+  /**
+   * Set `SO_REUSEPORT`, so that several listeners (one per thread and ring) share the port and
+   * the kernel spreads connections over them; default false.
+   */
+  reusePort?: boolean;
+  /** Set `TCP_NODELAY` on the listener; accepted connections inherit it. Default false. */
+  noDelay?: boolean;
 }
 
 /**

@@ -840,8 +840,8 @@ export class AsyncRing implements AsyncDisposable, Disposable {
   }
 
   /**
-   * A listening TCP socket: socket, then `SO_REUSEADDR`, bind and listen as one linked chain
-   * (IPv4 or IPv6 from the hostname). Linux 6.11.
+   * A listening TCP socket: socket, then `SO_REUSEADDR` (and `SO_REUSEPORT`, `TCP_NODELAY` when
+   * asked), bind and listen as one linked chain (IPv4 or IPv6 from the hostname). Linux 6.11.
    *
    * @returns the listening fd; `localAddr(fd)` tells the port the kernel chose for port 0
    *
@@ -873,6 +873,8 @@ export class AsyncRing implements AsyncDisposable, Disposable {
         if (opts.reuseAddress !== false) {
           c.setsockopt(fd, Sock.SOL_SOCKET, Sock.SO_REUSEADDR, one);
         }
+        if (opts.reusePort === true) c.setsockopt(fd, Sock.SOL_SOCKET, Sock.SO_REUSEPORT, one);
+        if (opts.noDelay === true) c.setsockopt(fd, Sock.IPPROTO_TCP, Sock.TCP_NODELAY, one);
         c.bind(fd, addr);
         c.listen(fd, opts.backlog ?? 511);
       }, options);

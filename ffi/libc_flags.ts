@@ -174,6 +174,10 @@ export const Sock = {
   SO_REUSEADDR: 2,
   /** Receive buffer size. */
   SO_RCVBUF: 8,
+  /** `struct linger { int onoff; int seconds }`: with `[1, 0]`, close(2) resets the connection. */
+  SO_LINGER: 13,
+  /** Several sockets may bind one port; the kernel spreads connections over them. */
+  SO_REUSEPORT: 15,
   /** The level of TCP options (`TCP_*`). */
   IPPROTO_TCP: 6,
   /** Send small segments at once (no Nagle delay). */

@@ -1,0 +1,186 @@
+/**
+ * An HTTP/1.1 "Hello, World!" server on `AsyncRing`.
+ *
+ * - `GET /` (and `HEAD /`) answers `200 Hello, World!`; another path `404`; another method on `/`
+ *   `405`.
+ * - Keep-alive and pipelining: every request received in one go is answered in order, and all the
+ *   answers go back in one send. HTTP/1.0 closes unless it asks for keep-alive;
+ *   `Connection: close` closes after the answer.
+ * - Requests are parsed by `HttpRequestParser` (strict: anything else is `400` and the
+ *   connection closes). A head larger than 8 KiB is `431`; a chunked body `501`;
+ *   `Content-Length` bodies are skipped.
+ * - Answers are precomputed bytes; their `date` is refreshed once a second.
+ *
+ * Run: `deno run --allow-ffi --allow-net examples/http_server.ts [--port 8000]
+ * [--hostname 127.0.0.1] [--workers N]`, then `curl http://127.0.0.1:8000/`.
+ *
+ * @module
+ */
+import {
+  alignedBuffer,
+  AsyncRing,
+  httpDate,
+  HttpParse,
+  HttpRequestParser,
+  sendAll,
+  serveTcp,
+  Sock,
+} from "../mod.ts";
+import { runServer, type StartOptions } from "./_server_cli.ts";
+
+/** Largest request head; a larger one is answered `431`. */
+const MAX_HEAD = 8 * 1024;
+/** Receive buffer per connection: room for one whole head plus what follows it. */
+const IN_SIZE = 2 * MAX_HEAD;
+/** Answers are gathered here and sent together. */
+const OUT_SIZE = 16 * 1024;
+/** How long a closing connection may go on sending before it is closed anyway. */
+const LINGER_MS = 1000;
+
+const enc = new TextEncoder();
+const REASONS: Record<number, string> = {
+  200: "OK",
+  400: "Bad Request",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  431: "Request Header Fields Too Large",
+  501: "Not Implemented",
+  505: "HTTP Version Not Supported",
+};
+const BODIES: Record<number, string> = { 200: "Hello, World!" };
+
+/** How the answer leaves the connection: as HTTP/1.1 default, kept open for 1.0, or closed. */
+const KEEP = 0, KEEP_10 = 1, CLOSE = 2;
+const CONNECTION = ["", "connection: keep-alive\r\n", "connection: close\r\n"];
+
+function response(status: number, mode: number, head: boolean, date: string): Uint8Array {
+  const body = BODIES[status] ?? REASONS[status];
+  const allow = status === 405 ? "allow: GET, HEAD\r\n" : "";
+  return enc.encode(
+    `HTTP/1.1 ${status} ${REASONS[status]}\r\ncontent-type: text/plain;charset=utf-8\r\n` +
+      `content-length: ${body.length}\r\ndate: ${date}\r\n${allow}${CONNECTION[mode]}\r\n` +
+      (head ? "" : body),
+  );
+}
+
+/**
+ * The answers, rebuilt when the second changes (a timer looks 10 times a second, so requests
+ * never read the clock): `[status][mode * 2 + head]`.
+ */
+class Answers implements Disposable {
+  #second = -1;
+  #table: Uint8Array[][] = [];
+  #timer: ReturnType<typeof setInterval>;
+
+  constructor() {
+    this.#refresh();
+    this.#timer = setInterval(() => this.#refresh(), 100);
+  }
+
+  /** The bytes of an answer. */
+  get(status: number, mode: number, head: boolean): Uint8Array {
+    return this.#table[status][mode * 2 + (head ? 1 : 0)];
+  }
+
+  #refresh(): void {
+    const now = Date.now();
+    const second = Math.floor(now / 1000);
+    if (second === this.#second) return;
+    this.#second = second;
+    const date = httpDate(now);
+    for (const status of Object.keys(REASONS).map(Number)) {
+      const row: Uint8Array[] = [];
+      for (let mode = 0; mode < 3; mode++) {
+        row.push(response(status, mode, false, date), response(status, mode, true, date));
+      }
+      this.#table[status] = row;
+    }
+  }
+
+  [Symbol.dispose](): void {
+    clearInterval(this.#timer);
+  }
+}
+
+async function start({ hostname, port, reusePort }: StartOptions) {
+  // coopTaskrun: the kernel runs completion work when this thread next enters it, instead of
+  // interrupting it at once. Measured here (same client, paired runs): +12-14% HTTP requests/s,
+  // +5-60% multishot echo round trips/s, no change for recv/send echo.
+  const io = new AsyncRing({ entries: 1024, coopTaskrun: true });
+  const parser = new HttpRequestParser({ maxHeadBytes: MAX_HEAD });
+  const answers = new Answers();
+
+  const serve = async (fd: number) => {
+    // Library memory for both directions, reused for every request of the connection.
+    const inb = alignedBuffer(IN_SIZE), out = alignedBuffer(OUT_SIZE);
+    let start = 0, end = 0, skip = 0, close = false;
+    while (!close) {
+      const n = await io.recv(fd, inb.subarray(end));
+      if (n === 0) return;
+      end += n;
+      let outLen = 0;
+      for (;;) {
+        if (skip > 0) { // body bytes of the request before: not used, skipped
+          const k = Math.min(skip, end - start);
+          start += k;
+          skip -= k;
+          if (skip > 0) break;
+        }
+        if (start === end) break;
+        const r = parser.parse(inb, start, end);
+        if (r === HttpParse.INCOMPLETE) break;
+        let answer: Uint8Array;
+        if (r < 0) {
+          answer = answers.get(-r, CLOSE, false);
+          close = true;
+        } else {
+          start += r;
+          skip = parser.contentLength;
+          const head = parser.method === "HEAD";
+          const status = !parser.targetIs(inb, "/")
+            ? 404
+            : head || parser.method === "GET"
+            ? 200
+            : 405;
+          close = !parser.keepAlive;
+          answer = answers.get(
+            status,
+            close ? CLOSE : parser.minorVersion === 0 ? KEEP_10 : KEEP,
+            head,
+          );
+        }
+        if (outLen + answer.length > out.length) {
+          await sendAll(io, fd, out.subarray(0, outLen));
+          outLen = 0;
+        }
+        out.set(answer, outLen);
+        outLen += answer.length;
+        if (close) break;
+      }
+      if (outLen > 0) await sendAll(io, fd, out.subarray(0, outLen));
+      // Keep the unparsed rest; move it to the front when the buffer's end is reached.
+      if (start === end) start = end = 0;
+      else if (end === inb.length) {
+        inb.copyWithin(0, start, end);
+        end -= start;
+        start = 0;
+      }
+    }
+    // Closing with unread data would reset the connection and could destroy the answer before
+    // the client reads it: stop sending, then read until the client closes (or a deadline).
+    await io.shutdown(fd, Sock.SHUT_WR);
+    while (await io.recv(fd, inb, { timeoutMs: LINGER_MS }) > 0) { /* discard */ }
+  };
+
+  const server = await serveTcp(io, { hostname, port, reusePort }, serve);
+  return {
+    port: server.addr.port,
+    async stop() {
+      await server.shutdown();
+      answers[Symbol.dispose]();
+      await io[Symbol.asyncDispose]();
+    },
+  };
+}
+
+await runServer(import.meta.url, start);
