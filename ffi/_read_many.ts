@@ -110,6 +110,8 @@ export class _FileReader {
   readonly #got: Int32Array;
   readonly #opened: Uint8Array;
   readonly #todo: Uint8Array;
+  /** 1 while a long file's buffer is full and a 1-byte probe asks whether the file goes on. */
+  readonly #probing: Uint8Array;
   /** A file longer than its first read: the buffer it goes on in (kept until its CQE). */
   readonly #bufs: (Uint8Array<ArrayBuffer> | undefined)[];
   readonly #free: Int32Array;
@@ -156,6 +158,7 @@ export class _FileReader {
     this.#got = new Int32Array(slots);
     this.#opened = new Uint8Array(slots);
     this.#todo = new Uint8Array(slots);
+    this.#probing = new Uint8Array(slots);
     this.#bufs = new Array(slots).fill(undefined);
     this.#free = new Int32Array(slots);
     this.#todoList = new Int32Array(slots);
@@ -301,7 +304,8 @@ export class _FileReader {
     const buf = this.#bufs[slot]!;
     const got = this.#got[slot];
     const r = ring.getSqe()!;
-    r.prepRw(Op.READ, this.#fixed[slot], addressOf(buf) + got, buf.length - got, -1);
+    if (this.#probing[slot]) r.prepRw(Op.READ, this.#fixed[slot], this.#probeAddr + slot, 1, -1);
+    else r.prepRw(Op.READ, this.#fixed[slot], addressOf(buf) + got, buf.length - got, -1);
     r.userData = slot * 4 + MORE;
     this.#inflight++;
   }
@@ -345,6 +349,7 @@ export class _FileReader {
         return;
       case CLOSE:
         this.#bufs[slot] = undefined;
+        this.#probing[slot] = 0;
         this.#free[this.#freeTop++] = slot;
         return;
     }
@@ -356,13 +361,28 @@ export class _FileReader {
     const buf = this.#bufs[slot];
     if (buf !== undefined) { // a further read of a long file
       if (res < 0) return this.#failed(slot, file, -res);
+      if (this.#probing[slot]) {
+        // The buffer was full: a file of exactly its size ends here, with no copy at all
+        this.#probing[slot] = 0;
+        if (res === 0) {
+          this.#results[file] = buf;
+          return this.#later(slot, TODO_CLOSE);
+        }
+        const next = grow(buf, buf.length * 2);
+        next[buf.length] = this.#probe[slot];
+        this.#bufs[slot] = next;
+        this.#got[slot] = buf.length + 1;
+        return this.#later(slot, this.#stopped || this.#failedAt >= 0 ? TODO_CLOSE : TODO_MORE);
+      }
       const got = this.#got[slot] + res;
       if (res === 0) {
         this.#results[file] = got === buf.length ? buf : buf.slice(0, got);
         return this.#later(slot, TODO_CLOSE);
       }
       this.#got[slot] = got;
-      if (got === buf.length) this.#bufs[slot] = grow(buf, got * 2);
+      // Full: ask with one byte whether there is more before growing (and copying) the buffer.
+      // 256 files of 64 KiB: 20.5 ms before (a grow to 128 KiB, then a slice back), see demo.
+      if (got === buf.length) this.#probing[slot] = 1;
       return this.#later(slot, this.#stopped || this.#failedAt >= 0 ? TODO_CLOSE : TODO_MORE);
     }
     let err = this.#err[slot];
@@ -395,6 +415,7 @@ export class _FileReader {
   }
 
   #failed(slot: number, file: number, errno: number): void {
+    this.#probing[slot] = 0;
     if (this.#failedAt < 0 || file < this.#failedAt) {
       this.#failedAt = file;
       this.#failedErrno = errno;

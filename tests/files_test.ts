@@ -361,7 +361,11 @@ describe("readFiles()", () => {
     for (const concurrency of [1, 3, 256, 4096]) {
       const got = await io.readFiles(names, { concurrency });
       assertEquals(got.length, names.length);
-      for (let i = 0; i < names.length; i++) assertEquals(got[i], contents[i], names[i]);
+      for (let i = 0; i < names.length; i++) {
+        assertEquals(got[i], contents[i], names[i]);
+        // like Deno.readFile's: a buffer of the file's own size
+        assertEquals(got[i].buffer.byteLength, contents[i].length, names[i]);
+      }
     }
     assertEquals(fdCount(), before);
   });
