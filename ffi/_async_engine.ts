@@ -23,6 +23,7 @@ import type { Ring } from "./ring.ts";
 import type { Sqe } from "./sqe.ts";
 import { SqeWord } from "./sqe_memory.ts";
 import { _Backlog } from "./_async_backlog.ts";
+import { _Notifier } from "./_async_notifier.ts";
 import { _BouncePool, type Bounce } from "./_bounce.ts";
 import {
   type AsyncOpOptions,
@@ -57,6 +58,8 @@ const INTERNAL_UD = 0;
 const TWO32 = 4294967296;
 /** Flushes plus CQEs (about 0.5-1 ms of work) after which the engine yields to the event loop. */
 const YIELD_BUDGET = 2048;
+/** `IORING_SETUP_DEFER_TASKRUN`. */
+const DEFER_TASKRUN = 1 << 13;
 
 interface ChainEntry {
   state: ChainState;
@@ -185,6 +188,8 @@ export class _Engine {
 
   // ---- waiter ----
   #waiting = false;
+  /** The waiter's doorbell on a `deferTaskrun` ring (see `#armDeferred`); undefined otherwise. */
+  #notifier: _Notifier | undefined;
   #idle: PromiseWithResolvers<void> | undefined;
   #onWake = (ret: number): void => this.#wake(ret);
   #onWakeError = (e: unknown): void => this.#wakeFailed(e);
@@ -196,6 +201,7 @@ export class _Engine {
     this.#backlog = new _Backlog((ring.setupFlags & (1 << 10)) !== 0);
     this.#batch = new CqeBatch(Math.min(ring.cqEntries, 1024));
     this.#grow();
+    if (ring.setupFlags & DEFER_TASKRUN) this.#notifier = new _Notifier(ring);
   }
 
   /** True once `close()` ran. */
@@ -798,7 +804,8 @@ export class _Engine {
   /** Submits; false when the kernel refused for now (retried by a timer). */
   #submit(): boolean {
     try {
-      this.ring.submit();
+      if (this.#notifier === undefined) this.ring.submit();
+      else this.#submitDeferred();
       if (this.#lateCloses.length !== 0) this.#lateCloses.length = 0;
       return true;
     } catch (e) {
@@ -813,13 +820,27 @@ export class _Engine {
     }
   }
 
+  /**
+   * `#submit` on a `deferTaskrun` ring: the enter also runs the completion work queued for this
+   * thread (`GETEVENTS`), so ops that finished meanwhile are reaped by this flush; with nothing
+   * to submit, only that.
+   */
+  #submitDeferred(): void {
+    if (this.ring.sqReady() !== 0) this.ring.submitAndWait(0);
+    else this.ring.getEvents();
+  }
+
   #reap(): void {
     if (this.#reaping) return;
     this.#reaping = true;
     const b = this.#batch;
+    // On a deferTaskrun ring, copyCqes() of an empty CQ enters the kernel to run deferred work;
+    // #submitDeferred just did that, so an empty CQ is left alone.
+    const deferred = this.#notifier !== undefined;
     try {
       let n: number;
       do {
+        if (deferred && this.ring.cqReady() === 0) break;
         n = this.ring.copyCqes(b, 0);
         this.#budget -= n;
         const u = b._u32, r = b._i32;
@@ -855,6 +876,10 @@ export class _Engine {
   }
 
   #postNop(): void {
+    if (this.#notifier !== undefined) {
+      if (this.#notifier.cqReady() === 0) this.#notifier.postNop();
+      return;
+    }
     const s = this.ring.getSqe() ?? (this.#submit(), this.ring.getSqe());
     if (s === null) return;
     s.prepNop();
@@ -863,8 +888,37 @@ export class _Engine {
   }
 
   #arm(): void {
+    if (this.#notifier !== undefined) {
+      this.#armDeferred(this.#notifier);
+      return;
+    }
     this.#waiting = true;
     this.#lib.uring_wait(this.#fd, 0, 1, EnterFlag.GETEVENTS).then(this.#onWake, this.#onWakeError);
+  }
+
+  /**
+   * `#arm` on a `deferTaskrun` ring: the waiter sleeps on the notifier ring, whose armed eventfd
+   * read completes when the kernel queues completion work for this ring (`_async_notifier.ts`).
+   * The eventfd is drained first; work queued before that is run here, and if it posted CQEs
+   * they are reaped by a flush before the waiter sleeps (the next `#afterPump` arms it).
+   */
+  #armDeferred(notifier: _Notifier): void {
+    try {
+      notifier.prime();
+      this.ring.getEvents();
+    } catch (e) {
+      this.#fail(e);
+      return;
+    }
+    if (this.ring.cqReady() !== 0) {
+      this.#schedule();
+      return;
+    }
+    this.#waiting = true;
+    this.#lib.uring_wait(notifier.fd, 0, 1, EnterFlag.GETEVENTS).then(
+      this.#onWake,
+      this.#onWakeError,
+    );
   }
 
   #wake(ret: number): void {
@@ -877,6 +931,14 @@ export class _Engine {
     if (ret < 0 && ret !== -EINTR && ret !== -ETIME && ret !== -EBUSY && ret !== -EAGAIN) {
       this.#fail(new UringError(-ret, "io_uring_enter"));
       return;
+    }
+    if (this.#notifier !== undefined) {
+      try {
+        this.#notifier.drain();
+      } catch (e) {
+        this.#fail(e);
+        return;
+      }
     }
     this.#pump();
     this.#afterPump();
@@ -961,19 +1023,27 @@ export class _Engine {
         s.prepCancel(0, CancelFlag.ANY | CancelFlag.ALL);
         writeUd(s, 0);
       }
-      const nop = this.ring.getSqe();
+      const nop = this.#notifier === undefined ? this.ring.getSqe() : null;
       if (nop !== null) {
         nop.prepNop();
         writeUd(nop, 0);
       }
       this.ring.submit();
     } catch { /* Ring.close() cancels and reaps on its own */ }
+    if (this.#waiting && this.#notifier !== undefined) {
+      try {
+        this.#notifier.postNop(); // the waiter sleeps on the notifier: wake it there
+      } catch { /* the waiter then returns when the notifier ring closes */ }
+    }
     if (!this.#waiting) this.#finishClose();
   }
 
   #finishClose(): void {
     try {
       this.ring.close();
+    } catch { /* already closed */ }
+    try {
+      this.#notifier?.close();
     } catch { /* already closed */ }
     this.#idle?.resolve();
     this.#idle = undefined;
