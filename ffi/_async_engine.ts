@@ -60,6 +60,8 @@ const TWO32 = 4294967296;
 const YIELD_BUDGET = 2048;
 /** `IORING_SETUP_DEFER_TASKRUN`. */
 const DEFER_TASKRUN = 1 << 13;
+/** `IORING_SETUP_TASKRUN_FLAG`: the kernel flags pending completion work in the SQ flags. */
+const TASKRUN_FLAG = 1 << 9;
 
 interface ChainEntry {
   state: ChainState;
@@ -190,6 +192,8 @@ export class _Engine {
   #waiting = false;
   /** The waiter's doorbell on a `deferTaskrun` ring (see `#armDeferred`); undefined otherwise. */
   #notifier: _Notifier | undefined;
+  /** The deferTaskrun ring has `TASKRUN_FLAG`: `Ring.submit()` runs pending work when flagged. */
+  #flagged = false;
   #idle: PromiseWithResolvers<void> | undefined;
   #onWake = (ret: number): void => this.#wake(ret);
   #onWakeError = (e: unknown): void => this.#wakeFailed(e);
@@ -201,7 +205,10 @@ export class _Engine {
     this.#backlog = new _Backlog((ring.setupFlags & (1 << 10)) !== 0);
     this.#batch = new CqeBatch(Math.min(ring.cqEntries, 1024));
     this.#grow();
-    if (ring.setupFlags & DEFER_TASKRUN) this.#notifier = new _Notifier(ring);
+    if (ring.setupFlags & DEFER_TASKRUN) {
+      this.#notifier = new _Notifier(ring);
+      this.#flagged = (ring.setupFlags & TASKRUN_FLAG) !== 0;
+    }
   }
 
   /** True once `close()` ran. */
@@ -822,11 +829,13 @@ export class _Engine {
 
   /**
    * `#submit` on a `deferTaskrun` ring: the enter also runs the completion work queued for this
-   * thread (`GETEVENTS`), so ops that finished meanwhile are reaped by this flush; with nothing
-   * to submit, only that.
+   * thread (`GETEVENTS`), so ops that finished meanwhile are reaped by this flush. With
+   * `TASKRUN_FLAG` (AsyncRing sets it), `Ring.submit()` does that only when the kernel flags
+   * work, and makes no syscall for an empty SQ and no work; without it, every flush enters.
    */
   #submitDeferred(): void {
-    if (this.ring.sqReady() !== 0) this.ring.submitAndWait(0);
+    if (this.#flagged) this.ring.submit();
+    else if (this.ring.sqReady() !== 0) this.ring.submitAndWait(0);
     else this.ring.getEvents();
   }
 
@@ -905,7 +914,8 @@ export class _Engine {
   #armDeferred(notifier: _Notifier): void {
     try {
       notifier.prime();
-      this.ring.getEvents();
+      if (this.#flagged) this.ring.submit(); // enters only when work is flagged
+      else this.ring.getEvents();
     } catch (e) {
       this.#fail(e);
       return;

@@ -227,7 +227,12 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     if (typeof options !== "object" || options === null) {
       throw new TypeError("options must be an object");
     }
-    const ring = new Ring(options);
+    // deferTaskrun: TASKRUN_FLAG lets a flush see pending completion work without a syscall
+    const ring = new Ring(
+      options.deferTaskrun && options.taskrunFlag === undefined
+        ? { ...options, taskrunFlag: true }
+        : options,
+    );
     // User data are slot numbers, unique among ops in flight: a buffer never waits on an op
     // that was only counted (say a long timer started before the first read).
     ring._uniqueUserData();
