@@ -205,6 +205,24 @@ export class _Engine {
     this.#backlog = new _Backlog((ring.setupFlags & (1 << 10)) !== 0);
     this.#batch = new CqeBatch(Math.min(ring.cqEntries, 1024));
     this.#grow();
+    // deferTaskrun (opt-in, `{ singleIssuer: true, deferTaskrun: true }`): completion work runs
+    // in this thread's enters and the waiter sleeps on the notifier's eventfd doorbell. Measured
+    // against the default ring on the shared 2-core VM (bench/defer_taskrun_bench.ts: 64 B
+    // loopback echo, C closed-loop client in its own process, server CPU from /proc, medians of
+    // 5-7 interleaved 1 s rounds; 9 runs, which vary a lot with the machine's load):
+    // 1 connection 0.9-1.9x round trips/s (most runs 1.0-1.3x), 8 connections 1.0-1.5x (CPU per
+    // round trip 0.64-1.1x, mostly ~0.75x), 64 connections 0.8-1.05x (mostly 0.96-1.0x, CPU
+    // ~1.0x); `await io.nop()` 0.97-1.01x, 4 KiB random reads 0.98-1.02x. So no clear win, and not
+    // the default: the kernel work it saves (task-work interrupts of this thread; ~1.5x in a
+    // blocking `Ring` loop) is small next to the TCP stack (perf: ~78% of the server's time is in
+    // the kernel in both modes) and the waiter's thread hop (40-75 µs per sleep), which it keeps.
+    // What it adds: per sleep, one notifier enter (drain the eventfd, arm its read); per wake,
+    // one GETEVENTS enter. Without TASKRUN_FLAG it entered on every flush too: 5.5 syscalls per
+    // 1-connection round trip against 2.0 on the default ring; 3.0 with it. Tried and left out:
+    // (1) submitting the doorbell read from the waiter's own enter (a raw notifier ring), so its
+    // completion wakes only the worker thread, not this one: no measurable difference; (2) polling
+    // the TASKRUN flag (free, no syscall) for 50-150 µs before sleeping: 1.5-2.8x at 1 connection
+    // with ~0.55x CPU per round trip, but 0.76-0.95x at 64, and it holds the event loop meanwhile.
     if (ring.setupFlags & DEFER_TASKRUN) {
       this.#notifier = new _Notifier(ring);
       this.#flagged = (ring.setupFlags & TASKRUN_FLAG) !== 0;

@@ -9,7 +9,8 @@
  * (`io_eventfd_signal`). A read of that eventfd armed on this notifier ring completes on the
  * signal, and its CQE wakes the waiter, which hands the work back to the JS thread.
  *
- * What the kernel does here (checked on Linux 6.18 with `Ring`s, see tests/async_defer_taskrun_test.ts):
+ * What the kernel does here (checked on Linux 6.18 with `Ring`s; the signal and the one-shot
+ * poll are pinned by tests/async_defer_taskrun_test.ts):
  * - A poll on the main ring's fd does not fire for deferred work (only for posted CQEs).
  * - A multishot poll on the eventfd is turned one-shot by the kernel (a wake-up from io_uring's
  *   own signal, `EPOLL_URING_WAKE`), and it fires again at once when re-armed while the counter

@@ -14,7 +14,17 @@ import {
   assertThrows,
 } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
-import { alignedBuffer, AsyncRing, eventfd, SetupFlag, UringError } from "../mod.ts";
+import {
+  alignedBuffer,
+  AsyncRing,
+  CqeBatch,
+  CqeFlag,
+  eventfd,
+  PollEvent,
+  Ring,
+  SetupFlag,
+  UringError,
+} from "../mod.ts";
 import { fdCount, patternBytes, tempFile } from "./_helpers.ts";
 
 const DEFER = { singleIssuer: true, deferTaskrun: true } as const;
@@ -28,6 +38,56 @@ async function tcpPair(io: AsyncRing): Promise<{ lfd: number; fd: number; client
   const client = await Deno.connect({ hostname: "127.0.0.1", port: io.localAddr(lfd).port });
   return { lfd, fd: await accepted, client };
 }
+
+// What ffi/_async_notifier.ts relies on, checked on plain Rings.
+describe("the kernel's eventfd signal for deferTaskrun rings", () => {
+  it("fires when deferred work is queued, before the issuer runs it; a read zeroes it", async () => {
+    using main = new Ring({ entries: 4, singleIssuer: true, deferTaskrun: true });
+    using note = new Ring({ entries: 4 });
+    const efd = eventfd();
+    main.registerEventfd(efd);
+    const count = alignedBuffer(8, 8);
+    const s = note.getSqe()!;
+    s.prepRead(efd, count, 0);
+    s.userData = 1;
+    note.submit();
+    const t = main.getSqe()!;
+    t.prepTimeout(20); // its expiry is deferred work for this thread
+    t.userData = 2;
+    main.submit();
+    assertEquals(await note.waitAsync(1), 1);
+    assertEquals(note.waitCqe()!.res, 8);
+    assertEquals(main.cqReady(), 0, "the work waits for this thread");
+    main.getEvents();
+    assertEquals(main.copyCqes(new CqeBatch(4)), 1);
+    main.unregisterEventfd();
+    note.getSqe()!.prepClose(efd);
+    note.submitAndWait(1);
+  });
+
+  it("ends a multishot poll on the eventfd after one signal (hence a read, not a poll)", async () => {
+    using main = new Ring({ entries: 4, singleIssuer: true, deferTaskrun: true });
+    using note = new Ring({ entries: 4 });
+    const efd = eventfd();
+    main.registerEventfd(efd);
+    const s = note.getSqe()!;
+    s.prepPollMultishot(efd, PollEvent.IN);
+    s.userData = 1;
+    note.submit();
+    const t = main.getSqe()!;
+    t.prepTimeout(10);
+    t.userData = 2;
+    main.submit();
+    await note.waitAsync(1);
+    const cqe = note.waitCqe()!;
+    assertEquals(cqe.flags & CqeFlag.MORE, 0, "the kernel turned it one-shot");
+    main.getEvents();
+    main.copyCqes(new CqeBatch(4));
+    main.unregisterEventfd();
+    note.getSqe()!.prepClose(efd);
+    note.submitAndWait(1);
+  });
+});
 
 describe("AsyncRing with singleIssuer + deferTaskrun", () => {
   it("sets up the ring with DEFER_TASKRUN, SINGLE_ISSUER and TASKRUN_FLAG", async () => {
