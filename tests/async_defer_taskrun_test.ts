@@ -350,6 +350,42 @@ describe("AsyncRing with singleIssuer + deferTaskrun", () => {
     assertEquals(fdCount(), before);
   });
 
+  it("runs in Workers, each thread the single issuer of its own ring", async () => {
+    await using io = new AsyncRing({ entries: 8, ...DEFER });
+    const file = await Deno.makeTempFile({ suffix: ".ts" });
+    await Deno.writeTextFile(
+      file,
+      `import { AsyncRing } from "${MOD}";
+      self.onmessage = async () => {
+        const io = new AsyncRing({ entries: 8, singleIssuer: true, deferTaskrun: true });
+        await io.timeout(20);
+        const [r, w] = await io.pipe();
+        const reading = io.read(r, new Uint8Array(4));
+        setTimeout(() => io.write(w, new Uint8Array([1, 2, 3])), 20);
+        const n = await reading;
+        await io.closeFd(r);
+        await io.closeFd(w);
+        await io.close();
+        self.postMessage(n);
+      };`,
+    );
+    const workers = [0, 1].map(() => new Worker(`file://${file}`, { type: "module" }));
+    try {
+      const got = await Promise.all(workers.map((wk) =>
+        new Promise((resolve, reject) => {
+          wk.onmessage = (e) => resolve(e.data);
+          wk.onerror = (e) => reject(e.error ?? e.message);
+          wk.postMessage(0);
+        })
+      ));
+      await io.timeout(5); // this thread's ring goes on meanwhile
+      assertEquals(got, [3, 3]);
+    } finally {
+      for (const wk of workers) wk.terminate();
+      await Deno.remove(file);
+    }
+  });
+
   it("lets the process exit by itself when nothing is in flight (ring left open)", async () => {
     const file = await Deno.makeTempFile({ suffix: ".ts" });
     await Deno.writeTextFile(
