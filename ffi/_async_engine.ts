@@ -23,6 +23,7 @@ import type { Ring } from "./ring.ts";
 import type { Sqe } from "./sqe.ts";
 import { SqeWord } from "./sqe_memory.ts";
 import { _Backlog } from "./_async_backlog.ts";
+import { _Notifier } from "./_async_notifier.ts";
 import { _BouncePool, type Bounce } from "./_bounce.ts";
 import {
   type AsyncOpOptions,
@@ -57,6 +58,10 @@ const INTERNAL_UD = 0;
 const TWO32 = 4294967296;
 /** Flushes plus CQEs (about 0.5-1 ms of work) after which the engine yields to the event loop. */
 const YIELD_BUDGET = 2048;
+/** `IORING_SETUP_DEFER_TASKRUN`. */
+const DEFER_TASKRUN = 1 << 13;
+/** `IORING_SETUP_TASKRUN_FLAG`: the kernel flags pending completion work in the SQ flags. */
+const TASKRUN_FLAG = 1 << 9;
 
 interface ChainEntry {
   state: ChainState;
@@ -185,6 +190,10 @@ export class _Engine {
 
   // ---- waiter ----
   #waiting = false;
+  /** The waiter's doorbell on a `deferTaskrun` ring (see `#armDeferred`); undefined otherwise. */
+  #notifier: _Notifier | undefined;
+  /** The deferTaskrun ring has `TASKRUN_FLAG`: `Ring.submit()` runs pending work when flagged. */
+  #flagged = false;
   #idle: PromiseWithResolvers<void> | undefined;
   #onWake = (ret: number): void => this.#wake(ret);
   #onWakeError = (e: unknown): void => this.#wakeFailed(e);
@@ -196,6 +205,28 @@ export class _Engine {
     this.#backlog = new _Backlog((ring.setupFlags & (1 << 10)) !== 0);
     this.#batch = new CqeBatch(Math.min(ring.cqEntries, 1024));
     this.#grow();
+    // deferTaskrun (opt-in, `{ singleIssuer: true, deferTaskrun: true }`): completion work runs
+    // in this thread's enters and the waiter sleeps on the notifier's eventfd doorbell. Measured
+    // against the default ring on the shared 2-core VM (bench/defer_taskrun_bench.ts: 64 B
+    // loopback echo, C closed-loop client in its own process, server CPU from /proc, medians of
+    // 5-7 interleaved 1 s rounds; 9 runs, which vary a lot with the machine's load):
+    // 1 connection 0.9-1.9x round trips/s (most runs 1.0-1.3x), 8 connections 1.0-1.5x (CPU per
+    // round trip 0.64-1.1x, mostly ~0.75x), 64 connections 0.8-1.05x (mostly 0.96-1.0x, CPU
+    // ~1.0x); `await io.nop()` 0.97-1.01x, 4 KiB random reads 0.98-1.02x. So no clear win, and not
+    // the default: the kernel work it saves (task-work interrupts of this thread; ~1.5x in a
+    // blocking `Ring` loop) is small next to the TCP stack (perf: ~78% of the server's time is in
+    // the kernel in both modes) and the waiter's thread hop (40-75 µs per sleep), which it keeps.
+    // What it adds: per sleep, one notifier enter (drain the eventfd, arm its read); per wake,
+    // one GETEVENTS enter. Without TASKRUN_FLAG it entered on every flush too: 5.5 syscalls per
+    // 1-connection round trip against 2.0 on the default ring; 3.0 with it. Tried and left out:
+    // (1) submitting the doorbell read from the waiter's own enter (a raw notifier ring), so its
+    // completion wakes only the worker thread, not this one: no measurable difference; (2) polling
+    // the TASKRUN flag (free, no syscall) for 50-150 µs before sleeping: 1.5-2.8x at 1 connection
+    // with ~0.55x CPU per round trip, but 0.76-0.95x at 64, and it holds the event loop meanwhile.
+    if (ring.setupFlags & DEFER_TASKRUN) {
+      this.#notifier = new _Notifier(ring);
+      this.#flagged = (ring.setupFlags & TASKRUN_FLAG) !== 0;
+    }
   }
 
   /** True once `close()` ran. */
@@ -811,7 +842,8 @@ export class _Engine {
   /** Submits; false when the kernel refused for now (retried by a timer). */
   #submit(): boolean {
     try {
-      this.ring.submit();
+      if (this.#notifier === undefined) this.ring.submit();
+      else this.#submitDeferred();
       if (this.#lateCloses.length !== 0) this.#lateCloses.length = 0;
       return true;
     } catch (e) {
@@ -826,13 +858,29 @@ export class _Engine {
     }
   }
 
+  /**
+   * `#submit` on a `deferTaskrun` ring: the enter also runs the completion work queued for this
+   * thread (`GETEVENTS`), so ops that finished meanwhile are reaped by this flush. With
+   * `TASKRUN_FLAG` (AsyncRing sets it), `Ring.submit()` does that only when the kernel flags
+   * work, and makes no syscall for an empty SQ and no work; without it, every flush enters.
+   */
+  #submitDeferred(): void {
+    if (this.#flagged) this.ring.submit();
+    else if (this.ring.sqReady() !== 0) this.ring.submitAndWait(0);
+    else this.ring.getEvents();
+  }
+
   #reap(): void {
     if (this.#reaping) return;
     this.#reaping = true;
     const b = this.#batch;
+    // On a deferTaskrun ring, copyCqes() of an empty CQ enters the kernel to run deferred work;
+    // #submitDeferred just did that, so an empty CQ is left alone.
+    const deferred = this.#notifier !== undefined;
     try {
       let n: number;
       do {
+        if (deferred && this.ring.cqReady() === 0) break;
         n = this.ring.copyCqes(b, 0);
         this.#budget -= n;
         const u = b._u32, r = b._i32;
@@ -868,6 +916,10 @@ export class _Engine {
   }
 
   #postNop(): void {
+    if (this.#notifier !== undefined) {
+      if (this.#notifier.cqReady() === 0) this.#notifier.postNop();
+      return;
+    }
     const s = this.ring.getSqe() ?? (this.#submit(), this.ring.getSqe());
     if (s === null) return;
     s.prepNop();
@@ -876,8 +928,38 @@ export class _Engine {
   }
 
   #arm(): void {
+    if (this.#notifier !== undefined) {
+      this.#armDeferred(this.#notifier);
+      return;
+    }
     this.#waiting = true;
     this.#lib.uring_wait(this.#fd, 0, 1, EnterFlag.GETEVENTS).then(this.#onWake, this.#onWakeError);
+  }
+
+  /**
+   * `#arm` on a `deferTaskrun` ring: the waiter sleeps on the notifier ring, whose armed eventfd
+   * read completes when the kernel queues completion work for this ring (`_async_notifier.ts`).
+   * The eventfd is drained first; work queued before that is run here, and if it posted CQEs
+   * they are reaped by a flush before the waiter sleeps (the next `#afterPump` arms it).
+   */
+  #armDeferred(notifier: _Notifier): void {
+    try {
+      notifier.prime();
+      if (this.#flagged) this.ring.submit(); // enters only when work is flagged
+      else this.ring.getEvents();
+    } catch (e) {
+      this.#fail(e);
+      return;
+    }
+    if (this.ring.cqReady() !== 0) {
+      this.#schedule();
+      return;
+    }
+    this.#waiting = true;
+    this.#lib.uring_wait(notifier.fd, 0, 1, EnterFlag.GETEVENTS).then(
+      this.#onWake,
+      this.#onWakeError,
+    );
   }
 
   #wake(ret: number): void {
@@ -890,6 +972,14 @@ export class _Engine {
     if (ret < 0 && ret !== -EINTR && ret !== -ETIME && ret !== -EBUSY && ret !== -EAGAIN) {
       this.#fail(new UringError(-ret, "io_uring_enter"));
       return;
+    }
+    if (this.#notifier !== undefined) {
+      try {
+        this.#notifier.drain();
+      } catch (e) {
+        this.#fail(e);
+        return;
+      }
     }
     this.#pump();
     this.#afterPump();
@@ -975,19 +1065,27 @@ export class _Engine {
         s.prepCancel(0, CancelFlag.ANY | CancelFlag.ALL);
         writeUd(s, 0);
       }
-      const nop = this.ring.getSqe();
+      const nop = this.#notifier === undefined ? this.ring.getSqe() : null;
       if (nop !== null) {
         nop.prepNop();
         writeUd(nop, 0);
       }
       this.ring.submit();
     } catch { /* Ring.close() cancels and reaps on its own */ }
+    if (this.#waiting && this.#notifier !== undefined) {
+      try {
+        this.#notifier.postNop(); // the waiter sleeps on the notifier: wake it there
+      } catch { /* the waiter then returns when the notifier ring closes */ }
+    }
     if (!this.#waiting) this.#finishClose();
   }
 
   #finishClose(): void {
     try {
       this.ring.close();
+    } catch { /* already closed */ }
+    try {
+      this.#notifier?.close();
     } catch { /* already closed */ }
     this.#idle?.resolve();
     this.#idle = undefined;

@@ -40,8 +40,10 @@
  * all of it Deno's hand-off to and from its blocking thread pool (an empty nonblocking call
  * costs the same); ops that complete inside the submitting `io_uring_enter` never pay it.
  *
- * `deferTaskrun` rings are refused: their completions can only run on the submitting thread,
- * which the waiter is not.
+ * - **`deferTaskrun` rings** (`{ singleIssuer: true, deferTaskrun: true }`): their completion
+ *   work runs only when this thread enters the kernel, so each flush submits with `GETEVENTS`,
+ *   and the waiter sleeps on a small second ring reading an eventfd that the kernel signals when
+ *   work is queued (`_async_notifier.ts`); the ring's eventfd slot is taken by that.
  *
  * @module
  */
@@ -111,7 +113,7 @@ export {
 } from "./_async_support.ts";
 
 /**
- * Options for `new AsyncRing()`: the `Ring` options (`deferTaskrun` excepted).
+ * Options for `new AsyncRing()`: the `Ring` options.
  *
  * @example
  * ```ts
@@ -218,21 +220,21 @@ export class AsyncRing implements AsyncDisposable, Disposable {
   /**
    * Sets up a ring (`new Ring(options)`) and the completion machinery over it.
    *
-   * @param options the `Ring` options; `entries` defaults to 256
-   * @throws {TypeError} for `deferTaskrun` (completions could only run on the JS thread)
+   * @param options the `Ring` options; `entries` defaults to 256. With `singleIssuer` and
+   *   `deferTaskrun`, completion work runs on this thread in each flush (see the module doc)
+   * @throws {TypeError} when `options` is not an object
    * @throws {UringError} when the kernel refuses the ring (see `Ring`)
    */
   constructor(options: AsyncRingOptions = {}) {
     if (typeof options !== "object" || options === null) {
       throw new TypeError("options must be an object");
     }
-    if (options.deferTaskrun || ((options.flags ?? 0) & (1 << 13))) {
-      throw new TypeError(
-        "AsyncRing cannot use deferTaskrun: its completions would only run when the JS thread " +
-          "enters the kernel; use a plain Ring for that",
-      );
-    }
-    const ring = new Ring(options);
+    // deferTaskrun: TASKRUN_FLAG lets a flush see pending completion work without a syscall
+    const ring = new Ring(
+      options.deferTaskrun && options.taskrunFlag === undefined
+        ? { ...options, taskrunFlag: true }
+        : options,
+    );
     // User data are slot numbers, unique among ops in flight: a buffer never waits on an op
     // that was only counted (say a long timer started before the first read).
     ring._uniqueUserData();

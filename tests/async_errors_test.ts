@@ -206,11 +206,11 @@ Deno.test("AsyncRing.link() rejects a chain whose op has a bad argument, and run
   await io.closeFd(fd);
 });
 
-Deno.test("AsyncRing rejects deferTaskrun with a TypeError", () => {
+Deno.test("AsyncRing with deferTaskrun but not singleIssuer: UringError EINVAL with a hint", () => {
   assertThrows(
-    () => new AsyncRing({ deferTaskrun: true, singleIssuer: true }),
-    TypeError,
-    "AsyncRing cannot use deferTaskrun",
+    () => new AsyncRing({ deferTaskrun: true }),
+    UringError,
+    "deferTaskrun needs singleIssuer",
   );
 });
 
