@@ -207,7 +207,7 @@ export class _Engine {
     this.#grow();
     // deferTaskrun (opt-in, `{ singleIssuer: true, deferTaskrun: true }`): completion work runs
     // in this thread's enters and the waiter sleeps on the notifier's eventfd doorbell. Measured
-    // against the default ring on the shared 2-core VM (bench/defer_taskrun_bench.ts: 64 B
+    // against the default ring on the shared 2-core VM (bench/defer_taskrun.ts, `deno task bench:defer`: 64 B
     // loopback echo, C closed-loop client in its own process, server CPU from /proc, medians of
     // 5-7 interleaved 1 s rounds; 9 runs, which vary a lot with the machine's load):
     // 1 connection 0.9-1.9x round trips/s (most runs 1.0-1.3x), 8 connections 1.0-1.5x (CPU per

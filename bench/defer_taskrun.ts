@@ -1,14 +1,14 @@
 // AsyncRing on a default ring against one set up with `singleIssuer` + `deferTaskrun`
 // (issue 13, item 3): a loopback TCP echo of 64 B messages over 1, 8 and 64 connections, server
 // on AsyncRing in a child process (accept, then per connection recv then send into one reused
-// alignedBuffer()), client a C closed-loop program (bench/native/defer_echo_client.c, built with
-// gcc into a temp dir) in its own process; round trips/s and the server's CPU per round trip
+// alignedBuffer()), client the C closed-loop program of bench:servers (bench/native/echo_client.c,
+// built with gcc into a temp dir) in its own process; round trips/s and the server's CPU per round trip
 // from /proc/<pid>/stat (utime + stime). Both servers stay up for the whole run and the client
 // alternates between them, the mode that goes first rotating per round; ratios are medians of
 // per-round quotients. Then `await io.nop()` round trips and 4 KiB random reads (64 in flight,
 // cached file) in this process, both modes interleaved, to see the file path does not regress.
 //
-//   deno run -A bench/defer_taskrun_bench.ts [--secs 1] [--rounds 3]
+//   deno task bench:defer [--secs 1] [--rounds 3]
 import { parseArgs } from "node:util";
 import { alignedBuffer, AsyncRing, type AsyncRingOptions } from "../mod.ts";
 import { ensureDataFile, FILE_SIZE, interleavedAsync, makeRandomBlocks } from "./_common.ts";
@@ -48,7 +48,7 @@ function cpuSeconds(pid: number): number {
 function buildClient(): string {
   const dir = Deno.makeTempDirSync({ prefix: "defer_bench_" });
   const out = `${dir}/echo_client`;
-  const src = new URL("./native/defer_echo_client.c", import.meta.url).pathname;
+  const src = new URL("./native/echo_client.c", import.meta.url).pathname;
   const r = new Deno.Command("gcc", { args: ["-O2", "-o", out, src] }).outputSync();
   if (!r.success) throw new Error(`gcc failed: ${new TextDecoder().decode(r.stderr)}`);
   return out;
@@ -85,13 +85,16 @@ async function echoRound(
 ): Promise<{ rps: number; cpuUs: number }> {
   const cpu0 = cpuSeconds(s.child.pid);
   const out = await new Deno.Command(client, {
-    args: [String(s.port), String(conns), String(secs), "64"],
+    args: ["127.0.0.1", String(s.port), String(conns), String(secs), "64"],
   }).output();
   const cpu1 = cpuSeconds(s.child.pid);
-  if (!out.success) throw new Error(`client failed: ${new TextDecoder().decode(out.stderr)}`);
-  const rps = Number(new TextDecoder().decode(out.stdout).trim());
-  // the CPU window also covers the client's 0.3 s warm-up, whose round trips are not counted
-  return { rps, cpuUs: ((cpu1 - cpu0) * 1e6) / (rps * (secs + 0.3)) };
+  const text = new TextDecoder().decode(out.stdout);
+  const m = text.match(/rate=(\d+) total=(\d+)/);
+  if (!out.success || !m) {
+    throw new Error(`client failed: ${text} ${new TextDecoder().decode(out.stderr)}`);
+  }
+  // `total` counts the client's warm-up second too, which the CPU window covers
+  return { rps: Number(m[1]), cpuUs: ((cpu1 - cpu0) * 1e6) / Number(m[2]) };
 }
 
 const median = (xs: number[]) => {
