@@ -142,4 +142,46 @@ for (const size of sizes) {
   await io.closeFd(r);
   await io.closeFd(w);
 }
+// In-place buffers (alignedBuffer: SharedArrayBuffer memory) that only the op holds: the caller
+// keeps no reference, GC runs, fresh SharedArrayBuffers are allocated, then the kernel writes.
+{
+  const [r, w] = await io.pipe();
+  const reads = Array.from({ length: 16 }, () => io.read(r, alignedBuffer(4096), -1));
+  await tick();
+  for (let i = 0; i < 5; i++) gc();
+  const spray = Array.from({ length: 2000 }, () => alignedBuffer(4096));
+  for (let i = 0; i < 16; i++) await io.write(w, new Uint8Array(4096).fill(FILL), -1);
+  const got = await Promise.all(reads);
+  console.log(JSON.stringify({
+    name: "dropped/read",
+    size: 4096,
+    result: `ok:${got.reduce((a, b) => a + b, 0)}`,
+    dirty: dirty(spray),
+  }));
+  await io.closeFd(r);
+  await io.closeFd(w);
+}
+// The same, with the ring closed while the reads are in the kernel
+{
+  const io2 = new AsyncRing({ entries: 64 });
+  const pipes = await Promise.all(Array.from({ length: 8 }, () => io.pipe()));
+  const reads = pipes.map(([r]) => io2.read(r, alignedBuffer(4096), -1).catch((e) => e));
+  await tick();
+  await io2.close();
+  const settled = await Promise.all(reads);
+  for (let i = 0; i < 5; i++) gc();
+  const spray = Array.from({ length: 2000 }, () => alignedBuffer(4096));
+  for (const [, w] of pipes) await io.write(w, new Uint8Array(4096).fill(FILL), -1);
+  await tick();
+  console.log(JSON.stringify({
+    name: "dropped/close",
+    size: 4096,
+    result: settled.every((e) => e instanceof Error) ? "closed" : "not rejected",
+    dirty: dirty(spray),
+  }));
+  for (const [r, w] of pipes) {
+    await io.closeFd(r);
+    await io.closeFd(w);
+  }
+}
 await io.close();

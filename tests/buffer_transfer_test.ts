@@ -47,6 +47,11 @@ Deno.test("AsyncRing: a buffer transferred while its op is in flight is never wr
     assertMatch(l.result, /^ok:\d+$/);
     assert(l.intact, `${l.name} ${l.size}: the kernel wrote other bytes than the caller's`);
   }
+  const dropped = lines.filter((l) => l.name.startsWith("dropped/"));
+  assertEquals(dropped.map((l) => [l.name, l.result, l.dirty]), [
+    ["dropped/read", "ok:65536", false],
+    ["dropped/close", "closed", false],
+  ]);
   const ring = lines.find((l) => l.name === "Ring/alignedBuffer")!;
   assertEquals(ring.refused, "DataCloneError", "alignedBuffer() memory cannot be transferred");
   assertEquals(ring.result, "ok:4096");
