@@ -6,7 +6,22 @@
  * @module
  */
 
-/** Outcome of {@link HttpRequestParser.parse} besides a complete head (a positive byte count). */
+/**
+ * Outcome of {@link HttpRequestParser.parse} besides a complete head (a positive byte count).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { HttpParse, HttpRequestParser } from "../mod.ts";
+ * const p = new HttpRequestParser();
+ * const head = new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n");
+ * assertEquals(p.parse(head, 0, head.length), HttpParse.INCOMPLETE); // no blank line yet
+ * const chunked = new TextEncoder().encode(
+ *   "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+ * );
+ * assertEquals(p.parse(chunked, 0, chunked.length), HttpParse.NOT_IMPLEMENTED);
+ * ```
+ */
 export const HttpParse = {
   /** The head is not complete yet: receive more bytes and parse again from the same start. */
   INCOMPLETE: 0,
@@ -20,7 +35,19 @@ export const HttpParse = {
   VERSION_NOT_SUPPORTED: -505,
 } as const;
 
-/** Options of {@link HttpRequestParser}. */
+/**
+ * Options of {@link HttpRequestParser}.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { HttpParse, HttpRequestParser, type HttpRequestParserOptions } from "../mod.ts";
+ * const options: HttpRequestParserOptions = { maxHeadBytes: 64 };
+ * const p = new HttpRequestParser(options);
+ * const big = new TextEncoder().encode(`GET /${"a".repeat(100)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+ * assertEquals(p.parse(big, 0, big.length), HttpParse.HEAD_TOO_LARGE);
+ * ```
+ */
 export interface HttpRequestParserOptions {
   /** Largest request head (request line, headers, blank line) in bytes; default 8192. */
   maxHeadBytes?: number;

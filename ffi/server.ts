@@ -73,7 +73,20 @@ const RETRY_ACCEPT = new Set<number>([
 /** How long the server waits before accepting again after such an error. */
 const ACCEPT_RETRY_MS = 50;
 
-/** Options of {@link serveTcp}: where to listen. */
+/**
+ * Options of {@link serveTcp}: where to listen.
+ *
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { AsyncRing, serveTcp, type ServeTcpOptions } from "../mod.ts";
+ * await using io = new AsyncRing({ entries: 32 });
+ * const options: ServeTcpOptions = { hostname: "127.0.0.1", port: 0, reusePort: true };
+ * const server = await serveTcp(io, options, async () => {});
+ * assert(server.addr.port > 0); // the port the kernel chose
+ * await server.shutdown();
+ * ```
+ */
 export interface ServeTcpOptions {
   /** Address to listen on; default `"127.0.0.1"`. */
   hostname?: string;
@@ -91,10 +104,39 @@ export interface ServeTcpOptions {
  * Serves one connection: reads and writes `fd` on `io` until the peer is done, then returns
  * (the server closes `fd`). `signal` aborts when the server shuts down; by then the socket has
  * been shut down too, so a pending receive ends with 0 bytes.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { AsyncRing, type ConnectionHandler, sendAll, serveTcp } from "../mod.ts";
+ * await using io = new AsyncRing({ entries: 32 });
+ * const hello: ConnectionHandler = async (fd) => {
+ *   await sendAll(io, fd, new TextEncoder().encode("hello\n"));
+ * };
+ * const server = await serveTcp(io, { port: 0 }, hello);
+ * const conn = await Deno.connect({ port: server.addr.port });
+ * const got = new Uint8Array(6);
+ * assertEquals(await conn.read(got), 6);
+ * conn.close();
+ * await server.shutdown();
+ * ```
  */
 export type ConnectionHandler = (fd: number, signal: AbortSignal) => Promise<void>;
 
-/** A running {@link serveTcp} server. */
+/**
+ * A running {@link serveTcp} server.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { AsyncRing, serveTcp, type TcpServer } from "../mod.ts";
+ * await using io = new AsyncRing({ entries: 32 });
+ * const server: TcpServer = await serveTcp(io, { port: 0 }, async () => {});
+ * assertEquals(server.connections, 0);
+ * await server.shutdown(); // closes every connection and the listener
+ * await server.finished;
+ * ```
+ */
 export interface TcpServer extends AsyncDisposable {
   /** The address it listens on (the kernel's port for port 0). */
   readonly addr: { hostname: string; port: number };
