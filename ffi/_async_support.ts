@@ -275,51 +275,6 @@ export function openMode(o: Deno.OpenOptions | undefined): number {
   return mode;
 }
 
-function u64(v: DataView, off: number): number {
-  return v.getUint32(off + 4, true) * 4294967296 + v.getUint32(off, true);
-}
-
-function timeMs(v: DataView, off: number): number {
-  const sec = v.getInt32(off + 4, true) * 4294967296 + v.getUint32(off, true);
-  return sec * 1000 + v.getUint32(off + 8, true) / 1e6;
-}
-
-/** Decodes `struct statx`. */
-export function decodeStatx(buf: unknown): StatxResult {
-  const b = buf as Uint8Array<ArrayBuffer>;
-  const v = new DataView(b.buffer, b.byteOffset, 256);
-  const mask = v.getUint32(0, true);
-  const mode = v.getUint16(28, true);
-  const type = mode & 0o170000;
-  return {
-    mask,
-    size: u64(v, 40),
-    mode,
-    uid: v.getUint32(20, true),
-    gid: v.getUint32(24, true),
-    nlink: v.getUint32(16, true),
-    ino: u64(v, 32),
-    blocks: u64(v, 48),
-    blksize: v.getUint32(4, true),
-    attributes: u64(v, 8),
-    atimeMs: timeMs(v, 64),
-    birthtimeMs: mask & 0x800 ? timeMs(v, 80) : null,
-    ctimeMs: timeMs(v, 96),
-    mtimeMs: timeMs(v, 112),
-    rdevMajor: v.getUint32(128, true),
-    rdevMinor: v.getUint32(132, true),
-    devMajor: v.getUint32(136, true),
-    devMinor: v.getUint32(140, true),
-    isFile: type === 0o100000,
-    isDirectory: type === 0o040000,
-    isSymlink: type === 0o120000,
-    isFifo: type === 0o010000,
-    isSocket: type === 0o140000,
-    isCharDevice: type === 0o020000,
-    isBlockDevice: type === 0o060000,
-  };
-}
-
 const CLD = ["exited", "killed", "dumped", "trapped", "stopped", "continued"] as const;
 
 /** Decodes the `siginfo_t` of a waitid. */

@@ -71,6 +71,7 @@ import {
   K_VOID,
 } from "./_async_ops.ts";
 import { type Bounce, checkFixedSafe, ownCopy, prepOne, prepVec } from "./_bounce.ts";
+import { decodeStatx } from "./_statx.ts";
 import { MS_ACCEPT, MS_POLL, MS_READ, MS_RECV, MultishotIterator } from "./_async_multishot.ts";
 import {
   AsyncLinkBuilder,
@@ -78,7 +79,6 @@ import {
   type BufferRingLike,
   type ConnectTcpOptions,
   decodeSiginfo,
-  decodeStatx,
   type ListenTcpOptions,
   openFlags,
   openMode,

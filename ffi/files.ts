@@ -23,6 +23,8 @@ import { _FileWriter, WRITE_ROOM } from "./_write_many.ts";
 import { UringError } from "./errors.ts";
 import { AT_FDCWD } from "./sqe_args.ts";
 import { lendToKernel, returnFromKernel } from "./_memory.ts";
+import { fileInfo, STATX_SIZE } from "./_statx.ts";
+import { Slots, slotsOf } from "./_slots.ts";
 import type { AsyncRing } from "./async_ring.ts";
 
 export type { DenoFsError } from "./_errno_map.ts";
@@ -51,7 +53,6 @@ const STATX_MASK = StatxMask.BASIC_STATS | StatxMask.BTIME;
 const DEFAULT_CONCURRENCY = 256;
 /** `readFile`'s first read; a longer file is then sized by statx (or doubled, pipes, /proc). */
 const FIRST_READ = 16 * 1024;
-const TWO32 = 4294967296;
 
 function signalOf(options: { signal?: AbortSignal } | undefined): AbortSignal | undefined {
   if (options === undefined || options === null) return undefined;
@@ -99,61 +100,6 @@ function readInto(
   // them in place instead of AsyncRing's copy through its own memory (`lendToKernel`).
   if (!(buf.buffer instanceof SharedArrayBuffer)) lendToKernel(buf);
   return io.read(fd, buf, -1, signal === undefined ? undefined : { signal });
-}
-
-/**
- * Fixed-size pieces of memory for ops in flight, handed out and back, in chunks whose address
- * is looked up once (a fresh buffer per op costs an `UnsafePointer.of` and a `WeakMap` entry
- * when it first reaches the kernel, and V8's allocation of a new `ArrayBuffer`). A piece goes
- * back only once its op has settled, which is after its CQE.
- */
-class Slots {
-  readonly #chunks: Uint8Array<SharedArrayBuffer>[] = [];
-  readonly #free: number[] = [];
-  #used = 0;
-
-  /**
-   * @param size bytes per slot
-   * @param perChunk slots per chunk
-   * @param max slots in use at most (`take()` returns -1 beyond)
-   */
-  constructor(readonly size: number, readonly perChunk: number, readonly max: number) {}
-
-  /** A free slot, or -1 when `max` are in use. */
-  take(): number {
-    if (this.#free.length === 0) {
-      if (this.#used >= this.max) return -1;
-      const c = this.#chunks.length;
-      // over a SharedArrayBuffer: the kernel uses it in place (see `_memory.ts`)
-      this.#chunks.push(new Uint8Array(new SharedArrayBuffer(this.size * this.perChunk)));
-      for (let i = this.perChunk - 1; i >= 0; i--) this.#free.push(c * this.perChunk + i);
-    }
-    this.#used++;
-    return this.#free.pop()!;
-  }
-
-  give(slot: number): void {
-    this.#used--;
-    this.#free.push(slot);
-  }
-
-  /** The slot's bytes. */
-  bytes(slot: number): Uint8Array {
-    const at = (slot % this.perChunk) * this.size;
-    return this.#chunks[Math.floor(slot / this.perChunk)].subarray(at, at + this.size);
-  }
-}
-
-function slotsOf(
-  map: WeakMap<AsyncRing, Slots>,
-  io: AsyncRing,
-  size: number,
-  perChunk: number,
-  max: number,
-): Slots {
-  let slots = map.get(io);
-  if (slots === undefined) map.set(io, slots = new Slots(size, perChunk, max));
-  return slots;
 }
 
 /**
@@ -512,66 +458,18 @@ async function statPath(
   const slot = slots.take();
   try {
     const bytes = slots.bytes(slot);
-    const statxBuf = bytes.subarray(0, 256);
-    const { read, written } = pathEncoder.encodeInto(p, bytes.subarray(256, STAT_SLOT - 1));
-    const encoded = read === p.length ? bytes.subarray(256, 256 + written + 1) : p;
-    if (encoded !== p) bytes[256 + written] = 0;
+    const statxBuf = bytes.subarray(0, STATX_SIZE);
+    const at = STATX_SIZE; // the path follows the statx buffer in the slot
+    const { read, written } = pathEncoder.encodeInto(p, bytes.subarray(at, STAT_SLOT - 1));
+    const encoded = read === p.length ? bytes.subarray(at, at + written + 1) : p;
+    if (encoded !== p) bytes[at + written] = 0;
     // One op; its promise settles only with its CQE, so the slot is free again after it.
     const [r] = await io.link((c) => c.statx(AT_FDCWD, encoded, flags, STATX_MASK, statxBuf));
     if (r instanceof UringError) throw denoFsError(r.errno, op, p);
-    return fileInfo(new DataView(bytes.buffer, bytes.byteOffset, 256));
+    return fileInfo(new DataView(bytes.buffer, bytes.byteOffset, STATX_SIZE));
   } finally {
     slots.give(slot);
   }
-}
-
-function u64(v: DataView, off: number): number {
-  return v.getUint32(off + 4, true) * TWO32 + v.getUint32(off, true);
-}
-
-/** A `statx_timestamp` as Rust's `SystemTime` → `as_millis()` gives it (toward zero). */
-function timeMs(v: DataView, off: number): number {
-  const sec = v.getInt32(off + 4, true) * TWO32 + v.getUint32(off, true);
-  const nsec = v.getUint32(off + 8, true);
-  return sec >= 0 ? sec * 1000 + Math.floor(nsec / 1e6) : sec * 1000 + Math.ceil(nsec / 1e6);
-}
-
-/** glibc's `makedev(major, minor)`, the `st_dev`/`st_rdev` Deno reports. */
-function makedev(major: number, minor: number): number {
-  const lo = ((major & 0xfff) << 8 | (minor & 0xff) | ((minor & ~0xff) << 12)) >>> 0;
-  const hi = (major & ~0xfff) >>> 0;
-  return hi * TWO32 + lo;
-}
-
-/** `struct statx` as `Deno.FileInfo`, field for field as Deno's `FsStat::from_std`. */
-function fileInfo(v: DataView): Deno.FileInfo {
-  const mask = v.getUint32(0, true);
-  const mode = v.getUint16(28, true);
-  const type = mode & 0o170000;
-  const ctimeSec = v.getInt32(96 + 4, true) * TWO32 + v.getUint32(96, true);
-  return {
-    isFile: type === 0o100000,
-    isDirectory: type === 0o040000,
-    isSymlink: type === 0o120000,
-    size: u64(v, 40),
-    mtime: new Date(timeMs(v, 112)),
-    atime: new Date(timeMs(v, 64)),
-    birthtime: mask & StatxMask.BTIME ? new Date(timeMs(v, 80)) : null,
-    ctime: ctimeSec !== 0 ? new Date(ctimeSec * 1000) : null,
-    dev: makedev(v.getUint32(136, true), v.getUint32(140, true)),
-    mode,
-    ino: u64(v, 32),
-    nlink: v.getUint32(16, true),
-    uid: v.getUint32(20, true),
-    gid: v.getUint32(24, true),
-    rdev: makedev(v.getUint32(128, true), v.getUint32(132, true)),
-    blksize: v.getUint32(4, true),
-    blocks: u64(v, 48),
-    isBlockDevice: type === 0o060000,
-    isCharDevice: type === 0o020000,
-    isFifo: type === 0o010000,
-    isSocket: type === 0o140000,
-  };
 }
 
 /** Each AsyncRing's reader for `readFiles()`, kept until the AsyncRing closes. */

@@ -1,0 +1,63 @@
+/**
+ * Per-`AsyncRing` slots of library memory for the drop-in file functions (`files.ts`).
+ *
+ * @internal
+ * @module
+ */
+import type { AsyncRing } from "./async_ring.ts";
+
+/**
+ * Fixed-size pieces of memory for ops in flight, handed out and back, in chunks whose address
+ * is looked up once (a fresh buffer per op costs an `UnsafePointer.of` and a `WeakMap` entry
+ * when it first reaches the kernel, and V8's allocation of a new `ArrayBuffer`). A piece goes
+ * back only once its op has settled, which is after its CQE.
+ */
+export class Slots {
+  readonly #chunks: Uint8Array<SharedArrayBuffer>[] = [];
+  readonly #free: number[] = [];
+  #used = 0;
+
+  /**
+   * @param size bytes per slot
+   * @param perChunk slots per chunk
+   * @param max slots in use at most (`take()` returns -1 beyond)
+   */
+  constructor(readonly size: number, readonly perChunk: number, readonly max: number) {}
+
+  /** A free slot, or -1 when `max` are in use. */
+  take(): number {
+    if (this.#free.length === 0) {
+      if (this.#used >= this.max) return -1;
+      const c = this.#chunks.length;
+      // over a SharedArrayBuffer: the kernel uses it in place (see `_memory.ts`)
+      this.#chunks.push(new Uint8Array(new SharedArrayBuffer(this.size * this.perChunk)));
+      for (let i = this.perChunk - 1; i >= 0; i--) this.#free.push(c * this.perChunk + i);
+    }
+    this.#used++;
+    return this.#free.pop()!;
+  }
+
+  give(slot: number): void {
+    this.#used--;
+    this.#free.push(slot);
+  }
+
+  /** The slot's bytes. */
+  bytes(slot: number): Uint8Array {
+    const at = (slot % this.perChunk) * this.size;
+    return this.#chunks[Math.floor(slot / this.perChunk)].subarray(at, at + this.size);
+  }
+}
+
+/** The `Slots` of `io` in `map`, made on first use. */
+export function slotsOf(
+  map: WeakMap<AsyncRing, Slots>,
+  io: AsyncRing,
+  size: number,
+  perChunk: number,
+  max: number,
+): Slots {
+  let slots = map.get(io);
+  if (slots === undefined) map.set(io, slots = new Slots(size, perChunk, max));
+  return slots;
+}
