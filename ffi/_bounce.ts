@@ -22,7 +22,7 @@
  * @internal
  * @module
  */
-import { addressOf, kernelSafeAddress } from "./_memory.ts";
+import { addressOf, checkBuffer, kernelSafeAddress } from "./_memory.ts";
 import type { FdLike } from "./fixed.ts";
 import type { Sqe } from "./sqe.ts";
 import type { FixedBufferSource } from "./sqe_args.ts";
@@ -230,7 +230,7 @@ export function ownCopy(view: ArrayBufferView): Uint8Array<ArrayBuffer> {
   if (!ArrayBuffer.isView(view)) {
     throw new TypeError("value must be a Uint8Array or another ArrayBufferView");
   }
-  kernelSafeAddress(view); // the same checks as an op's buffer
+  checkBuffer(view); // the same checks as an op's buffer; no address needed for a copy
   return bytesOf(view).slice();
 }
 
