@@ -100,3 +100,21 @@ export function reapPairs(ring: Ring, n: number): [number, number][] {
   }
   return out;
 }
+
+/** Runs `source` as a `deno run` child; returns its exit status and how long it took. */
+export async function runChild(source: string): Promise<{ code: number; ms: number; out: string }> {
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  await Deno.writeTextFile(file, source);
+  const t0 = performance.now();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--no-check", file],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const killer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  const out = await child.output();
+  clearTimeout(killer);
+  await Deno.remove(file);
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  return { code: out.code, ms: performance.now() - t0, out: text };
+}

@@ -6,26 +6,9 @@ import {
   assertRejects,
 } from "@std/assert";
 import { AsyncRing } from "../mod.ts";
+import { runChild } from "./_helpers.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).href;
-
-/** Runs `source` as a `deno run` child; returns its exit status and how long it took. */
-async function runChild(source: string): Promise<{ code: number; ms: number; out: string }> {
-  const file = await Deno.makeTempFile({ suffix: ".ts" });
-  await Deno.writeTextFile(file, source);
-  const t0 = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--no-check", file],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const killer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-  const out = await child.output();
-  clearTimeout(killer);
-  await Deno.remove(file);
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  return { code: out.code, ms: performance.now() - t0, out: text };
-}
 
 Deno.test("AsyncRing: a 5 ms setInterval keeps firing while a 1 s kernel timeout is pending", async () => {
   await using io = new AsyncRing({ entries: 8 });
