@@ -24,6 +24,7 @@ import type { Sqe } from "./sqe.ts";
 import { SqeWord } from "./sqe_memory.ts";
 import { _Backlog } from "./_async_backlog.ts";
 import { _Notifier } from "./_async_notifier.ts";
+import { _Doorbell } from "./_async_doorbell.ts";
 import { _BouncePool, type Bounce } from "./_bounce.ts";
 import {
   type AsyncOpOptions,
@@ -189,6 +190,18 @@ export class _Engine {
   #lateCloses: number[] = [];
 
   // ---- waiter ----
+  /** Wake-ups through Deno's event loop (`_async_doorbell.ts`); null: use the worker thread. */
+  #doorbell: _Doorbell | null = null;
+  /** The doorbell is armed for ops in flight: its `data` callback flushes. */
+  #listening = false;
+  #onRing = (): void => {
+    if (!this.#listening || this.#closed) return;
+    this.#listening = false;
+    this.#budget = YIELD_BUDGET; // the event loop ran: this callback is a task of its own
+    this.#pump();
+    this.#afterPump();
+  };
+  /** The worker-thread waiter sleeps (`#arm`). */
   #waiting = false;
   /** The waiter's doorbell on a `deferTaskrun` ring (see `#armDeferred`); undefined otherwise. */
   #notifier: _Notifier | undefined;
@@ -198,7 +211,7 @@ export class _Engine {
   #onWake = (ret: number): void => this.#wake(ret);
   #onWakeError = (e: unknown): void => this.#wakeFailed(e);
 
-  constructor(ring: Ring) {
+  constructor(ring: Ring, wakeup: "socket" | "thread" = "socket") {
     this.ring = ring;
     this.#lib = native();
     this.#fd = ring.fd;
@@ -226,6 +239,8 @@ export class _Engine {
     if (ring.setupFlags & DEFER_TASKRUN) {
       this.#notifier = new _Notifier(ring);
       this.#flagged = (ring.setupFlags & TASKRUN_FLAG) !== 0;
+    } else if (wakeup === "socket") {
+      this.#doorbell = _Doorbell.create(ring, this.#onRing);
     }
   }
 
@@ -909,7 +924,10 @@ export class _Engine {
     if (this.#closed) return;
     if (!this.#backlog.empty || this.ring.sqReady() !== 0) this.#retryLater();
     if (this.#inflight > 0) {
-      if (!this.#waiting) this.#arm();
+      if (!this.#waiting && !this.#listening) this.#arm();
+    } else if (this.#doorbell !== null) {
+      this.#listening = false;
+      this.#doorbell.unref(); // its poll may stay armed: it only rings, and keeps nothing alive
     } else if (this.#waiting && this.ring.cqReady() === 0) {
       this.#postNop();
     }
@@ -931,6 +949,18 @@ export class _Engine {
     if (this.#notifier !== undefined) {
       this.#armDeferred(this.#notifier);
       return;
+    }
+    if (this.#doorbell !== null) {
+      try {
+        if (this.#doorbell.closed) throw new Error("closed");
+        this.#doorbell.arm();
+        this.#listening = true;
+        return;
+      } catch {
+        // The bell's ring refused (or its socket failed): wake through the worker thread.
+        this.#doorbell.close();
+        this.#doorbell = null;
+      }
     }
     this.#waiting = true;
     this.#lib.uring_wait(this.#fd, 0, 1, EnterFlag.GETEVENTS).then(this.#onWake, this.#onWakeError);
@@ -1081,6 +1111,8 @@ export class _Engine {
   }
 
   #finishClose(): void {
+    this.#listening = false;
+    this.#doorbell?.close(); // first: its poll holds the ring's file
     try {
       this.ring.close();
     } catch { /* already closed */ }

@@ -11,20 +11,24 @@
  * - **Inline completions**: right after `io_uring_enter` the flush reaps the CQ from the shared
  *   memory. NOPs and page-cache reads complete inside the enter, so `await io.nop()` costs one
  *   syscall and two microtasks, with no thread hop.
- * - **The waiter**: when ops are still in flight after a flush, one nonblocking FFI call sleeps
- *   in `io_uring_enter(GETEVENTS, min_complete = 1)` on a Deno worker thread; when it returns,
- *   the loop reaps, settles and sleeps again while anything is in flight. Alternatives: an
- *   eventfd read needs a raw-fd read that Deno does not expose; a thread-safe callback needs a C
- *   thread of our own in the shim and per-wake `UnsafeCallback` cost, for no gain over the
- *   worker pool Deno already has. `Ring.waitAsync()` is not used because it loops until CQEs are
- *   *left* in the CQ, which the flush may have reaped already.
- * - **Exiting**: with nothing in flight no waiter is started, so the process ends by itself. A
- *   waiter that sleeps when the last op settles (the flush reaped its CQE first) is woken by a
- *   NOP whose CQE is left unreaped: `io_uring_enter` returns at once when a CQE is waiting, so
- *   the wake-up cannot be lost however late the worker thread enters the kernel.
- * - **Close**: pending ops reject, a cancel-all is submitted, and the ring is closed once the
- *   waiter thread is back (`await using` waits for it); `Ring.close()` reaps the cancelled ops
- *   before unmapping, so buffers are released only after the kernel is done with them.
+ * - **The wake-up** (`wakeup: "socket"`, the default; `_async_doorbell.ts`): when ops are still
+ *   in flight after a flush, a one-shot poll on the ring's fd is armed on a small second ring,
+ *   hard-linked to a 1-byte send to a socket pair whose other end Deno's own event loop reads
+ *   (`node:net` over the fd). The first CQE rings it and the socket's `data` callback flushes,
+ *   all on this thread. The poll is checked when armed, so a CQE posted just before is not
+ *   missed. With nothing in flight the socket is unref'd, so the process ends by itself.
+ * - **The waiter** (`wakeup: "thread"`, and `deferTaskrun` rings; the fallback when the socket
+ *   cannot be made): one nonblocking FFI call sleeps in `io_uring_enter(GETEVENTS,
+ *   min_complete = 1)` on a Deno worker thread; when it returns, the loop reaps, settles and
+ *   sleeps again while anything is in flight. A waiter that sleeps when the last op settles is
+ *   woken by a NOP whose CQE is left unreaped: `io_uring_enter` returns at once when a CQE is
+ *   waiting, so the wake-up cannot be lost however late the worker thread enters the kernel.
+ *   Each wake crosses threads twice (kernel → worker → event loop): 40-80 µs of CPU per idle
+ *   wake here, against ~55 µs per whole 1-connection echo round trip with the socket.
+ * - **Close**: pending ops reject, a cancel-all is submitted, and the ring is closed (after the
+ *   waiter thread is back, if one sleeps; `await using` waits for it); `Ring.close()` reaps the
+ *   cancelled ops before unmapping, so buffers are released only after the kernel is done with
+ *   them.
  *
  * - **Op records**: a slab of parallel arrays indexed by user data (the slot number, from a free
  *   list), one module-level promise executor, no per-op closure or Map entry; details in
@@ -35,10 +39,8 @@
  * ops/s (the same loop over already-resolved promises: 8-16 M/s); both are about 1.5x slower in
  * some processes on that VM, for reasons outside this code; 4 KiB random reads from the
  * page cache, 64 in flight, 0.72-0.84x C liburing in the same process and 36-67x
- * `node:fs/promises` (medians of interleaved rounds). A
- * completion that needs the waiter costs one nonblocking FFI round trip, 40-60 µs here, almost
- * all of it Deno's hand-off to and from its blocking thread pool (an empty nonblocking call
- * costs the same); ops that complete inside the submitting `io_uring_enter` never pay it.
+ * `node:fs/promises` (medians of interleaved rounds). Ops that complete inside the submitting
+ * `io_uring_enter` never need a wake-up.
  *
  * - **`deferTaskrun` rings** (`{ singleIssuer: true, deferTaskrun: true }`): their completion
  *   work runs only when this thread enters the kernel, so each flush submits with `GETEVENTS`,
@@ -113,7 +115,7 @@ export {
 } from "./_async_support.ts";
 
 /**
- * Options for `new AsyncRing()`: the `Ring` options.
+ * Options for `new AsyncRing()`: the `Ring` options, and how completions wake JavaScript.
  *
  * @example
  * ```ts
@@ -125,7 +127,17 @@ export {
  * await io.nop();
  * ```
  */
-export type AsyncRingOptions = RingOptions;
+export interface AsyncRingOptions extends RingOptions {
+  /**
+   * How a completion wakes JavaScript while the event loop is idle with ops in flight.
+   * `"socket"` (the default): a poll on the ring's fd, kept on a small second ring, sends a byte
+   * to a socket Deno's own event loop watches, so the wake-up stays on this thread (one more ring
+   * and two more fds per `AsyncRing`). `"thread"`: a nonblocking FFI call sleeps in
+   * `io_uring_enter` on one of Deno's worker threads (two thread hops per wake; measured 1.2-1.5x
+   * the CPU per idle wake here). `deferTaskrun` rings always use the thread, with an eventfd.
+   */
+  wakeup?: "socket" | "thread";
+}
 
 /**
  * Options of `AsyncRing.link()`.
@@ -222,12 +234,16 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    *
    * @param options the `Ring` options; `entries` defaults to 256. With `singleIssuer` and
    *   `deferTaskrun`, completion work runs on this thread in each flush (see the module doc)
-   * @throws {TypeError} when `options` is not an object
+   * @throws {TypeError} when `options` is not an object, or `wakeup` is not "socket" or "thread"
    * @throws {UringError} when the kernel refuses the ring (see `Ring`)
    */
   constructor(options: AsyncRingOptions = {}) {
     if (typeof options !== "object" || options === null) {
       throw new TypeError("options must be an object");
+    }
+    const wakeup = options.wakeup ?? "socket";
+    if (wakeup !== "socket" && wakeup !== "thread") {
+      throw new TypeError(`wakeup must be "socket" or "thread", got ${String(wakeup)}`);
     }
     // deferTaskrun: TASKRUN_FLAG lets a flush see pending completion work without a syscall
     const ring = new Ring(
@@ -239,7 +255,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     // that was only counted (say a long timer started before the first read).
     ring._uniqueUserData();
     try {
-      this.#e = new _Engine(ring);
+      this.#e = new _Engine(ring, wakeup);
     } catch (e) {
       ring.close();
       throw e;

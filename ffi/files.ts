@@ -24,7 +24,7 @@ import { UringError } from "./errors.ts";
 import { AT_FDCWD } from "./sqe_args.ts";
 import { lendToKernel, returnFromKernel } from "./_memory.ts";
 import { fileInfo, STATX_SIZE } from "./_statx.ts";
-import { Slots, slotsOf } from "./_slots.ts";
+import { type Slots, slotsOf } from "./_slots.ts";
 import type { AsyncRing } from "./async_ring.ts";
 
 export type { DenoFsError } from "./_errno_map.ts";

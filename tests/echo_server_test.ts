@@ -82,8 +82,9 @@ for (const mode of [[], ["--multishot"]]) {
 
 Deno.test("echo_server --workers 2: two rings, both serving, one port", async () => {
   await using server = await startServer("echo_server", "--workers", "2");
+  // each worker's AsyncRing: its ring and the small ring of its wake-up (`wakeup: "socket"`)
   const rings = fdsOf(server.pid).filter((t) => t.includes("io_uring")).length;
-  assertEquals(rings, 2);
+  assertEquals(rings, 4);
   const results = await Promise.all(
     Array.from({ length: 50 }, () => echo(server.port, enc.encode("x".repeat(1000)))),
   );
@@ -124,7 +125,7 @@ Deno.test("echo_server: out of fds (EMFILE), it keeps the listener and accepts a
   const conns = await Promise.all(
     Array.from({ length: 80 }, () => Deno.connect({ hostname: "127.0.0.1", port: server.port })),
   );
-  await eventually(() => socketsOf(server.pid, server.port) > 30, "some accepted");
+  await eventually(() => socketsOf(server.pid, server.port) > 20, "some accepted");
   assert(socketsOf(server.pid, server.port) <= 60);
   for (const c of conns) c.close();
   await eventually(() => socketsOf(server.pid, server.port) === 1, "only the listener left");
