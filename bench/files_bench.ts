@@ -64,14 +64,15 @@ const cLib = Deno.dlopen(
 );
 const { bytes: cPaths, offsets } = encodePaths(paths);
 const cOffsets = Uint32Array.from(offsets);
-function cReadFiles(probe: boolean): number {
+/** `probe`: readFiles' probe read too; `copy`: and each file copied out into a malloc of its own. */
+function cReadFiles(probe: boolean, copy = false): number {
   const t = cLib.symbols.bench_read_files(
     cPaths,
     cOffsets,
     FILES,
     256,
     probe ? 65536 : SMALL,
-    probe ? 1 : 0,
+    (probe ? 1 : 0) | (copy ? 2 : 0),
     SMALL,
   );
   if (!(t > 0)) throw new Error(`C bench_read_files failed: ${t}`);
@@ -90,6 +91,7 @@ const readSides = {
   all: () => rateOfAsync(FILES, () => Promise.all(paths.map((p) => Deno.readFile(p)))),
   c: () => cReadFiles(false),
   cProbe: () => cReadFiles(true),
+  cCopy: () => cReadFiles(true, true),
 };
 const bigSides = {
   ours: () => rateOfAsync(BIG, () => io.readFile(bigPath)),
@@ -148,6 +150,14 @@ reportRounds("readFiles, 10 000 x 4 KiB", reads, "ours", "sync", " files/s", "re
 reportRounds("readFiles, 10 000 x 4 KiB", reads, "ours", "all", " files/s", "readFile+Promise.all");
 reportRounds("readFiles, 10 000 x 4 KiB", reads, "ours", "c", " files/s", "C open->read->close");
 reportRounds("readFiles, 10 000 x 4 KiB", reads, "ours", "cProbe", " files/s", "C with probe read");
+reportRounds(
+  "readFiles, 10 000 x 4 KiB",
+  reads,
+  "ours",
+  "cCopy",
+  " files/s",
+  "C, probe + copy out",
+);
 reportRounds("readFile, 64 MiB", big, "ours", "deno", "B/s", "Deno.readFile");
 reportRounds("writeFile, 1000 x 4 KiB new", writes, "ours", "deno", " files/s", "Deno.writeFile");
 if (shmDir) {
@@ -167,7 +177,9 @@ const rows: ResultRow[] = [
     c: K(reads.median("c")),
     goals: [{ vs: "builtin", ratio: 1.2 }, { vs: "c", ratio: 0.7 }],
     note: `Deno.readFile + Promise.all: ${K(reads.median("all"))} K files/s (goal 3x); ` +
-      `C with readFiles' probe read: ${K(reads.median("cProbe"))} K files/s`,
+      `C with readFiles' probe read: ${K(reads.median("cProbe"))} K files/s; C with the probe ` +
+      `and each file copied into a malloc of its own (what readFiles hands over): ` +
+      `${K(reads.median("cCopy"))} K files/s = ${reads.ratio("ours", "cCopy").toFixed(2)}x`,
   },
   {
     group: "files",

@@ -3,8 +3,10 @@
 //
 // bench_read_files reads `n` whole files the way the C program does: per file one
 // hard-linked chain openat_direct(slot) -> read(fixed slot, chunk bytes) [-> read(1 byte), with
-// `probe`, what readFiles() adds to tell the end of a file from a short read] -> close_direct,
-// `depth` files in flight, a new chain as soon as one ends. The ring and its sparse file table
+// `probe` bit 0, what readFiles() adds to tell the end of a file from a short read] ->
+// close_direct, `depth` files in flight, a new chain as soon as one ends. With `probe` bit 1,
+// each file's bytes are also copied out into a malloc'd buffer of their own, kept until the call
+// ends (as readFiles() hands each result over in an ArrayBuffer of its own), then freed. The ring and its sparse file table
 // are set up and torn down inside the timed round, as readFiles() does per call. Returns the
 // elapsed seconds, or -errno; -1e9 when a file did not read `expect` bytes.
 #define _GNU_SOURCE
@@ -41,6 +43,9 @@ EXPORT double bench_read_files(const char *paths, const uint32_t *offsets, uint3
   uint8_t *bufs = NULL, *probes = NULL;
   uint32_t *slot_file = NULL;
   int32_t *got = NULL;
+  uint8_t **copies = NULL;
+  int copy = (probe & 2) != 0;
+  probe &= 1;
   ret = io_uring_register_files_sparse(&ring, depth);
   if (ret < 0) {
     result = ret;
@@ -50,7 +55,8 @@ EXPORT double bench_read_files(const char *paths, const uint32_t *offsets, uint3
   probes = malloc(depth);
   slot_file = malloc(depth * sizeof(*slot_file));
   got = malloc(depth * sizeof(*got));
-  if (!probes || !slot_file || !got) goto out;
+  if (copy) copies = calloc(n, sizeof(*copies));
+  if (!probes || !slot_file || !got || (copy && !copies)) goto out;
   uint32_t next = 0, done = 0, free_top = 0;
   uint32_t *stack = malloc(depth * sizeof(*stack));
   if (!stack) goto out;
@@ -93,6 +99,11 @@ EXPORT double bench_read_files(const char *paths, const uint32_t *offsets, uint3
       if (step == READ) got[slot] = cqe->res;
       else if (step == PROBE && cqe->res != 0) got[slot] = -1;
       else if (step == CLOSE) {
+        if (copy && got[slot] > 0) {
+          uint8_t *c = malloc(got[slot]);
+          if (c) memcpy(c, bufs + (size_t)slot * chunk, got[slot]);
+          copies[slot_file[slot]] = c;
+        }
         if (got[slot] != expect && result == 0) result = WRONG_SIZE;
         stack[free_top++] = slot;
         done++;
@@ -107,5 +118,9 @@ out:
   free(probes);
   free(slot_file);
   free(got);
+  if (copies) {
+    for (uint32_t i = 0; i < n; i++) free(copies[i]);
+    free(copies);
+  }
   return result == 0 ? now() - t0 : result;
 }
