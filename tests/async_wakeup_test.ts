@@ -99,6 +99,54 @@ for (const wakeup of MODES) {
   });
 }
 
+Deno.test('wakeup "socket" falls back to the worker thread when its fds cannot be made', async () => {
+  // Under `ulimit -n`, the child fills its fd table but one slot, which the ring takes: the
+  // wake-up's small ring and socket pair then fail (EMFILE), and parked ops still settle.
+  const mod = new URL("../mod.ts", import.meta.url).href;
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  await Deno.writeTextFile(
+    file,
+    `
+    import { AsyncRing } from "${mod}";
+    const open = () => [...Deno.readDirSync("/proc/self/fd")].length;
+    const fds = [];
+    for (const limit = Number(Deno.args[0]); open() < limit - 1;) {
+      fds.push(Deno.openSync("/dev/null"));
+    }
+    const io = new AsyncRing({ entries: 4 });
+    const rings = [...Deno.readDirSync("/proc/self/fd")].filter((e) => {
+      try {
+        return Deno.readLinkSync("/proc/self/fd/" + e.name).includes("io_uring");
+      } catch {
+        return false;
+      }
+    }).length;
+    for (const f of fds) f.close();
+    await io.timeout(20); // a kernel timer: needs a wake-up
+    await io.nop();
+    io.close();
+    console.log("rings", rings);
+  `,
+  );
+  const limit = 64;
+  const out = await new Deno.Command("bash", {
+    args: [
+      "-c",
+      `ulimit -n ${limit} && exec "$0" "$@"`,
+      Deno.execPath(),
+      "run",
+      "-A",
+      file,
+      `${limit}`,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  await Deno.remove(file);
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  assertEquals([out.code, text.trim()], [0, "rings 1"]);
+});
+
 Deno.test("wakeup: anything but socket or thread is a TypeError", () => {
   assertThrows(
     () => new AsyncRing({ wakeup: "epoll" } as unknown as AsyncRingOptions),
