@@ -12,9 +12,10 @@
 // With `--pin` (and `taskset`), each server runs on CPU 1 and the client on CPU 0 (the --workers 2
 // server is not pinned). Not the default: on a shared machine a pinned server cannot move away
 // from other load (Deno.serve fell from ~200 K to ~50 K req/s in one such run). Unpinned, the
-// 1-connection figures of every server jump between ~12 K and ~100 K round trips/s from round to
-// round, as the scheduler puts client and server threads on one core or two; read that row over
-// several runs.
+// 1-connection figures have at times jumped between ~12 K and ~100 K round trips/s from round to
+// round, as the scheduler put client and server threads on one core or two (seen mostly while
+// AsyncRing woke through a worker thread; with the event-loop wake-up the rows of this session's
+// runs stayed at 11-14 K); read that row over several runs.
 //
 // Loopback only; about 2 minutes. Prints a table and hands the rows to bench/_results.ts.
 import { emitRows, type ResultRow } from "./_results.ts";
