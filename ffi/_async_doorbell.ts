@@ -91,7 +91,7 @@ export class _Doorbell {
       net ??= (process as unknown as { getBuiltinModule(id: string): typeof net })
         .getBuiltinModule("node:net");
       if (net === undefined) return null;
-      fds = new Int32Array(2);
+      fds = new Int32Array([-1, -1]);
       if (libc.socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) !== 0) {
         return null;
       }
@@ -101,7 +101,7 @@ export class _Doorbell {
     } catch {
       ring?.close();
       if (fds !== undefined && libc !== undefined) {
-        for (const fd of fds) if (fd > 0) libc.close(fd);
+        for (const fd of fds) if (fd >= 0) libc.close(fd);
       }
       return null;
     }
