@@ -14,7 +14,8 @@
  * Sizes are rounded up to a power of two from 64 bytes to 1 MiB; chunks of 4 KiB and more start
  * on a page (page-cache copies into page-aligned memory are faster). Larger requests get a
  * `SharedArrayBuffer` of their own that is not pooled. Each size class keeps at most
- * `MAX_FREE_BYTES` of free chunks.
+ * `MAX_FREE_BYTES` of free chunks, and the pool at most `MAX_FREE_TOTAL` over all classes (15
+ * classes at 8 MiB each could otherwise keep 120 MiB for the ring's life after one burst).
  *
  * Measured cost (4 KiB reads from the page cache, 64 in flight, this machine): the copy out is
  * ~0.1 µs of a ~1.3 µs op, see README "Reliability".
@@ -34,6 +35,8 @@ const SLAB = 64 * 1024;
 const PAGE = 4096;
 /** Free bytes kept per size class. */
 const MAX_FREE_BYTES = 8 * 1024 * 1024;
+/** Free bytes kept over all classes. */
+const MAX_FREE_TOTAL = 16 * 1024 * 1024;
 
 /** One chunk of pool memory: its view (exactly the class size) and address. */
 export class Chunk {
@@ -58,6 +61,8 @@ function alignedShared(size: number): Uint8Array<SharedArrayBuffer> {
 /** A pool of chunks per size class. One per `AsyncRing`. */
 export class _BouncePool {
   #free: Chunk[][] = [];
+  /** Bytes in the free lists, all classes. */
+  #freeBytes = 0;
 
   constructor() {
     for (let s = 0; s <= MAX_SHIFT; s++) this.#free.push([]);
@@ -71,16 +76,27 @@ export class _BouncePool {
     }
     const shift = size <= 1 << MIN_SHIFT ? MIN_SHIFT : 32 - Math.clz32(size - 1);
     const list = this.#free[shift];
-    if (list.length !== 0) return list.pop()!;
+    if (list.length !== 0) {
+      this.#freeBytes -= 1 << shift;
+      return list.pop()!;
+    }
     return this.#refill(shift);
+  }
+
+  /** Bytes of free chunks the pool keeps now (for tests). */
+  get freeBytes(): number {
+    return this.#freeBytes;
   }
 
   /** Returns `chunk` once the kernel is done with it. */
   give(chunk: Chunk): void {
     const shift = chunk.shift;
     if (shift < 0) return;
-    const list = this.#free[shift];
-    if (list.length << shift < MAX_FREE_BYTES) list.push(chunk);
+    const list = this.#free[shift], size = 1 << shift;
+    if (list.length << shift < MAX_FREE_BYTES && this.#freeBytes + size <= MAX_FREE_TOTAL) {
+      list.push(chunk);
+      this.#freeBytes += size;
+    }
   }
 
   /** Cuts a new slab (or one chunk of 64 KiB and more) into chunks of class `shift`. */
@@ -92,6 +108,7 @@ export class _BouncePool {
     const list = this.#free[shift];
     for (let off = slabSize - size; off > 0; off -= size) {
       list.push(new Chunk(slab.subarray(off, off + size), base + off, shift));
+      this.#freeBytes += size;
     }
     return new Chunk(slab.subarray(0, size), base, shift);
   }

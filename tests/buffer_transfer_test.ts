@@ -3,6 +3,7 @@
 // is seen as a failed exit instead of killing the test runner.
 import { assert, assertEquals, assertMatch, assertRejects } from "@std/assert";
 import { alignedBuffer, AsyncRing } from "../mod.ts";
+import { _BouncePool } from "../ffi/_bounce.ts";
 
 interface Line {
   name: string;
@@ -111,4 +112,24 @@ Deno.test("AsyncRing.readFixed() refuses registered caller views that could be t
   assertEquals(shared.get(0).subarray(0, 3), new Uint8Array([5, 6, 7]));
   await io.closeFd(r);
   await io.closeFd(w);
+});
+
+Deno.test("the bounce pool keeps at most 8 MiB free per size class and 16 MiB in all", () => {
+  const pool = new _BouncePool();
+  const MiB = 1 << 20;
+  // A burst: 24 MiB of 1 MiB chunks, 24 MiB of 64 KiB ones and 4 MiB of 4 KiB ones at once.
+  const taken = [
+    ...Array.from({ length: 24 }, () => pool.take(MiB)),
+    ...Array.from({ length: 384 }, () => pool.take(64 << 10)),
+    ...Array.from({ length: 1024 }, () => pool.take(4096)),
+  ];
+  for (const chunk of taken) pool.give(chunk);
+  assert(pool.freeBytes <= 16 * MiB, `${pool.freeBytes} bytes kept`);
+  assert(pool.freeBytes >= 8 * MiB, "a burst's chunks are reused, up to the cap");
+  // Reuse: taking again hands out kept chunks before cutting new slabs.
+  const before = pool.freeBytes;
+  const again = pool.take(MiB);
+  assertEquals(pool.freeBytes, before - MiB);
+  assertEquals(again.view.byteLength, MiB);
+  assertEquals(again.addr % 4096, 0);
 });
