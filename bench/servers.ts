@@ -17,11 +17,11 @@
 // AsyncRing woke through a worker thread; with the event-loop wake-up the rows of this session's
 // runs stayed at 11-14 K); read that row over several runs.
 //
-// Loopback only; about 2 minutes. Prints a table and hands the rows to bench/_results.ts.
+// Loopback only; about 2.5 minutes. Prints a table and hands the rows to bench/_results.ts.
 import { emitRows, type ResultRow } from "./_results.ts";
 
 const HOST = "127.0.0.1";
-const ROUNDS = 3;
+const ROUNDS = 5;
 const ECHO_SECONDS = 2; // + 1 s warm-up in the client
 const WRK_ARGS = ["-t1", "-c64", "-d5s"];
 const root = new URL("../", import.meta.url).pathname;
