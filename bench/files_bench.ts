@@ -151,11 +151,10 @@ const libc = Deno.dlopen("libc.so.6", {
   posix_fadvise: { parameters: ["i32", "i64", "i64", "i32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
 });
-const cPathList = paths.map((p) => new TextEncoder().encode(`${p}\0`));
 /** Drops the files' pages from the page cache; false where the kernel keeps them. */
 function evict(): boolean {
-  for (const c of cPathList) {
-    const fd = libc.symbols.open(c, 0);
+  for (const at of cOffsets) {
+    const fd = libc.symbols.open(cPaths.subarray(at), 0); // the C string at `at` in the arena
     if (fd < 0) return false;
     const r = libc.symbols.posix_fadvise(fd, 0n, 0n, 4); // POSIX_FADV_DONTNEED
     libc.symbols.close(fd);

@@ -4,7 +4,7 @@
 import { AsyncRing, Ring, UringError } from "../mod.ts";
 
 /** What one step ended with: a result, or the error's class, code and message. */
-interface Outcome {
+export interface Outcome {
   ok: boolean;
   value?: unknown;
   error?: string;

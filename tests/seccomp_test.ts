@@ -3,6 +3,7 @@
 // and must get a UringError that names the cause and what to do, never a crash or a hang, and
 // must not leak fds. Ignored with a reason when there is no C compiler or seccomp is unavailable.
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
+import type { Outcome } from "./_seccomp_child.ts"; // type only: the child script does not run
 
 const CC = Deno.env.get("CC") ?? "cc";
 const EPERM = 1;
@@ -35,13 +36,6 @@ const launcher = buildLauncher();
 const ignore = launcher.path === undefined;
 const why = ignore ? ` (ignored: ${launcher.reason})` : "";
 
-interface Outcome {
-  ok: boolean;
-  value?: unknown;
-  error?: string;
-  code?: string;
-  message?: string;
-}
 interface Report {
   ring: Outcome;
   asyncRing: Outcome & { value?: { nop: Outcome; timeout: Outcome } };
