@@ -46,14 +46,14 @@ export {
   SqeFlag,
   SqRingFlag,
   TimeoutFlag,
-} from "./ffi/constants.ts";
-export type { OpName } from "./ffi/constants.ts";
-export { alignedBuffer } from "./ffi/aligned.ts";
-export { type Cqe, CqeBatch, CqeView } from "./ffi/cqe_batch.ts";
-export { Errno, errnoName, UringError } from "./ffi/errors.ts";
-export { type FdLike, type Fixed, fixed } from "./ffi/fixed.ts";
-export { Ring, type RingFeatures, type RingOptions } from "./ffi/ring.ts";
-export { Sqe } from "./ffi/sqe.ts";
+} from "./ffi/sys/constants.ts";
+export type { OpName } from "./ffi/sys/constants.ts";
+export { alignedBuffer } from "./ffi/sys/aligned.ts";
+export { type Cqe, CqeBatch, CqeView } from "./ffi/ring/cqe_batch.ts";
+export { Errno, errnoName, UringError } from "./ffi/sys/errors.ts";
+export { type FdLike, type Fixed, fixed } from "./ffi/sys/fixed.ts";
+export { Ring, type RingFeatures, type RingOptions } from "./ffi/ring/ring.ts";
+export { Sqe } from "./ffi/ring/sqe.ts";
 export {
   AT_FDCWD,
   type FixedBufferSource,
@@ -61,20 +61,20 @@ export {
   type MsgHdrLike,
   type OpenHow,
   type Timespec,
-} from "./ffi/sqe_args.ts";
-export { At, OpenFlag, Sock, StatxMask } from "./ffi/constants.ts";
-export { parseSockaddr, sockaddr, type SocketAddress } from "./ffi/sockaddr.ts";
-export { MsgHdr, type MsgHdrInit } from "./ffi/msghdr.ts";
-export { FixedBuffers } from "./ffi/fixed_buffers.ts";
-export { FileTable } from "./ffi/file_table.ts";
-export { BufferRing, type BufRingOptions } from "./ffi/buffer_ring.ts";
-export { eventfd, EventfdFlag } from "./ffi/eventfd.ts";
+} from "./ffi/ring/sqe_args.ts";
+export { At, OpenFlag, Sock, StatxMask } from "./ffi/sys/constants.ts";
+export { parseSockaddr, sockaddr, type SocketAddress } from "./ffi/ring/sockaddr.ts";
+export { MsgHdr, type MsgHdrInit } from "./ffi/ring/msghdr.ts";
+export { FixedBuffers } from "./ffi/ring/fixed_buffers.ts";
+export { FileTable } from "./ffi/ring/file_table.ts";
+export { BufferRing, type BufRingOptions } from "./ffi/ring/buffer_ring.ts";
+export { eventfd, EventfdFlag } from "./ffi/sys/eventfd.ts";
 export type {
   EventfdOptions,
   NapiOptions,
   NapiSettings,
   SyncCancelOptions,
-} from "./ffi/register.ts";
+} from "./ffi/ring/register.ts";
 export {
   AsyncLinkBuilder,
   type AsyncOpenOptions,
@@ -90,7 +90,7 @@ export {
   type SocketAddressLike,
   type StatxResult,
   type WaitidResult,
-} from "./ffi/async_ring.ts";
+} from "./ffi/async/async_ring.ts";
 export {
   type DenoFsError,
   lstat,
@@ -101,17 +101,17 @@ export {
   stat,
   writeFile,
   writeTextFile,
-} from "./ffi/files.ts";
+} from "./ffi/async/files.ts";
 export {
   type ConnectionHandler,
   sendAll,
   serveTcp,
   type ServeTcpOptions,
   type TcpServer,
-} from "./ffi/server.ts";
+} from "./ffi/net/server.ts";
 export {
   httpDate,
   HttpParse,
   HttpRequestParser,
   type HttpRequestParserOptions,
-} from "./ffi/http.ts";
+} from "./ffi/net/http.ts";

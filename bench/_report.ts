@@ -2,7 +2,7 @@
  * The comparison report of `deno task bench:compare`, as pure functions of the result rows
  * (`bench/_results.ts`): {@link renderMarkdown} makes `bench/RESULTS.md`, {@link renderSvg}
  * makes `bench/results.svg`. `bench/compare.ts` runs the benches and writes the two files;
- * `tests/bench_report_test.ts` renders a fixed set of rows and checks both.
+ * `tests/project/bench_report_test.ts` renders a fixed set of rows and checks both.
  *
  * The chart is drawn with Vega-Lite and rendered by Vega's headless `View.toSVG()` (no browser,
  * no node-canvas; text widths come from {@link textWidth}). A hand-written SVG would not be

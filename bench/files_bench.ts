@@ -1,9 +1,9 @@
-// The drop-in file functions (ffi/files.ts) beside the Deno built-ins a user would pick instead,
+// The drop-in file functions (ffi/async/files.ts) beside the Deno built-ins a user would pick instead,
 // and readFiles() beside C liburing doing the same chains (bench/native/files_bench.c), in
 // rounds interleaved in one process (bench/_common.ts). Rows go to emitRows() with the goals of
 // issue 12.
 import { AsyncRing } from "../mod.ts";
-import { encodePaths } from "../ffi/_read_many.ts";
+import { encodePaths } from "../ffi/engine/read_many.ts";
 import { interleavedAsync, rateOf, rateOfAsync, reportRounds } from "./_common.ts";
 import { emitRows, type ResultRow } from "./_results.ts";
 

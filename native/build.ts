@@ -13,7 +13,7 @@
  * @module
  */
 
-const here = new URL(".", import.meta.url);
+const here = new URL("./", import.meta.url);
 const root = new URL("../", here);
 const out = new URL("build/", here);
 const CC = Deno.env.get("CC") ?? "cc";

@@ -6,7 +6,7 @@
  * - `native/dist/SOURCE_SHA256`: the SHA-256 of the C sources (`native/*.c`, `native/*.h`), which
  *   `tests/dist_test.ts` compares with the sources of the checkout so that CI fails when the C
  *   changed and the prebuilt library was not rebuilt;
- * - `ffi/dist_pin.ts`: the same source hash and the SHA-256 of each library, which the loader
+ * - `ffi/sys/dist_pin.ts`: the same source hash and the SHA-256 of each library, which the loader
  *   checks before `dlopen` (the pin travels in TypeScript, so it comes from the same place as the
  *   code that trusts it).
  *
@@ -27,10 +27,10 @@
  * @module
  */
 
-const here = new URL(".", import.meta.url);
+const here = new URL("./", import.meta.url);
 const root = new URL("../", here);
 const dist = new URL("dist/", here);
-const pinFile = new URL("ffi/dist_pin.ts", root);
+const pinFile = new URL("ffi/sys/dist_pin.ts", root);
 
 /** File name of the prebuilt library for `arch` (a `Deno.build.arch` value). */
 export function distName(arch: string): string {
@@ -202,5 +202,5 @@ if (import.meta.main) {
   Deno.writeTextFileSync(new URL("SOURCE_SHA256", dist), src + "\n");
   Deno.writeTextFileSync(pinFile, pinSource(version, src, libs));
   await run(Deno.execPath(), ["fmt", "--quiet", pinFile.pathname]);
-  console.error(`wrote native/dist/SOURCE_SHA256 and ffi/dist_pin.ts (${src.slice(0, 16)}…)`);
+  console.error(`wrote native/dist/SOURCE_SHA256 and ffi/sys/dist_pin.ts (${src.slice(0, 16)}…)`);
 }

@@ -118,3 +118,27 @@ export async function runChild(source: string): Promise<{ code: number; ms: numb
   const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
   return { code: out.code, ms: performance.now() - t0, out: text };
 }
+
+/** The repository's root. */
+export const REPO_ROOT: URL = new URL("../", import.meta.url);
+
+/** Every file under `sub/` of the repository, as paths relative to the root (recursive). */
+export function repoFiles(sub: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const e of Deno.readDirSync(new URL(`${rel}/`, REPO_ROOT))) {
+      if (e.isDirectory) walk(`${rel}/${e.name}`);
+      else if (e.isFile) out.push(`${rel}/${e.name}`);
+    }
+  };
+  walk(sub);
+  return out;
+}
+
+/** Copies `mod.ts`, `ffi/` and `native/dist/` into `dir`, as a clone of the repository has them. */
+export function copyClone(dir: string): void {
+  for (const f of ["mod.ts", ...repoFiles("ffi"), ...repoFiles("native/dist")]) {
+    Deno.mkdirSync(`${dir}/${f.slice(0, f.lastIndexOf("/") + 1)}`, { recursive: true });
+    Deno.copyFileSync(new URL(f, REPO_ROOT), `${dir}/${f}`);
+  }
+}

@@ -11,7 +11,7 @@ import {
   sockaddr,
   type SocketAddress,
 } from "../mod.ts";
-import { native } from "../ffi/loader.ts";
+import { native } from "../ffi/sys/loader.ts";
 import { runOne } from "./_helpers.ts";
 
 export const enc = new TextEncoder();

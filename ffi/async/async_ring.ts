@@ -1,0 +1,1359 @@
+/**
+ * `AsyncRing`: io_uring as ordinary awaitable Deno I/O.
+ *
+ * How completions are driven on Deno's event loop (what was measured, and why this way):
+ *
+ * - **Submission**: an op writes its SQE straight into the SQ and returns a promise; one
+ *   `queueMicrotask` flush per event-loop turn publishes everything started in that turn with a
+ *   single `io_uring_enter`. A full SQ is flushed synchronously and the op retried; if the kernel
+ *   still takes nothing, the SQE is prepared into JS memory (a backlog) and copied into the SQ on
+ *   the next flush, so an op is never refused or lost.
+ * - **Inline completions**: right after `io_uring_enter` the flush reaps the CQ from the shared
+ *   memory. NOPs and page-cache reads complete inside the enter, so `await io.nop()` costs one
+ *   syscall and two microtasks, with no thread hop.
+ * - **The wake-up** (`wakeup: "socket"`, the default; `_async_doorbell.ts`): when ops are still
+ *   in flight after a flush, a one-shot poll on the ring's fd is armed on a small second ring,
+ *   hard-linked to a 1-byte send to a socket pair whose other end Deno's own event loop reads
+ *   (`node:net` over the fd). The first CQE rings it and the socket's `data` callback flushes,
+ *   all on this thread. The poll is checked when armed, so a CQE posted just before is not
+ *   missed. With nothing in flight the socket is unref'd, so the process ends by itself.
+ * - **The waiter** (`wakeup: "thread"`, and `deferTaskrun` rings; the fallback when the socket
+ *   cannot be made): one nonblocking FFI call sleeps in `io_uring_enter(GETEVENTS,
+ *   min_complete = 1)` on a Deno worker thread; when it returns, the loop reaps, settles and
+ *   sleeps again while anything is in flight. A waiter that sleeps when the last op settles is
+ *   woken by a NOP whose CQE is left unreaped: `io_uring_enter` returns at once when a CQE is
+ *   waiting, so the wake-up cannot be lost however late the worker thread enters the kernel.
+ *   Each wake crosses threads twice (kernel → worker → event loop): 40-80 µs of CPU per idle
+ *   wake here, against ~55 µs per whole 1-connection echo round trip with the socket.
+ * - **Close**: pending ops reject, a cancel-all is submitted, and the ring is closed (after the
+ *   waiter thread is back, if one sleeps; `await using` waits for it); `Ring.close()` reaps the
+ *   cancelled ops before unmapping, so buffers are released only after the kernel is done with
+ *   them.
+ *
+ * - **Op records**: a slab of parallel arrays indexed by user data (the slot number, from a free
+ *   list), one module-level promise executor, no per-op closure or Map entry; details in
+ *   `_async_engine.ts`.
+ *
+ * Measured on a shared 2-core VM (Linux 6.18, Deno 2.9; `bench/async_bench.ts`): `await
+ * io.nop()` 0.42-0.55 µs per round trip; batches of 64 `nop()` with `Promise.all` 4.9-5.9 M
+ * ops/s (the same loop over already-resolved promises: 8-16 M/s); both are about 1.5x slower in
+ * some processes on that VM, for reasons outside this code; 4 KiB random reads from the
+ * page cache, 64 in flight, 0.72-0.84x C liburing in the same process and 36-67x
+ * `node:fs/promises` (medians of interleaved rounds). Ops that complete inside the submitting
+ * `io_uring_enter` never need a wake-up.
+ *
+ * - **`deferTaskrun` rings** (`{ singleIssuer: true, deferTaskrun: true }`): their completion
+ *   work runs only when this thread enters the kernel, so each flush submits with `GETEVENTS`,
+ *   and the waiter sleeps on a small second ring reading an eventfd that the kernel signals when
+ *   work is queued (`_async_notifier.ts`); the ring's eventfd slot is taken by that.
+ *
+ * @module
+ */
+import {
+  At,
+  FILE_INDEX_ALLOC,
+  Futex2,
+  FUTEX_BITSET_MATCH_ANY,
+  Op,
+  OpenFlag,
+  Sock,
+} from "../sys/constants.ts";
+import { FSYNC_DATASYNC, SocketCmd, StatxMask } from "../sys/constants.ts";
+import { _Engine } from "../engine/engine.ts";
+import {
+  type AsyncOpOptions,
+  type Decoder,
+  F_DIRECT,
+  K_BOUNCE,
+  K_DEC,
+  K_FD,
+  K_NUM,
+  K_PIPE,
+  K_RAW,
+  K_VOID,
+} from "../engine/ops.ts";
+import { type Bounce, checkFixedSafe, ownCopy, prepOne, prepVec } from "../engine/bounce.ts";
+import { decodeStatx } from "../ring/statx.ts";
+import { MS_ACCEPT, MS_POLL, MS_READ, MS_RECV, MultishotIterator } from "./multishot.ts";
+import {
+  AsyncLinkBuilder,
+  type AsyncOpenOptions,
+  type BufferRingLike,
+  type ConnectTcpOptions,
+  decodeSiginfo,
+  type ListenTcpOptions,
+  openFlags,
+  openMode,
+  SIGNALS,
+  sockaddrOf,
+  type SocketAddressLike,
+  type StatxResult,
+  type WaitidResult,
+} from "./support.ts";
+import { Errno, UringError } from "../sys/errors.ts";
+import type { FdLike } from "../sys/fixed.ts";
+import { native } from "../sys/loader.ts";
+import { Ring, type RingOptions } from "../ring/ring.ts";
+import * as files from "./files.ts";
+import type { ReadFilesOptions } from "./files.ts";
+import { parseSockaddr, sockaddr, type SocketAddress } from "../ring/sockaddr.ts";
+import type { Sqe } from "../ring/sqe.ts";
+import { AT_FDCWD, type FixedBufferSource } from "../ring/sqe_args.ts";
+const { ETIME, EAGAIN, ECHILD } = Errno;
+
+export type { AsyncOpOptions } from "../engine/ops.ts";
+export { MultishotIterator } from "./multishot.ts";
+export {
+  AsyncLinkBuilder,
+  type AsyncOpenOptions,
+  type BufferRingLike,
+  type ConnectTcpOptions,
+  type ListenTcpOptions,
+  type SocketAddressLike,
+  type StatxResult,
+  type WaitidResult,
+} from "./support.ts";
+
+/**
+ * Options for `new AsyncRing()`: the `Ring` options, and how completions wake JavaScript.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { AsyncRing, type AsyncRingOptions } from "../../mod.ts";
+ * const options: AsyncRingOptions = { entries: 32, cqEntries: 256 };
+ * await using io = new AsyncRing(options);
+ * assertEquals([io.ring.sqEntries, io.ring.cqEntries], [32, 256]);
+ * await io.nop();
+ * ```
+ */
+export interface AsyncRingOptions extends RingOptions {
+  /**
+   * How a completion wakes JavaScript while the event loop is idle with ops in flight.
+   * `"socket"` (the default): a poll on the ring's fd, kept on a small second ring, sends a byte
+   * to a socket Deno's own event loop watches, so the wake-up stays on this thread (one more ring
+   * and two more fds per `AsyncRing`). `"thread"`: a nonblocking FFI call sleeps in
+   * `io_uring_enter` on one of Deno's worker threads (two thread hops per wake; measured 1.2-1.5x
+   * the CPU per idle wake here). `deferTaskrun` rings always use the thread, with an eventfd.
+   */
+  wakeup?: "socket" | "thread";
+}
+
+/**
+ * Options of `AsyncRing.link()`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals, assertInstanceOf } from "@std/assert";
+ * import { AsyncRing, type LinkOptions, UringError } from "../../mod.ts";
+ * await using io = new AsyncRing({ entries: 8 });
+ * const options: LinkOptions = { hardlink: true }; // go on after a failed op
+ * const [closed, nop] = await io.link((c) => c.closeFd(999_999).nop(), options);
+ * assertInstanceOf(closed, UringError);
+ * assertEquals([closed.code, nop], ["EBADF", 0]);
+ * ```
+ */
+export interface LinkOptions extends AsyncOpOptions {
+  /** `IOSQE_IO_HARDLINK`: the chain goes on after a failed op. */
+  hardlink?: boolean;
+  /** `IOSQE_IO_DRAIN` on the first op: it starts after everything submitted before it. */
+  drain?: boolean;
+}
+
+/**
+ * Options of ops that can create a direct descriptor (a slot of the registered file table).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { AsyncRing, type DirectOptions, fixed, Sock } from "../../mod.ts";
+ * await using io = new AsyncRing({ entries: 8 });
+ * using files = io.ring.registerFiles(4); // empty slots for direct descriptors
+ * const options: DirectOptions = { direct: true };
+ * const slot = await io.socket(Sock.AF_INET, Sock.SOCK_DGRAM, 0, options);
+ * assertEquals(slot, 0); // no fd was made: the socket is fixed(0)
+ * await io.closeFd(fixed(slot));
+ * ```
+ */
+export interface DirectOptions extends AsyncOpOptions {
+  /** Put the new file in a free slot of the registered file table; the promise gives the slot. */
+  direct?: boolean;
+}
+
+const P_PID = 1;
+const WEXITED = 4;
+const WNOWAIT = 0x01000000;
+const STATX_MASK = StatxMask.BASIC_STATS | StatxMask.BTIME;
+
+const decodeTimeout: Decoder = (_aux, res) =>
+  res >= 0 || res === -ETIME ? undefined : new UringError(-res, "timeout");
+const decodeFutexWait: Decoder = (_aux, res) =>
+  res >= 0 ? "ok" : res === -EAGAIN ? "not-equal" : new UringError(-res, "futexWait");
+
+function checkFdNumber(fd: unknown): number {
+  if (typeof fd !== "number" || (fd | 0) !== fd || fd < 0) {
+    throw new TypeError(`fd must be a non-negative integer file descriptor, got ${String(fd)}`);
+  }
+  return fd;
+}
+
+/**
+ * io_uring as promises: every op returns a promise, ops started in one event-loop turn go to
+ * the kernel in one `io_uring_enter`, and completions settle without blocking the event loop.
+ * Built on {@link Ring} (`io.ring`, for registrations).
+ *
+ * Every op takes `{ signal, timeoutMs }`: aborting cancels it in the kernel
+ * (`IORING_OP_ASYNC_CANCEL`) and rejects with `signal.reason` (a file or socket that was
+ * created anyway is closed); `timeoutMs` links an `IORING_OP_LINK_TIMEOUT` and rejects with
+ * `UringError` `ECANCELED`. Failed ops reject with `UringError` (`errno`, `code`, the op's
+ * name); bad arguments reject with `TypeError`/`RangeError` before anything reaches the kernel.
+ * Buffers stay referenced until the op's final completion.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { AsyncRing } from "../../mod.ts";
+ * await using io = new AsyncRing({ entries: 64 });
+ * const path = await Deno.makeTempFile();
+ * const fd = await io.open(path, { write: true, truncate: true });
+ * await io.write(fd, new TextEncoder().encode("hello"), 0);
+ * await io.closeFd(fd);
+ * const rfd = await io.open(path);
+ * const buf = new Uint8Array(16);
+ * const n = await io.read(rfd, buf, 0);
+ * assertEquals(new TextDecoder().decode(buf.subarray(0, n)), "hello");
+ * await io.closeFd(rfd);
+ * await io.unlink(path);
+ * ```
+ */
+export class AsyncRing implements AsyncDisposable, Disposable {
+  #e: _Engine;
+
+  /**
+   * Sets up a ring (`new Ring(options)`) and the completion machinery over it.
+   *
+   * @param options the `Ring` options; `entries` defaults to 256. With `singleIssuer` and
+   *   `deferTaskrun`, completion work runs on this thread in each flush (see the module doc)
+   * @throws {TypeError} when `options` is not an object, or `wakeup` is not "socket" or "thread"
+   * @throws {UringError} when the kernel refuses the ring (see `Ring`)
+   */
+  constructor(options: AsyncRingOptions = {}) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError("options must be an object");
+    }
+    const wakeup = options.wakeup ?? "socket";
+    if (wakeup !== "socket" && wakeup !== "thread") {
+      throw new TypeError(`wakeup must be "socket" or "thread", got ${String(wakeup)}`);
+    }
+    // deferTaskrun: TASKRUN_FLAG lets a flush see pending completion work without a syscall
+    const ring = new Ring(
+      options.deferTaskrun && options.taskrunFlag === undefined
+        ? { ...options, taskrunFlag: true }
+        : options,
+    );
+    // User data are slot numbers, unique among ops in flight: a buffer never waits on an op
+    // that was only counted (say a long timer started before the first read).
+    ring._uniqueUserData();
+    try {
+      this.#e = new _Engine(ring, wakeup);
+    } catch (e) {
+      ring.close();
+      throw e;
+    }
+  }
+
+  /** The underlying {@link Ring}, for registrations (buffers, files, buffer rings). */
+  get ring(): Ring {
+    return this.#e.ring;
+  }
+
+  /** True once `close()` ran. */
+  get closed(): boolean {
+    return this.#e.closed;
+  }
+
+  /** Ops started and not yet settled (armed multishot ops included). */
+  get pending(): number {
+    return this.#e.inflight;
+  }
+
+  // ---- no-op, timers ----------------------------------------------------------------------
+
+  /**
+   * Starts an op whose SQE `prep` fills: the common shape of the ops below (the hot ones, `nop`,
+   * `read` and `write`, spell it out to save the closure).
+   */
+  #op<T>(
+    kind: number,
+    name: string,
+    options: AsyncOpOptions | undefined,
+    prep: (s: Sqe) => void,
+    aux?: unknown,
+  ): Promise<T> {
+    const e = this.#e;
+    const s = e.start(options);
+    if (s === null) return e.early;
+    try {
+      prep(s);
+    } catch (err) {
+      return e.abandon(s, err);
+    }
+    return e.finish(s, kind, name, options, aux);
+  }
+
+  /**
+   * A no-op through the kernel: `io_uring_prep_nop(3)`. Linux 5.1. Resolves once its CQE is
+   * reaped (inline, in the same turn's flush).
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing } from "../../mod.ts";
+   * await using io = new AsyncRing({ entries: 8 });
+   * await io.nop();
+   * ```
+   */
+  nop(options?: AsyncOpOptions): Promise<void> {
+    const e = this.#e;
+    const s = e.start(options);
+    if (s === null) return e.early;
+    s.prepNop();
+    return e.finish(s, K_VOID, "nop", options);
+  }
+
+  /**
+   * Resolves after `ms` milliseconds of a kernel timer: `io_uring_prep_timeout(3)`. Linux 5.4.
+   *
+   * @example
+   * ```ts
+   * import { assertGreaterOrEqual } from "@std/assert";
+   * import { AsyncRing } from "../../mod.ts";
+   * await using io = new AsyncRing({ entries: 8 });
+   * const t0 = performance.now();
+   * await io.timeout(20);
+   * assertGreaterOrEqual(performance.now() - t0, 19);
+   * ```
+   */
+  timeout(ms: number, options?: AsyncOpOptions): Promise<void> {
+    return this.#op(K_RAW, "timeout", options, (s) => s.prepTimeout(ms), {
+      decode: decodeTimeout,
+      data: null,
+    });
+  }
+
+  // ---- files --------------------------------------------------------------------------------
+
+  /**
+   * Opens `path` with `Deno.OpenOptions` semantics (default read-only; `write`, `append`,
+   * `create`, `createNew`, `truncate`, `mode`), close-on-exec: `io_uring_prep_openat(3)`.
+   * Linux 5.6.
+   *
+   * @returns the new fd (or, with `direct`, the file-table slot; use it as `fixed(slot)`)
+   * @throws {TypeError} for option combinations Deno rejects
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing } from "../../mod.ts";
+   * await using io = new AsyncRing({ entries: 8 });
+   * const path = await Deno.makeTempFile();
+   * const fd = await io.open(path, { write: true, create: true, truncate: true, mode: 0o600 });
+   * await io.closeFd(fd);
+   * await io.unlink(path);
+   * ```
+   */
+  open(path: string | URL, options?: AsyncOpenOptions): Promise<number> {
+    const e = this.#e;
+    let flags: number, mode: number;
+    try {
+      flags = openFlags(options);
+      mode = openMode(options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const direct = options?.direct === true;
+    const s = e.start(options);
+    if (s === null) return e.early;
+    try {
+      if (direct) {
+        s.prepOpenatDirect(AT_FDCWD, path, flags & ~OpenFlag.CLOEXEC, mode, FILE_INDEX_ALLOC);
+      } else s.prepOpenat(AT_FDCWD, path, flags, mode);
+    } catch (err) {
+      return e.abandon(s, err);
+    }
+    return e.finish(s, K_FD, "open", options, undefined, direct ? F_DIRECT : 0);
+  }
+
+  /**
+   * openat(2) with raw `O_*` flags (`OpenFlag`): `io_uring_prep_openat(3)`. Linux 5.6.
+   *
+   * @param dirfd directory fd or `AT_FDCWD` (-100)
+   * @returns the new fd (or the slot, with `direct`)
+   */
+  openat(
+    dirfd: FdLike,
+    path: string | URL,
+    flags: number = OpenFlag.RDONLY | OpenFlag.CLOEXEC,
+    mode = 0,
+    options?: DirectOptions,
+  ): Promise<number> {
+    const e = this.#e;
+    const direct = options?.direct === true;
+    const s = e.start(options);
+    if (s === null) return e.early;
+    try {
+      if (direct) s.prepOpenatDirect(dirfd, path, flags, mode, FILE_INDEX_ALLOC);
+      else s.prepOpenat(dirfd, path, flags, mode);
+    } catch (err) {
+      return e.abandon(s, err);
+    }
+    return e.finish(s, K_FD, "openat", options, undefined, direct ? F_DIRECT : 0);
+  }
+
+  /**
+   * Reads into `buf` (its whole length) at `offset`: `io_uring_prep_read(3)`. Linux 5.6.
+   *
+   * @param offset file offset; -1 (default) reads at the file position
+   * @returns the bytes read, 0 at end of file
+   *
+   * @example
+   * ```ts
+   * import { assertGreater } from "@std/assert";
+   * import { AsyncRing } from "../../mod.ts";
+   * await using io = new AsyncRing({ entries: 8 });
+   * const fd = await io.open("/proc/self/stat");
+   * const n = await io.read(fd, new Uint8Array(64), 0);
+   * assertGreater(n, 0);
+   * await io.closeFd(fd);
+   * ```
+   */
+  read(fd: FdLike, buf: ArrayBufferView, offset = -1, options?: AsyncOpOptions): Promise<number> {
+    return this.#rw(Op.READ, "read", fd, buf, offset, options);
+  }
+
+  /**
+   * Writes `data` at `offset` (-1: the file position): `io_uring_prep_write(3)`. Linux 5.6.
+   *
+   * @returns the bytes written
+   */
+  write(fd: FdLike, data: ArrayBufferView, offset = -1, options?: AsyncOpOptions): Promise<number> {
+    return this.#rw(Op.WRITE, "write", fd, data, offset, options);
+  }
+
+  /**
+   * A read, write, send or recv on one buffer, started and finished without a closure (the hot
+   * path of `read` and `write`); `msgFlags` are the send/recv flags.
+   */
+  #rw(
+    op: number,
+    name: string,
+    fd: FdLike,
+    buf: ArrayBufferView,
+    offset: number,
+    options: AsyncOpOptions | undefined,
+    msgFlags = 0,
+  ): Promise<number> {
+    const e = this.#e;
+    const s = e.start(options);
+    if (s === null) return e.early;
+    let b: Bounce | undefined;
+    try {
+      b = prepOne(s, e.pool, op, fd, buf, offset, op === Op.READ || op === Op.RECV);
+      if (msgFlags !== 0) s.opFlags = msgFlags;
+    } catch (err) {
+      b?.done(0);
+      return e.abandon(s, err);
+    }
+    if (b === undefined) return e.finish(s, K_NUM, name, options);
+    return e.finish(s, K_BOUNCE, name, options, b);
+  }
+
+  /** A vectored op: in place for kernel-safe buffers, the others through pool memory. */
+  #rwv(
+    name: string,
+    bufs: readonly ArrayBufferView[],
+    read: boolean,
+    options: AsyncOpOptions | undefined,
+    prep: (s: Sqe, views: readonly ArrayBufferView[]) => void,
+  ): Promise<number> {
+    const e = this.#e;
+    const s = e.start(options);
+    if (s === null) return e.early;
+    let b: Bounce | undefined;
+    try {
+      b = prepVec(e.pool, bufs, read, (views) => prep(s, views));
+    } catch (err) {
+      return e.abandon(s, err);
+    }
+    if (b === undefined) return e.finish(s, K_NUM, name, options);
+    return e.finish(s, K_BOUNCE, name, options, b);
+  }
+
+  /** Scatter read into `bufs`: `io_uring_prep_readv(3)`. Linux 5.1. Returns the bytes read. */
+  readv(
+    fd: FdLike,
+    bufs: readonly ArrayBufferView[],
+    offset = -1,
+    options?: AsyncOpOptions,
+  ): Promise<number> {
+    return this.#rwv("readv", bufs, true, options, (s, v) => s.prepReadv(fd, v, offset));
+  }
+
+  /** Gather write from `bufs`: `io_uring_prep_writev(3)`. Linux 5.1. Returns bytes written. */
+  writev(
+    fd: FdLike,
+    bufs: readonly ArrayBufferView[],
+    offset = -1,
+    options?: AsyncOpOptions,
+  ): Promise<number> {
+    return this.#rwv("writev", bufs, false, options, (s, v) => s.prepWritev(fd, v, offset));
+  }
+
+  /**
+   * Reads into registered buffer `index` of `buffers` (from `io.ring.registerBuffers()`):
+   * `io_uring_prep_read_fixed(3)`. Linux 5.1.
+   *
+   * @param options `length` (default the buffer size) besides signal/timeoutMs
+   * @returns the bytes read
+   */
+  readFixed(
+    fd: FdLike,
+    buffers: FixedBufferSource,
+    index: number,
+    offset = -1,
+    options?: AsyncOpOptions & { length?: number },
+  ): Promise<number> {
+    return this.#fixedRw(Op.READ_FIXED, "readFixed", fd, buffers, index, offset, options);
+  }
+
+  /**
+   * Writes from registered buffer `index`: `io_uring_prep_write_fixed(3)`. Linux 5.1.
+   *
+   * @returns the bytes written
+   */
+  writeFixed(
+    fd: FdLike,
+    buffers: FixedBufferSource,
+    index: number,
+    offset = -1,
+    options?: AsyncOpOptions & { length?: number },
+  ): Promise<number> {
+    return this.#fixedRw(Op.WRITE_FIXED, "writeFixed", fd, buffers, index, offset, options);
+  }
+
+  /** `readFixed` and `writeFixed`. */
+  #fixedRw(
+    op: number,
+    name: string,
+    fd: FdLike,
+    buffers: FixedBufferSource,
+    index: number,
+    offset: number,
+    options: (AsyncOpOptions & { length?: number }) | undefined,
+  ): Promise<number> {
+    const e = this.#e;
+    const s = e.start(options);
+    if (s === null) return e.early;
+    try {
+      checkFixedSafe(buffers, index);
+      s._fixedRw(op, fd, buffers, index, offset, options?.length);
+    } catch (err) {
+      return e.abandon(s, err);
+    }
+    return e.finish(s, K_NUM, name, options);
+  }
+
+  /**
+   * File status of a path (symlinks followed unless `followSymlinks: false`) or an open fd:
+   * `io_uring_prep_statx(3)`. Linux 5.6.
+   *
+   * @example
+   * ```ts
+   * import { assert } from "@std/assert";
+   * import { AsyncRing } from "../../mod.ts";
+   * await using io = new AsyncRing({ entries: 8 });
+   * const st = await io.statx("/");
+   * assert(st.isDirectory && st.mtimeMs > 0);
+   * ```
+   */
+  statx(
+    target: string | URL | number,
+    options?: AsyncOpOptions & { followSymlinks?: boolean },
+  ): Promise<StatxResult> {
+    const e = this.#e;
+    const s = e.start(options);
+    if (s === null) return e.early;
+    const buf = new Uint8Array(256);
+    try {
+      if (typeof target === "number") {
+        s.prepStatx(checkFdNumber(target), "", At.EMPTY_PATH, STATX_MASK, buf);
+      } else {
+        const flags = options?.followSymlinks === false ? At.SYMLINK_NOFOLLOW : 0;
+        s.prepStatx(AT_FDCWD, target, flags, STATX_MASK, buf);
+      }
+    } catch (err) {
+      return e.abandon(s, err);
+    }
+    return e.finish(s, K_DEC, "statx", options, { decode: decodeStatx, data: buf });
+  }
+
+  /** fsync(2): `io_uring_prep_fsync(3)`. Linux 5.1. */
+  fsync(fd: FdLike, options?: AsyncOpOptions): Promise<void> {
+    return this.#op(K_VOID, "fsync", options, (s) => s.prepFsync(fd));
+  }
+
+  /** fdatasync(2): `io_uring_prep_fsync(3)` with `IORING_FSYNC_DATASYNC`. Linux 5.1. */
+  fdatasync(fd: FdLike, options?: AsyncOpOptions): Promise<void> {
+    return this.#op(K_VOID, "fdatasync", options, (s) => s.prepFsync(fd, FSYNC_DATASYNC));
+  }
+
+  /** fallocate(2): `io_uring_prep_fallocate(3)`. Linux 5.6. `mode` 0 allocates. */
+  fallocate(
+    fd: FdLike,
+    offset: number,
+    length: number,
+    mode = 0,
+    options?: AsyncOpOptions,
+  ): Promise<void> {
+    return this.#op(K_VOID, "fallocate", options, (s) => s.prepFallocate(fd, mode, offset, length));
+  }
+
+  /** ftruncate(2): `io_uring_prep_ftruncate(3)`. Linux 6.9. */
+  ftruncate(fd: FdLike, length: number, options?: AsyncOpOptions): Promise<void> {
+    return this.#op(K_VOID, "ftruncate", options, (s) => s.prepFtruncate(fd, length));
+  }
+
+  /**
+   * close(2) as an op: `io_uring_prep_close(3)`; a `fixed(i)` slot is emptied with
+   * `io_uring_prep_close_direct(3)`. Linux 5.6 (direct 5.15). `io.close()` closes the ring.
+   */
+  closeFd(fd: FdLike, options?: AsyncOpOptions): Promise<void> {
+    return this.#op(K_VOID, "closeFd", options, (s) => {
+      if (typeof fd === "number") s.prepClose(checkFdNumber(fd));
+      else if (typeof fd === "object" && fd !== null && fd.fixedFile === true) {
+        s.prepCloseDirect(fd.index);
+      } else throw new TypeError("fd must be a number or a fixed(index) marker");
+    });
+  }
+
+  /** unlink(2), or rmdir(2) with `dir: true`: `io_uring_prep_unlinkat(3)`. Linux 5.11. */
+  unlink(path: string | URL, options?: AsyncOpOptions & { dir?: boolean }): Promise<void> {
+    return this.#op(
+      K_VOID,
+      "unlink",
+      options,
+      (s) => s.prepUnlinkat(AT_FDCWD, path, options?.dir ? At.REMOVEDIR : 0),
+    );
+  }
+
+  /** rename(2) (renameat2 `flags`): `io_uring_prep_renameat(3)`. Linux 5.11. */
+  rename(
+    oldPath: string | URL,
+    newPath: string | URL,
+    options?: AsyncOpOptions & { flags?: number },
+  ): Promise<void> {
+    return this.#op(
+      K_VOID,
+      "rename",
+      options,
+      (s) => s.prepRenameat(AT_FDCWD, oldPath, AT_FDCWD, newPath, options?.flags ?? 0),
+    );
+  }
+
+  /** mkdir(2): `io_uring_prep_mkdir(3)`. Linux 5.15. */
+  mkdir(path: string | URL, mode = 0o777, options?: AsyncOpOptions): Promise<void> {
+    return this.#op(K_VOID, "mkdir", options, (s) => s.prepMkdir(path, mode));
+  }
+
+  /** symlink(2): `linkPath` points at `target`. `io_uring_prep_symlink(3)`. Linux 5.15. */
+  symlink(target: string | URL, linkPath: string | URL, options?: AsyncOpOptions): Promise<void> {
+    return this.#op(K_VOID, "symlink", options, (s) => s.prepSymlink(target, linkPath));
+  }
+
+  /**
+   * Submits the ops that `build` adds as one `IOSQE_IO_LINK` chain (`io_uring_prep_*` with
+   * `IOSQE_IO_LINK`, Linux 5.3; `hardlink` 5.5; `drain` 5.2). Resolves to one entry per op, in
+   * order: its result, or the `UringError` that ended it (ops after a failure end with
+   * `ECANCELED`). Rejects only when the chain could not be submitted. `timeoutMs` bounds the
+   * whole chain (a kernel timer that cancels what has not completed).
+   *
+   * With two strings, this is instead link(2) like `Deno.link`: `io_uring_prep_link(3)`.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { AsyncRing } from "../../mod.ts";
+   * await using io = new AsyncRing({ entries: 8 });
+   * const path = await Deno.makeTempFile();
+   * const fd = await io.open(path, { write: true });
+   * const [written, synced] = await io.link((c) => {
+   *   c.write(fd, new TextEncoder().encode("header"), 0);
+   *   c.fsync(fd);
+   * });
+   * assertEquals([written, synced], [6, 0]);
+   * await io.closeFd(fd);
+   * await io.unlink(path);
+   * ```
+   */
+  link(
+    build: (chain: AsyncLinkBuilder) => unknown,
+    options?: LinkOptions,
+  ): Promise<(number | UringError)[]>;
+  /**
+   * link(2), a hard link `newPath` to `oldPath` like `Deno.link`: `io_uring_prep_link(3)`.
+   * Linux 5.15.
+   */
+  link(oldPath: string | URL, newPath: string | URL, options?: AsyncOpOptions): Promise<void>;
+  link(
+    a: ((chain: AsyncLinkBuilder) => unknown) | string | URL,
+    b?: LinkOptions | string | URL,
+    c?: AsyncOpOptions,
+  ): Promise<unknown> {
+    const e = this.#e;
+    if (typeof a === "function") {
+      const options = b as LinkOptions | undefined;
+      const builder = new AsyncLinkBuilder();
+      try {
+        a(builder);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return e.link(builder._ops, options, options?.hardlink === true, options?.drain === true);
+    }
+    const s = e.start(c);
+    if (s === null) return e.early;
+    try {
+      s.prepLink(a, b as string | URL);
+    } catch (err) {
+      return e.abandon(s, err);
+    }
+    return e.finish(s, K_VOID, "link", c);
+  }
+
+  // ---- sockets ------------------------------------------------------------------------------
+
+  /**
+   * socket(2): `io_uring_prep_socket(3)`. Linux 5.19.
+   *
+   * @param domain `Sock.AF_INET`, `Sock.AF_INET6`, `Sock.AF_UNIX`
+   * @param type `Sock.SOCK_STREAM` or `Sock.SOCK_DGRAM`, optionally OR `Sock.SOCK_CLOEXEC`
+   * @returns the socket fd (or the slot, with `direct`)
+   */
+  socket(domain: number, type: number, protocol = 0, options?: DirectOptions): Promise<number> {
+    const e = this.#e;
+    const direct = options?.direct === true;
+    const s = e.start(options);
+    if (s === null) return e.early;
+    try {
+      if (direct) {
+        s.prepSocketDirectAlloc(domain, type & ~Sock.SOCK_CLOEXEC, protocol);
+      } else s.prepSocket(domain, type, protocol);
+    } catch (err) {
+      return e.abandon(s, err);
+    }
+    return e.finish(s, K_FD, "socket", options, undefined, direct ? F_DIRECT : 0);
+  }
+
+  /** bind(2): `io_uring_prep_bind(3)`. Linux 6.11. */
+  bind(fd: FdLike, addr: SocketAddressLike, options?: AsyncOpOptions): Promise<void> {
+    let a: ArrayBufferView;
+    try {
+      a = sockaddrOf(addr);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#op(K_VOID, "bind", options, (s) => s.prepBind(fd, a));
+  }
+
+  /** listen(2): `io_uring_prep_listen(3)`. Linux 6.11. */
+  listen(fd: FdLike, backlog = 511, options?: AsyncOpOptions): Promise<void> {
+    return this.#op(K_VOID, "listen", options, (s) => s.prepListen(fd, backlog));
+  }
+
+  /** connect(2): `io_uring_prep_connect(3)`. Linux 5.5. */
+  connect(fd: FdLike, addr: SocketAddressLike, options?: AsyncOpOptions): Promise<void> {
+    let a: ArrayBufferView;
+    try {
+      a = sockaddrOf(addr);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#op(K_VOID, "connect", options, (s) => s.prepConnect(fd, a));
+  }
+
+  /**
+   * Accepts one connection, close-on-exec: `io_uring_prep_accept(3)`. Linux 5.5 (direct 5.15).
+   *
+   * @returns the connection fd (or the slot, with `direct`)
+   */
+  accept(fd: FdLike, options?: DirectOptions & { flags?: number }): Promise<number> {
+    const e = this.#e;
+    const direct = options?.direct === true;
+    const s = e.start(options);
+    if (s === null) return e.early;
+    try {
+      const flags = options?.flags ?? (direct ? 0 : Sock.SOCK_CLOEXEC);
+      if (direct) s.prepAcceptDirect(fd, null, null, flags, FILE_INDEX_ALLOC);
+      else s.prepAccept(fd, null, null, flags);
+    } catch (err) {
+      return e.abandon(s, err);
+    }
+    return e.finish(s, K_FD, "accept", options, undefined, direct ? F_DIRECT : 0);
+  }
+
+  /**
+   * Receives into `buf`: `io_uring_prep_recv(3)`. Linux 5.6.
+   *
+   * @returns the bytes received, 0 at end of stream
+   */
+  recv(
+    fd: FdLike,
+    buf: ArrayBufferView,
+    options?: AsyncOpOptions & { flags?: number },
+  ): Promise<number> {
+    return this.#rw(Op.RECV, "recv", fd, buf, 0, options, options?.flags ?? 0);
+  }
+
+  /**
+   * Sends `data` (`MSG_NOSIGNAL` unless `flags` says otherwise): `io_uring_prep_send(3)`.
+   * Linux 5.6.
+   *
+   * @returns the bytes sent
+   */
+  send(
+    fd: FdLike,
+    data: ArrayBufferView,
+    options?: AsyncOpOptions & { flags?: number },
+  ): Promise<number> {
+    return this.#rw(Op.SEND, "send", fd, data, 0, options, options?.flags ?? Sock.MSG_NOSIGNAL);
+  }
+
+  /** shutdown(2): `io_uring_prep_shutdown(3)`. Linux 5.11. `how` defaults to `SHUT_RDWR`. */
+  shutdown(fd: FdLike, how: number = Sock.SHUT_RDWR, options?: AsyncOpOptions): Promise<void> {
+    return this.#op(K_VOID, "shutdown", options, (s) => s.prepShutdown(fd, how));
+  }
+
+  /**
+   * setsockopt(2): `io_uring_prep_cmd_sock(3)` with `SOCKET_URING_OP_SETSOCKOPT`. Linux 6.7.
+   *
+   * @param value the option's bytes (an `Int32Array` of 1 for boolean options)
+   */
+  setsockopt(
+    fd: FdLike,
+    level: number,
+    name: number,
+    value: ArrayBufferView,
+    options?: AsyncOpOptions,
+  ): Promise<void> {
+    let v: Uint8Array;
+    try {
+      v = ownCopy(value);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#op(
+      K_VOID,
+      "setsockopt",
+      options,
+      (s) => s.prepCmdSock(SocketCmd.SETSOCKOPT, fd, level, name, v),
+    );
+  }
+
+  /**
+   * A listening TCP socket: socket, then `SO_REUSEADDR` (and `SO_REUSEPORT`, `TCP_NODELAY` when
+   * asked), bind and listen as one linked chain (IPv4 or IPv6 from the hostname). Linux 6.11.
+   *
+   * @returns the listening fd; `localAddr(fd)` tells the port the kernel chose for port 0
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { AsyncRing } from "../../mod.ts";
+   * await using io = new AsyncRing({ entries: 16 });
+   * const lfd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });
+   * const { port } = io.localAddr(lfd);
+   * const [cfd, conn] = await Promise.all([
+   *   io.connectTcp({ hostname: "127.0.0.1", port }),
+   *   io.accept(lfd),
+   * ]);
+   * await io.send(cfd, new TextEncoder().encode("ping"));
+   * const buf = new Uint8Array(4);
+   * assertEquals(await io.recv(conn, buf), 4);
+   * for (const fd of [cfd, conn, lfd]) await io.closeFd(fd);
+   * ```
+   */
+  async listenTcp(opts: ListenTcpOptions, options?: AsyncOpOptions): Promise<number> {
+    if (typeof opts !== "object" || opts === null) throw new TypeError("options must be an object");
+    const addr = sockaddr({ hostname: opts.hostname ?? "0.0.0.0", port: opts.port });
+    const domain = addr.length === 16 ? Sock.AF_INET : Sock.AF_INET6;
+    const fd = await this.socket(domain, Sock.SOCK_STREAM | Sock.SOCK_CLOEXEC, 0, options);
+    try {
+      const one = new Int32Array([1]);
+      await this.#steps((c) => {
+        if (opts.reuseAddress !== false) {
+          c.setsockopt(fd, Sock.SOL_SOCKET, Sock.SO_REUSEADDR, one);
+        }
+        if (opts.reusePort === true) c.setsockopt(fd, Sock.SOL_SOCKET, Sock.SO_REUSEPORT, one);
+        if (opts.noDelay === true) c.setsockopt(fd, Sock.IPPROTO_TCP, Sock.TCP_NODELAY, one);
+        c.bind(fd, addr);
+        c.listen(fd, opts.backlog ?? 511);
+      }, options);
+    } catch (err) {
+      if (!this.closed) await this.closeFd(fd).catch(() => {});
+      throw err;
+    }
+    return fd;
+  }
+
+  /**
+   * A connected TCP socket: socket, then (with `noDelay`, the default) `TCP_NODELAY` and
+   * connect as one linked chain. Linux 6.7.
+   *
+   * @returns the connected fd
+   */
+  async connectTcp(opts: ConnectTcpOptions, options?: AsyncOpOptions): Promise<number> {
+    if (typeof opts !== "object" || opts === null) throw new TypeError("options must be an object");
+    const addr = sockaddr({ hostname: opts.hostname, port: opts.port });
+    const domain = addr.length === 16 ? Sock.AF_INET : Sock.AF_INET6;
+    const fd = await this.socket(domain, Sock.SOCK_STREAM | Sock.SOCK_CLOEXEC, 0, options);
+    try {
+      const one = new Int32Array([1]);
+      await this.#steps((c) => {
+        if (opts.noDelay !== false) c.setsockopt(fd, Sock.IPPROTO_TCP, Sock.TCP_NODELAY, one);
+        c.connect(fd, addr);
+      }, options);
+    } catch (err) {
+      if (!this.closed) await this.closeFd(fd).catch(() => {});
+      throw err;
+    }
+    return fd;
+  }
+
+  /** Runs the ops `build` adds as one chain, or one by one on a ring too small for it. */
+  async #steps(build: (c: AsyncLinkBuilder) => void, options?: AsyncOpOptions): Promise<void> {
+    const b = new AsyncLinkBuilder();
+    build(b);
+    const ops = b._ops;
+    const chains = ops.length <= this.#e.ring.sqEntries ? [ops] : ops.map((op) => [op]);
+    for (const chain of chains) {
+      for (const r of await this.#e.link(chain, options, false, false)) {
+        if (r instanceof Error) throw r;
+      }
+    }
+  }
+
+  /**
+   * The local address of socket `fd` (getsockname(2), synchronous: io_uring has no op for it).
+   *
+   * @throws {UringError} when `fd` is not a socket
+   */
+  localAddr(fd: number): SocketAddress {
+    checkFdNumber(fd);
+    const buf = new Uint8Array(128);
+    const n = native().uring_getsockname(fd, buf, 128);
+    if (n < 0) throw new UringError(-n, "getsockname");
+    return parseSockaddr(buf);
+  }
+
+  // ---- pipes, splice, tee ---------------------------------------------------------------
+
+  /**
+   * A pipe, close-on-exec: `io_uring_prep_pipe(3)`. Linux 6.16.
+   *
+   * @returns `[readFd, writeFd]`
+   */
+  pipe(options?: AsyncOpOptions): Promise<[number, number]> {
+    const e = this.#e;
+    const s = e.start(options);
+    if (s === null) return e.early;
+    const fds = new Int32Array(2);
+    try {
+      s.prepPipe(fds, OpenFlag.CLOEXEC);
+    } catch (err) {
+      return e.abandon(s, err);
+    }
+    return e.finish(s, K_PIPE, "pipe", options, fds);
+  }
+
+  /**
+   * Moves `nbytes` between an fd and a pipe: `io_uring_prep_splice(3)`. Linux 5.7. Offsets are
+   * -1 for "none" (required on the pipe side).
+   *
+   * @returns the bytes moved
+   */
+  splice(
+    fdIn: FdLike,
+    offIn: number,
+    fdOut: FdLike,
+    offOut: number,
+    nbytes: number,
+    options?: AsyncOpOptions & { flags?: number },
+  ): Promise<number> {
+    return this.#op(
+      K_NUM,
+      "splice",
+      options,
+      (s) => s.prepSplice(fdIn, offIn, fdOut, offOut, nbytes, options?.flags ?? 0),
+    );
+  }
+
+  /** Duplicates `nbytes` from pipe to pipe: `io_uring_prep_tee(3)`. Linux 5.8. */
+  tee(
+    fdIn: FdLike,
+    fdOut: FdLike,
+    nbytes: number,
+    options?: AsyncOpOptions & { flags?: number },
+  ): Promise<number> {
+    return this.#op(
+      K_NUM,
+      "tee",
+      options,
+      (s) => s.prepTee(fdIn, fdOut, nbytes, options?.flags ?? 0),
+    );
+  }
+
+  // ---- polling, futexes, processes --------------------------------------------------------
+
+  /** Waits until `fd` is ready: `io_uring_prep_poll_add(3)`. Linux 5.1. Returns the mask. */
+  poll(fd: FdLike, events: number, options?: AsyncOpOptions): Promise<number> {
+    return this.#op(K_NUM, "poll", options, (s) => s.prepPollAdd(fd, events));
+  }
+
+  /**
+   * Sleeps while element 0 of `futex` (a view, usually over a SharedArrayBuffer) holds
+   * `expected`, until `futexWake`: `io_uring_prep_futex_wait(3)`. Linux 6.7. Like
+   * `Atomics.waitAsync`, resolves `"ok"` when woken and `"not-equal"` when the value differed.
+   */
+  futexWait(
+    futex: Int32Array | Uint32Array,
+    expected: number,
+    options?: AsyncOpOptions,
+  ): Promise<"ok" | "not-equal"> {
+    return this.#op(K_RAW, "futexWait", options, (s) => {
+      s.prepFutexWait(
+        futex,
+        expected >>> 0,
+        FUTEX_BITSET_MATCH_ANY,
+        Futex2.SIZE_U32 | Futex2.PRIVATE,
+      );
+    }, { decode: decodeFutexWait, data: null });
+  }
+
+  /**
+   * Wakes up to `count` waiters of element 0 of `futex`: `io_uring_prep_futex_wake(3)`.
+   * Linux 6.7.
+   *
+   * @returns how many were woken
+   */
+  futexWake(
+    futex: Int32Array | Uint32Array,
+    count = 1,
+    options?: AsyncOpOptions,
+  ): Promise<number> {
+    return this.#op(
+      K_NUM,
+      "futexWake",
+      options,
+      (s) =>
+        s.prepFutexWake(futex, count, FUTEX_BITSET_MATCH_ANY, Futex2.SIZE_U32 | Futex2.PRIVATE),
+    );
+  }
+
+  /**
+   * Waits for a child process to exit: `io_uring_prep_waitid(3)` with `WEXITED | WNOWAIT`.
+   * Linux 6.7. `WNOWAIT` leaves the child for Deno to reap, so `child.status` still works; when
+   * Deno reaped it first (`ECHILD`) and `child` is a `Deno.ChildProcess`, its status is used.
+   *
+   * @param child a `Deno.ChildProcess` or a pid
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { AsyncRing } from "../../mod.ts";
+   * await using io = new AsyncRing({ entries: 8 });
+   * const child = new Deno.Command("sh", { args: ["-c", "exit 3"] }).spawn();
+   * const r = await io.waitid(child);
+   * assertEquals([r.code, r.status], ["exited", 3]);
+   * await child.status;
+   * ```
+   */
+  async waitid(
+    child: Deno.ChildProcess | number,
+    options?: AsyncOpOptions,
+  ): Promise<WaitidResult> {
+    const pid = typeof child === "number" ? child : child.pid;
+    const e = this.#e;
+    const s = e.start(options);
+    if (s === null) return e.early;
+    const info = new Uint8Array(128);
+    let p: Promise<WaitidResult>;
+    try {
+      s.prepWaitid(P_PID, pid, info, WEXITED | WNOWAIT);
+      p = e.finish(s, K_DEC, "waitid", options, { decode: decodeSiginfo, data: info });
+    } catch (err) {
+      return e.abandon(s, err);
+    }
+    try {
+      return await p;
+    } catch (err) {
+      if (!(err instanceof UringError && err.errno === ECHILD && typeof child === "object")) {
+        throw err;
+      }
+      const st = await child.status;
+      return st.signal !== null
+        ? { pid, code: "killed", status: SIGNALS[st.signal] ?? 0 }
+        : { pid, code: "exited", status: st.code };
+    }
+  }
+
+  // ---- multishot ------------------------------------------------------------------------
+
+  /**
+   * Accepts connections with one SQE (`io_uring_prep_multishot_accept(3)`, Linux 5.19),
+   * yielding each connection's fd (close-on-exec), or its slot with `direct`. Armed on the first
+   * `next()`, re-armed when the kernel ends it; `break`, `return()` or the signal cancel it.
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing } from "../../mod.ts";
+   * await using io = new AsyncRing({ entries: 16 });
+   * const lfd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });
+   * const client = Deno.connect({ hostname: "127.0.0.1", port: io.localAddr(lfd).port });
+   * for await (const fd of io.acceptMultishot(lfd)) {
+   *   await io.closeFd(fd);
+   *   break;
+   * }
+   * (await client).close();
+   * await io.closeFd(lfd);
+   * ```
+   */
+  acceptMultishot(
+    fd: FdLike,
+    options?: { signal?: AbortSignal; direct?: boolean },
+  ): MultishotIterator<number> {
+    const direct = options?.direct === true;
+    return new MultishotIterator<number>(
+      this.#e,
+      MS_ACCEPT,
+      "acceptMultishot",
+      (s) => {
+        if (direct) s.prepMultishotAcceptDirect(fd, null, null, 0);
+        else s.prepMultishotAccept(fd, null, null, Sock.SOCK_CLOEXEC);
+      },
+      null,
+      options?.signal,
+      direct,
+    );
+  }
+
+  /**
+   * Receives with one SQE into buffers of `group` (`io_uring_prep_recv_multishot(3)`, Linux 6.0),
+   * yielding a view per receive until the peer closes. Each view is valid until the next
+   * iteration, when its buffer goes back to the kernel. Re-armed after `ENOBUFS` once the
+   * consumer has released buffers; stopped by `break`, `return()` or the signal.
+   *
+   * @param group a buffer ring registered on `io.ring` (`io.ring.registerBufRing()`)
+   */
+  recvMultishot(
+    fd: FdLike,
+    group: BufferRingLike,
+    options?: { signal?: AbortSignal; flags?: number },
+  ): MultishotIterator<Uint8Array> {
+    const flags = options?.flags ?? 0;
+    return new MultishotIterator<Uint8Array>(
+      this.#e,
+      MS_RECV,
+      "recvMultishot",
+      (s) => s.prepRecvMultishot(fd, group.group, flags),
+      group,
+      options?.signal,
+    );
+  }
+
+  /**
+   * Polls `fd` with one SQE (`io_uring_prep_poll_multishot(3)`, Linux 5.13), yielding the ready
+   * mask each time it becomes ready.
+   */
+  pollMultishot(
+    fd: FdLike,
+    events: number,
+    options?: { signal?: AbortSignal },
+  ): MultishotIterator<number> {
+    return new MultishotIterator<number>(
+      this.#e,
+      MS_POLL,
+      "pollMultishot",
+      (s) => s.prepPollMultishot(fd, events),
+      null,
+      options?.signal,
+    );
+  }
+
+  /**
+   * Reads a pipe or socket with one SQE into buffers of `group`
+   * (`io_uring_prep_read_multishot(3)`, Linux 6.7), yielding views like `recvMultishot`.
+   */
+  readMultishot(
+    fd: FdLike,
+    group: BufferRingLike,
+    options?: { signal?: AbortSignal; nbytes?: number },
+  ): MultishotIterator<Uint8Array> {
+    const nbytes = options?.nbytes ?? 0;
+    return new MultishotIterator<Uint8Array>(
+      this.#e,
+      MS_READ,
+      "readMultishot",
+      (s) => s.prepReadMultishot(fd, nbytes, 0, group.group),
+      group,
+      options?.signal,
+    );
+  }
+
+  // ---- life cycle -----------------------------------------------------------------------
+
+  /**
+   * Rejects every pending op with `Error("AsyncRing is closed")`, ends the multishot iterators,
+   * cancels what is in the kernel and closes the ring (once the completion waiter is back: at
+   * once, or a moment later; `await using` waits for it). Idempotent.
+   */
+  close(): void {
+    this.#e.close();
+  }
+
+  /** Same as `close()`. */
+  [Symbol.dispose](): void {
+    this.#e.close();
+  }
+
+  /** `close()`, then waits until the waiter thread is back and the ring is closed. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.#e.close();
+    return this.#e.idle();
+  }
+
+  // ---- drop-in file functions (ffi/async/files.ts) --------------------------------------------
+
+  /**
+   * Reads a whole file, like `Deno.readFile` (same errors, `file:` URLs, size-0 files read to
+   * their end). Same as `readFile(io, ...)` of `files.ts`; not subject to `--allow-read` (FFI is full trust).
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { AsyncRing } from "../../mod.ts";
+   * await using io = new AsyncRing();
+   * assertEquals(await io.readFile("/etc/hostname"), await Deno.readFile("/etc/hostname"));
+   * ```
+   */
+  readFile(path: string | URL, options?: Deno.ReadFileOptions): Promise<Uint8Array<ArrayBuffer>> {
+    return files.readFile(this, path, options);
+  }
+
+  /**
+   * Reads a whole file as UTF-8, like `Deno.readTextFile`. Same as `readTextFile(io, ...)` of `files.ts`.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { AsyncRing } from "../../mod.ts";
+   * await using io = new AsyncRing();
+   * assertEquals(await io.readTextFile("/etc/hostname"), await Deno.readTextFile("/etc/hostname"));
+   * ```
+   */
+  readTextFile(path: string | URL, options?: Deno.ReadFileOptions): Promise<string> {
+    return files.readTextFile(this, path, options);
+  }
+
+  /**
+   * Writes a file, like `Deno.writeFile` (`append`, `create`, `createNew`, `mode`, `signal`;
+   * truncates by default). Same as `writeFile(io, ...)` of `files.ts`; not subject to `--allow-write`.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { AsyncRing } from "../../mod.ts";
+   * await using io = new AsyncRing();
+   * const path = await Deno.makeTempFile();
+   * await io.writeFile(path, new Uint8Array([1, 2, 3]), { mode: 0o600 });
+   * assertEquals(await Deno.readFile(path), new Uint8Array([1, 2, 3]));
+   * await Deno.remove(path);
+   * ```
+   */
+  writeFile(
+    path: string | URL,
+    data: Uint8Array | ReadableStream<Uint8Array>,
+    options?: Deno.WriteFileOptions,
+  ): Promise<void> {
+    return files.writeFile(this, path, data, options);
+  }
+
+  /**
+   * Writes text as UTF-8, like `Deno.writeTextFile`. Same as `writeTextFile(io, ...)` of `files.ts`.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { AsyncRing } from "../../mod.ts";
+   * await using io = new AsyncRing();
+   * const path = await Deno.makeTempFile();
+   * await io.writeTextFile(path, "hi");
+   * assertEquals(await Deno.readTextFile(path), "hi");
+   * await Deno.remove(path);
+   * ```
+   */
+  writeTextFile(
+    path: string | URL,
+    text: string | ReadableStream<string>,
+    options?: Deno.WriteFileOptions,
+  ): Promise<void> {
+    return files.writeTextFile(this, path, text, options);
+  }
+
+  /**
+   * `Deno.FileInfo` of a path, symlinks followed, every field as `Deno.stat` gives it. See
+   * `stat(io, ...)` of `files.ts`.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { AsyncRing } from "../../mod.ts";
+   * await using io = new AsyncRing();
+   * assertEquals(await io.stat("/tmp"), await Deno.stat("/tmp"));
+   * ```
+   */
+  stat(path: string | URL): Promise<Deno.FileInfo> {
+    return files.stat(this, path);
+  }
+
+  /**
+   * `Deno.FileInfo` of a path itself (no symlink followed), as `Deno.lstat`. See
+   * `lstat(io, ...)` of `files.ts`.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { AsyncRing } from "../../mod.ts";
+   * await using io = new AsyncRing();
+   * assertEquals(await io.lstat("/tmp"), await Deno.lstat("/tmp"));
+   * ```
+   */
+  lstat(path: string | URL): Promise<Deno.FileInfo> {
+    return files.lstat(this, path);
+  }
+
+  /**
+   * Reads many whole files, results in the order of `paths`; the first failure rejects naming
+   * its path, and nothing stays open. Same as `readFiles(io, ...)` of `files.ts`.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { AsyncRing } from "../../mod.ts";
+   * await using io = new AsyncRing();
+   * const [a, b] = await io.readFiles(["/etc/hostname", "/proc/self/comm"]);
+   * assertEquals(a, await Deno.readFile("/etc/hostname"));
+   * assertEquals(new TextDecoder().decode(b), "deno\n");
+   * ```
+   */
+  readFiles(paths: readonly (string | URL)[], options?: ReadFilesOptions): Promise<Uint8Array[]> {
+    return files.readFiles(this, paths, options);
+  }
+}
