@@ -46,14 +46,14 @@ export {
   SqeFlag,
   SqRingFlag,
   TimeoutFlag,
-} from "./ffi/sys/constants.ts";
-export type { OpName } from "./ffi/sys/constants.ts";
-export { alignedBuffer } from "./ffi/sys/aligned.ts";
-export { type Cqe, CqeBatch, CqeView } from "./ffi/ring/cqe_batch.ts";
-export { Errno, errnoName, UringError } from "./ffi/sys/errors.ts";
-export { type FdLike, type Fixed, fixed } from "./ffi/sys/fixed.ts";
-export { Ring, type RingFeatures, type RingOptions } from "./ffi/ring/ring.ts";
-export { Sqe } from "./ffi/ring/sqe.ts";
+} from "./ffi/sys/mod.ts";
+export type { OpName } from "./ffi/sys/mod.ts";
+export { alignedBuffer } from "./ffi/sys/mod.ts";
+export { type Cqe, CqeBatch, CqeView } from "./ffi/ring/mod.ts";
+export { Errno, errnoName, UringError } from "./ffi/sys/mod.ts";
+export { type FdLike, type Fixed, fixed } from "./ffi/sys/mod.ts";
+export { Ring, type RingFeatures, type RingOptions } from "./ffi/ring/mod.ts";
+export { Sqe } from "./ffi/ring/mod.ts";
 export {
   AT_FDCWD,
   type FixedBufferSource,
@@ -61,20 +61,20 @@ export {
   type MsgHdrLike,
   type OpenHow,
   type Timespec,
-} from "./ffi/ring/sqe_args.ts";
-export { At, OpenFlag, Sock, StatxMask } from "./ffi/sys/constants.ts";
-export { parseSockaddr, sockaddr, type SocketAddress } from "./ffi/ring/sockaddr.ts";
-export { MsgHdr, type MsgHdrInit } from "./ffi/ring/msghdr.ts";
-export { FixedBuffers } from "./ffi/ring/fixed_buffers.ts";
-export { FileTable } from "./ffi/ring/file_table.ts";
-export { BufferRing, type BufRingOptions } from "./ffi/ring/buffer_ring.ts";
-export { eventfd, EventfdFlag } from "./ffi/sys/eventfd.ts";
+} from "./ffi/ring/mod.ts";
+export { At, OpenFlag, Sock, StatxMask } from "./ffi/sys/mod.ts";
+export { parseSockaddr, sockaddr, type SocketAddress } from "./ffi/ring/mod.ts";
+export { MsgHdr, type MsgHdrInit } from "./ffi/ring/mod.ts";
+export { FixedBuffers } from "./ffi/ring/mod.ts";
+export { FileTable } from "./ffi/ring/mod.ts";
+export { BufferRing, type BufRingOptions } from "./ffi/ring/mod.ts";
+export { eventfd, EventfdFlag } from "./ffi/sys/mod.ts";
 export type {
   EventfdOptions,
   NapiOptions,
   NapiSettings,
   SyncCancelOptions,
-} from "./ffi/ring/register.ts";
+} from "./ffi/ring/mod.ts";
 export {
   AsyncLinkBuilder,
   type AsyncOpenOptions,
@@ -90,7 +90,7 @@ export {
   type SocketAddressLike,
   type StatxResult,
   type WaitidResult,
-} from "./ffi/async/async_ring.ts";
+} from "./ffi/async/mod.ts";
 export {
   type DenoFsError,
   lstat,
@@ -101,17 +101,17 @@ export {
   stat,
   writeFile,
   writeTextFile,
-} from "./ffi/async/files.ts";
+} from "./ffi/async/mod.ts";
 export {
   type ConnectionHandler,
   sendAll,
   serveTcp,
   type ServeTcpOptions,
   type TcpServer,
-} from "./ffi/net/server.ts";
+} from "./ffi/net/mod.ts";
 export {
   httpDate,
   HttpParse,
   HttpRequestParser,
   type HttpRequestParserOptions,
-} from "./ffi/net/http.ts";
+} from "./ffi/net/mod.ts";

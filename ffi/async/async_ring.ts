@@ -57,9 +57,9 @@ import {
   Op,
   OpenFlag,
   Sock,
-} from "../sys/constants.ts";
-import { FSYNC_DATASYNC, SocketCmd, StatxMask } from "../sys/constants.ts";
-import { _Engine } from "../engine/engine.ts";
+} from "../sys/mod.ts";
+import { FSYNC_DATASYNC, SocketCmd, StatxMask } from "../sys/mod.ts";
+import { _Engine } from "../engine/mod.ts";
 import {
   type AsyncOpOptions,
   type Decoder,
@@ -71,9 +71,9 @@ import {
   K_PIPE,
   K_RAW,
   K_VOID,
-} from "../engine/ops.ts";
-import { type Bounce, checkFixedSafe, ownCopy, prepOne, prepVec } from "../engine/bounce.ts";
-import { decodeStatx } from "../ring/statx.ts";
+} from "../engine/mod.ts";
+import { type Bounce, checkFixedSafe, ownCopy, prepOne, prepVec } from "../engine/mod.ts";
+import { decodeStatx } from "../ring/mod.ts";
 import { MS_ACCEPT, MS_POLL, MS_READ, MS_RECV, MultishotIterator } from "./multishot.ts";
 import {
   AsyncLinkBuilder,
@@ -90,18 +90,18 @@ import {
   type StatxResult,
   type WaitidResult,
 } from "./support.ts";
-import { Errno, UringError } from "../sys/errors.ts";
-import type { FdLike } from "../sys/fixed.ts";
-import { native } from "../sys/loader.ts";
-import { Ring, type RingOptions } from "../ring/ring.ts";
+import { Errno, UringError } from "../sys/mod.ts";
+import type { FdLike } from "../sys/mod.ts";
+import { native } from "../sys/mod.ts";
+import { Ring, type RingOptions } from "../ring/mod.ts";
 import * as files from "./files.ts";
 import type { ReadFilesOptions } from "./files.ts";
-import { parseSockaddr, sockaddr, type SocketAddress } from "../ring/sockaddr.ts";
-import type { Sqe } from "../ring/sqe.ts";
-import { AT_FDCWD, type FixedBufferSource } from "../ring/sqe_args.ts";
+import { parseSockaddr, sockaddr, type SocketAddress } from "../ring/mod.ts";
+import type { Sqe } from "../ring/mod.ts";
+import { AT_FDCWD, type FixedBufferSource } from "../ring/mod.ts";
 const { ETIME, EAGAIN, ECHILD } = Errno;
 
-export type { AsyncOpOptions } from "../engine/ops.ts";
+export type { AsyncOpOptions } from "../engine/mod.ts";
 export { MultishotIterator } from "./multishot.ts";
 export {
   AsyncLinkBuilder,

@@ -16,18 +16,18 @@
  *
  * @module
  */
-import { At, OpenFlag, StatxMask } from "../sys/constants.ts";
-import { denoFsError, nulPathError, pathOf } from "../sys/_errno_map.ts";
-import { _FileReader } from "../engine/read_many.ts";
-import { _FileWriter, WRITE_ROOM } from "../engine/write_many.ts";
-import { UringError } from "../sys/errors.ts";
-import { AT_FDCWD } from "../ring/sqe_args.ts";
-import { lendToKernel, returnFromKernel } from "../sys/_memory.ts";
-import { fileInfo, STATX_SIZE } from "../ring/statx.ts";
+import { At, OpenFlag, StatxMask } from "../sys/mod.ts";
+import { denoFsError, nulPathError, pathOf } from "../sys/mod.ts";
+import { _FileReader } from "../engine/mod.ts";
+import { _FileWriter, WRITE_ROOM } from "../engine/mod.ts";
+import { UringError } from "../sys/mod.ts";
+import { AT_FDCWD } from "../ring/mod.ts";
+import { lendToKernel, returnFromKernel } from "../sys/mod.ts";
+import { fileInfo, STATX_SIZE } from "../ring/mod.ts";
 import { type Slots, slotsOf } from "./slots.ts";
 import type { AsyncRing } from "./async_ring.ts";
 
-export type { DenoFsError } from "../sys/_errno_map.ts";
+export type { DenoFsError } from "../sys/mod.ts";
 
 /**
  * Options of {@link readFiles} (`AsyncRing.readFiles`).

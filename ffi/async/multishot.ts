@@ -3,12 +3,12 @@
  *
  * @module
  */
-import { CqeFlag } from "../sys/constants.ts";
-import { Errno, UringError } from "../sys/errors.ts";
-import type { _Engine } from "../engine/engine.ts";
-import type { MultishotSink } from "../engine/ops.ts";
+import { CqeFlag } from "../sys/mod.ts";
+import { Errno, UringError } from "../sys/mod.ts";
+import type { _Engine } from "../engine/mod.ts";
+import type { MultishotSink } from "../engine/mod.ts";
 import type { BufferRingLike } from "./support.ts";
-import type { Sqe } from "../ring/sqe.ts";
+import type { Sqe } from "../ring/mod.ts";
 const { ENOBUFS } = Errno;
 
 /** Yields accepted connection fds. */

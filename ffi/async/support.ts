@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { At, FSYNC_DATASYNC, Op, OpenFlag, SocketCmd, TimeoutFlag } from "../sys/constants.ts";
+import { At, FSYNC_DATASYNC, Op, OpenFlag, SocketCmd, TimeoutFlag } from "../sys/mod.ts";
 import {
   type _BouncePool,
   type Bounce,
@@ -11,13 +11,14 @@ import {
   ownCopy,
   prepOne,
   prepVec,
-} from "../engine/bounce.ts";
-import { SqeWord } from "../ring/sqe_memory.ts";
-import type { ChainOp } from "../engine/ops.ts";
-import type { FdLike } from "../sys/fixed.ts";
-import { sockaddr, type SocketAddress } from "../ring/sockaddr.ts";
-import type { Sqe } from "../ring/sqe.ts";
-import { AT_FDCWD, type FixedBufferSource } from "../ring/sqe_args.ts";
+} from "../engine/mod.ts";
+import { SqeWord } from "../ring/mod.ts";
+import type { ChainOp } from "../engine/mod.ts";
+import type { StatxResult } from "../ring/mod.ts";
+import type { FdLike } from "../sys/mod.ts";
+import { sockaddr, type SocketAddress } from "../ring/mod.ts";
+import type { Sqe } from "../ring/mod.ts";
+import { AT_FDCWD, type FixedBufferSource } from "../ring/mod.ts";
 
 /**
  * `Deno.OpenOptions` for `AsyncRing.open()`, plus options for every async op.
@@ -43,74 +44,6 @@ export interface AsyncOpenOptions extends Deno.OpenOptions {
   signal?: AbortSignal;
   /** As for every op: cancel after this many milliseconds. */
   timeoutMs?: number;
-}
-
-/**
- * A decoded `struct statx`, from `AsyncRing.statx()`. Times are milliseconds since the epoch.
- *
- * @example
- * ```ts
- * import { assert } from "@std/assert";
- * import { AsyncRing, type StatxResult } from "../../mod.ts";
- * await using io = new AsyncRing({ entries: 8 });
- * const path = await Deno.makeTempFile();
- * await Deno.writeTextFile(path, "12345");
- * const st: StatxResult = await io.statx(path);
- * assert(st.isFile && st.size === 5 && st.mtimeMs <= Date.now());
- * await Deno.remove(path);
- * ```
- */
-export interface StatxResult {
-  /** `STATX_*` bits of the fields the kernel filled. */
-  mask: number;
-  /** Size in bytes. */
-  size: number;
-  /** File type and permission bits (`st_mode`). */
-  mode: number;
-  /** Owner user id. */
-  uid: number;
-  /** Owner group id. */
-  gid: number;
-  /** Number of hard links. */
-  nlink: number;
-  /** Inode number. */
-  ino: number;
-  /** 512-byte blocks allocated. */
-  blocks: number;
-  /** Preferred I/O block size. */
-  blksize: number;
-  /** `STATX_ATTR_*` bits. */
-  attributes: number;
-  /** Last access. */
-  atimeMs: number;
-  /** Last modification. */
-  mtimeMs: number;
-  /** Last status change. */
-  ctimeMs: number;
-  /** Creation, or null when the file system does not record it. */
-  birthtimeMs: number | null;
-  /** Device of the file system (major). */
-  devMajor: number;
-  /** Device of the file system (minor). */
-  devMinor: number;
-  /** Device a special file stands for (major). */
-  rdevMajor: number;
-  /** Device a special file stands for (minor). */
-  rdevMinor: number;
-  /** A regular file. */
-  isFile: boolean;
-  /** A directory. */
-  isDirectory: boolean;
-  /** A symbolic link (only when not followed). */
-  isSymlink: boolean;
-  /** A FIFO. */
-  isFifo: boolean;
-  /** A socket. */
-  isSocket: boolean;
-  /** A character device. */
-  isCharDevice: boolean;
-  /** A block device. */
-  isBlockDevice: boolean;
 }
 
 /**
@@ -602,3 +535,5 @@ export class AsyncLinkBuilder {
     return this.#add("tee", (s) => s.prepTee(fdIn, fdOut, nbytes, flags));
   }
 }
+
+export type { StatxResult };

@@ -5,9 +5,9 @@
  * @internal
  * @module
  */
-import type { Ring } from "../ring/ring.ts";
-import { Sqe } from "../ring/sqe.ts";
-import { _SqMemory } from "../ring/sqe_memory.ts";
+import type { Ring } from "../ring/mod.ts";
+import { Sqe } from "../ring/mod.ts";
+import { _SqMemory } from "../ring/mod.ts";
 
 /** @internal */
 export class _Backlog {

@@ -23,11 +23,11 @@
  * @internal
  * @module
  */
-import { addressOf, checkBuffer, kernelSafeAddress } from "../sys/_memory.ts";
-import type { FdLike } from "../sys/fixed.ts";
-import type { Sqe } from "../ring/sqe.ts";
-import type { FixedBufferSource } from "../ring/sqe_args.ts";
-import { FixedBuffers } from "../ring/fixed_buffers.ts";
+import { addressOf, checkBuffer, kernelSafeAddress } from "../sys/mod.ts";
+import type { FdLike } from "../sys/mod.ts";
+import type { Sqe } from "../ring/mod.ts";
+import type { FixedBufferSource } from "../ring/mod.ts";
+import { FixedBuffers } from "../ring/mod.ts";
 
 const MIN_SHIFT = 6; // 64 B
 const MAX_SHIFT = 20; // 1 MiB

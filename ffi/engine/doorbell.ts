@@ -34,9 +34,9 @@
  */
 import process from "node:process";
 import type { Socket } from "node:net";
-import { alignedBuffer } from "../sys/aligned.ts";
-import { SqeFlag } from "../sys/constants.ts";
-import { Ring } from "../ring/ring.ts";
+import { alignedBuffer } from "../sys/mod.ts";
+import { SqeFlag } from "../sys/mod.ts";
+import { Ring } from "../ring/mod.ts";
 
 const POLLIN = 1;
 const UD_POLL = 1;

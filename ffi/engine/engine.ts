@@ -15,13 +15,13 @@
  * @module
  */
 import { setImmediate } from "node:timers";
-import { CancelFlag, CqeFlag, EnterFlag, SqeFlag } from "../sys/constants.ts";
-import { CqeBatch } from "../ring/cqe_batch.ts";
-import { Errno, UringError } from "../sys/errors.ts";
-import { native } from "../sys/loader.ts";
-import type { Ring } from "../ring/ring.ts";
-import type { Sqe } from "../ring/sqe.ts";
-import { SqeWord } from "../ring/sqe_memory.ts";
+import { CancelFlag, CqeFlag, EnterFlag, SqeFlag } from "../sys/mod.ts";
+import { CqeBatch } from "../ring/mod.ts";
+import { Errno, UringError } from "../sys/mod.ts";
+import { native } from "../sys/mod.ts";
+import type { Ring } from "../ring/mod.ts";
+import type { Sqe } from "../ring/mod.ts";
+import { SqeWord } from "../ring/mod.ts";
 import { _Backlog } from "./backlog.ts";
 import { _Notifier } from "./notifier.ts";
 import { _Doorbell } from "./doorbell.ts";
@@ -48,7 +48,7 @@ import {
   K_VOID,
   type MultishotSink,
 } from "./ops.ts";
-import type { Native } from "../sys/symbols.ts";
+import type { Native } from "../sys/mod.ts";
 const { EINTR, EAGAIN, EBUSY, ETIME, ECANCELED } = Errno;
 
 /** At most this many slots (ops in flight); user data 0 marks internal SQEs. */

@@ -26,11 +26,11 @@
  *
  * @module
  */
-import { CqeBatch } from "../ring/cqe_batch.ts";
-import { alignedBuffer } from "../sys/aligned.ts";
-import { eventfd } from "../sys/eventfd.ts";
-import { Errno, UringError } from "../sys/errors.ts";
-import { Ring } from "../ring/ring.ts";
+import { CqeBatch } from "../ring/mod.ts";
+import { alignedBuffer } from "../sys/mod.ts";
+import { eventfd } from "../sys/mod.ts";
+import { Errno, UringError } from "../sys/mod.ts";
+import { Ring } from "../ring/mod.ts";
 
 const { ECANCELED, EAGAIN, EINTR } = Errno;
 

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { UringError } from "../sys/errors.ts";
-import type { Sqe } from "../ring/sqe.ts";
+import type { UringError } from "../sys/mod.ts";
+import type { Sqe } from "../ring/mod.ts";
 import type { _BouncePool, Bounce } from "./bounce.ts";
 
 /** Result is the CQE's `res`. */

@@ -36,14 +36,14 @@
  * @module
  */
 import { setImmediate } from "node:timers";
-import { CancelFlag, Op, OpenFlag } from "../sys/constants.ts";
-import { addressOf } from "../sys/_memory.ts";
-import { alignedBuffer } from "../sys/aligned.ts";
-import { denoFsError } from "../sys/_errno_map.ts";
-import { type Fixed, fixed } from "../sys/fixed.ts";
-import { Ring } from "../ring/ring.ts";
-import { AT_FDCWD } from "../ring/sqe_args.ts";
-import { SqeFlag } from "../sys/constants.ts";
+import { CancelFlag, Op, OpenFlag } from "../sys/mod.ts";
+import { addressOf } from "../sys/mod.ts";
+import { alignedBuffer } from "../sys/mod.ts";
+import { denoFsError } from "../sys/mod.ts";
+import { type Fixed, fixed } from "../sys/mod.ts";
+import { Ring } from "../ring/mod.ts";
+import { AT_FDCWD } from "../ring/mod.ts";
+import { SqeFlag } from "../sys/mod.ts";
 
 /** Bytes read per file by the chain's first read; longer files go on in further rounds. */
 const FIRST = 16 * 1024;

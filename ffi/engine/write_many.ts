@@ -22,13 +22,13 @@
  * @internal
  * @module
  */
-import { CancelFlag, Op, OpenFlag, RegisterOp, SqeFlag } from "../sys/constants.ts";
-import { addressOf } from "../sys/_memory.ts";
-import { alignedBuffer } from "../sys/aligned.ts";
-import { denoFsError } from "../sys/_errno_map.ts";
-import { type Fixed, fixed } from "../sys/fixed.ts";
-import { Ring } from "../ring/ring.ts";
-import { AT_FDCWD } from "../ring/sqe_args.ts";
+import { CancelFlag, Op, OpenFlag, RegisterOp, SqeFlag } from "../sys/mod.ts";
+import { addressOf } from "../sys/mod.ts";
+import { alignedBuffer } from "../sys/mod.ts";
+import { denoFsError } from "../sys/mod.ts";
+import { type Fixed, fixed } from "../sys/mod.ts";
+import { Ring } from "../ring/mod.ts";
+import { AT_FDCWD } from "../ring/mod.ts";
 
 /** Bytes of a slot kept for the path (`PATH_MAX`). */
 const PATH_ROOM = 4096;

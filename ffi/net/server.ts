@@ -6,9 +6,9 @@
  *
  * @module
  */
-import type { AsyncOpOptions, AsyncRing } from "../async/async_ring.ts";
-import { Errno, UringError } from "../sys/errors.ts";
-import { Sock } from "../sys/libc_flags.ts";
+import type { AsyncOpOptions, AsyncRing } from "../async/mod.ts";
+import { Errno, UringError } from "../sys/mod.ts";
+import { Sock } from "../sys/mod.ts";
 
 /**
  * Sends all of `data` on socket `fd`: `io.send()` again for what a partial send left over (a

@@ -10,10 +10,10 @@
  *
  * @module
  */
-import { CqeFlag, PBUF_RING_INC, RegisterOp } from "../sys/constants.ts";
-import { UringError } from "../sys/errors.ts";
-import { addressOf, alignedBytes } from "../sys/_memory.ts";
-import { storeRelease16 } from "../sys/_memory_order.ts";
+import { CqeFlag, PBUF_RING_INC, RegisterOp } from "../sys/mod.ts";
+import { UringError } from "../sys/mod.ts";
+import { addressOf, alignedBytes } from "../sys/mod.ts";
+import { storeRelease16 } from "../sys/mod.ts";
 import { setU64 } from "./register.ts";
 import type { Ring } from "./ring.ts";
 

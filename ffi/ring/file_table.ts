@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { RegisterOp } from "../sys/constants.ts";
-import { UringError } from "../sys/errors.ts";
-import { addressOf } from "../sys/_memory.ts";
+import { RegisterOp } from "../sys/mod.ts";
+import { UringError } from "../sys/mod.ts";
+import { addressOf } from "../sys/mod.ts";
 import { rsrcRegister, setU64 } from "./register.ts";
 import type { Ring } from "./ring.ts";
 

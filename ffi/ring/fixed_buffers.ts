@@ -23,9 +23,9 @@
  *
  * @module
  */
-import { RegisterOp } from "../sys/constants.ts";
-import { UringError } from "../sys/errors.ts";
-import { addressOf, alignedBytes, checkBuffer, PAGE_SIZE } from "../sys/_memory.ts";
+import { RegisterOp } from "../sys/mod.ts";
+import { UringError } from "../sys/mod.ts";
+import { addressOf, alignedBytes, checkBuffer, PAGE_SIZE } from "../sys/mod.ts";
 import { REGISTER_DST_REPLACE, rsrcRegister, rsrcUpdate2, setU64 } from "./register.ts";
 import type { Ring } from "./ring.ts";
 import type { FixedBufferSource } from "./sqe_args.ts";

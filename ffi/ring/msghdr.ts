@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { addressOf, checkBuffer } from "../sys/_memory.ts";
+import { addressOf, checkBuffer } from "../sys/mod.ts";
 import type { MsgHdrLike } from "./sqe_args.ts";
 import { iovecs } from "./sqe_args.ts";
 

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { CancelFlag, RegisterOp } from "../sys/constants.ts";
-import { type FdLike, isFixed } from "../sys/fixed.ts";
+import { CancelFlag, RegisterOp } from "../sys/mod.ts";
+import { type FdLike, isFixed } from "../sys/mod.ts";
 import type { Ring } from "./ring.ts";
 import { type Timespec, timespec } from "./sqe_args.ts";
 

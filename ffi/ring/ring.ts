@@ -22,10 +22,10 @@ import {
   SetupFlag,
   SqeFlag,
   SqRingFlag,
-} from "../sys/constants.ts";
+} from "../sys/mod.ts";
 import { CqeBatch, CqeView } from "./cqe_batch.ts";
 import type { Cqe } from "./cqe_batch.ts";
-import { check, Errno, UringError } from "../sys/errors.ts";
+import { check, Errno, UringError } from "../sys/mod.ts";
 import { checkCount, type RingFeatures, type RingOptions, setupRing } from "./ring_setup.ts";
 import { type BufferRing, type BufRingOptions, registerBufRing } from "./buffer_ring.ts";
 import { type FileTable, registerFiles } from "./file_table.ts";
@@ -45,9 +45,9 @@ import {
   type SyncCancelOptions,
   unregisterNapi,
 } from "./register.ts";
-import type { Native } from "../sys/symbols.ts";
+import type { Native } from "../sys/mod.ts";
 import { _HeldRefs } from "./_held_refs.ts";
-import { loadAcquire, storeRelease } from "../sys/_memory_order.ts";
+import { loadAcquire, storeRelease } from "../sys/mod.ts";
 import { Sqe } from "./sqe.ts";
 import { type Timespec, timespec } from "./sqe_args.ts";
 import { _SqMemory } from "./sqe_memory.ts";

@@ -5,11 +5,11 @@
  *
  * @module
  */
-import { type Feature, SetupFlag } from "../sys/constants.ts";
-import { Errno, UringError } from "../sys/errors.ts";
-import { native } from "../sys/loader.ts";
+import { type Feature, SetupFlag } from "../sys/mod.ts";
+import { Errno, UringError } from "../sys/mod.ts";
+import { native } from "../sys/mod.ts";
 import type { Ring } from "./ring.ts";
-import type { Native } from "../sys/symbols.ts";
+import type { Native } from "../sys/mod.ts";
 
 const { EINVAL } = Errno;
 

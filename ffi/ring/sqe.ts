@@ -17,8 +17,8 @@ import {
   SPLICE_F_FD_IN_FIXED,
   SqeFlag,
   TimeoutFlag,
-} from "../sys/constants.ts";
-import { addressOf, checkBuffer, checkedAddress, cString } from "../sys/_memory.ts";
+} from "../sys/mod.ts";
+import { addressOf, checkBuffer, checkedAddress, cString } from "../sys/mod.ts";
 import {
   AT_FDCWD,
   badFd,
@@ -37,7 +37,7 @@ import {
   timespec,
 } from "./sqe_args.ts";
 import { type _SqMemory, MAY_MORE, SqeWord } from "./sqe_memory.ts";
-import { type FdLike, isFixed } from "../sys/fixed.ts";
+import { type FdLike, isFixed } from "../sys/mod.ts";
 
 const TWO32 = 4294967296;
 const MAX_USER_DATA = Number.MAX_SAFE_INTEGER;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { addressOf, checkBuffer } from "../sys/_memory.ts";
+import { addressOf, checkBuffer } from "../sys/mod.ts";
 
 const TWO32 = 4294967296;
 

@@ -5,7 +5,7 @@
  * @internal
  * @module
  */
-import { Op } from "../sys/constants.ts";
+import { Op } from "../sys/mod.ts";
 import type { Sqe } from "./sqe.ts";
 
 // Word (u32) indexes of the SQE fields this file writes; tests/abi_test.ts pins them against the C

@@ -6,8 +6,75 @@
  * @internal
  * @module
  */
-import { StatxMask } from "../sys/constants.ts";
-import type { StatxResult } from "../async/support.ts";
+import { StatxMask } from "../sys/mod.ts";
+
+/**
+ * A decoded `struct statx`, from `AsyncRing.statx()`. Times are milliseconds since the epoch.
+ *
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { AsyncRing, type StatxResult } from "../../mod.ts";
+ * await using io = new AsyncRing({ entries: 8 });
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "12345");
+ * const st: StatxResult = await io.statx(path);
+ * assert(st.isFile && st.size === 5 && st.mtimeMs <= Date.now());
+ * await Deno.remove(path);
+ * ```
+ */
+export interface StatxResult {
+  /** `STATX_*` bits of the fields the kernel filled. */
+  mask: number;
+  /** Size in bytes. */
+  size: number;
+  /** File type and permission bits (`st_mode`). */
+  mode: number;
+  /** Owner user id. */
+  uid: number;
+  /** Owner group id. */
+  gid: number;
+  /** Number of hard links. */
+  nlink: number;
+  /** Inode number. */
+  ino: number;
+  /** 512-byte blocks allocated. */
+  blocks: number;
+  /** Preferred I/O block size. */
+  blksize: number;
+  /** `STATX_ATTR_*` bits. */
+  attributes: number;
+  /** Last access. */
+  atimeMs: number;
+  /** Last modification. */
+  mtimeMs: number;
+  /** Last status change. */
+  ctimeMs: number;
+  /** Creation, or null when the file system does not record it. */
+  birthtimeMs: number | null;
+  /** Device of the file system (major). */
+  devMajor: number;
+  /** Device of the file system (minor). */
+  devMinor: number;
+  /** Device a special file stands for (major). */
+  rdevMajor: number;
+  /** Device a special file stands for (minor). */
+  rdevMinor: number;
+  /** A regular file. */
+  isFile: boolean;
+  /** A directory. */
+  isDirectory: boolean;
+  /** A symbolic link (only when not followed). */
+  isSymlink: boolean;
+  /** A FIFO. */
+  isFifo: boolean;
+  /** A socket. */
+  isSocket: boolean;
+  /** A character device. */
+  isCharDevice: boolean;
+  /** A block device. */
+  isBlockDevice: boolean;
+}
 
 /** Bytes of a `struct statx`. */
 export const STATX_SIZE = 256;

@@ -1,0 +1,30 @@
+/**
+ * The machinery under `AsyncRing`: op slots, submit/reap, chains, the bounce pool that keeps the kernel off memory JavaScript can free, the wake-up strategies, and the private-ring machines of the whole-file functions. Internal: only the async layer builds on it.
+ *
+ * @module
+ */
+export {
+  type _BouncePool,
+  type Bounce,
+  checkFixedSafe,
+  ownCopy,
+  prepOne,
+  prepVec,
+} from "./bounce.ts";
+export { _Engine } from "./engine.ts";
+export {
+  type AsyncOpOptions,
+  type ChainOp,
+  type Decoder,
+  F_DIRECT,
+  K_BOUNCE,
+  K_DEC,
+  K_FD,
+  K_NUM,
+  K_PIPE,
+  K_RAW,
+  K_VOID,
+  type MultishotSink,
+} from "./ops.ts";
+export { _FileReader } from "./read_many.ts";
+export { _FileWriter, WRITE_ROOM } from "./write_many.ts";
