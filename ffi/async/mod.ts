@@ -30,3 +30,4 @@ export {
   writeFile,
   writeTextFile,
 } from "./files.ts";
+export { defaultRing } from "./default_ring.ts";

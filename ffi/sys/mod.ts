@@ -53,3 +53,4 @@ export { eventfd, EventfdFlag } from "./eventfd.ts";
 export { type FdLike, type Fixed, fixed, isFixed } from "./fixed.ts";
 export { native } from "./loader.ts";
 export { type Native } from "./symbols.ts";
+export { checkNet, checkPath, type PermissionKind } from "./permissions.ts";
