@@ -93,6 +93,7 @@ export {
 } from "./ffi/async/mod.ts";
 export {
   type DenoFsError,
+  type FileRing,
   lstat,
   readFile,
   readFiles,

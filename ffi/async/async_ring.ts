@@ -75,110 +75,30 @@ import {
 import { type Bounce, checkFixedSafe, ownCopy, prepOne, prepVec } from "../engine/mod.ts";
 import { decodeStatx } from "../ring/mod.ts";
 import { MS_ACCEPT, MS_POLL, MS_READ, MS_RECV, MultishotIterator } from "./multishot.ts";
-import {
-  AsyncLinkBuilder,
-  type AsyncOpenOptions,
-  type BufferRingLike,
-  type ConnectTcpOptions,
-  decodeSiginfo,
-  type ListenTcpOptions,
-  openFlags,
-  openMode,
-  SIGNALS,
-  sockaddrOf,
-  type SocketAddressLike,
-  type StatxResult,
-  type WaitidResult,
-} from "./support.ts";
+import { AsyncLinkBuilder, chainOps } from "./link_builder.ts";
+import { decodeSiginfo, openFlags, openMode, SIGNALS, sockaddrOf } from "./_args.ts";
+import type {
+  AsyncOpenOptions,
+  AsyncRingOptions,
+  BufferRingLike,
+  ConnectTcpOptions,
+  DirectOptions,
+  LinkOptions,
+  ListenTcpOptions,
+  SocketAddressLike,
+  StatxResult,
+  WaitidResult,
+} from "./options.ts";
 import { Errno, UringError } from "../sys/mod.ts";
 import type { FdLike } from "../sys/mod.ts";
 import { native } from "../sys/mod.ts";
-import { Ring, type RingOptions } from "../ring/mod.ts";
+import { Ring } from "../ring/mod.ts";
 import * as files from "./files.ts";
 import type { ReadFilesOptions } from "./files.ts";
 import { parseSockaddr, sockaddr, type SocketAddress } from "../ring/mod.ts";
 import type { Sqe } from "../ring/mod.ts";
 import { AT_FDCWD, type FixedBufferSource } from "../ring/mod.ts";
 const { ETIME, EAGAIN, ECHILD } = Errno;
-
-export type { AsyncOpOptions } from "../engine/mod.ts";
-export { MultishotIterator } from "./multishot.ts";
-export {
-  AsyncLinkBuilder,
-  type AsyncOpenOptions,
-  type BufferRingLike,
-  type ConnectTcpOptions,
-  type ListenTcpOptions,
-  type SocketAddressLike,
-  type StatxResult,
-  type WaitidResult,
-} from "./support.ts";
-
-/**
- * Options for `new AsyncRing()`: the `Ring` options, and how completions wake JavaScript.
- *
- * @example
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { AsyncRing, type AsyncRingOptions } from "../../mod.ts";
- * const options: AsyncRingOptions = { entries: 32, cqEntries: 256 };
- * await using io = new AsyncRing(options);
- * assertEquals([io.ring.sqEntries, io.ring.cqEntries], [32, 256]);
- * await io.nop();
- * ```
- */
-export interface AsyncRingOptions extends RingOptions {
-  /**
-   * How a completion wakes JavaScript while the event loop is idle with ops in flight.
-   * `"socket"` (the default): a poll on the ring's fd, kept on a small second ring, sends a byte
-   * to a socket Deno's own event loop watches, so the wake-up stays on this thread (one more ring
-   * and two more fds per `AsyncRing`). `"thread"`: a nonblocking FFI call sleeps in
-   * `io_uring_enter` on one of Deno's worker threads (two thread hops per wake; measured 1.2-1.5x
-   * the CPU per idle wake here). `deferTaskrun` rings always use the thread, with an eventfd.
-   */
-  wakeup?: "socket" | "thread";
-}
-
-/**
- * Options of `AsyncRing.link()`.
- *
- * @example
- * ```ts
- * import { assertEquals, assertInstanceOf } from "@std/assert";
- * import { AsyncRing, type LinkOptions, UringError } from "../../mod.ts";
- * await using io = new AsyncRing({ entries: 8 });
- * const options: LinkOptions = { hardlink: true }; // go on after a failed op
- * const [closed, nop] = await io.link((c) => c.closeFd(999_999).nop(), options);
- * assertInstanceOf(closed, UringError);
- * assertEquals([closed.code, nop], ["EBADF", 0]);
- * ```
- */
-export interface LinkOptions extends AsyncOpOptions {
-  /** `IOSQE_IO_HARDLINK`: the chain goes on after a failed op. */
-  hardlink?: boolean;
-  /** `IOSQE_IO_DRAIN` on the first op: it starts after everything submitted before it. */
-  drain?: boolean;
-}
-
-/**
- * Options of ops that can create a direct descriptor (a slot of the registered file table).
- *
- * @example
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { AsyncRing, type DirectOptions, fixed, Sock } from "../../mod.ts";
- * await using io = new AsyncRing({ entries: 8 });
- * using files = io.ring.registerFiles(4); // empty slots for direct descriptors
- * const options: DirectOptions = { direct: true };
- * const slot = await io.socket(Sock.AF_INET, Sock.SOCK_DGRAM, 0, options);
- * assertEquals(slot, 0); // no fd was made: the socket is fixed(0)
- * await io.closeFd(fixed(slot));
- * ```
- */
-export interface DirectOptions extends AsyncOpOptions {
-  /** Put the new file in a free slot of the registered file table; the promise gives the slot. */
-  direct?: boolean;
-}
 
 const P_PID = 1;
 const WEXITED = 4;
@@ -716,7 +636,12 @@ export class AsyncRing implements AsyncDisposable, Disposable {
       } catch (err) {
         return Promise.reject(err);
       }
-      return e.link(builder._ops, options, options?.hardlink === true, options?.drain === true);
+      return e.link(
+        chainOps(builder),
+        options,
+        options?.hardlink === true,
+        options?.drain === true,
+      );
     }
     const s = e.start(c);
     if (s === null) return e.early;
@@ -931,7 +856,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
   async #steps(build: (c: AsyncLinkBuilder) => void, options?: AsyncOpOptions): Promise<void> {
     const b = new AsyncLinkBuilder();
     build(b);
-    const ops = b._ops;
+    const ops = chainOps(b);
     const chains = ops.length <= this.#e.ring.sqEntries ? [ops] : ops.map((op) => [op]);
     for (const chain of chains) {
       for (const r of await this.#e.link(chain, options, false, false)) {

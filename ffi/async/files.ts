@@ -25,7 +25,7 @@ import { AT_FDCWD } from "../ring/mod.ts";
 import { lendToKernel, returnFromKernel } from "../sys/mod.ts";
 import { fileInfo, STATX_SIZE } from "../ring/mod.ts";
 import { type Slots, slotsOf } from "./slots.ts";
-import type { AsyncRing } from "./async_ring.ts";
+import type { FileRing } from "./_file_ring.ts";
 
 export type { DenoFsError } from "../sys/mod.ts";
 
@@ -90,7 +90,7 @@ function asDenoError(e: unknown, op: string, path: string): unknown {
  * @throws {UringError} when the read failed
  */
 function readInto(
-  io: AsyncRing,
+  io: FileRing,
   fd: number,
   buf: Uint8Array,
   signal: AbortSignal | undefined,
@@ -106,7 +106,7 @@ function readInto(
  * `readFile`'s first reads, per `AsyncRing`: 16 KiB slots (and a probe byte), 16 to a chunk, at
  * most 64 in use (~1 MiB kept; more reads at once get fresh buffers).
  */
-const readSlots = new WeakMap<AsyncRing, Slots>();
+const readSlots = new WeakMap<FileRing, Slots>();
 
 /**
  * Reads a whole file, like `Deno.readFile`: open, a 16 KiB read, a 1-byte probe read (the end?),
@@ -130,7 +130,7 @@ const readSlots = new WeakMap<AsyncRing, Slots>();
  * ```
  */
 export async function readFile(
-  io: AsyncRing,
+  io: FileRing,
   path: string | URL,
   options?: Deno.ReadFileOptions,
 ): Promise<Uint8Array<ArrayBuffer>> {
@@ -146,7 +146,7 @@ export async function readFile(
 }
 
 async function readWhole(
-  io: AsyncRing,
+  io: FileRing,
   path: string,
   signal: AbortSignal | undefined,
 ): Promise<Uint8Array<ArrayBuffer>> {
@@ -227,7 +227,7 @@ function grow(buf: Uint8Array, len: number, size: number): Uint8Array<ArrayBuffe
  * ```
  */
 export async function readTextFile(
-  io: AsyncRing,
+  io: FileRing,
   path: string | URL,
   options?: Deno.ReadFileOptions,
 ): Promise<string> {
@@ -263,7 +263,7 @@ const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
  * ```
  */
 export async function writeFile(
-  io: AsyncRing,
+  io: FileRing,
   path: string | URL,
   data: Uint8Array | ReadableStream<Uint8Array>,
   options?: Deno.WriteFileOptions,
@@ -332,9 +332,9 @@ export async function writeFile(
 }
 
 /** Each AsyncRing's writer for `writeFile()`, kept until the AsyncRing closes. */
-const writers = new WeakMap<AsyncRing, _FileWriter>();
+const writers = new WeakMap<FileRing, _FileWriter>();
 
-function writerFor(io: AsyncRing): _FileWriter {
+function writerFor(io: FileRing): _FileWriter {
   let w = writers.get(io);
   if (w === undefined || w.closed) {
     if (io.closed) throw new Error("AsyncRing is closed");
@@ -347,7 +347,7 @@ function writerFor(io: AsyncRing): _FileWriter {
 
 /** Writes all of `data` at the file position (a write may take only part of it). */
 async function writeAll(
-  io: AsyncRing,
+  io: FileRing,
   fd: number,
   data: Uint8Array,
   opts: { signal: AbortSignal } | undefined,
@@ -381,7 +381,7 @@ async function writeAll(
  * ```
  */
 export function writeTextFile(
-  io: AsyncRing,
+  io: FileRing,
   path: string | URL,
   text: string | ReadableStream<string>,
   options?: Deno.WriteFileOptions,
@@ -410,7 +410,7 @@ export function writeTextFile(
  * assertEquals(await stat(io, "/"), await Deno.stat("/"));
  * ```
  */
-export function stat(io: AsyncRing, path: string | URL): Promise<Deno.FileInfo> {
+export function stat(io: FileRing, path: string | URL): Promise<Deno.FileInfo> {
   return statPath(io, path, 0, "stat");
 }
 
@@ -433,7 +433,7 @@ export function stat(io: AsyncRing, path: string | URL): Promise<Deno.FileInfo> 
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export function lstat(io: AsyncRing, path: string | URL): Promise<Deno.FileInfo> {
+export function lstat(io: FileRing, path: string | URL): Promise<Deno.FileInfo> {
   return statPath(io, path, At.SYMLINK_NOFOLLOW, "lstat");
 }
 
@@ -443,12 +443,12 @@ export function lstat(io: AsyncRing, path: string | URL): Promise<Deno.FileInfo>
  * off the V8 heap) and two `WeakMap` entries: the issue's profile put such lookups at ~24% of a
  * small op.
  */
-const statSlots = new WeakMap<AsyncRing, Slots>();
+const statSlots = new WeakMap<FileRing, Slots>();
 const STAT_SLOT = 1024;
 const pathEncoder = new TextEncoder();
 
 async function statPath(
-  io: AsyncRing,
+  io: FileRing,
   path: string | URL,
   flags: number,
   op: string,
@@ -473,14 +473,14 @@ async function statPath(
 }
 
 /** Each AsyncRing's reader for `readFiles()`, kept until the AsyncRing closes. */
-const readers = new WeakMap<AsyncRing, _FileReader>();
+const readers = new WeakMap<FileRing, _FileReader>();
 
 /**
  * The reader kept for `io` (made on first use, with `DEFAULT_CONCURRENCY` slots: one fd and
  * 4 MiB), or a `temporary` one, closed after the call, for a call that wants more slots or
  * finds the kept one busy.
  */
-function readerFor(io: AsyncRing, concurrency: number): {
+function readerFor(io: FileRing, concurrency: number): {
   reader: _FileReader;
   temporary: boolean;
 } {
@@ -531,7 +531,7 @@ function readerFor(io: AsyncRing, concurrency: number): {
  * ```
  */
 export async function readFiles(
-  io: AsyncRing,
+  io: FileRing,
   paths: readonly (string | URL)[],
   options?: ReadFilesOptions,
 ): Promise<Uint8Array[]> {

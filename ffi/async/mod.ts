@@ -1,24 +1,27 @@
 /**
- * `AsyncRing`: every op as a promise, batched per event-loop turn, with `AbortSignal`, timeouts, linked chains (`AsyncLinkBuilder`) and multishot ops as async iterators.
+ * `AsyncRing`: every op as a promise, batched per event-loop turn, with `AbortSignal`, timeouts,
+ * linked chains (`AsyncLinkBuilder`) and multishot ops as async iterators; and the whole-file
+ * functions (`readFile`, `writeFile`, `stat`, `readFiles`, ...) over any ring that has the ops
+ * they use.
  *
  * @module
  */
-export {
-  AsyncLinkBuilder,
-  type AsyncOpenOptions,
-  type AsyncOpOptions,
-  AsyncRing,
-  type AsyncRingOptions,
-  type BufferRingLike,
-  type ConnectTcpOptions,
-  type DirectOptions,
-  type LinkOptions,
-  type ListenTcpOptions,
-  MultishotIterator,
-  type SocketAddressLike,
-  type StatxResult,
-  type WaitidResult,
-} from "./async_ring.ts";
+export { AsyncRing } from "./async_ring.ts";
+export { AsyncLinkBuilder } from "./link_builder.ts";
+export { MultishotIterator } from "./multishot.ts";
+export type {
+  AsyncOpenOptions,
+  AsyncOpOptions,
+  AsyncRingOptions,
+  BufferRingLike,
+  ConnectTcpOptions,
+  DirectOptions,
+  LinkOptions,
+  ListenTcpOptions,
+  SocketAddressLike,
+  StatxResult,
+  WaitidResult,
+} from "./options.ts";
 export {
   type DenoFsError,
   lstat,
@@ -30,4 +33,5 @@ export {
   writeFile,
   writeTextFile,
 } from "./files.ts";
+export type { FileRing } from "./_file_ring.ts";
 export { defaultRing } from "./default_ring.ts";

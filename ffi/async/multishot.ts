@@ -7,7 +7,7 @@ import { CqeFlag } from "../sys/mod.ts";
 import { Errno, UringError } from "../sys/mod.ts";
 import type { _Engine } from "../engine/mod.ts";
 import type { MultishotSink } from "../engine/mod.ts";
-import type { BufferRingLike } from "./support.ts";
+import type { BufferRingLike } from "./options.ts";
 import type { Sqe } from "../ring/mod.ts";
 const { ENOBUFS } = Errno;
 

@@ -4,7 +4,7 @@
  * @internal
  * @module
  */
-import type { AsyncRing } from "./async_ring.ts";
+import type { FileRing } from "./_file_ring.ts";
 
 /**
  * Fixed-size pieces of memory for ops in flight, handed out and back, in chunks whose address
@@ -51,8 +51,8 @@ export class Slots {
 
 /** The `Slots` of `io` in `map`, made on first use. */
 export function slotsOf(
-  map: WeakMap<AsyncRing, Slots>,
-  io: AsyncRing,
+  map: WeakMap<FileRing, Slots>,
+  io: FileRing,
   size: number,
   perChunk: number,
   max: number,

@@ -15,7 +15,7 @@ import { UringError } from "../sys/mod.ts";
 import { addressOf, alignedBytes } from "../sys/mod.ts";
 import { storeRelease16 } from "../sys/mod.ts";
 import { setU64 } from "./register.ts";
-import type { Ring } from "./ring.ts";
+import type { RingHandle } from "./_handle.ts";
 
 const token = Symbol("BufferRing");
 const TWO32 = 4294967296;
@@ -89,7 +89,7 @@ export class BufferRing implements Disposable {
   readonly size: number = 0;
   /** Whether buffers are consumed incrementally (`IOU_PBUF_RING_INC`). */
   readonly incremental: boolean;
-  #ring: Ring;
+  #ring: RingHandle;
   #entries: Uint32Array;
   #tail16: Uint16Array;
   #buffers: Uint8Array<SharedArrayBuffer>;
@@ -102,7 +102,7 @@ export class BufferRing implements Disposable {
   #closed = false;
 
   /** @internal Made by `Ring.registerBufRing()` only. */
-  constructor(key: symbol, ring: Ring, o: BufRingOptions) {
+  constructor(key: symbol, ring: RingHandle, o: BufRingOptions) {
     if (key !== token) throw new TypeError("BufferRings are made by ring.registerBufRing()");
     const { group, entries, size } = o;
     if (!Number.isInteger(group) || group < 0 || group > 0xffff) {
@@ -298,7 +298,7 @@ export class BufferRing implements Disposable {
 }
 
 /** @internal `Ring.registerBufRing()`. */
-export function registerBufRing(ring: Ring, options: BufRingOptions): BufferRing {
+export function registerBufRing(ring: RingHandle, options: BufRingOptions): BufferRing {
   if (typeof options !== "object" || options === null) {
     throw new TypeError("options must be { group, entries, size }");
   }

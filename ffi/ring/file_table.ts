@@ -9,7 +9,7 @@ import { RegisterOp } from "../sys/mod.ts";
 import { UringError } from "../sys/mod.ts";
 import { addressOf } from "../sys/mod.ts";
 import { rsrcRegister, setU64 } from "./register.ts";
-import type { Ring } from "./ring.ts";
+import type { RingHandle } from "./_handle.ts";
 
 /** `IORING_MAX_FIXED_FILES`. */
 const MAX_FILES = 1 << 20;
@@ -53,11 +53,11 @@ function checkFd(fd: number, what: string): void {
 export class FileTable implements Disposable {
   /** Number of slots. */
   readonly count: number;
-  #ring: Ring;
+  #ring: RingHandle;
   #closed = false;
 
   /** @internal Made by `Ring.registerFiles()` only. */
-  constructor(key: symbol, ring: Ring, count: number) {
+  constructor(key: symbol, ring: RingHandle, count: number) {
     if (key !== token) throw new TypeError("FileTables are made by ring.registerFiles()");
     this.#ring = ring;
     this.count = count;
@@ -170,7 +170,7 @@ export class FileTable implements Disposable {
 }
 
 /** @internal `Ring.registerFiles(fds | count)`. */
-export function registerFiles(ring: Ring, files: readonly number[] | number): FileTable {
+export function registerFiles(ring: RingHandle, files: readonly number[] | number): FileTable {
   let count: number;
   let arg: Uint8Array;
   if (typeof files === "number") {

@@ -27,7 +27,7 @@ import { RegisterOp } from "../sys/mod.ts";
 import { UringError } from "../sys/mod.ts";
 import { addressOf, alignedBytes, checkBuffer, PAGE_SIZE } from "../sys/mod.ts";
 import { REGISTER_DST_REPLACE, rsrcRegister, rsrcUpdate2, setU64 } from "./register.ts";
-import type { Ring } from "./ring.ts";
+import type { RingHandle } from "./_handle.ts";
 import type { FixedBufferSource } from "./sqe_args.ts";
 
 /** `IORING_MAX_REG_BUFFERS`: slots in a ring's buffer table at most. */
@@ -41,11 +41,11 @@ const token = Symbol("FixedBuffers");
 
 /** The ring's buffer table: which slots belong to which live `FixedBuffers`. */
 class BufferTable {
-  readonly ring: Ring;
+  readonly ring: RingHandle;
   capacity = 0;
   readonly live: Set<FixedBuffers> = new Set();
 
-  constructor(ring: Ring) {
+  constructor(ring: RingHandle) {
     this.ring = ring;
     ring._onClose(() => this.#ringClosing());
   }
@@ -112,9 +112,9 @@ class BufferTable {
   }
 }
 
-const tables = new WeakMap<Ring, BufferTable>();
+const tables = new WeakMap<RingHandle, BufferTable>();
 
-function tableOf(ring: Ring): BufferTable {
+function tableOf(ring: RingHandle): BufferTable {
   let t = tables.get(ring);
   if (t === undefined) {
     t = new BufferTable(ring);
@@ -330,7 +330,7 @@ export class FixedBuffers implements FixedBufferSource, Disposable {
   }
 
   /** @internal The ring these buffers are registered with. */
-  get _ring(): Ring {
+  get _ring(): RingHandle {
     return this.#table.ring;
   }
 
@@ -348,7 +348,7 @@ export class FixedBuffers implements FixedBufferSource, Disposable {
  * @internal `Ring.registerBuffers(count, size)`: owned, page-aligned memory. Each buffer starts
  * on a page boundary when `size` is at least a page, on a 64-byte boundary otherwise.
  */
-export function registerBuffers(ring: Ring, count: number, size: number): FixedBuffers {
+export function registerBuffers(ring: RingHandle, count: number, size: number): FixedBuffers {
   checkCount(count);
   checkSize(size);
   const stride = size >= PAGE_SIZE
@@ -370,7 +370,7 @@ export function registerBuffers(ring: Ring, count: number, size: number): FixedB
 }
 
 /** @internal `Ring.registerBufferViews(views)`: the expert path over caller-owned memory. */
-export function registerBufferViews(ring: Ring, views: readonly Uint8Array[]): FixedBuffers {
+export function registerBufferViews(ring: RingHandle, views: readonly Uint8Array[]): FixedBuffers {
   if (!Array.isArray(views)) throw new TypeError("views must be an array of Uint8Array");
   checkCount(views.length);
   const own: Uint8Array[] = [];
@@ -400,7 +400,7 @@ export function registerBufferViews(ring: Ring, views: readonly Uint8Array[]): F
   });
 }
 
-function place(ring: Ring, init: Init): FixedBuffers {
+function place(ring: RingHandle, init: Init): FixedBuffers {
   const table = tableOf(ring);
   const n = init.views.length;
   const iov = iovecsOf(init.views);
@@ -427,7 +427,7 @@ function place(ring: Ring, init: Init): FixedBuffers {
  * @internal `Ring.registerCloneBuffers(src)`: registers the buffers of `src` (another ring's)
  * with `ring` without pinning them again (`IORING_REGISTER_CLONE_BUFFERS`, Linux 6.12).
  */
-export function cloneBuffers(ring: Ring, src: FixedBuffers): FixedBuffers {
+export function cloneBuffers(ring: RingHandle, src: FixedBuffers): FixedBuffers {
   if (!(src instanceof FixedBuffers)) throw new TypeError("src must be a FixedBuffers");
   const init = src._share();
   const srcRing = src._ring;

@@ -6,7 +6,7 @@
  */
 import { CancelFlag, RegisterOp } from "../sys/mod.ts";
 import { type FdLike, isFixed } from "../sys/mod.ts";
-import type { Ring } from "./ring.ts";
+import type { RingHandle } from "./_handle.ts";
 import { type Timespec, timespec } from "./sqe_args.ts";
 
 const TWO32 = 4294967296;
@@ -165,7 +165,7 @@ export interface NapiOptions {
 }
 
 /** @internal `Ring.registerEventfd()`. */
-export function registerEventfd(ring: Ring, fd: number, options: EventfdOptions = {}): void {
+export function registerEventfd(ring: RingHandle, fd: number, options: EventfdOptions = {}): void {
   if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) {
     throw new RangeError(`fd must be an integer in 0..2**31-1, got ${fd}`);
   }
@@ -175,7 +175,7 @@ export function registerEventfd(ring: Ring, fd: number, options: EventfdOptions 
 }
 
 /** @internal `Ring.registerSyncCancel()`. */
-export function syncCancel(ring: Ring, o: SyncCancelOptions): number {
+export function syncCancel(ring: RingHandle, o: SyncCancelOptions): number {
   if (typeof o !== "object" || o === null) throw new TypeError("options must be an object");
   // struct io_uring_sync_cancel_reg { u64 addr; s32 fd; u32 flags;
   //   struct __kernel_timespec timeout; u8 opcode; u8 pad[7]; u64 pad2[3]; } = 64 bytes
@@ -227,7 +227,7 @@ function napiSettings(bytes: Uint8Array): NapiSettings {
 }
 
 /** @internal `Ring.registerNapi()`. */
-export function registerNapi(ring: Ring, o: NapiOptions): NapiSettings {
+export function registerNapi(ring: RingHandle, o: NapiOptions): NapiSettings {
   if (typeof o !== "object" || o === null) throw new TypeError("options must be an object");
   const us = o.busyPollTimeout;
   if (!Number.isInteger(us) || us < 0 || us > 0xffffffff) {
@@ -250,7 +250,7 @@ export function registerNapi(ring: Ring, o: NapiOptions): NapiSettings {
 }
 
 /** @internal `Ring.unregisterNapi()`. */
-export function unregisterNapi(ring: Ring): NapiSettings {
+export function unregisterNapi(ring: RingHandle): NapiSettings {
   const arg = new Uint8Array(16);
   ring.register(RegisterOp.UNREGISTER_NAPI, arg, 1);
   return napiSettings(arg);

@@ -8,7 +8,6 @@
 import { type Feature, SetupFlag } from "../sys/mod.ts";
 import { Errno, UringError } from "../sys/mod.ts";
 import { native } from "../sys/mod.ts";
-import type { Ring } from "./ring.ts";
 import type { Native } from "../sys/mod.ts";
 
 const { EINVAL } = Errno;
@@ -43,7 +42,7 @@ export interface RingOptions {
   /** CPU to pin the SQPOLL thread to (`IORING_SETUP_SQ_AFF`). */
   sqThreadCpu?: number;
   /** Share the io-wq worker pool (and SQPOLL thread) of this ring or ring fd (`ATTACH_WQ`). */
-  attachWq?: Ring | number;
+  attachWq?: { readonly fd: number } | number;
   /** Start disabled until `ring.enableRings()` (`IORING_SETUP_R_DISABLED`). */
   startDisabled?: boolean;
   /** Go on submitting after an SQE fails to prepare (`IORING_SETUP_SUBMIT_ALL`). */

@@ -6,7 +6,6 @@
  * @module
  */
 import { Op } from "../sys/mod.ts";
-import type { Sqe } from "./sqe.ts";
 
 // Word (u32) indexes of the SQE fields this file writes; tests/abi_test.ts pins them against the C
 // compiler's offsetof().
@@ -61,8 +60,8 @@ export class _SqMemory {
     this.stride = sqe128 ? 32 : 16;
   }
 
-  /** The `Sqe` objects over this memory, one per slot. */
-  readonly sqes: Sqe[] = [];
+  /** The `Sqe` objects over this memory, one per slot (each re-pointed when the memory closes). */
+  readonly sqes: { _u32: Uint32Array }[] = [];
 
   /** Makes every later write a no-op; stale `Sqe` objects cannot reach unmapped memory. */
   close(): void {
