@@ -58,7 +58,7 @@ import {
   OpenFlag,
   Sock,
 } from "../sys/mod.ts";
-import { FSYNC_DATASYNC, SocketCmd, StatxMask } from "../sys/mod.ts";
+import { StatxMask } from "../sys/mod.ts";
 import { _Engine } from "../engine/mod.ts";
 import {
   type AsyncOpOptions,
@@ -72,10 +72,11 @@ import {
   K_RAW,
   K_VOID,
 } from "../engine/mod.ts";
-import { type Bounce, checkFixedSafe, ownCopy, prepOne, prepVec } from "../engine/mod.ts";
+import { type Bounce, ownCopy, prepOne } from "../engine/mod.ts";
 import { decodeStatx } from "../ring/mod.ts";
 import { MS_ACCEPT, MS_POLL, MS_READ, MS_RECV, MultishotIterator } from "./multishot.ts";
 import { AsyncLinkBuilder, chainOps } from "./link_builder.ts";
+import * as R from "./_recipes.ts";
 import { decodeSiginfo, openFlags, openMode, SIGNALS, sockaddrOf } from "./_args.ts";
 import type {
   AsyncOpenOptions,
@@ -96,7 +97,6 @@ import { Ring } from "../ring/mod.ts";
 import * as files from "./files.ts";
 import type { ReadFilesOptions } from "./files.ts";
 import { parseSockaddr, sockaddr, type SocketAddress } from "../ring/mod.ts";
-import type { Sqe } from "../ring/mod.ts";
 import { AT_FDCWD, type FixedBufferSource } from "../ring/mod.ts";
 const { ETIME, EAGAIN, ECHILD } = Errno;
 
@@ -109,13 +109,6 @@ const decodeTimeout: Decoder = (_aux, res) =>
   res >= 0 || res === -ETIME ? undefined : new UringError(-res, "timeout");
 const decodeFutexWait: Decoder = (_aux, res) =>
   res >= 0 ? "ok" : res === -EAGAIN ? "not-equal" : new UringError(-res, "futexWait");
-
-function checkFdNumber(fd: unknown): number {
-  if (typeof fd !== "number" || (fd | 0) !== fd || fd < 0) {
-    throw new TypeError(`fd must be a non-negative integer file descriptor, got ${String(fd)}`);
-  }
-  return fd;
-}
 
 /**
  * io_uring as promises: every op returns a promise, ops started in one event-loop turn go to
@@ -207,14 +200,14 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     kind: number,
     name: string,
     options: AsyncOpOptions | undefined,
-    prep: (s: Sqe) => void,
+    prep: R.Prep,
     aux?: unknown,
   ): Promise<T> {
     const e = this.#e;
     const s = e.start(options);
     if (s === null) return e.early;
     try {
-      prep(s);
+      prep(s, e.pool);
     } catch (err) {
       return e.abandon(s, err);
     }
@@ -320,8 +313,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     const s = e.start(options);
     if (s === null) return e.early;
     try {
-      if (direct) s.prepOpenatDirect(dirfd, path, flags, mode, FILE_INDEX_ALLOC);
-      else s.prepOpenat(dirfd, path, flags, mode);
+      R.openat(dirfd, path, flags, mode, direct ? FILE_INDEX_ALLOC : undefined)(s, e.pool);
     } catch (err) {
       return e.abandon(s, err);
     }
@@ -387,19 +379,13 @@ export class AsyncRing implements AsyncDisposable, Disposable {
   }
 
   /** A vectored op: in place for kernel-safe buffers, the others through pool memory. */
-  #rwv(
-    name: string,
-    bufs: readonly ArrayBufferView[],
-    read: boolean,
-    options: AsyncOpOptions | undefined,
-    prep: (s: Sqe, views: readonly ArrayBufferView[]) => void,
-  ): Promise<number> {
+  #rwv(name: string, options: AsyncOpOptions | undefined, prep: R.Prep): Promise<number> {
     const e = this.#e;
     const s = e.start(options);
     if (s === null) return e.early;
-    let b: Bounce | undefined;
+    let b: Bounce | void;
     try {
-      b = prepVec(e.pool, bufs, read, (views) => prep(s, views));
+      b = prep(s, e.pool);
     } catch (err) {
       return e.abandon(s, err);
     }
@@ -414,7 +400,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     offset = -1,
     options?: AsyncOpOptions,
   ): Promise<number> {
-    return this.#rwv("readv", bufs, true, options, (s, v) => s.prepReadv(fd, v, offset));
+    return this.#rwv("readv", options, R.readv(fd, bufs, offset));
   }
 
   /** Gather write from `bufs`: `io_uring_prep_writev(3)`. Linux 5.1. Returns bytes written. */
@@ -424,7 +410,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     offset = -1,
     options?: AsyncOpOptions,
   ): Promise<number> {
-    return this.#rwv("writev", bufs, false, options, (s, v) => s.prepWritev(fd, v, offset));
+    return this.#rwv("writev", options, R.writev(fd, bufs, offset));
   }
 
   /**
@@ -461,7 +447,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
 
   /** `readFixed` and `writeFixed`. */
   #fixedRw(
-    op: number,
+    op: typeof Op.READ_FIXED | typeof Op.WRITE_FIXED,
     name: string,
     fd: FdLike,
     buffers: FixedBufferSource,
@@ -473,8 +459,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     const s = e.start(options);
     if (s === null) return e.early;
     try {
-      checkFixedSafe(buffers, index);
-      s._fixedRw(op, fd, buffers, index, offset, options?.length);
+      R.fixedRw(op, fd, buffers, index, offset, options?.length)(s, e.pool);
     } catch (err) {
       return e.abandon(s, err);
     }
@@ -504,7 +489,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     const buf = new Uint8Array(256);
     try {
       if (typeof target === "number") {
-        s.prepStatx(checkFdNumber(target), "", At.EMPTY_PATH, STATX_MASK, buf);
+        s.prepStatx(R.checkFdNumber(target), "", At.EMPTY_PATH, STATX_MASK, buf);
       } else {
         const flags = options?.followSymlinks === false ? At.SYMLINK_NOFOLLOW : 0;
         s.prepStatx(AT_FDCWD, target, flags, STATX_MASK, buf);
@@ -517,12 +502,12 @@ export class AsyncRing implements AsyncDisposable, Disposable {
 
   /** fsync(2): `io_uring_prep_fsync(3)`. Linux 5.1. */
   fsync(fd: FdLike, options?: AsyncOpOptions): Promise<void> {
-    return this.#op(K_VOID, "fsync", options, (s) => s.prepFsync(fd));
+    return this.#op(K_VOID, "fsync", options, R.fsync(fd));
   }
 
   /** fdatasync(2): `io_uring_prep_fsync(3)` with `IORING_FSYNC_DATASYNC`. Linux 5.1. */
   fdatasync(fd: FdLike, options?: AsyncOpOptions): Promise<void> {
-    return this.#op(K_VOID, "fdatasync", options, (s) => s.prepFsync(fd, FSYNC_DATASYNC));
+    return this.#op(K_VOID, "fdatasync", options, R.fsync(fd, true));
   }
 
   /** fallocate(2): `io_uring_prep_fallocate(3)`. Linux 5.6. `mode` 0 allocates. */
@@ -533,12 +518,12 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     mode = 0,
     options?: AsyncOpOptions,
   ): Promise<void> {
-    return this.#op(K_VOID, "fallocate", options, (s) => s.prepFallocate(fd, mode, offset, length));
+    return this.#op(K_VOID, "fallocate", options, R.fallocate(fd, offset, length, mode));
   }
 
   /** ftruncate(2): `io_uring_prep_ftruncate(3)`. Linux 6.9. */
   ftruncate(fd: FdLike, length: number, options?: AsyncOpOptions): Promise<void> {
-    return this.#op(K_VOID, "ftruncate", options, (s) => s.prepFtruncate(fd, length));
+    return this.#op(K_VOID, "ftruncate", options, R.ftruncate(fd, length));
   }
 
   /**
@@ -546,12 +531,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    * `io_uring_prep_close_direct(3)`. Linux 5.6 (direct 5.15). `io.close()` closes the ring.
    */
   closeFd(fd: FdLike, options?: AsyncOpOptions): Promise<void> {
-    return this.#op(K_VOID, "closeFd", options, (s) => {
-      if (typeof fd === "number") s.prepClose(checkFdNumber(fd));
-      else if (typeof fd === "object" && fd !== null && fd.fixedFile === true) {
-        s.prepCloseDirect(fd.index);
-      } else throw new TypeError("fd must be a number or a fixed(index) marker");
-    });
+    return this.#op(K_VOID, "closeFd", options, R.closeFd(fd));
   }
 
   /** unlink(2), or rmdir(2) with `dir: true`: `io_uring_prep_unlinkat(3)`. Linux 5.11. */
@@ -560,7 +540,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
       K_VOID,
       "unlink",
       options,
-      (s) => s.prepUnlinkat(AT_FDCWD, path, options?.dir ? At.REMOVEDIR : 0),
+      R.unlink(path, options?.dir === true),
     );
   }
 
@@ -574,18 +554,18 @@ export class AsyncRing implements AsyncDisposable, Disposable {
       K_VOID,
       "rename",
       options,
-      (s) => s.prepRenameat(AT_FDCWD, oldPath, AT_FDCWD, newPath, options?.flags ?? 0),
+      R.rename(oldPath, newPath, options?.flags ?? 0),
     );
   }
 
   /** mkdir(2): `io_uring_prep_mkdir(3)`. Linux 5.15. */
   mkdir(path: string | URL, mode = 0o777, options?: AsyncOpOptions): Promise<void> {
-    return this.#op(K_VOID, "mkdir", options, (s) => s.prepMkdir(path, mode));
+    return this.#op(K_VOID, "mkdir", options, R.mkdir(path, mode));
   }
 
   /** symlink(2): `linkPath` points at `target`. `io_uring_prep_symlink(3)`. Linux 5.15. */
   symlink(target: string | URL, linkPath: string | URL, options?: AsyncOpOptions): Promise<void> {
-    return this.#op(K_VOID, "symlink", options, (s) => s.prepSymlink(target, linkPath));
+    return this.#op(K_VOID, "symlink", options, R.symlink(target, linkPath));
   }
 
   /**
@@ -595,7 +575,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    * `ECANCELED`). Rejects only when the chain could not be submitted. `timeoutMs` bounds the
    * whole chain (a kernel timer that cancels what has not completed).
    *
-   * With two strings, this is instead link(2) like `Deno.link`: `io_uring_prep_link(3)`.
+   * (With two strings, the deprecated form of `hardLink()`.)
    *
    * @example
    * ```ts
@@ -620,6 +600,8 @@ export class AsyncRing implements AsyncDisposable, Disposable {
   /**
    * link(2), a hard link `newPath` to `oldPath` like `Deno.link`: `io_uring_prep_link(3)`.
    * Linux 5.15.
+   *
+   * @deprecated Use `hardLink()`: `link` names the linked chain of ops.
    */
   link(oldPath: string | URL, newPath: string | URL, options?: AsyncOpOptions): Promise<void>;
   link(
@@ -643,14 +625,27 @@ export class AsyncRing implements AsyncDisposable, Disposable {
         options?.drain === true,
       );
     }
-    const s = e.start(c);
-    if (s === null) return e.early;
-    try {
-      s.prepLink(a, b as string | URL);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_VOID, "link", c);
+    return this.#op(K_VOID, "link", c, R.hardLink(a, b as string | URL));
+  }
+
+  /**
+   * link(2): a hard link `newPath` to `oldPath`, like `Deno.link`: `io_uring_prep_link(3)`.
+   * Linux 5.15.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { AsyncRing } from "../../mod.ts";
+   * await using io = new AsyncRing({ entries: 8 });
+   * const path = await Deno.makeTempFile();
+   * await io.hardLink(path, path + ".2");
+   * assertEquals((await Deno.stat(path)).nlink, 2);
+   * await Deno.remove(path + ".2");
+   * await Deno.remove(path);
+   * ```
+   */
+  hardLink(oldPath: string | URL, newPath: string | URL, options?: AsyncOpOptions): Promise<void> {
+    return this.#op(K_VOID, "hardLink", options, R.hardLink(oldPath, newPath));
   }
 
   // ---- sockets ------------------------------------------------------------------------------
@@ -685,12 +680,12 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.#op(K_VOID, "bind", options, (s) => s.prepBind(fd, a));
+    return this.#op(K_VOID, "bind", options, R.bind(fd, a));
   }
 
   /** listen(2): `io_uring_prep_listen(3)`. Linux 6.11. */
   listen(fd: FdLike, backlog = 511, options?: AsyncOpOptions): Promise<void> {
-    return this.#op(K_VOID, "listen", options, (s) => s.prepListen(fd, backlog));
+    return this.#op(K_VOID, "listen", options, R.listen(fd, backlog));
   }
 
   /** connect(2): `io_uring_prep_connect(3)`. Linux 5.5. */
@@ -701,7 +696,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.#op(K_VOID, "connect", options, (s) => s.prepConnect(fd, a));
+    return this.#op(K_VOID, "connect", options, R.connect(fd, a));
   }
 
   /**
@@ -753,7 +748,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
 
   /** shutdown(2): `io_uring_prep_shutdown(3)`. Linux 5.11. `how` defaults to `SHUT_RDWR`. */
   shutdown(fd: FdLike, how: number = Sock.SHUT_RDWR, options?: AsyncOpOptions): Promise<void> {
-    return this.#op(K_VOID, "shutdown", options, (s) => s.prepShutdown(fd, how));
+    return this.#op(K_VOID, "shutdown", options, R.shutdown(fd, how));
   }
 
   /**
@@ -778,7 +773,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
       K_VOID,
       "setsockopt",
       options,
-      (s) => s.prepCmdSock(SocketCmd.SETSOCKOPT, fd, level, name, v),
+      R.setsockopt(fd, level, name, v),
     );
   }
 
@@ -871,7 +866,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    * @throws {UringError} when `fd` is not a socket
    */
   localAddr(fd: number): SocketAddress {
-    checkFdNumber(fd);
+    R.checkFdNumber(fd);
     const buf = new Uint8Array(128);
     const n = native().uring_getsockname(fd, buf, 128);
     if (n < 0) throw new UringError(-n, "getsockname");
@@ -916,7 +911,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
       K_NUM,
       "splice",
       options,
-      (s) => s.prepSplice(fdIn, offIn, fdOut, offOut, nbytes, options?.flags ?? 0),
+      R.splice(fdIn, offIn, fdOut, offOut, nbytes, options?.flags ?? 0),
     );
   }
 
@@ -931,7 +926,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
       K_NUM,
       "tee",
       options,
-      (s) => s.prepTee(fdIn, fdOut, nbytes, options?.flags ?? 0),
+      R.tee(fdIn, fdOut, nbytes, options?.flags ?? 0),
     );
   }
 
@@ -939,7 +934,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
 
   /** Waits until `fd` is ready: `io_uring_prep_poll_add(3)`. Linux 5.1. Returns the mask. */
   poll(fd: FdLike, events: number, options?: AsyncOpOptions): Promise<number> {
-    return this.#op(K_NUM, "poll", options, (s) => s.prepPollAdd(fd, events));
+    return this.#op(K_NUM, "poll", options, R.poll(fd, events));
   }
 
   /**

@@ -1,22 +1,14 @@
 /**
- * `AsyncLinkBuilder`: the ops of one `AsyncRing.link()` chain.
+ * `AsyncLinkBuilder`: the ops of one `AsyncRing.link()` chain, each from the same recipe as
+ * the `AsyncRing` method of its name (`_recipes.ts`).
  *
  * @module
  */
-import { At, FSYNC_DATASYNC, Op, SocketCmd, TimeoutFlag } from "../sys/mod.ts";
-import {
-  type _BouncePool,
-  type Bounce,
-  checkFixedSafe,
-  ownCopy,
-  prepOne,
-  prepVec,
-} from "../engine/mod.ts";
-import { SqeWord } from "../ring/mod.ts";
-import type { ChainOp } from "../engine/mod.ts";
+import { Op, Sock } from "../sys/mod.ts";
 import type { FdLike } from "../sys/mod.ts";
-import type { Sqe } from "../ring/mod.ts";
-import { AT_FDCWD, type FixedBufferSource } from "../ring/mod.ts";
+import { type ChainOp, ownCopy } from "../engine/mod.ts";
+import type { FixedBufferSource } from "../ring/mod.ts";
+import * as R from "./_recipes.ts";
 import { sockaddrOf } from "./_args.ts";
 import type { SocketAddressLike } from "./options.ts";
 
@@ -43,40 +35,34 @@ export class AsyncLinkBuilder {
     chainOps = (builder) => builder.#ops;
   }
 
-  #add(name: string, prep: (s: Sqe, pool: _BouncePool) => Bounce | void, timer = false): this {
+  #add(name: string, prep: R.Prep, timer = false): this {
     this.#ops.push({ name, prep, timer });
     return this;
   }
 
   /** A NOP (`io_uring_prep_nop(3)`). */
   nop(): this {
-    return this.#add("nop", (s) => s.prepNop());
+    return this.#add("nop", R.nop());
   }
 
   /** A read (`io_uring_prep_read(3)`); its entry is the bytes read. */
   read(fd: FdLike, buf: ArrayBufferView, offset = -1): this {
-    return this.#add("read", (s, pool) => prepOne(s, pool, Op.READ, fd, buf, offset, true));
+    return this.#add("read", R.read(fd, buf, offset));
   }
 
   /** A write (`io_uring_prep_write(3)`); its entry is the bytes written. */
   write(fd: FdLike, data: ArrayBufferView, offset = -1): this {
-    return this.#add("write", (s, pool) => prepOne(s, pool, Op.WRITE, fd, data, offset, false));
+    return this.#add("write", R.write(fd, data, offset));
   }
 
   /** A vectored read (`io_uring_prep_readv(3)`). */
   readv(fd: FdLike, bufs: readonly ArrayBufferView[], offset = -1): this {
-    return this.#add(
-      "readv",
-      (s, pool) => prepVec(pool, bufs, true, (v) => s.prepReadv(fd, v, offset)),
-    );
+    return this.#add("readv", R.readv(fd, bufs, offset));
   }
 
   /** A vectored write (`io_uring_prep_writev(3)`). */
   writev(fd: FdLike, bufs: readonly ArrayBufferView[], offset = -1): this {
-    return this.#add(
-      "writev",
-      (s, pool) => prepVec(pool, bufs, false, (v) => s.prepWritev(fd, v, offset)),
-    );
+    return this.#add("writev", R.writev(fd, bufs, offset));
   }
 
   /** A read into registered buffer `index` (`io_uring_prep_read_fixed(3)`). */
@@ -87,10 +73,7 @@ export class AsyncLinkBuilder {
     offset = -1,
     length?: number,
   ): this {
-    return this.#add("readFixed", (s) => {
-      checkFixedSafe(buffers, index);
-      s.prepReadFixed(fd, buffers, index, offset, length);
-    });
+    return this.#add("readFixed", R.fixedRw(Op.READ_FIXED, fd, buffers, index, offset, length));
   }
 
   /** A write from registered buffer `index` (`io_uring_prep_write_fixed(3)`). */
@@ -101,35 +84,32 @@ export class AsyncLinkBuilder {
     offset = -1,
     length?: number,
   ): this {
-    return this.#add("writeFixed", (s) => {
-      checkFixedSafe(buffers, index);
-      s.prepWriteFixed(fd, buffers, index, offset, length);
-    });
+    return this.#add("writeFixed", R.fixedRw(Op.WRITE_FIXED, fd, buffers, index, offset, length));
   }
 
   /** fsync(2) (`io_uring_prep_fsync(3)`). */
   fsync(fd: FdLike): this {
-    return this.#add("fsync", (s) => s.prepFsync(fd));
+    return this.#add("fsync", R.fsync(fd));
   }
 
   /** fdatasync(2) (`io_uring_prep_fsync(3)` with `IORING_FSYNC_DATASYNC`). */
   fdatasync(fd: FdLike): this {
-    return this.#add("fdatasync", (s) => s.prepFsync(fd, FSYNC_DATASYNC));
+    return this.#add("fdatasync", R.fsync(fd, true));
   }
 
   /** fallocate(2) (`io_uring_prep_fallocate(3)`). */
   fallocate(fd: FdLike, offset: number, length: number, mode = 0): this {
-    return this.#add("fallocate", (s) => s.prepFallocate(fd, mode, offset, length));
+    return this.#add("fallocate", R.fallocate(fd, offset, length, mode));
   }
 
   /** ftruncate(2) (`io_uring_prep_ftruncate(3)`). */
   ftruncate(fd: FdLike, length: number): this {
-    return this.#add("ftruncate", (s) => s.prepFtruncate(fd, length));
+    return this.#add("ftruncate", R.ftruncate(fd, length));
   }
 
   /** openat(2) with raw `O_*` flags (`io_uring_prep_openat(3)`); its entry is the fd. */
   openat(dirfd: FdLike, path: string | URL, flags: number, mode = 0): this {
-    return this.#add("openat", (s) => s.prepOpenat(dirfd, path, flags, mode));
+    return this.#add("openat", R.openat(dirfd, path, flags, mode));
   }
 
   /**
@@ -143,7 +123,7 @@ export class AsyncLinkBuilder {
     mode: number,
     fileIndex: number,
   ): this {
-    return this.#add("openat", (s) => s.prepOpenatDirect(dirfd, path, flags, mode, fileIndex));
+    return this.#add("openat", R.openat(dirfd, path, flags, mode, fileIndex));
   }
 
   /**
@@ -158,108 +138,91 @@ export class AsyncLinkBuilder {
     mask: number,
     statxbuf: ArrayBufferView,
   ): this {
-    if (!(path instanceof Uint8Array)) {
-      return this.#add("statx", (s) => s.prepStatx(dirfd, path, flags, mask, statxbuf));
-    }
-    if (path.length === 0 || path[path.length - 1] !== 0) {
-      throw new TypeError("an encoded path must end in a NUL byte");
-    }
-    if (statxbuf.byteLength < 256) throw new RangeError("statxbuf must be at least 256 bytes");
-    return this.#add("statx", (s) => {
-      s.prepRw(Op.STATX, dirfd, path, mask, 0);
-      s._addrAt(SqeWord.OFF, statxbuf);
-      s.opFlags = flags;
-    });
+    return this.#add("statx", R.statx(dirfd, path, flags, mask, statxbuf));
   }
 
   /** close(2) (`io_uring_prep_close(3)`, `io_uring_prep_close_direct(3)` for `fixed(i)`). */
   closeFd(fd: FdLike): this {
-    return this.#add("closeFd", (s) => {
-      if (typeof fd === "number") s.prepClose(fd);
-      else s.prepCloseDirect(fd.index);
-    });
+    return this.#add("closeFd", R.closeFd(fd));
   }
 
   /** unlink(2), or rmdir(2) with `{ dir: true }` (`io_uring_prep_unlink(3)`). */
   unlink(path: string | URL, options?: { dir?: boolean }): this {
-    const f = options?.dir ? At.REMOVEDIR : 0;
-    return this.#add("unlink", (s) => s.prepUnlinkat(AT_FDCWD, path, f));
+    return this.#add("unlink", R.unlink(path, options?.dir === true));
   }
 
   /** rename(2) (`io_uring_prep_renameat(3)`). */
   rename(oldPath: string | URL, newPath: string | URL, flags = 0): this {
-    return this.#add("rename", (s) => s.prepRenameat(AT_FDCWD, oldPath, AT_FDCWD, newPath, flags));
+    return this.#add("rename", R.rename(oldPath, newPath, flags));
   }
 
   /** mkdir(2) (`io_uring_prep_mkdir(3)`). */
   mkdir(path: string | URL, mode = 0o777): this {
-    return this.#add("mkdir", (s) => s.prepMkdir(path, mode));
+    return this.#add("mkdir", R.mkdir(path, mode));
   }
 
   /** symlink(2) (`io_uring_prep_symlink(3)`). */
   symlink(target: string | URL, linkPath: string | URL): this {
-    return this.#add("symlink", (s) => s.prepSymlink(target, linkPath));
+    return this.#add("symlink", R.symlink(target, linkPath));
   }
 
-  /** link(2) (`io_uring_prep_link(3)`). */
+  /** link(2), a hard link (`io_uring_prep_link(3)`). */
+  hardLink(oldPath: string | URL, newPath: string | URL): this {
+    return this.#add("hardLink", R.hardLink(oldPath, newPath));
+  }
+
+  /**
+   * link(2), a hard link (`io_uring_prep_link(3)`).
+   *
+   * @deprecated Use `hardLink()`: on `AsyncRing`, `link` names the chain itself.
+   */
   link(oldPath: string | URL, newPath: string | URL): this {
-    return this.#add("link", (s) => s.prepLink(oldPath, newPath));
+    return this.hardLink(oldPath, newPath);
   }
 
   /** A kernel timer in the chain (`io_uring_prep_timeout(3)`); its entry is 0 when it fires. */
   timeout(ms: number): this {
-    return this.#add("timeout", (s) => s.prepTimeout(ms, 0, TimeoutFlag.ETIME_SUCCESS), true);
+    return this.#add("timeout", R.timer(ms), true);
   }
 
   /** send(2) (`io_uring_prep_send(3)`); its entry is the bytes sent. */
-  send(fd: FdLike, data: ArrayBufferView, flags = 0x4000): this {
-    return this.#add("send", (s, pool) => {
-      const b = prepOne(s, pool, Op.SEND, fd, data, 0, false);
-      s.opFlags = flags;
-      return b;
-    });
+  send(fd: FdLike, data: ArrayBufferView, flags: number = Sock.MSG_NOSIGNAL): this {
+    return this.#add("send", R.sendRecv(Op.SEND, fd, data, flags));
   }
 
   /** recv(2) (`io_uring_prep_recv(3)`); its entry is the bytes received. */
   recv(fd: FdLike, buf: ArrayBufferView, flags = 0): this {
-    return this.#add("recv", (s, pool) => {
-      const b = prepOne(s, pool, Op.RECV, fd, buf, 0, true);
-      s.opFlags = flags;
-      return b;
-    });
+    return this.#add("recv", R.sendRecv(Op.RECV, fd, buf, flags));
   }
 
   /** connect(2) (`io_uring_prep_connect(3)`). */
   connect(fd: FdLike, addr: SocketAddressLike): this {
-    const a = sockaddrOf(addr);
-    return this.#add("connect", (s) => s.prepConnect(fd, a));
+    return this.#add("connect", R.connect(fd, sockaddrOf(addr)));
   }
 
   /** bind(2) (`io_uring_prep_bind(3)`). */
   bind(fd: FdLike, addr: SocketAddressLike): this {
-    const a = sockaddrOf(addr);
-    return this.#add("bind", (s) => s.prepBind(fd, a));
+    return this.#add("bind", R.bind(fd, sockaddrOf(addr)));
   }
 
   /** listen(2) (`io_uring_prep_listen(3)`). */
   listen(fd: FdLike, backlog = 511): this {
-    return this.#add("listen", (s) => s.prepListen(fd, backlog));
+    return this.#add("listen", R.listen(fd, backlog));
   }
 
   /** setsockopt(2) (`io_uring_prep_cmd_sock(3)` with `SOCKET_URING_OP_SETSOCKOPT`). */
   setsockopt(fd: FdLike, level: number, name: number, value: ArrayBufferView): this {
-    const v = ownCopy(value);
-    return this.#add("setsockopt", (s) => s.prepCmdSock(SocketCmd.SETSOCKOPT, fd, level, name, v));
+    return this.#add("setsockopt", R.setsockopt(fd, level, name, ownCopy(value)));
   }
 
   /** poll(2) for one fd (`io_uring_prep_poll_add(3)`); its entry is the ready mask. */
   poll(fd: FdLike, events: number): this {
-    return this.#add("poll", (s) => s.prepPollAdd(fd, events));
+    return this.#add("poll", R.poll(fd, events));
   }
 
   /** shutdown(2) (`io_uring_prep_shutdown(3)`). */
-  shutdown(fd: FdLike, how = 2): this {
-    return this.#add("shutdown", (s) => s.prepShutdown(fd, how));
+  shutdown(fd: FdLike, how: number = Sock.SHUT_RDWR): this {
+    return this.#add("shutdown", R.shutdown(fd, how));
   }
 
   /** splice(2) (`io_uring_prep_splice(3)`); its entry is the bytes moved. */
@@ -271,11 +234,11 @@ export class AsyncLinkBuilder {
     nbytes: number,
     flags = 0,
   ): this {
-    return this.#add("splice", (s) => s.prepSplice(fdIn, offIn, fdOut, offOut, nbytes, flags));
+    return this.#add("splice", R.splice(fdIn, offIn, fdOut, offOut, nbytes, flags));
   }
 
   /** tee(2) (`io_uring_prep_tee(3)`); its entry is the bytes duplicated. */
   tee(fdIn: FdLike, fdOut: FdLike, nbytes: number, flags = 0): this {
-    return this.#add("tee", (s) => s.prepTee(fdIn, fdOut, nbytes, flags));
+    return this.#add("tee", R.tee(fdIn, fdOut, nbytes, flags));
   }
 }
