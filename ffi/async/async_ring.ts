@@ -1,51 +1,23 @@
 /**
  * `AsyncRing`: io_uring as ordinary awaitable Deno I/O.
  *
- * How completions are driven on Deno's event loop (what was measured, and why this way):
- *
  * - **Submission**: an op writes its SQE straight into the SQ and returns a promise; one
- *   `queueMicrotask` flush per event-loop turn publishes everything started in that turn with a
- *   single `io_uring_enter`. A full SQ is flushed synchronously and the op retried; if the kernel
- *   still takes nothing, the SQE is prepared into JS memory (a backlog) and copied into the SQ on
- *   the next flush, so an op is never refused or lost.
- * - **Inline completions**: right after `io_uring_enter` the flush reaps the CQ from the shared
- *   memory. NOPs and page-cache reads complete inside the enter, so `await io.nop()` costs one
- *   syscall and two microtasks, with no thread hop.
- * - **The wake-up** (`wakeup: "socket"`, the default; `_async_doorbell.ts`): when ops are still
- *   in flight after a flush, a one-shot poll on the ring's fd is armed on a small second ring,
- *   hard-linked to a 1-byte send to a socket pair whose other end Deno's own event loop reads
- *   (`node:net` over the fd). The first CQE rings it and the socket's `data` callback flushes,
- *   all on this thread. The poll is checked when armed, so a CQE posted just before is not
- *   missed. With nothing in flight the socket is unref'd, so the process ends by itself.
- * - **The waiter** (`wakeup: "thread"`, and `deferTaskrun` rings; the fallback when the socket
- *   cannot be made): one nonblocking FFI call sleeps in `io_uring_enter(GETEVENTS,
- *   min_complete = 1)` on a Deno worker thread; when it returns, the loop reaps, settles and
- *   sleeps again while anything is in flight. A waiter that sleeps when the last op settles is
- *   woken by a NOP whose CQE is left unreaped: `io_uring_enter` returns at once when a CQE is
- *   waiting, so the wake-up cannot be lost however late the worker thread enters the kernel.
- *   Each wake crosses threads twice (kernel → worker → event loop): 40-80 µs of CPU per idle
- *   wake here, against ~55 µs per whole 1-connection echo round trip with the socket.
- * - **Close**: pending ops reject, a cancel-all is submitted, and the ring is closed (after the
- *   waiter thread is back, if one sleeps; `await using` waits for it); `Ring.close()` reaps the
- *   cancelled ops before unmapping, so buffers are released only after the kernel is done with
- *   them.
+ *   microtask flush per event-loop turn publishes everything started in that turn with a single
+ *   `io_uring_enter`. A full SQ is flushed and the op retried; if the kernel still takes
+ *   nothing, the SQE waits in a backlog for the next flush, so an op is never refused or lost.
+ * - **Completions** are reaped right after each `io_uring_enter`: NOPs and page-cache reads
+ *   complete inside it, with no thread hop. Ops still in flight when JavaScript goes idle are
+ *   woken through Deno's own event loop (`wakeup` in `AsyncRingOptions`); with nothing in
+ *   flight nothing keeps the process alive.
+ * - **Close**: pending ops reject, a cancel-all is submitted, and the ring is unmapped only after
+ *   the kernel is done with every buffer.
+ * - **Memory**: buffers that cannot be detached (`alignedBuffer()`, `SharedArrayBuffer`) go to
+ *   the kernel in place; any other caller buffer goes through pool memory of the ring's own
+ *   (copied in for writes, out for reads), so no sequence of JavaScript calls lets the kernel
+ *   write into freed memory.
  *
- * - **Op records**: a slab of parallel arrays indexed by user data (the slot number, from a free
- *   list), one module-level promise executor, no per-op closure or Map entry; details in
- *   `_async_engine.ts`.
- *
- * Measured on a shared 2-core VM (Linux 6.18, Deno 2.9; `bench/async_bench.ts`): `await
- * io.nop()` 0.42-0.55 µs per round trip; batches of 64 `nop()` with `Promise.all` 4.9-5.9 M
- * ops/s (the same loop over already-resolved promises: 8-16 M/s); both are about 1.5x slower in
- * some processes on that VM, for reasons outside this code; 4 KiB random reads from the
- * page cache, 64 in flight, 0.72-0.84x C liburing in the same process and 36-67x
- * `node:fs/promises` (medians of interleaved rounds). Ops that complete inside the submitting
- * `io_uring_enter` never need a wake-up.
- *
- * - **`deferTaskrun` rings** (`{ singleIssuer: true, deferTaskrun: true }`): their completion
- *   work runs only when this thread enters the kernel, so each flush submits with `GETEVENTS`,
- *   and the waiter sleeps on a small second ring reading an eventfd that the kernel signals when
- *   work is queued (`_async_notifier.ts`); the ring's eventfd slot is taken by that.
+ * The engine under it is in `ffi/engine/`; what was measured, and why it is built this way, is
+ * in `bench/README.md`.
  *
  * @module
  */
@@ -77,6 +49,7 @@ import { decodeStatx } from "../ring/mod.ts";
 import { MS_ACCEPT, MS_POLL, MS_READ, MS_RECV, MultishotIterator } from "./multishot.ts";
 import { AsyncLinkBuilder, chainOps } from "./link_builder.ts";
 import * as R from "./_recipes.ts";
+import * as tcp from "./_tcp.ts";
 import { decodeSiginfo, openFlags, openMode, SIGNALS, sockaddrOf } from "./_args.ts";
 import type {
   AsyncOpenOptions,
@@ -96,7 +69,7 @@ import { native } from "../sys/mod.ts";
 import { Ring } from "../ring/mod.ts";
 import * as files from "./files.ts";
 import type { ReadFilesOptions } from "./files.ts";
-import { parseSockaddr, sockaddr, type SocketAddress } from "../ring/mod.ts";
+import { parseSockaddr, type SocketAddress } from "../ring/mod.ts";
 import { AT_FDCWD, type FixedBufferSource } from "../ring/mod.ts";
 const { ETIME, EAGAIN, ECHILD } = Errno;
 
@@ -800,27 +773,8 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    * for (const fd of [cfd, conn, lfd]) await io.closeFd(fd);
    * ```
    */
-  async listenTcp(opts: ListenTcpOptions, options?: AsyncOpOptions): Promise<number> {
-    if (typeof opts !== "object" || opts === null) throw new TypeError("options must be an object");
-    const addr = sockaddr({ hostname: opts.hostname ?? "0.0.0.0", port: opts.port });
-    const domain = addr.length === 16 ? Sock.AF_INET : Sock.AF_INET6;
-    const fd = await this.socket(domain, Sock.SOCK_STREAM | Sock.SOCK_CLOEXEC, 0, options);
-    try {
-      const one = new Int32Array([1]);
-      await this.#steps((c) => {
-        if (opts.reuseAddress !== false) {
-          c.setsockopt(fd, Sock.SOL_SOCKET, Sock.SO_REUSEADDR, one);
-        }
-        if (opts.reusePort === true) c.setsockopt(fd, Sock.SOL_SOCKET, Sock.SO_REUSEPORT, one);
-        if (opts.noDelay === true) c.setsockopt(fd, Sock.IPPROTO_TCP, Sock.TCP_NODELAY, one);
-        c.bind(fd, addr);
-        c.listen(fd, opts.backlog ?? 511);
-      }, options);
-    } catch (err) {
-      if (!this.closed) await this.closeFd(fd).catch(() => {});
-      throw err;
-    }
-    return fd;
+  listenTcp(opts: ListenTcpOptions, options?: AsyncOpOptions): Promise<number> {
+    return tcp.listenTcp(this, opts, options);
   }
 
   /**
@@ -829,36 +783,11 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    *
    * @returns the connected fd
    */
-  async connectTcp(opts: ConnectTcpOptions, options?: AsyncOpOptions): Promise<number> {
-    if (typeof opts !== "object" || opts === null) throw new TypeError("options must be an object");
-    const addr = sockaddr({ hostname: opts.hostname, port: opts.port });
-    const domain = addr.length === 16 ? Sock.AF_INET : Sock.AF_INET6;
-    const fd = await this.socket(domain, Sock.SOCK_STREAM | Sock.SOCK_CLOEXEC, 0, options);
-    try {
-      const one = new Int32Array([1]);
-      await this.#steps((c) => {
-        if (opts.noDelay !== false) c.setsockopt(fd, Sock.IPPROTO_TCP, Sock.TCP_NODELAY, one);
-        c.connect(fd, addr);
-      }, options);
-    } catch (err) {
-      if (!this.closed) await this.closeFd(fd).catch(() => {});
-      throw err;
-    }
-    return fd;
+  connectTcp(opts: ConnectTcpOptions, options?: AsyncOpOptions): Promise<number> {
+    return tcp.connectTcp(this, opts, options);
   }
 
   /** Runs the ops `build` adds as one chain, or one by one on a ring too small for it. */
-  async #steps(build: (c: AsyncLinkBuilder) => void, options?: AsyncOpOptions): Promise<void> {
-    const b = new AsyncLinkBuilder();
-    build(b);
-    const ops = chainOps(b);
-    const chains = ops.length <= this.#e.ring.sqEntries ? [ops] : ops.map((op) => [op]);
-    for (const chain of chains) {
-      for (const r of await this.#e.link(chain, options, false, false)) {
-        if (r instanceof Error) throw r;
-      }
-    }
-  }
 
   /**
    * The local address of socket `fd` (getsockname(2), synchronous: io_uring has no op for it).
