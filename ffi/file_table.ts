@@ -8,6 +8,7 @@
 import { RegisterOp } from "./constants.ts";
 import { UringError } from "./errors.ts";
 import { addressOf } from "./_memory.ts";
+import { limitAdvice } from "./_limits.ts";
 import { rsrcRegister, setU64 } from "./register.ts";
 import type { Ring } from "./ring.ts";
 
@@ -210,7 +211,11 @@ function explain(e: unknown): unknown {
     return new UringError(16, call, "this ring already has a file table: close it first");
   }
   if (e.errno === 24) {
-    return new UringError(24, call, "more slots than RLIMIT_NOFILE allows: raise it (ulimit -n)");
+    return new UringError(
+      24,
+      call,
+      `a file table may not have more slots than RLIMIT_NOFILE: ${limitAdvice("RLIMIT_NOFILE")}`,
+    );
   }
   return e;
 }

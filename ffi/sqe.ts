@@ -26,6 +26,7 @@ import {
   checkOffset,
   checkU32,
   type FixedBufferSource,
+  MAX_RW,
   type FutexWait,
   iovecs,
   isView,
@@ -274,6 +275,7 @@ export class Sqe {
     } else if (addr !== null && addr !== 0) {
       this._set64(SqeWord.ADDR, addr);
     }
+    if ((len >>> 0) !== len) checkU32(len, "len");
     u[w + SqeWord.LEN] = len;
   }
 
@@ -285,7 +287,9 @@ export class Sqe {
     const w = this._w, u = this._u32;
     if (u.length === 0) ringClosed();
     const a = checkedAddress(buf);
-    const len = length === undefined ? buf.byteLength : checkLength(length, buf);
+    const whole = length === undefined ? buf.byteLength : checkLength(length, buf);
+    // The kernel moves at most MAX_RW_COUNT bytes per op; the SQE's len is a u32.
+    const len = whole > MAX_RW ? MAX_RW : whole;
     checkOffset(offset);
     const f = this._fd(fd);
     u[w] = (u[w] & 0xffffff00) | op; // no MAY_MORE op takes this path
@@ -303,6 +307,9 @@ export class Sqe {
   _rwAt(op: number, fd: FdLike, addr: number, ref: unknown, len: number, offset: number): void {
     const w = this._w, u = this._u32;
     if (u.length === 0) ringClosed();
+    if (!(len >= 0 && len <= MAX_RW && Math.floor(len) === len)) {
+      throw new RangeError(`len must be an integer in 0..${MAX_RW}, got ${len}`);
+    }
     checkOffset(offset);
     const f = this._fd(fd);
     u[w] = (u[w] & 0xffffff00) | op; // no MAY_MORE op takes this path
