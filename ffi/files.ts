@@ -17,11 +17,11 @@
  * @module
  */
 import { At, OpenFlag, StatxMask } from "./constants.ts";
-import { denoFsError, nulPathError, pathOf } from "./_errno_map.ts";
-import { _FileReader } from "./_read_many.ts";
+import { denoFsError, nulPathError, OUT_OF_MEMORY, pathOf } from "./_errno_map.ts";
+import { _FileReader, allocate } from "./_read_many.ts";
 import { _FileWriter, WRITE_ROOM } from "./_write_many.ts";
 import { UringError } from "./errors.ts";
-import { AT_FDCWD } from "./sqe_args.ts";
+import { AT_FDCWD, MAX_RW } from "./sqe_args.ts";
 import { lendToKernel, returnFromKernel } from "./_memory.ts";
 import { fileInfo, STATX_SIZE } from "./_statx.ts";
 import { type Slots, slotsOf } from "./_slots.ts";
@@ -173,7 +173,7 @@ async function readWhole(
       if (more === 0) return first.slice(0, n);
       // Longer, or a short read before the end (pipes, /proc): size the buffer by statx now.
       const st = await io.statx(fd, opts);
-      buf = grow(first, n, st.isFile && st.size > n + 1 ? st.size : 2 * FIRST_READ);
+      buf = grow(first, n, st.isFile && st.size > n + 1 ? st.size : 2 * FIRST_READ, path);
       buf[n] = probe[0];
       len = n + 1;
     } finally {
@@ -184,7 +184,7 @@ async function readWhole(
       if (len === buf.length) {
         const k = await readInto(io, fd, probe, signal);
         if (k === 0) break;
-        buf = grow(buf, len, 2 * len);
+        buf = grow(buf, len, 2 * len, path);
         buf[len++] = probe[0];
         continue;
       }
@@ -193,15 +193,20 @@ async function readWhole(
       len += k;
     }
     returnFromKernel(buf); // the caller may transfer it from now on
-    return len === buf.length ? buf : buf.slice(0, len);
+    return len === buf.length ? buf : grow(buf, len, len, path);
   } finally {
     await io.closeFd(fd).catch(() => {});
   }
 }
 
-/** The first `len` bytes of `buf` in a new buffer of `size` bytes. */
-function grow(buf: Uint8Array, len: number, size: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(size);
+/**
+ * The first `len` bytes of `buf` in a new buffer of `size` bytes.
+ *
+ * @throws Deno's "out of memory" error for `path` when no such buffer can be had
+ */
+function grow(buf: Uint8Array, len: number, size: number, path: string): Uint8Array<ArrayBuffer> {
+  const out = allocate(size);
+  if (out === undefined) throw denoFsError(OUT_OF_MEMORY, "readfile", path);
   out.set(buf.subarray(0, len));
   return out;
 }
@@ -304,23 +309,41 @@ export async function writeFile(
     let open = true;
     try {
       if (mode !== undefined) await Deno.chmod(p, mode);
-      if (!isStream && mode === undefined && data.length > 0) {
-        // The common case in one round trip: write, then close, hard-linked so that the close
-        // runs whatever the write did. Without the signal: cancelling the pair could cancel the
-        // close, and the fd would leak (an abort shows after the pair, in `finally` below).
-        open = false;
-        const [n, closed] = await io.link((c) => c.write(fd, data, -1).closeFd(fd), {
-          hardlink: true,
-        });
-        if (n instanceof Error) throw n;
-        // A short write is closed already: report it as Rust's write_all would on its retry.
-        if (n !== data.length) throw new UringError(28, "write");
-        if (closed instanceof Error) throw closed;
-        return;
-      }
+      // Explicit offsets from 0 (the file was just truncated or created; a FIFO ignores them),
+      // never the file position: after a short write it need not be where the write ended.
+      // With `append` every write goes to the end (-1).
+      let at = append ? -1 : 0;
       if (isStream) {
-        for await (const chunk of data) await writeAll(io, fd, chunk, opts);
-      } else await writeAll(io, fd, data, opts);
+        const reader = data.getReader();
+        try {
+          for (;;) {
+            const next = signal === undefined ? await reader.read() : await raced(reader, signal);
+            if (next.done) break;
+            at = await writeAll(io, fd, next.value, at, opts);
+          }
+        } catch (e) {
+          reader.cancel(e).catch(() => {}); // as `for await` would: the source stops
+          throw e;
+        } finally {
+          reader.releaseLock();
+        }
+      } else if (mode === undefined && data.length > 0 && data.length <= PAIR_MAX) {
+        // The common case in one round trip: the write soft-linked to the close, so that the
+        // close runs only after a whole write. A short or failed write cancels it: the rest is
+        // written below and the file closed in `finally`. Without the signal: a blocked FIFO
+        // write would not see it anyway, and an abort shows after the pair (`finally` below).
+        const [n, closed] = await io.link((c) => c.write(fd, data, at).closeFd(fd));
+        const closeRan = !(closed instanceof UringError && closed.errno === ECANCELED);
+        if (closeRan) open = false;
+        if (n instanceof Error) throw n;
+        if (closeRan) {
+          if (closed instanceof Error) throw closed;
+          if (n !== data.length) throw new UringError(ENOSPC, "write"); // not with a soft link
+          return;
+        }
+        if (n === 0) throw new UringError(ENOSPC, "write"); // WriteZero: nothing more fits
+        await writeAll(io, fd, data.subarray(n), at < 0 ? -1 : n, opts);
+      } else await writeAll(io, fd, data, at, opts);
     } finally {
       if (open) await io.closeFd(fd).catch(() => {});
     }
@@ -329,6 +352,27 @@ export async function writeFile(
   } finally {
     signal?.throwIfAborted();
   }
+}
+
+const ECANCELED = 125, ENOSPC = 28;
+/** Bytes one round trip writes at most when they go through the ring's pool (a copy). */
+const PAIR_MAX = 8 * 1024 * 1024;
+
+/** The stream's next chunk, or a rejection as soon as `signal` aborts (the stream is cancelled). */
+function raced(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  signal: AbortSignal,
+): Promise<ReadableStreamReadResult<Uint8Array>> {
+  signal.throwIfAborted();
+  const { promise, reject } = Promise.withResolvers<never>();
+  const onAbort = () => {
+    reject(signal.reason);
+    reader.cancel(signal.reason).catch(() => {});
+  };
+  signal.addEventListener("abort", onAbort, { once: true });
+  return Promise.race([reader.read(), promise]).finally(() => {
+    signal.removeEventListener("abort", onAbort);
+  });
 }
 
 /** Each AsyncRing's writer for `writeFile()`, kept until the AsyncRing closes. */
@@ -345,19 +389,29 @@ function writerFor(io: AsyncRing): _FileWriter {
   return w;
 }
 
-/** Writes all of `data` at the file position (a write may take only part of it). */
+/**
+ * Writes all of `data` from offset `at` (-1: at the end, for `append`), in pieces of at most
+ * `MAX_RW` bytes (what one write moves), or `PAIR_MAX` for bytes the ring copies through its
+ * pool; a short write goes on where it stopped. Returns the offset after the bytes.
+ */
 async function writeAll(
   io: AsyncRing,
   fd: number,
   data: Uint8Array,
+  at: number,
   opts: { signal: AbortSignal } | undefined,
-): Promise<void> {
+): Promise<number> {
+  const piece = data.buffer instanceof SharedArrayBuffer ? MAX_RW : PAIR_MAX;
+  const total = data.length;
   let done = 0;
-  while (done < data.length) {
-    const n = await io.write(fd, done === 0 ? data : data.subarray(done), -1, opts);
-    if (n === 0) throw new UringError(28, "write"); // WriteZero: nothing more fits
+  while (done < total) {
+    const end = Math.min(total, done + piece);
+    const part = done === 0 && end === total ? data : data.subarray(done, end);
+    const n = await io.write(fd, part, at < 0 ? -1 : at + done, opts);
+    if (n === 0) throw new UringError(ENOSPC, "write"); // WriteZero: nothing more fits
     done += n;
   }
+  return at < 0 ? -1 : at + done;
 }
 
 /**
