@@ -88,6 +88,8 @@ export class _FileWriter {
   #looping = false;
   #waiting = false;
   #closed = false;
+  /** No more jobs come (a larger writer took over): close once the last one is done. */
+  #retiring = false;
   #loopFn = () => void this.#loop();
 
   /** @param slots chains in flight at most */
@@ -119,6 +121,22 @@ export class _FileWriter {
   /** True once closed. */
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** Chains in flight at most. */
+  get slots(): number {
+    return this.#slots;
+  }
+
+  /** Jobs queued or in flight. */
+  get backlog(): number {
+    return this.#queue.length - this.#queueHead + this.#slots - this.#free.length;
+  }
+
+  /** Takes no more jobs; finishes those it has, then closes its ring. */
+  retire(): void {
+    this.#retiring = true;
+    if (!this.#looping && !this.#scheduled && this.backlog === 0) this.close();
   }
 
   /**
@@ -215,6 +233,7 @@ export class _FileWriter {
         if (this.#inflight !== 0) retired.push(this.#mem);
         ring.close();
       } else if (this.#queueHead < this.#queue.length) this.#schedule();
+      else if (this.#retiring && this.#inflight === 0) this.close();
     }
   }
 

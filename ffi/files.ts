@@ -297,10 +297,13 @@ export async function writeFile(
   if (!isStream && mode === undefined && data.length <= WRITE_ROOM && p.length < 1365) {
     // Bytes that fit a slot (and a path that fits its 4 KiB, at 3 bytes a UTF-16 unit at most):
     // one chain on direct descriptors (see _write_many.ts).
-    try {
-      return await writerFor(io).write(p, data, flags, 0o666, signal);
-    } finally {
-      signal?.throwIfAborted();
+    const writer = writerFor(io);
+    if (writer !== undefined) {
+      try {
+        return await writer.write(p, data, flags, 0o666, signal);
+      } finally {
+        signal?.throwIfAborted();
+      }
     }
   }
   const opts = signal === undefined ? undefined : { signal };
@@ -377,16 +380,45 @@ function raced(
 
 /** Each AsyncRing's writer for `writeFile()`, kept until the AsyncRing closes. */
 const writers = new WeakMap<AsyncRing, _FileWriter>();
+/** Slots of the largest writer (chains in flight at once; more wait in its queue). */
+const MAX_WRITER_SLOTS = 256;
 
-function writerFor(io: AsyncRing): _FileWriter {
-  let w = writers.get(io);
-  if (w === undefined || w.closed) {
-    if (io.closed) throw new Error("AsyncRing is closed");
-    const writer = w = new _FileWriter();
-    writers.set(io, writer);
-    io.ring._onClose(() => writer.close());
+/**
+ * The writer of `io`, sized by its work: one slot at first, twice as many whenever all of its
+ * slots are busy (up to 256; the one it replaces finishes its jobs, then closes). Undefined when
+ * no writer can be set up under the process's limits (`RLIMIT_NOFILE` for the file table,
+ * `RLIMIT_MEMLOCK` for the ring): `writeFile()` then takes the path through `io`'s own ring.
+ */
+function writerFor(io: AsyncRing): _FileWriter | undefined {
+  const w = writers.get(io);
+  if (w !== undefined && !w.closed && (w.backlog < w.slots || w.slots >= MAX_WRITER_SLOTS)) {
+    return w;
   }
-  return w;
+  if (io.closed) throw new Error("AsyncRing is closed");
+  const want = w === undefined || w.closed ? 1 : Math.min(2 * w.slots, MAX_WRITER_SLOTS);
+  const writer = sized(want, (n) => new _FileWriter(n));
+  if (writer === undefined) return w !== undefined && !w.closed ? w : undefined;
+  if (w !== undefined && !w.closed) w.retire();
+  writers.set(io, writer);
+  io.ring._onClose(() => writer.close());
+  return writer;
+}
+
+/**
+ * `make(want)`, or with half as many slots while the kernel refuses for a limit (`EMFILE`,
+ * `ENFILE` for the file table, `ENOMEM` for the ring's memory), or undefined when even one slot
+ * does not fit.
+ */
+function sized<T>(want: number, make: (slots: number) => T): T | undefined {
+  for (let n = want;; n = Math.floor(n / 2)) {
+    try {
+      return make(n);
+    } catch (e) {
+      const limit = e instanceof UringError && (e.errno === 12 || e.errno === 23 || e.errno === 24);
+      if (!limit) throw e;
+      if (n <= 1) return undefined;
+    }
+  }
 }
 
 /**
@@ -530,25 +562,61 @@ async function statPath(
 const readers = new WeakMap<AsyncRing, _FileReader>();
 
 /**
- * The reader kept for `io` (made on first use, with `DEFAULT_CONCURRENCY` slots: one fd and
- * 4 MiB), or a `temporary` one, closed after the call, for a call that wants more slots or
- * finds the kept one busy.
+ * The reader kept for `io`, with as many slots as the call can use (`concurrency` or the number
+ * of paths, whichever is less, as a power of two up to `DEFAULT_CONCURRENCY`: a one-file call
+ * registers one slot), replaced by a larger one when a call needs more; or a `temporary` one,
+ * closed after the call, for a call that wants more than `DEFAULT_CONCURRENCY` or finds the kept
+ * one busy. Fewer slots when the process's limits refuse more; undefined when not even one fits.
  */
-function readerFor(io: AsyncRing, concurrency: number): {
-  reader: _FileReader;
+function readerFor(io: AsyncRing, want: number): {
+  reader: _FileReader | undefined;
   temporary: boolean;
 } {
-  if (concurrency <= DEFAULT_CONCURRENCY) {
-    const cur = readers.get(io);
-    if (cur !== undefined && !cur.closed && !cur.busy) return { reader: cur, temporary: false };
-    if (cur === undefined || cur.closed) {
-      const reader = new _FileReader(DEFAULT_CONCURRENCY);
-      readers.set(io, reader);
-      io.ring._onClose(() => reader.close());
-      return { reader, temporary: false };
-    }
+  const cur = readers.get(io);
+  const usable = cur !== undefined && !cur.closed;
+  if (want <= DEFAULT_CONCURRENCY && !(usable && cur.busy)) {
+    if (usable && cur.slots >= want) return { reader: cur, temporary: false };
+    let size = 1;
+    while (size < want) size *= 2;
+    const reader = sized(size, (n) => new _FileReader(n));
+    if (reader === undefined) return { reader: usable ? cur : undefined, temporary: false };
+    if (usable) cur.close();
+    readers.set(io, reader);
+    io.ring._onClose(() => reader.close());
+    return { reader, temporary: false };
   }
-  return { reader: new _FileReader(concurrency), temporary: true };
+  return { reader: sized(want, (n) => new _FileReader(n)), temporary: true };
+}
+
+/**
+ * `readFiles()` without a reader of its own (the process's limits refused even one slot):
+ * `readFile` through `io`, a few files at a time, failing as `readFiles()` does (the lowest
+ * index that failed, once none is in flight).
+ */
+async function readEach(
+  io: AsyncRing,
+  paths: readonly string[],
+  concurrency: number,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array[]> {
+  const out = new Array<Uint8Array>(paths.length);
+  let next = 0, failedAt = -1, failure: unknown;
+  const worker = async () => {
+    while (next < paths.length && failedAt < 0) {
+      const i = next++;
+      try {
+        out[i] = await readWhole(io, paths[i], signal);
+      } catch (e) {
+        if (failedAt < 0 || i < failedAt) {
+          failedAt = i;
+          failure = asDenoError(e, "readfile", paths[i]);
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, 4, paths.length) }, worker));
+  if (failedAt >= 0) throw failure;
+  return out;
 }
 
 /**
@@ -599,7 +667,14 @@ export async function readFiles(
   for (let i = 0; i < paths.length; i++) strs[i] = checkedPath(paths[i], "readfile");
   if (io.closed) throw new Error("AsyncRing is closed");
   if (strs.length === 0) return [];
-  const { reader, temporary } = readerFor(io, concurrency);
+  const { reader, temporary } = readerFor(io, Math.min(concurrency, strs.length));
+  if (reader === undefined) {
+    try {
+      return await readEach(io, strs, concurrency, signal);
+    } finally {
+      signal?.throwIfAborted();
+    }
+  }
   const onAbort = () => reader.stop(signal!.reason);
   signal?.addEventListener("abort", onAbort);
   // A closing AsyncRing stops the call (checked every 50 ms: only a call still waiting on
