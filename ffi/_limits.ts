@@ -22,10 +22,20 @@ export function readProc(path: string): string {
   }
 }
 
+/** `/proc/self/limits` as last read: at `EMFILE` there is no fd left to read it again. */
+let lastLimits = "";
+
+/** Reads `/proc/self/limits` once, so that an error at `EMFILE` can still name the value. */
+export function primeLimits(): void {
+  if (lastLimits === "") lastLimits = readProc("/proc/self/limits");
+}
+
 /** The soft value of `limit` in `/proc/self/limits` ("unlimited", a number), or undefined. */
 export function softLimit(limit: keyof typeof ROWS): string | undefined {
   const row = ROWS[limit].row;
-  for (const line of readProc("/proc/self/limits").split("\n")) {
+  const now = readProc("/proc/self/limits");
+  if (now !== "") lastLimits = now;
+  for (const line of lastLimits.split("\n")) {
     if (line.startsWith(row)) return line.slice(row.length).trim().split(/\s+/)[0];
   }
   return undefined;

@@ -10,7 +10,7 @@ import { Errno, UringError } from "./errors.ts";
 import { native } from "./loader.ts";
 import type { Ring } from "./ring.ts";
 import type { Native } from "./symbols.ts";
-import { limitAdvice, readProc } from "./_limits.ts";
+import { limitAdvice, primeLimits, readProc } from "./_limits.ts";
 
 const { EINVAL } = Errno;
 
@@ -122,9 +122,9 @@ function setupHint(errno: number): string {
           "seccomp profile";
     }
     case 12:
-      return "not enough memory for the ring: the kernel charges ring memory to the memory " +
-        "cgroup (and, before Linux 5.12, to RLIMIT_MEMLOCK for a process without " +
-        `CAP_IPC_LOCK): ${limitAdvice("RLIMIT_MEMLOCK")}, or use fewer entries`;
+      return "not enough locked memory for the ring (the kernel charges ring memory to " +
+        "RLIMIT_MEMLOCK for a process without CAP_IPC_LOCK, or to its memory cgroup): " +
+        `${limitAdvice("RLIMIT_MEMLOCK")}, or use fewer entries`;
     case 23: {
       const max = readProc("/proc/sys/fs/file-max").trim();
       return `the system's open-file table is full (fs.file-max${max === "" ? "" : ` is ${max}`}` +
@@ -219,6 +219,7 @@ export function setupRing(options: RingOptions): RingSetup {
   }
   const flags = optionFlags(options);
   const lib = native();
+  primeLimits();
   if (options.cqEntries !== undefined) checkCount(options.cqEntries, "cqEntries", 65536 * 8);
   const params = new Uint8Array(PARAMS_SIZE);
   const p32 = new Uint32Array(params.buffer);

@@ -56,6 +56,15 @@ function chunked(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
   });
 }
 
+/** A stream that gives `bytes` and then nothing, never closing (a stalled producer). */
+function stalled(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(c) {
+      c.enqueue(bytes);
+    },
+  });
+}
+
 Deno.test({
   name: "writeFile on a full file system rejects with ENOSPC as Deno does",
   ignore: noTmpfs,
@@ -213,7 +222,7 @@ Deno.test({
     const slowest: number[] = [];
     for (let i = 0; i < 200; i++) {
       const size = sizes[Math.floor(rand() * sizes.length)];
-      const kind = Math.floor(rand() * 5);
+      const kind = Math.floor(rand() * 6);
       const ac = new AbortController();
       const signal = ac.signal;
       const data = patternBytes(size, i);
@@ -226,7 +235,9 @@ Deno.test({
         ? readFile(io, src, { signal })
         : kind === 3
         ? readFiles(io, [src, `${dir}/w`, src], { signal })
-        : writeFile(io, path, data, { signal, append: true });
+        : kind === 4
+        ? writeFile(io, path, data, { signal, append: true })
+        : writeFile(io, path, stalled(data), { signal }); // Deno's settles on abort too
       const settled = call.then(() => "ok", (e) => e === signal.reason ? "aborted" : "error");
       await new Promise((r) => setTimeout(r, rand() * 3));
       const t0 = performance.now();
