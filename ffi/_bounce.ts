@@ -200,7 +200,9 @@ export function prepOne(
   }
   const chunk = pool.take(len);
   try {
-    if (!read) chunk.view.set(len === buf.byteLength ? bytesOf(buf) : bytesOf(buf).subarray(0, len));
+    if (!read) {
+      chunk.view.set(len === buf.byteLength ? bytesOf(buf) : bytesOf(buf).subarray(0, len));
+    }
     s._rwAt(op, fd, chunk.addr, chunk.view, len, offset);
   } catch (e) {
     pool.give(chunk);

@@ -260,7 +260,6 @@ export class _FileWriter {
       this.#err[slot] = 0;
       this.#opened[slot] = 0;
       this.#written[slot] = 0;
-      const fd = this.#fixed[slot];
       const o = ring.getSqe()!;
       o.prepRw(Op.OPENAT, AT_FDCWD, this.#memAddr + base, job.mode, 0);
       o.opFlags = job.flags & ~OpenFlag.CLOEXEC; // EINVAL for direct descriptors

@@ -245,9 +245,12 @@ const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
  * Writes `data` to a file, like `Deno.writeFile`: created when missing (`create`, default
  * true), truncated unless `append`; `createNew` fails with `AlreadyExists` when the file
  * exists; `mode` sets the permissions (also of an existing file, as Deno does). Up to 16 KiB
- * without `mode`: one hard-linked `openat_direct -> write -> close_direct` chain on a ring
- * kept for `io` (one fd, 5 MiB, closed with `io`), the bytes copied first; otherwise open, a
- * linked write and close, or writes until all is written for a stream. Linux 5.15.
+ * without `mode`: one `openat_direct => write -> close_direct` chain on a ring kept for `io`
+ * (one fd, 20 KiB per chain in flight, sized by use up to 256, closed with `io`), the bytes
+ * copied first; otherwise open, a write soft-linked to the close, or writes until all is
+ * written. A short write (a FIFO, a full file system) goes on at the next offset until every
+ * byte is written or a real error comes: the promise never resolves with bytes missing (Deno's
+ * own does for a stream on a full file system). Linux 5.15.
  *
  * @param io the ring to use
  * @param path a path or a `file:` URL
@@ -623,9 +626,11 @@ async function readEach(
  * Reads many whole files at once; the results are in the order of `paths`, each in a buffer of
  * its own. Each file is one hard-linked `openat_direct -> read -> read` chain, `concurrency`
  * files open at once, on a ring kept for `io` with its own file table (`io.ring`'s is not
- * touched); the ring holds one fd and 4 MiB of scratch memory and closes with `io`. A call that
+ * touched); the ring holds one fd and 16 KiB of scratch memory per slot, as many slots as a
+ * call has used (a one-file call registers one; up to 256), and closes with `io`. A call that
  * wants more than 256 files open, or comes while another runs, gets a ring of its own for its
- * length. Files longer than 16 KiB, or read short before their end (pipes), go on reading
+ * length. Under limits that refuse the slots (`RLIMIT_NOFILE`, `RLIMIT_MEMLOCK`) fewer are
+ * used, or, when not even one fits, the files are read through `io` four at a time. Files longer than 16 KiB, or read short before their end (pipes), go on reading
  * through the same direct descriptor. The first failure (the lowest index among the files that
  * failed) rejects, naming its path, once nothing is in flight any more; nothing stays open.
  * Page-cache files are read inside the submitting system call, on the calling thread, like
