@@ -246,7 +246,7 @@ export class Sqe {
    * @param fd a file descriptor or `fixed(i)`
    * @param addr a buffer (its address is written and it is held until the op ends), or a raw
    *   64-bit number for fields that are not pointers
-   * @param len the `len` field
+   * @param len the `len` field (a u32, or an s32 such as `AT_FDCWD`)
    * @param offset the `off` field; `-1` is the current file position
    * @throws {TypeError} for a bad fd or a detached or resizable buffer
    * @throws {Error} when the ring is closed
@@ -275,7 +275,10 @@ export class Sqe {
     } else if (addr !== null && addr !== 0) {
       this._set64(SqeWord.ADDR, addr);
     }
-    if ((len >>> 0) !== len) checkU32(len, "len");
+    // A u32, or an s32 for ops that put an fd there (renameat's newdfd may be AT_FDCWD)
+    if ((len >>> 0) !== len && (len | 0) !== len) {
+      throw new RangeError(`len must be an integer in -2**31..2**32-1, got ${len}`);
+    }
     u[w + SqeWord.LEN] = len;
   }
 

@@ -270,3 +270,19 @@ Deno.test("a writeFile rejected for a missing directory leaves no fd", async () 
   }
   assertEquals(fdCount(), before);
 });
+
+Deno.test("Sqe.prepRw() refuses a len that does not fit the SQE's 32 bits", async () => {
+  const { Ring } = await import("../mod.ts");
+  using ring = new Ring({ entries: 2 });
+  const s = ring.getSqe()!;
+  for (const len of [2 ** 32, -(2 ** 31) - 1, 1.5]) {
+    let err: unknown;
+    try {
+      s.prepRw(0, -1, null, len, 0);
+    } catch (e) {
+      err = e;
+    }
+    assert(err instanceof RangeError, `len ${len}`);
+  }
+  s.prepRw(0, -1, null, -100, 0); // an fd in len (renameat's newdfd) is fine
+});

@@ -1,7 +1,7 @@
 // Files past 2 GiB: counts and offsets at full width, one read or write moving at most
 // 0x7ffff000 bytes. Needs ~7 GiB of RAM and ~5 GB of disk in the temp directory: run with
 // `deno task test:big` (not part of `deno task test`).
-import { assertEquals } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
 import { AsyncRing, readFile, readFiles, writeFile } from "../../mod.ts";
 
 const SIZE = 2560 * 1024 * 1024;
@@ -84,5 +84,18 @@ Deno.test("writeFile of 2.2e9 bytes writes them all, as Deno.writeFile does", as
     console.log(`2.2e9 B: Deno.writeFile ${denoMs.toFixed(0)} ms, writeFile ${ms.toFixed(0)} ms`);
   } finally {
     await Deno.remove(path);
+  }
+});
+
+Deno.test("a read into a buffer past 4 GiB asks for 0x7ffff000 bytes, not its length mod 2**32", async () => {
+  await using io = new AsyncRing();
+  const buf = new Uint8Array(new SharedArrayBuffer(2 ** 32 + 16));
+  const fd = await io.open("/dev/zero");
+  try {
+    // /dev/zero may stop short; a len wrapped mod 2**32 would have asked for 16 bytes only
+    const n = await io.read(fd, buf);
+    assert(n > 16 && n <= 0x7ffff000, `read ${n}`);
+  } finally {
+    await io.closeFd(fd);
   }
 });
