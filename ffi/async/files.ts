@@ -17,11 +17,11 @@
  * @module
  */
 import { At, OpenFlag, StatxMask } from "../sys/mod.ts";
-import { denoFsError, nulPathError, pathOf } from "../sys/mod.ts";
-import { _FileReader } from "../engine/mod.ts";
+import { denoFsError, nulPathError, OUT_OF_MEMORY, pathOf } from "../sys/mod.ts";
+import { _FileReader, allocate } from "../engine/mod.ts";
 import { _FileWriter, WRITE_ROOM } from "../engine/mod.ts";
 import { UringError } from "../sys/mod.ts";
-import { AT_FDCWD } from "../ring/mod.ts";
+import { AT_FDCWD, MAX_RW } from "../ring/mod.ts";
 import { lendToKernel, returnFromKernel } from "../sys/mod.ts";
 import { fileInfo, STATX_SIZE } from "../ring/mod.ts";
 import { type Slots, slotsOf } from "./slots.ts";
@@ -173,7 +173,7 @@ async function readWhole(
       if (more === 0) return first.slice(0, n);
       // Longer, or a short read before the end (pipes, /proc): size the buffer by statx now.
       const st = await io.statx(fd, opts);
-      buf = grow(first, n, st.isFile && st.size > n + 1 ? st.size : 2 * FIRST_READ);
+      buf = grow(first, n, st.isFile && st.size > n + 1 ? st.size : 2 * FIRST_READ, path);
       buf[n] = probe[0];
       len = n + 1;
     } finally {
@@ -184,7 +184,7 @@ async function readWhole(
       if (len === buf.length) {
         const k = await readInto(io, fd, probe, signal);
         if (k === 0) break;
-        buf = grow(buf, len, 2 * len);
+        buf = grow(buf, len, 2 * len, path);
         buf[len++] = probe[0];
         continue;
       }
@@ -193,15 +193,20 @@ async function readWhole(
       len += k;
     }
     returnFromKernel(buf); // the caller may transfer it from now on
-    return len === buf.length ? buf : buf.slice(0, len);
+    return len === buf.length ? buf : grow(buf, len, len, path);
   } finally {
     await io.closeFd(fd).catch(() => {});
   }
 }
 
-/** The first `len` bytes of `buf` in a new buffer of `size` bytes. */
-function grow(buf: Uint8Array, len: number, size: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(size);
+/**
+ * The first `len` bytes of `buf` in a new buffer of `size` bytes.
+ *
+ * @throws Deno's "out of memory" error for `path` when no such buffer can be had
+ */
+function grow(buf: Uint8Array, len: number, size: number, path: string): Uint8Array<ArrayBuffer> {
+  const out = allocate(size);
+  if (out === undefined) throw denoFsError(OUT_OF_MEMORY, "readfile", path);
   out.set(buf.subarray(0, len));
   return out;
 }
@@ -240,9 +245,12 @@ const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
  * Writes `data` to a file, like `Deno.writeFile`: created when missing (`create`, default
  * true), truncated unless `append`; `createNew` fails with `AlreadyExists` when the file
  * exists; `mode` sets the permissions (also of an existing file, as Deno does). Up to 16 KiB
- * without `mode`: one hard-linked `openat_direct -> write -> close_direct` chain on a ring
- * kept for `io` (one fd, 5 MiB, closed with `io`), the bytes copied first; otherwise open, a
- * linked write and close, or writes until all is written for a stream. Linux 5.15.
+ * without `mode`: one `openat_direct => write -> close_direct` chain on a ring kept for `io`
+ * (one fd, 20 KiB per chain in flight, sized by use up to 256, closed with `io`), the bytes
+ * copied first; otherwise open, a write soft-linked to the close, or writes until all is
+ * written. A short write (a FIFO, a full file system) goes on at the next offset until every
+ * byte is written or a real error comes: the promise never resolves with bytes missing (Deno's
+ * own does for a stream on a full file system). Linux 5.15.
  *
  * @param io the ring to use
  * @param path a path or a `file:` URL
@@ -292,10 +300,13 @@ export async function writeFile(
   if (!isStream && mode === undefined && data.length <= WRITE_ROOM && p.length < 1365) {
     // Bytes that fit a slot (and a path that fits its 4 KiB, at 3 bytes a UTF-16 unit at most):
     // one chain on direct descriptors (see _write_many.ts).
-    try {
-      return await writerFor(io).write(p, data, flags, 0o666, signal);
-    } finally {
-      signal?.throwIfAborted();
+    const writer = writerFor(io);
+    if (writer !== undefined) {
+      try {
+        return await writer.write(p, data, flags, 0o666, signal);
+      } finally {
+        signal?.throwIfAborted();
+      }
     }
   }
   const opts = signal === undefined ? undefined : { signal };
@@ -304,23 +315,41 @@ export async function writeFile(
     let open = true;
     try {
       if (mode !== undefined) await Deno.chmod(p, mode);
-      if (!isStream && mode === undefined && data.length > 0) {
-        // The common case in one round trip: write, then close, hard-linked so that the close
-        // runs whatever the write did. Without the signal: cancelling the pair could cancel the
-        // close, and the fd would leak (an abort shows after the pair, in `finally` below).
-        open = false;
-        const [n, closed] = await io.link((c) => c.write(fd, data, -1).closeFd(fd), {
-          hardlink: true,
-        });
-        if (n instanceof Error) throw n;
-        // A short write is closed already: report it as Rust's write_all would on its retry.
-        if (n !== data.length) throw new UringError(28, "write");
-        if (closed instanceof Error) throw closed;
-        return;
-      }
+      // Explicit offsets from 0 (the file was just truncated or created; a FIFO ignores them),
+      // never the file position: after a short write it need not be where the write ended.
+      // With `append` every write goes to the end (-1).
+      let at = append ? -1 : 0;
       if (isStream) {
-        for await (const chunk of data) await writeAll(io, fd, chunk, opts);
-      } else await writeAll(io, fd, data, opts);
+        const reader = data.getReader();
+        try {
+          for (;;) {
+            const next = signal === undefined ? await reader.read() : await raced(reader, signal);
+            if (next.done) break;
+            at = await writeAll(io, fd, next.value, at, opts);
+          }
+        } catch (e) {
+          reader.cancel(e).catch(() => {}); // as `for await` would: the source stops
+          throw e;
+        } finally {
+          reader.releaseLock();
+        }
+      } else if (mode === undefined && data.length > 0 && data.length <= PAIR_MAX) {
+        // The common case in one round trip: the write soft-linked to the close, so that the
+        // close runs only after a whole write. A short or failed write cancels it: the rest is
+        // written below and the file closed in `finally`. Without the signal: a blocked FIFO
+        // write would not see it anyway, and an abort shows after the pair (`finally` below).
+        const [n, closed] = await io.link((c) => c.write(fd, data, at).closeFd(fd));
+        const closeRan = !(closed instanceof UringError && closed.errno === ECANCELED);
+        if (closeRan) open = false;
+        if (n instanceof Error) throw n;
+        if (closeRan) {
+          if (closed instanceof Error) throw closed;
+          if (n !== data.length) throw new UringError(ENOSPC, "write"); // not with a soft link
+          return;
+        }
+        if (n === 0) throw new UringError(ENOSPC, "write"); // WriteZero: nothing more fits
+        await writeAll(io, fd, data.subarray(n), at < 0 ? -1 : n, opts);
+      } else await writeAll(io, fd, data, at, opts);
     } finally {
       if (open) await io.closeFd(fd).catch(() => {});
     }
@@ -331,33 +360,93 @@ export async function writeFile(
   }
 }
 
-/** Each AsyncRing's writer for `writeFile()`, kept until the AsyncRing closes. */
-const writers = new WeakMap<FileRing, _FileWriter>();
+const ECANCELED = 125, ENOSPC = 28;
+/** Bytes one round trip writes at most when they go through the ring's pool (a copy). */
+const PAIR_MAX = 8 * 1024 * 1024;
 
-function writerFor(io: FileRing): _FileWriter {
-  let w = writers.get(io);
-  if (w === undefined || w.closed) {
-    if (io.closed) throw new Error("AsyncRing is closed");
-    const writer = w = new _FileWriter();
-    writers.set(io, writer);
-    io.ring._onClose(() => writer.close());
-  }
-  return w;
+/** The stream's next chunk, or a rejection as soon as `signal` aborts (the stream is cancelled). */
+function raced(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  signal: AbortSignal,
+): Promise<ReadableStreamReadResult<Uint8Array>> {
+  signal.throwIfAborted();
+  const { promise, reject } = Promise.withResolvers<never>();
+  const onAbort = () => {
+    reject(signal.reason);
+    reader.cancel(signal.reason).catch(() => {});
+  };
+  signal.addEventListener("abort", onAbort, { once: true });
+  return Promise.race([reader.read(), promise]).finally(() => {
+    signal.removeEventListener("abort", onAbort);
+  });
 }
 
-/** Writes all of `data` at the file position (a write may take only part of it). */
+/** Each AsyncRing's writer for `writeFile()`, kept until the AsyncRing closes. */
+const writers = new WeakMap<FileRing, _FileWriter>();
+/** Slots of the largest writer (chains in flight at once; more wait in its queue). */
+const MAX_WRITER_SLOTS = 256;
+
+/**
+ * The writer of `io`, sized by its work: one slot at first, twice as many whenever all of its
+ * slots are busy (up to 256; the one it replaces finishes its jobs, then closes). Undefined when
+ * no writer can be set up under the process's limits (`RLIMIT_NOFILE` for the file table,
+ * `RLIMIT_MEMLOCK` for the ring): `writeFile()` then takes the path through `io`'s own ring.
+ */
+function writerFor(io: FileRing): _FileWriter | undefined {
+  const w = writers.get(io);
+  if (w !== undefined && !w.closed && (w.backlog < w.slots || w.slots >= MAX_WRITER_SLOTS)) {
+    return w;
+  }
+  if (io.closed) throw new Error("AsyncRing is closed");
+  const want = w === undefined || w.closed ? 1 : Math.min(2 * w.slots, MAX_WRITER_SLOTS);
+  const writer = sized(want, (n) => new _FileWriter(n));
+  if (writer === undefined) return w !== undefined && !w.closed ? w : undefined;
+  if (w !== undefined && !w.closed) w.retire();
+  writers.set(io, writer);
+  io.ring._onClose(() => writer.close());
+  return writer;
+}
+
+/**
+ * `make(want)`, or with half as many slots while the kernel refuses for a limit (`EMFILE`,
+ * `ENFILE` for the file table, `ENOMEM` for the ring's memory), or undefined when even one slot
+ * does not fit.
+ */
+function sized<T>(want: number, make: (slots: number) => T): T | undefined {
+  for (let n = want;; n = Math.floor(n / 2)) {
+    try {
+      return make(n);
+    } catch (e) {
+      const limit = e instanceof UringError && (e.errno === 12 || e.errno === 23 || e.errno === 24);
+      if (!limit) throw e;
+      if (n <= 1) return undefined;
+    }
+  }
+}
+
+/**
+ * Writes all of `data` from offset `at` (-1: at the end, for `append`), in pieces of at most
+ * `MAX_RW` bytes (what one write moves), or `PAIR_MAX` for bytes the ring copies through its
+ * pool; a short write goes on where it stopped. Returns the offset after the bytes.
+ */
 async function writeAll(
   io: FileRing,
   fd: number,
   data: Uint8Array,
+  at: number,
   opts: { signal: AbortSignal } | undefined,
-): Promise<void> {
+): Promise<number> {
+  const piece = data.buffer instanceof SharedArrayBuffer ? MAX_RW : PAIR_MAX;
+  const total = data.length;
   let done = 0;
-  while (done < data.length) {
-    const n = await io.write(fd, done === 0 ? data : data.subarray(done), -1, opts);
-    if (n === 0) throw new UringError(28, "write"); // WriteZero: nothing more fits
+  while (done < total) {
+    const end = Math.min(total, done + piece);
+    const part = done === 0 && end === total ? data : data.subarray(done, end);
+    const n = await io.write(fd, part, at < 0 ? -1 : at + done, opts);
+    if (n === 0) throw new UringError(ENOSPC, "write"); // WriteZero: nothing more fits
     done += n;
   }
+  return at < 0 ? -1 : at + done;
 }
 
 /**
@@ -476,34 +565,72 @@ async function statPath(
 const readers = new WeakMap<FileRing, _FileReader>();
 
 /**
- * The reader kept for `io` (made on first use, with `DEFAULT_CONCURRENCY` slots: one fd and
- * 4 MiB), or a `temporary` one, closed after the call, for a call that wants more slots or
- * finds the kept one busy.
+ * The reader kept for `io`, with as many slots as the call can use (`concurrency` or the number
+ * of paths, whichever is less, as a power of two up to `DEFAULT_CONCURRENCY`: a one-file call
+ * registers one slot), replaced by a larger one when a call needs more; or a `temporary` one,
+ * closed after the call, for a call that wants more than `DEFAULT_CONCURRENCY` or finds the kept
+ * one busy. Fewer slots when the process's limits refuse more; undefined when not even one fits.
  */
-function readerFor(io: FileRing, concurrency: number): {
-  reader: _FileReader;
+function readerFor(io: FileRing, want: number): {
+  reader: _FileReader | undefined;
   temporary: boolean;
 } {
-  if (concurrency <= DEFAULT_CONCURRENCY) {
-    const cur = readers.get(io);
-    if (cur !== undefined && !cur.closed && !cur.busy) return { reader: cur, temporary: false };
-    if (cur === undefined || cur.closed) {
-      const reader = new _FileReader(DEFAULT_CONCURRENCY);
-      readers.set(io, reader);
-      io.ring._onClose(() => reader.close());
-      return { reader, temporary: false };
-    }
+  const cur = readers.get(io);
+  const usable = cur !== undefined && !cur.closed;
+  if (want <= DEFAULT_CONCURRENCY && !(usable && cur.busy)) {
+    if (usable && cur.slots >= want) return { reader: cur, temporary: false };
+    let size = 1;
+    while (size < want) size *= 2;
+    const reader = sized(size, (n) => new _FileReader(n));
+    if (reader === undefined) return { reader: usable ? cur : undefined, temporary: false };
+    if (usable) cur.close();
+    readers.set(io, reader);
+    io.ring._onClose(() => reader.close());
+    return { reader, temporary: false };
   }
-  return { reader: new _FileReader(concurrency), temporary: true };
+  return { reader: sized(want, (n) => new _FileReader(n)), temporary: true };
+}
+
+/**
+ * `readFiles()` without a reader of its own (the process's limits refused even one slot):
+ * `readFile` through `io`, a few files at a time, failing as `readFiles()` does (the lowest
+ * index that failed, once none is in flight).
+ */
+async function readEach(
+  io: FileRing,
+  paths: readonly string[],
+  concurrency: number,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array[]> {
+  const out = new Array<Uint8Array>(paths.length);
+  let next = 0, failedAt = -1, failure: unknown;
+  const worker = async () => {
+    while (next < paths.length && failedAt < 0) {
+      const i = next++;
+      try {
+        out[i] = await readWhole(io, paths[i], signal);
+      } catch (e) {
+        if (failedAt < 0 || i < failedAt) {
+          failedAt = i;
+          failure = asDenoError(e, "readfile", paths[i]);
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, 4, paths.length) }, worker));
+  if (failedAt >= 0) throw failure;
+  return out;
 }
 
 /**
  * Reads many whole files at once; the results are in the order of `paths`, each in a buffer of
  * its own. Each file is one hard-linked `openat_direct -> read -> read` chain, `concurrency`
  * files open at once, on a ring kept for `io` with its own file table (`io.ring`'s is not
- * touched); the ring holds one fd and 4 MiB of scratch memory and closes with `io`. A call that
+ * touched); the ring holds one fd and 16 KiB of scratch memory per slot, as many slots as a
+ * call has used (a one-file call registers one; up to 256), and closes with `io`. A call that
  * wants more than 256 files open, or comes while another runs, gets a ring of its own for its
- * length. Files longer than 16 KiB, or read short before their end (pipes), go on reading
+ * length. Under limits that refuse the slots (`RLIMIT_NOFILE`, `RLIMIT_MEMLOCK`) fewer are
+ * used, or, when not even one fits, the files are read through `io` four at a time. Files longer than 16 KiB, or read short before their end (pipes), go on reading
  * through the same direct descriptor. The first failure (the lowest index among the files that
  * failed) rejects, naming its path, once nothing is in flight any more; nothing stays open.
  * Page-cache files are read inside the submitting system call, on the calling thread, like
@@ -545,7 +672,14 @@ export async function readFiles(
   for (let i = 0; i < paths.length; i++) strs[i] = checkedPath(paths[i], "readfile");
   if (io.closed) throw new Error("AsyncRing is closed");
   if (strs.length === 0) return [];
-  const { reader, temporary } = readerFor(io, concurrency);
+  const { reader, temporary } = readerFor(io, Math.min(concurrency, strs.length));
+  if (reader === undefined) {
+    try {
+      return await readEach(io, strs, concurrency, signal);
+    } finally {
+      signal?.throwIfAborted();
+    }
+  }
   const onAbort = () => reader.stop(signal!.reason);
   signal?.addEventListener("abort", onAbort);
   // A closing AsyncRing stops the call (checked every 50 ms: only a call still waiting on

@@ -26,7 +26,7 @@
 import { addressOf, checkBuffer, kernelSafeAddress } from "../sys/mod.ts";
 import type { FdLike } from "../sys/mod.ts";
 import type { Sqe } from "../ring/mod.ts";
-import type { FixedBufferSource } from "../ring/mod.ts";
+import { type FixedBufferSource, MAX_RW } from "../ring/mod.ts";
 import { FixedBuffers } from "../ring/mod.ts";
 
 const MIN_SHIFT = 6; // 64 B
@@ -191,14 +191,18 @@ export function prepOne(
   read: boolean,
 ): Bounce | undefined {
   const a = kernelSafeAddress(buf);
-  const len = buf.byteLength;
+  // One op moves at most MAX_RW bytes: a longer buffer is a short read or write, so only that
+  // much is copied through a chunk.
+  const len = buf.byteLength > MAX_RW ? MAX_RW : buf.byteLength;
   if (a >= 0) {
     s._rwAt(op, fd, a, buf, len, offset);
     return undefined;
   }
   const chunk = pool.take(len);
   try {
-    if (!read) chunk.view.set(bytesOf(buf));
+    if (!read) {
+      chunk.view.set(len === buf.byteLength ? bytesOf(buf) : bytesOf(buf).subarray(0, len));
+    }
     s._rwAt(op, fd, chunk.addr, chunk.view, len, offset);
   } catch (e) {
     pool.give(chunk);

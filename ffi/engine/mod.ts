@@ -26,5 +26,5 @@ export {
   K_VOID,
   type MultishotSink,
 } from "./ops.ts";
-export { _FileReader } from "./read_many.ts";
+export { _FileReader, allocate } from "./read_many.ts";
 export { _FileWriter, WRITE_ROOM } from "./write_many.ts";

@@ -39,10 +39,10 @@ import { setImmediate } from "node:timers";
 import { CancelFlag, Op, OpenFlag } from "../sys/mod.ts";
 import { addressOf } from "../sys/mod.ts";
 import { alignedBuffer } from "../sys/mod.ts";
-import { denoFsError } from "../sys/mod.ts";
+import { denoFsError, OUT_OF_MEMORY } from "../sys/mod.ts";
 import { type Fixed, fixed } from "../sys/mod.ts";
 import { Ring } from "../ring/mod.ts";
-import { AT_FDCWD } from "../ring/mod.ts";
+import { AT_FDCWD, MAX_RW } from "../ring/mod.ts";
 import { SqeFlag } from "../sys/mod.ts";
 
 /** Bytes read per file by the chain's first read; longer files go on in further rounds. */
@@ -107,7 +107,8 @@ export class _FileReader {
   // per slot
   readonly #file: Int32Array;
   readonly #err: Int32Array;
-  readonly #got: Int32Array;
+  /** Bytes read so far: a Float64Array, as a file may be longer than 2**31 bytes. */
+  readonly #got: Float64Array;
   readonly #opened: Uint8Array;
   readonly #todo: Uint8Array;
   /** 1 while a long file's buffer is full and a 1-byte probe asks whether the file goes on. */
@@ -155,7 +156,7 @@ export class _FileReader {
     this.#probeAddr = addressOf(this.#probe);
     this.#file = new Int32Array(slots);
     this.#err = new Int32Array(slots);
-    this.#got = new Int32Array(slots);
+    this.#got = new Float64Array(slots);
     this.#opened = new Uint8Array(slots);
     this.#todo = new Uint8Array(slots);
     this.#probing = new Uint8Array(slots);
@@ -305,7 +306,10 @@ export class _FileReader {
     const got = this.#got[slot];
     const r = ring.getSqe()!;
     if (this.#probing[slot]) r.prepRw(Op.READ, this.#fixed[slot], this.#probeAddr + slot, 1, -1);
-    else r.prepRw(Op.READ, this.#fixed[slot], addressOf(buf) + got, buf.length - got, -1);
+    else {
+      const len = Math.min(buf.length - got, MAX_RW);
+      r.prepRw(Op.READ, this.#fixed[slot], addressOf(buf) + got, len, -1);
+    }
     r.userData = slot * 4 + MORE;
     this.#inflight++;
   }
@@ -369,6 +373,7 @@ export class _FileReader {
           return this.#later(slot, TODO_CLOSE);
         }
         const next = grow(buf, buf.length * 2);
+        if (next === undefined) return this.#failed(slot, file, OUT_OF_MEMORY);
         next[buf.length] = this.#probe[slot];
         this.#bufs[slot] = next;
         this.#got[slot] = buf.length + 1;
@@ -376,7 +381,9 @@ export class _FileReader {
       }
       const got = this.#got[slot] + res;
       if (res === 0) {
-        this.#results[file] = got === buf.length ? buf : buf.slice(0, got);
+        const out = got === buf.length ? buf : sliced(buf, got);
+        if (out === undefined) return this.#failed(slot, file, OUT_OF_MEMORY);
+        this.#results[file] = out;
         return this.#later(slot, TODO_CLOSE);
       }
       this.#got[slot] = got;
@@ -395,7 +402,8 @@ export class _FileReader {
       return this.#later(slot, TODO_CLOSE);
     }
     // More than the first read: on into a buffer of its own, at the file position.
-    const more = new Uint8Array(Math.max(4 * FIRST, 2 * (got + 1)));
+    const more = allocate(Math.max(4 * FIRST, 2 * (got + 1)));
+    if (more === undefined) return this.#failed(slot, file, OUT_OF_MEMORY);
     more.set(this.#scratch.subarray(from, from + got));
     more[got] = this.#probe[slot];
     this.#bufs[slot] = more;
@@ -433,11 +441,38 @@ export class _FileReader {
   }
 }
 
-/** A copy of `buf` in a buffer of `size` bytes (a long file's next read goes past `buf`). */
-function grow(buf: Uint8Array<ArrayBuffer>, size: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(size);
-  out.set(buf);
+/**
+ * A copy of `buf` in a buffer of `size` bytes (a long file's next read goes past `buf`), or
+ * undefined when no buffer that large can be had.
+ */
+function grow(buf: Uint8Array<ArrayBuffer>, size: number): Uint8Array<ArrayBuffer> | undefined {
+  const out = allocate(size);
+  out?.set(buf);
   return out;
+}
+
+/** The first `len` bytes of `buf` in a buffer of their own, or undefined (out of memory). */
+function sliced(buf: Uint8Array<ArrayBuffer>, len: number): Uint8Array<ArrayBuffer> | undefined {
+  try {
+    return buf.slice(0, len);
+  } catch (e) {
+    if (e instanceof RangeError) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * A zeroed buffer of `size` bytes, or undefined when V8 refuses it (past its maximum length, or
+ * the allocation failed, as under `RLIMIT_DATA`): the file then fails as Deno's `readFile` does
+ * when its `Vec` cannot grow ("out of memory"), and the other files and the ring go on.
+ */
+export function allocate(size: number): Uint8Array<ArrayBuffer> | undefined {
+  try {
+    return new Uint8Array(size);
+  } catch (e) {
+    if (e instanceof RangeError) return undefined;
+    throw e;
+  }
 }
 
 /**

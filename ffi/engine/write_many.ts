@@ -1,8 +1,13 @@
 /**
  * The engine of `writeFile()` for the common case (bytes that fit a slot, no `mode`): every
- * `writeFile()` started in one event-loop turn becomes one hard-linked chain
- * `openat_direct(slot) -> write(slot) -> close_direct(slot)` on a ring of the `AsyncRing`'s own,
- * submitted together.
+ * `writeFile()` started in one event-loop turn becomes one chain `openat_direct(slot) =>
+ * write(slot) -> close_direct(slot)` on a ring of the `AsyncRing`'s own, submitted together.
+ * The open is hard-linked (the write runs, and fails, on an empty slot when the open failed);
+ * the write is soft-linked to the close, so a short write (a full file system, a FIFO whose
+ * reader drains slowly, a signal) cancels the close and leaves the file open in its slot: the
+ * rest is then written at the next explicit offset (`-1` with `append`, where the kernel
+ * appends anyway; a FIFO ignores offsets) until all is written or a real error comes, and only
+ * then closed. A short write is never reported as success, nor as a false `ENOSPC`.
  *
  * Why not `AsyncRing` ops: an open that creates or truncates is never tried inline by the kernel
  * (`io_openat_force_async`: `O_CREAT`/`O_TRUNC` go to an io-wq worker), so open, then write and
@@ -28,6 +33,7 @@ import { alignedBuffer } from "../sys/mod.ts";
 import { denoFsError } from "../sys/mod.ts";
 import { type Fixed, fixed } from "../sys/mod.ts";
 import { Ring } from "../ring/mod.ts";
+import type { Sqe } from "../ring/mod.ts";
 import { AT_FDCWD } from "../ring/mod.ts";
 
 /** Bytes of a slot kept for the path (`PATH_MAX`). */
@@ -36,6 +42,7 @@ const PATH_ROOM = 4096;
 export const WRITE_ROOM = 16384;
 const SLOT_BYTES = PATH_ROOM + WRITE_ROOM;
 const OPEN = 0, WRITE = 1, CLOSE = 2;
+const ECANCELED = 125, ENOSPC = 28;
 const WAKE_UD = 0x7ffffffe, CANCEL_UD = 0x7fffffff;
 /** io-wq workers of the writer's ring (bounded, unbounded). */
 const WORKERS = 2;
@@ -50,6 +57,8 @@ interface Job {
   /** `data.length` when `write()` was called: a buffer detached since then is refused. */
   length: number;
   flags: number;
+  /** `O_APPEND`: every write goes to the end, at offset -1. */
+  append: boolean;
   mode: number;
   signal: AbortSignal | undefined;
   resolve: () => void;
@@ -69,12 +78,18 @@ export class _FileWriter {
   readonly #hooks: ((() => void) | undefined)[];
   readonly #retries: (ReturnType<typeof setInterval> | undefined)[];
   readonly #err: Int32Array;
+  /** 1 once the slot's open succeeded: its file stays open until a close runs. */
+  readonly #opened: Uint8Array;
+  /** Bytes of the job written so far. */
+  readonly #written: Float64Array;
   readonly #free: number[] = [];
   #inflight = 0;
   #scheduled = false;
   #looping = false;
   #waiting = false;
   #closed = false;
+  /** No more jobs come (a larger writer took over): close once the last one is done. */
+  #retiring = false;
   #loopFn = () => void this.#loop();
 
   /** @param slots chains in flight at most */
@@ -97,6 +112,8 @@ export class _FileWriter {
     this.#hooks = new Array(slots).fill(undefined);
     this.#retries = new Array(slots).fill(undefined);
     this.#err = new Int32Array(slots);
+    this.#opened = new Uint8Array(slots);
+    this.#written = new Float64Array(slots);
     for (let i = slots - 1; i >= 0; i--) this.#free.push(i);
     for (let i = 0; i < slots; i++) this.#fixed.push(fixed(i));
   }
@@ -104,6 +121,22 @@ export class _FileWriter {
   /** True once closed. */
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** Chains in flight at most. */
+  get slots(): number {
+    return this.#slots;
+  }
+
+  /** Jobs queued or in flight. */
+  get backlog(): number {
+    return this.#queue.length - this.#queueHead + this.#slots - this.#free.length;
+  }
+
+  /** Takes no more jobs; finishes those it has, then closes its ring. */
+  retire(): void {
+    this.#retiring = true;
+    if (!this.#looping && !this.#scheduled && this.backlog === 0) this.close();
   }
 
   /**
@@ -120,7 +153,18 @@ export class _FileWriter {
   ): Promise<void> {
     if (this.#closed) return Promise.reject(new Error("AsyncRing is closed"));
     const { promise, resolve, reject } = Promise.withResolvers<void>();
-    this.#queue.push({ path, data, length: data.length, flags, mode, signal, resolve, reject });
+    const append = (flags & OpenFlag.APPEND) !== 0;
+    this.#queue.push({
+      path,
+      data,
+      length: data.length,
+      flags,
+      append,
+      mode,
+      signal,
+      resolve,
+      reject,
+    });
     this.#schedule();
     return promise;
   }
@@ -189,6 +233,7 @@ export class _FileWriter {
         if (this.#inflight !== 0) retired.push(this.#mem);
         ring.close();
       } else if (this.#queueHead < this.#queue.length) this.#schedule();
+      else if (this.#retiring && this.#inflight === 0) this.close();
     }
   }
 
@@ -213,20 +258,15 @@ export class _FileWriter {
       this.#mem.set(job.data, base + PATH_ROOM);
       this.#jobs[slot] = job;
       this.#err[slot] = 0;
-      const fd = this.#fixed[slot];
+      this.#opened[slot] = 0;
+      this.#written[slot] = 0;
       const o = ring.getSqe()!;
       o.prepRw(Op.OPENAT, AT_FDCWD, this.#memAddr + base, job.mode, 0);
       o.opFlags = job.flags & ~OpenFlag.CLOEXEC; // EINVAL for direct descriptors
       o.fileIndex = slot + 1;
       o.flags = SqeFlag.IO_HARDLINK;
       o.userData = slot * 4 + OPEN;
-      const w = ring.getSqe()!;
-      w.prepRw(Op.WRITE, fd, this.#memAddr + base + PATH_ROOM, job.data.length, -1);
-      w.flags |= SqeFlag.IO_HARDLINK;
-      w.userData = slot * 4 + WRITE;
-      const c = ring.getSqe()!;
-      c.prepCloseDirect(slot);
-      c.userData = slot * 4 + CLOSE;
+      this.#prepWrite(slot);
       this.#inflight += 3;
       if (job.signal !== undefined) {
         // Again every 10 ms until the chain ends: a cancel finds only an op that has started,
@@ -245,7 +285,34 @@ export class _FileWriter {
     }
   }
 
-  /** Cancels the ops of `slot` (-1: all); the hard links still run its close. */
+  /**
+   * The write of what is left of `slot`'s job, soft-linked to its close. Offset 0 and on (the
+   * file was just opened, truncated or created), or -1 with `append`.
+   */
+  #prepWrite(slot: number): void {
+    const job = this.#jobs[slot]!;
+    const done = this.#written[slot];
+    const w = this.#sqe();
+    const at = this.#memAddr + slot * SLOT_BYTES + PATH_ROOM + done;
+    w.prepRw(Op.WRITE, this.#fixed[slot], at, job.length - done, job.append ? -1 : done);
+    w.flags |= SqeFlag.IO_LINK;
+    w.userData = slot * 4 + WRITE;
+    const c = this.#sqe();
+    c.prepCloseDirect(slot);
+    c.userData = slot * 4 + CLOSE;
+  }
+
+  /** An SQE, after submitting what is queued if the SQ is full (cancels take room too). */
+  #sqe(): Sqe {
+    let s = this.#ring.getSqe();
+    if (s === null) {
+      this.#ring.submit();
+      s = this.#ring.getSqe()!;
+    }
+    return s;
+  }
+
+  /** Cancels the ops of `slot` (-1: all); a cancelled write leaves the slot to close here. */
   #cancel(slot: number): void {
     if (this.#ring.closed) return;
     for (let step = OPEN; step <= (slot < 0 ? OPEN : WRITE); step++) {
@@ -267,22 +334,49 @@ export class _FileWriter {
       if (ud === CANCEL_UD || ud === WAKE_UD) continue;
       this.#inflight--;
       const slot = ud >>> 2, step = ud & 3, res = view.res(i);
-      if (step === CLOSE) {
-        const job = this.#jobs[slot]!;
-        const err = this.#err[slot] !== 0 ? this.#err[slot] : res < 0 ? -res : 0;
-        let failure: unknown = undefined;
-        if (job.signal?.aborted) failure = job.signal.reason;
-        else if (this.#closed && err !== 0) failure = new Error("AsyncRing is closed");
-        else if (err !== 0) failure = denoFsError(err, "writefile", job.path);
-        this.#settle(slot, failure);
-      } else if (this.#err[slot] === 0) {
-        if (res < 0) this.#err[slot] = -res;
-        // A short write is closed already: Rust's write_all would hit ENOSPC on its retry.
-        else if (step === WRITE && res !== this.#jobs[slot]!.data.length) this.#err[slot] = 28;
-      }
+      if (step === CLOSE) this.#closeDone(slot, res);
+      else if (step === OPEN) {
+        if (res < 0) this.#err[slot] ||= -res;
+        else this.#opened[slot] = 1;
+      } else if (res < 0) this.#err[slot] ||= -res;
+      // Nothing written of a non-empty rest: Rust's write_all fails with WriteZero there.
+      else if (res === 0 && this.#written[slot] < this.#jobs[slot]!.length) {
+        this.#err[slot] ||= ENOSPC;
+      } else this.#written[slot] += res;
     }
     if (n > 0) ring.cqAdvance(n);
     return n;
+  }
+
+  /**
+   * The CQE of `slot`'s close. `-ECANCELED` for an opened file: the write before it was short,
+   * failed or was cancelled, and the file is still open in the slot: write the rest, or close
+   * it for good. Otherwise the close ran, and the job ends.
+   */
+  #closeDone(slot: number, res: number): void {
+    const job = this.#jobs[slot];
+    if (job === undefined) return;
+    if (res === -ECANCELED && this.#opened[slot] && !this.#ring.closed) {
+      const more = this.#err[slot] === 0 && this.#written[slot] < job.length &&
+        !job.signal?.aborted && !this.#closed;
+      if (more) this.#prepWrite(slot);
+      else {
+        const c = this.#sqe();
+        c.prepCloseDirect(slot);
+        c.userData = slot * 4 + CLOSE;
+      }
+      this.#opened[slot] = more ? 1 : 0;
+      this.#inflight += more ? 2 : 1;
+      return;
+    }
+    let err = this.#err[slot];
+    if (err === 0 && res < 0 && this.#opened[slot]) err = -res;
+    if (err === 0 && this.#written[slot] !== job.length) err = ENOSPC; // never a lost byte
+    let failure: unknown = undefined;
+    if (job.signal?.aborted) failure = job.signal.reason;
+    else if (this.#closed && err !== 0) failure = new Error("AsyncRing is closed");
+    else if (err !== 0) failure = denoFsError(err, "writefile", job.path);
+    this.#settle(slot, failure);
   }
 
   /** Ends the job of `slot` (if any) with `err` (undefined: success) and frees the slot. */

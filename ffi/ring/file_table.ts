@@ -8,6 +8,7 @@
 import { RegisterOp } from "../sys/mod.ts";
 import { UringError } from "../sys/mod.ts";
 import { addressOf } from "../sys/mod.ts";
+import { limitAdvice } from "../sys/mod.ts";
 import { rsrcRegister, setU64 } from "./register.ts";
 import type { RingHandle } from "./_handle.ts";
 
@@ -210,7 +211,11 @@ function explain(e: unknown): unknown {
     return new UringError(16, call, "this ring already has a file table: close it first");
   }
   if (e.errno === 24) {
-    return new UringError(24, call, "more slots than RLIMIT_NOFILE allows: raise it (ulimit -n)");
+    return new UringError(
+      24,
+      call,
+      `a file table may not have more slots than RLIMIT_NOFILE: ${limitAdvice("RLIMIT_NOFILE")}`,
+    );
   }
   return e;
 }

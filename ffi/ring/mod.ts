@@ -21,6 +21,7 @@ export {
   AT_FDCWD,
   type FixedBufferSource,
   type FutexWait,
+  MAX_RW,
   type MsgHdrLike,
   type OpenHow,
   type Timespec,

@@ -9,6 +9,7 @@ import { type Feature, SetupFlag } from "../sys/mod.ts";
 import { Errno, UringError } from "../sys/mod.ts";
 import { native } from "../sys/mod.ts";
 import type { Native } from "../sys/mod.ts";
+import { limitAdvice, primeLimits, readProc } from "../sys/mod.ts";
 
 const { EINVAL } = Errno;
 
@@ -90,16 +91,6 @@ export interface RingOptions {
  */
 export type RingFeatures = { readonly [K in keyof typeof Feature]: boolean };
 
-/** The text of a `/proc` file, or `""` when it cannot be read (or `--allow-read` does not cover it). */
-function readProc(path: string): string {
-  try {
-    if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") return "";
-    return Deno.readTextFileSync(path);
-  } catch {
-    return "";
-  }
-}
-
 /** Whether a seccomp filter is installed on this process (`Seccomp: 2` in `/proc/self/status`). */
 function underSeccompFilter(): boolean {
   return /^Seccomp:\s*2\s*$/m.test(readProc("/proc/self/status"));
@@ -113,8 +104,15 @@ function setupHint(errno: number): string {
   switch (errno) {
     case 1: {
       const disabled = readProc("/proc/sys/kernel/io_uring_disabled").trim();
-      if (disabled !== "" && disabled !== "0") {
-        return `io_uring is disabled by kernel.io_uring_disabled=${disabled}; set it to 0`;
+      if (disabled === "2") {
+        return "io_uring is disabled by kernel.io_uring_disabled=2; set it to 0 " +
+          "(`sysctl -w kernel.io_uring_disabled=0`)";
+      }
+      if (disabled === "1") {
+        const group = readProc("/proc/sys/kernel/io_uring_group").trim();
+        return "kernel.io_uring_disabled=1 allows io_uring only to processes in group " +
+          `kernel.io_uring_group=${group === "" ? "?" : group} (and CAP_SYS_ADMIN): add the ` +
+          "user to that group, or `sysctl -w kernel.io_uring_disabled=0`";
       }
       return underSeccompFilter()
         ? "io_uring is blocked by this process's seccomp filter (Seccomp: 2 in " +
@@ -123,8 +121,18 @@ function setupHint(errno: number): string {
           "seccomp profile";
     }
     case 12:
-      return "not enough locked memory for the rings (the kernel charges them to RLIMIT_MEMLOCK " +
-        "for a process without CAP_IPC_LOCK): raise it (ulimit -l) or use fewer entries";
+      return "not enough locked memory for the ring (the kernel charges ring memory to " +
+        "RLIMIT_MEMLOCK for a process without CAP_IPC_LOCK, or to its memory cgroup): " +
+        `${limitAdvice("RLIMIT_MEMLOCK")}, or use fewer entries`;
+    case 23: {
+      const max = readProc("/proc/sys/fs/file-max").trim();
+      return `the system's open-file table is full (fs.file-max${max === "" ? "" : ` is ${max}`}` +
+        "): close files, or raise it with `sysctl -w fs.file-max=<more>`";
+    }
+    case 24:
+      return `the ring needs a file descriptor and this process has none left: ${
+        limitAdvice("RLIMIT_NOFILE")
+      }`;
     case 38:
       return underSeccompFilter()
         ? "io_uring is blocked by this process's seccomp filter (Seccomp: 2 in " +
@@ -210,6 +218,7 @@ export function setupRing(options: RingOptions): RingSetup {
   }
   const flags = optionFlags(options);
   const lib = native();
+  primeLimits();
   if (options.cqEntries !== undefined) checkCount(options.cqEntries, "cqEntries", 65536 * 8);
   const params = new Uint8Array(PARAMS_SIZE);
   const p32 = new Uint32Array(params.buffer);

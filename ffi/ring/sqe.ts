@@ -29,6 +29,7 @@ import {
   type FutexWait,
   iovecs,
   isView,
+  MAX_RW,
   type MsgHdrLike,
   type OpenHow,
   ProvidedRegion,
@@ -245,7 +246,7 @@ export class Sqe {
    * @param fd a file descriptor or `fixed(i)`
    * @param addr a buffer (its address is written and it is held until the op ends), or a raw
    *   64-bit number for fields that are not pointers
-   * @param len the `len` field
+   * @param len the `len` field (a u32, or an s32 such as `AT_FDCWD`)
    * @param offset the `off` field; `-1` is the current file position
    * @throws {TypeError} for a bad fd or a detached or resizable buffer
    * @throws {Error} when the ring is closed
@@ -274,6 +275,10 @@ export class Sqe {
     } else if (addr !== null && addr !== 0) {
       this._set64(SqeWord.ADDR, addr);
     }
+    // A u32, or an s32 for ops that put an fd there (renameat's newdfd may be AT_FDCWD)
+    if ((len >>> 0) !== len && (len | 0) !== len) {
+      throw new RangeError(`len must be an integer in -2**31..2**32-1, got ${len}`);
+    }
     u[w + SqeWord.LEN] = len;
   }
 
@@ -285,7 +290,9 @@ export class Sqe {
     const w = this._w, u = this._u32;
     if (u.length === 0) ringClosed();
     const a = checkedAddress(buf);
-    const len = length === undefined ? buf.byteLength : checkLength(length, buf);
+    const whole = length === undefined ? buf.byteLength : checkLength(length, buf);
+    // The kernel moves at most MAX_RW_COUNT bytes per op; the SQE's len is a u32.
+    const len = whole > MAX_RW ? MAX_RW : whole;
     checkOffset(offset);
     const f = this._fd(fd);
     u[w] = (u[w] & 0xffffff00) | op; // no MAY_MORE op takes this path
@@ -303,6 +310,9 @@ export class Sqe {
   _rwAt(op: number, fd: FdLike, addr: number, ref: unknown, len: number, offset: number): void {
     const w = this._w, u = this._u32;
     if (u.length === 0) ringClosed();
+    if (!(len >= 0 && len <= MAX_RW && Math.floor(len) === len)) {
+      throw new RangeError(`len must be an integer in 0..${MAX_RW}, got ${len}`);
+    }
     checkOffset(offset);
     const f = this._fd(fd);
     u[w] = (u[w] & 0xffffff00) | op; // no MAY_MORE op takes this path

@@ -8,6 +8,8 @@
 import { addressOf, checkBuffer } from "../sys/mod.ts";
 
 const TWO32 = 4294967296;
+/** `MAX_RW_COUNT`: the most one read or write moves (INT_MAX rounded down to a page). */
+export const MAX_RW = 0x7ffff000;
 
 /**
  * Registered buffers as `prepReadFixed` and friends see them (see `FixedBuffers`).
@@ -180,7 +182,9 @@ export function iovecs(bufs: readonly ArrayBufferView[]): Uint32Array<ArrayBuffe
     const addr = addressOf(b);
     out[i * 4] = addr % TWO32;
     out[i * 4 + 1] = addr / TWO32;
-    out[i * 4 + 2] = b.byteLength;
+    const len = b.byteLength; // iov_len is a u64: a buffer may pass 4 GiB
+    out[i * 4 + 2] = len % TWO32;
+    out[i * 4 + 3] = len / TWO32;
   }
   return out;
 }

@@ -76,11 +76,23 @@ const TABLE: Record<number, readonly [string, ErrorClass | undefined]> = {
 };
 
 /**
+ * Not an errno: a buffer for the file could not be allocated. Deno's `readFile` then fails with
+ * Rust's `ErrorKind::OutOfMemory` ("out of memory: readfile '/dev/zero'", `code` `"ENOMEM"`).
+ */
+export const OUT_OF_MEMORY = -12;
+
+/**
  * The error Deno's `op` (`"readfile"`, `"writefile"`, `"stat"`, `"lstat"`) throws for `errno`
  * on `path`: `new Deno.errors.NotFound("No such file or directory (os error 2): readfile
  * '/x'")` with `code` `"ENOENT"` and `errno` 2.
  */
 export function denoFsError(errno: number, op: string, path: string): DenoFsError {
+  if (errno === OUT_OF_MEMORY) {
+    const err = new Error(`out of memory: ${op} '${path}'`) as DenoFsError;
+    err.code = "ENOMEM";
+    err.errno = 12;
+    return err;
+  }
   const entry = TABLE[errno];
   const text = entry?.[0] ?? `Unknown error ${errno}`;
   const Class = entry?.[1] ?? Error;

@@ -3,7 +3,13 @@
  *
  * @module
  */
-export { type DenoFsError, denoFsError, nulPathError, pathOf } from "./_errno_map.ts";
+export {
+  type DenoFsError,
+  denoFsError,
+  nulPathError,
+  OUT_OF_MEMORY,
+  pathOf,
+} from "./_errno_map.ts";
 export {
   addressOf,
   alignedBytes,
@@ -54,3 +60,4 @@ export { type FdLike, type Fixed, fixed, isFixed } from "./fixed.ts";
 export { native } from "./loader.ts";
 export { type Native } from "./symbols.ts";
 export { checkNet, checkPath, type PermissionKind } from "./permissions.ts";
+export { limitAdvice, primeLimits, readProc } from "./_limits.ts";
