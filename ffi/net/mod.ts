@@ -11,3 +11,5 @@ export {
   type ServeTcpOptions,
   type TcpServer,
 } from "./server.ts";
+export { serveFile, serveFileOn, type ServeFileOptions } from "./serve_file.ts";
+export { serveDir, serveDirOn, type ServeDirOptions } from "./serve_dir.ts";
