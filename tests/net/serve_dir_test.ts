@@ -44,6 +44,8 @@ async function makeTree(): Promise<{ base: string; root: string }> {
   await Deno.symlink(`${base}/outside/secret.txt`, `${root}/link-out.txt`);
   await Deno.symlink(`${base}/outside`, `${root}/link-dir`);
   await Deno.symlink(`${base}/nowhere`, `${root}/broken-link`);
+  await Deno.mkdir(`${root}/linkidx`);
+  await Deno.symlink(`${root}/sub/index.html`, `${root}/linkidx/index.html`);
   await Deno.utime(`${root}/small.bin`, new Date(MTIME), new Date(MTIME));
   return { base, root };
 }
@@ -205,6 +207,14 @@ function cases(smallTag: string): Case[] {
     { name: "directory with index.html", target: "/sub/", status: 200 },
     { name: "index.html itself", target: "/sub/index.html", status: 200 },
     { name: "index.html with showIndex false", target: "/sub/", opts: "noindex", status: 200 },
+    { name: "index.html that is a link (lstat: not served)", target: "/linkidx/", status: 404 },
+    {
+      name: "index.html that is a link, listing",
+      target: "/linkidx/",
+      opts: "listing",
+      status: 200,
+    },
+    { name: "index.html that is a link, by name", target: "/linkidx/index.html", status: 200 },
     { name: "file with a trailing slash", target: "/small.bin/", status: 301 },
     { name: "directory without index, no listing", target: "/list/", status: 404 },
     { name: "listing", target: "/list/", opts: "listing", status: 200 },
@@ -532,5 +542,34 @@ console.log(JSON.stringify(out));`,
     ]);
   } finally {
     await Deno.remove(base, { recursive: true });
+  }
+});
+
+Deno.test("serveFile sends ranges beyond 4 GiB from the right offset", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".bin" });
+  try {
+    const at = 5 * 1024 ** 3 + 12345; // past 2^32: offsets must reach the kernel whole
+    const tail = patternBytes(100, 7);
+    {
+      using file = await Deno.open(path, { write: true });
+      await file.truncate(at + tail.length); // sparse: no disk used
+      await file.seek(at, Deno.SeekMode.Start);
+      await file.write(tail);
+    }
+    const size = at + tail.length;
+    const init = { headers: { range: `bytes=${at - 10}-${at + 49}` } };
+    const want = await stdServeFile(new Request("http://localhost/", init), path);
+    const got = await serveFile(new Request("http://localhost/", init), path);
+    assertEquals(got.status, 206);
+    assertEquals(got.headers.get("content-range"), `bytes ${at - 10}-${at + 49}/${size}`);
+    assertEquals([...got.headers], [...want.headers]);
+    assertEquals(fileBodyOf(got), { path, offset: at - 10, length: 60 });
+    const body = new Uint8Array(await got.arrayBuffer());
+    assertEquals(body, new Uint8Array(await want.arrayBuffer()));
+    assertEquals(body.subarray(10), tail.subarray(0, 50));
+    const head = await serveFile(new Request("http://localhost/", { method: "HEAD" }), path);
+    assertEquals(head.headers.get("content-length"), String(size));
+  } finally {
+    await Deno.remove(path);
   }
 });
