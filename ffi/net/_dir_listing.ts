@@ -6,13 +6,31 @@
  * @internal
  * @module
  */
-import { join } from "@std/path/posix/join";
-import { relative } from "@std/path/posix/relative";
-import { format as formatBytes } from "@std/fmt/bytes";
-import { escape } from "@std/html/entities";
-import { STATUS_TEXT } from "@std/http/status";
 import { type AsyncRing, stat } from "../async/mod.ts";
 import { checkPath } from "../sys/mod.ts";
+import { join, normalize } from "./_path.ts";
+
+const ENTITIES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
+
+/** `@std/html`'s `escape()`. */
+function escape(str: string): string {
+  return str.replaceAll(/[&<>"']/g, (m) => ENTITIES[m]);
+}
+
+/** `@std/fmt/bytes`' `format()` with its default options: 3 significant digits, SI units. */
+function formatBytes(num: number): string {
+  if (num < 1) return `${num} B`;
+  const units = "BkMGTPEZY";
+  const exponent = Math.min(Math.floor(Math.log10(num) / 3), units.length - 1);
+  const n = Number((num / Math.pow(1000, exponent)).toPrecision(3));
+  return `${n} ${units[exponent]}${exponent > 0 ? "B" : ""}`;
+}
 
 interface EntryInfo {
   mode: string;
@@ -43,7 +61,8 @@ function checkedStat(io: AsyncRing, path: string): Promise<Deno.FileInfo> {
 }
 
 /**
- * The listing of `dirPath` (under `target`, the served root) as `@std/http` answers it. The
+ * The listing of `dirPath` (the file-system path of `urlPath`, which has no `..` segment) as
+ * `@std/http` answers it. The
  * entries are read with `Deno.readDir` (io_uring has no `getdents` op) and each is stat'ed
  * through `io`.
  */
@@ -51,11 +70,13 @@ export async function dirListing(
   io: AsyncRing,
   req: Request,
   dirPath: string,
-  options: { showDotfiles: boolean; target: string; quiet: boolean | undefined },
+  options: { showDotfiles: boolean; urlPath: string; quiet: boolean | undefined },
   logError: (error: Error) => void,
 ): Promise<Response> {
   const { showDotfiles } = options;
-  const dirUrl = `/${relative(options.target, dirPath)}`;
+  // `/${relative(target, dirPath)}` in @std/http: dirPath is join(target, urlPath), and urlPath
+  // has no `..` segment, so that is urlPath normalized (no cwd needed).
+  const dirUrl = options.urlPath === "" ? "/" : normalize(options.urlPath);
   const listEntryPromise: Promise<EntryInfo>[] = [];
 
   if (dirUrl !== "/") {
@@ -104,7 +125,7 @@ export async function dirListing(
   }
   return new Response(req.method === "HEAD" ? null : page, {
     status: 200,
-    statusText: STATUS_TEXT[200],
+    statusText: "OK",
     headers,
   });
 }

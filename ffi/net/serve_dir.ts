@@ -4,13 +4,14 @@
  *
  * @module
  */
-import { normalize as posixNormalize } from "@std/path/posix/normalize";
-import { join } from "@std/path/posix/join";
-import { isRedirectStatus, STATUS_CODE } from "@std/http/status";
 import { type AsyncRing, defaultRing, lstat, stat } from "../async/mod.ts";
 import { checkPath } from "../sys/mod.ts";
 import { serveFileOn, standardResponse } from "./serve_file.ts";
 import { dirListing } from "./_dir_listing.ts";
+import { join, normalize as posixNormalize } from "./_path.ts";
+
+/** `@std/http`'s `isRedirectStatus`: the 3xx codes it knows, 304 included. */
+const isRedirectStatus = (status: number) => status >= 300 && status <= 308 && status !== 306;
 
 /**
  * Options of {@link serveDir}, as `@std/http`'s `ServeDirOptions`.
@@ -101,7 +102,7 @@ export async function serveDirOn(
   opts: ServeDirOptions = {},
 ): Promise<Response> {
   if (req.method !== "GET" && req.method !== "HEAD") {
-    return standardResponse(STATUS_CODE.MethodNotAllowed);
+    return standardResponse(405);
   }
   let response: Response;
   try {
@@ -109,8 +110,8 @@ export async function serveDirOn(
   } catch (error) {
     if (!opts.quiet) logError(error as Error);
     response = error instanceof Deno.errors.NotFound
-      ? standardResponse(STATUS_CODE.NotFound)
-      : standardResponse(STATUS_CODE.InternalServerError);
+      ? standardResponse(404)
+      : standardResponse(500);
   }
   const isRedirect = isRedirectStatus(response.status);
   if (opts.enableCors && !isRedirect) {
@@ -144,7 +145,7 @@ async function dirResponse(io: AsyncRing, req: Request, opts: ServeDirOptions): 
   let normalizedPath = posixNormalize(decodedUrl);
 
   if (urlRoot && !normalizedPath.startsWith("/" + urlRoot)) {
-    return standardResponse(STATUS_CODE.NotFound);
+    return standardResponse(404);
   }
   // `/a//b`, `/a/./b`, `/a/../b` (also spelt with `%2e` and `%2f`) go to the normalized path,
   // so no path reaching the file system climbs out of fsRoot.
@@ -154,8 +155,11 @@ async function dirResponse(io: AsyncRing, req: Request, opts: ServeDirOptions): 
   }
   if (urlRoot) normalizedPath = normalizedPath.replace(urlRoot, "");
   if (normalizedPath.endsWith("/")) normalizedPath = normalizedPath.slice(0, -1);
+  // Stripping urlRoot can leave a `..` segment (`/static../x` with urlRoot `static`), which
+  // @std/http 1.1.2 then follows out of fsRoot when dotfiles are shown: not here.
+  if (/(^|\/)\.\.(\/|$)/.test(normalizedPath)) return standardResponse(404);
   if (!showDotfiles && /\/\./.test(normalizedPath)) {
-    return standardResponse(STATUS_CODE.NotFound);
+    return standardResponse(404);
   }
 
   let fsPath = join(target, normalizedPath);
@@ -188,9 +192,9 @@ async function dirResponse(io: AsyncRing, req: Request, opts: ServeDirOptions): 
   }
   if (showDirListing) {
     checkPath("read", fsPath);
-    return dirListing(io, req, fsPath, { showDotfiles, target, quiet }, logError);
+    return dirListing(io, req, fsPath, { showDotfiles, urlPath: normalizedPath, quiet }, logError);
   }
-  return standardResponse(STATUS_CODE.NotFound);
+  return standardResponse(404);
 }
 
 /** `@std/fs`'s `exists(path)`: false for a missing path, other errors thrown. */

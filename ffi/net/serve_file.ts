@@ -4,14 +4,27 @@
  *
  * @module
  */
-import { extname } from "@std/path/posix/extname";
-import { contentType } from "@std/media-types/content-type";
-import { eTag, ifNoneMatch } from "@std/http/etag";
-import { STATUS_CODE, STATUS_TEXT, type StatusCode } from "@std/http/status";
 import { type AsyncRing, defaultRing, stat } from "../async/mod.ts";
 import { checkPath } from "../sys/mod.ts";
 import { attachFileBody } from "./_file_body.ts";
 import { fileStream } from "./_file_stream.ts";
+import { fileETag, ifNoneMatch } from "./_etag.ts";
+import { contentTypeOf } from "./_media_types.ts";
+import { extname } from "./_path.ts";
+
+/** The statuses these responses use, with `@std/http`'s reason phrases. */
+export const STATUS_TEXT = {
+  200: "OK",
+  206: "Partial Content",
+  304: "Not Modified",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  416: "Range Not Satisfiable",
+  500: "Internal Server Error",
+} as const;
+
+/** A status of {@link STATUS_TEXT}. */
+export type StatusCode = keyof typeof STATUS_TEXT;
 
 /**
  * Options of {@link serveFile}, as `@std/http`'s `ServeFileOptions`.
@@ -44,33 +57,18 @@ function baseHeaders(): Headers {
   return new Headers({ server: "deno", "accept-ranges": "bytes" });
 }
 
-/** `contentType(extension)` per extension: the media-type parse is not redone per request. */
-const types = new Map<string, string | undefined>();
-
-function typeOf(path: string): string | undefined {
-  const ext = extname(path);
-  let type = types.get(ext);
-  if (type === undefined && !types.has(ext)) {
-    type = contentType(ext);
-    if (types.size >= 1024) types.clear();
-    types.set(ext, type);
-  }
-  return type;
-}
-
 /**
- * The `ETag` of a (mtime, size), computed by `@std/http`'s own `eTag()` so that caches see the
- * same tags from either server, and kept: the digest is an async WebCrypto call per request
- * otherwise, and the tag depends only on these three values.
+ * The `ETag` of a (mtime, size) as `@std/http` computes it, kept: the digest is an async
+ * WebCrypto call per request otherwise, and the tag depends only on these three values.
  */
 const etags = new Map<string, string | undefined>();
 
 async function etagOf(info: Deno.FileInfo, algorithm: AlgorithmIdentifier) {
-  if (typeof algorithm !== "string") return await eTag(info, { algorithm });
+  if (typeof algorithm !== "string") return await fileETag(info, algorithm);
   const key = `${algorithm}\0${info.mtime!.getTime()}\0${info.size}`;
   let tag = etags.get(key);
   if (tag === undefined) {
-    tag = await eTag(info, { algorithm });
+    tag = await fileETag(info, algorithm);
     if (etags.size >= 4096) etags.clear();
     etags.set(key, tag);
   }
@@ -117,7 +115,7 @@ export async function serveFileOn(
 ): Promise<Response> {
   await req.body?.cancel();
   if (req.method !== "GET" && req.method !== "HEAD") {
-    return standardResponse(STATUS_CODE.MethodNotAllowed);
+    return standardResponse(405);
   }
   const algorithm = options?.etagAlgorithm ?? "SHA-256";
   let fileInfo = options?.fileInfo;
@@ -126,17 +124,17 @@ export async function serveFileOn(
   try {
     fileInfo ??= await stat(io, filePath);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return standardResponse(STATUS_CODE.NotFound);
+    if (error instanceof Deno.errors.NotFound) return standardResponse(404);
     throw error;
   }
-  if (fileInfo.isDirectory) return standardResponse(STATUS_CODE.NotFound);
+  if (fileInfo.isDirectory) return standardResponse(404);
 
   const headers = baseHeaders();
   const mtime = fileInfo.mtime;
   const etag = mtime ? await etagOf(fileInfo, algorithm) : undefined;
   if (mtime) headers.set("last-modified", mtime.toUTCString());
   if (etag) headers.set("etag", etag);
-  const type = typeOf(filePath);
+  const type = contentTypeOf(extname(filePath));
   if (type) headers.set("content-type", type);
   const size = fileInfo.size;
 
@@ -164,18 +162,18 @@ export async function serveFileOn(
     if (parsed) {
       if (parsed.end < 0 || parsed.end < parsed.start || size <= parsed.start) {
         headers.set("content-range", `bytes */${size}`);
-        return standardResponse(STATUS_CODE.RangeNotSatisfiable, { headers });
+        return standardResponse(416, { headers });
       }
       const start = Math.max(0, parsed.start);
       const end = Math.min(parsed.end, size - 1);
       const length = end - start + 1;
       headers.set("content-range", `bytes ${start}-${end}/${size}`);
       headers.set("content-length", `${length}`);
-      return fileResponse(io, filePath, start, length, STATUS_CODE.PartialContent, headers);
+      return fileResponse(io, filePath, start, length, 206, headers);
     }
   }
   headers.set("content-length", `${size}`);
-  return fileResponse(io, filePath, 0, size, STATUS_CODE.OK, headers);
+  return fileResponse(io, filePath, 0, size, 200, headers);
 }
 
 /**

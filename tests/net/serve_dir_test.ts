@@ -4,6 +4,7 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import { serveDir as stdServeDir, serveFile as stdServeFile } from "@std/http/file-server";
 import { eTag } from "@std/http/etag";
+import { contentType } from "@std/media-types/content-type";
 import { serveDir, type ServeDirOptions, serveFile } from "../../mod.ts";
 import { fileBodyOf } from "../../ffi/net/_file_body.ts";
 import { fdCount, patternBytes } from "../_helpers.ts";
@@ -88,6 +89,12 @@ function cases(smallTag: string): Case[] {
     { name: "GET of a 64 KiB file", target: "/page.html", status: 200 },
     { name: "GET of a 1 MiB file", target: "/big.js", status: 200 },
     { name: "GET of a file of unknown type", target: "/data.unknownext", status: 200 },
+    {
+      name: "GET with Accept-Encoding (Deno.serve may compress)",
+      target: "/page.html",
+      headers: { "accept-encoding": "gzip" },
+      status: 200,
+    },
     { name: "HEAD of a 1 MiB file", target: "/big.js", method: "HEAD", status: 200 },
     { name: "HEAD of a 0 B file", target: "/empty.txt", method: "HEAD", status: 200 },
     { name: "Range a-b", target: "/big.js", headers: { range: "bytes=0-99" }, status: 206 },
@@ -253,6 +260,19 @@ function cases(smallTag: string): Case[] {
     { name: "CORS and extra headers", target: "/small.bin", opts: "cors", status: 200 },
     { name: "CORS on a 404", target: "/nothing", opts: "cors", status: 404 },
     { name: "CORS not on a redirect", target: "/sub", opts: "cors", status: 301 },
+    {
+      name: "CORS not on a 304",
+      target: "/small.bin",
+      opts: "cors",
+      headers: { "if-none-match": smallTag },
+      status: 304,
+    },
+    {
+      name: "path with a dot segment after urlRoot",
+      target: "/static./small.bin",
+      opts: "urlroot",
+      status: 404,
+    },
   ];
 }
 
@@ -571,5 +591,46 @@ Deno.test("serveFile sends ranges beyond 4 GiB from the right offset", async () 
     assertEquals(head.headers.get("content-length"), String(size));
   } finally {
     await Deno.remove(path);
+  }
+});
+
+Deno.test("serveFile labels every extension as @std/media-types' contentType does", async () => {
+  const ours = await import("../../ffi/net/_media_types.ts");
+  const exts = new Set<string>();
+  // Every extension of mime-db, when the vendored copy is at hand (its db is not exported).
+  const db = new URL("../../vendor/jsr.io/@std/media-types/1.1.0/vendor/db.ts", import.meta.url);
+  try {
+    const text = await Deno.readTextFile(db);
+    for (const m of text.matchAll(/"extensions":\s*\[([^\]]*)\]/g)) {
+      for (const e of m[1].matchAll(/"([^"]+)"/g)) exts.add(e[1]);
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  for (const e of ["html", "HTML", "Js", "txt", "json", "wasm", "mjs", "svg", "x", "", "tar.gz"]) {
+    exts.add(e);
+  }
+  for (const e of exts) {
+    assertEquals(ours.contentTypeOf(`.${e}`), contentType(`.${e}`), e);
+    assertEquals(ours.contentTypeOf(`.${e.toUpperCase()}`), contentType(`.${e.toUpperCase()}`), e);
+  }
+  assert(exts.size > 1000 || !exts.has("ez"), "the db was read whole");
+});
+
+Deno.test("serveDir keeps urlRoot paths inside fsRoot", async () => {
+  const { base, root } = await makeTree();
+  try {
+    const opts = { fsRoot: root, urlRoot: "static", showDotfiles: true, quiet: true };
+    // `/static../outside/secret.txt` loses `static` and becomes `/../outside/secret.txt`;
+    // @std/http 1.1.2 serves base/outside/secret.txt for it.
+    for (const path of ["/static../outside/secret.txt", "/static../root/small.bin"]) {
+      const res = await serveDir(new Request(`http://localhost${path}`), opts);
+      assertEquals(res.status, 404, path);
+      assertEquals(await res.text(), "Not Found");
+    }
+    const inside = await serveDir(new Request("http://localhost/static/.hidden.txt"), opts);
+    assertEquals(await inside.text(), "hidden");
+  } finally {
+    await Deno.remove(base, { recursive: true });
   }
 });
