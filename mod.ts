@@ -116,3 +116,4 @@ export {
   HttpRequestParser,
   type HttpRequestParserOptions,
 } from "./ffi/net/mod.ts";
+export { serveDir, type ServeDirOptions, serveFile, type ServeFileOptions } from "./ffi/net/mod.ts";

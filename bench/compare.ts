@@ -53,6 +53,11 @@ const BENCHES: Bench[] = [
     task: "bench:servers",
     limit: 180,
   },
+  {
+    what: "serveDir vs Deno.serve + @std/http serveDir, wrk",
+    task: "bench:servedir",
+    limit: 120,
+  },
 ];
 
 /** The permissions of `deno task bench`, which runs the same scripts. */

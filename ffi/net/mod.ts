@@ -1,5 +1,6 @@
 /**
- * Servers on `AsyncRing`: `serveTcp`, `sendAll`, and the HTTP/1.1 request parser.
+ * Servers on `AsyncRing`: `serveTcp`, `sendAll`, the HTTP/1.1 request parser, and `serveDir`/
+ * `serveFile` shaped like `@std/http`'s.
  *
  * @module
  */
@@ -11,3 +12,5 @@ export {
   type ServeTcpOptions,
   type TcpServer,
 } from "./server.ts";
+export { serveFile, type ServeFileOptions } from "./serve_file.ts";
+export { serveDir, type ServeDirOptions } from "./serve_dir.ts";
