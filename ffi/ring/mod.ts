@@ -1,6 +1,62 @@
 /**
  * The liburing-shaped layer: `Ring` (set-up, SQEs written in place, one `io_uring_enter` per batch), `Sqe.prepX` for every `io_uring_prep_X`, CQE views, registration (files, buffers, buffer rings, eventfd, NAPI) and the structs the kernel reads (sockaddr, msghdr, statx).
  *
+ * ## A tour for liburing users
+ *
+ * Every `io_uring_prep_X(sqe, ...)` is `sqe.prepX(...)`: buffers are `Uint8Array`s (length from the
+ * view), paths are strings, fds are numbers or `fixed(i)` for registered files, `-1` as an offset is
+ * the file position.
+ *
+ * Blocking waits say so in their docs (`submitAndWait`, `copyCqes(batch, n > 0)`, `waitCqe`); use
+ * `await ring.waitAsync(n)` to wait without blocking the event loop. `ring.peekCqes()` reads the ready
+ * CQEs in place with no copy and `ring.cqAdvance(n)` consumes them, like liburing's
+ * `io_uring_peek_batch_cqe` and `io_uring_cq_advance` (`forEachCqe(fn)` does the same with a
+ * callback). A buffer handed to an SQE is held by the ring until the CQE that ends its op (the one
+ * without `CqeFlag.MORE`) is reaped; SQEs and CQEs themselves allocate nothing. Holding a plain
+ * `ArrayBuffer` does not stop the caller from transferring it: on `Ring`, never transfer a buffer an
+ * op in flight uses, or use `alignedBuffer()` and other `SharedArrayBuffer` memory, which cannot be
+ * transferred (see the safety contract in `tests/README.md`). `CqeBatch` keeps CQEs as 16-byte records laid out
+ * like `struct io_uring_cqe`, filled by one memcpy. Rings are set up with `IORING_SETUP_NO_SQARRAY`
+ * where the kernel has it (6.6+), as liburing 2.6+ does (`noSqArray: false` turns it off), and with
+ * the ring fd registered. `alignedBuffer(size)` gives page-aligned memory: `O_DIRECT` needs it, and
+ * page-cache reads into it copy faster.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { At, CqeBatch, OpenFlag, Ring, SqeFlag } from "../../mod.ts";
+ *
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "0123456789");
+ *
+ * using ring = new Ring({ entries: 64 }); // RingOptions has every IORING_SETUP_* flag by name
+ * const open = ring.getSqe()!; // null when the SQ is full: submit, then try again
+ * open.prepOpenat(At.FDCWD, path, OpenFlag.RDONLY);
+ * open.userData = 1; // any integer 0 .. 2**53-1, returned unchanged
+ * ring.submitAndWait(1); // blocks the thread until a CQE is there
+ * const fd = ring.waitCqe()!.res;
+ *
+ * const bufs = [new Uint8Array(4), new Uint8Array(4)];
+ * for (let i = 0; i < 2; i++) {
+ *   const sqe = ring.getSqe()!;
+ *   sqe.prepRead(fd, bufs[i], i * 4);
+ *   sqe.userData = 10 + i;
+ *   if (i === 0) sqe.flags |= SqeFlag.IO_LINK; // raw IOSQE_* bits
+ * }
+ * ring.submit(); // one io_uring_enter for the batch
+ *
+ * const batch = new CqeBatch(64);
+ * const n = ring.copyCqes(batch, 2); // waits (blocking) for 2, copies, advances the CQ head
+ * for (let i = 0; i < n; i++) assertEquals(batch.res(i), 4);
+ * assertEquals(new TextDecoder().decode(bufs[1]), "4567");
+ *
+ * const close = ring.getSqe()!;
+ * close.prepClose(fd);
+ * ring.submitAndWait(1);
+ * ring.copyCqes(batch);
+ * await Deno.remove(path);
+ * ```
+ *
  * @module
  */
 export { BufferRing, type BufRingOptions } from "./buffer_ring.ts";
