@@ -123,7 +123,8 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    * @throws {TypeError} when `options` is not an object, or `wakeup` is not "socket" or "thread"
    * @throws {UringError} when the kernel refuses the ring (see `Ring`)
    */
-  constructor(options: AsyncRingOptions = {}) {
+  constructor(options?: AsyncRingOptions) {
+    if (options === undefined) options = {};
     if (typeof options !== "object" || options === null) {
       throw new TypeError("options must be an object");
     }
@@ -278,7 +279,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     dirfd: FdLike,
     path: string | URL,
     flags: number = OpenFlag.RDONLY | OpenFlag.CLOEXEC,
-    mode = 0,
+    mode: number = 0,
     options?: DirectOptions,
   ): Promise<number> {
     const e = this.#e;
@@ -310,7 +311,12 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    * await io.closeFd(fd);
    * ```
    */
-  read(fd: FdLike, buf: ArrayBufferView, offset = -1, options?: AsyncOpOptions): Promise<number> {
+  read(
+    fd: FdLike,
+    buf: ArrayBufferView,
+    offset: number = -1,
+    options?: AsyncOpOptions,
+  ): Promise<number> {
     return this.#rw(Op.READ, "read", fd, buf, offset, options);
   }
 
@@ -319,7 +325,12 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    *
    * @returns the bytes written
    */
-  write(fd: FdLike, data: ArrayBufferView, offset = -1, options?: AsyncOpOptions): Promise<number> {
+  write(
+    fd: FdLike,
+    data: ArrayBufferView,
+    offset: number = -1,
+    options?: AsyncOpOptions,
+  ): Promise<number> {
     return this.#rw(Op.WRITE, "write", fd, data, offset, options);
   }
 
@@ -334,7 +345,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     buf: ArrayBufferView,
     offset: number,
     options: AsyncOpOptions | undefined,
-    msgFlags = 0,
+    msgFlags: number = 0,
   ): Promise<number> {
     const e = this.#e;
     const s = e.start(options);
@@ -370,7 +381,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
   readv(
     fd: FdLike,
     bufs: readonly ArrayBufferView[],
-    offset = -1,
+    offset: number = -1,
     options?: AsyncOpOptions,
   ): Promise<number> {
     return this.#rwv("readv", options, R.readv(fd, bufs, offset));
@@ -380,7 +391,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
   writev(
     fd: FdLike,
     bufs: readonly ArrayBufferView[],
-    offset = -1,
+    offset: number = -1,
     options?: AsyncOpOptions,
   ): Promise<number> {
     return this.#rwv("writev", options, R.writev(fd, bufs, offset));
@@ -397,7 +408,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     fd: FdLike,
     buffers: FixedBufferSource,
     index: number,
-    offset = -1,
+    offset: number = -1,
     options?: AsyncOpOptions & { length?: number },
   ): Promise<number> {
     return this.#fixedRw(Op.READ_FIXED, "readFixed", fd, buffers, index, offset, options);
@@ -412,7 +423,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     fd: FdLike,
     buffers: FixedBufferSource,
     index: number,
-    offset = -1,
+    offset: number = -1,
     options?: AsyncOpOptions & { length?: number },
   ): Promise<number> {
     return this.#fixedRw(Op.WRITE_FIXED, "writeFixed", fd, buffers, index, offset, options);
@@ -488,7 +499,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     fd: FdLike,
     offset: number,
     length: number,
-    mode = 0,
+    mode: number = 0,
     options?: AsyncOpOptions,
   ): Promise<void> {
     return this.#op(K_VOID, "fallocate", options, R.fallocate(fd, offset, length, mode));
@@ -501,7 +512,8 @@ export class AsyncRing implements AsyncDisposable, Disposable {
 
   /**
    * close(2) as an op: `io_uring_prep_close(3)`; a `fixed(i)` slot is emptied with
-   * `io_uring_prep_close_direct(3)`. Linux 5.6 (direct 5.15). `io.close()` closes the ring.
+   * `io_uring_prep_close_direct(3)`. Linux 5.6 (direct 5.15). Not to be confused with
+   * `io.close()`, which closes the ring.
    */
   closeFd(fd: FdLike, options?: AsyncOpOptions): Promise<void> {
     return this.#op(K_VOID, "closeFd", options, R.closeFd(fd));
@@ -532,7 +544,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
   }
 
   /** mkdir(2): `io_uring_prep_mkdir(3)`. Linux 5.15. */
-  mkdir(path: string | URL, mode = 0o777, options?: AsyncOpOptions): Promise<void> {
+  mkdir(path: string | URL, mode: number = 0o777, options?: AsyncOpOptions): Promise<void> {
     return this.#op(K_VOID, "mkdir", options, R.mkdir(path, mode));
   }
 
@@ -630,7 +642,12 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    * @param type `Sock.SOCK_STREAM` or `Sock.SOCK_DGRAM`, optionally OR `Sock.SOCK_CLOEXEC`
    * @returns the socket fd (or the slot, with `direct`)
    */
-  socket(domain: number, type: number, protocol = 0, options?: DirectOptions): Promise<number> {
+  socket(
+    domain: number,
+    type: number,
+    protocol: number = 0,
+    options?: DirectOptions,
+  ): Promise<number> {
     const e = this.#e;
     const direct = options?.direct === true;
     const s = e.start(options);
@@ -657,7 +674,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
   }
 
   /** listen(2): `io_uring_prep_listen(3)`. Linux 6.11. */
-  listen(fd: FdLike, backlog = 511, options?: AsyncOpOptions): Promise<void> {
+  listen(fd: FdLike, backlog: number = 511, options?: AsyncOpOptions): Promise<void> {
     return this.#op(K_VOID, "listen", options, R.listen(fd, backlog));
   }
 
@@ -894,7 +911,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    */
   futexWake(
     futex: Int32Array | Uint32Array,
-    count = 1,
+    count: number = 1,
     options?: AsyncOpOptions,
   ): Promise<number> {
     return this.#op(
@@ -1062,6 +1079,8 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    * Rejects every pending op with `Error("AsyncRing is closed")`, ends the multishot iterators,
    * cancels what is in the kernel and closes the ring (once the completion waiter is back: at
    * once, or a moment later; `await using` waits for it). Idempotent.
+   *
+   * This closes the ring itself; `closeFd(fd)` is close(2) of a file descriptor, as an op.
    */
   close(): void {
     this.#e.close();
@@ -1202,7 +1221,10 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    * assertEquals(new TextDecoder().decode(b), "deno\n");
    * ```
    */
-  readFiles(paths: readonly (string | URL)[], options?: ReadFilesOptions): Promise<Uint8Array[]> {
+  readFiles(
+    paths: readonly (string | URL)[],
+    options?: ReadFilesOptions,
+  ): Promise<Uint8Array<ArrayBuffer>[]> {
     return files.readFiles(this, paths, options);
   }
 }

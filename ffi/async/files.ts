@@ -601,8 +601,8 @@ async function readEach(
   paths: readonly string[],
   concurrency: number,
   signal: AbortSignal | undefined,
-): Promise<Uint8Array[]> {
-  const out = new Array<Uint8Array>(paths.length);
+): Promise<Uint8Array<ArrayBuffer>[]> {
+  const out = new Array<Uint8Array<ArrayBuffer>>(paths.length);
   let next = 0, failedAt = -1, failure: unknown;
   const worker = async () => {
     while (next < paths.length && failedAt < 0) {
@@ -661,7 +661,7 @@ export async function readFiles(
   io: FileRing,
   paths: readonly (string | URL)[],
   options?: ReadFilesOptions,
-): Promise<Uint8Array[]> {
+): Promise<Uint8Array<ArrayBuffer>[]> {
   const signal = signalOf(options);
   if (!Array.isArray(paths)) throw new TypeError("paths must be an array of paths");
   const concurrency = options?.concurrency ?? DEFAULT_CONCURRENCY;

@@ -35,7 +35,7 @@ export class AsyncLinkBuilder {
     chainOps = (builder) => builder.#ops;
   }
 
-  #add(name: string, prep: R.Prep, timer = false): this {
+  #add(name: string, prep: R.Prep, timer: boolean = false): this {
     this.#ops.push({ name, prep, timer });
     return this;
   }
@@ -46,22 +46,22 @@ export class AsyncLinkBuilder {
   }
 
   /** A read (`io_uring_prep_read(3)`); its entry is the bytes read. */
-  read(fd: FdLike, buf: ArrayBufferView, offset = -1): this {
+  read(fd: FdLike, buf: ArrayBufferView, offset: number = -1): this {
     return this.#add("read", R.read(fd, buf, offset));
   }
 
   /** A write (`io_uring_prep_write(3)`); its entry is the bytes written. */
-  write(fd: FdLike, data: ArrayBufferView, offset = -1): this {
+  write(fd: FdLike, data: ArrayBufferView, offset: number = -1): this {
     return this.#add("write", R.write(fd, data, offset));
   }
 
   /** A vectored read (`io_uring_prep_readv(3)`). */
-  readv(fd: FdLike, bufs: readonly ArrayBufferView[], offset = -1): this {
+  readv(fd: FdLike, bufs: readonly ArrayBufferView[], offset: number = -1): this {
     return this.#add("readv", R.readv(fd, bufs, offset));
   }
 
   /** A vectored write (`io_uring_prep_writev(3)`). */
-  writev(fd: FdLike, bufs: readonly ArrayBufferView[], offset = -1): this {
+  writev(fd: FdLike, bufs: readonly ArrayBufferView[], offset: number = -1): this {
     return this.#add("writev", R.writev(fd, bufs, offset));
   }
 
@@ -70,7 +70,7 @@ export class AsyncLinkBuilder {
     fd: FdLike,
     buffers: FixedBufferSource,
     index: number,
-    offset = -1,
+    offset: number = -1,
     length?: number,
   ): this {
     return this.#add("readFixed", R.fixedRw(Op.READ_FIXED, fd, buffers, index, offset, length));
@@ -81,7 +81,7 @@ export class AsyncLinkBuilder {
     fd: FdLike,
     buffers: FixedBufferSource,
     index: number,
-    offset = -1,
+    offset: number = -1,
     length?: number,
   ): this {
     return this.#add("writeFixed", R.fixedRw(Op.WRITE_FIXED, fd, buffers, index, offset, length));
@@ -98,7 +98,7 @@ export class AsyncLinkBuilder {
   }
 
   /** fallocate(2) (`io_uring_prep_fallocate(3)`). */
-  fallocate(fd: FdLike, offset: number, length: number, mode = 0): this {
+  fallocate(fd: FdLike, offset: number, length: number, mode: number = 0): this {
     return this.#add("fallocate", R.fallocate(fd, offset, length, mode));
   }
 
@@ -108,7 +108,7 @@ export class AsyncLinkBuilder {
   }
 
   /** openat(2) with raw `O_*` flags (`io_uring_prep_openat(3)`); its entry is the fd. */
-  openat(dirfd: FdLike, path: string | URL, flags: number, mode = 0): this {
+  openat(dirfd: FdLike, path: string | URL, flags: number, mode: number = 0): this {
     return this.#add("openat", R.openat(dirfd, path, flags, mode));
   }
 
@@ -152,12 +152,12 @@ export class AsyncLinkBuilder {
   }
 
   /** rename(2) (`io_uring_prep_renameat(3)`). */
-  rename(oldPath: string | URL, newPath: string | URL, flags = 0): this {
+  rename(oldPath: string | URL, newPath: string | URL, flags: number = 0): this {
     return this.#add("rename", R.rename(oldPath, newPath, flags));
   }
 
   /** mkdir(2) (`io_uring_prep_mkdir(3)`). */
-  mkdir(path: string | URL, mode = 0o777): this {
+  mkdir(path: string | URL, mode: number = 0o777): this {
     return this.#add("mkdir", R.mkdir(path, mode));
   }
 
@@ -191,7 +191,7 @@ export class AsyncLinkBuilder {
   }
 
   /** recv(2) (`io_uring_prep_recv(3)`); its entry is the bytes received. */
-  recv(fd: FdLike, buf: ArrayBufferView, flags = 0): this {
+  recv(fd: FdLike, buf: ArrayBufferView, flags: number = 0): this {
     return this.#add("recv", R.sendRecv(Op.RECV, fd, buf, flags));
   }
 
@@ -206,7 +206,7 @@ export class AsyncLinkBuilder {
   }
 
   /** listen(2) (`io_uring_prep_listen(3)`). */
-  listen(fd: FdLike, backlog = 511): this {
+  listen(fd: FdLike, backlog: number = 511): this {
     return this.#add("listen", R.listen(fd, backlog));
   }
 
@@ -232,13 +232,13 @@ export class AsyncLinkBuilder {
     fdOut: FdLike,
     offOut: number,
     nbytes: number,
-    flags = 0,
+    flags: number = 0,
   ): this {
     return this.#add("splice", R.splice(fdIn, offIn, fdOut, offOut, nbytes, flags));
   }
 
   /** tee(2) (`io_uring_prep_tee(3)`); its entry is the bytes duplicated. */
-  tee(fdIn: FdLike, fdOut: FdLike, nbytes: number, flags = 0): this {
+  tee(fdIn: FdLike, fdOut: FdLike, nbytes: number, flags: number = 0): this {
     return this.#add("tee", R.tee(fdIn, fdOut, nbytes, flags));
   }
 }

@@ -86,7 +86,7 @@ export class MultishotIterator<T> implements AsyncIterableIterator<T> {
     prep: (sqe: Sqe) => void,
     group: BufferRingLike | null,
     signal: AbortSignal | undefined,
-    direct = false,
+    direct: boolean = false,
   ) {
     this.#engine = engine;
     this.#mode = mode;

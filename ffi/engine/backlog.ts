@@ -32,7 +32,7 @@ export class _Backlog {
    * A zeroed SQE in JS memory, appended. With `linked`, the SQE staged before it is linked to it
    * (a `timeoutMs` link timeout, the next op of a chain): they go into the SQ together.
    */
-  stage(linked = false): Sqe {
+  stage(linked: boolean = false): Sqe {
     let s = this.#pool.pop();
     if (s === undefined) {
       const per = 64;

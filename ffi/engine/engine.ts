@@ -323,7 +323,7 @@ export class _Engine {
     name: string,
     options: AsyncOpOptions | undefined,
     aux?: unknown,
-    flags = 0,
+    flags: number = 0,
   ): Promise<T> {
     const idx = this.#alloc();
     const ud = idx;
@@ -501,7 +501,7 @@ export class _Engine {
   }
 
   /** Aborts the live op with user data `ud`: skipped if still in the backlog, else cancelled. */
-  abortUd(ud: number, again = false): void {
+  abortUd(ud: number, again: boolean = false): void {
     const idx = ud & SLOT_MASK;
     if (this.#closed || idx === 0 || this.#kind[idx] === 0 || idx !== ud) return;
     const f = this.#fl[idx];
@@ -526,7 +526,7 @@ export class _Engine {
    * a read of an idle pipe there would wait forever. So the cancels are sent again every 10 ms
    * until the chain is done.
    */
-  abortChain(chain: ChainState, again = false): void {
+  abortChain(chain: ChainState, again: boolean = false): void {
     for (const ud of chain.uds) {
       if (this.#kind[ud] === K_LINK && (this.#aux[ud] as ChainEntry).state === chain) {
         this.abortUd(ud, again);
@@ -805,7 +805,7 @@ export class _Engine {
   }
 
   /** A zeroed SQE in JS memory, appended to the backlog (`linked`: see `_Backlog.stage`). */
-  #stage(linked = false): Sqe {
+  #stage(linked: boolean = false): Sqe {
     this.#lastStaged = true;
     return this.#backlog.stage(linked);
   }

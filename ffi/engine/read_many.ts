@@ -125,7 +125,7 @@ export class _FileReader {
   #arena: Uint8Array = EMPTY;
   #arenaAddr = 0;
   #offsets = new Float64Array(0);
-  #results: Uint8Array[] = [];
+  #results: Uint8Array<ArrayBuffer>[] = [];
   #next = 0;
   /** Files open at once, at most (`concurrency`). */
   #limit = 0;
@@ -177,7 +177,7 @@ export class _FileReader {
    * error of the lowest-index path that failed, or with what `stop()` was given, once nothing
    * is in flight.
    */
-  async read(paths: readonly string[], limit: number): Promise<Uint8Array[]> {
+  async read(paths: readonly string[], limit: number): Promise<Uint8Array<ArrayBuffer>[]> {
     if (this.#busy) throw new Error("_FileReader runs one call at a time");
     this.#busy = true;
     const { bytes, offsets } = encodePaths(paths);
@@ -418,8 +418,9 @@ export class _FileReader {
    * 64 KiB pools between small results (as Node's `Buffer` pool does) saved only ~10%, so each
    * result keeps its own `ArrayBuffer`.
    */
-  #copyOut(from: number, got: number): Uint8Array {
-    return this.#scratch.slice(from, from + got);
+  #copyOut(from: number, got: number): Uint8Array<ArrayBuffer> {
+    // slice() allocates a fresh ArrayBuffer, whatever memory the scratch view is over.
+    return this.#scratch.slice(from, from + got) as Uint8Array<ArrayBuffer>;
   }
 
   #failed(slot: number, file: number, errno: number): void {

@@ -93,7 +93,7 @@ export class _FileWriter {
   #loopFn = () => void this.#loop();
 
   /** @param slots chains in flight at most */
-  constructor(slots = 256) {
+  constructor(slots: number = 256) {
     this.#slots = slots;
     let entries = 8;
     while (entries < slots * 3 + 4) entries *= 2;

@@ -22,7 +22,13 @@
  * assertEquals(p.parse(chunked, 0, chunked.length), HttpParse.NOT_IMPLEMENTED);
  * ```
  */
-export const HttpParse = {
+export const HttpParse: {
+  readonly INCOMPLETE: 0;
+  readonly BAD_REQUEST: -400;
+  readonly HEAD_TOO_LARGE: -431;
+  readonly NOT_IMPLEMENTED: -501;
+  readonly VERSION_NOT_SUPPORTED: -505;
+} = {
   /** The head is not complete yet: receive more bytes and parse again from the same start. */
   INCOMPLETE: 0,
   /** Malformed request: answer `400 Bad Request` and close. */
@@ -136,7 +142,8 @@ export class HttpRequestParser {
    * @param options limits
    * @throws {RangeError} for limits that are not positive integers
    */
-  constructor(options: HttpRequestParserOptions = {}) {
+  constructor(options?: HttpRequestParserOptions) {
+    if (options === undefined) options = {};
     const max = options.maxHeadBytes ?? 8192, headers = options.maxHeaders ?? 100;
     for (const [k, v] of [["maxHeadBytes", max], ["maxHeaders", headers]] as const) {
       if (!Number.isInteger(v) || v < 1) {

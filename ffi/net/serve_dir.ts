@@ -90,7 +90,7 @@ function serverLog(req: Request, status: number): void {
 }
 
 /** `stat` (or `lstat`) with the read check `Deno.stat` makes, before it. */
-function checkedStat(io: AsyncRing, path: string, follow = true): Promise<Deno.FileInfo> {
+function checkedStat(io: AsyncRing, path: string, follow: boolean = true): Promise<Deno.FileInfo> {
   checkPath("read", path);
   return follow ? stat(io, path) : lstat(io, path);
 }

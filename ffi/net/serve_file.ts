@@ -111,7 +111,7 @@ export async function serveFileOn(
   req: Request,
   filePath: string,
   options?: ServeFileOptions,
-  checked = false,
+  checked: boolean = false,
 ): Promise<Response> {
   await req.body?.cancel();
   if (req.method !== "GET" && req.method !== "HEAD") {

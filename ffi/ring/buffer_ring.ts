@@ -176,7 +176,7 @@ export class BufferRing implements Disposable {
    *
    * @throws {RangeError} for a bid or length out of range
    */
-  get(bid: number, length: number, offset = 0): Uint8Array<SharedArrayBuffer> {
+  get(bid: number, length: number, offset: number = 0): Uint8Array<SharedArrayBuffer> {
     const view = this.#views[bid];
     if (view === undefined || !Number.isInteger(bid)) {
       throw new RangeError(`bid ${bid} is out of range 0..${this.entries - 1}`);

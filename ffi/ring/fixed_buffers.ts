@@ -139,7 +139,7 @@ function checkCount(count: number): void {
   }
 }
 
-function checkSize(size: number, what = "size"): void {
+function checkSize(size: number, what: string = "size"): void {
   if (!Number.isInteger(size) || size < 1 || size > MAX_SIZE) {
     throw new RangeError(`${what} must be an integer in 1..2**30 (1 GiB), got ${size}`);
   }

@@ -190,7 +190,8 @@ export class Ring implements Disposable {
    *   `kernel.io_uring_disabled` or seccomp; ENOMEM: `RLIMIT_MEMLOCK`; EINVAL: bad options)
    * @throws {RangeError} for sizes out of range
    */
-  constructor(options: RingOptions = {}) {
+  constructor(options?: RingOptions) {
+    if (options === undefined) options = {};
     const r = setupRing(options);
     this.#lib = r.lib;
     this.#handle = r.handle;
@@ -462,7 +463,7 @@ export class Ring implements Disposable {
    *
    * @returns the number of CQEs copied (also `batch.length`)
    */
-  copyCqes(batch: CqeBatch, waitNr = 0): number {
+  copyCqes(batch: CqeBatch, waitNr: number = 0): number {
     this.#check();
     if (!(batch instanceof CqeBatch)) throw new TypeError("batch must be a CqeBatch");
     const cq = this.#cq32;
@@ -531,7 +532,7 @@ export class Ring implements Disposable {
    * }
    * ```
    */
-  peekCqes(waitNr = 0): CqeView {
+  peekCqes(waitNr: number = 0): CqeView {
     this.#check();
     const cq = this.#cq32;
     const head = cq[this.#cqHeadI];
@@ -659,7 +660,7 @@ export class Ring implements Disposable {
    *
    * @returns the number of CQEs ready
    */
-  async waitAsync(n = 1): Promise<number> {
+  async waitAsync(n: number = 1): Promise<number> {
     this.#check();
     checkCount(n, "n", this.#cqEntries);
     if (this.#flags & SetupFlag.DEFER_TASKRUN) {

@@ -173,7 +173,7 @@ function optionFlags(o: RingOptions): number {
 }
 
 /** Throws a `RangeError` unless `n` is an integer in 0..`max`. */
-export function checkCount(n: number, what: string, max = 0xffffffff): void {
+export function checkCount(n: number, what: string, max: number = 0xffffffff): void {
   if (!Number.isInteger(n) || n < 0 || n > max) {
     throw new RangeError(`${what} must be an integer in 0..${max}, got ${n}`);
   }

@@ -367,7 +367,7 @@ export class Sqe {
   }
 
   /** Like `io_uring_prep_readv2(3)`: scatter read into `bufs`. Linux 5.1 (flags 5.6). */
-  prepReadv(fd: FdLike, bufs: readonly ArrayBufferView[], offset: number, flags = 0): void {
+  prepReadv(fd: FdLike, bufs: readonly ArrayBufferView[], offset: number, flags: number = 0): void {
     checkOffset(offset);
     const iov = iovecs(bufs);
     this.prepRw(Op.READV, fd, iov, bufs.length, offset);
@@ -376,7 +376,12 @@ export class Sqe {
   }
 
   /** Like `io_uring_prep_writev2(3)`: gather write from `bufs`. Linux 5.1 (flags 5.6). */
-  prepWritev(fd: FdLike, bufs: readonly ArrayBufferView[], offset: number, flags = 0): void {
+  prepWritev(
+    fd: FdLike,
+    bufs: readonly ArrayBufferView[],
+    offset: number,
+    flags: number = 0,
+  ): void {
     checkOffset(offset);
     const iov = iovecs(bufs);
     this.prepRw(Op.WRITEV, fd, iov, bufs.length, offset);
@@ -482,13 +487,13 @@ export class Sqe {
   }
 
   /** Like `io_uring_prep_fsync(3)`; `FSYNC_DATASYNC` in `flags` for fdatasync. Linux 5.1. */
-  prepFsync(fd: FdLike, flags = 0): void {
+  prepFsync(fd: FdLike, flags: number = 0): void {
     this.prepRw(Op.FSYNC, fd, null, 0, 0);
     this.opFlags = flags & FSYNC_DATASYNC;
   }
 
   /** Like `io_uring_prep_sync_file_range(3)`. Linux 5.2. */
-  prepSyncFileRange(fd: FdLike, len: number, offset: number, flags = 0): void {
+  prepSyncFileRange(fd: FdLike, len: number, offset: number, flags: number = 0): void {
     checkOffset(offset);
     this.prepRw(Op.SYNC_FILE_RANGE, fd, null, len, offset);
     this.opFlags = flags;
@@ -531,7 +536,7 @@ export class Sqe {
    * @param flags `O_*` flags
    * @param mode mode for a created file
    */
-  prepOpenat(dfd: FdLike, path: string | URL, flags: number, mode = 0): void {
+  prepOpenat(dfd: FdLike, path: string | URL, flags: number, mode: number = 0): void {
     this.prepRw(Op.OPENAT, dfd, cString(path), mode, 0);
     this.opFlags = flags;
   }
@@ -599,7 +604,7 @@ export class Sqe {
     oldpath: string | URL,
     newdfd: number,
     newpath: string | URL,
-    flags = 0,
+    flags: number = 0,
   ): void {
     this.prepRw(Op.RENAMEAT, olddfd, cString(oldpath), newdfd, 0);
     this._addrAt(SqeWord.OFF, cString(newpath));
@@ -612,13 +617,13 @@ export class Sqe {
   }
 
   /** Like `io_uring_prep_unlinkat(3)`; `AT_REMOVEDIR` (0x200) removes a directory. 5.11. */
-  prepUnlinkat(dfd: FdLike, path: string | URL, flags = 0): void {
+  prepUnlinkat(dfd: FdLike, path: string | URL, flags: number = 0): void {
     this.prepRw(Op.UNLINKAT, dfd, cString(path), 0, 0);
     this.opFlags = flags;
   }
 
   /** Like `io_uring_prep_unlink(3)`. Linux 5.11. */
-  prepUnlink(path: string | URL, flags = 0): void {
+  prepUnlink(path: string | URL, flags: number = 0): void {
     this.prepUnlinkat(AT_FDCWD, path, flags);
   }
 
@@ -649,7 +654,7 @@ export class Sqe {
     oldpath: string | URL,
     newdfd: number,
     newpath: string | URL,
-    flags = 0,
+    flags: number = 0,
   ): void {
     this.prepRw(Op.LINKAT, olddfd, cString(oldpath), newdfd, 0);
     this._addrAt(SqeWord.OFF, cString(newpath));
@@ -657,21 +662,21 @@ export class Sqe {
   }
 
   /** Like `io_uring_prep_link(3)`. Linux 5.15. */
-  prepLink(oldpath: string | URL, newpath: string | URL, flags = 0): void {
+  prepLink(oldpath: string | URL, newpath: string | URL, flags: number = 0): void {
     this.prepLinkat(AT_FDCWD, oldpath, AT_FDCWD, newpath, flags);
   }
 
   // ---- extended attributes ---------------------------------------------------------------
 
   /** Like `io_uring_prep_fsetxattr(3)`: set attribute `name` of `fd` to `value`. Linux 5.19. */
-  prepFsetxattr(fd: FdLike, name: string, value: ArrayBufferView, flags = 0): void {
+  prepFsetxattr(fd: FdLike, name: string, value: ArrayBufferView, flags: number = 0): void {
     this.prepRw(Op.FSETXATTR, fd, cString(name, "name"), value.byteLength, 0);
     this._addrAt(SqeWord.OFF, value);
     this.opFlags = flags;
   }
 
   /** Like `io_uring_prep_setxattr(3)`: set attribute `name` of `path`. Linux 5.19. */
-  prepSetxattr(name: string, value: ArrayBufferView, path: string | URL, flags = 0): void {
+  prepSetxattr(name: string, value: ArrayBufferView, path: string | URL, flags: number = 0): void {
     this.prepRw(Op.SETXATTR, 0, cString(name, "name"), value.byteLength, 0);
     this._addrAt(SqeWord.OFF, value);
     this._addrAt(SqeWord.ADDR3, cString(path));
@@ -703,7 +708,7 @@ export class Sqe {
     fdOut: FdLike,
     offOut: number,
     nbytes: number,
-    flags = 0,
+    flags: number = 0,
   ): void {
     checkOffset(offIn);
     checkOffset(offOut);
@@ -713,7 +718,7 @@ export class Sqe {
   }
 
   /** Like `io_uring_prep_tee(3)`: duplicate `nbytes` from pipe `fdIn` into pipe `fdOut`. 5.8. */
-  prepTee(fdIn: FdLike, fdOut: FdLike, nbytes: number, flags = 0): void {
+  prepTee(fdIn: FdLike, fdOut: FdLike, nbytes: number, flags: number = 0): void {
     this.prepRw(Op.TEE, fdOut, null, nbytes, 0);
     this._spliceIn(fdIn, flags);
   }
@@ -734,7 +739,7 @@ export class Sqe {
    * Like `io_uring_prep_pipe(3)`: creates a pipe; the CQE's `res` is 0 and `fds` receives the
    * read and write ends. Linux 6.16.
    */
-  prepPipe(fds: Int32Array, flags = 0): void {
+  prepPipe(fds: Int32Array, flags: number = 0): void {
     if (!(fds instanceof Int32Array) || fds.length < 2) {
       throw new TypeError("fds must be an Int32Array of at least 2 elements");
     }
@@ -783,7 +788,7 @@ export class Sqe {
    * Like `io_uring_prep_epoll_ctl(3)`: `op` is `EPOLL_CTL_ADD` (1), `DEL` (2) or `MOD` (3), with
    * `events` and 64-bit `data` as in `struct epoll_event`. Linux 5.6.
    */
-  prepEpollCtl(epfd: FdLike, fd: number, op: number, events = 0, data = 0): void {
+  prepEpollCtl(epfd: FdLike, fd: number, op: number, events: number = 0, data: number = 0): void {
     const ev = new Uint8Array(12);
     const v = new DataView(ev.buffer);
     v.setUint32(0, events, true);
@@ -796,7 +801,7 @@ export class Sqe {
    * Like `io_uring_prep_epoll_wait(3)`: waits for events on `epfd`; `events` receives up to
    * `maxEvents` packed 12-byte `struct epoll_event`s, `res` is their count. Linux 6.15.
    */
-  prepEpollWait(epfd: FdLike, events: ArrayBufferView, maxEvents: number, flags = 0): void {
+  prepEpollWait(epfd: FdLike, events: ArrayBufferView, maxEvents: number, flags: number = 0): void {
     isView(events, "events");
     if (events.byteLength < maxEvents * 12) {
       throw new RangeError(`events must hold ${maxEvents} epoll_event structs (12 bytes each)`);
@@ -815,21 +820,21 @@ export class Sqe {
    * @param count CQEs that end the timeout early; 0 for a pure timer
    * @param flags `TimeoutFlag` bits
    */
-  prepTimeout(ts: Timespec, count = 0, flags = 0): void {
+  prepTimeout(ts: Timespec, count: number = 0, flags: number = 0): void {
     if (flags & TimeoutFlag.MULTISHOT) this._m.tracking = true;
     this.prepRw(Op.TIMEOUT, -1, timespec(ts), 1, count);
     this.opFlags = flags;
   }
 
   /** Like `io_uring_prep_timeout_remove(3)`: cancel the timeout with `userData`. Linux 5.5. */
-  prepTimeoutRemove(userData: number, flags = 0): void {
+  prepTimeoutRemove(userData: number, flags: number = 0): void {
     this.prepRw(Op.TIMEOUT_REMOVE, -1, null, 0, 0);
     this._set64(SqeWord.ADDR, userData);
     this.opFlags = flags;
   }
 
   /** Like `io_uring_prep_timeout_update(3)`: re-arm the timeout with `userData`. Linux 5.11. */
-  prepTimeoutUpdate(ts: Timespec, userData: number, flags = 0): void {
+  prepTimeoutUpdate(ts: Timespec, userData: number, flags: number = 0): void {
     this.prepRw(Op.TIMEOUT_REMOVE, -1, null, 0, 0);
     this._addrAt(SqeWord.OFF, timespec(ts));
     this._set64(SqeWord.ADDR, userData);
@@ -840,7 +845,7 @@ export class Sqe {
    * Like `io_uring_prep_link_timeout(3)`: cancels the SQE linked before this one (which must
    * carry `SqeFlag.IO_LINK`) if it has not completed after `ts`. Linux 5.5.
    */
-  prepLinkTimeout(ts: Timespec, flags = 0): void {
+  prepLinkTimeout(ts: Timespec, flags: number = 0): void {
     this.prepRw(Op.LINK_TIMEOUT, -1, timespec(ts), 1, 0);
     this.opFlags = flags;
   }
@@ -849,14 +854,14 @@ export class Sqe {
    * Like `io_uring_prep_cancel64(3)`: cancel the request whose user data is `userData`.
    * `CancelFlag.ALL` cancels every match, `CancelFlag.ANY` every request. Linux 5.5 (flags 5.19).
    */
-  prepCancel(userData: number, flags = 0): void {
+  prepCancel(userData: number, flags: number = 0): void {
     this.prepRw(Op.ASYNC_CANCEL, -1, null, 0, 0);
     this._set64(SqeWord.ADDR, userData);
     this.opFlags = flags;
   }
 
   /** Like `io_uring_prep_cancel_fd(3)`: cancel requests on `fd`. Linux 5.19. */
-  prepCancelFd(fd: FdLike, flags = 0): void {
+  prepCancelFd(fd: FdLike, flags: number = 0): void {
     this.prepRw(Op.ASYNC_CANCEL, fd, null, 0, 0);
     let f = flags | CancelFlag.FD;
     if (this.flags & SqeFlag.FIXED_FILE) {
@@ -874,7 +879,7 @@ export class Sqe {
    * @param domain `AF_INET` (2), `AF_INET6` (10), `AF_UNIX` (1)
    * @param type `SOCK_STREAM` (1), `SOCK_DGRAM` (2), optionally with `SOCK_CLOEXEC`/`SOCK_NONBLOCK`
    */
-  prepSocket(domain: number, type: number, protocol = 0, flags = 0): void {
+  prepSocket(domain: number, type: number, protocol: number = 0, flags: number = 0): void {
     this.prepRw(Op.SOCKET, domain, null, protocol, type);
     this.opFlags = flags;
   }
@@ -892,7 +897,12 @@ export class Sqe {
   }
 
   /** Like `io_uring_prep_socket_direct_alloc(3)`: the kernel picks the slot (`res`). 5.19. */
-  prepSocketDirectAlloc(domain: number, type: number, protocol = 0, flags = 0): void {
+  prepSocketDirectAlloc(
+    domain: number,
+    type: number,
+    protocol: number = 0,
+    flags: number = 0,
+  ): void {
     this.prepSocketDirect(domain, type, protocol, flags, FILE_INDEX_ALLOC);
   }
 
@@ -921,7 +931,7 @@ export class Sqe {
     fd: FdLike,
     addr: ArrayBufferView | null = null,
     addrLen: Uint32Array | null = null,
-    flags = 0,
+    flags: number = 0,
   ): void {
     if (addr !== null) isView(addr, "addr");
     this.prepRw(Op.ACCEPT, fd, addr, 0, 0);
@@ -946,7 +956,7 @@ export class Sqe {
     fd: FdLike,
     addr: ArrayBufferView | null = null,
     addrLen: Uint32Array | null = null,
-    flags = 0,
+    flags: number = 0,
   ): void {
     this._m.tracking = true; // see _HeldRefs: a multishot op must never be only counted
     this.prepAccept(fd, addr, addrLen, flags);
@@ -961,14 +971,14 @@ export class Sqe {
     fd: FdLike,
     addr: ArrayBufferView | null = null,
     addrLen: Uint32Array | null = null,
-    flags = 0,
+    flags: number = 0,
   ): void {
     this.prepMultishotAccept(fd, addr, addrLen, flags);
     this._target(FILE_INDEX_ALLOC);
   }
 
   /** Like `io_uring_prep_send(3)`: `res` is the bytes sent. Linux 5.6. */
-  prepSend(fd: FdLike, buf: ArrayBufferView, flags = 0): void {
+  prepSend(fd: FdLike, buf: ArrayBufferView, flags: number = 0): void {
     isView(buf);
     this.prepRw(Op.SEND, fd, buf, buf.byteLength, 0);
     this.opFlags = flags;
@@ -999,7 +1009,7 @@ export class Sqe {
    * Like `io_uring_prep_send_zc(3)`: zero-copy send. Two CQEs: the result with `CqeFlag.MORE`,
    * then a `CqeFlag.NOTIF` one when `buf` may be reused; the buffer is held until then. 6.0.
    */
-  prepSendZc(fd: FdLike, buf: ArrayBufferView, flags = 0, zcFlags = 0): void {
+  prepSendZc(fd: FdLike, buf: ArrayBufferView, flags: number = 0, zcFlags: number = 0): void {
     isView(buf);
     this.prepRw(Op.SEND_ZC, fd, buf, buf.byteLength, 0);
     this.opFlags = flags;
@@ -1007,7 +1017,7 @@ export class Sqe {
   }
 
   /** Like `io_uring_prep_recv(3)`: `res` is the bytes received, 0 at EOF. Linux 5.6. */
-  prepRecv(fd: FdLike, buf: ArrayBufferView, flags = 0): void {
+  prepRecv(fd: FdLike, buf: ArrayBufferView, flags: number = 0): void {
     isView(buf);
     this.prepRw(Op.RECV, fd, buf, buf.byteLength, 0);
     this.opFlags = flags;
@@ -1017,7 +1027,7 @@ export class Sqe {
    * Like `io_uring_prep_recv_multishot(3)` with buffer selection: one CQE per receive, each into
    * a buffer of group `bufGroup` (`CqeFlag.BUFFER`, id in `flags >>> 16`). Linux 6.0.
    */
-  prepRecvMultishot(fd: FdLike, bufGroup: number, flags = 0): void {
+  prepRecvMultishot(fd: FdLike, bufGroup: number, flags: number = 0): void {
     this._m.tracking = true; // see _HeldRefs: a multishot op must never be only counted
     this.prepRw(Op.RECV, fd, null, 0, 0);
     this.opFlags = flags;
@@ -1034,7 +1044,7 @@ export class Sqe {
    * @param len bytes to receive in all, 0 for no limit
    * @param flags extra `RecvSendFlag` bits for `ioprio` (`POLL_FIRST`); multishot is always set
    */
-  prepRecvZc(fd: FdLike, len: number, ifqIndex: number, flags = 0): void {
+  prepRecvZc(fd: FdLike, len: number, ifqIndex: number, flags: number = 0): void {
     this._m.tracking = true; // see _HeldRefs: a multishot op must never be only counted
     checkU32(ifqIndex, "ifqIndex");
     this.prepRw(Op.RECV_ZC, fd, null, len, 0);
@@ -1043,20 +1053,20 @@ export class Sqe {
   }
 
   /** Like `io_uring_prep_sendmsg(3)`: `msg` from `MsgHdr`. Linux 5.3. */
-  prepSendmsg(fd: FdLike, msg: MsgHdrLike, flags = 0): void {
+  prepSendmsg(fd: FdLike, msg: MsgHdrLike, flags: number = 0): void {
     this.prepRw(Op.SENDMSG, fd, msg.bytes, 1, 0);
     this._hold(msg);
     this.opFlags = flags;
   }
 
   /** Like `io_uring_prep_sendmsg_zc(3)`. Linux 6.1. */
-  prepSendmsgZc(fd: FdLike, msg: MsgHdrLike, flags = 0): void {
+  prepSendmsgZc(fd: FdLike, msg: MsgHdrLike, flags: number = 0): void {
     this.prepSendmsg(fd, msg, flags);
     this.opcode = Op.SENDMSG_ZC;
   }
 
   /** Like `io_uring_prep_recvmsg(3)`: `msg` from `MsgHdr`. Linux 5.3. */
-  prepRecvmsg(fd: FdLike, msg: MsgHdrLike, flags = 0): void {
+  prepRecvmsg(fd: FdLike, msg: MsgHdrLike, flags: number = 0): void {
     this.prepRw(Op.RECVMSG, fd, msg.bytes, 1, 0);
     this._hold(msg);
     this.opFlags = flags;
@@ -1083,8 +1093,8 @@ export class Sqe {
   prepCmdSock(
     cmdOp: number,
     fd: FdLike,
-    level = 0,
-    optname = 0,
+    level: number = 0,
+    optname: number = 0,
     optval: ArrayBufferView | null = null,
   ): void {
     this.prepRw(Op.URING_CMD, fd, null, 0, 0);
@@ -1155,7 +1165,7 @@ export class Sqe {
    * Like `io_uring_prep_fixed_fd_install(3)`: turns direct descriptor `fixedIndex` into a real
    * fd (`res`), close-on-exec unless `FIXED_FD_NO_CLOEXEC`. Linux 6.8.
    */
-  prepFixedFdInstall(fixedIndex: number, flags = 0): void {
+  prepFixedFdInstall(fixedIndex: number, flags: number = 0): void {
     this.prepRw(Op.FIXED_FD_INSTALL, fixedIndex, null, 0, 0);
     this.flags |= SqeFlag.FIXED_FILE;
     this.opFlags = flags;
@@ -1166,7 +1176,7 @@ export class Sqe {
    * data `data`. Linux 5.18. The target ring takes that CQE for the end of its own op with user
    * data `data`, if it has one in flight (see `Ring`): use user data no op there uses.
    */
-  prepMsgRing(fd: FdLike, len: number, data: number, flags = 0): void {
+  prepMsgRing(fd: FdLike, len: number, data: number, flags: number = 0): void {
     this.prepRw(Op.MSG_RING, fd, null, len, data);
     this.opFlags = flags;
   }
@@ -1182,7 +1192,13 @@ export class Sqe {
    * `targetIndex` (or `FILE_INDEX_ALLOC`) of ring `fd`'s table, posting a CQE with `data` there.
    * Linux 6.0.
    */
-  prepMsgRingFd(fd: FdLike, sourceIndex: number, targetIndex: number, data: number, flags = 0) {
+  prepMsgRingFd(
+    fd: FdLike,
+    sourceIndex: number,
+    targetIndex: number,
+    data: number,
+    flags: number = 0,
+  ) {
     this.prepRw(Op.MSG_RING, fd, 1, /* IORING_MSG_SEND_FD */ 0, data);
     this._set64(SqeWord.ADDR3, sourceIndex);
     this._target(targetIndex);
@@ -1203,7 +1219,7 @@ export class Sqe {
     id: number,
     infop: ArrayBufferView | null,
     options: number,
-    flags = 0,
+    flags: number = 0,
   ): void {
     this.prepRw(Op.WAITID, id, null, idtype, 0);
     this.opFlags = flags;
@@ -1225,7 +1241,7 @@ export class Sqe {
     val: number,
     mask: number,
     futexFlags: number,
-    flags = 0,
+    flags: number = 0,
   ): void {
     isView(futex, "futex");
     this.prepRw(Op.FUTEX_WAIT, futexFlags, futex, 0, val);
@@ -1239,7 +1255,7 @@ export class Sqe {
     val: number,
     mask: number,
     futexFlags: number,
-    flags = 0,
+    flags: number = 0,
   ): void {
     isView(futex, "futex");
     this.prepRw(Op.FUTEX_WAKE, futexFlags, futex, 0, val);
@@ -1248,7 +1264,7 @@ export class Sqe {
   }
 
   /** Like `io_uring_prep_futex_waitv(3)`: `res` is the index of the futex that woke. 6.7. */
-  prepFutexWaitv(futexes: readonly FutexWait[], flags = 0): void {
+  prepFutexWaitv(futexes: readonly FutexWait[], flags: number = 0): void {
     const v = new Uint32Array(futexes.length * 6); // struct futex_waitv: u64 val, u64 uaddr, u32 flags, u32 pad
     for (let i = 0; i < futexes.length; i++) {
       const f = futexes[i];

@@ -128,7 +128,7 @@ export function badFd(fd: unknown): never {
 }
 
 /** Throws `TypeError` unless `buf` is an ArrayBufferView (cheap; prepRw checks the rest). */
-export function isView(buf: unknown, what = "buffer"): void {
+export function isView(buf: unknown, what: string = "buffer"): void {
   if (!ArrayBuffer.isView(buf)) {
     throw new TypeError(`${what} must be a Uint8Array or another ArrayBufferView`);
   }

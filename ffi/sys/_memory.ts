@@ -26,7 +26,7 @@ const bases = new WeakMap<ArrayBufferLike, number>();
 const safeBases = new WeakMap<ArrayBufferLike, number>();
 
 /** Throws `TypeError` unless `view` is a typed array or DataView over a fixed-size, live buffer. */
-export function checkBuffer(view: unknown, what = "buffer"): asserts view is BufferSource {
+export function checkBuffer(view: unknown, what: string = "buffer"): asserts view is BufferSource {
   if (!ArrayBuffer.isView(view)) {
     throw new TypeError(`${what} must be a Uint8Array or another ArrayBufferView`);
   }
@@ -54,7 +54,7 @@ export function addressOf(view: BufferSource): number {
  * ArrayBuffer does the full check and caches its address; later calls only look for detachment
  * (a detached buffer's views have byteLength 0), so the hot path is one WeakMap lookup.
  */
-export function checkedAddress(view: unknown, what = "buffer"): number {
+export function checkedAddress(view: unknown, what: string = "buffer"): number {
   if (!ArrayBuffer.isView(view)) {
     throw new TypeError(`${what} must be a Uint8Array or another ArrayBufferView`);
   }
@@ -73,7 +73,7 @@ export function checkedAddress(view: unknown, what = "buffer"): number {
 const encoder = new TextEncoder();
 
 /** `path` as a NUL-terminated UTF-8 C string. Throws `TypeError` for non-strings or NUL bytes. */
-export function cString(path: string | URL, what = "path"): Uint8Array<ArrayBuffer> {
+export function cString(path: string | URL, what: string = "path"): Uint8Array<ArrayBuffer> {
   if (path instanceof URL) {
     if (path.protocol !== "file:") throw new TypeError(`${what} must be a file: URL`);
     path = decodeURIComponent(path.pathname);
@@ -90,7 +90,7 @@ export function cString(path: string | URL, what = "path"): Uint8Array<ArrayBuff
  * `SharedArrayBuffer`: memory that cannot be transferred or detached, so the kernel may keep
  * using it for as long as the library holds the view.
  */
-export function alignedBytes(size: number, align = 4096): Uint8Array<SharedArrayBuffer> {
+export function alignedBytes(size: number, align: number = 4096): Uint8Array<SharedArrayBuffer> {
   const raw = new Uint8Array(new SharedArrayBuffer(size + align));
   const addr = addressOf(raw);
   const skip = (align - (addr % align)) % align;
@@ -102,7 +102,7 @@ export function alignedBytes(size: number, align = 4096): Uint8Array<SharedArray
  * `SharedArrayBuffer`, or a buffer lent with `lendToKernel()`), else -1: the caller could
  * transfer it, and the kernel must get a copy instead. Checks like `checkedAddress()`.
  */
-export function kernelSafeAddress(view: unknown, what = "buffer"): number {
+export function kernelSafeAddress(view: unknown, what: string = "buffer"): number {
   if (!ArrayBuffer.isView(view)) {
     throw new TypeError(`${what} must be a Uint8Array or another ArrayBufferView`);
   }

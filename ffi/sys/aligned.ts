@@ -40,7 +40,7 @@ import { alignedBytes } from "./_memory.ts";
  * await Deno.remove(path);
  * ```
  */
-export function alignedBuffer(size: number, align = 4096): Uint8Array<SharedArrayBuffer> {
+export function alignedBuffer(size: number, align: number = 4096): Uint8Array<SharedArrayBuffer> {
   if (!Number.isInteger(size) || size < 0 || size > 2 ** 31) {
     throw new RangeError(`size must be an integer in 0..2**31, got ${size}`);
   }

@@ -63,7 +63,7 @@ export const EventfdFlag = {
  * ring.submitAndWait(1);
  * ```
  */
-export function eventfd(initval = 0, flags: number = EventfdFlag.CLOEXEC): number {
+export function eventfd(initval: number = 0, flags: number = EventfdFlag.CLOEXEC): number {
   if (!Number.isInteger(initval) || initval < 0 || initval > 0xffffffff) {
     throw new RangeError(`initval must be an integer in 0..2**32-1, got ${initval}`);
   }

@@ -97,6 +97,15 @@ describe("readFile()", () => {
   });
 });
 
+describe("readFiles()", () => {
+  it("gives buffers of their own that Web APIs taking an ArrayBuffer accept", async () => {
+    const [a] = await io.readFiles(["/etc/hostname"]);
+    assert(a.buffer instanceof ArrayBuffer);
+    const want = await crypto.subtle.digest("SHA-256", await Deno.readFile("/etc/hostname"));
+    assertEquals(await crypto.subtle.digest("SHA-256", a), want);
+  });
+});
+
 describe("writeFile()", () => {
   it("writes what Deno.writeFile writes, truncating by default", async () => {
     const a = `${dir}/w_ours`, b = `${dir}/w_deno`;
