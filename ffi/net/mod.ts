@@ -1,5 +1,6 @@
 /**
- * Servers on `AsyncRing`: `serveTcp`, `sendAll`, and the HTTP/1.1 request parser.
+ * Sockets the way Deno programs use them (`listen`, `connect`, `Conn`, `Listener`, `netOn`), and
+ * the lower-level servers on `AsyncRing`: `serveTcp`, `sendAll`, and the HTTP/1.1 request parser.
  *
  * @module
  */
@@ -11,3 +12,8 @@ export {
   type ServeTcpOptions,
   type TcpServer,
 } from "./server.ts";
+export { Conn, TcpConn, UnixConn } from "./conn.ts";
+export { connect, connectOn } from "./connect.ts";
+export { listen, listenOn } from "./listen.ts";
+export { Listener } from "./listener.ts";
+export { type NetFunctions, netOn } from "./net_on.ts";

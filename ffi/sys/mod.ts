@@ -3,7 +3,13 @@
  *
  * @module
  */
-export { type DenoFsError, denoFsError, nulPathError, pathOf } from "./_errno_map.ts";
+export {
+  type DenoFsError,
+  denoFsError,
+  denoNetError,
+  nulPathError,
+  pathOf,
+} from "./_errno_map.ts";
 export {
   addressOf,
   alignedBytes,
