@@ -9,6 +9,8 @@ import type { AsyncRing } from "../async/mod.ts";
 import { denoNetError, Sock, UringError } from "../sys/mod.ts";
 import { syncClose, syncSetFlag, syncShutdown } from "./_sync.ts";
 
+const EPIPE = 32;
+
 /** Deno's read size for `readable` when the reader brings no buffer. */
 const CHUNK = 64 * 1024;
 
@@ -59,6 +61,10 @@ export class Conn<A extends Deno.Addr = Deno.Addr> implements Deno.Conn<A> {
   #local: A;
   #remote: A;
   #unref = false;
+  /** `closeWrite()` was called: later writes fail as the kernel would fail them. */
+  #writeShut = false;
+  /** The last write started, which `closeWrite()` lets finish first. */
+  #lastWrite: Promise<unknown> | undefined;
   #readable: ReadableStream<Uint8Array<ArrayBuffer>> | undefined;
   #writable: WritableStream<Uint8Array<ArrayBufferLike>> | undefined;
 
@@ -156,8 +162,25 @@ export class Conn<A extends Deno.Addr = Deno.Addr> implements Deno.Conn<A> {
    */
   closeWrite(): Promise<void> {
     if (!this.#open) return Promise.reject(badResource());
+    this.#writeShut = true;
+    const before = this.#lastWrite;
+    // Deno shuts the socket down at once. Writes started before still go out first (as they
+    // would have been written by then under Deno); writes started after fail with EPIPE.
+    if (before === undefined) return this.#shutWrite();
     this.#pending++;
-    return this.#io.shutdown(this.#fd, Sock.SHUT_WR).then(this.#done, this.#onFail);
+    return before.then(this.#shutAfter, this.#shutAfter);
+  }
+
+  #shutAfter = (): Promise<void> => {
+    this.#done();
+    return this.#shutWrite();
+  };
+
+  #shutWrite(): Promise<void> {
+    if (!this.#open) return Promise.reject(badResource());
+    this.#lastWrite = undefined;
+    const res = syncShutdown(this.#fd, Sock.SHUT_WR);
+    return res < 0 ? Promise.reject(denoNetError(-res)) : Promise.resolve();
   }
 
   /**

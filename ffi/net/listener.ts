@@ -9,7 +9,7 @@ import { alignedBuffer, Sock } from "../sys/mod.ts";
 import { unixPath } from "./_addr.ts";
 import { localSockaddr, netAddr } from "./_sockname.ts";
 import { syncClose, syncShutdown, syncUnlink } from "./_sync.ts";
-import { Conn, netError, TcpConn, UnixConn } from "./conn.ts";
+import { type Conn, netError, TcpConn, UnixConn } from "./conn.ts";
 
 function listenerClosed(): Error {
   return new Deno.errors.BadResource("Listener has been closed");
