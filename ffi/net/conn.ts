@@ -145,8 +145,9 @@ export class Conn<A extends Deno.Addr = Deno.Addr> implements Deno.Conn<A> {
     if (!ArrayBuffer.isView(p)) {
       return Promise.reject(new TypeError("expected typed ArrayBufferView"));
     }
+    if (this.#writeShut) return Promise.reject(denoNetError(EPIPE));
     this.#pending++;
-    return this.#io.send(this.#fd, p).then(this.#onWrite, this.#onFail);
+    return this.#lastWrite = this.#io.send(this.#fd, p).then(this.#onWrite, this.#onFail);
   }
 
   /** Writes all of `p` (what `writable` does with each chunk). */
