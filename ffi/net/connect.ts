@@ -84,6 +84,20 @@ export async function connectOn(
  * ```
  */
 export function connect(options: Deno.ConnectOptions): Promise<TcpConn>;
+/**
+ * Connects to a Unix socket, like `Deno.connect({ transport: "unix", path })`; see the TCP form.
+ *
+ * @param options `{ transport: "unix", path }`
+ * @returns the connection
+ *
+ * @example
+ * ```ts
+ * import { connect, listen } from "../../mod.ts";
+ * const path = `${Deno.makeTempDirSync()}/c.sock`;
+ * using _listener = listen({ transport: "unix", path });
+ * using _conn = await connect({ transport: "unix", path });
+ * ```
+ */
 export function connect(options: Deno.UnixConnectOptions): Promise<UnixConn>;
 export function connect(
   options: Deno.ConnectOptions | Deno.UnixConnectOptions,

@@ -99,6 +99,18 @@ export function listenOn(
 export function listen(
   options: Deno.TcpListenOptions & { transport?: "tcp" },
 ): Listener<TcpConn, Deno.NetAddr>;
+/**
+ * Listens on a Unix socket, like `Deno.listen({ transport: "unix", path })`; see the TCP form.
+ *
+ * @param options `{ transport: "unix", path }`
+ * @returns the listener
+ *
+ * @example
+ * ```ts
+ * import { listen } from "../../mod.ts";
+ * using listener = listen({ transport: "unix", path: `${Deno.makeTempDirSync()}/a.sock` });
+ * ```
+ */
 export function listen(
   options: Deno.UnixListenOptions & { transport: "unix" },
 ): Listener<UnixConn, Deno.UnixAddr>;

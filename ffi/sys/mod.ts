@@ -3,13 +3,7 @@
  *
  * @module
  */
-export {
-  type DenoFsError,
-  denoFsError,
-  denoNetError,
-  nulPathError,
-  pathOf,
-} from "./_errno_map.ts";
+export { type DenoFsError, denoFsError, denoNetError, nulPathError, pathOf } from "./_errno_map.ts";
 export {
   addressOf,
   alignedBytes,
