@@ -104,6 +104,16 @@ export {
   writeTextFile,
 } from "./ffi/async/mod.ts";
 export {
+  Conn,
+  connect,
+  listen,
+  Listener,
+  type NetFunctions,
+  netOn,
+  TcpConn,
+  UnixConn,
+} from "./ffi/net/mod.ts";
+export {
   type ConnectionHandler,
   sendAll,
   serveTcp,

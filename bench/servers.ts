@@ -17,7 +17,10 @@
 // AsyncRing woke through a worker thread; with the event-loop wake-up the rows of this session's
 // runs stayed at 11-14 K); read that row over several runs.
 //
-// Loopback only; about 2.5 minutes. Prints a table and hands the rows to bench/_results.ts.
+// - The echo (1, 8, 64 connections) and a pipelined key-value server (bench/kv_client.ts, 1 and
+//   16 connections) written against Conn: examples/echo_conn.ts and examples/kv_server.ts,
+//   each beside the same program with --deno (Deno.listen).
+// Loopback only; about 4 minutes. Prints a table and hands the rows to bench/_results.ts.
 import { emitRows, type ResultRow } from "./_results.ts";
 
 const HOST = "127.0.0.1";
@@ -259,6 +262,72 @@ const verdict = (ok: boolean) => ok ? "met" : "MISSED";
     }
   } finally {
     for (const s of Object.values(servers)) await s.stop();
+  }
+}
+
+// The same echo and a pipelined key-value server written against Conn (`listen()`, `for await`,
+// read/write), each beside the very same program on Deno.listen (`--deno`).
+async function kvRun(s: Server, conns: number): Promise<Measure> {
+  const c0 = cpuSeconds(s.pid);
+  const [cmd, ...args] = pin(0, Deno.execPath(), [
+    "run",
+    "--allow-net",
+    `${root}bench/kv_client.ts`,
+    HOST,
+    String(s.port),
+    String(conns),
+    String(ECHO_SECONDS),
+  ]);
+  const r = await run(cmd, args);
+  const cpu = cpuSeconds(s.pid) - c0;
+  const m = r.out.match(/rate=(\d+) total=(\d+)/);
+  if (!r.ok || !m) throw new Error(`kv client against ${s.name} failed: ${r.out}`);
+  return { rate: Number(m[1]), cpuUs: (cpu * 1e6) / Number(m[2]) };
+}
+
+for (
+  const [kind, script, counts, goals] of [
+    ["echo 64 B, Conn", "examples/echo_conn.ts", [1, 8, 64], [1.0, 1.3, 1.3]],
+    ["key-value, 50 commands a write, Conn", "examples/kv_server.ts", [1, 16], [1.0, 1.2]],
+  ] as const
+) {
+  const ours = await startServer(`${kind} (listen)`, script, true);
+  const deno = await startServer(`${kind} (Deno.listen)`, script, true, "--deno");
+  const echo = script.includes("echo");
+  const measure = (s: Server, conns: number) => echo ? echoRun(client, s, conns) : kvRun(s, conns);
+  try {
+    for (let i = 0; i < counts.length; i++) {
+      const conns = counts[i], goal = goals[i];
+      const a: Measure[] = [], b: Measure[] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        if (r & 1) b.push(await measure(deno, conns));
+        a.push(await measure(ours, conns));
+        if (!(r & 1)) b.push(await measure(deno, conns));
+      }
+      const ratio = median(a.map((m, j) => m.rate / b[j].rate));
+      const rateA = median(a.map((m) => m.rate)), rateB = median(b.map((m) => m.rate));
+      const workload = `${kind}, ${conns} connection${conns > 1 ? "s" : ""}`;
+      table.push([
+        workload,
+        k(rateA),
+        `Deno.listen ${k(rateB)}`,
+        x(ratio),
+        `>= ${goal}x: ${verdict(ratio >= goal)}`,
+        `${us(median(a.map((m) => m.cpuUs)))} / ${us(median(b.map((m) => m.cpuUs)))}`,
+      ]);
+      rows.push({
+        group: "servers",
+        workload: `${workload} (${echo ? "C closed-loop client" : "Deno client"})`,
+        unit: echo ? "K round trips/s" : "K commands/s",
+        ours: rateA / 1000,
+        builtin: { name: "Deno.listen (same program)", value: rateB / 1000 },
+        goals: [{ vs: "builtin", ratio: goal }],
+        note: `median of ${ROUNDS} interleaved rounds of ${ECHO_SECONDS} s; ratio ${x(ratio)}`,
+      });
+    }
+  } finally {
+    await ours.stop();
+    await deno.stop();
   }
 }
 

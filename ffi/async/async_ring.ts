@@ -1227,4 +1227,47 @@ export class AsyncRing implements AsyncDisposable, Disposable {
   ): Promise<Uint8Array<ArrayBuffer>[]> {
     return files.readFiles(this, paths, options);
   }
+  // Ops added for the net layer
+
+  /**
+   * Accepts one connection, close-on-exec, and writes the peer's address: `io_uring_prep_accept(3)`
+   * with an address. Linux 5.5. `addrLen[0]` holds the room in `addr` going in and the address's
+   * length coming out. The kernel writes both when the connection comes, so they must be memory
+   * JavaScript cannot free or detach meanwhile (`alignedBuffer()`, a `SharedArrayBuffer`); the op
+   * holds them until it settles.
+   *
+   * @returns the connection fd
+   * @throws {TypeError} for `addr`/`addrLen` in memory the kernel must not be given
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { alignedBuffer, AsyncRing, parseSockaddr } from "../../mod.ts";
+   * await using io = new AsyncRing({ entries: 16 });
+   * const lfd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });
+   * const mem = alignedBuffer(256);
+   * const addr = mem.subarray(0, 128), addrLen = new Uint32Array(mem.buffer, 128, 1);
+   * addrLen[0] = 128;
+   * const [cfd, conn] = await Promise.all([
+   *   io.connectTcp({ hostname: "127.0.0.1", port: io.localAddr(lfd).port }),
+   *   io.acceptFrom(lfd, addr, addrLen),
+   * ]);
+   * assertEquals(addrLen[0], 16); // a sockaddr_in
+   * assertEquals(parseSockaddr(addr), io.localAddr(cfd));
+   * for (const fd of [cfd, conn, lfd]) await io.closeFd(fd);
+   * ```
+   */
+  acceptFrom(
+    fd: FdLike,
+    addr: Uint8Array,
+    addrLen: Uint32Array,
+    options?: AsyncOpOptions,
+  ): Promise<number> {
+    return this.#op(
+      K_FD,
+      "accept",
+      options,
+      (s) => s.prepAccept(fd, addr, addrLen, Sock.SOCK_CLOEXEC),
+    );
+  }
 }

@@ -69,8 +69,20 @@ const TABLE: Record<number, readonly [string, ErrorClass | undefined]> = {
   39: ["Directory not empty", undefined],
   40: ["Too many levels of symbolic links", Deno.errors.FilesystemLoop],
   75: ["Value too large for defined data type", undefined],
+  88: ["Socket operation on non-socket", undefined],
   95: ["Operation not supported", undefined],
+  97: ["Address family not supported by protocol", undefined],
+  98: ["Address already in use", Deno.errors.AddrInUse],
+  99: ["Cannot assign requested address", Deno.errors.AddrNotAvailable],
+  100: ["Network is down", undefined],
+  101: ["Network is unreachable", undefined],
+  103: ["Software caused connection abort", Deno.errors.ConnectionAborted],
+  104: ["Connection reset by peer", Deno.errors.ConnectionReset],
+  105: ["No buffer space available", undefined],
+  107: ["Transport endpoint is not connected", Deno.errors.NotConnected],
   110: ["Connection timed out", Deno.errors.TimedOut],
+  111: ["Connection refused", Deno.errors.ConnectionRefused],
+  113: ["No route to host", undefined],
   122: ["Disk quota exceeded", undefined],
   125: ["Operation canceled", undefined],
 };
@@ -97,6 +109,20 @@ export function denoFsError(errno: number, op: string, path: string): DenoFsErro
   const text = entry?.[0] ?? `Unknown error ${errno}`;
   const Class = entry?.[1] ?? Error;
   const err = new Class(`${text} (os error ${errno}): ${op} '${path}'`) as DenoFsError;
+  err.code = errnoName(errno);
+  err.errno = errno;
+  return err;
+}
+
+/**
+ * The error Deno's socket functions throw for `errno`: the same class and text as
+ * {@link denoFsError}, without an op or path (`Connection refused (os error 111)`).
+ */
+export function denoNetError(errno: number): DenoFsError {
+  const entry = TABLE[errno];
+  const text = entry?.[0] ?? `Unknown error ${errno}`;
+  const Class = entry?.[1] ?? Error;
+  const err = new Class(`${text} (os error ${errno})`) as DenoFsError;
   err.code = errnoName(errno);
   err.errno = errno;
   return err;

@@ -6,6 +6,7 @@
 export {
   type DenoFsError,
   denoFsError,
+  denoNetError,
   nulPathError,
   OUT_OF_MEMORY,
   pathOf,
