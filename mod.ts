@@ -115,3 +115,11 @@ export {
   HttpRequestParser,
   type HttpRequestParserOptions,
 } from "./ffi/net/mod.ts";
+export {
+  type HttpServer,
+  serve,
+  type ServeHandler,
+  type ServeHandlerInfo,
+  serveOn,
+  type ServeOptions,
+} from "./ffi/net/mod.ts";

@@ -11,3 +11,11 @@ export {
   type ServeTcpOptions,
   type TcpServer,
 } from "./server.ts";
+export {
+  type HttpServer,
+  serve,
+  type ServeHandler,
+  type ServeHandlerInfo,
+  serveOn,
+  type ServeOptions,
+} from "./serve.ts";
