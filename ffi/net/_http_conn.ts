@@ -35,6 +35,7 @@ import {
 } from "./_response_writer.ts";
 import {
   innerBody,
+  innerOf,
   markAborted,
   requestFromInner,
   type ResponseParts,
@@ -73,13 +74,29 @@ export interface UpgradeTarget {
   _run(conn: HttpConn): Promise<void>;
 }
 
+/** Requests made by the public constructor (when Deno's internals are not found). */
 const byRequest = new WeakMap<Request, HttpConn>();
 
-/** The connection a `serve()` request came on and its record, or undefined. */
+/** The connection a `serve()` request came on and its record, while it is being answered. */
 export function connOf(req: Request): { conn: HttpConn; inner: ServeInner } | undefined {
-  const conn = byRequest.get(req);
+  const inner = innerOf(req);
+  const conn = inner instanceof ServeInner ? inner.conn as HttpConn : byRequest.get(req);
   if (conn === undefined || conn._req !== req) return undefined;
   return { conn, inner: conn._inner! };
+}
+
+/** What `info` gives a handler, read from its connection when asked. */
+class Info implements ServeHandlerInfoLike {
+  #conn: HttpConn;
+  constructor(conn: HttpConn) {
+    this.#conn = conn;
+  }
+  get remoteAddr(): Deno.NetAddr {
+    return this.#conn.remoteAddr();
+  }
+  get completed(): Promise<void> {
+    return this.#conn._completedPromise();
+  }
 }
 
 function interrupted(): Error {
@@ -124,10 +141,18 @@ export class HttpConn {
 
   /** Receives more bytes into `pend`; false at end of stream. One receive at a time. */
   fill(): Promise<boolean> {
-    return this.#filling ??= this.#fill().finally(() => this.#filling = null);
+    return this.#filling ??= this.#fill();
   }
 
   async #fill(): Promise<boolean> {
+    try {
+      return await this.#fill1();
+    } finally {
+      this.#filling = null;
+    }
+  }
+
+  async #fill1(): Promise<boolean> {
     if (this.eof) return false;
     const { io, group } = this.st;
     let chunk: Uint8Array;
@@ -373,7 +398,7 @@ export class HttpConn {
       if (st.closing) return;
       let r = this.pend === null ? HttpParse.INCOMPLETE : parser.parse(this.pend, this.ps, this.pe);
       while (r === HttpParse.INCOMPLETE) {
-        if (!await this.fill()) return;
+        if (!await (this.#filling ?? this.#fill1())) return;
         if (st.closing && this.idle && this.pe - this.ps === 0) return;
         r = parser.parse(this.pend!, this.ps, this.pe);
       }
@@ -436,10 +461,12 @@ export class HttpConn {
         this,
       );
       let req = requestFromInner(inner);
-      if (req === null) req = publicRequest(inner, raw);
+      if (req === null) {
+        req = publicRequest(inner, raw);
+        byRequest.set(req, this);
+      }
       this._req = req;
       this._inner = inner;
-      byRequest.set(req, this);
       this.#gone = false;
       this.#cancel = null;
       this.#completed = undefined;
@@ -534,20 +561,16 @@ export class HttpConn {
   }
 
   #info(): ServeHandlerInfoLike {
-    // deno-lint-ignore no-this-alias
-    const conn = this;
-    return {
-      get remoteAddr() {
-        return conn.remoteAddr();
-      },
-      get completed() {
-        if (conn.#completed === undefined) {
-          conn.#completed = Promise.withResolvers<void>();
-          conn.#completed.promise.catch(() => {});
-        }
-        return conn.#completed.promise;
-      },
-    };
+    return new Info(this);
+  }
+
+  /** `info.completed` of the request in hand. */
+  _completedPromise(): Promise<void> {
+    if (this.#completed === undefined) {
+      this.#completed = Promise.withResolvers<void>();
+      this.#completed.promise.catch(() => {});
+    }
+    return this.#completed.promise;
   }
 
   async #onError(error: unknown): Promise<Response> {

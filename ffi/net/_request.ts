@@ -58,7 +58,6 @@ export class ServeInner implements InnerRequestLike {
   body: unknown;
   redirectMode = "follow";
   redirectCount = 0;
-  urlList: (() => string)[];
   urlListProcessed: string[] = [];
   clientRid = null;
   blobUrlEntry = null;
@@ -97,7 +96,16 @@ export class ServeInner implements InnerRequestLike {
     this.#fallbackHost = fallbackHost;
     this.body = body;
     this.#conn = conn;
-    this.urlList = [() => this.url()];
+  }
+
+  /** The URL list of Deno's record, made when asked (clone and fetch read it). */
+  get urlList(): (() => string)[] {
+    return [() => this.url()];
+  }
+
+  /** The connection's part in cancelling (also how upgradeWebSocket finds the connection). */
+  get conn(): CancelWatch {
+    return this.#conn;
   }
 
   /** The URL as Deno.serve builds it: the target when absolute, else `http://` Host target. */

@@ -170,38 +170,51 @@ export class SendPool {
 /**
  * Sends head and static body together (one send when they fit a pool buffer).
  */
-export async function sendStatic(
+export function sendStatic(
   io: AsyncRing,
   fd: number,
   pool: SendPool,
   head: string,
-  body: string | Uint8Array | null,
+  body: Uint8Array | null,
 ): Promise<void> {
+  const blen = body === null ? 0 : body.length;
+  if (head.length + blen > SendPool.SIZE) return sendStaticLarge(io, fd, pool, head, body);
   const out = pool.take();
-  try {
-    let n = writeLatin1Safe(out, head);
-    if (n < 0) {
-      await sendAll(io, fd, encodeHead(head));
-      n = 0;
+  let n = writeLatin1(out, 0, head);
+  if (body !== null) {
+    out.set(body, n);
+    n += blen;
+  }
+  const view = out.subarray(0, n);
+  return io.send(fd, view).then((sent) => {
+    if (sent === n) {
+      pool.give(out);
+      return;
     }
-    if (body !== null) {
-      if (typeof body === "string" && body.length * 3 <= out.length - n) {
-        n += encoder.encodeInto(body, out.subarray(n)).written;
-      } else {
-        const b = bodyBytes(body);
-        if (b.length <= out.length - n) {
-          out.set(b, n);
-          n += b.length;
-        } else {
-          if (n > 0) await sendAll(io, fd, out.subarray(0, n));
-          n = 0;
-          if (b.length > 0) await sendAll(io, fd, b);
-        }
+    return sendAll(io, fd, view.subarray(sent)).then(() => pool.give(out));
+  });
+}
+
+async function sendStaticLarge(
+  io: AsyncRing,
+  fd: number,
+  pool: SendPool,
+  head: string,
+  body: Uint8Array | null,
+): Promise<void> {
+  await sendAll(io, fd, encodeHead(head));
+  if (body !== null && body.length > 0) {
+    const out = pool.take();
+    try {
+      // library memory is sent in place; the handler's bytes go through it in pieces
+      for (let off = 0; off < body.length; off += out.length) {
+        const piece = body.subarray(off, off + out.length);
+        out.set(piece);
+        await sendAll(io, fd, out.subarray(0, piece.length));
       }
+    } finally {
+      pool.give(out);
     }
-    if (n > 0) await sendAll(io, fd, out.subarray(0, n));
-  } finally {
-    pool.give(out);
   }
 }
 

@@ -114,6 +114,11 @@ export function requestFromInner(inner: InnerRequestLike): Request | null {
   return r as Request;
 }
 
+/** The record behind a `Request` made by {@link requestFromInner}, or undefined. */
+export function innerOf(req: Request): unknown {
+  return S_REQ === undefined ? undefined : (req as any)[S_REQ];
+}
+
 /**
  * Marks `req`'s signal as aborted for a request whose signal was never read (a read one was
  * aborted through `onCancel`), as Deno's `abortRequest` does.
