@@ -15,7 +15,7 @@ import type { AsyncRing } from "../async/mod.ts";
 import type { BufferRing } from "../ring/mod.ts";
 import { Errno, UringError } from "../sys/mod.ts";
 import { Sock } from "../sys/mod.ts";
-import { HttpParse, HttpRequestParser } from "./http.ts";
+import { HttpParse, type HttpRequestParser } from "./http.ts";
 import { sendAll } from "./server.ts";
 import { fileBodyOf } from "./_file_body.ts";
 import { nameOf } from "./_libc.ts";

@@ -141,15 +141,15 @@ export class HttpRequestParser {
   /** Header fields in the head. */
   headerCount = 0;
   /** The body is `Transfer-Encoding: chunked` (only with `allowChunked`). */
-  chunked = false;
+  chunked: boolean = false;
   /** The request has `Expect: 100-continue`. */
-  expectContinue = false;
+  expectContinue: boolean = false;
   /** The request has an `Upgrade` field. */
-  upgrade = false;
+  upgrade: boolean = false;
   /** Start of the `Host` field's value in the parsed buffer (-1 without one). */
-  hostStart = -1;
+  hostStart: number = -1;
   /** End (exclusive) of the `Host` field's value in the parsed buffer. */
-  hostEnd = -1;
+  hostEnd: number = -1;
   readonly #allowChunked: boolean;
   readonly #requireHost: boolean;
 
