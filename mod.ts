@@ -127,3 +127,11 @@ export {
   type HttpRequestParserOptions,
 } from "./ffi/net/mod.ts";
 export { serveDir, type ServeDirOptions, serveFile, type ServeFileOptions } from "./ffi/net/mod.ts";
+export {
+  type HttpServer,
+  serve,
+  type ServeHandler,
+  type ServeHandlerInfo,
+  serveOn,
+  type ServeOptions,
+} from "./ffi/net/mod.ts";

@@ -167,6 +167,41 @@ const median = (xs: number[]) => {
   return q.length & 1 ? q[k] : (q[k - 1] + q[k]) / 2;
 };
 
+/** bun: `$BUN`, or `npm install bun` in /tmp; null when neither is there. */
+async function findBun(): Promise<string | null> {
+  for (const b of [Deno.env.get("BUN"), "/tmp/node_modules/.bin/bun", "bun"]) {
+    if (b && (await run(b, ["--version"])).ok) return b;
+  }
+  console.log("bun not found (npm install bun in /tmp, or set BUN); skipping the Bun.serve row");
+  return null;
+}
+
+/** bench/bun_http_server.js under bun, as a Server. */
+async function startBun(bun: string): Promise<Server> {
+  const child = new Deno.Command(bun, {
+    args: [`${root}bench/bun_http_server.js`],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  let m: RegExpMatchArray | null = null;
+  while (!(m = text.match(/listening on \S+:(\d+)/))) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("Bun.serve exited before listening");
+    text += value;
+  }
+  return {
+    name: "Bun.serve",
+    port: Number(m[1]),
+    pid: child.pid,
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+    },
+  };
+}
+
 // ---- the run ----------------------------------------------------------------------------
 
 const t0 = performance.now();
@@ -342,6 +377,7 @@ if (wrk !== null) {
   };
   const ours = await measure("AsyncRing HTTP", "examples/http_server.ts");
   const deno = await measure("Deno.serve", "bench/deno_http_server.ts");
+  const served = await measure("serve()", "examples/serve_hello.ts");
   const two = await measure(
     "AsyncRing HTTP, 2 workers",
     "examples/http_server.ts",
@@ -368,6 +404,49 @@ if (wrk !== null) {
     `${us(two.cpuUs)} / ${us(ours.cpuUs)} (1 worker)`,
   ]);
   const note = "one wrk run each, one after the other; wrk shares the 2 cores with the server";
+  const servedRatio = served.rate / deno.rate;
+  table.push([
+    "HTTP hello, serve() (Deno.serve's shape)",
+    k(served.rate),
+    `Deno.serve ${k(deno.rate)}`,
+    x(servedRatio),
+    `>= 1.0x: ${verdict(servedRatio >= 1)}`,
+    `${us(served.cpuUs)} / ${us(deno.cpuUs)}`,
+  ]);
+  rows.push({
+    group: "servers",
+    workload: "HTTP hello, serve() (Deno.serve's shape), wrk -t1 -c64 -d5s",
+    unit: "K req/s",
+    ours: served.rate / 1000,
+    builtin: { name: "Deno.serve", value: deno.rate / 1000 },
+    goals: [{ vs: "builtin", ratio: 1.0 }],
+    note: `server CPU ${us(served.cpuUs)} µs/req vs ${us(deno.cpuUs)}; ${note}`,
+  });
+  const bun = await findBun();
+  if (bun !== null) {
+    const b = await startBun(bun);
+    try {
+      const bunRate = await wrkRun(wrk, b);
+      table.push([
+        "HTTP hello, serve() vs Bun.serve",
+        k(served.rate),
+        `Bun.serve ${k(bunRate.rate)}`,
+        x(served.rate / bunRate.rate),
+        "report",
+        `${us(served.cpuUs)} / ${us(bunRate.cpuUs)}`,
+      ]);
+      rows.push({
+        group: "servers",
+        workload: "HTTP hello, serve() vs Bun.serve, wrk -t1 -c64 -d5s",
+        unit: "K req/s",
+        ours: served.rate / 1000,
+        builtin: { name: "Bun.serve", value: bunRate.rate / 1000 },
+        note,
+      });
+    } finally {
+      await b.stop();
+    }
+  }
   rows.push({
     group: "servers",
     workload: "HTTP hello, wrk -t1 -c64 -d5s",

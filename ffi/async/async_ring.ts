@@ -30,7 +30,8 @@ import {
   OpenFlag,
   Sock,
 } from "../sys/mod.ts";
-import { StatxMask } from "../sys/mod.ts";
+import { CqeFlag, SqeFlag, StatxMask } from "../sys/mod.ts";
+import type { Sqe } from "../ring/mod.ts";
 import { _Engine } from "../engine/mod.ts";
 import {
   type AsyncOpOptions,
@@ -1270,4 +1271,79 @@ export class AsyncRing implements AsyncDisposable, Disposable {
       (s) => s.prepAccept(fd, addr, addrLen, Sock.SOCK_CLOEXEC),
     );
   }
+
+  // Ops added for serve()
+
+  /**
+   * One receive whose buffer the kernel picks from `group` only when data arrives
+   * (`io_uring_prep_recv(3)` with `IOSQE_BUFFER_SELECT`, one shot). Linux 5.7. A connection
+   * waiting for data holds no buffer of its own: the buffers are shared by every receive on the
+   * group, and each is lent only from the completion until the caller recycles it.
+   *
+   * @param fd a connected stream socket
+   * @param group the provided-buffer ring to take the buffer from (`io.ring.registerBufRing()`)
+   * @returns `bytes * 0x10000 + bufferId` (bytes > 0; read them with `group.get(id, bytes)`, then
+   *   `group.recycle(id)`), or 0 at end of stream
+   * @throws {UringError} `ENOBUFS` when every buffer of `group` was out as the data came, or the
+   *   receive's own error
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { AsyncRing } from "../../mod.ts";
+   * await using io = new AsyncRing({ entries: 16 });
+   * using group = io.ring.registerBufRing({ group: 7, entries: 4, size: 64 });
+   * const lfd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });
+   * const [cfd, conn] = await Promise.all([
+   *   io.connectTcp({ hostname: "127.0.0.1", port: io.localAddr(lfd).port }),
+   *   io.accept(lfd),
+   * ]);
+   * const got = io.recvSelect(conn, group);
+   * await io.send(cfd, new TextEncoder().encode("hi"));
+   * const r = await got;
+   * const bytes = Math.floor(r / 0x10000), id = r % 0x10000;
+   * assertEquals(new TextDecoder().decode(group.get(id, bytes).slice()), "hi");
+   * group.recycle(id);
+   * await io.closeFd(cfd);
+   * assertEquals(await io.recvSelect(conn, group), 0); // end of stream
+   * for (const fd of [conn, lfd]) await io.closeFd(fd);
+   * ```
+   */
+  recvSelect(fd: FdLike, group: BufferRingLike): Promise<number> {
+    const bgid = group.group;
+    let sink!: MultishotSinkLike;
+    const p = new Promise<number>((resolve, reject) => {
+      sink = {
+        _prep(s: Sqe) {
+          s._m.tracking = true; // no buffer of ours is held; counted like the multishot ops
+          s.prepRw(Op.RECV, fd, null, 0, 0);
+          s.bufGroup = bgid;
+          s.flags |= SqeFlag.BUFFER_SELECT;
+        },
+        _cqe(res: number, flags: number) {
+          if (res > 0 && (flags & CqeFlag.BUFFER) !== 0) resolve(res * 0x10000 + (flags >>> 16));
+          else if (res >= 0) {
+            if (flags & CqeFlag.BUFFER) group.recycle(flags >>> 16);
+            resolve(0);
+          } else reject(new UringError(-res, "recvSelect"));
+        },
+        _close(err: Error) {
+          reject(err);
+        },
+      };
+    });
+    try {
+      this.#e.multishot(sink);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return p;
+  }
+}
+
+/** The engine's multishot sink, as `recvSelect` fills it in. */
+interface MultishotSinkLike {
+  _cqe(res: number, flags: number, final: boolean): void;
+  _prep(sqe: Sqe): void;
+  _close(err: Error): void;
 }

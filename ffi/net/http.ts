@@ -59,6 +59,13 @@ export interface HttpRequestParserOptions {
   maxHeadBytes?: number;
   /** Most header fields in one request; default 100 (more is `HEAD_TOO_LARGE`). */
   maxHeaders?: number;
+  /**
+   * Accept `Transfer-Encoding: chunked` request bodies (`chunked` tells the caller to decode
+   * them); default false, where any `Transfer-Encoding` is `NOT_IMPLEMENTED`.
+   */
+  allowChunked?: boolean;
+  /** Reject an HTTP/1.1 request without a `Host` field (RFC 9112 3.2); default true. */
+  requireHost?: boolean;
 }
 
 const CR = 13, LF = 10, SP = 32, HT = 9, COLON = 58, COMMA = 44;
@@ -76,6 +83,10 @@ const H_HOST = lower("host");
 const H_CONNECTION = lower("connection");
 const H_CONTENT_LENGTH = lower("content-length");
 const H_TRANSFER_ENCODING = lower("transfer-encoding");
+const H_EXPECT = lower("expect");
+const H_UPGRADE = lower("upgrade");
+const T_CHUNKED = lower("chunked");
+const T_100_CONTINUE = lower("100-continue");
 const T_CLOSE = lower("close");
 const T_KEEP_ALIVE = lower("keep-alive");
 const METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"];
@@ -135,6 +146,18 @@ export class HttpRequestParser {
   contentLength = 0;
   /** Header fields in the head. */
   headerCount = 0;
+  /** The body is `Transfer-Encoding: chunked` (only with `allowChunked`). */
+  chunked: boolean = false;
+  /** The request has `Expect: 100-continue`. */
+  expectContinue: boolean = false;
+  /** The request has an `Upgrade` field. */
+  upgrade: boolean = false;
+  /** Start of the `Host` field's value in the parsed buffer (-1 without one). */
+  hostStart: number = -1;
+  /** End (exclusive) of the `Host` field's value in the parsed buffer. */
+  hostEnd: number = -1;
+  readonly #allowChunked: boolean;
+  readonly #requireHost: boolean;
 
   /**
    * A parser with the given limits.
@@ -152,6 +175,8 @@ export class HttpRequestParser {
     }
     this.maxHeadBytes = max;
     this.maxHeaders = headers;
+    this.#allowChunked = options.allowChunked === true;
+    this.#requireHost = options.requireHost !== false;
   }
 
   /** The request target of the last head, decoded from `buf` (the buffer that was parsed). */
@@ -220,6 +245,7 @@ export class HttpRequestParser {
     i += 10;
 
     let hosts = 0, contentLength = -1, te = false, close = false, keepAlive = false, count = 0;
+    let chunked = false, expect = false, upgrade = false, h0 = -1, h1 = -1;
     for (;;) {
       if (i >= end) return 0;
       if (buf[i] === CR) {
@@ -250,6 +276,8 @@ export class HttpRequestParser {
       const nameLen = n1 - n0;
       if (equalsLower(buf, n0, nameLen, H_HOST)) {
         hosts++;
+        h0 = v0;
+        h1 = v1;
       } else if (equalsLower(buf, n0, nameLen, H_CONTENT_LENGTH)) {
         if (v1 === v0 || v1 - v0 > 15) return HttpParse.BAD_REQUEST;
         let len = 0;
@@ -261,7 +289,13 @@ export class HttpRequestParser {
         if (contentLength !== -1 && contentLength !== len) return HttpParse.BAD_REQUEST;
         contentLength = len;
       } else if (equalsLower(buf, n0, nameLen, H_TRANSFER_ENCODING)) {
+        // only "chunked" alone is decoded; another coding, or chunked twice, is not
+        chunked = !te && equalsLower(buf, v0, v1 - v0, T_CHUNKED);
         te = true;
+      } else if (equalsLower(buf, n0, nameLen, H_EXPECT)) {
+        expect = equalsLower(buf, v0, v1 - v0, T_100_CONTINUE);
+      } else if (equalsLower(buf, n0, nameLen, H_UPGRADE)) {
+        upgrade = true;
       } else if (equalsLower(buf, n0, nameLen, H_CONNECTION)) {
         // comma-separated tokens; "close" wins over "keep-alive"
         let k = v0;
@@ -274,8 +308,13 @@ export class HttpRequestParser {
         }
       }
     }
-    if (te) return contentLength !== -1 ? HttpParse.BAD_REQUEST : HttpParse.NOT_IMPLEMENTED;
-    if (minor >= 1 && hosts !== 1) return HttpParse.BAD_REQUEST;
+    if (te) {
+      if (contentLength !== -1) return HttpParse.BAD_REQUEST;
+      if (!chunked || !this.#allowChunked) return HttpParse.NOT_IMPLEMENTED;
+    }
+    if (minor >= 1 && hosts !== 1 && (hosts > 1 || this.#requireHost)) {
+      return HttpParse.BAD_REQUEST;
+    }
     if (hosts > 1) return HttpParse.BAD_REQUEST;
 
     this.method = methodName(buf, m0, m1);
@@ -285,6 +324,11 @@ export class HttpRequestParser {
     this.keepAlive = !close && (minor >= 1 || keepAlive);
     this.contentLength = contentLength === -1 ? 0 : contentLength;
     this.headerCount = count;
+    this.chunked = te;
+    this.expectContinue = expect;
+    this.upgrade = upgrade;
+    this.hostStart = h0;
+    this.hostEnd = h1;
     return i - start;
   }
 }

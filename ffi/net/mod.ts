@@ -20,3 +20,11 @@ export { connect, connectOn } from "./connect.ts";
 export { listen, listenOn } from "./listen.ts";
 export { Listener } from "./listener.ts";
 export { type NetFunctions, netOn } from "./net_on.ts";
+export {
+  type HttpServer,
+  serve,
+  type ServeHandler,
+  type ServeHandlerInfo,
+  serveOn,
+  type ServeOptions,
+} from "./serve.ts";

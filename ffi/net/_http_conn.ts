@@ -1,0 +1,747 @@
+/**
+ * One HTTP/1.x connection of `serve()`: receive, parse, call the handler, write the answer, in
+ * order, until the client closes or asks to (`Connection: close`, HTTP/1.0), or the server stops.
+ *
+ * Memory while idle: a connection waiting for its next request has one `recvSelect` in flight,
+ * which takes a buffer of the server's shared provided-buffer ring only when bytes arrive; the
+ * bytes are copied out (exactly as many as came) and the buffer goes back at once. Bytes not yet
+ * used (a partial head, pipelined requests, a body being read) are the only per-connection
+ * buffer, and it is dropped when used up.
+ *
+ * @internal
+ * @module
+ */
+import type { AsyncRing } from "../async/mod.ts";
+import type { BufferRing } from "../ring/mod.ts";
+import { Errno, UringError } from "../sys/mod.ts";
+import { Sock } from "../sys/mod.ts";
+import { HttpParse, type HttpRequestParser } from "./http.ts";
+import { sendAll } from "./server.ts";
+import { fileBodyOf } from "./_file_body.ts";
+import { nameOf } from "./_libc.ts";
+import { ServeInner } from "./_request.ts";
+import {
+  bodyless,
+  CHUNKED,
+  currentDate,
+  LENGTH,
+  NONE,
+  responseHead,
+  sendFile,
+  type SendPool,
+  sendStatic,
+  sendStream,
+  UNTIL_CLOSE,
+} from "./_response_writer.ts";
+import {
+  innerBody,
+  innerOf,
+  markAborted,
+  requestFromInner,
+  type ResponseParts,
+  responseParts,
+} from "./_web_internals.ts";
+
+/** What `info` gives a handler. */
+export interface ServeHandlerInfoLike {
+  readonly remoteAddr: Deno.NetAddr;
+  readonly completed: Promise<void>;
+}
+
+/** The server-wide part every connection shares. */
+export interface ServeState {
+  io: AsyncRing;
+  group: BufferRing;
+  pool: SendPool;
+  parser: HttpRequestParser;
+  handler: (req: Request, info: ServeHandlerInfoLike) => Response | Promise<Response>;
+  onError: (error: unknown) => Response | Promise<Response>;
+  fallbackHost: string;
+  /** Set by shutdown(): finish the request in hand, then close. */
+  closing: boolean;
+}
+
+/** Largest request head (request line and fields). */
+export const MAX_HEAD = 64 * 1024;
+/** A body left unread by its handler is drained up to this, else the connection closes. */
+const DRAIN_LIMIT = 256 * 1024;
+const LINGER_MS = 1000;
+const enc = new TextEncoder();
+const CONTINUE = enc.encode("HTTP/1.1 100 Continue\r\n\r\n");
+
+/** The WebSocket side of an upgrade: runs the connection once the 101 is out. */
+export interface UpgradeTarget {
+  _run(conn: HttpConn): Promise<void>;
+}
+
+/** Requests made by the public constructor (when Deno's internals are not found). */
+const byRequest = new WeakMap<Request, HttpConn>();
+
+/** The connection a `serve()` request came on and its record, while it is being answered. */
+export function connOf(req: Request): { conn: HttpConn; inner: ServeInner } | undefined {
+  const inner = innerOf(req);
+  const conn = inner instanceof ServeInner ? inner.conn as HttpConn : byRequest.get(req);
+  if (conn === undefined || conn._req !== req) return undefined;
+  return { conn, inner: conn._inner! };
+}
+
+/** What `info` gives a handler, read from its connection when asked. */
+class Info implements ServeHandlerInfoLike {
+  #conn: HttpConn;
+  constructor(conn: HttpConn) {
+    this.#conn = conn;
+  }
+  get remoteAddr(): Deno.NetAddr {
+    return this.#conn.remoteAddr();
+  }
+  get completed(): Promise<void> {
+    return this.#conn._completedPromise();
+  }
+}
+
+function interrupted(): Error {
+  return new Deno.errors.Interrupted("HTTP response was not sent successfully");
+}
+
+/** One connection. */
+export class HttpConn {
+  readonly fd: number;
+  readonly st: ServeState;
+  /** Bytes received and not used yet: `pend[ps, pe)`. */
+  pend: Uint8Array | null = null;
+  ps = 0;
+  pe = 0;
+  eof = false;
+  /** The request being answered (for upgradeWebSocket), and its record. */
+  _req: Request | null = null;
+  _inner: ServeInner | null = null;
+  /** Set by upgradeWebSocket(). */
+  _upgrade: UpgradeTarget | null = null;
+  #filling: Promise<boolean> | null = null;
+  #cancel: (() => void) | null = null;
+  #gone = false;
+  #remote: Deno.NetAddr | undefined;
+  #completed: PromiseWithResolvers<void> | undefined;
+  /** The body being received: bytes left (-1 chunked, 0 none). */
+  #bodyLeft = 0;
+  #chunkLeft = 0;
+  #chunkState = 0;
+  #expect = false;
+  #body: ReadableStreamDefaultController<Uint8Array> | null = null;
+  #bodyDone = true;
+  /** Waiting for the next request head (shutdown may end the receive). */
+  idle = true;
+
+  constructor(fd: number, st: ServeState) {
+    this.fd = fd;
+    this.st = st;
+  }
+
+  // ---- receiving ------------------------------------------------------------------------
+
+  /** Receives more bytes into `pend`; false at end of stream. One receive at a time. */
+  fill(): Promise<boolean> {
+    return this.#filling ??= this.#fill();
+  }
+
+  async #fill(): Promise<boolean> {
+    try {
+      return await this.#fill1();
+    } finally {
+      this.#filling = null;
+    }
+  }
+
+  async #fill1(): Promise<boolean> {
+    if (this.eof) return false;
+    const { io, group } = this.st;
+    let chunk: Uint8Array;
+    try {
+      const r = await io.recvSelect(this.fd, group);
+      if (r === 0) {
+        this.eof = true;
+        return false;
+      }
+      const n = Math.floor(r / 0x10000), id = r % 0x10000;
+      chunk = group.get(id, n).slice();
+      group.recycle(id);
+    } catch (e) {
+      if (!(e instanceof UringError && e.errno === Errno.ENOBUFS)) {
+        this.eof = true;
+        return false;
+      }
+      // every shared buffer is out: this receive uses one of its own
+      const own = new Uint8Array(16 * 1024);
+      let n;
+      try {
+        n = await io.recv(this.fd, own);
+      } catch {
+        n = 0;
+      }
+      if (n === 0) {
+        this.eof = true;
+        return false;
+      }
+      chunk = own.subarray(0, n);
+    }
+    if (this.ps === this.pe) {
+      this.pend = chunk;
+      this.ps = 0;
+      this.pe = chunk.length;
+    } else {
+      const old = this.pend!.subarray(this.ps, this.pe);
+      const b = new Uint8Array(old.length + chunk.length);
+      b.set(old);
+      b.set(chunk, old.length);
+      this.pend = b;
+      this.ps = 0;
+      this.pe = b.length;
+    }
+    return true;
+  }
+
+  /** Takes up to `max` pending bytes (a copy). */
+  #take(max: number): Uint8Array {
+    const k = Math.min(max, this.pe - this.ps);
+    const out = this.pend!.slice(this.ps, this.ps + k);
+    this.#used(k);
+    return out;
+  }
+
+  #used(k: number): void {
+    this.ps += k;
+    if (this.ps === this.pe) {
+      this.pend = null;
+      this.ps = this.pe = 0;
+    }
+  }
+
+  /** The client's address (getpeername, once). */
+  remoteAddr(): Deno.NetAddr {
+    if (this.#remote === undefined) {
+      const a = nameOf(this.fd, true);
+      this.#remote = { transport: "tcp", hostname: a?.hostname ?? "", port: a?.port ?? 0 };
+    }
+    return this.#remote;
+  }
+
+  /** From `Request.signal`: run `cb` when the client goes away during this request. */
+  watch(cb: () => void): void {
+    if (this.#gone) {
+      cb();
+      return;
+    }
+    this.#cancel = cb;
+    // With no body being read, nothing receives: a receive in the background sees the close
+    // (pipelined bytes that come instead are kept for the next request).
+    if (this.#bodyDone) this.#watchLoop();
+  }
+
+  async #watchLoop(): Promise<void> {
+    const req = this._req;
+    while (
+      this._req === req && this.#cancel !== null && !this.eof && this.pe - this.ps < MAX_HEAD
+    ) {
+      if (!await this.fill()) break;
+    }
+    if (this._req === req && this.eof) this.#clientGone();
+  }
+
+  #clientGone(): void {
+    if (this.#gone) return;
+    this.#gone = true;
+    const cb = this.#cancel;
+    this.#cancel = null;
+    if (cb !== null) cb();
+    else if (this._req !== null) markAborted(this._req);
+  }
+
+  // ---- request bodies -------------------------------------------------------------------
+
+  #bodyStream(): ReadableStream<Uint8Array> {
+    this.#bodyDone = false;
+    return new ReadableStream<Uint8Array>({
+      start: (c) => {
+        this.#body = c;
+      },
+      pull: (c) => this.#pull(c),
+      cancel: () => {
+        this.#body = null;
+      },
+    }, { highWaterMark: 0 });
+  }
+
+  async #pull(c: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    if (this.#expect) {
+      this.#expect = false;
+      try {
+        await sendAll(this.st.io, this.fd, CONTINUE);
+      } catch { /* the read below sees the end */ }
+    }
+    let chunk: Uint8Array | null;
+    try {
+      chunk = await this.#nextBodyBytes();
+    } catch (e) {
+      this.#body = null;
+      c.error(e);
+      return;
+    }
+    if (this.#body !== c) return;
+    if (chunk === null) {
+      this.#body = null;
+      c.close();
+    } else c.enqueue(chunk);
+  }
+
+  /** The next bytes of the body (null at its end). */
+  async #nextBodyBytes(): Promise<Uint8Array | null> {
+    for (;;) {
+      if (this.#bodyDone) return null;
+      if (this.#bodyLeft > 0) {
+        if (this.ps === this.pe && !await this.fill()) throw this.#eofError();
+        const b = this.#take(this.#bodyLeft);
+        this.#bodyLeft -= b.length;
+        if (this.#bodyLeft === 0) this.#bodyDone = true;
+        return b;
+      }
+      const r = this.#chunked();
+      if (r === undefined) {
+        if (!await this.fill()) throw this.#eofError();
+        continue;
+      }
+      if (r === null) {
+        this.#bodyDone = true;
+        return null;
+      }
+      if (r.length > 0) return r;
+    }
+  }
+
+  #eofError(): Error {
+    this.#bodyDone = true;
+    return new Deno.errors.UnexpectedEof("the client closed the connection during the body");
+  }
+
+  /**
+   * One step of the chunked decoder over the pending bytes: data (possibly empty), null at the
+   * end of the body, undefined when more bytes are needed.
+   *
+   * @throws {Deno.errors.InvalidData} for malformed framing
+   */
+  #chunked(): Uint8Array | null | undefined {
+    const b = this.pend;
+    if (b === null) return undefined;
+    switch (this.#chunkState) {
+      case 0: { // size line: hex [; ext] CRLF
+        let i = this.ps, size = 0, digits = 0;
+        for (; i < this.pe; i++) {
+          const c = b[i];
+          const d = c >= 48 && c <= 57
+            ? c - 48
+            : c >= 97 && c <= 102
+            ? c - 87
+            : c >= 65 && c <= 70
+            ? c - 55
+            : -1;
+          if (d < 0) break;
+          if (++digits > 13) throw badChunk();
+          size = size * 16 + d;
+        }
+        if (i === this.pe) return undefined;
+        if (digits === 0) throw badChunk();
+        let j = i;
+        while (j < this.pe && b[j] !== 10) j++;
+        if (j === this.pe) {
+          if (j - this.ps > 4096) throw badChunk();
+          return undefined;
+        }
+        if (b[j - 1] !== 13) throw badChunk();
+        this.#used(j + 1 - this.ps);
+        this.#chunkLeft = size;
+        this.#chunkState = size === 0 ? 3 : 1;
+        return new Uint8Array(0);
+      }
+      case 1: { // data
+        if (this.ps === this.pe) return undefined;
+        const d = this.#take(this.#chunkLeft);
+        this.#chunkLeft -= d.length;
+        if (this.#chunkLeft === 0) this.#chunkState = 2;
+        return d;
+      }
+      case 2: // CRLF after data
+        if (this.pe - this.ps < 2) return undefined;
+        if (b[this.ps] !== 13 || b[this.ps + 1] !== 10) throw badChunk();
+        this.#used(2);
+        this.#chunkState = 0;
+        return new Uint8Array(0);
+      default: { // trailer fields, then CRLF
+        let j = this.ps;
+        while (j < this.pe && b[j] !== 10) j++;
+        if (j === this.pe) {
+          if (j - this.ps > 8192) throw badChunk();
+          return undefined;
+        }
+        const empty = j - this.ps === 1 && b[this.ps] === 13;
+        this.#used(j + 1 - this.ps);
+        return empty ? null : new Uint8Array(0);
+      }
+    }
+  }
+
+  // ---- the loop -------------------------------------------------------------------------
+
+  /** Serves requests until the connection ends; closes nothing (the server closes the fd). */
+  async run(): Promise<void> {
+    const st = this.st, parser = st.parser;
+    for (;;) {
+      this.idle = true;
+      if (st.closing) return;
+      let r = this.pend === null ? HttpParse.INCOMPLETE : parser.parse(this.pend, this.ps, this.pe);
+      while (r === HttpParse.INCOMPLETE) {
+        if (!await (this.#filling ?? this.#fill1())) return;
+        if (st.closing && this.idle && this.pe - this.ps === 0) return;
+        r = parser.parse(this.pend!, this.ps, this.pe);
+      }
+      this.idle = false;
+      if (r < 0) {
+        await this.#fail(r === HttpParse.NOT_IMPLEMENTED ? 501 : -r);
+        return;
+      }
+      // the head's own bytes: the request keeps them, the receive buffer moves on
+      const buf = this.pend!, start = this.ps;
+      const head = buf.subarray(start, start + r);
+      const method = parser.method, minor = parser.minorVersion;
+      const keepAlive = parser.keepAlive, contentLength = parser.contentLength;
+      const chunked = parser.chunked, expect = parser.expectContinue;
+      const t0 = parser.targetStart - start, t1 = parser.targetEnd - start;
+      const h0 = parser.hostStart < 0 ? -1 : parser.hostStart - start;
+      const h1 = parser.hostEnd - start;
+      if (contentLength > Number.MAX_SAFE_INTEGER) {
+        await this.#fail(413);
+        return;
+      }
+      this.#used(r);
+
+      // the body: whole when it is here already, else a stream the handler pulls
+      let body: unknown = null, raw: Uint8Array | ReadableStream<Uint8Array> | null = null;
+      let bodyStream: ReadableStream<Uint8Array> | null = null;
+      this.#bodyLeft = 0;
+      this.#bodyDone = true;
+      this.#chunkState = 0;
+      this.#expect = false;
+      if (chunked) {
+        this.#bodyLeft = -1;
+        this.#expect = expect;
+        bodyStream = this.#bodyStream();
+      } else if (contentLength > 0) {
+        if (this.pe - this.ps >= contentLength) {
+          raw = this.#take(contentLength);
+          body = innerBody(raw) ?? raw;
+        } else {
+          this.#bodyLeft = contentLength;
+          this.#expect = expect;
+          bodyStream = this.#bodyStream();
+        }
+      }
+      const noBody = method === "GET" || method === "HEAD" || method === "CONNECT";
+      if (bodyStream !== null) raw = bodyStream;
+      if (noBody) raw = null;
+      body = raw === null ? null : bodyStream !== null ? innerBody(bodyStream) ?? raw : body;
+
+      const inner = new ServeInner(
+        method,
+        // a copy when pipelined bytes follow in the same buffer (they are not the request's)
+        this.pend === buf ? head.slice() : head,
+        t0,
+        t1,
+        h0,
+        h1,
+        st.fallbackHost,
+        body,
+        this,
+      );
+      let req = requestFromInner(inner);
+      if (req === null) {
+        req = publicRequest(inner, raw);
+        byRequest.set(req, this);
+      }
+      this._req = req;
+      this._inner = inner;
+      this.#gone = false;
+      this.#cancel = null;
+      this.#completed = undefined;
+
+      const closeAfter = !keepAlive || st.closing;
+      const ok = await this.#answer(req, inner, method, minor, closeAfter);
+      const upgrade = this._upgrade;
+      this._req = null;
+      this._inner = null;
+      if (ok && upgrade !== null) {
+        this._upgrade = null;
+        await upgrade._run(this);
+        return;
+      }
+      if (!ok) return;
+      // a body its handler did not read: skip it, or close when it is large
+      if (!this.#bodyDone) {
+        this.#body = null;
+        if (!await this.#drain()) return;
+      }
+      if (closeAfter) {
+        await this.#linger();
+        return;
+      }
+    }
+  }
+
+  async #drain(): Promise<boolean> {
+    let skipped = 0;
+    try {
+      while (!this.#bodyDone) {
+        if (this.#expect) return false; // the client waits for 100 Continue: never sent
+        if (this.#bodyLeft > DRAIN_LIMIT) return false;
+        const b = await this.#nextBodyBytes();
+        if (b === null) break;
+        skipped += b.length;
+        if (skipped > DRAIN_LIMIT) return false;
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Calls the handler and writes its answer; false when the connection must end. */
+  async #answer(
+    req: Request,
+    inner: ServeInner,
+    method: string,
+    minor: number,
+    closeAfter: boolean,
+  ): Promise<boolean> {
+    const st = this.st;
+    let res: Response;
+    try {
+      res = await st.handler(req, this.#info());
+      if (!(res instanceof Response)) {
+        throw new TypeError(
+          "Return value from serve handler must be a response or a promise resolving to a response",
+        );
+      }
+    } catch (error) {
+      res = await this.#onError(error);
+    }
+    let parts: ResponseParts;
+    try {
+      parts = responseParts(res);
+    } catch (error) {
+      try {
+        parts = responseParts(await this.#onError(error));
+      } catch {
+        parts = responseParts(internalServerError());
+      }
+    }
+    if (inner.upgraded && this._upgrade !== null && parts.status !== 101) {
+      console.error("Upgrade response was not returned from callback");
+      this._upgrade = null;
+      return false;
+    }
+    let ok = false;
+    try {
+      ok = await this.#write(res, parts, method, minor, closeAfter);
+    } catch {
+      ok = false;
+    }
+    if (ok) this.#completed?.resolve();
+    else {
+      this.#clientGone();
+      if (this.#completed !== undefined) this.#completed.reject(interrupted());
+    }
+    return ok && !this.eof;
+  }
+
+  #info(): ServeHandlerInfoLike {
+    return new Info(this);
+  }
+
+  /** `info.completed` of the request in hand. */
+  _completedPromise(): Promise<void> {
+    if (this.#completed === undefined) {
+      this.#completed = Promise.withResolvers<void>();
+      this.#completed.promise.catch(() => {});
+    }
+    return this.#completed.promise;
+  }
+
+  async #onError(error: unknown): Promise<Response> {
+    try {
+      const r = await this.st.onError(error);
+      if (!(r instanceof Response)) {
+        throw new TypeError(
+          "Return value from onError handler must be a response or a promise resolving to a response",
+        );
+      }
+      return r;
+    } catch (e) {
+      console.error("Exception in onError while handling exception", e);
+      return internalServerError();
+    }
+  }
+
+  /** Writes the response; true when all of it went out. */
+  async #write(
+    res: Response,
+    p: ResponseParts,
+    method: string,
+    minor: number,
+    closeAfter: boolean,
+  ): Promise<boolean> {
+    const st = this.st, io = st.io, fd = this.fd;
+    const head = method === "HEAD";
+    const status = p.status;
+    const noBody = bodyless(status);
+    const connection = status === 101
+      ? ""
+      : closeAfter
+      ? (minor === 0 ? "" : "close")
+      : (minor === 0 ? "keep-alive" : "");
+    const file = fileBodyOf(res);
+    const body = p.body;
+    if (file !== undefined && !noBody) {
+      if (body instanceof ReadableStream) body.cancel().catch(() => {});
+      const h = responseHead(minor, status, p.headers, LENGTH, file.length, connection);
+      await sendFile(io, fd, h, file, !head);
+      return true;
+    }
+    if (body === null || typeof body === "string" || body instanceof Uint8Array) {
+      if (noBody) {
+        await sendStatic(
+          io,
+          fd,
+          st.pool,
+          responseHead(minor, status, p.headers, NONE, 0, connection),
+          null,
+        );
+        return true;
+      }
+      const bytes = body === null ? null : typeof body === "string" ? enc.encode(body) : body;
+      const h = responseHead(minor, status, p.headers, LENGTH, bytes?.length ?? 0, connection);
+      await sendStatic(io, fd, st.pool, h, head ? null : bytes);
+      return true;
+    }
+    // a stream
+    if (noBody || head) {
+      body.cancel().catch(() => {});
+      const framing = !noBody && hasLength(p.headers) ? LENGTH : NONE;
+      const len = 0;
+      await sendStatic(
+        io,
+        fd,
+        st.pool,
+        responseHead(minor, status, p.headers, framing, len, connection),
+        null,
+      );
+      return true;
+    }
+    const userLength = hasLength(p.headers);
+    // a stream is chunked even when its size is known (a Blob), as Deno.serve sends it
+    const chunked = !userLength && minor === 1;
+    const framing = userLength ? LENGTH : chunked ? CHUNKED : UNTIL_CLOSE;
+    const h = responseHead(
+      minor,
+      status,
+      p.headers,
+      framing,
+      p.length,
+      framing === UNTIL_CLOSE ? (minor === 0 ? "" : "close") : connection,
+    );
+    const done = await sendStream(io, fd, st.pool, h, body, chunked, (e) => {
+      reportStreamError(st.onError, e);
+    });
+    return done && framing !== UNTIL_CLOSE;
+  }
+
+  /** Answers a request the parser refused, then closes. */
+  async #fail(status: number): Promise<void> {
+    const h =
+      `HTTP/1.1 ${status} ${FAIL_REASONS[status] ?? "Bad Request"}\r\ncontent-length: 0\r\n` +
+      `date: ${currentDate()}\r\nconnection: close\r\n\r\n`;
+    try {
+      await sendAll(this.st.io, this.fd, enc.encode(h));
+      await this.#linger();
+    } catch { /* gone */ }
+  }
+
+  /**
+   * Closing with unread bytes would reset the connection and could destroy the answer before
+   * the client reads it: stop sending, then read until the client closes (or a deadline).
+   */
+  async #linger(): Promise<void> {
+    const io = this.st.io;
+    try {
+      await io.shutdown(this.fd, Sock.SHUT_WR);
+      const t = setTimeout(() => io.shutdown(this.fd, Sock.SHUT_RD).catch(() => {}), LINGER_MS);
+      try {
+        this.pend = null;
+        this.ps = this.pe = 0;
+        while (await this.fill()) {
+          this.pend = null;
+          this.ps = this.pe = 0;
+        }
+      } finally {
+        clearTimeout(t);
+      }
+    } catch { /* gone */ }
+  }
+}
+
+const FAIL_REASONS: Record<number, string> = {
+  400: "Bad Request",
+  413: "Payload Too Large",
+  431: "Request Header Fields Too Large",
+  501: "Not Implemented",
+  505: "HTTP Version Not Supported",
+};
+
+function hasLength(headers: [string, string][]): boolean {
+  for (const [k] of headers) {
+    if (k.length === 14 && k.toLowerCase() === "content-length") return true;
+  }
+  return false;
+}
+
+function badChunk(): Error {
+  return new Deno.errors.InvalidData("malformed chunked request body");
+}
+
+/** `Deno.serve`'s fallback answer. */
+export function internalServerError(): Response {
+  return new Response(enc.encode("Internal Server Error"), { status: 500 });
+}
+
+function reportStreamError(onError: ServeState["onError"], e: unknown): void {
+  try {
+    const r = onError(e);
+    if (r instanceof Promise) {
+      r.catch((err) => console.error("Exception in onError while handling exception", err));
+    }
+  } catch (err) {
+    console.error("Exception in onError while handling exception", err);
+  }
+}
+
+/** A `Request` made with the public constructor, when the shortcut is unavailable. */
+function publicRequest(inner: ServeInner, body: unknown): Request {
+  const ac = new AbortController();
+  inner.onCancel = () => {};
+  const noBody = inner.method === "GET" || inner.method === "HEAD";
+  const req = new Request(inner.url(), {
+    method: inner.method,
+    headers: inner.headerList,
+    body: noBody ? null : body as BodyInit,
+    signal: ac.signal,
+    // @ts-ignore: Deno's RequestInit takes duplex for streamed bodies
+    duplex: "half",
+  });
+  return req;
+}

@@ -1,0 +1,377 @@
+/**
+ * `serve()`: `Deno.serve` for HTTP/1.1 over `AsyncRing`.
+ *
+ * @module
+ */
+import type { AsyncRing } from "../async/mod.ts";
+import { defaultRing } from "../async/mod.ts";
+import type { BufferRing } from "../ring/mod.ts";
+import { checkNet, Errno, Sock, UringError } from "../sys/mod.ts";
+import { HttpRequestParser } from "./http.ts";
+import { HttpConn, internalServerError, MAX_HEAD, type ServeState } from "./_http_conn.ts";
+import { closeSync, listenTcpSync } from "./_libc.ts";
+import { SendPool } from "./_response_writer.ts";
+
+/**
+ * A request handler, as for `Deno.serve`: gets the `Request` and `info` (`remoteAddr`,
+ * `completed`), returns a `Response` or a promise of one.
+ *
+ * @example
+ * ```ts
+ * import { type ServeHandler } from "../../mod.ts";
+ * const hello: ServeHandler = (req, info) =>
+ *   new Response(`${req.method} from ${info.remoteAddr.hostname}`);
+ * ```
+ */
+export type ServeHandler = (
+  request: Request,
+  info: ServeHandlerInfo,
+) => Response | Promise<Response>;
+
+/**
+ * What a handler learns besides the request, as `Deno.ServeHandlerInfo`.
+ *
+ * @example
+ * ```ts
+ * import { serve, type ServeHandlerInfo } from "../../mod.ts";
+ * const server = serve({ port: 0, onListen() {} }, (_req, info: ServeHandlerInfo) => {
+ *   info.completed.then(() => {}); // the response went out whole
+ *   return new Response(info.remoteAddr.hostname);
+ * });
+ * const res = await fetch(`http://127.0.0.1:${server.addr.port}/`);
+ * console.log(await res.text()); // 127.0.0.1
+ * await server.shutdown();
+ * ```
+ */
+export interface ServeHandlerInfo {
+  /** The client's address. */
+  readonly remoteAddr: Deno.NetAddr;
+  /** Resolves when the response was sent whole; rejects (`Deno.errors.Interrupted`) when not. */
+  readonly completed: Promise<void>;
+}
+
+/**
+ * Options of {@link serve}, as `Deno.ServeTcpOptions` (without TLS).
+ *
+ * @example
+ * ```ts
+ * import { serve, type ServeOptions } from "../../mod.ts";
+ * const ac = new AbortController();
+ * const options: ServeOptions = { port: 0, hostname: "127.0.0.1", signal: ac.signal, onListen() {} };
+ * const server = serve(options, () => new Response("hi"));
+ * ac.abort();
+ * await server.finished;
+ * ```
+ */
+export interface ServeOptions {
+  /** TCP port; default 8000 (0: the kernel picks one). */
+  port?: number;
+  /** Address to listen on; default `"0.0.0.0"`. */
+  hostname?: string;
+  /** Stops the server (as `shutdown()`) when aborted. */
+  signal?: AbortSignal;
+  /** `SO_REUSEPORT`: several servers (one per Worker) share the port. */
+  reusePort?: boolean;
+  /** Called with the address once listening; default: logs `Listening on http://H:P/`. */
+  onListen?: (localAddr: Deno.NetAddr) => void;
+  /** Answers for a handler that threw; default: logs the error and answers 500. */
+  onError?: (error: unknown) => Response | Promise<Response>;
+  /** The handler (when not given as a separate argument). */
+  handler?: ServeHandler;
+  /** listen(2) backlog; default 511. */
+  tcpBacklog?: number;
+  /** Not supported: TLS is not served here (use `Deno.serve` for HTTPS). */
+  cert?: string;
+  /** Not supported: TLS is not served here (use `Deno.serve` for HTTPS). */
+  key?: string;
+}
+
+/**
+ * A running server, as `Deno.HttpServer`.
+ *
+ * @example
+ * ```ts
+ * import { serve, type HttpServer } from "../../mod.ts";
+ * const server: HttpServer = serve({ port: 0, onListen() {} }, () => new Response("hi"));
+ * console.log(server.addr.port > 0); // true
+ * await server.shutdown();
+ * ```
+ */
+export interface HttpServer extends AsyncDisposable {
+  /** Settles when the server has stopped. */
+  readonly finished: Promise<void>;
+  /** The address it listens on. */
+  readonly addr: Deno.NetAddr;
+  /** Keeps the process alive while the server runs (the default). */
+  ref(): void;
+  /**
+   * Lets the process end while the server runs. The ring still holds the process while it has
+   * receives in flight, so this takes effect once no connection is open.
+   */
+  unref(): void;
+  /**
+   * Stops accepting, lets the requests in hand finish, closes idle connections, and resolves
+   * when every connection is closed.
+   */
+  shutdown(): Promise<void>;
+}
+
+const BUFFERS = 256;
+let nextGroup = 0x5e00;
+
+/** Each ring gets one shared buffer ring for every server on it. */
+const groups = new WeakMap<AsyncRing, { group: BufferRing; users: number }>();
+
+function takeGroup(io: AsyncRing): BufferRing {
+  let g = groups.get(io);
+  if (g === undefined || g.users === 0) {
+    const group = io.ring.registerBufRing({
+      group: nextGroup++ & 0xffff,
+      entries: BUFFERS,
+      size: 16384,
+    });
+    g = { group, users: 0 };
+    groups.set(io, g);
+  }
+  g.users++;
+  return g.group;
+}
+
+function dropGroup(io: AsyncRing): void {
+  const g = groups.get(io);
+  if (g === undefined) return;
+  if (--g.users === 0) {
+    groups.delete(io);
+    if (!io.closed) g.group.close();
+  }
+}
+
+/** `serve()`'s arguments, as `Deno.serve` sorts them. */
+function serveArgs(
+  a: ServeHandler | ServeOptions | undefined,
+  b: ServeHandler | undefined,
+): [ServeOptions, ServeHandler] {
+  let options: ServeOptions | undefined, handler: ServeHandler | undefined;
+  if (typeof a === "function") handler = a;
+  else if (typeof b === "function") {
+    handler = b;
+    options = a;
+  } else options = a;
+  if (handler === undefined) {
+    if (options === undefined) {
+      throw new TypeError(
+        "Cannot serve HTTP requests: either a `handler` or `options` must be specified",
+      );
+    }
+    handler = options.handler;
+  }
+  if (typeof handler !== "function") {
+    throw new TypeError(
+      `Cannot serve HTTP requests: handler must be a function, received ${typeof handler}`,
+    );
+  }
+  return [options ?? {}, handler];
+}
+
+/**
+ * Serves HTTP/1.1 like `Deno.serve` (same call forms, options, handler arguments, server
+ * object and answers), with the sockets on `AsyncRing`: a web `Request` per request (URL from
+ * the `Host` field, headers, a streamed body, `signal` aborted when the client goes away),
+ * any `Response` back (string, bytes, `ReadableStream`, `Blob`, `FormData`, ...), keep-alive,
+ * pipelining, chunked bodies both ways, `Expect: 100-continue`, `HEAD`, `Date`, and 400 / 413 /
+ * 431 / 501 / 505 for requests it cannot take. Uses the module's default ring; `serveOn(io, ...)`
+ * names another.
+ *
+ * Not served: TLS (`cert`/`key` throw; use `Deno.serve` for HTTPS), HTTP/2, Unix sockets. As
+ * for every FFI function, `--allow-ffi` is full trust; the `--allow-net` check for the
+ * address is made as `Deno.serve` makes it.
+ *
+ * @returns the running server (listening already, as with `Deno.serve`)
+ * @throws {TypeError} for a missing handler or TLS options
+ * @throws {Deno.errors.AddrInUse} when the address is taken
+ * @throws {Deno.errors.NotCapable} without net permission for the address
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { serve } from "../../mod.ts";
+ * const server = serve({ port: 0, onListen() {} }, async (req) =>
+ *   new Response(`${req.method} ${new URL(req.url).pathname} ${await req.text()}`));
+ * const res = await fetch(`http://127.0.0.1:${server.addr.port}/x`, { method: "POST", body: "hi" });
+ * assertEquals(await res.text(), "POST /x hi");
+ * await server.shutdown();
+ * ```
+ */
+export function serve(handler: ServeHandler): HttpServer;
+/** Serves with options and a handler. */
+export function serve(options: ServeOptions, handler: ServeHandler): HttpServer;
+/** Serves with the handler inside the options. */
+export function serve(options: ServeOptions & { handler: ServeHandler }): HttpServer;
+export function serve(a: ServeHandler | ServeOptions, b?: ServeHandler): HttpServer {
+  return serveOn(defaultRing(), a as ServeOptions, b as ServeHandler);
+}
+
+/**
+ * {@link serve} on a ring of the caller's: the same arguments after `io`. The ring stays open
+ * when the server stops.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { AsyncRing, serveOn } from "../../mod.ts";
+ * await using io = new AsyncRing({ entries: 256, coopTaskrun: true });
+ * const server = serveOn(io, { port: 0, onListen() {} }, () => new Response("hi"));
+ * assertEquals(await (await fetch(`http://127.0.0.1:${server.addr.port}/`)).text(), "hi");
+ * await server.shutdown();
+ * ```
+ */
+export function serveOn(
+  io: AsyncRing,
+  a: ServeHandler | ServeOptions,
+  b?: ServeHandler,
+): HttpServer {
+  const [options, handler] = serveArgs(a, b);
+  if (options.cert !== undefined || options.key !== undefined) {
+    throw new TypeError(
+      "serve() does not serve TLS: use Deno.serve with 'cert' and 'key' for HTTPS",
+    );
+  }
+  const hostname = options.hostname ?? "0.0.0.0";
+  const port = options.port ?? 8000;
+  checkNet(hostname, port);
+  const { fd: lfd, addr: bound } = listenTcpSync(
+    hostname,
+    port,
+    options.reusePort === true,
+    options.tcpBacklog ?? 511,
+  );
+  let group: BufferRing;
+  try {
+    group = takeGroup(io);
+  } catch (e) {
+    closeSync(lfd);
+    throw e;
+  }
+  const addr: Deno.NetAddr = { transport: "tcp", hostname: bound.hostname, port: bound.port };
+  const onError = options.onError ?? ((error: unknown) => {
+    console.error(error);
+    return internalServerError();
+  });
+  const hostForUrl = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+  const st: ServeState = {
+    io,
+    group,
+    pool: new SendPool(),
+    parser: new HttpRequestParser({
+      maxHeadBytes: MAX_HEAD,
+      maxHeaders: 100,
+      allowChunked: true,
+      requireHost: false,
+    }),
+    handler: handler as ServeState["handler"],
+    onError,
+    fallbackHost: `${hostForUrl}:${addr.port}`,
+    closing: false,
+  };
+
+  const stop = new AbortController();
+  const conns = new Set<HttpConn>();
+  const running = new Set<Promise<void>>();
+
+  const serveConn = async (fd: number) => {
+    const conn = new HttpConn(fd, st);
+    conns.add(conn);
+    try {
+      await conn.run();
+    } catch {
+      // the connection ends; the server goes on
+    } finally {
+      conns.delete(conn);
+      if (!io.closed) {
+        if (!conn.eof) await io.shutdown(fd, Sock.SHUT_RDWR).catch(() => {});
+        await io.closeFd(fd).catch(() => {});
+      }
+    }
+  };
+
+  const accepting = (async () => {
+    while (!stop.signal.aborted) {
+      try {
+        for await (const fd of io.acceptMultishot(lfd, { signal: stop.signal })) {
+          const p = serveConn(fd);
+          running.add(p);
+          p.finally(() => running.delete(p));
+        }
+        return;
+      } catch (err) {
+        if (stop.signal.aborted) return;
+        if (!(err instanceof UringError && RETRY_ACCEPT.has(err.errno))) throw err;
+        await io.timeout(50, { signal: stop.signal }).catch(() => {});
+      }
+    }
+  })();
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (abortive = false) =>
+    stopping ??= (async () => {
+      st.closing = true;
+      stop.abort();
+      await accepting.catch(() => {});
+      if (!io.closed) await io.closeFd(lfd).catch(() => {});
+      // idle connections end now; busy ones after the request in hand
+      if (!io.closed) {
+        await Promise.all(
+          [...conns].filter((c) => abortive || c.idle).map((c) =>
+            io.shutdown(c.fd, Sock.SHUT_RDWR).catch(() => {})
+          ),
+        );
+      }
+      await Promise.all(running);
+      dropGroup(io);
+    })();
+
+  const finished = accepting.then(() => shutdown(), async (err) => {
+    await shutdown();
+    throw err;
+  });
+  finished.catch(() => {});
+
+  const signal = options.signal;
+  if (signal !== undefined) {
+    if (signal.aborted) shutdown(true);
+    else signal.addEventListener("abort", () => shutdown(true), { once: true });
+  }
+
+  if (options.onListen !== undefined) options.onListen(addr);
+  else {
+    const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+    const helper = addr.hostname === "0.0.0.0" || addr.hostname === "::"
+      ? ` (http://localhost:${addr.port}/)`
+      : "";
+    console.log(`Listening on http://${host}:${addr.port}/${helper}`);
+  }
+
+  let refd = true;
+  return {
+    finished,
+    addr,
+    ref() {
+      refd = true;
+    },
+    unref() {
+      refd = false;
+      void refd;
+    },
+    shutdown: () => shutdown(),
+    [Symbol.asyncDispose]: () => shutdown(),
+  };
+}
+
+/** accept(2) errors that pass: out of fds or memory, or a connection gone before it was taken. */
+const RETRY_ACCEPT = new Set<number>([
+  Errno.EMFILE,
+  Errno.ENFILE,
+  Errno.ENOBUFS,
+  Errno.ENOMEM,
+  Errno.ECONNABORTED,
+]);
