@@ -102,6 +102,7 @@ export {
   writeFile,
   writeTextFile,
 } from "./ffi/async/mod.ts";
+export { create, FsFile, open } from "./ffi/fs/mod.ts";
 export {
   type ConnectionHandler,
   sendAll,
