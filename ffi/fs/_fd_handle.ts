@@ -69,7 +69,9 @@ export class _FdHandle {
   error(e: unknown): unknown {
     if (!(e instanceof UringError)) return e;
     if (e.errno === 125 && this.#cancelled) {
-      return new Deno.errors.Interrupted("operation canceled");
+      const err = new Deno.errors.Interrupted("operation canceled") as Error & { code: string };
+      err.code = "EINTR";
+      return err;
     }
     return denoFsError(e.errno);
   }

@@ -326,7 +326,8 @@ export class FsFile implements Disposable {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.#h.op((io, fd) => io.ftruncate(fd, n));
+    // resolves null, as Deno's (its op's result is passed on)
+    return this.#h.op((io, fd) => io.ftruncate(fd, n).then(() => null)) as Promise<never>;
   }
 
   /** ftruncate(2) on this thread, like `Deno.FsFile.truncateSync`. */
