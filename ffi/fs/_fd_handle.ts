@@ -155,11 +155,16 @@ export class _FdHandle {
     return true;
   }
 
-  /** Cancels the ring ops on the fd, again every few ms while one has not settled. */
+  /**
+   * Cancels the ring ops on the fd, again every few ms while one has not settled. Each cancel
+   * is made only while an op is in flight, so the fd is still this file's (it is closed when
+   * the last op settles, and its number may then serve another file).
+   */
   #cancel(): void {
+    if (this.ringOps === 0 || this.io.closed) return;
     this.#cancelled = true;
     const again = () => {
-      if (this.ringOps > 0 && !this.io.closed) setTimeout(() => this.#cancel(), RECANCEL_MS);
+      if (this.ringOps > 0) setTimeout(() => this.#cancel(), RECANCEL_MS);
     };
     this.io.cancelFd(this.fd).then(again, () => {});
   }

@@ -324,6 +324,17 @@ Deno.test("FsFile on a FIFO: bytes through, a pending read cancelled by close() 
   mine.close();
   const cancelled = await pending;
   assertEquals(fdCount(), before); // closed once the cancelled read settled
+  // The fd number now serves another file: no late cancel of the closed file reaches its ops.
+  const [r, w] = [await open(fifo, { read: true, write: true }), fresh()];
+  using next = await open(w, { write: true, create: true });
+  const until = performance.now() + 40;
+  while (performance.now() < until) {
+    assertEquals(await r.write(new Uint8Array(64)), 64);
+    assertEquals(await r.read(new Uint8Array(64)), 64);
+    assertEquals(await next.write(new Uint8Array(64)), 64);
+    await new Promise((res) => setTimeout(res, 1));
+  }
+  r.close();
   // Deno's read waits in a blocking thread: its fd stays open after this (not counted above)
   const deno = await Deno.open(fifo, { read: true, write: true });
   const denoPending = outcome(() => deno.read(buf));
