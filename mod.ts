@@ -103,6 +103,7 @@ export {
   writeFile,
   writeTextFile,
 } from "./ffi/async/mod.ts";
+export { create, FsFile, open } from "./ffi/fs/mod.ts";
 export {
   Conn,
   connect,

@@ -30,7 +30,7 @@ import {
   OpenFlag,
   Sock,
 } from "../sys/mod.ts";
-import { CqeFlag, SqeFlag, StatxMask } from "../sys/mod.ts";
+import { CancelFlag, CqeFlag, SqeFlag, StatxMask } from "../sys/mod.ts";
 import type { Sqe } from "../ring/mod.ts";
 import { _Engine } from "../engine/mod.ts";
 import {
@@ -72,7 +72,7 @@ import * as files from "./files.ts";
 import type { ReadFilesOptions } from "./files.ts";
 import { parseSockaddr, type SocketAddress } from "../ring/mod.ts";
 import { AT_FDCWD, type FixedBufferSource } from "../ring/mod.ts";
-const { ETIME, EAGAIN, ECHILD } = Errno;
+const { ETIME, EAGAIN, ECHILD, ENOENT, EALREADY } = Errno;
 
 const P_PID = 1;
 const WEXITED = 4;
@@ -81,6 +81,8 @@ const STATX_MASK = StatxMask.BASIC_STATS | StatxMask.BTIME;
 
 const decodeTimeout: Decoder = (_aux, res) =>
   res >= 0 || res === -ETIME ? undefined : new UringError(-res, "timeout");
+const decodeCancel: Decoder = (_aux, res) =>
+  res >= 0 ? res : res === -ENOENT || res === -EALREADY ? 0 : new UringError(-res, "cancelFd");
 const decodeFutexWait: Decoder = (_aux, res) =>
   res >= 0 ? "ok" : res === -EAGAIN ? "not-equal" : new UringError(-res, "futexWait");
 
@@ -1338,6 +1340,36 @@ export class AsyncRing implements AsyncDisposable, Disposable {
       return Promise.reject(err);
     }
     return p;
+  }
+
+  // Ops added for FsFile
+
+  /**
+   * Cancels every op in flight on `fd`: `io_uring_prep_cancel_fd(3)` with
+   * `IORING_ASYNC_CANCEL_ALL`. Linux 5.19. The cancelled ops reject with `UringError`
+   * `ECANCELED`; an op a kernel worker is already running (a regular file's read) is not
+   * stopped, it completes as usual.
+   *
+   * @returns how many ops were cancelled (0 when none was found)
+   *
+   * @example
+   * ```ts
+   * import { assertEquals, assertRejects } from "@std/assert";
+   * import { AsyncRing, UringError } from "../../mod.ts";
+   * await using io = new AsyncRing({ entries: 8 });
+   * const [r, w] = await io.pipe();
+   * const read = io.read(r, new Uint8Array(8)); // nothing is ever written: it waits
+   * assertEquals(await io.cancelFd(r), 1);
+   * assertEquals((await assertRejects(() => read, UringError)).code, "ECANCELED");
+   * await io.closeFd(r);
+   * await io.closeFd(w);
+   * ```
+   */
+  cancelFd(fd: FdLike, options?: AsyncOpOptions): Promise<number> {
+    return this.#op(K_RAW, "cancelFd", options, (s) => s.prepCancelFd(fd, CancelFlag.ALL), {
+      decode: decodeCancel,
+      data: null,
+    });
   }
 }
 

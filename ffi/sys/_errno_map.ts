@@ -57,6 +57,7 @@ const TABLE: Record<number, readonly [string, ErrorClass | undefined]> = {
   22: ["Invalid argument", TypeError],
   23: ["Too many open files in system", undefined],
   24: ["Too many open files", undefined],
+  25: ["Inappropriate ioctl for device", undefined],
   26: ["Text file busy", undefined],
   27: ["File too large", undefined],
   28: ["No space left on device", undefined],
@@ -65,6 +66,7 @@ const TABLE: Record<number, readonly [string, ErrorClass | undefined]> = {
   31: ["Too many links", undefined],
   32: ["Broken pipe", Deno.errors.BrokenPipe],
   36: ["File name too long", undefined],
+  37: ["No locks available", undefined],
   38: ["Function not implemented", undefined],
   39: ["Directory not empty", undefined],
   40: ["Too many levels of symbolic links", Deno.errors.FilesystemLoop],
@@ -96,9 +98,10 @@ export const OUT_OF_MEMORY = -12;
 /**
  * The error Deno's `op` (`"readfile"`, `"writefile"`, `"stat"`, `"lstat"`) throws for `errno`
  * on `path`: `new Deno.errors.NotFound("No such file or directory (os error 2): readfile
- * '/x'")` with `code` `"ENOENT"` and `errno` 2.
+ * '/x'")` with `code` `"ENOENT"` and `errno` 2. Without `op`, the message names no op or path,
+ * as the errors of Deno's ops on an open file do (`Bad file descriptor (os error 9)`).
  */
-export function denoFsError(errno: number, op: string, path: string): DenoFsError {
+export function denoFsError(errno: number, op?: string, path?: string): DenoFsError {
   if (errno === OUT_OF_MEMORY) {
     const err = new Error(`out of memory: ${op} '${path}'`) as DenoFsError;
     err.code = "ENOMEM";
@@ -108,7 +111,8 @@ export function denoFsError(errno: number, op: string, path: string): DenoFsErro
   const entry = TABLE[errno];
   const text = entry?.[0] ?? `Unknown error ${errno}`;
   const Class = entry?.[1] ?? Error;
-  const err = new Class(`${text} (os error ${errno}): ${op} '${path}'`) as DenoFsError;
+  const context = op === undefined ? "" : `: ${op} '${path}'`;
+  const err = new Class(`${text} (os error ${errno})${context}`) as DenoFsError;
   err.code = errnoName(errno);
   err.errno = errno;
   return err;
