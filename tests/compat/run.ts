@@ -15,7 +15,7 @@
  * at least `tests/unit/` and `tests/testdata/`. The first run writes `deno.compat.json` there (an
  * import map sending `@std/*` to the vendored std, `STD_VENDOR`, linked as `vendor/`), so the tests
  * run offline. Flags are the ones deno's CI gives `tests/unit` (`tests/unit/mod.rs`): `-A`,
- * `--unstable-net`, `--location=http://127.0.0.1:4545/`, `--no-prompt`, `--no-lock`, run from the
+ * `--unstable-net`, `--unstable-vsock`, `--location=http://127.0.0.1:4545/`, `--no-prompt`, `--no-lock`, run from the
  * source root, one `deno test` per file.
  *
  * Other flags: `--with-sync` keeps the `*Sync` tests, `--preview-ring` binds today's ring-first
@@ -112,7 +112,10 @@ export function parsePretty(stdout: string): TestOutcome[] {
   return out;
 }
 
-/** Writes `deno.compat.json` and the `vendor` link into `src` so the tests resolve `@std/*`. */
+/**
+ * Writes `deno.compat.json` and the `vendor` link into `src` so the tests resolve `@std/*`, and
+ * the empty `cli/` directory some tests look for.
+ */
 export async function setup(src: string, stdVendor: string): Promise<void> {
   const versions: Record<string, string> = JSON.parse(
     await Deno.readTextFile(`${stdVendor}/../versions.json`).catch(() => "{}"),
@@ -132,6 +135,8 @@ export async function setup(src: string, stdVendor: string): Promise<void> {
     imports: Object.fromEntries(Object.entries(imports).sort()),
   };
   await Deno.writeTextFile(`${src}/deno.compat.json`, JSON.stringify(config, null, 2) + "\n");
+  // The stat and read_file tests expect the deno repository's `cli/` directory to exist.
+  await Deno.mkdir(`${src}/cli`, { recursive: true });
   const link = `${src}/vendor`;
   const current = await Deno.readLink(link).catch(() => null);
   if (current !== stdVendor) {
@@ -188,6 +193,7 @@ export async function runFile(file: string, o: RunOptions): Promise<FileOutcome>
     `${o.src}/deno.compat.json`,
     "--no-lock",
     "--unstable-net",
+    "--unstable-vsock",
     "--location=http://127.0.0.1:4545/",
     "--no-prompt",
     "-A",
