@@ -16,6 +16,10 @@
  * - `COMPAT_SWAP=0`: swap nothing, to measure Deno's own functions (the baseline).
  * - `COMPAT_SKIP_SYNC=0`: keep the tests of the `*Sync` functions (dropped by default: the module
  *   replaces the async functions only, so those tests would measure Deno).
+ * - `COMPAT_DROP_PERMISSIONS=1`: run every test with the process's permissions (`-A`), ignoring
+ *   its `permissions` option. A test's permissions also revoke `--allow-ffi`, under which every
+ *   `Deno.UnsafePointer*` call throws `NotCapable`; this separates that from other differences
+ *   (the tests that expect `NotCapable` then fail, as they should).
  * - `COMPAT_PREVIEW_RING=1`: also swap `mod.ts`'s ring-first functions, bound to one `AsyncRing`
  *   opened here. A preview of how far today's functions are from Deno's, not a compatibility run.
  *
@@ -177,8 +181,15 @@ async function swap(): Promise<string> {
   }; kept Deno's ${skipped.length}: ${skipped.join(", ") || "none"}`;
 }
 
-/** `Deno.test` minus the tests of `*Sync` functions; keeps `.ignore` and `.only`. */
-function withoutSyncTests(test: typeof Deno.test): typeof Deno.test {
+/**
+ * `Deno.test` with its registrations filtered: without the tests of `*Sync` functions when
+ * `skipSync`, and with each test's `permissions` removed when `dropPermissions` (the test then runs
+ * with the process's, `-A`). Keeps `.ignore` and `.only`.
+ */
+function filteredTest(
+  test: typeof Deno.test,
+  { skipSync, dropPermissions }: { skipSync: boolean; dropPermissions: boolean },
+): typeof Deno.test {
   const nameOf = (args: unknown[]): string => {
     const [a, b] = args;
     if (typeof a === "string") return a;
@@ -187,9 +198,14 @@ function withoutSyncTests(test: typeof Deno.test): typeof Deno.test {
     if (named) return named;
     return typeof b === "function" ? b.name : "";
   };
+  const withoutPermissions = (arg: unknown) => {
+    if (arg === null || typeof arg !== "object" || !("permissions" in arg)) return arg;
+    const { permissions: _, ...rest } = arg as Record<string, unknown>;
+    return rest;
+  };
   const wrap = (register: AnyFn) => (...args: unknown[]) => {
-    const name = nameOf(args);
-    return isSyncTestName(name) ? undefined : register(...args);
+    if (skipSync && isSyncTestName(nameOf(args))) return undefined;
+    return register(...(dropPermissions ? args.map(withoutPermissions) : args));
   };
   const fn = wrap(test as AnyFn) as unknown as typeof Deno.test;
   fn.ignore = wrap(test.ignore as AnyFn) as typeof Deno.test.ignore;
@@ -198,7 +214,11 @@ function withoutSyncTests(test: typeof Deno.test): typeof Deno.test {
 }
 
 const report = env("COMPAT_SWAP") === "0" ? "swap off (Deno's own functions)" : await swap();
-if (env("COMPAT_SKIP_SYNC") !== "0") {
-  Object.defineProperty(Deno, "test", { value: withoutSyncTests(Deno.test) });
+const skipSync = env("COMPAT_SKIP_SYNC") !== "0";
+const dropPermissions = env("COMPAT_DROP_PERMISSIONS") === "1";
+if (skipSync || dropPermissions) {
+  Object.defineProperty(Deno, "test", {
+    value: filteredTest(Deno.test, { skipSync, dropPermissions }),
+  });
 }
 console.error(`compat: ${report}`);

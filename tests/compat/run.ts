@@ -19,7 +19,8 @@
  * source root, one `deno test` per file.
  *
  * Other flags: `--with-sync` keeps the `*Sync` tests, `--preview-ring` binds today's ring-first
- * functions to a ring (see `preload.ts`), `--timeout=SECONDS` per file (default 300),
+ * functions to a ring, `--drop-permissions` runs every test with `-A` (both: see `preload.ts`),
+ * `--timeout=SECONDS` per file (default 300),
  * `--no-check` skips type-checking the test files, `--setup` only writes the config.
  *
  * @module
@@ -284,27 +285,36 @@ export function toMarkdown(
   return lines.join("\n") + "\n";
 }
 
-const FLAGS = ["baseline", "with-sync", "preview-ring", "setup", "no-check", "help"];
-const OPTIONS = ["files", "out", "json", "against", "timeout", "src", "extract", "ref"];
+const FLAGS = [
+  "baseline",
+  "with-sync",
+  "preview-ring",
+  "drop-permissions",
+  "setup",
+  "no-check",
+  "help",
+] as const;
+const OPTIONS = ["files", "out", "json", "against", "timeout", "src", "extract", "ref"] as const;
+type Args =
+  & { [k in (typeof FLAGS)[number]]?: boolean }
+  & { [k in (typeof OPTIONS)[number]]?: string };
 
 /** `--flag` and `--option=value` arguments; anything else is an error. */
-export function parseFlags(argv: string[]): Record<string, string | boolean> {
+export function parseFlags(argv: string[]): Args {
   const out: Record<string, string | boolean> = {};
+  const flags: readonly string[] = FLAGS;
+  const options: readonly string[] = OPTIONS;
   for (const arg of argv) {
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (m && m[2] === undefined && FLAGS.includes(m[1])) out[m[1]] = true;
-    else if (m && m[2] !== undefined && OPTIONS.includes(m[1])) out[m[1]] = m[2];
+    if (m && m[2] === undefined && flags.includes(m[1])) out[m[1]] = true;
+    else if (m && m[2] !== undefined && options.includes(m[1])) out[m[1]] = m[2];
     else throw new TypeError(`unknown argument ${arg}: flags ${FLAGS}, options ${OPTIONS}`);
   }
-  return out;
+  return out as Args;
 }
 
 async function main(): Promise<number> {
-  const args = parseFlags(Deno.args) as
-    & Record<string, string | undefined>
-    & {
-      [k in "baseline" | "with-sync" | "preview-ring" | "setup" | "no-check" | "help"]?: boolean;
-    };
+  const args = parseFlags(Deno.args);
   if (args.help) {
     console.log("see the module doc at the top of tests/compat/run.ts");
     return 0;
@@ -341,6 +351,7 @@ async function main(): Promise<number> {
     COMPAT_SKIP_SYNC: args["with-sync"] ? "0" : "1",
   };
   if (args["preview-ring"]) env.COMPAT_PREVIEW_RING = "1";
+  if (args["drop-permissions"]) env.COMPAT_DROP_PERMISSIONS = "1";
   const passThrough = Deno.env.get("COMPAT_MODULES");
   if (passThrough) env.COMPAT_MODULES = passThrough;
 
@@ -377,8 +388,8 @@ async function main(): Promise<number> {
   const mode = args.baseline ? "baseline (Deno's own functions)" : "swapped";
   const heading = [
     `### Deno unit tests, ${mode}${args["preview-ring"] ? ", ring-first preview" : ""}${
-      args["with-sync"] ? ", with *Sync tests" : ", *Sync tests left out"
-    }`,
+      args["drop-permissions"] ? ", tests' permissions dropped" : ""
+    }${args["with-sync"] ? ", with *Sync tests" : ", *Sync tests left out"}`,
     "",
     `deno ${Deno.version.deno}, tests from denoland/deno ${
       commit.trim().split("\n").reverse()
