@@ -135,4 +135,5 @@ export {
   type ServeHandlerInfo,
   serveOn,
   type ServeOptions,
+  upgradeWebSocket,
 } from "./ffi/net/mod.ts";

@@ -71,7 +71,13 @@ const CONTINUE = enc.encode("HTTP/1.1 100 Continue\r\n\r\n");
 
 /** The WebSocket side of an upgrade: runs the connection once the 101 is out. */
 export interface UpgradeTarget {
+  /** The response `upgradeWebSocket()` handed out, and the 101's header fields. */
+  readonly _response: Response;
+  readonly _headers: [string, string][];
+  /** Runs the upgraded connection; resolves when it is done (the server closes the fd). */
   _run(conn: HttpConn): Promise<void>;
+  /** The server stops: close the socket (at once when `abortive`). */
+  _shutdown(abortive: boolean): void;
 }
 
 /** Requests made by the public constructor (when Deno's internals are not found). */
@@ -206,6 +212,11 @@ export class HttpConn {
     const out = this.pend!.slice(this.ps, this.ps + k);
     this.#used(k);
     return out;
+  }
+
+  /** Marks `k` pending bytes used (the upgraded protocol reads `pend` itself). */
+  _consume(k: number): void {
+    this.#used(k);
   }
 
   #used(k: number): void {
@@ -477,7 +488,7 @@ export class HttpConn {
       this._req = null;
       this._inner = null;
       if (ok && upgrade !== null) {
-        this._upgrade = null;
+        // stays set while it runs: shutdown() finds the socket through it
         await upgrade._run(this);
         return;
       }
@@ -532,8 +543,11 @@ export class HttpConn {
       res = await this.#onError(error);
     }
     let parts: ResponseParts;
+    const upgrade = this._upgrade;
     try {
-      parts = responseParts(res);
+      parts = upgrade !== null && res === upgrade._response
+        ? { status: 101, headers: upgrade._headers, body: null, length: -1 }
+        : responseParts(res);
     } catch (error) {
       try {
         parts = responseParts(await this.#onError(error));

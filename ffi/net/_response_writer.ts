@@ -123,7 +123,7 @@ export function responseHead(
       hasLength = true;
     } else if (
       (len === 17 && name.toLowerCase() === "transfer-encoding") ||
-      (len === 10 && name.toLowerCase() === "connection")
+      (len === 10 && status !== 101 && name.toLowerCase() === "connection")
     ) continue;
     h += `${name}: ${headers[i][1]}\r\n`;
   }

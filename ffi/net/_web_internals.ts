@@ -154,6 +154,20 @@ try {
 const DEFAULT_TEXT = "text/plain;charset=UTF-8";
 
 /**
+ * A bodiless `Response` with `status` (a 101, which the public constructor refuses: its range is
+ * 200-599) where Deno's record can be reached; else a 200 that the server writes as `status`.
+ */
+export function responseWithStatus(status: number, headers: [string, string][]): Response {
+  const res = new Response(null, { headers });
+  const inner = S_RES === undefined ? undefined : (res as any)[S_RES];
+  if (inner !== undefined && inner !== null && typeof inner.status === "number") {
+    inner.status = status;
+    inner.statusMessage = "";
+  }
+  return res;
+}
+
+/**
  * The parts of `res` to write, marking its body used; the static shortcut when Deno has one
  * (string or bytes, no stream made).
  *

@@ -28,3 +28,4 @@ export {
   serveOn,
   type ServeOptions,
 } from "./serve.ts";
+export { upgradeWebSocket } from "./websocket.ts";

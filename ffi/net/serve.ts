@@ -318,7 +318,8 @@ export function serveOn(
       stop.abort();
       await accepting.catch(() => {});
       if (!io.closed) await io.closeFd(lfd).catch(() => {});
-      // idle connections end now; busy ones after the request in hand
+      // upgraded ones get a close frame; idle ones end now; busy ones after the request in hand
+      for (const c of conns) if (c._upgrade !== null) c._upgrade._shutdown(abortive);
       if (!io.closed) {
         await Promise.all(
           [...conns].filter((c) => abortive || c.idle).map((c) =>
