@@ -346,7 +346,9 @@ class ServerWebSocket extends EventTarget implements UpgradeTarget {
         if (!head.fin) throw new WsError("Control frame must not be fragmented");
         if (head.length > 125) throw new WsError("Ping frame too large");
       } else {
-        if (op !== OP_CONT && op !== OP_TEXT && op !== OP_BINARY) throw new WsError("Invalid value");
+        if (op !== OP_CONT && op !== OP_TEXT && op !== OP_BINARY) {
+          throw new WsError("Invalid value");
+        }
         if (op === OP_CONT && msgOp === 0) throw new WsError("Invalid continuation frame");
         if (op !== OP_CONT && msgOp !== 0) throw new WsError("Invalid fragment");
         if (head.length > MAX_MESSAGE || partsLen + head.length > MAX_MESSAGE) {

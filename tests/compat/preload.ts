@@ -56,6 +56,7 @@ export const DROP_IN_NAMES = [
   "listen",
   "connect",
   "serve",
+  "upgradeWebSocket",
 ] as const;
 
 /** Tests of async functions whose names contain `Sync` for another reason (`FsFile.sync()`). */
