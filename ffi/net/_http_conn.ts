@@ -28,10 +28,11 @@ import {
   NONE,
   responseHead,
   sendFile,
-  type SendPool,
+  SendPool,
   sendStatic,
   sendStream,
   UNTIL_CLOSE,
+  writeSimple,
 } from "./_response_writer.ts";
 import {
   innerBody,
@@ -137,6 +138,9 @@ export class HttpConn {
   #bodyDone = true;
   /** Waiting for the next request head (shutdown may end the receive). */
   idle = true;
+  /** Answers written and not sent yet (pipelined requests are answered in one send). */
+  #out: Uint8Array | null = null;
+  #outLen = 0;
 
   constructor(fd: number, st: ServeState) {
     this.fd = fd;
@@ -405,9 +409,14 @@ export class HttpConn {
   async run(): Promise<void> {
     const st = this.st, parser = st.parser;
     for (;;) {
-      this.idle = true;
-      if (st.closing) return;
+      if (st.closing) {
+        if (this.#outLen > 0) await this.#flush();
+        return;
+      }
       let r = this.pend === null ? HttpParse.INCOMPLETE : parser.parse(this.pend, this.ps, this.pe);
+      // what is batched goes out before waiting for more bytes, or before an error answer
+      if (this.#outLen > 0 && r < 0 && !await this.#flush()) return;
+      this.idle = true;
       while (r === HttpParse.INCOMPLETE) {
         if (!await (this.#filling ?? this.#fill1())) return;
         if (st.closing && this.idle && this.pe - this.ps === 0) return;
@@ -483,7 +492,49 @@ export class HttpConn {
       this.#completed = undefined;
 
       const closeAfter = !keepAlive || st.closing;
-      const ok = await this.#answer(req, inner, method, minor, closeAfter);
+      let out: unknown, threw = false;
+      try {
+        out = st.handler(req, new Info(this));
+      } catch (e) {
+        out = e;
+        threw = true;
+      }
+      // the common case without promises: a Response at once, with a static body
+      let parts: ResponseParts | null = null, end = -1;
+      if (
+        !threw && out instanceof Response && this._upgrade === null &&
+        fileBodyOf(out) === undefined
+      ) {
+        try {
+          parts = responseParts(out);
+        } catch {
+          parts = null; // answered by the general path (which calls onError)
+        }
+        if (parts !== null && !(parts.body instanceof ReadableStream) && !bodyless(parts.status)) {
+          end = writeSimple(
+            this.#out ??= st.pool.take(),
+            this.#outLen,
+            minor,
+            parts.status,
+            parts.headers,
+            parts.body,
+            method !== "HEAD",
+            closeAfter ? (minor === 0 ? "" : "close") : (minor === 0 ? "keep-alive" : ""),
+          );
+        }
+      }
+      let ok: boolean;
+      if (end >= 0) {
+        this.#outLen = end;
+        const batch = !closeAfter && this.#bodyDone && this.#completed === undefined &&
+          this.pe > this.ps && end <= SendPool.SIZE / 2;
+        ok = batch || await this.#flush();
+        this.#settle(ok);
+        ok = ok && !this.eof;
+      } else {
+        if (this.#outLen > 0 && !await this.#flush()) return;
+        ok = await this.#answer(out, threw, parts, inner, method, minor, closeAfter);
+      }
       const upgrade = this._upgrade;
       this._req = null;
       this._inner = null;
@@ -522,18 +573,43 @@ export class HttpConn {
     }
   }
 
-  /** Calls the handler and writes its answer; false when the connection must end. */
+  /** Sends the batched answers; false when the connection failed. */
+  async #flush(): Promise<boolean> {
+    const out = this.#out, n = this.#outLen;
+    this.#out = null;
+    this.#outLen = 0;
+    if (out === null) return true;
+    if (n === 0) {
+      this.st.pool.give(out);
+      return true;
+    }
+    try {
+      const sent = await this.st.io.send(this.fd, out.subarray(0, n));
+      if (sent < n) await sendAll(this.st.io, this.fd, out.subarray(sent, n));
+      this.st.pool.give(out);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Writes the answer to the handler's outcome (`out`: what it returned, or what it threw);
+   * `parts` when the response was taken apart already. False when the connection must end.
+   */
   async #answer(
-    req: Request,
+    out: unknown,
+    threw: boolean,
+    taken: ResponseParts | null,
     inner: ServeInner,
     method: string,
     minor: number,
     closeAfter: boolean,
   ): Promise<boolean> {
-    const st = this.st;
     let res: Response;
     try {
-      res = await st.handler(req, this.#info());
+      if (threw) throw out;
+      res = out instanceof Response ? out : await out as Response;
       if (!(res instanceof Response)) {
         throw new TypeError(
           "Return value from serve handler must be a response or a promise resolving to a response",
@@ -545,7 +621,9 @@ export class HttpConn {
     let parts: ResponseParts;
     const upgrade = this._upgrade;
     try {
-      parts = upgrade !== null && res === upgrade._response
+      parts = taken !== null && res === out
+        ? taken
+        : upgrade !== null && res === upgrade._response
         ? { status: 101, headers: upgrade._headers, body: null, length: -1 }
         : responseParts(res);
     } catch (error) {
@@ -566,16 +644,17 @@ export class HttpConn {
     } catch {
       ok = false;
     }
+    this.#settle(ok);
+    return ok && !this.eof;
+  }
+
+  /** Settles `info.completed` (when the handler asked for it) once the answer went out or not. */
+  #settle(ok: boolean): void {
     if (ok) this.#completed?.resolve();
     else {
       this.#clientGone();
       if (this.#completed !== undefined) this.#completed.reject(interrupted());
     }
-    return ok && !this.eof;
-  }
-
-  #info(): ServeHandlerInfoLike {
-    return new Info(this);
   }
 
   /** `info.completed` of the request in hand. */

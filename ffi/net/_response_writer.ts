@@ -134,6 +134,130 @@ export function responseHead(
   return h + "\r\n";
 }
 
+/** Room left before a static body in a send buffer for its head (see {@link writeSimple}). */
+const ROOM = 512;
+
+/** Head bytes around the length of the common answers, for the current second's date. */
+interface CachedHead {
+  prefix: Uint8Array;
+  suffix: Uint8Array;
+}
+const headCache = new Map<string, CachedHead>();
+let cacheDate = "";
+/** The head used last: a server mostly answers the same kind of response again. */
+const last = {
+  status: 0,
+  ct: null as string | null,
+  minor: 0,
+  connection: "",
+  head: null as CachedHead | null,
+};
+
+function cachedHead(
+  minor: number,
+  status: number,
+  ct: string | null,
+  connection: string,
+): CachedHead {
+  const date = currentDate();
+  if (
+    date === cacheDate && status === last.status && ct === last.ct && minor === last.minor &&
+    connection === last.connection
+  ) return last.head!;
+  if (date !== cacheDate) {
+    headCache.clear();
+    cacheDate = date;
+  }
+  const key = ct === null
+    ? `${minor}${status}${connection}`
+    : `${minor}${status}${connection}${ct}`;
+  let h = headCache.get(key);
+  if (h === undefined) {
+    const pre = `HTTP/1.${minor} ${status} ${REASONS[status] ?? ""}\r\n` +
+      (ct === null ? "" : `content-type: ${ct}\r\n`) + "content-length: ";
+    const suf = `\r\ndate: ${date}\r\n` +
+      (connection === "" ? "" : `connection: ${connection}\r\n`) + "\r\n";
+    h = { prefix: latin1Bytes(pre), suffix: latin1Bytes(suf) };
+    if (headCache.size < 64) headCache.set(key, h);
+  }
+  last.status = status;
+  last.ct = ct;
+  last.minor = minor;
+  last.connection = connection;
+  last.head = h;
+  return h;
+}
+
+function latin1Bytes(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  writeLatin1(b, 0, s);
+  return b;
+}
+
+/**
+ * Writes a whole answer with a static body into `out` at `at` from cached head bytes: for a
+ * status that has a body, header fields that are at most a `content-type`, and a body that fits.
+ * A string body is encoded straight into `out` (past room for the head, then moved down).
+ *
+ * @returns the end of what was written, or -1 when the answer does not qualify (nothing
+ *   usable was written)
+ */
+export function writeSimple(
+  out: Uint8Array,
+  at: number,
+  minor: number,
+  status: number,
+  headers: [string, string][],
+  body: string | Uint8Array | null,
+  withBody: boolean,
+  connection: string,
+): number {
+  let ct: string | null = null;
+  if (headers.length > 0) {
+    if (headers.length > 1 || headers[0][0] !== "content-type") return -1;
+    ct = headers[0][1];
+    if (ct.length > 200) return -1;
+  }
+  const bodyAt = at + ROOM;
+  if (bodyAt >= out.length) return -1;
+  let len = 0;
+  if (typeof body === "string") {
+    const n = body.length;
+    if (n > out.length - bodyAt) return -1;
+    // short ASCII text is copied by hand (cheaper than a call into the encoder)
+    let k = 0;
+    if (n <= 64) {
+      for (; k < n; k++) {
+        const c = body.charCodeAt(k);
+        if (c > 127) break;
+        out[bodyAt + k] = c;
+      }
+    }
+    if (k === n) len = n;
+    else {
+      const r = encoder.encodeInto(body, out.subarray(bodyAt));
+      if (r.read !== n) return -1;
+      len = r.written;
+    }
+  } else if (body !== null) {
+    len = body.length;
+    if (len > out.length - bodyAt) return -1;
+    if (withBody) out.set(body, bodyAt);
+  }
+  const h = cachedHead(minor, status, ct, connection);
+  const digits = String(len);
+  const headLen = h.prefix.length + digits.length + h.suffix.length;
+  if (headLen > ROOM) return -1;
+  out.set(h.prefix, at);
+  let i = at + h.prefix.length;
+  for (let k = 0; k < digits.length; k++) out[i++] = digits.charCodeAt(k);
+  out.set(h.suffix, i);
+  i += h.suffix.length;
+  if (!withBody || len === 0) return i;
+  if (i !== bodyAt) out.copyWithin(i, bodyAt, bodyAt + len);
+  return i + len;
+}
+
 /** Writes `s` (Latin-1: header text is bytes) into `out` at `at`; returns the new end. */
 export function writeLatin1(out: Uint8Array, at: number, s: string): number {
   const n = s.length;
