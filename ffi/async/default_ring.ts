@@ -21,6 +21,9 @@ let shared: AsyncRing | undefined;
  * ```
  */
 export function defaultRing(): AsyncRing {
-  if (shared === undefined || shared.closed) shared = new AsyncRing();
+  // coopTaskrun: completion work runs when this thread next enters the kernel rather than
+  // interrupting it; serve() answers more requests per CPU second with it and the file
+  // functions are unchanged.
+  if (shared === undefined || shared.closed) shared = new AsyncRing({ coopTaskrun: true });
   return shared;
 }
