@@ -7,7 +7,7 @@
  */
 import { type InnerRequestLike, latin1 } from "./_web_internals.ts";
 
-const CR = 13, COLON = 58, SP = 32, HT = 9;
+const CR = 13, LF = 10, COLON = 58, SP = 32, HT = 9;
 
 /** Lowercase ASCII of `b[s, e)`. */
 function lowerName(b: Uint8Array, s: number, e: number): string {
@@ -21,27 +21,29 @@ function lowerName(b: Uint8Array, s: number, e: number): string {
 
 /**
  * The header fields of a head that the parser accepted: `[lowercase name, value]` in order.
- * The head is valid, so the scan needs no checks: lines end with CRLF, names end at ':'.
+ * The head is valid, so the scan needs no checks: lines end with LF (CRLF, or a bare LF where
+ * the parser allows it), names end at ':', values hold no CR or LF.
  */
 export function headerListOf(head: Uint8Array): [string, string][] {
   const list: [string, string][] = [];
   let i = 0;
   const n = head.length;
   // past the request line (and empty lines before it)
-  while (i < n && head[i] === CR) i += 2;
-  while (i < n && head[i] !== CR) i++;
-  i += 2;
-  while (i < n && head[i] !== CR) {
+  while (i < n && (head[i] === CR || head[i] === LF)) i++;
+  while (i < n && head[i] !== LF) i++;
+  i++;
+  while (i < n && head[i] !== CR && head[i] !== LF) {
     const n0 = i;
     while (head[i] !== COLON) i++;
     const n1 = i++;
     while (head[i] === SP || head[i] === HT) i++;
     const v0 = i;
-    while (head[i] !== CR) i++;
+    while (head[i] !== LF) i++;
     let v1 = i;
+    if (v1 > v0 && head[v1 - 1] === CR) v1--;
     while (v1 > v0 && (head[v1 - 1] === SP || head[v1 - 1] === HT)) v1--;
     list.push([lowerName(head, n0, n1), latin1(head, v0, v1)]);
-    i += 2;
+    i++;
   }
   return list;
 }

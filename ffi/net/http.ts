@@ -66,6 +66,11 @@ export interface HttpRequestParserOptions {
   allowChunked?: boolean;
   /** Reject an HTTP/1.1 request without a `Host` field (RFC 9112 3.2); default true. */
   requireHost?: boolean;
+  /**
+   * Accept a bare LF as a line end (RFC 9112 2.2 allows it; `Deno.serve` does); default false,
+   * where it is `BAD_REQUEST`.
+   */
+  allowBareLf?: boolean;
 }
 
 const CR = 13, LF = 10, SP = 32, HT = 9, COLON = 58, COMMA = 44;
@@ -103,7 +108,7 @@ function equalsLower(buf: Uint8Array, at: number, len: number, name: Uint8Array)
 /**
  * Parses HTTP/1.0 and HTTP/1.1 request heads (RFC 9112): `method SP target SP HTTP/1.x CRLF`,
  * then header fields `name: value CRLF` (names are tokens, no whitespace before the colon, no
- * obsolete line folding, no bare LF), then CRLF. Empty lines before the request line are
+ * obsolete line folding, no bare LF unless `allowBareLf`), then CRLF. Empty lines before the request line are
  * skipped. An HTTP/1.1 request needs exactly one `Host`. `Content-Length` must be digits and
  * agree when repeated; any `Transfer-Encoding` is `NOT_IMPLEMENTED` (with a `Content-Length`
  * too, `BAD_REQUEST`).
@@ -158,6 +163,7 @@ export class HttpRequestParser {
   hostEnd: number = -1;
   readonly #allowChunked: boolean;
   readonly #requireHost: boolean;
+  readonly #bareLf: boolean;
 
   /**
    * A parser with the given limits.
@@ -177,6 +183,7 @@ export class HttpRequestParser {
     this.maxHeaders = headers;
     this.#allowChunked = options.allowChunked === true;
     this.#requireHost = options.requireHost !== false;
+    this.#bareLf = options.allowBareLf === true;
   }
 
   /** The request target of the last head, decoded from `buf` (the buffer that was parsed). */
@@ -218,8 +225,13 @@ export class HttpRequestParser {
 
   #parse(buf: Uint8Array, start: number, end: number): number {
     let i = start;
+    const bareLf = this.#bareLf;
     // empty lines before the request line (RFC 9112 2.2)
-    while (i + 1 < end && buf[i] === CR && buf[i + 1] === LF) i += 2;
+    for (;;) {
+      if (i + 1 < end && buf[i] === CR && buf[i + 1] === LF) i += 2;
+      else if (bareLf && i < end && buf[i] === LF) i++;
+      else break;
+    }
     if (i + 1 >= end && i < end && buf[i] === CR) return 0;
     // method SP
     const m0 = i;
@@ -233,16 +245,19 @@ export class HttpRequestParser {
     if (i === end) return 0;
     if (buf[i] !== SP || i === t0) return HttpParse.BAD_REQUEST;
     const t1 = i++;
-    // HTTP/d.d CRLF
-    if (end - i < 10) return prefixOf(buf, i, end, "HTTP/1.1\r\n") ? 0 : HttpParse.BAD_REQUEST;
+    // HTTP/d.d CRLF (or LF)
+    const lfEnd = bareLf && end - i >= 9 && buf[i + 8] === LF;
+    if (!lfEnd && end - i < 10) {
+      return prefixOf(buf, i, end, "HTTP/1.1\r\n") ? 0 : HttpParse.BAD_REQUEST;
+    }
     if (
       buf[i] !== 72 || buf[i + 1] !== 84 || buf[i + 2] !== 84 || buf[i + 3] !== 80 ||
-      buf[i + 4] !== 47 || buf[i + 6] !== 46 || buf[i + 8] !== CR || buf[i + 9] !== LF
+      buf[i + 4] !== 47 || buf[i + 6] !== 46 || (!lfEnd && (buf[i + 8] !== CR || buf[i + 9] !== LF))
     ) return HttpParse.BAD_REQUEST;
     const major = buf[i + 5] - 48, minor = buf[i + 7] - 48;
     if (major < 0 || major > 9 || minor < 0 || minor > 9) return HttpParse.BAD_REQUEST;
     if (major !== 1) return HttpParse.VERSION_NOT_SUPPORTED;
-    i += 10;
+    i += lfEnd ? 9 : 10;
 
     let hosts = 0, contentLength = -1, te = false, close = false, keepAlive = false, count = 0;
     let chunked = false, expect = false, upgrade = false, h0 = -1, h1 = -1;
@@ -252,6 +267,10 @@ export class HttpRequestParser {
         if (i + 1 >= end) return 0;
         if (buf[i + 1] !== LF) return HttpParse.BAD_REQUEST;
         i += 2;
+        break;
+      }
+      if (bareLf && buf[i] === LF) {
+        i++;
         break;
       }
       if (++count > this.maxHeaders) return HttpParse.HEAD_TOO_LARGE;
@@ -266,11 +285,14 @@ export class HttpRequestParser {
       const v0 = i;
       while (i < end && VALUE[buf[i]] === 1) i++;
       if (i === end) return 0;
-      if (buf[i] !== CR) return HttpParse.BAD_REQUEST;
-      if (i + 1 === end) return 0;
-      if (buf[i + 1] !== LF) return HttpParse.BAD_REQUEST;
       let v1 = i;
-      i += 2;
+      if (bareLf && buf[i] === LF) i++;
+      else {
+        if (buf[i] !== CR) return HttpParse.BAD_REQUEST;
+        if (i + 1 === end) return 0;
+        if (buf[i + 1] !== LF) return HttpParse.BAD_REQUEST;
+        i += 2;
+      }
       while (v1 > v0 && (buf[v1 - 1] === SP || buf[v1 - 1] === HT)) v1--;
 
       const nameLen = n1 - n0;

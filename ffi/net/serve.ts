@@ -267,6 +267,7 @@ export function serveOn(
       maxHeaders: 100,
       allowChunked: true,
       requireHost: false,
+      allowBareLf: true,
     }),
     handler: handler as ServeState["handler"],
     onError,

@@ -99,6 +99,17 @@ describe("HttpRequestParser.parse()", () => {
     assertEquals(parse("GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\n\r\n", many).r, -431);
   });
 
+  it("accepts bare LF line ends with allowBareLf, incomplete at every split point", () => {
+    const lf = () => new HttpRequestParser({ allowBareLf: true });
+    const mixed = "\nGET /x HTTP/1.1\nHost: a\r\nX-A: b \nContent-Length: 2\n\nhi";
+    const { r, p, b } = parse(mixed, lf());
+    assertEquals(r, mixed.length - 2);
+    assertEquals([p.method, p.target(b), p.contentLength, p.headerCount], ["GET", "/x", 2, 3]);
+    for (let end = 0; end < r; end++) assertEquals(lf().parse(b, 0, end), HttpParse.INCOMPLETE);
+    assertEquals(parse("GET / HTTP/1.1\nHost: a\r\r\n\n", lf()).r, HttpParse.BAD_REQUEST);
+    assertEquals(parse("GET / HTTP/1.1\r\nHost: a\n\n").r, HttpParse.BAD_REQUEST);
+  });
+
   it("parses from an offset, as for pipelined requests", () => {
     const one = "GET /1 HTTP/1.1\r\nHost: a\r\n\r\n";
     const b = enc.encode(one + "GET /22 HTTP/1.1\r\nHost: a\r\n\r\n");

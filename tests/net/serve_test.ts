@@ -334,3 +334,12 @@ Deno.test("serve: curl and a few seconds of wrk get only 200s", async () => {
   }
   await s.shutdown();
 });
+
+Deno.test("serve: bare LF line ends are read as Deno.serve reads them", async () => {
+  await using s = both((req) =>
+    new Response(`${req.method} ${req.url} ${JSON.stringify([...req.headers])}`)
+  );
+  const req = "GET /lf?q HTTP/1.1\nHost: a\nX-A:  b \r\nConnection: keep-alive\n\n" +
+    "GET /second HTTP/1.1\nHost: a\nConnection: close\n\n";
+  assertEquals(await raw(s.ours.addr.port, req), await raw(s.deno.addr.port, req));
+});
