@@ -317,6 +317,12 @@ export function serveOn(
     stopping ??= (async () => {
       st.closing = true;
       stop.abort();
+      // an abort ends every connection now, before any later write of theirs is submitted
+      if (abortive && !io.closed) {
+        for (const c of conns) {
+          if (c._upgrade === null) io.shutdown(c.fd, Sock.SHUT_RDWR).catch(() => {});
+        }
+      }
       await accepting.catch(() => {});
       if (!io.closed) await io.closeFd(lfd).catch(() => {});
       // upgraded ones get a close frame; idle ones end now; busy ones after the request in hand

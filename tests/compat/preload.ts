@@ -20,6 +20,8 @@
  *   its `permissions` option. A test's permissions also revoke `--allow-ffi`, under which every
  *   `Deno.UnsafePointer*` call throws `NotCapable`; this separates that from other differences
  *   (the tests that expect `NotCapable` then fail, as they should).
+ * - `COMPAT_SKIP=<regex>`: leave out the tests whose names match (cases of features the module does
+ *   not have, such as HTTP/2 or TLS, whose clients would otherwise wait forever).
  * - `COMPAT_PREVIEW_RING=1`: also swap `mod.ts`'s ring-first functions, bound to one `AsyncRing`
  *   opened here. A preview of how far today's functions are from Deno's, not a compatibility run.
  *
@@ -196,7 +198,11 @@ async function swap(): Promise<string> {
  */
 function filteredTest(
   test: typeof Deno.test,
-  { skipSync, dropPermissions }: { skipSync: boolean; dropPermissions: boolean },
+  { skipSync, dropPermissions, skip }: {
+    skipSync: boolean;
+    dropPermissions: boolean;
+    skip: RegExp | null;
+  },
 ): typeof Deno.test {
   const nameOf = (args: unknown[]): string => {
     const [a, b] = args;
@@ -213,6 +219,7 @@ function filteredTest(
   };
   const wrap = (register: AnyFn) => (...args: unknown[]) => {
     if (skipSync && isSyncTestName(nameOf(args))) return undefined;
+    if (skip !== null && skip.test(nameOf(args))) return undefined;
     return register(...(dropPermissions ? args.map(withoutPermissions) : args));
   };
   const fn = wrap(test as AnyFn) as unknown as typeof Deno.test;
@@ -224,9 +231,11 @@ function filteredTest(
 const report = env("COMPAT_SWAP") === "0" ? "swap off (Deno's own functions)" : await swap();
 const skipSync = env("COMPAT_SKIP_SYNC") !== "0";
 const dropPermissions = env("COMPAT_DROP_PERMISSIONS") === "1";
-if (skipSync || dropPermissions) {
+const skipText = env("COMPAT_SKIP");
+const skip = skipText ? new RegExp(skipText) : null;
+if (skipSync || dropPermissions || skip !== null) {
   Object.defineProperty(Deno, "test", {
-    value: filteredTest(Deno.test, { skipSync, dropPermissions }),
+    value: filteredTest(Deno.test, { skipSync, dropPermissions, skip }),
   });
 }
 console.error(`compat: ${report}`);

@@ -18,7 +18,8 @@
  * `--unstable-net`, `--unstable-vsock`, `--location=http://127.0.0.1:4545/`, `--no-prompt`, `--no-lock`, run from the
  * source root, one `deno test` per file.
  *
- * Other flags: `--with-sync` keeps the `*Sync` tests, `--preview-ring` binds today's ring-first
+ * Other flags: `--skip=REGEX` leaves out the tests whose names match, `--with-sync` keeps the
+ * `*Sync` tests, `--preview-ring` binds today's ring-first
  * functions to a ring, `--drop-permissions` runs every test with `-A` (both: see `preload.ts`),
  * `--timeout=SECONDS` per file (default 300),
  * `--no-check` skips type-checking the test files, `--setup` only writes the config.
@@ -294,7 +295,17 @@ const FLAGS = [
   "no-check",
   "help",
 ] as const;
-const OPTIONS = ["files", "out", "json", "against", "timeout", "src", "extract", "ref"] as const;
+const OPTIONS = [
+  "files",
+  "out",
+  "json",
+  "against",
+  "timeout",
+  "src",
+  "extract",
+  "ref",
+  "skip",
+] as const;
 type Args =
   & { [k in (typeof FLAGS)[number]]?: boolean }
   & { [k in (typeof OPTIONS)[number]]?: string };
@@ -352,6 +363,7 @@ async function main(): Promise<number> {
   };
   if (args["preview-ring"]) env.COMPAT_PREVIEW_RING = "1";
   if (args["drop-permissions"]) env.COMPAT_DROP_PERMISSIONS = "1";
+  if (args.skip) env.COMPAT_SKIP = args.skip;
   const passThrough = Deno.env.get("COMPAT_MODULES");
   if (passThrough) env.COMPAT_MODULES = passThrough;
 
