@@ -37,6 +37,7 @@ import {
 import {
   innerBody,
   innerOf,
+  isRealResponse,
   markAborted,
   requestFromInner,
   type ResponseParts,
@@ -672,6 +673,11 @@ export class HttpConn {
       if (!(r instanceof Response)) {
         throw new TypeError(
           "Return value from onError handler must be a response or a promise resolving to a response",
+        );
+      }
+      if (!isRealResponse(r)) {
+        throw new TypeError(
+          "Return value from onError handler must be a Response constructed via the Response constructor in this realm",
         );
       }
       return r;

@@ -129,6 +129,11 @@ export function markAborted(req: Request): void {
   }
 }
 
+/** Whether `res` carries Deno's response record (false for a look-alike on its prototype). */
+export function isRealResponse(res: Response): boolean {
+  return S_RES === undefined || (res as any)[S_RES] !== undefined;
+}
+
 /** Whether requests are made through the shortcut (for tests). */
 export function fastRequests(): boolean {
   return fastRequest;
@@ -187,7 +192,14 @@ export function responseParts(res: Response): ResponseParts {
       return { status: fs, headers, body, length: -1 };
     }
     const inner = r[S_RES!];
-    if (inner !== undefined && inner !== null && typeof inner === "object") {
+    if (inner === undefined) {
+      // Response.prototype without the record: a look-alike (another realm, a subclass that
+      // skipped super()), refused as Deno.serve refuses it
+      throw new TypeError(
+        "Return value from serve handler must be a Response constructed via the Response constructor in this realm",
+      );
+    }
+    if (inner !== null && typeof inner === "object") {
       if (inner.type === "error") {
         throw new TypeError(
           "Return value from serve handler must not be an error response (like Response.error())",

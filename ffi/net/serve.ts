@@ -10,6 +10,7 @@ import { checkNet, Errno, Sock, UringError } from "../sys/mod.ts";
 import { HttpRequestParser } from "./http.ts";
 import { HttpConn, internalServerError, MAX_HEAD, type ServeState } from "./_http_conn.ts";
 import { closeSync, listenTcpSync } from "./_libc.ts";
+import { portOf } from "./_addr.ts";
 import { SendPool } from "./_response_writer.ts";
 
 /**
@@ -237,7 +238,7 @@ export function serveOn(
     );
   }
   const hostname = options.hostname ?? "0.0.0.0";
-  const port = options.port ?? 8000;
+  const port = options.port === undefined ? 8000 : portOf(options.port, false);
   checkNet(hostname, port);
   const { fd: lfd, addr: bound } = listenTcpSync(
     hostname,
