@@ -19,7 +19,7 @@ import { HttpParse, type HttpRequestParser } from "./http.ts";
 import { sendAll } from "./server.ts";
 import { fileBodyOf } from "./_file_body.ts";
 import { nameOf } from "./_libc.ts";
-import { ServeInner } from "./_request.ts";
+import { INVALID, ServeInner, targetKind } from "./_request.ts";
 import {
   bodyless,
   CHUNKED,
@@ -439,6 +439,10 @@ export class HttpConn {
       const h1 = parser.hostEnd - start;
       if (contentLength > Number.MAX_SAFE_INTEGER) {
         await this.#fail(413);
+        return;
+      }
+      if (targetKind(buf, parser.targetStart, parser.targetEnd, method) === INVALID) {
+        await this.#fail(400);
         return;
       }
       this.#used(r);

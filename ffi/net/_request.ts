@@ -48,6 +48,35 @@ export function headerListOf(head: Uint8Array): [string, string][] {
   return list;
 }
 
+/** Request-target forms (RFC 9112 3.2); INVALID for a form the method may not use. */
+export const INVALID = -1, ORIGIN = 0, ABSOLUTE = 1, ASTERISK = 2, AUTHORITY = 3;
+
+/** The form of the target `b[t0, t1)` of a `method` request. */
+export function targetKind(b: Uint8Array, t0: number, t1: number, method: string): number {
+  const connect = method === "CONNECT";
+  if (b[t0] === 47) return connect ? INVALID : ORIGIN;
+  if (t1 - t0 === 1 && b[t0] === 42) return method === "OPTIONS" ? ASTERISK : INVALID;
+  if (connect) {
+    // host:port
+    let colon = -1;
+    for (let i = t0; i < t1; i++) {
+      const c = b[i];
+      if (c === 47 || c === 63 || c === 35 || c === 64) return INVALID;
+      if (c === 58) colon = i;
+    }
+    return colon > t0 && colon < t1 - 1 ? AUTHORITY : INVALID;
+  }
+  // scheme "://"
+  let i = t0;
+  const alpha = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  if (!alpha(b[i])) return INVALID;
+  while (
+    i < t1 && (alpha(b[i]) || (b[i] >= 48 && b[i] <= 57) || b[i] === 43 || b[i] === 45 ||
+      b[i] === 46)
+  ) i++;
+  return t1 - i > 3 && b[i] === 58 && b[i + 1] === 47 && b[i + 2] === 47 ? ABSOLUTE : INVALID;
+}
+
 /** What the connection does when the request's signal is first read. */
 export interface CancelWatch {
   /** Called once with the callback to run when the client goes away. */
@@ -110,16 +139,21 @@ export class ServeInner implements InnerRequestLike {
     return this.#conn;
   }
 
-  /** The URL as Deno.serve builds it: the target when absolute, else `http://` Host target. */
+  /**
+   * The URL as Deno.serve builds it: the target when absolute, `http://` and the authority for
+   * CONNECT, else `http://` Host (the listener's address when absent or empty) and the target.
+   */
   url(): string {
     if (this.#url !== undefined) return this.#url;
     const b = this.#head;
     const target = latin1(b, this.#t0, this.#t1);
-    if (b[this.#t0] !== 47 && /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(target)) {
-      return this.#url = target;
-    }
-    const host = this.#h0 >= 0 ? latin1(b, this.#h0, this.#h1) : this.#fallbackHost;
-    return this.#url = `http://${host}${target === "*" ? "/" : target}`;
+    const kind = targetKind(b, this.#t0, this.#t1, this.method);
+    if (kind === ABSOLUTE) return this.#url = target;
+    if (kind === AUTHORITY) return this.#url = `http://${target}`;
+    const host = this.#h0 >= 0 && this.#h1 > this.#h0
+      ? latin1(b, this.#h0, this.#h1)
+      : this.#fallbackHost;
+    return this.#url = `http://${host}${kind === ASTERISK ? "/*" : target}`;
   }
 
   currentUrl(): string {

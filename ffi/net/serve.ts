@@ -258,7 +258,12 @@ export function serveOn(
     console.error(error);
     return internalServerError();
   });
-  const hostForUrl = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+  // a request without Host gets the listener's address, "localhost" for a wildcard one
+  const hostForUrl = addr.hostname === "0.0.0.0" || addr.hostname === "::"
+    ? "localhost"
+    : addr.hostname.includes(":")
+    ? `[${addr.hostname}]`
+    : addr.hostname;
   const st: ServeState = {
     io,
     group,

@@ -343,3 +343,33 @@ Deno.test("serve: bare LF line ends are read as Deno.serve reads them", async ()
     "GET /second HTTP/1.1\nHost: a\nConnection: close\n\n";
   assertEquals(await raw(s.ours.addr.port, req), await raw(s.deno.addr.port, req));
 });
+
+Deno.test("serve: request-target forms and a missing or empty Host give Deno.serve's URL or 400", async () => {
+  const quiet = { port: 0, onListen() {} }; // the wildcard address, as Deno's tests listen
+  const handler = (req: Request) => new Response(req.url);
+  await using ours = serve(quiet, handler);
+  await using deno = Deno.serve(quiet, handler);
+  const cases = [
+    "GET /path HTTP/1.1\r\n",
+    "GET /path HTTP/1.1\r\nHost:\r\n",
+    "OPTIONS * HTTP/1.1\r\n",
+    "CONNECT deno.land:80 HTTP/1.1\r\n",
+    "GET http://a:1/p HTTP/1.1\r\nHost: b\r\n",
+    "GET * HTTP/1.1\r\n",
+    "GET path HTTP/1.1\r\n",
+    "GET deno.land:1234 HTTP/1.1\r\n",
+    "CONNECT /path HTTP/1.1\r\n",
+  ];
+  for (const c of cases) {
+    const req = c + "Connection: close\r\n\r\n";
+    const [a, b] = await Promise.all([raw(ours.addr.port, req), raw(deno.addr.port, req)]);
+    const norm = (t: string, port: number) =>
+      t.replaceAll(String(port), "PORT").split("\r\n").filter((l) => !/^content-length/i.test(l))
+        .map((l) => l.toLowerCase());
+    const status = (t: string) => t.slice(0, 12);
+    assertEquals(status(a), status(b), c);
+    if (status(a).endsWith("200")) {
+      assertEquals(norm(a, ours.addr.port).at(-1), norm(b, deno.addr.port).at(-1), c);
+    }
+  }
+});
