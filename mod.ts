@@ -91,17 +91,32 @@ export {
   type StatxResult,
   type WaitidResult,
 } from "./ffi/async/mod.ts";
+export { type DenoFsError, readFiles, type ReadFilesOptions } from "./ffi/async/mod.ts";
 export {
-  type DenoFsError,
+  chmod,
+  chown,
+  copyFile,
+  FileSystem,
+  fsOn,
+  link,
   lstat,
+  makeTempDir,
+  makeTempFile,
+  mkdir,
+  readDir,
   readFile,
-  readFiles,
-  type ReadFilesOptions,
+  readLink,
   readTextFile,
+  realPath,
+  remove,
+  rename,
   stat,
+  symlink,
+  truncate,
+  utime,
   writeFile,
   writeTextFile,
-} from "./ffi/async/mod.ts";
+} from "./ffi/fs/mod.ts";
 export {
   type ConnectionHandler,
   sendAll,

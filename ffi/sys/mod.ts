@@ -3,7 +3,7 @@
  *
  * @module
  */
-export { type DenoFsError, denoFsError, nulPathError, pathOf } from "./_errno_map.ts";
+export { type DenoFsError, denoFsError, denoOpError, nulPathError, pathOf } from "./_errno_map.ts";
 export {
   addressOf,
   alignedBytes,
