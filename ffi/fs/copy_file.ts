@@ -26,6 +26,8 @@ const denoChmod = Deno.chmod;
 
 /** Bytes moved by one linked read/write pair, at most. */
 const CHUNK = 1 << 20;
+/** Bytes per read past the size `statx` gave (files of `/proc`, files growing meanwhile). */
+const REST_CHUNK = 64 * 1024;
 
 const SRC_FLAGS = OpenFlag.RDONLY | OpenFlag.CLOEXEC;
 const NEW_FLAGS = OpenFlag.WRONLY | OpenFlag.CREAT | OpenFlag.EXCL | OpenFlag.CLOEXEC;
@@ -141,11 +143,11 @@ async function copy(io: AsyncRing, from: string, to: string): Promise<void> {
 }
 
 /**
- * Copies `src` to `dest` from offset 0 until the end of `src`, which is expected at `size`:
- * each MiB one linked read -> write, the last followed by a 1-byte read that tells whether the
- * end is there (a file that grew goes on; one that shrank stops at its end). A short read ends
- * the chain (io_uring fails a link on a short read or write); what it read is then written
- * alone.
+ * Copies `src` to `dest` from offset 0 to the end of `src`, expected at `size`: one linked
+ * read -> write per MiB, the last followed by a 1-byte read that tells whether the end is there.
+ * A file that is longer than `statx` said (files of `/proc` say 0, a file may grow) or shorter
+ * is read on to its end. A short read ends the chain (io_uring fails a link on a short read or
+ * write); what it read is then written alone.
  */
 async function copyData(io: AsyncRing, src: number, dest: number, size: number): Promise<void> {
   const room = Math.min(size, CHUNK);
@@ -155,19 +157,16 @@ async function copyData(io: AsyncRing, src: number, dest: number, size: number):
   lendToKernel(buf);
   const probe = buf.subarray(room, room + 1);
   let off = 0;
-  let expected = size;
   for (;;) {
-    const want = Math.min(Math.max(expected - off, 0), room);
+    const want = Math.min(size - off, room);
     if (want === 0) {
       const n = await io.read(src, probe, off);
       if (n === 0) return;
       await writeAll(io, dest, probe, off);
-      off += 1;
-      expected = off + room;
-      continue;
+      return copyRest(io, src, dest, off + 1); // longer than `statx` said (/proc, growing)
     }
     const view = buf.subarray(0, want);
-    const last = off + want >= expected;
+    const last = off + want >= size;
     const at = off;
     const [r, w, p] = await io.link((c) => {
       c.read(src, view, at).write(dest, view, at);
@@ -177,9 +176,7 @@ async function copyData(io: AsyncRing, src: number, dest: number, size: number):
     if (r < want) {
       if (r > 0) await writeAll(io, dest, view.subarray(0, r), at);
       if (r === 0) return;
-      off += r;
-      expected = off; // probe next
-      continue;
+      return copyRest(io, src, dest, at + r); // shorter than `statx` said: to its end
     }
     if (w instanceof UringError && w.errno !== Errno.ECANCELED) throw w;
     const wrote = typeof w === "number" ? w : 0;
@@ -189,8 +186,19 @@ async function copyData(io: AsyncRing, src: number, dest: number, size: number):
     if (p instanceof UringError) throw p;
     if (p === 0) return;
     await writeAll(io, dest, probe, off);
-    off += 1;
-    expected = off + room;
+    return copyRest(io, src, dest, off + 1);
+  }
+}
+
+/** Copies from `off` to the end of `src`, however long, a read and a write per 64 KiB. */
+async function copyRest(io: AsyncRing, src: number, dest: number, off: number): Promise<void> {
+  const buf = new Uint8Array(REST_CHUNK);
+  lendToKernel(buf); // as in copyData
+  for (;;) {
+    const n = await io.read(src, buf, off);
+    if (n === 0) return;
+    await writeAll(io, dest, buf.subarray(0, n), off);
+    off += n;
   }
 }
 

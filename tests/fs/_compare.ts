@@ -57,7 +57,9 @@ export function tree(dir: string): Record<string, string> {
       else if (st.isDirectory) {
         out[r] = `dir ${mode}`;
         walk(r);
-      } else out[r] = `file ${mode} ${st.size} ${new TextDecoder().decode(Deno.readFileSync(`${dir}/${r}`)).slice(0, 32)}`;
+      } else {out[r] = `file ${mode} ${st.size} ${
+          new TextDecoder().decode(Deno.readFileSync(`${dir}/${r}`)).slice(0, 32)
+        }`;}
     }
   };
   walk("");

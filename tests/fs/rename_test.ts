@@ -63,7 +63,9 @@ Deno.test("rename() renames 500 files at once", async () => {
   using t = twin((d) => {
     for (let i = 0; i < 500; i++) Deno.writeTextFileSync(`${d}/${i}`, `${i}`);
   });
-  await Promise.all(Array.from({ length: 500 }, (_, i) => rename(`${t.ours}/${i}`, `${t.ours}/r${i}`)));
+  await Promise.all(
+    Array.from({ length: 500 }, (_, i) => rename(`${t.ours}/${i}`, `${t.ours}/r${i}`)),
+  );
   for (let i = 0; i < 500; i++) Deno.renameSync(`${t.deno}/${i}`, `${t.deno}/r${i}`);
   assertEquals(tree(t.ours), tree(t.deno));
 });
