@@ -23,6 +23,7 @@ export async function _removeOn(
   // Deno checks no special files here (its remove is no open).
   const p = _checkedPath(path, "write", "remove", false);
   const recursive = !!options?.recursive;
+  if (recursive) checkWholeTree(p);
   try {
     // A file (or link) in one op; a directory is told by EISDIR (Linux's unlink of one).
     await io.unlink(p);
@@ -46,6 +47,19 @@ export async function _removeOn(
     const errno = errnoOf(e);
     if (errno === undefined) throw e;
     throw denoFsError(errno, "remove", p);
+  }
+}
+
+/**
+ * Deno's strict check for a recursive remove: a `--deny-write` path inside the tree forbids it
+ * (the query says "granted" but `partial`).
+ */
+function checkWholeTree(path: string): void {
+  const status = Deno.permissions.querySync({ name: "write", path });
+  if (status.state === "granted" && status.partial) {
+    throw new Deno.errors.NotCapable(
+      `Requires write access to "${path}", run again with the --allow-write flag`,
+    );
   }
 }
 
