@@ -97,7 +97,10 @@ async function copy(io: AsyncRing, from: string, to: string): Promise<void> {
     io.openat(AT_FDCWD, from, SRC_FLAGS),
     io.statx(from),
   ]);
-  if (opened.status === "rejected") throw opened.reason;
+  if (opened.status === "rejected") {
+    await mask;
+    throw opened.reason;
+  }
   const src = opened.value;
   let dest = -1;
   try {
@@ -139,6 +142,7 @@ async function copy(io: AsyncRing, from: string, to: string): Promise<void> {
     const closing = [io.closeFd(src)];
     if (dest >= 0) closing.push(io.closeFd(dest));
     await Promise.allSettled(closing);
+    await mask; // its read has its file open meanwhile: settled before this call is
   }
 }
 

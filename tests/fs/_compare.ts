@@ -1,10 +1,13 @@
 // Helpers for the tests that run the module's file functions and Deno's on the same inputs.
 import { assertEquals } from "@std/assert";
-import { stat } from "../../mod.ts";
+import { stat, writeFile } from "../../mod.ts";
 
-// The module's own ring holds a few fds for as long as the process runs: make it before the
-// tests count fds.
+// The module's own ring (and writeFile's ring of its own) hold a few fds for as long as the
+// process runs: make them before the tests count fds.
 await stat("/");
+const warm = Deno.makeTempFileSync();
+await writeFile(warm, new Uint8Array(1));
+Deno.removeSync(warm);
 
 /** What a call did: its value, or its error's class, message and code. */
 export type Outcome =
