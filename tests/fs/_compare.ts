@@ -1,6 +1,7 @@
 // Helpers for the tests that run the module's file functions and Deno's on the same inputs.
 import { assertEquals } from "@std/assert";
 import { stat, writeFile } from "../../mod.ts";
+import { defaultRing } from "../../ffi/async/mod.ts";
 
 // The module's own ring (and writeFile's ring of its own) hold a few fds for as long as the
 // process runs: make them before the tests count fds.
@@ -8,6 +9,9 @@ await stat("/");
 const warm = Deno.makeTempFileSync();
 await writeFile(warm, new Uint8Array(1));
 Deno.removeSync(warm);
+// The test runner keeps one process for all files: the rings (and their registered ring fds,
+// 16 at most per thread) must not outlive this file.
+globalThis.addEventListener("unload", () => defaultRing().close());
 
 /** What a call did: its value, or its error's class, message and code. */
 export type Outcome =

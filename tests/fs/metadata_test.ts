@@ -67,7 +67,7 @@ for (const [what, ours, deno] of cases) {
     await assertSame(() => ours(t.ours), () => deno(t.deno), t.ours, t.deno);
     assertEquals(info(`${t.ours}/file`).mode, info(`${t.deno}/file`).mode);
     assertEquals(info(`${t.ours}/file`).uid, info(`${t.deno}/file`).uid);
-    if (what.startsWith("utime")) {
+    if (what.startsWith("utime") && !what.includes("missing")) {
       assertEquals(info(`${t.ours}/file`).mtime, info(`${t.deno}/file`).mtime);
       assertEquals(info(`${t.ours}/file`).atime, info(`${t.deno}/file`).atime);
     }
