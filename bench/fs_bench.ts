@@ -37,7 +37,7 @@ const deno: Fns = Deno;
 const ours: Fns = { mkdir, rename, remove, makeTempFile, copyFile };
 
 for (const [name, fns, baseline] of [["Deno", deno, true], ["deno-uring", ours, false]] as const) {
-  Deno.bench({ group: "mkdir x1000", name, baseline, n: 30, warmup: 5 }, async (b) => {
+  Deno.bench({ group: "mkdir x1000", name, baseline, n: 10, warmup: 2 }, async (b) => {
     const dir = freshDir();
     const paths = Array.from({ length: N }, (_, i) => `${dir}/${i}`);
     b.start();
@@ -46,7 +46,7 @@ for (const [name, fns, baseline] of [["Deno", deno, true], ["deno-uring", ours, 
     Deno.removeSync(dir, { recursive: true });
   });
 
-  Deno.bench({ group: "rename x1000", name, baseline, n: 30, warmup: 5 }, async (b) => {
+  Deno.bench({ group: "rename x1000", name, baseline, n: 10, warmup: 2 }, async (b) => {
     const dir = dirWithFiles(0);
     const names = Array.from({ length: N }, (_, i) => i);
     b.start();
@@ -55,7 +55,7 @@ for (const [name, fns, baseline] of [["Deno", deno, true], ["deno-uring", ours, 
     Deno.removeSync(dir, { recursive: true });
   });
 
-  Deno.bench({ group: "remove x1000", name, baseline, n: 30, warmup: 5 }, async (b) => {
+  Deno.bench({ group: "remove x1000", name, baseline, n: 10, warmup: 2 }, async (b) => {
     const dir = dirWithFiles(0);
     const paths = Array.from({ length: N }, (_, i) => `${dir}/${i}`);
     b.start();
@@ -64,7 +64,7 @@ for (const [name, fns, baseline] of [["Deno", deno, true], ["deno-uring", ours, 
     Deno.removeSync(dir, { recursive: true });
   });
 
-  Deno.bench({ group: "makeTempFile x1000", name, baseline, n: 30, warmup: 5 }, async (b) => {
+  Deno.bench({ group: "makeTempFile x1000", name, baseline, n: 10, warmup: 2 }, async (b) => {
     const dir = freshDir();
     b.start();
     await Promise.all(Array.from({ length: N }, () => fns.makeTempFile({ dir })));
@@ -72,7 +72,7 @@ for (const [name, fns, baseline] of [["Deno", deno, true], ["deno-uring", ours, 
     Deno.removeSync(dir, { recursive: true });
   });
 
-  Deno.bench({ group: "copyFile x1000 4KiB", name, baseline, n: 30, warmup: 5 }, async (b) => {
+  Deno.bench({ group: "copyFile x1000 4KiB", name, baseline, n: 10, warmup: 2 }, async (b) => {
     const dir = freshDir();
     const names = Array.from({ length: N }, (_, i) => i);
     b.start();
