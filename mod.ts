@@ -94,16 +94,37 @@ export {
 export {
   type DenoFsError,
   type FileRing,
-  lstat,
-  readFile,
   readFiles,
   type ReadFilesOptions,
+} from "./ffi/async/mod.ts";
+export {
+  chmod,
+  chown,
+  copyFile,
+  create,
+  FileSystem,
+  FsFile,
+  fsOn,
+  link,
+  lstat,
+  makeTempDir,
+  makeTempFile,
+  mkdir,
+  open,
+  readDir,
+  readFile,
+  readLink,
   readTextFile,
+  realPath,
+  remove,
+  rename,
   stat,
+  symlink,
+  truncate,
+  utime,
   writeFile,
   writeTextFile,
-} from "./ffi/async/mod.ts";
-export { create, FsFile, open } from "./ffi/fs/mod.ts";
+} from "./ffi/fs/mod.ts";
 export {
   Conn,
   connect,

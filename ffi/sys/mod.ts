@@ -7,6 +7,7 @@ export {
   type DenoFsError,
   denoFsError,
   denoNetError,
+  denoOpError,
   nulPathError,
   OUT_OF_MEMORY,
   pathOf,

@@ -33,7 +33,9 @@ function clear(): void {
 function grantedEverywhere(name: PermissionKind): boolean {
   let granted = everywhere[name];
   if (granted === undefined) {
-    granted = Deno.permissions.querySync({ name }).state === "granted";
+    // `partial`: granted with a --deny-* list, which the per-path check must see
+    const status = Deno.permissions.querySync({ name });
+    granted = status.state === "granted" && !status.partial;
     everywhere[name] = granted;
     if (!clearing) {
       clearing = true;
