@@ -164,14 +164,11 @@ export class _CompletionQueue {
     }
   }
 
-  /** Accounts for one reaped CQE: releases its op's buffers if it is the op's last. */
-  #done(ud: number, flags: number): void {
-    if (this.mem.tracking) {
-      if ((flags & CqeFlag.MORE) === 0) this.held.complete(ud);
-    } else if ((flags & CqeFlag.MORE) === 0) this.held.countDone(1);
-  }
-
-  /** `Ring.forEachCqe()` once `ready` CQEs are known to be ready. */
+  /**
+   * `Ring.forEachCqe()` once `ready` CQEs are known to be ready. The release is written out here
+   * and in `take()` rather than shared through a private method: V8 checks a private method's
+   * brand on each call, per CQE in this loop.
+   */
   forEach(fn: (userData: number, res: number, flags: number) => void, ready: number): number {
     const cq = this.cq32;
     let head = cq[this.headI];
@@ -182,7 +179,9 @@ export class _CompletionQueue {
       const f = cq[w + 3];
       head = (head + 1) >>> 0;
       storeRelease(cq, this.headI, head);
-      this.#done(u, f);
+      if (this.mem.tracking) {
+        if ((f & CqeFlag.MORE) === 0) this.held.complete(u);
+      } else if ((f & CqeFlag.MORE) === 0) this.held.countDone(1);
       fn(u, ci[w + 2], f);
       if (this.closed) return i + 1;
     }
@@ -197,7 +196,9 @@ export class _CompletionQueue {
     const w = this.cqesI + (head & this.mask) * this.stride;
     const out = { userData: cq[w + 1] * TWO32 + cq[w], res: this.cqI32[w + 2], flags: cq[w + 3] };
     storeRelease(cq, this.headI, (head + 1) >>> 0);
-    this.#done(out.userData, out.flags);
+    if (this.mem.tracking) {
+      if ((out.flags & CqeFlag.MORE) === 0) this.held.complete(out.userData);
+    } else if ((out.flags & CqeFlag.MORE) === 0) this.held.countDone(1);
     return out;
   }
 
