@@ -11,7 +11,9 @@ export {
   prepOne,
   prepVec,
 } from "./bounce.ts";
-export { _Engine } from "./engine.ts";
+export { _Engine, _wakeSettings } from "./engine.ts";
+export type { WakeKind } from "./_waker.ts";
+export { immediate } from "./_immediate.ts";
 export {
   type AsyncOpOptions,
   type ChainOp,

@@ -55,6 +55,8 @@ const { EINTR, ETIME, EBUSY } = Errno;
 
 export type { RingFeatures, RingOptions } from "./ring_setup.ts";
 
+/** `IORING_CQ_EVENTFD_DISABLED`, in the CQ ring's flags. */
+const CQ_EVENTFD_DISABLED = 1;
 const TWO32 = 4294967296;
 
 /** The 64-bit user data at word `w` of `a` as a number; a small integer when it fits 32 bits. */
@@ -151,6 +153,8 @@ export class Ring implements Disposable {
   #cqHeadI = 0;
   #cqTailI = 0;
   #cqOverflowI = 0;
+  /** Index of the CQ ring's `flags` word (0: the kernel has none, before Linux 5.8). */
+  #cqFlagsI = 0;
   #cqesI = 0;
   #cqMask = 0;
   #cqStride = 0;
@@ -216,6 +220,7 @@ export class Ring implements Disposable {
     this.#cqTailI = p32[21] >>> 2;
     this.#cqMask = this.#cq32[p32[22] >>> 2];
     this.#cqOverflowI = p32[24] >>> 2;
+    this.#cqFlagsI = p32[26] >>> 2;
     this.#cqesI = p32[25] >>> 2;
     this.#cqStride = flags & SetupFlag.CQE32 ? 8 : 4;
     const tail = this.#sq32[this.#sqTailI];
@@ -809,6 +814,44 @@ export class Ring implements Disposable {
   registerEventfd(fd: number, options?: EventfdOptions): void {
     this.#check();
     registerEventfd(this, fd, options);
+  }
+
+  /**
+   * Turns the registered eventfd's signals on or off (`IORING_CQ_EVENTFD_DISABLED` in the CQ
+   * ring's flags: shared memory, no system call). Like `io_uring_cq_eventfd_toggle(3)`. Turning
+   * them on is a full memory barrier, so a `cqReady()` right after it sees every CQE the kernel
+   * posted without a signal. Linux 5.8.
+   *
+   * @throws {UringError} EOPNOTSUPP on kernels without CQ ring flags
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { eventfd, Ring } from "../../mod.ts";
+   * using ring = new Ring({ entries: 4 });
+   * const efd = eventfd();
+   * ring.registerEventfd(efd);
+   * ring.cqEventfdToggle(false); // CQEs posted now leave the eventfd's counter alone
+   * assertEquals(ring.cqEventfdEnabled, false);
+   * ring.cqEventfdToggle(true);
+   * assertEquals(ring.cqEventfdEnabled, true);
+   * ring.unregisterEventfd();
+   * Deno.close(efd);
+   * ```
+   */
+  cqEventfdToggle(enabled: boolean): void {
+    this.#check();
+    const i = this.#cqFlagsI;
+    if (i === 0) throw new UringError(Errno.EOPNOTSUPP, "io_uring_cq_eventfd_toggle");
+    const f = this.#cq32[i];
+    if (enabled) Atomics.store(this.#cq32, i, f & ~CQ_EVENTFD_DISABLED);
+    else if ((f & CQ_EVENTFD_DISABLED) === 0) this.#cq32[i] = f | CQ_EVENTFD_DISABLED;
+  }
+
+  /** False while `cqEventfdToggle(false)` holds the eventfd's signals back. */
+  get cqEventfdEnabled(): boolean {
+    this.#check();
+    return (this.#cq32[this.#cqFlagsI] & CQ_EVENTFD_DISABLED) === 0;
   }
 
   /** Unregisters the eventfd (`IORING_UNREGISTER_EVENTFD`); ENXIO when there is none. */
