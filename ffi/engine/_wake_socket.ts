@@ -64,6 +64,17 @@ export function loadNet(): Net | undefined {
   return net;
 }
 
+/**
+ * Resolves once `node:net` is loaded (true) or known not to load (false); starts loading it.
+ *
+ * @internal
+ */
+export async function netLoaded(): Promise<boolean> {
+  loadNet();
+  await netLoading;
+  return net !== undefined;
+}
+
 /** The libc functions the bells use (socketpair, close), opened once. */
 export function libcOf(): Deno.DynamicLibrary<typeof LIBC>["symbols"] {
   return libc ??= Deno.dlopen("libc.so.6", LIBC).symbols;

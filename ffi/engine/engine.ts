@@ -206,6 +206,8 @@ export class _Engine implements _WakeHost {
   #waker: _Waker;
   /** The event-loop wake-up to move to once the ring is long-lived; null: stay. */
   #upgrade: Exclude<WakeKind, "thread"> | null = null;
+  /** Idle wakes through the thread before the move (`_wakeSettings`, when the ring was made). */
+  #upgradeAfter = 0;
   /** A `deferTaskrun` ring: completion work runs in this thread's enters. */
   #deferred: boolean;
   /** The deferTaskrun ring has `TASKRUN_FLAG`: `Ring.submit()` runs pending work when flagged. */
@@ -238,7 +240,10 @@ export class _Engine implements _WakeHost {
     this.#deferred = (ring.setupFlags & DEFER_TASKRUN) !== 0;
     this.#flagged = this.#deferred && (ring.setupFlags & TASKRUN_FLAG) !== 0;
     this.#waker = new _ThreadWaker(this);
-    if (!this.#deferred && wakeup === "socket") this.#upgrade = _wakeSettings.strategy;
+    if (!this.#deferred && wakeup === "socket") {
+      this.#upgrade = _wakeSettings.strategy;
+      this.#upgradeAfter = _wakeSettings.upgradeAfter;
+    }
   }
 
   /** True once `close()` ran. */
@@ -967,7 +972,7 @@ export class _Engine implements _WakeHost {
 
   /** Moves to the event-loop wake-up once the ring has woken often enough and `node:net` is in. */
   #tryUpgrade(w: _ThreadWaker): _Waker {
-    if (w.wakes < _wakeSettings.upgradeAfter) return w;
+    if (w.wakes < this.#upgradeAfter) return w;
     const net = loadNet(); // starts loading it; undefined until it is in
     if (net === undefined) return w;
     const next = this.#upgrade === "eventfd"

@@ -14,6 +14,7 @@ export {
 export { _Engine, _wakeSettings } from "./engine.ts";
 export type { WakeKind } from "./_waker.ts";
 export { immediate } from "./_immediate.ts";
+export { netLoaded } from "./_wake_socket.ts";
 export {
   type AsyncOpOptions,
   type ChainOp,
