@@ -836,7 +836,8 @@ export class Ring implements Disposable {
    * ring.cqEventfdToggle(true);
    * assertEquals(ring.cqEventfdEnabled, true);
    * ring.unregisterEventfd();
-   * Deno.close(efd);
+   * ring.getSqe()!.prepClose(efd);
+   * ring.submitAndWait(1);
    * ```
    */
   cqEventfdToggle(enabled: boolean): void {
