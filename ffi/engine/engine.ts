@@ -65,14 +65,16 @@ const DEFER_TASKRUN = 1 << 13;
 /**
  * Which event-loop wake-up a ring moves to once it has proved long-lived, and after how many
  * idle wakes through the worker thread. Every ring starts on the thread: it needs nothing loaded,
- * and a program that reads a few files and exits never pays for `node:net` (~20 ms to load).
+ * and a program that reads a few files and exits never pays for `node:net` (~20 ms to load). An
+ * idle wake through the thread costs ~13-20 µs more than through the event loop, so the move
+ * pays for the load after about a thousand of them.
  * Tests and benches set these to pin a strategy.
  *
  * @internal
  */
 export const _wakeSettings: { strategy: Exclude<WakeKind, "thread">; upgradeAfter: number } = {
   strategy: "eventfd",
-  upgradeAfter: 64,
+  upgradeAfter: 1024,
 };
 /** `IORING_SETUP_TASKRUN_FLAG`: the kernel flags pending completion work in the SQ flags. */
 const TASKRUN_FLAG = 1 << 9;

@@ -189,11 +189,20 @@ Deno.test("wakeup: a ring starts on the thread and stays there while it is short
 
 Deno.test("wakeup: a ring moves to the eventfd once it has woken often enough", async () => {
   assert(await netLoaded());
+  assertEquals(_wakeSettings.strategy, "eventfd"); // the default
+  const saved = _wakeSettings.upgradeAfter;
+  _wakeSettings.upgradeAfter = 16;
   const before = counts();
   await using io = new AsyncRing({ entries: 8 });
-  for (let i = 0; i < _wakeSettings.upgradeAfter + 4; i++) await io.timeout(1);
-  const now = counts();
-  assertEquals([now.eventfds - before.eventfds, now.sockets - before.sockets], [1, 2]);
+  _wakeSettings.upgradeAfter = saved;
+  const moved = () => {
+    const now = counts();
+    return [now.eventfds - before.eventfds, now.sockets - before.sockets];
+  };
+  for (let i = 0; i < 15; i++) await io.timeout(1);
+  assertEquals(moved(), [0, 0]);
+  for (let i = 0; i < 4; i++) await io.timeout(1);
+  assertEquals(moved(), [1, 2]);
 });
 
 Deno.test("wakeup eventfd: falls back to the poll ring when the ring's eventfd slot is taken", async () => {
