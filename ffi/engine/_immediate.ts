@@ -1,36 +1,29 @@
 /**
  * `immediate(fn)`: runs `fn` in a task of its own once the event loop has had a turn, like
- * `setImmediate`, without loading Deno's Node compatibility layer (`node:timers` costs a few ms
- * at start-up, and `setTimeout(fn, 0)` waits about 2 ms). A `MessageChannel` message is such a
- * task. The channel is closed once its message arrived: a port listening for the next message
- * would keep the process alive.
+ * `setImmediate`. Deno's global `setImmediate` is a getter that loads its Node timers on first use
+ * (~5 ms), so it is looked up when the first yield is needed, never at import: a program that
+ * never runs 2048 inline ops in a row never loads it. (A `MessageChannel` message, tried as a
+ * cheaper task, let the engine's yields starve timers: a 10 ms timer under an `await io.nop()`
+ * loop fired after 70-150 ms; and `setTimeout(fn, 0)` waits ~2 ms.)
  *
  * @internal
  * @module
  */
 
-let queue: (() => void)[] = [];
-let ports: MessageChannel | undefined;
+type Immediate = (fn: () => void) => unknown;
+let impl: Immediate | undefined;
 
-function run(): void {
-  const q = queue, ch = ports!;
-  queue = [];
-  ports = undefined;
-  ch.port1.close();
-  ch.port2.close();
-  for (const fn of q) fn();
+function pick(): Immediate {
+  const g = (globalThis as { setImmediate?: Immediate }).setImmediate;
+  return typeof g === "function" ? g : (fn) => setTimeout(fn, 0);
 }
 
 /**
  * Queues `fn` to run after the event loop's next turn (timers and I/O callbacks due by then run
- * first). Callbacks run in the order queued; a pending one keeps the process alive.
+ * first). A pending one keeps the process alive.
  *
  * @internal
  */
 export function immediate(fn: () => void): void {
-  if (queue.push(fn) === 1) {
-    const ch = ports = new MessageChannel();
-    ch.port1.onmessage = run;
-    ch.port2.postMessage(null);
-  }
+  (impl ??= pick())(fn);
 }
