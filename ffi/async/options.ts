@@ -25,11 +25,14 @@ export type { StatxResult } from "../ring/mod.ts";
 export interface AsyncRingOptions extends RingOptions {
   /**
    * How a completion wakes JavaScript while the event loop is idle with ops in flight.
-   * `"socket"` (the default): a poll on the ring's fd, kept on a small second ring, sends a byte
-   * to a socket Deno's own event loop watches, so the wake-up stays on this thread (one more ring
-   * and two more fds per `AsyncRing`). `"thread"`: a nonblocking FFI call sleeps in
-   * `io_uring_enter` on one of Deno's worker threads (two thread hops per wake; measured 1.2-1.5x
-   * the CPU per idle wake here). `deferTaskrun` rings always use the thread, with an eventfd.
+   * `"socket"` (the default): the ring starts on the worker-thread wake-up and, once it has
+   * proven long-lived (1024 idle wakes), moves to one that stays on this thread: an eventfd
+   * registered on the ring, read by a linked `READ → SEND` chain in the ring itself into a socket
+   * pair that Deno's own event loop watches (two more fds; the ring's eventfd slot is taken, and
+   * if the caller registered one first, a poll on a small second ring is used instead).
+   * `"thread"`: always a nonblocking FFI call sleeping in `io_uring_enter` on one of Deno's worker
+   * threads (two thread hops per wake). `deferTaskrun` rings always use the thread, with an
+   * eventfd. What each costs: `bench/README.md`, "Wake-up".
    */
   wakeup?: "socket" | "thread";
 }

@@ -14,17 +14,18 @@
  *
  * @module
  */
-import { setImmediate } from "node:timers";
-import { CancelFlag, CqeFlag, EnterFlag, SqeFlag } from "../sys/mod.ts";
+import { CancelFlag, CqeFlag, SqeFlag } from "../sys/mod.ts";
 import { CqeBatch } from "../ring/mod.ts";
 import { Errno, UringError } from "../sys/mod.ts";
-import { native } from "../sys/mod.ts";
 import type { Ring } from "../ring/mod.ts";
 import type { Sqe } from "../ring/mod.ts";
 import { SqeWord } from "../ring/mod.ts";
 import { _Backlog } from "./backlog.ts";
-import { _Notifier } from "./notifier.ts";
-import { _Doorbell } from "./doorbell.ts";
+import { immediate } from "./_immediate.ts";
+import type { _WakeHost, _Waker, WakeKind } from "./_waker.ts";
+import { _ThreadWaker } from "./_wake_thread.ts";
+import { _EventfdWaker } from "./_wake_eventfd.ts";
+import { _PollWaker, loadNet } from "./_wake_socket.ts";
 import { _BouncePool, type Bounce } from "./bounce.ts";
 import {
   type AsyncOpOptions,
@@ -48,7 +49,6 @@ import {
   K_VOID,
   type MultishotSink,
 } from "./ops.ts";
-import type { Native } from "../sys/mod.ts";
 const { EINTR, EAGAIN, EBUSY, ETIME, ECANCELED } = Errno;
 
 /** At most this many slots (ops in flight); user data 0 marks internal SQEs. */
@@ -61,6 +61,21 @@ const TWO32 = 4294967296;
 const YIELD_BUDGET = 2048;
 /** `IORING_SETUP_DEFER_TASKRUN`. */
 const DEFER_TASKRUN = 1 << 13;
+
+/**
+ * Which event-loop wake-up a ring moves to once it has proved long-lived, and after how many
+ * idle wakes through the worker thread. Every ring starts on the thread: it needs nothing loaded,
+ * and a program that reads a few files and exits never pays for `node:net` (~20 ms to load). An
+ * idle wake through the thread costs ~13-20 µs more than through the event loop, so the move
+ * pays for the load after about a thousand of them.
+ * Tests and benches set these to pin a strategy.
+ *
+ * @internal
+ */
+export const _wakeSettings: { strategy: Exclude<WakeKind, "thread">; upgradeAfter: number } = {
+  strategy: "eventfd",
+  upgradeAfter: 1024,
+};
 /** `IORING_SETUP_TASKRUN_FLAG`: the kernel flags pending completion work in the SQ flags. */
 const TASKRUN_FLAG = 1 << 9;
 
@@ -127,15 +142,14 @@ function checkTimeout(ms: unknown): number {
  *
  * @internal
  */
-export class _Engine {
+export class _Engine implements _WakeHost {
   readonly ring: Ring;
   /** Memory the kernel uses in place of caller buffers that the caller could free. */
   readonly pool: _BouncePool = new _BouncePool();
   /** The rejected promise for the last `start()` that returned null. */
   early: Promise<never> = Promise.resolve() as unknown as Promise<never>;
-  #lib: Native;
-  #fd = 0;
   #closed = false;
+  #closeDone = false;
   #closeError: Error | undefined;
 
   // ---- slab ----
@@ -189,32 +203,21 @@ export class _Engine {
   /** fds (`-slot - 1` for direct ones) of `closeLate` calls not submitted yet. */
   #lateCloses: number[] = [];
 
-  // ---- waiter ----
-  /** Wake-ups through Deno's event loop (`_async_doorbell.ts`); null: use the worker thread. */
-  #doorbell: _Doorbell | null = null;
-  /** The doorbell is armed for ops in flight: its `data` callback flushes. */
-  #listening = false;
-  #onRing = (): void => {
-    if (!this.#listening || this.#closed) return;
-    this.#listening = false;
-    this.#budget = YIELD_BUDGET; // the event loop ran: this callback is a task of its own
-    this.#pump();
-    this.#afterPump();
-  };
-  /** The worker-thread waiter sleeps (`#arm`). */
-  #waiting = false;
-  /** The waiter's doorbell on a `deferTaskrun` ring (see `#armDeferred`); undefined otherwise. */
-  #notifier: _Notifier | undefined;
+  // ---- wake-up ----
+  /** How completions wake JS while the event loop is idle (`_waker.ts`). */
+  #waker: _Waker;
+  /** The event-loop wake-up to move to once the ring is long-lived; null: stay. */
+  #upgrade: Exclude<WakeKind, "thread"> | null = null;
+  /** Idle wakes through the thread before the move (`_wakeSettings`, when the ring was made). */
+  #upgradeAfter = 0;
+  /** A `deferTaskrun` ring: completion work runs in this thread's enters. */
+  #deferred: boolean;
   /** The deferTaskrun ring has `TASKRUN_FLAG`: `Ring.submit()` runs pending work when flagged. */
   #flagged = false;
   #idle: PromiseWithResolvers<void> | undefined;
-  #onWake = (ret: number): void => this.#wake(ret);
-  #onWakeError = (e: unknown): void => this.#wakeFailed(e);
 
   constructor(ring: Ring, wakeup: "socket" | "thread" = "socket") {
     this.ring = ring;
-    this.#lib = native();
-    this.#fd = ring.fd;
     this.#backlog = new _Backlog((ring.setupFlags & (1 << 10)) !== 0);
     this.#batch = new CqeBatch(Math.min(ring.cqEntries, 1024));
     this.#grow();
@@ -236,11 +239,12 @@ export class _Engine {
     // completion wakes only the worker thread, not this one: no measurable difference; (2) polling
     // the TASKRUN flag (free, no syscall) for 50-150 µs before sleeping: 1.5-2.8x at 1 connection
     // with ~0.55x CPU per round trip, but 0.76-0.95x at 64, and it holds the event loop meanwhile.
-    if (ring.setupFlags & DEFER_TASKRUN) {
-      this.#notifier = new _Notifier(ring);
-      this.#flagged = (ring.setupFlags & TASKRUN_FLAG) !== 0;
-    } else if (wakeup === "socket") {
-      this.#doorbell = _Doorbell.create(ring, this.#onRing);
+    this.#deferred = (ring.setupFlags & DEFER_TASKRUN) !== 0;
+    this.#flagged = this.#deferred && (ring.setupFlags & TASKRUN_FLAG) !== 0;
+    this.#waker = new _ThreadWaker(this);
+    if (!this.#deferred && wakeup === "socket") {
+      this.#upgrade = _wakeSettings.strategy;
+      this.#upgradeAfter = _wakeSettings.upgradeAfter;
     }
   }
 
@@ -256,7 +260,12 @@ export class _Engine {
 
   /** True while the completion waiter sleeps on a worker thread. */
   get waiting(): boolean {
-    return this.#waiting;
+    return this.#waker.sleeping;
+  }
+
+  /** The wake-up strategy in use now. */
+  get wakeKind(): WakeKind {
+    return this.#waker.kind;
   }
 
   // ---- op life cycle -------------------------------------------------------------------
@@ -631,7 +640,10 @@ export class _Engine {
 
   #cqe(ud: number, res: number, cflags: number): void {
     const idx = ud & SLOT_MASK;
-    if (idx === 0) return;
+    if (idx === 0) {
+      if (ud !== INTERNAL_UD) this.#waker.cqe(); // a wake-up chain failed: it is gone
+      return;
+    }
     const kind = this.#kind[idx];
     if (kind === 0 || idx !== ud) return;
     if (kind === K_IGNORE) {
@@ -828,11 +840,11 @@ export class _Engine {
       // Ops that complete inside the submit call settle in microtasks, so a loop of them
       // (`while (!stop) await io.nop()`) would never let timers or I/O callbacks run. After
       // YIELD_BUDGET flushes and CQEs without a turn of the event loop, the next flush waits
-      // for one (setImmediate: ~6 µs here; setTimeout(0) waits ~2 ms in Deno 2.9). Measured
+      // for one (setImmediate, looked up at the first yield: `_immediate.ts`). Measured
       // cost on `await io.nop()` round trips: within noise (one yield per ~1 ms of work).
       if (!this.#yielding) {
         this.#yielding = true;
-        setImmediate(this.#afterYield);
+        immediate(this.#afterYield);
       }
       return; // #flushQueued stays set: finish() queues nothing until the flush has run
     }
@@ -845,6 +857,7 @@ export class _Engine {
 
   /** Backlog into the SQ, submit, reap: until nothing is left to submit (a few rounds). */
   #pump(): void {
+    this.#waker.busy();
     for (let round = 0; round < 8; round++) {
       if (!this.#backlog.empty) this.#drain();
       if (!this.#submit()) return;
@@ -855,9 +868,13 @@ export class _Engine {
   }
 
   /** Submits; false when the kernel refused for now (retried by a timer). */
+  _submit(): boolean {
+    return this.#submit();
+  }
+
   #submit(): boolean {
     try {
-      if (this.#notifier === undefined) this.ring.submit();
+      if (!this.#deferred) this.ring.submit();
       else this.#submitDeferred();
       if (this.#lateCloses.length !== 0) this.#lateCloses.length = 0;
       return true;
@@ -891,7 +908,7 @@ export class _Engine {
     const b = this.#batch;
     // On a deferTaskrun ring, copyCqes() of an empty CQ enters the kernel to run deferred work;
     // #submitDeferred just did that, so an empty CQ is left alone.
-    const deferred = this.#notifier !== undefined;
+    const deferred = this.#deferred;
     try {
       let n: number;
       do {
@@ -916,28 +933,19 @@ export class _Engine {
   }
 
   /**
-   * Decides about the waiter after a pump: ops in flight → make sure one sleeps; none → make
-   * sure a sleeping one wakes (an unreaped CQE in the CQ guarantees it returns, however late
-   * its thread enters the kernel), so that the process can exit.
+   * Decides about the wake-up after a pump: ops in flight → make sure one is armed; none → let
+   * the process exit (a sleeping worker-thread waiter is made to return).
    */
   #afterPump(): void {
     if (this.#closed) return;
     if (!this.#backlog.empty || this.ring.sqReady() !== 0) this.#retryLater();
     if (this.#inflight > 0) {
-      if (!this.#waiting && !this.#listening) this.#arm();
-    } else if (this.#doorbell !== null) {
-      this.#listening = false;
-      this.#doorbell.unref(); // its poll may stay armed: it only rings, and keeps nothing alive
-    } else if (this.#waiting && this.ring.cqReady() === 0) {
-      this.#postNop();
-    }
+      if (!this.#waker.armed) this.#arm();
+    } else this.#waker.rest();
   }
 
-  #postNop(): void {
-    if (this.#notifier !== undefined) {
-      if (this.#notifier.cqReady() === 0) this.#notifier.postNop();
-      return;
-    }
+  /** Posts an internal NOP on the ring (its CQE makes a sleeping `GETEVENTS` return). */
+  _postNop(): void {
     const s = this.ring.getSqe() ?? (this.#submit(), this.ring.getSqe());
     if (s === null) return;
     s.prepNop();
@@ -946,77 +954,51 @@ export class _Engine {
   }
 
   #arm(): void {
-    if (this.#notifier !== undefined) {
-      this.#armDeferred(this.#notifier);
-      return;
-    }
-    if (this.#doorbell !== null) {
-      try {
-        if (this.#doorbell.closed) throw new Error("closed");
-        this.#doorbell.arm();
-        this.#listening = true;
-        return;
-      } catch {
-        // The bell's ring refused (or its socket failed): wake through the worker thread.
-        this.#doorbell.close();
-        this.#doorbell = null;
-      }
-    }
-    this.#waiting = true;
-    this.#lib.uring_wait(this.#fd, 0, 1, EnterFlag.GETEVENTS).then(this.#onWake, this.#onWakeError);
-  }
-
-  /**
-   * `#arm` on a `deferTaskrun` ring: the waiter sleeps on the notifier ring, whose armed eventfd
-   * read completes when the kernel queues completion work for this ring (`_async_notifier.ts`).
-   * The eventfd is drained first; work queued before that is run here, and if it posted CQEs
-   * they are reaped by a flush before the waiter sleeps (the next `#afterPump` arms it).
-   */
-  #armDeferred(notifier: _Notifier): void {
+    let w = this.#waker;
+    if (this.#upgrade !== null && !w.sleeping) w = this.#tryUpgrade(w as _ThreadWaker);
     try {
-      notifier.prime();
-      if (this.#flagged) this.ring.submit(); // enters only when work is flagged
-      else this.ring.getEvents();
+      if (!w.arm()) this.#schedule(); // CQEs came meanwhile: flush instead of sleeping
+      return;
     } catch (e) {
-      this.#fail(e);
-      return;
-    }
-    if (this.ring.cqReady() !== 0) {
-      this.#schedule();
-      return;
-    }
-    this.#waiting = true;
-    this.#lib.uring_wait(notifier.fd, 0, 1, EnterFlag.GETEVENTS).then(
-      this.#onWake,
-      this.#onWakeError,
-    );
-  }
-
-  #wake(ret: number): void {
-    this.#waiting = false;
-    this.#budget = YIELD_BUDGET; // the event loop ran: this callback is a task of its own
-    if (this.#closed) {
-      this.#finishClose();
-      return;
-    }
-    if (ret < 0 && ret !== -EINTR && ret !== -ETIME && ret !== -EBUSY && ret !== -EAGAIN) {
-      this.#fail(new UringError(-ret, "io_uring_enter"));
-      return;
-    }
-    if (this.#notifier !== undefined) {
-      try {
-        this.#notifier.drain();
-      } catch (e) {
+      if (w.kind === "thread") {
         this.#fail(e);
         return;
       }
     }
+    // The event-loop wake-up broke (its socket failed, no room): back to the worker thread.
+    w.close();
+    this.#upgrade = null;
+    this.#waker = new _ThreadWaker(this);
+    this.#arm();
+  }
+
+  /** Moves to the event-loop wake-up once the ring has woken often enough and `node:net` is in. */
+  #tryUpgrade(w: _ThreadWaker): _Waker {
+    if (w.wakes < this.#upgradeAfter) return w;
+    const net = loadNet(); // starts loading it; undefined until it is in
+    if (net === undefined) return w;
+    const next = this.#upgrade === "eventfd"
+      ? _EventfdWaker.create(this) ?? _PollWaker.create(this)
+      : _PollWaker.create(this);
+    this.#upgrade = null;
+    if (next === null) return w; // out of fds, say: the thread it stays
+    w.close();
+    this.#waker = next;
+    return next;
+  }
+
+  /** A wake-up came: flush (or finish a close that waited for the worker thread). */
+  _woken(): void {
+    if (this.#closed) {
+      this.#finishClose();
+      return;
+    }
+    this.#budget = YIELD_BUDGET; // the event loop ran: this callback is a task of its own
     this.#pump();
     this.#afterPump();
   }
 
-  #wakeFailed(e: unknown): void {
-    this.#waiting = false;
+  _wakeFailed(e: unknown): void {
     if (this.#closed) this.#finishClose();
     else this.#fail(e);
   }
@@ -1095,29 +1077,28 @@ export class _Engine {
         s.prepCancel(0, CancelFlag.ANY | CancelFlag.ALL);
         writeUd(s, 0);
       }
-      const nop = this.#notifier === undefined ? this.ring.getSqe() : null;
+      const nop = this.#deferred ? null : this.ring.getSqe();
       if (nop !== null) {
         nop.prepNop();
         writeUd(nop, 0);
       }
       this.ring.submit();
     } catch { /* Ring.close() cancels and reaps on its own */ }
-    if (this.#waiting && this.#notifier !== undefined) {
+    if (this.#waker.sleeping) {
       try {
-        this.#notifier.postNop(); // the waiter sleeps on the notifier: wake it there
-      } catch { /* the waiter then returns when the notifier ring closes */ }
-    }
-    if (!this.#waiting) this.#finishClose();
+        this.#waker.interrupt();
+      } catch { /* the waiter then returns when its ring closes */ }
+    } else this.#finishClose();
   }
 
   #finishClose(): void {
-    this.#listening = false;
-    this.#doorbell?.close(); // first: its poll holds the ring's file
+    if (this.#closeDone) return;
+    this.#closeDone = true;
+    try {
+      this.#waker.close(); // first: a poll of the wake-up's own ring holds this ring's file
+    } catch { /* closed with the process at worst */ }
     try {
       this.ring.close();
-    } catch { /* already closed */ }
-    try {
-      this.#notifier?.close();
     } catch { /* already closed */ }
     this.#idle?.resolve();
     this.#idle = undefined;
@@ -1125,8 +1106,8 @@ export class _Engine {
 
   /** Resolves once the waiter is back and the ring is closed (after `close()`). */
   idle(): Promise<void> {
-    if (!this.#waiting && this.ring.closed) return Promise.resolve();
-    if (!this.#waiting) {
+    if (!this.#waker.sleeping && this.ring.closed) return Promise.resolve();
+    if (!this.#waker.sleeping) {
       this.#finishClose();
       return Promise.resolve();
     }

@@ -35,7 +35,7 @@
  * @internal
  * @module
  */
-import { setImmediate } from "node:timers";
+import { immediate } from "./_immediate.ts";
 import { CancelFlag, Op, OpenFlag } from "../sys/mod.ts";
 import { addressOf } from "../sys/mod.ts";
 import { alignedBuffer } from "../sys/mod.ts";
@@ -202,7 +202,7 @@ export class _FileReader {
         if (performance.now() - lastYield > YIELD_MS) {
           // Page-cache files complete inside the submit, so a big call would otherwise hold the
           // event loop for its whole length: let timers, I/O and an abort in (~6 µs a time).
-          await new Promise(setImmediate);
+          await new Promise<void>((r) => immediate(r));
           lastYield = performance.now();
         }
         if (this.#reap() === 0) {

@@ -31,6 +31,8 @@ export class _CompletionQueue {
   readonly headI: number;
   readonly tailI: number;
   readonly overflowI: number;
+  /** Word index of the CQ ring's `flags` (0: the kernel has none, before Linux 5.8). */
+  readonly flagsI: number;
   readonly cqesI: number;
   readonly mask: number;
   /** Words per CQE: 4, or 8 with CQE32. */
@@ -55,6 +57,7 @@ export class _CompletionQueue {
     this.tailI = p32[21] >>> 2;
     this.mask = cq32[p32[22] >>> 2];
     this.overflowI = p32[24] >>> 2;
+    this.flagsI = p32[26] >>> 2;
     this.cqesI = p32[25] >>> 2;
     this.stride = r.flags & SetupFlag.CQE32 ? 8 : 4;
   }

@@ -49,6 +49,9 @@ const { EINTR, ETIME, EBUSY } = Errno;
 
 export type { RingFeatures, RingOptions } from "./ring_setup.ts";
 
+/** `IORING_CQ_EVENTFD_DISABLED`, in the CQ ring's flags. */
+const CQ_EVENTFD_DISABLED = 1;
+
 /** Buffers that could not be proven free when their ring closed: kept for the process' life. */
 const leaked: unknown[] = [];
 
@@ -439,6 +442,45 @@ export class Ring implements Disposable {
     } finally {
       this.#waiters--;
     }
+  }
+
+  /**
+   * Turns the registered eventfd's signals on or off (`IORING_CQ_EVENTFD_DISABLED` in the CQ
+   * ring's flags: shared memory, no system call). Like `io_uring_cq_eventfd_toggle(3)`. Turning
+   * them on is a full memory barrier, so a `cqReady()` right after it sees every CQE the kernel
+   * posted without a signal. Linux 5.8.
+   *
+   * @throws {UringError} EOPNOTSUPP on kernels without CQ ring flags
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { eventfd, Ring } from "../../mod.ts";
+   * using ring = new Ring({ entries: 4 });
+   * const efd = eventfd();
+   * ring.registerEventfd(efd);
+   * ring.cqEventfdToggle(false); // CQEs posted now leave the eventfd's counter alone
+   * assertEquals(ring.cqEventfdEnabled, false);
+   * ring.cqEventfdToggle(true);
+   * assertEquals(ring.cqEventfdEnabled, true);
+   * ring.unregisterEventfd();
+   * ring.getSqe()!.prepClose(efd);
+   * ring.submitAndWait(1);
+   * ```
+   */
+  cqEventfdToggle(enabled: boolean): void {
+    this.#check();
+    const cq = this.#cq, i = cq.flagsI;
+    if (i === 0) throw new UringError(Errno.EOPNOTSUPP, "io_uring_cq_eventfd_toggle");
+    const f = cq.cq32[i];
+    if (enabled) Atomics.store(cq.cq32, i, f & ~CQ_EVENTFD_DISABLED);
+    else if ((f & CQ_EVENTFD_DISABLED) === 0) cq.cq32[i] = f | CQ_EVENTFD_DISABLED;
+  }
+
+  /** False while `cqEventfdToggle(false)` holds the eventfd's signals back. */
+  get cqEventfdEnabled(): boolean {
+    this.#check();
+    return (this.#cq.cq32[this.#cq.flagsI] & CQ_EVENTFD_DISABLED) === 0;
   }
 
   /**
