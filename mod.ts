@@ -117,3 +117,4 @@ export {
   type HttpRequestParserOptions,
 } from "./ffi/net/mod.ts";
 export { serveDir, type ServeDirOptions, serveFile, type ServeFileOptions } from "./ffi/net/mod.ts";
+export { type VisitFileCallback, visitFiles, type VisitFilesOptions } from "./ffi/fs/mod.ts";

@@ -1,0 +1,12 @@
+/**
+ * The file-system layer: Deno-shaped file functions on io_uring, and batch functions beyond
+ * Deno's (`copy`, `visitFiles`).
+ *
+ * @module
+ */
+export {
+  _visitFilesOn,
+  type VisitFileCallback,
+  visitFiles,
+  type VisitFilesOptions,
+} from "./visit_files.ts";
