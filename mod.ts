@@ -117,4 +117,10 @@ export {
   type HttpRequestParserOptions,
 } from "./ffi/net/mod.ts";
 export { serveDir, type ServeDirOptions, serveFile, type ServeFileOptions } from "./ffi/net/mod.ts";
-export { type VisitFileCallback, visitFiles, type VisitFilesOptions } from "./ffi/fs/mod.ts";
+export {
+  copy,
+  type CopyOptions,
+  type VisitFileCallback,
+  visitFiles,
+  type VisitFilesOptions,
+} from "./ffi/fs/mod.ts";

@@ -29,6 +29,7 @@ export {
 export {
   _FileReader,
   allocate,
+  encodePaths,
   lendableBuffer,
   type VisitErrorFn,
   type VisitFn,

@@ -389,7 +389,6 @@ export class _FileReader {
     this.#cancelAll();
   }
 
-
   /** Closes the ring (and so its file table) now, or once the running call is done. */
   close(): void {
     if (this.#busy) {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+export { _copyOn, copy, type CopyOptions } from "./copy.ts";
 export {
   _visitFilesOn,
   type VisitFileCallback,
