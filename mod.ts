@@ -157,3 +157,10 @@ export {
   serveOn,
   type ServeOptions,
 } from "./ffi/net/mod.ts";
+export {
+  copy,
+  type CopyOptions,
+  type VisitFileCallback,
+  visitFiles,
+  type VisitFilesOptions,
+} from "./ffi/fs/mod.ts";

@@ -30,6 +30,9 @@ export {
   type ReadFilesOptions,
   readTextFile,
   stat,
+  type VisitFileCallback,
+  visitFiles,
+  type VisitFilesOptions,
   writeFile,
   writeTextFile,
 } from "./files.ts";

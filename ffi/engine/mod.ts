@@ -29,5 +29,12 @@ export {
   K_VOID,
   type MultishotSink,
 } from "./ops.ts";
-export { _FileReader, allocate } from "./read_many.ts";
+export {
+  _FileReader,
+  allocate,
+  encodePaths,
+  lendableBuffer,
+  type VisitErrorFn,
+  type VisitFn,
+} from "./read_many.ts";
 export { _FileWriter, WRITE_ROOM } from "./write_many.ts";

@@ -18,6 +18,8 @@ import {
 import { _linkOn } from "./link.ts";
 import { _makeTempDirOn, _makeTempFileOn } from "./make_temp.ts";
 import { _mkdirOn } from "./mkdir.ts";
+import { _copyOn, type CopyOptions } from "./copy.ts";
+import { _visitFilesOn, type VisitFileCallback, type VisitFilesOptions } from "./visit_files.ts";
 import type { FsFile } from "./fs_file.ts";
 import { createOn, openOn } from "./open.ts";
 import { _readDirOn } from "./read_dir.ts";
@@ -186,6 +188,20 @@ export class FileSystem {
   /** `Deno.create` on this ring; see the module's `create`. */
   create(path: string | URL): Promise<FsFile> {
     return createOn(this.io, path);
+  }
+
+  /** `@std/fs`'s `copy()` on this ring; see the module's `copy`. */
+  copy(src: string | URL, dest: string | URL, options?: CopyOptions): Promise<void> {
+    return _copyOn(this.io, src, dest, options);
+  }
+
+  /** The module's `visitFiles` on this ring. */
+  visitFiles(
+    paths: readonly (string | URL)[],
+    fn: VisitFileCallback,
+    options?: VisitFilesOptions,
+  ): Promise<void> {
+    return _visitFilesOn(this.io, paths, fn, options);
   }
 }
 

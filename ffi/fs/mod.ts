@@ -1,5 +1,6 @@
 /**
- * The file-system layer: Deno's file functions (`readFile`, `mkdir`, `copyFile`, ...) with
+ * The file-system layer: Deno's file functions (`readFile`, `mkdir`, `copyFile`, ...), and batch functions beyond Deno's (`copy` shaped like
+ * `@std/fs`'s, `visitFiles`), with
  * Deno's names, parameters, results, errors (`Deno.errors.*`, Deno's messages and `code`) and
  * `--allow-read`/`--allow-write` checks, on io_uring where it has an op, on the module's own ring
  * (`fsOn(io)` binds them to another).
@@ -28,3 +29,5 @@ export { truncate } from "./truncate.ts";
 export { utime } from "./utime.ts";
 export { FsFile } from "./fs_file.ts";
 export { create, createOn, open, openOn } from "./open.ts";
+export { copy, type CopyOptions } from "./copy.ts";
+export { type VisitFileCallback, visitFiles, type VisitFilesOptions } from "./visit_files.ts";
