@@ -91,12 +91,7 @@ export {
   type StatxResult,
   type WaitidResult,
 } from "./ffi/async/mod.ts";
-export {
-  type DenoFsError,
-  type FileRing,
-  readFiles,
-  type ReadFilesOptions,
-} from "./ffi/async/mod.ts";
+export { type DenoFsError, type FileRing } from "./ffi/async/mod.ts";
 export {
   chmod,
   chown,
@@ -113,6 +108,8 @@ export {
   open,
   readDir,
   readFile,
+  readFiles,
+  type ReadFilesOptions,
   readLink,
   readTextFile,
   realPath,
