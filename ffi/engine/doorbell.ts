@@ -34,7 +34,7 @@
  */
 import process from "node:process";
 import type { Socket } from "node:net";
-import { alignedBuffer } from "../sys/mod.ts";
+import { alignedBuffer, type Libc, libc as openLibc } from "../sys/mod.ts";
 import { SqeFlag } from "../sys/mod.ts";
 import { Ring } from "../ring/mod.ts";
 
@@ -46,11 +46,7 @@ const SOCK_STREAM = 1;
 const SOCK_NONBLOCK = 0o4000;
 const SOCK_CLOEXEC = 0o2000000;
 
-const LIBC = {
-  socketpair: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
-  close: { parameters: ["i32"], result: "i32" },
-} as const;
-let libc: Deno.DynamicLibrary<typeof LIBC>["symbols"] | undefined;
+let libc: Libc | undefined;
 /**
  * `node:net`, loaded when the first bell is made: a static import would add ~14 ms to the start
  * of every program that imports this module (measured: 46 against 32 ms for `import "mod.ts"`),
@@ -87,7 +83,7 @@ export class _Doorbell {
     let fds: Int32Array | undefined;
     let ring: Ring | undefined;
     try {
-      libc ??= Deno.dlopen("libc.so.6", LIBC).symbols;
+      libc ??= openLibc();
       net ??= (process as unknown as { getBuiltinModule(id: string): typeof net })
         .getBuiltinModule("node:net");
       if (net === undefined) return null;
