@@ -242,6 +242,22 @@ export const libcSymbols = {
     result: "i32",
   },
 
+  /** int shutdown(int fd, int how) */
+  shutdown: {
+    parameters: [
+      "i32", // int fd
+      "i32", // int how (SHUT_*)
+    ],
+    result: "i32",
+  },
+  /** int unlink(const char *path) */
+  unlink: {
+    parameters: [
+      "buffer", // const char *path
+    ],
+    result: "i32",
+  },
+
   // --- name resolution ---
   /** int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
    *  struct addrinfo **res) */

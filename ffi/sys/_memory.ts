@@ -58,7 +58,7 @@ export function addressOf(view: BufferSource): number {
 function baseAddress(view: BufferSource): number {
   const c = libc();
   if (view.byteLength > 0) return Number(c.memmove(view, view, 0n)) - view.byteOffset;
-  // Deno passes an empty view as NULL: ask with a 1-byte view at the buffer's start.
+  // Deno may pass an empty view as NULL: ask with a 1-byte view at the buffer's start.
   if (view.buffer.byteLength === 0) return 0;
   const first = new Uint8Array(view.buffer, 0, 1);
   return Number(c.memmove(first, first, 0n));
