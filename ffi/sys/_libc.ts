@@ -344,6 +344,14 @@ const errnoBuf = new Int32Array(1);
  * The C library the process runs on (`libc.so.6`), opened on the first call.
  *
  * @returns its functions, {@link libcSymbols}
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { libc } from "./_libc.ts";
+ * const fds = new Int32Array(2);
+ * assertEquals(libc().socketpair(1, 1 | 0o2000000, 0, fds), 0); // AF_UNIX, SOCK_STREAM | CLOEXEC
+ * for (const fd of fds) libc().close(fd);
+ * ```
  */
 export function libc(): Libc {
   return lib ??= Deno.dlopen("libc.so.6", libcSymbols).symbols;
@@ -352,6 +360,14 @@ export function libc(): Libc {
 /**
  * errno of the last failed libc call on this thread. Read right after the call, with nothing
  * else in between.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { lastErrno, libc } from "./_libc.ts";
+ * assertEquals(libc().close(-1), -1);
+ * assertEquals(lastErrno(), 9); // EBADF
+ * ```
  */
 export function lastErrno(): number {
   const c = libc();
@@ -366,13 +382,30 @@ export function lastErrno(): number {
  * @param address where the bytes are (an address a libc call returned)
  * @param into the buffer to fill
  * @returns `into`
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { copyFromAddress, libc } from "./_libc.ts";
+ * const src = new Uint8Array([1, 2, 3, 4]);
+ * const at = libc().memmove(src, src, 0n); // src's address
+ * assertEquals(copyFromAddress(at + 1n, new Uint8Array(2)), new Uint8Array([2, 3]));
+ * ```
  */
 export function copyFromAddress<T extends ArrayBufferView>(address: bigint, into: T): T {
   if (into.byteLength > 0) libc().memmoveFrom(into, address, BigInt(into.byteLength));
   return into;
 }
 
-/** The NUL-terminated UTF-8 string at `address` (an empty string for address 0). */
+/**
+ * The NUL-terminated UTF-8 string at `address` (an empty string for address 0).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { cStringAt, libc } from "./_libc.ts";
+ * assertEquals(cStringAt(BigInt(libc().gai_strerror(-2))), "Name or service not known");
+ * ```
+ */
 export function cStringAt(address: bigint): string {
   if (address === 0n) return "";
   const n = Number(libc().strlen(address));
