@@ -1,7 +1,8 @@
 /**
  * `Conn`, `TcpConn` and `UnixConn`: connected stream sockets shaped like Deno's, on an
  * `AsyncRing`. A `read` is one `recv` op and a `write` one `send` op (buffers JavaScript could
- * detach go through the ring's bounce pool), with no allocation per call besides their promises.
+ * detach go through the ring's bounce pool), each with one promise and no closure: the ring hands
+ * the result to the decoders below (`AsyncRing.recvWith`/`sendWith`).
  *
  * @module
  */
