@@ -1385,8 +1385,8 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    * ring's error). Takes no `signal`/`timeoutMs`: `decode` would not run for an aborted op.
    *
    * @param decode a function made once, not a closure per call
-   * @throws {TypeError} synchronously (not through the promise) when `buf`, `fd` or `decode` is unusable:
-   *   no op started and `decode` will not run
+   * @throws {TypeError} synchronously (not through the promise) when `buf`, `fd` or `decode` is
+   *   unusable: no op started and `decode` will not run
    *
    * @example
    * ```ts
@@ -1423,7 +1423,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    * settles with `decode(ctx, res)`, on the terms of {@link AsyncRing.recvWith}.
    *
    * @param decode a function made once, not a closure per call
-   * @throws {TypeError} synchronously when `data`, `fd` or `decode` is unusable (`decode` will not run)
+   * @throws {TypeError} synchronously when `data`, `fd` or `decode` is unusable (no op started)
    *
    * @example
    * ```ts
