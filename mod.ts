@@ -87,6 +87,7 @@ export {
   type LinkOptions,
   type ListenTcpOptions,
   MultishotIterator,
+  type ResultDecoder,
   type SocketAddressLike,
   type StatxResult,
   type WaitidResult,
