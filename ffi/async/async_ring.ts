@@ -1371,6 +1371,43 @@ export class AsyncRing implements AsyncDisposable, Disposable {
       data: null,
     });
   }
+
+  // ---- Ops on memory the caller encoded (for the fs layer's pooled paths and buffers) -----
+
+  /**
+   * @internal One op with raw fields, for a layer above that keeps its own memory: `addr` and
+   * `off` are numbers (addresses of memory the caller keeps, unchanged, until the op settles,
+   * which is after its CQE), nothing is held or copied. Resolves to the CQE's `res`, or rejects
+   * with `UringError` named `name`. Saves a C string, an `UnsafePointer.of` and a `WeakMap`
+   * entry per path that `mkdir(path)` and friends pay.
+   *
+   * @param op the opcode (`Op.*`)
+   * @param fd the `fd` field (`AT_FDCWD` for a path)
+   * @param addr the `addr` field (a path's address)
+   * @param len the `len` field (a mode, a statx mask, a byte count)
+   * @param off the `off` field (a second path's or a buffer's address, an offset)
+   * @param opFlags the op's flags (`open_flags`, `unlink_flags`, `statx_flags`, ...)
+   */
+  _rawOp(
+    name: string,
+    op: number,
+    fd: number,
+    addr: number,
+    len: number,
+    off: number,
+    opFlags: number,
+  ): Promise<number> {
+    const e = this.#e;
+    const s = e.start(undefined);
+    if (s === null) return e.early;
+    try {
+      s.prepRw(op, fd, addr, len, off);
+      if (opFlags !== 0) s.opFlags = opFlags;
+    } catch (err) {
+      return e.abandon(s, err);
+    }
+    return e.finish(s, K_NUM, name, undefined);
+  }
 }
 
 /** The engine's multishot sink, as `recvSelect` fills it in. */
