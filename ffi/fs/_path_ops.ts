@@ -8,7 +8,7 @@
  * @internal
  * @module
  */
-import { _Slots, _slotsOf, type AsyncRing } from "../async/mod.ts";
+import { type _Slots, _slotsOf, type AsyncRing } from "../async/mod.ts";
 import { addressOf } from "../sys/mod.ts";
 import { AT_FDCWD } from "../ring/mod.ts";
 
@@ -18,6 +18,8 @@ export const SLOT = 1024;
 export const STATX_AT = 256;
 
 const memory = new WeakMap<AsyncRing, _Slots>();
+/** Paths in memory of their own, referenced here while their op is in flight. */
+const held = new Set<Uint8Array>();
 const encoder = new TextEncoder();
 
 /** The path memory of `io`, made on first use. */
@@ -76,9 +78,12 @@ export async function _pathOp(
   try {
     if (_encodeAt(mem.chunk(slot), mem.offset(slot), SLOT, path) < 0) {
       const own = ownCString(path);
-      const res = await io._rawOp(name, op, AT_FDCWD, addressOf(own), len, 0, opFlags);
-      own[0] = own[0]; // kept until the op settled
-      return res;
+      held.add(own);
+      try {
+        return await io._rawOp(name, op, AT_FDCWD, addressOf(own), len, 0, opFlags);
+      } finally {
+        held.delete(own);
+      }
     }
     return await io._rawOp(name, op, AT_FDCWD, mem.address(slot), len, 0, opFlags);
   } finally {
