@@ -111,18 +111,14 @@ export async function _twoPathOp(
     const b = a < 0 ? -1 : _encodeAt(chunk, at + a, SLOT - a, to);
     if (b < 0) {
       const f = ownCString(from), t = ownCString(to);
-      const res = await io._rawOp(
-        name,
-        op,
-        AT_FDCWD,
-        addressOf(f),
-        AT_FDCWD,
-        addressOf(t),
-        opFlags,
-      );
-      f[0] = f[0]; // both kept until the op settled
-      t[0] = t[0];
-      return res;
+      held.add(f).add(t);
+      try {
+        const [fa, ta] = [addressOf(f), addressOf(t)];
+        return await io._rawOp(name, op, AT_FDCWD, fa, AT_FDCWD, ta, opFlags);
+      } finally {
+        held.delete(f);
+        held.delete(t);
+      }
     }
     const addr = mem.address(slot);
     return await io._rawOp(name, op, AT_FDCWD, addr, AT_FDCWD, addr + a, opFlags);
