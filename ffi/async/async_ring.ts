@@ -45,7 +45,7 @@ import {
   K_RAW,
   K_VOID,
 } from "../engine/mod.ts";
-import { type Bounce, ownCopy, prepOne } from "../engine/mod.ts";
+import { type Bounce, type ChainOp, ownCopy, prepOne } from "../engine/mod.ts";
 import { decodeStatx } from "../ring/mod.ts";
 import { MS_ACCEPT, MS_POLL, MS_READ, MS_RECV, MultishotIterator } from "./multishot.ts";
 import { AsyncLinkBuilder, chainOps } from "./link_builder.ts";
@@ -1407,6 +1407,23 @@ export class AsyncRing implements AsyncDisposable, Disposable {
       return e.abandon(s, err);
     }
     return e.finish(s, K_NUM, name, undefined);
+  }
+
+  /**
+   * @internal `_rawOp`s as one `IOSQE_IO_LINK` chain, each given as `[name, op, fd, addr, len,
+   * off, opFlags]`; resolves to one entry per op as `link()` does.
+   */
+  _rawLink(
+    ops: readonly (readonly [string, number, number, number, number, number, number])[],
+  ): Promise<(number | UringError)[]> {
+    const chain: ChainOp[] = ops.map(([name, op, fd, addr, len, off, opFlags]) => ({
+      name,
+      prep: (s: Sqe) => {
+        s.prepRw(op, fd, addr, len, off);
+        if (opFlags !== 0) s.opFlags = opFlags;
+      },
+    }));
+    return this.#e.link(chain, undefined, false, false);
   }
 }
 
