@@ -87,16 +87,12 @@ export {
   type LinkOptions,
   type ListenTcpOptions,
   MultishotIterator,
+  type ResultDecoder,
   type SocketAddressLike,
   type StatxResult,
   type WaitidResult,
 } from "./ffi/async/mod.ts";
-export {
-  type DenoFsError,
-  type FileRing,
-  readFiles,
-  type ReadFilesOptions,
-} from "./ffi/async/mod.ts";
+export { type DenoFsError, type FileRing } from "./ffi/async/mod.ts";
 export {
   chmod,
   chown,
@@ -113,6 +109,8 @@ export {
   open,
   readDir,
   readFile,
+  readFiles,
+  type ReadFilesOptions,
   readLink,
   readTextFile,
   realPath,

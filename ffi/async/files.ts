@@ -444,13 +444,15 @@ function writerFor(io: FileRing): _FileWriter | undefined {
 /**
  * `make(want)`, or with half as many slots while the kernel refuses for a limit (`EMFILE`,
  * `ENFILE` for the file table, `ENOMEM` for the ring's memory), or undefined when even one slot
- * does not fit.
+ * does not fit, or when no new ring can be mapped while `--allow-ffi` is revoked (inside a
+ * `Deno.test` with `permissions`): the caller then goes through `io`'s own ring.
  */
 function sized<T>(want: number, make: (slots: number) => T): T | undefined {
   for (let n = want;; n = Math.floor(n / 2)) {
     try {
       return make(n);
     } catch (e) {
+      if (e instanceof Deno.errors.NotCapable) return undefined;
       const limit = e instanceof UringError && (e.errno === 12 || e.errno === 23 || e.errno === 24);
       if (!limit) throw e;
       if (n <= 1) return undefined;

@@ -18,6 +18,7 @@ export type {
   DirectOptions,
   LinkOptions,
   ListenTcpOptions,
+  ResultDecoder,
   SocketAddressLike,
   StatxResult,
   WaitidResult,

@@ -238,3 +238,20 @@ export interface ConnectTcpOptions {
  * ```
  */
 export type SocketAddressLike = SocketAddress | ArrayBufferView;
+
+/**
+ * Maps the result of an op started with `AsyncRing.recvWith`/`sendWith` to its promise's value:
+ * `res` is the CQE's result (bytes moved, 0 at the end of a stream, or `-errno`) and `ctx` the
+ * object the caller passed. A returned `Error` rejects the promise; anything else resolves it.
+ * Keep it a function made once (not a closure per call): that is the point of these ops.
+ *
+ * @example
+ * ```ts
+ * import type { ResultDecoder } from "../../mod.ts";
+ * // What a Deno.Conn read resolves: the bytes read, null at the end of the stream.
+ * const readResult: ResultDecoder<string, number | null> = (what, res) =>
+ *   res > 0 ? res : res === 0 ? null : new Error(`${what}: errno ${-res}`);
+ * console.log(readResult("recv", 0)); // null
+ * ```
+ */
+export type ResultDecoder<C, T> = (ctx: C, res: number) => T | Error;

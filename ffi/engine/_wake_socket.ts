@@ -22,7 +22,7 @@
  * @module
  */
 import type { Socket } from "node:net";
-import { alignedBuffer, SqeFlag } from "../sys/mod.ts";
+import { alignedBuffer, type Libc, libc as openLibc, SqeFlag } from "../sys/mod.ts";
 import { Ring } from "../ring/mod.ts";
 import type { _WakeHost, _Waker } from "./_waker.ts";
 
@@ -36,11 +36,7 @@ const SOCK_CLOEXEC = 0o2000000;
 /** A send to a closed peer fails with EPIPE instead of raising SIGPIPE. */
 export const MSG_NOSIGNAL = 0x4000;
 
-const LIBC = {
-  socketpair: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
-  close: { parameters: ["i32"], result: "i32" },
-} as const;
-let libc: Deno.DynamicLibrary<typeof LIBC>["symbols"] | undefined;
+let libc: Libc | undefined;
 
 type Net = typeof import("node:net");
 let net: Net | undefined;
@@ -76,8 +72,8 @@ export async function netLoaded(): Promise<boolean> {
 }
 
 /** The libc functions the bells use (socketpair, close), opened once. */
-export function libcOf(): Deno.DynamicLibrary<typeof LIBC>["symbols"] {
-  return libc ??= Deno.dlopen("libc.so.6", LIBC).symbols;
+export function libcOf(): Libc {
+  return libc ??= openLibc();
 }
 
 /**

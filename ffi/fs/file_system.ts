@@ -3,13 +3,14 @@
  *
  * @module
  */
-import type { AsyncRing } from "../async/mod.ts";
+import type { AsyncRing, ReadFilesOptions } from "../async/mod.ts";
 import { _chmodOn } from "./chmod.ts";
 import { _chownOn } from "./chown.ts";
 import { _copyFileOn } from "./copy_file.ts";
 import {
   _lstatOn,
   _readFileOn,
+  _readFilesOn,
   _readTextFileOn,
   _statOn,
   _writeFileOn,
@@ -183,6 +184,14 @@ export class FileSystem {
   /** `Deno.open` on this ring; see the module's `open`. */
   open(path: string | URL, options?: Deno.OpenOptions): Promise<FsFile> {
     return openOn(this.io, path, options);
+  }
+
+  /** The module's `readFiles` on this ring. */
+  readFiles(
+    paths: readonly (string | URL)[],
+    options?: ReadFilesOptions,
+  ): Promise<Uint8Array<ArrayBuffer>[]> {
+    return _readFilesOn(this.io, paths, options);
   }
 
   /** `Deno.create` on this ring; see the module's `create`. */

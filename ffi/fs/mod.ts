@@ -15,7 +15,16 @@ export { chmod } from "./chmod.ts";
 export { chown } from "./chown.ts";
 export { copyFile } from "./copy_file.ts";
 export { FileSystem, fsOn } from "./file_system.ts";
-export { lstat, readFile, readTextFile, stat, writeFile, writeTextFile } from "./files.ts";
+export {
+  lstat,
+  readFile,
+  readFiles,
+  readTextFile,
+  stat,
+  writeFile,
+  writeTextFile,
+} from "./files.ts";
+export type { ReadFilesOptions } from "../async/mod.ts";
 export { link } from "./link.ts";
 export { makeTempDir, makeTempFile } from "./make_temp.ts";
 export { mkdir } from "./mkdir.ts";

@@ -23,6 +23,7 @@ export {
   PAGE_SIZE,
   returnFromKernel,
 } from "./_memory.ts";
+export { copyFromAddress, cStringAt, lastErrno, type Libc, libc, libcSymbols } from "./_libc.ts";
 export { loadAcquire, storeRelease, storeRelease16 } from "./_memory_order.ts";
 export { alignedBuffer } from "./aligned.ts";
 export {
