@@ -45,7 +45,7 @@ import {
   K_RAW,
   K_VOID,
 } from "../engine/mod.ts";
-import { type Bounce, ownCopy, prepOne } from "../engine/mod.ts";
+import { type Bounce, type ChainOp, ownCopy, prepOne } from "../engine/mod.ts";
 import { decodeStatx } from "../ring/mod.ts";
 import { MS_ACCEPT, MS_POLL, MS_READ, MS_RECV, MultishotIterator } from "./multishot.ts";
 import { AsyncLinkBuilder, chainOps } from "./link_builder.ts";
@@ -1371,6 +1371,60 @@ export class AsyncRing implements AsyncDisposable, Disposable {
       decode: decodeCancel,
       data: null,
     });
+  }
+
+  // ---- Ops on memory the caller encoded (for the fs layer's pooled paths and buffers) -----
+
+  /**
+   * @internal One op with raw fields, for a layer above that keeps its own memory: `addr` and
+   * `off` are numbers (addresses of memory the caller keeps, unchanged, until the op settles,
+   * which is after its CQE), nothing is held or copied. Resolves to the CQE's `res`, or rejects
+   * with `UringError` named `name`. Saves a C string, an `UnsafePointer.of` and a `WeakMap`
+   * entry per path that `mkdir(path)` and friends pay.
+   *
+   * @param op the opcode (`Op.*`)
+   * @param fd the `fd` field (`AT_FDCWD` for a path)
+   * @param addr the `addr` field (a path's address)
+   * @param len the `len` field (a mode, a statx mask, a byte count)
+   * @param off the `off` field (a second path's or a buffer's address, an offset)
+   * @param opFlags the op's flags (`open_flags`, `unlink_flags`, `statx_flags`, ...)
+   */
+  _rawOp(
+    name: string,
+    op: number,
+    fd: number,
+    addr: number,
+    len: number,
+    off: number,
+    opFlags: number,
+  ): Promise<number> {
+    const e = this.#e;
+    const s = e.start(undefined);
+    if (s === null) return e.early;
+    try {
+      s.prepRw(op, fd, addr, len, off);
+      if (opFlags !== 0) s.opFlags = opFlags;
+    } catch (err) {
+      return e.abandon(s, err);
+    }
+    return e.finish(s, K_NUM, name, undefined);
+  }
+
+  /**
+   * @internal `_rawOp`s as one `IOSQE_IO_LINK` chain, each given as `[name, op, fd, addr, len,
+   * off, opFlags]`; resolves to one entry per op as `link()` does.
+   */
+  _rawLink(
+    ops: readonly (readonly [string, number, number, number, number, number, number])[],
+  ): Promise<(number | UringError)[]> {
+    const chain: ChainOp[] = ops.map(([name, op, fd, addr, len, off, opFlags]) => ({
+      name,
+      prep: (s: Sqe) => {
+        s.prepRw(op, fd, addr, len, off);
+        if (opFlags !== 0) s.opFlags = opFlags;
+      },
+    }));
+    return this.#e.link(chain, undefined, false, false);
   }
 
   // Ops added for Conn

@@ -39,3 +39,4 @@ export {
 } from "./files.ts";
 export type { FileRing } from "./_file_ring.ts";
 export { defaultRing } from "./default_ring.ts";
+export { Slots as _Slots, slotsOf as _slotsOf } from "./slots.ts";

@@ -5,6 +5,7 @@
  * @module
  */
 import {
+  _shownPath,
   checkPath,
   type DenoFsError,
   denoFsError,
@@ -63,7 +64,7 @@ const HARMLESS = new Set(["/dev/random", "/dev/urandom", "/dev/zero", "/dev/null
 /**
  * Deno's `check_special_file`: without `--allow-all`, a path in `/dev`, `/proc` or `/sys` may
  * not be opened, made or stat'ed (but `/dev/null`, `/dev/zero`, `/dev/random`, `/dev/urandom`,
- * `/dev/tty` to read, and `/proc/pressure/*`), whatever `--allow-read`/`--allow-write` say. The
+ * `/dev/tty` to read, and `/proc/pressure` and what is in it), whatever `--allow-read`/`--allow-write` say. The
  * path is judged as written, `.` and `..` resolved: where Deno's check follows symbolic links
  * first (`readFile`, `writeFile`, `copyFile`'s source), a link into these directories is not
  * seen, and neither is a relative path while the working directory is in one of them.
@@ -77,28 +78,35 @@ export function _checkSpecialFile(path: string, write: boolean): void {
   if (!c.startsWith("/dev") && !c.startsWith("/proc") && !c.startsWith("/sys")) {
     if (!c.includes("/.")) return; // "/tmp/../proc" needs the walk below
   }
+  if (!c.includes("/.") && !c.includes("//")) {
+    // Already normal but for a trailing "/" (a path in /dev/shm takes this way per call).
+    const normal = c.length > 1 && c.endsWith("/") ? c.slice(0, -1) : c;
+    const end = normal.indexOf("/", 1);
+    const top = end < 0 ? normal.slice(1) : normal.slice(1, end);
+    if (top !== "dev" && top !== "proc" && top !== "sys") return;
+    if (HARMLESS.has(normal)) return;
+    if (normal === "/dev/tty" && !write) return;
+    if (normal === "/proc/pressure" || normal.startsWith("/proc/pressure/")) return;
+    if (allPermissions()) return;
+    throw new Deno.errors.NotCapable(
+      `Requires all access to "${_shownPath(path)}", run again with the --allow-all flag`,
+    );
+  }
   const parts: string[] = [];
-  let dots = false;
   for (const part of c.split("/")) {
-    if (part === "" || part === ".") {
-      dots ||= part === ".";
-      continue;
-    }
-    if (part === "..") {
-      dots = true;
-      parts.pop();
-    } else parts.push(part);
+    if (part === "" || part === ".") continue;
+    if (part === "..") parts.pop();
+    else parts.push(part);
   }
   const top = parts[0];
   if (top !== "dev" && top !== "proc" && top !== "sys") return;
   const normal = `/${parts.join("/")}`;
   if (HARMLESS.has(normal)) return;
   if (normal === "/dev/tty" && !write) return;
-  if (top === "proc" && parts[1] === "pressure" && parts.length > 2) return;
+  if (top === "proc" && parts[1] === "pressure") return;
   if (allPermissions()) return;
   throw new Deno.errors.NotCapable(
-    // Deno names the path as given, or resolved when it had `.` or `..` in it.
-    `Requires all access to "${dots ? normal : path}", run again with the --allow-all flag`,
+    `Requires all access to "${_shownPath(path)}", run again with the --allow-all flag`,
   );
 }
 

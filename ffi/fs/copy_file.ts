@@ -4,6 +4,8 @@
  * @module
  */
 import {
+  type _Slots,
+  _slotsOf,
   type AsyncRing,
   defaultRing,
   readFile as readFileRing,
@@ -14,12 +16,15 @@ import {
   type DenoFsError,
   Errno,
   lendToKernel,
+  Op,
   OpenFlag,
   pathOf,
+  StatxMask,
   UringError,
 } from "../sys/mod.ts";
-import { AT_FDCWD } from "../ring/mod.ts";
+import { AT_FDCWD, decodeStatx } from "../ring/mod.ts";
 import { _checkSpecialFile, _nulTwoPathError, _opError2 } from "./_common.ts";
+import { _encodeAt, _pathMemory, SLOT, STATX_AT } from "./_path_ops.ts";
 
 // Deno's own, taken at load: a program (or a test harness) may swap `Deno.x` for this module's.
 const denoChmod = Deno.chmod;
@@ -91,7 +96,7 @@ export async function _copyFileOn(
  * source's mode, the umask notwithstanding, as Rust's `fchmod` gives it (here `Deno.chmod`:
  * io_uring has no op for it), only when the umask took bits off or the file existed.
  */
-async function copy(io: AsyncRing, from: string, to: string): Promise<void> {
+async function copyByName(io: AsyncRing, from: string, to: string): Promise<void> {
   const mask = umask(io);
   const [opened, statted] = await Promise.allSettled([
     io.openat(AT_FDCWD, from, SRC_FLAGS),
@@ -145,6 +150,167 @@ async function copy(io: AsyncRing, from: string, to: string): Promise<void> {
     await mask; // its read has its file open meanwhile: settled before this call is
   }
 }
+
+/** Files up to this size are copied through a pooled buffer in one linked chain. */
+const SMALL = 8192;
+/** Pooled buffers per ring, at most (larger bursts take buffers of their own). */
+const SMALL_SLOTS = 512;
+const dataMemory = new WeakMap<AsyncRing, _Slots>();
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+
+function u64At(b: Uint8Array, at: number): number {
+  const lo = (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+  const hi = (b[at + 4] | (b[at + 5] << 8) | (b[at + 6] << 16) | (b[at + 7] << 24)) >>> 0;
+  return hi * 4294967296 + lo;
+}
+
+const settled = (): number => 0;
+const failed = (e: unknown): unknown => e;
+
+/**
+ * `copyByName` with both paths and the source's `statx` in one pooled slot (paths too long for
+ * one take `copyByName`), the ops submitted as raw SQEs: `openat` and `statx` of the source at
+ * once, the destination's `openat`, then for a file of up to 8 KiB one linked `read -> write ->
+ * 1-byte probe` through a pooled buffer, and the two closes. What is not the common case (a
+ * destination that exists, a source that is no regular file, a file that is not the size
+ * `statx` said) goes the way `copyByName` goes.
+ */
+async function copy(io: AsyncRing, from: string, to: string): Promise<void> {
+  const mem = _pathMemory(io);
+  const slot = mem.take();
+  try {
+    const chunk = mem.chunk(slot), at = mem.offset(slot);
+    const a = _encodeAt(chunk, at + STATX_AT, SLOT - STATX_AT, from);
+    const b = a < 0 ? -1 : _encodeAt(chunk, at + STATX_AT + a, SLOT - STATX_AT - a, to);
+    if (b < 0) return await copyByName(io, from, to);
+    await copyPooled(io, mem, slot, a, from, to);
+  } finally {
+    mem.give(slot); // every op on it has settled: after its CQE
+  }
+}
+
+async function copyPooled(
+  io: AsyncRing,
+  mem: _Slots,
+  slot: number,
+  fromBytes: number,
+  from: string,
+  to: string,
+): Promise<void> {
+  const chunk = mem.chunk(slot), at = mem.offset(slot);
+  const addr = mem.address(slot);
+  const srcPath = addr + STATX_AT, destPath = srcPath + fromBytes;
+  const mask = umask(io);
+  const statting = io._rawOp("statx", Op.STATX, AT_FDCWD, srcPath, STATX_MASK, addr, 0)
+    .then(settled, failed);
+  let src: number;
+  try {
+    src = await io._rawOp("openat", Op.OPENAT, AT_FDCWD, srcPath, 0, 0, SRC_FLAGS);
+  } catch (e) {
+    await statting;
+    await mask;
+    throw e;
+  }
+  let dest = -1;
+  try {
+    const stat = await statting;
+    if (stat !== 0) throw stat;
+    const mode = chunk[at + 0x1c] | (chunk[at + 0x1d] << 8); // stx_mode
+    const size = u64At(chunk, at + 0x28); // stx_size
+    if ((mode & S_IFMT) !== S_IFREG) {
+      await notRegular(io, decodeStatx(chunk.subarray(at, at + 256)), from, to);
+    }
+    const perm = mode & 0o7777;
+    let chmod = false;
+    try {
+      dest = await io._rawOp("openat", Op.OPENAT, AT_FDCWD, destPath, perm, 0, NEW_FLAGS);
+      const m = await mask;
+      chmod = m === undefined || (perm & m) !== 0;
+    } catch (e) {
+      if (!(e instanceof UringError) || e.errno !== Errno.EEXIST) throw e;
+      const st = decodeStatx(chunk.subarray(at, at + 256));
+      [dest, chmod] = await openExisting(io, st, perm, from, to);
+    }
+    const moved = size <= SMALL ? copySmall(io, src, dest, size) : copyData(io, src, dest, size);
+    if (chmod) await Promise.all([moved, denoChmod(to, perm)]);
+    else await moved;
+  } finally {
+    const closing = [io._rawOp("closeFd", Op.CLOSE, src, 0, 0, 0, 0)];
+    if (dest >= 0) closing.push(io._rawOp("closeFd", Op.CLOSE, dest, 0, 0, 0, 0));
+    await Promise.allSettled(closing);
+    await mask;
+  }
+}
+
+/** Rust's errors for a source that is no regular file (the same file, else not a file). */
+async function notRegular(io: AsyncRing, st: StatxResult, from: string, to: string) {
+  const other = await io.statx(to).catch(() => undefined);
+  if (other !== undefined && sameFile(st, other)) {
+    throw invalidInput("Source and destination paths refer to the same file", from, to);
+  }
+  throw invalidInput(
+    "the source path is neither a regular file nor a symlink to a regular file",
+    from,
+    to,
+  );
+}
+
+/**
+ * Opens a destination that exists (`O_TRUNC`), refused when it is the source; returns the fd and
+ * whether it needs the source's mode by `chmod`.
+ */
+async function openExisting(
+  io: AsyncRing,
+  st: StatxResult,
+  perm: number,
+  from: string,
+  to: string,
+): Promise<[number, boolean]> {
+  let existing: StatxResult | undefined;
+  try {
+    existing = await io.statx(to);
+  } catch { /* gone meanwhile, or a dangling link: O_CREAT makes it */ }
+  if (existing !== undefined && sameFile(st, existing)) {
+    throw invalidInput("Source and destination paths refer to the same file", from, to);
+  }
+  const dest = await io.openat(AT_FDCWD, to, DEST_FLAGS, perm);
+  return [dest, existing === undefined || (existing.isFile && (existing.mode & 0o7777) !== perm)];
+}
+
+/**
+ * A file of `size` <= `SMALL` bytes: one linked `read -> write -> 1-byte probe` through a pooled
+ * buffer (or one of its own past `SMALL_SLOTS` in flight). Anything else than the whole file
+ * read and written and the probe at its end (a file that shrank or grew, a short write) goes on
+ * as `copyData` does.
+ */
+async function copySmall(io: AsyncRing, src: number, dest: number, size: number): Promise<void> {
+  const data = _slotsOf(dataMemory, io, SMALL + 1, 64, SMALL_SLOTS) as _Slots;
+  const slot = data.take();
+  if (slot < 0) return copyData(io, src, dest, size);
+  try {
+    const d = data.address(slot);
+    const [r, w, p] = await io._rawLink([
+      ["read", Op.READ, src, d, size, 0, 0],
+      ["write", Op.WRITE, dest, d, size, 0, 0],
+      ["read", Op.READ, src, d + size, 1, size, 0],
+    ]);
+    if (r !== size || w !== size) {
+      if (r instanceof UringError) throw r;
+      if (w instanceof UringError && w.errno !== Errno.ECANCELED) throw w;
+      return await copyData(io, src, dest, size); // from the start: the same bytes again
+    }
+    if (p instanceof UringError) throw p;
+    if (p === 0) return;
+    const off = data.offset(slot) + size;
+    await writeAll(io, dest, data.chunk(slot).slice(off, off + 1), size);
+    return await copyRest(io, src, dest, size + 1); // longer than `statx` said (/proc, growing)
+  } finally {
+    data.give(slot);
+  }
+}
+
+const STATX_MASK = StatxMask.BASIC_STATS;
 
 /**
  * Copies `src` to `dest` from offset 0 to the end of `src`, expected at `size`: one linked

@@ -4,9 +4,9 @@
  * @module
  */
 import { type AsyncRing, defaultRing, readFile as readFileRing } from "../async/mod.ts";
-import { checkPath, denoOpError, Errno, OpenFlag, pathOf, UringError } from "../sys/mod.ts";
-import { AT_FDCWD } from "../ring/mod.ts";
+import { checkPath, denoOpError, Errno, Op, OpenFlag, pathOf, UringError } from "../sys/mod.ts";
 import { _checkSpecialFile } from "./_common.ts";
+import { _pathOp } from "./_path_ops.ts";
 
 /** Names tried before giving up, as Deno. */
 const MAX_TRIES = 10;
@@ -123,7 +123,7 @@ async function makeTemp(
   io: AsyncRing,
   options: Deno.MakeTempOptions | undefined,
   op: "tmpfile" | "tmpdir",
-  make: (path: string) => Promise<void>,
+  make: (path: string) => Promise<unknown>,
 ): Promise<string> {
   if (options !== undefined && options !== null && typeof options !== "object") {
     throw new TypeError("options must be an object");
@@ -156,14 +156,19 @@ const TMPFILE_FLAGS = OpenFlag.WRONLY | OpenFlag.CREAT | OpenFlag.EXCL | OpenFla
 /** `makeTempFile` on `io`; see {@link makeTempFile}. */
 export function _makeTempFileOn(io: AsyncRing, options?: Deno.MakeTempOptions): Promise<string> {
   return makeTemp(io, options, "tmpfile", async (path) => {
-    const fd = await io.openat(AT_FDCWD, path, TMPFILE_FLAGS, 0o600);
-    await io.closeFd(fd);
+    const fd = await _pathOp(io, "openat", Op.OPENAT, path, 0o600, TMPFILE_FLAGS);
+    await io._rawOp("closeFd", Op.CLOSE, fd, 0, 0, 0, 0);
   });
 }
 
 /** `makeTempDir` on `io`; see {@link makeTempDir}. */
 export function _makeTempDirOn(io: AsyncRing, options?: Deno.MakeTempOptions): Promise<string> {
-  return makeTemp(io, options, "tmpdir", (path) => io.mkdir(path, 0o700));
+  return makeTemp(
+    io,
+    options,
+    "tmpdir",
+    (path) => _pathOp(io, "mkdir", Op.MKDIRAT, path, 0o700, 0),
+  );
 }
 
 /**

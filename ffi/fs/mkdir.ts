@@ -4,9 +4,10 @@
  * @module
  */
 import { type AsyncRing, defaultRing } from "../async/mod.ts";
-import { denoFsError, Errno, StatxMask, UringError } from "../sys/mod.ts";
+import { denoFsError, Errno, Op, StatxMask, UringError } from "../sys/mod.ts";
 import { AT_FDCWD } from "../ring/mod.ts";
 import { _checkedPath } from "./_common.ts";
+import { _pathOp } from "./_path_ops.ts";
 
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
@@ -31,7 +32,7 @@ export async function _mkdirOn(
   const mode = modeOf(options);
   if (options?.recursive !== true) {
     try {
-      await io.mkdir(p, mode);
+      await _pathOp(io, "mkdir", Op.MKDIRAT, p, mode, 0);
     } catch (e) {
       if (e instanceof UringError) throw denoFsError(e.errno, "mkdir", p);
       throw e;

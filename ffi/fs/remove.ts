@@ -4,8 +4,9 @@
  * @module
  */
 import { type AsyncRing, defaultRing } from "../async/mod.ts";
-import { denoFsError, Errno, UringError } from "../sys/mod.ts";
+import { denoFsError, Errno, Op, UringError } from "../sys/mod.ts";
 import { _checkedPath, _withErrno } from "./_common.ts";
+import { _pathOp } from "./_path_ops.ts";
 
 // Deno's own, taken at load: a program (or a test harness) may swap `Deno.x` for this module's.
 const denoRemove = Deno.remove;
@@ -26,7 +27,7 @@ export async function _removeOn(
   if (recursive) checkWholeTree(p);
   try {
     // A file (or link) in one op; a directory is told by EISDIR (Linux's unlink of one).
-    await io.unlink(p);
+    await _pathOp(io, "unlink", Op.UNLINKAT, p, 0, 0);
     return;
   } catch (e) {
     if (!(e instanceof UringError)) throw e;

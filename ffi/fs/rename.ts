@@ -4,8 +4,9 @@
  * @module
  */
 import { type AsyncRing, defaultRing } from "../async/mod.ts";
-import { checkPath, pathOf } from "../sys/mod.ts";
+import { checkPath, Op, pathOf } from "../sys/mod.ts";
 import { _checkSpecialFile, _nulTwoPathError, _opError2 } from "./_common.ts";
+import { _twoPathOp } from "./_path_ops.ts";
 
 /**
  * Both paths of `rename`/`link` as strings, checked as Deno checks them: read and write access to
@@ -36,7 +37,7 @@ export async function _renameOn(
 ): Promise<void> {
   const [from, to] = _checkedPair(oldpath, newpath, "rename");
   try {
-    await io.rename(from, to);
+    await _twoPathOp(io, "rename", Op.RENAMEAT, from, to, 0);
   } catch (e) {
     throw _opError2(e, "rename", from, to);
   }

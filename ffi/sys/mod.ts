@@ -62,5 +62,5 @@ export { eventfd, EventfdFlag } from "./eventfd.ts";
 export { type FdLike, type Fixed, fixed, isFixed } from "./fixed.ts";
 export { native } from "./loader.ts";
 export { type Native } from "./symbols.ts";
-export { checkNet, checkPath, type PermissionKind } from "./permissions.ts";
+export { _shownPath, checkNet, checkPath, type PermissionKind } from "./permissions.ts";
 export { limitAdvice, primeLimits, readProc } from "./_limits.ts";

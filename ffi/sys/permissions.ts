@@ -53,6 +53,24 @@ function allowed(desc: Deno.PermissionDescriptor): boolean {
 }
 
 /**
+ * `path` as Deno's permission errors show it: an absolute path normalized (`.` and `..`
+ * resolved, `//` and a trailing `/` dropped), but one that begins with `//`, and a relative
+ * path, as given.
+ */
+export function _shownPath(path: string): string {
+  if (path[0] !== "/" || path.charCodeAt(1) === 47) return path;
+  const trailing = path.length > 1 && path.charCodeAt(path.length - 1) === 47;
+  if (!trailing && !path.includes("//") && !path.includes("/.")) return path;
+  const parts: string[] = [];
+  for (const part of path.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") parts.pop();
+    else parts.push(part);
+  }
+  return `/${parts.join("/")}`;
+}
+
+/**
  * Throws `Deno.errors.NotCapable` as Deno does when `path` may not be read (or written).
  *
  * @param name `"read"` or `"write"`
@@ -70,7 +88,7 @@ export function checkPath(name: "read" | "write", path: string): void {
   if (grantedEverywhere(name)) return;
   if (!allowed({ name, path })) {
     throw new Deno.errors.NotCapable(
-      `Requires ${name} access to "${path}", run again with the --allow-${name} flag`,
+      `Requires ${name} access to "${_shownPath(path)}", run again with the --allow-${name} flag`,
     );
   }
 }

@@ -40,6 +40,15 @@ const calls: [string, () => Promise<unknown>][] = [
   ["copyFile to /dev/full", () => fs.copyFile(`${d}/f`, "/dev/full")],
   ["mkdir /sys", () => fs.mkdir("/sys/x")],
   ["remove /proc", () => fs.remove("/proc/x")],
+  ["stat /dev/tty", () => fs.stat("/dev/tty")],
+  ["mkdir /dev/shm", () => fs.mkdir("/dev/shm/uring_perm_child_x")],
+  ["stat /dev/ trailing slash", () => fs.stat("/dev/")],
+  ["stat /devices", () => fs.stat("/devices")],
+  ["stat //proc", () => fs.stat("//proc/self/status")],
+  ["stat /proc/pressure", () => fs.stat("/proc/pressure/cpu")],
+  ["stat /proc/pressure/", () => fs.stat("/proc/pressure/")],
+  ["stat /tmp/../sys", () => fs.stat("/tmp/../sys/kernel")],
+  ["rename into /dev/shm", () => fs.rename(`${d}/r1`, "/dev/shm/uring_perm_child_y")],
 ];
 for (const [name, call] of calls) {
   let line: unknown;
@@ -51,4 +60,10 @@ for (const [name, call] of calls) {
     line = [name, err.constructor.name, err.message, err.code];
   }
   console.log(JSON.stringify(line));
+}
+// What the calls into /dev/shm made (with write access there), for the next child.
+for (const p of ["/dev/shm/uring_perm_child_x", "/dev/shm/uring_perm_child_y"]) {
+  try {
+    Deno.removeSync(p);
+  } catch { /* not made, or no access */ }
 }

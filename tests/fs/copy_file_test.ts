@@ -15,6 +15,8 @@ function fixture(d: string) {
   Deno.writeTextFileSync(`${d}/file`, "hello");
   Deno.writeFileSync(`${d}/empty`, new Uint8Array(0));
   Deno.writeFileSync(`${d}/big`, big);
+  Deno.writeFileSync(`${d}/8k`, big.subarray(0, 8192));
+  Deno.writeFileSync(`${d}/8k1`, big.subarray(0, 8193));
   Deno.writeTextFileSync(`${d}/exec`, "#!/bin/sh\n", { mode: 0o755 });
   Deno.chmodSync(`${d}/exec`, 0o755);
   Deno.writeTextFileSync(`${d}/shared`, "rw", { mode: 0o666 });
@@ -30,6 +32,13 @@ const cases: [string, (d: string) => [string | URL, string | URL]][] = [
   ["a small file to a new name", (d) => [`${d}/file`, `${d}/copy`]],
   ["an empty file", (d) => [`${d}/empty`, `${d}/copy`]],
   ["a file of 3 MiB and 3 bytes", (d) => [`${d}/big`, `${d}/copy`]],
+  ["a file of 8 KiB (the pooled buffer's size)", (d) => [`${d}/8k`, `${d}/copy`]],
+  ["a file of 8 KiB and 1 byte", (d) => [`${d}/8k1`, `${d}/copy`]],
+  ["non-ASCII names", (d) => [`${d}/file`, `${d}/é${"ü".repeat(60)}`]],
+  ["paths longer than a pooled slot (1 KiB)", (d) => [
+    `${d}/${"./".repeat(300)}file`,
+    `${d}/${"./".repeat(300)}copy`,
+  ]],
   ["mode 0o755", (d) => [`${d}/exec`, `${d}/copy`]],
   ["mode 0o666 (more than the umask lets open make)", (d) => [`${d}/shared`, `${d}/copy`]],
   ["onto a longer file of another mode", (d) => [`${d}/exec`, `${d}/private`]],
@@ -76,14 +85,16 @@ for (const [what, args] of cases) {
   });
 }
 
-Deno.test("copyFile() copies 300 files at once, byte for byte", async () => {
+Deno.test("copyFile() copies 700 files at once (more than its pooled buffers), byte for byte", async () => {
   using t = twin((d) => {
-    for (let i = 0; i < 300; i++) Deno.writeFileSync(`${d}/s${i}`, random(i * 37));
+    for (let i = 0; i < 700; i++) Deno.writeFileSync(`${d}/s${i}`, random(i * 37));
   });
+  const fds = fdCount();
   await Promise.all(
-    Array.from({ length: 300 }, (_, i) => copyFile(`${t.ours}/s${i}`, `${t.ours}/c${i}`)),
+    Array.from({ length: 700 }, (_, i) => copyFile(`${t.ours}/s${i}`, `${t.ours}/c${i}`)),
   );
-  for (let i = 0; i < 300; i++) {
+  assertEquals(fdCount(), fds);
+  for (let i = 0; i < 700; i++) {
     assertEquals(Deno.readFileSync(`${t.ours}/c${i}`), Deno.readFileSync(`${t.ours}/s${i}`));
   }
 });

@@ -16,6 +16,8 @@ function fixture(d: string) {
 
 const cases: [string, (d: string) => [string | URL, Deno.RemoveOptions?]][] = [
   ["a file", (d) => [`${d}/file`]],
+  ["a path longer than a pooled slot (1 KiB)", (d) => [`${d}/${"./".repeat(600)}file`]],
+  ["a missing non-ASCII name", (d) => [`${d}/é${"ü".repeat(60)}`]],
   ["an empty directory", (d) => [`${d}/empty`]],
   ["a directory that is not empty", (d) => [`${d}/full`]],
   ["a symlink to a directory (the link goes)", (d) => [`${d}/dirlink`]],

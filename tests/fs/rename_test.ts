@@ -21,6 +21,16 @@ const cases: [string, (d: string) => [string | URL, string | URL]][] = [
   ["a directory onto one that is not empty", (d) => [`${d}/empty`, `${d}/full`]],
   ["a directory into itself", (d) => [`${d}/full`, `${d}/full/sub`]],
   ["a symlink (not its target)", (d) => [`${d}/link`, `${d}/link2`]],
+  ["non-ASCII names", (d) => [`${d}/file`, `${d}/é${"ü".repeat(60)}`]],
+  ["two paths that fill a pooled slot (1 KiB)", (d) => [
+    `${d}/${"./".repeat(300)}file`,
+    `${d}/${"./".repeat(300)}new`,
+  ]],
+  ["a source longer than a slot", (d) => [`${d}/${"./".repeat(600)}file`, `${d}/é`]],
+  ["a non-ASCII target longer than a slot", (d) => [
+    `${d}/file`,
+    `${d}/${"./".repeat(500)}${"é".repeat(100)}`,
+  ]],
   ["a missing source", (d) => [`${d}/nope`, `${d}/nope2`]],
   ["a missing target directory", (d) => [`${d}/file`, `${d}/no/x`]],
   ["a NUL byte in the source", (d) => [`${d}/a\0`, `${d}/b`]],

@@ -19,6 +19,8 @@ for (const [name, ours, deno] of fns) {
     ["dir", (d) => ({ dir: d })],
     ["dir with a trailing slash", (d) => ({ dir: `${d}/` })],
     ["prefix and suffix", (d) => ({ dir: d, prefix: "pre-", suffix: ".txt" })],
+    ["a non-ASCII prefix", (d) => ({ dir: d, prefix: "é-ü" })],
+    ["a dir path longer than a pooled slot (1 KiB)", (d) => ({ dir: `${d}/${"./".repeat(600)}` })],
     ["a missing dir", (d) => ({ dir: `${d}/nope` })],
     ["a dir that is a file", (d) => ({ dir: `${d}/file` })],
     ["a NUL byte in dir", (d) => ({ dir: `${d}/\0` })],
