@@ -327,7 +327,7 @@ export function chartSpec(rows: ResultRow[], options: ChartOptions = {}): TopLev
   const domain = [lo, hi];
   const ticks = TICKS.filter((t) => t >= lo && t <= hi);
   const lines = [...new Set(data.map((d) => d.line))];
-  // each line has a sub-band per kind of comparison in the chart: 12 px each, 24 at least
+  // the step is that of a sub-band (one per kind of comparison in the chart): a line is 48 px
   const kinds = new Set(data.map((d) => d.vs)).size;
   const y = {
     field: "line",
@@ -359,7 +359,7 @@ export function chartSpec(rows: ResultRow[], options: ChartOptions = {}): TopLev
       ],
     },
     width: 520,
-    height: { step: Math.max(24, 12 * kinds) },
+    height: { step: Math.max(12, Math.round(48 / kinds)) },
     background: "white",
     config: {
       font: "Helvetica, Arial, sans-serif",

@@ -26,13 +26,13 @@
 // round, as the scheduler put client and server threads on one core or two; read that row over
 // several runs.
 //
-// `--quick` (or BENCH_QUICK=1): one round of short runs, a smoke run. Loopback only; about 3
-// minutes (30 s with --quick). Prints a table and hands the rows to bench/_results.ts.
+// `--quick` (or BENCH_QUICK=1): one round of short runs, a smoke run. Loopback only; about 5
+// minutes (20 s with --quick). Prints a table and hands the rows to bench/_results.ts.
 import { benchQuick, BUN_NOT_FOUND, emitRows, findBun, type ResultRow } from "./_results.ts";
 
 const HOST = "127.0.0.1";
 const quick = benchQuick() || Deno.args.includes("--quick");
-const ROUNDS = quick ? 1 : 3;
+const ROUNDS = quick ? 1 : 5;
 const ECHO_SECONDS = quick ? 0.5 : 2;
 const ECHO_WARMUP = quick ? 0.2 : 0.5; // seconds the C client runs before it counts
 const WRK_SECONDS = quick ? 1 : 3;
