@@ -1,14 +1,18 @@
 // The batch functions beyond Deno: copy() of a tree of 5 000 files of 4 KiB in 50 directories
 // beside @std/fs's copy(), and visitFiles() over 10 000 cached 4 KiB files (summing their bytes)
 // beside C liburing's open -> read -> close chains (bench/native/files_bench.c, in-process),
-// Deno.readFileSync, and Bun's readFileSync loop (run as a child when `bun` is found: $BUN, or
-// /tmp/node_modules/.bin/bun after `npm install bun` in /tmp). Rounds interleaved in one process
-// (bench/_common.ts). The trees go to /dev/shm when there is one (tmpfs: creating files costs
-// the CPU only; on this VM's ext4 `cp -r` of the same tree takes seconds), else $TMPDIR.
+// Deno.readFileSync, and Bun's readFileSync loop (a child per round, which makes one warm-up pass
+// and one timed pass, when `bun` is found: $BUN, or /tmp/node_modules/.bin/bun after
+// `npm install bun` in /tmp). Rounds interleaved in one process (bench/_common.ts), the Bun
+// child taking its turn like the others. The trees go to /dev/shm when there is one (tmpfs:
+// creating files costs the CPU only; on this VM's ext4 `cp -r` of the same tree takes seconds),
+// else $TMPDIR. Rows go to emitRows() with the goals (copy() >= 2x @std/fs copy(); visitFiles
+// >= 0.85x C, >= 1.5x Bun). `--quick` (or BENCH_QUICK=1): 2 rounds, a smoke run.
 import { copy as stdCopy } from "@std/fs";
 import { copy, visitFiles } from "../mod.ts";
 import { encodePaths } from "../ffi/engine/read_many.ts";
 import { interleavedAsync, rateOf, rateOfAsync, reportRounds } from "./_common.ts";
+import { benchQuick, BUN_NOT_FOUND, emitRows, findBun, type ResultRow } from "./_results.ts";
 
 const TMP = Deno.env.get("TMPDIR") ?? "/tmp";
 const SHM = (() => {
@@ -18,7 +22,9 @@ const SHM = (() => {
     return TMP;
   }
 })();
-const ROUNDS = Number(Deno.env.get("ROUNDS") ?? 5);
+const ROUNDS = Number(
+  Deno.env.get("ROUNDS") ?? (benchQuick() || Deno.args.includes("--quick") ? 2 : 7),
+);
 
 // ---- copy() of a tree ---------------------------------------------------------------------
 const TREE_DIRS = 50, TREE_FILES = 100;
@@ -76,7 +82,7 @@ const cLib = Deno.dlopen(
 const { bytes: cPaths, offsets } = encodePaths(paths);
 const cOffsets = Uint32Array.from(offsets);
 let sum = 0;
-const visitSides = {
+const visitSides: Record<string, () => number | Promise<number>> = {
   ours: () =>
     rateOfAsync(FILES, () =>
       visitFiles(paths, (_p, bytes) => {
@@ -98,41 +104,41 @@ const visitSides = {
     }),
 };
 
-// ---- Bun's readFileSync loop, in a child -----------------------------------------------------
-function bunRate(): number | undefined {
-  const bun = Deno.env.get("BUN") ?? "/tmp/node_modules/.bin/bun";
-  try {
-    Deno.statSync(bun);
-  } catch {
-    return undefined;
-  }
-  const script = `
-    const { readFileSync } = require("node:fs");
-    const paths = ${JSON.stringify(paths)};
-    let sum = 0, best = 0;
-    for (let r = 0; r < ${ROUNDS + 2}; r++) {
-      const t = performance.now();
-      for (const p of paths) { const b = readFileSync(p); for (let i = 0; i < b.length; i += 64) sum += b[i]; }
-      const rate = paths.length / ((performance.now() - t) / 1000);
-      if (r >= 2) best = Math.max(best, rate);
-    }
-    console.log(best, sum > 0);`;
-  const file = Deno.makeTempFileSync({ suffix: ".js" });
-  Deno.writeTextFileSync(file, script);
-  try {
-    const out = new Deno.Command(bun, { args: ["run", file], stdout: "piped" }).outputSync();
-    return Number(new TextDecoder().decode(out.stdout).split(" ")[0]);
-  } finally {
-    Deno.removeSync(file);
-  }
+// ---- Bun's readFileSync loop, in a child per round -------------------------------------------
+const bunBin = await findBun();
+const bunDir = Deno.makeTempDirSync({ prefix: "deno_uring_bench_bun_" });
+Deno.writeTextFileSync(`${bunDir}/paths.json`, JSON.stringify(paths));
+Deno.writeTextFileSync(
+  `${bunDir}/visit.js`,
+  `const { readFileSync } = require("node:fs");
+const paths = JSON.parse(readFileSync(process.argv[2], "utf8"));
+let sum = 0, rate = 0;
+for (let r = 0; r < 2; r++) { // a warm-up pass, then the timed one
+  const t = performance.now();
+  for (const p of paths) { const b = readFileSync(p); for (let i = 0; i < b.length; i += 64) sum += b[i]; }
+  rate = paths.length / ((performance.now() - t) / 1000);
 }
+console.log(rate, sum > 0);
+`,
+);
+/** One round of Bun's readFileSync loop over the 10 000 files: files/s of its timed pass. */
+async function bunRound(): Promise<number> {
+  const out = await new Deno.Command(bunBin!, {
+    args: ["run", `${bunDir}/visit.js`, `${bunDir}/paths.json`],
+    stdout: "piped",
+  }).output();
+  const rate = Number(new TextDecoder().decode(out.stdout).split(" ")[0]);
+  if (!out.success || !(rate > 0)) throw new Error("the Bun readFileSync loop failed");
+  return rate;
+}
+if (bunBin !== null) visitSides.bun = bunRound;
 
 for (const side of [...Object.values(copySides), ...Object.values(visitSides)]) await side();
 const copies = await interleavedAsync(ROUNDS, copySides);
 const visits = await interleavedAsync(ROUNDS, visitSides);
-const bun = bunRate();
 cLib.close();
 Deno.removeSync(treeBase, { recursive: true });
+Deno.removeSync(bunDir, { recursive: true });
 
 reportRounds(
   `copy(), 5 000 x 4 KiB in 50 dirs on ${SHM}`,
@@ -151,12 +157,45 @@ reportRounds(
   " files/s",
   "Deno.readFileSync loop",
 );
-if (bun !== undefined) {
-  const ours = visits.median("ours");
-  console.log(
-    `visitFiles, 10 000 x 4 KiB: ${(ours / 1e3).toFixed(0)} K files/s vs Bun readFileSync loop ` +
-      `(best of ${ROUNDS} rounds, a child process) ${(bun / 1e3).toFixed(0)} K files/s = ` +
-      `${(ours / bun).toFixed(2)}x`,
+const hasBun = "bun" in visits.rates;
+if (hasBun) {
+  reportRounds(
+    "visitFiles, 10 000 x 4 KiB",
+    visits,
+    "ours",
+    "bun",
+    " files/s",
+    "Bun readFileSync loop (a child per round)",
   );
-} else console.log("visitFiles vs Bun: no bun found (set BUN, or npm install bun in /tmp)");
+} else console.log(`visitFiles vs Bun: ${BUN_NOT_FOUND}`);
+
+const K = (n: number) => n / 1000;
+const rows: ResultRow[] = [{
+  group: "fs",
+  workload: "copy() of a tree of 5 000 files of 4 KiB in 50 directories",
+  unit: "K files/s",
+  ours: K(copies.median("ours")),
+  builtin: { name: "@std/fs copy()", value: K(copies.median("std")) },
+  ratios: { builtin: copies.ratio("ours", "std") },
+  goals: [{ vs: "builtin", ratio: 2 }],
+  note: `on ${SHM}; median of ${ROUNDS} interleaved rounds`,
+}, {
+  group: "fs",
+  workload: "visitFiles, 10 000 cached 4 KiB files, bytes summed",
+  unit: "K files/s",
+  ours: K(visits.median("ours")),
+  builtin: { name: "Deno.readFileSync loop", value: K(visits.median("sync")) },
+  c: K(visits.median("c")),
+  ...(hasBun ? { bun: { name: "Bun readFileSync loop", value: K(visits.median("bun")) } } : {}),
+  ratios: {
+    builtin: visits.ratio("ours", "sync"),
+    c: visits.ratio("ours", "c"),
+    ...(hasBun ? { bun: visits.ratio("ours", "bun") } : {}),
+  },
+  goals: [{ vs: "c", ratio: 0.85 }, { vs: "bun", ratio: 1.5 }],
+  note: `C: open -> read -> close chains, 256 in flight (bench/native/files_bench.c); Bun: a ` +
+    `child per round, its second pass timed; median of ${ROUNDS} interleaved rounds` +
+    (hasBun ? "" : `; ${BUN_NOT_FOUND}`),
+}];
+emitRows(rows);
 if (sum < 0) console.log(sum);

@@ -1,16 +1,21 @@
 /**
  * Start-up cost of the module: wall time of `deno run` for an empty script, for one that imports
- * `mod.ts`, and for one that imports it and reads one file with `AsyncRing.readFile`, each run as a child
- * process, interleaved, median of `--runs` (15 by default). Prints the medians and the two
- * differences against the empty script.
+ * `mod.ts`, and for one that imports it and reads one file with its `readFile` (which opens the
+ * module's default ring), each run as a child process, interleaved, median of `--runs` (15 by
+ * default, 4 with `--quick` or BENCH_QUICK=1). Prints the medians and the two differences against
+ * the empty script, and hands the differences to `emitRows()` with their goals (at most 5 ms for
+ * the import, 10 ms for the import and the first readFile).
  *
- *     deno run --allow-all bench/startup.ts [--runs 15]
+ *     deno run --allow-all bench/startup.ts [--runs 15] [--quick]
  *
  * @module
  */
+import { benchQuick, emitRows } from "./_results.ts";
+
 const runs = (() => {
   const i = Deno.args.indexOf("--runs");
-  return i >= 0 ? Number(Deno.args[i + 1]) : 15;
+  if (i >= 0) return Number(Deno.args[i + 1]);
+  return benchQuick() || Deno.args.includes("--quick") ? 4 : 15;
 })();
 const mod = new URL("../mod.ts", import.meta.url).href;
 const dir = await Deno.makeTempDir({ prefix: "uring_startup_" });
@@ -20,9 +25,8 @@ await Deno.writeTextFile(data, "hello\n");
 const scripts: Record<string, string> = {
   empty: `\n`,
   import: `import * as m from "${mod}";\nif (typeof m.readFile !== "function") throw 0;\n`,
-  "import + readFile": `import { AsyncRing } from "${mod}";\n` +
-    `const io = new AsyncRing();\n` +
-    `if ((await io.readFile(${JSON.stringify(data)})).length !== 6) throw 0;\n`,
+  "import + readFile": `import { readFile } from "${mod}";\n` +
+    `if ((await readFile(${JSON.stringify(data)})).length !== 6) throw 0;\n`,
 };
 const files: Record<string, string> = {};
 for (const [name, text] of Object.entries(scripts)) {
@@ -60,3 +64,24 @@ for (const [name, t] of Object.entries(times)) {
   const extra = name === "empty" ? "" : `  (+${(m - base).toFixed(1)} ms over empty)`;
   console.log(`${name.padEnd(20)} ${m.toFixed(1).padStart(7)} ms${extra}`);
 }
+
+const medians = Object.fromEntries(Object.entries(times).map(([name, t]) => [name, median(t)]));
+const note = `wall time of \`deno run\` minus that of an empty script ` +
+  `(${medians.empty.toFixed(1)} ms); medians of ${runs} interleaved runs`;
+emitRows([{
+  group: "startup",
+  workload: "import mod.ts, over an empty script",
+  unit: "ms",
+  ours: medians.import - medians.empty,
+  higherIsBetter: false,
+  goals: [{ vs: "limit", ratio: 5 }],
+  note,
+}, {
+  group: "startup",
+  workload: "import mod.ts + a first readFile, over an empty script",
+  unit: "ms",
+  ours: medians["import + readFile"] - medians.empty,
+  higherIsBetter: false,
+  goals: [{ vs: "limit", ratio: 10 }],
+  note,
+}]);
