@@ -91,6 +91,25 @@ export interface ChainOp {
   timer?: boolean;
 }
 
+/** What a chain op's slot keeps (its `aux`). */
+export interface ChainEntry {
+  state: ChainState;
+  /** The op's place in the chain. */
+  i: number;
+  /** A timer whose -ETIME is a success. */
+  timer: boolean;
+  /** The op went through pool memory (`bounce.ts`). */
+  bounce: Bounce | undefined;
+}
+
+/** Validates `timeoutMs`; returns it. */
+export function checkTimeout(ms: unknown): number {
+  if (typeof ms !== "number" || !(ms >= 0) || !Number.isFinite(ms)) {
+    throw new RangeError(`timeoutMs must be a finite number >= 0, got ${ms}`);
+  }
+  return ms;
+}
+
 /** The state of one submitted chain. */
 export interface ChainState {
   results: (number | UringError)[];
