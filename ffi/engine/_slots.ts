@@ -27,6 +27,7 @@ import {
   F_ABORTED,
   F_DIRECT,
   F_SIGNAL,
+  F_UNREF,
   K_BOUNCE,
   K_CTIMER,
   K_DEC,
@@ -118,6 +119,14 @@ export abstract class _Slots {
   _inflight = 0;
   /** Of those, `K_IGNORE` slots (link timeouts), which are not the caller's ops. */
   _ignored = 0;
+  /** Each slot's fd as its SQE carried it (ops made by `finish()` and multishot ops only). */
+  _fds: Int32Array = new Int32Array(0);
+  /** fds whose ops do not keep the process alive (`unrefFd`). */
+  _unrefFds: Set<number> = new Set();
+  /** `_unrefFds.size`, read on every op. */
+  _nUnrefFds = 0;
+  /** Ops in flight with `F_UNREF`. */
+  _unrefd = 0;
 
   /** Cancels the live op `ud` (an abort fired). */
   abstract abortUd(ud: number, again?: boolean): void;
@@ -142,6 +151,8 @@ export abstract class _Slots {
     fl.set(this._fl);
     const gen = new Uint32Array(cap);
     gen.set(this._gen);
+    const fds = new Int32Array(cap);
+    fds.set(this._fds);
     const free = new Int32Array(cap);
     free.set(this._free.subarray(0, this._freeTop));
     let top = this._freeTop;
@@ -149,6 +160,7 @@ export abstract class _Slots {
     this._kind = kind;
     this._fl = fl;
     this._gen = gen;
+    this._fds = fds;
     this._free = free;
     this._freeTop = top;
     this._cap = cap;
@@ -169,6 +181,53 @@ export abstract class _Slots {
     this._gen[idx]++;
     this._inflight++;
     return idx;
+  }
+
+  /**
+   * Records op `idx`'s fd; returns `F_UNREF` (and counts the op) when that fd was unref'd, else 0.
+   */
+  _opFd(idx: number, fd: number): number {
+    this._fds[idx] = fd;
+    if (this._nUnrefFds === 0 || !this._unrefFds.has(fd)) return 0;
+    this._unrefd++;
+    return F_UNREF;
+  }
+
+  /**
+   * Whether the ops on `fd` (in flight now, and started later) keep the process alive. Returns
+   * true when an op in flight changed.
+   */
+  _refFd(fd: number, keep: boolean): boolean {
+    const set = this._unrefFds;
+    if (keep) {
+      if (!set.delete(fd)) return false;
+    } else {
+      if (set.has(fd)) return false;
+      set.add(fd);
+    }
+    this._nUnrefFds = set.size;
+    let changed = false;
+    const kind = this._kind, fl = this._fl, fds = this._fds;
+    for (let idx = 1; idx < this._cap; idx++) {
+      const k = kind[idx];
+      if (k === 0 || k === K_LINK || k === K_CTIMER || k === K_IGNORE || fds[idx] !== fd) continue;
+      const f = fl[idx];
+      if (keep && (f & F_UNREF) !== 0) {
+        fl[idx] = f & ~F_UNREF;
+        this._unrefd--;
+        changed = true;
+      } else if (!keep && (f & F_UNREF) === 0) {
+        fl[idx] = f | F_UNREF;
+        this._unrefd++;
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  /** True when some op in flight keeps the process alive. */
+  _keepsAlive(): boolean {
+    return this._inflight - this._ignored > this._unrefd;
   }
 
   /** A new promise whose settle functions slot `idx` keeps. */
@@ -230,6 +289,7 @@ export abstract class _Slots {
       else if (kind === K_IGNORE) this._ignored--;
       else if (kind !== K_CTIMER) reject(err);
     }
+    this._unrefd = 0;
     return { sinks, chains };
   }
 
@@ -252,7 +312,10 @@ export abstract class _Slots {
     if (kind === K_MULTI) {
       const sink = this._aux[idx] as MultishotSink;
       const final = (cflags & CqeFlag.MORE) === 0;
-      if (final) this._release(idx);
+      if (final) {
+        if (this._fl[idx] & F_UNREF) this._unrefd--;
+        this._release(idx);
+      }
       sink._cqe(res, cflags, final);
       return;
     }
@@ -273,6 +336,7 @@ export abstract class _Slots {
     const name = this._names[idx];
     const aux = this._aux[idx];
     const signal = f & F_SIGNAL ? this._unlisten(idx) : undefined;
+    if (f & F_UNREF) this._unrefd--;
     this._release(idx);
     if (kind === K_LINK) {
       this._chainCqe(aux as ChainEntry, res, name);

@@ -19,7 +19,7 @@ import { immediate } from "./_immediate.ts";
 import type { _WakeHost, _Waker, WakeKind } from "./_waker.ts";
 import { _ThreadWaker } from "./_wake_thread.ts";
 import { _EventfdWaker } from "./_wake_eventfd.ts";
-import { _PollWaker, loadNet } from "./_wake_socket.ts";
+import { _PollWaker, loadNet, netLoaded } from "./_wake_socket.ts";
 import { _BouncePool } from "./bounce.ts";
 import {
   type AsyncOpOptions,
@@ -123,6 +123,10 @@ export class _Engine extends _Slots implements _WakeHost, _ChainHost {
   /** The deferTaskrun ring has `TASKRUN_FLAG`: `Ring.submit()` runs pending work when flagged. */
   #flagged = false;
   #idle: PromiseWithResolvers<void> | undefined;
+  /** What the wake-up was last told about keeping the process alive (`#hold`). */
+  #held = true;
+  /** Waiting for `node:net`, to move off the worker thread (`#awaitNet`). */
+  #netWait = false;
 
   constructor(ring: Ring, wakeup: "socket" | "thread" = "socket") {
     super();
@@ -235,6 +239,7 @@ export class _Engine extends _Slots implements _WakeHost, _ChainHost {
     this._names[idx] = name;
     if (aux !== undefined) this._aux[idx] = aux;
     const p = this._promise<T>(idx);
+    flags |= this._opFd(idx, sqe.fd);
     if (this._lastStaged) flags |= F_STAGED;
     if (options !== undefined) flags = this.#withOptions(sqe, idx, options, flags);
     this._fl[idx] = flags;
@@ -305,7 +310,7 @@ export class _Engine extends _Slots implements _WakeHost, _ChainHost {
     this._kind[idx] = K_MULTI;
     this._names[idx] = "multishot";
     this._aux[idx] = sink;
-    this._fl[idx] = this._lastStaged ? F_STAGED : 0;
+    this._fl[idx] = (this._lastStaged ? F_STAGED : 0) | this._opFd(idx, s.fd);
     this._schedule();
     return ud;
   }
@@ -530,8 +535,43 @@ export class _Engine extends _Slots implements _WakeHost, _ChainHost {
     if (this.#closed) return;
     if (!this.#backlog.empty || this.ring.sqReady() !== 0) this.#retryLater();
     if (this._inflight > 0) {
+      const keep = this._unrefd === 0 || this._keepsAlive();
+      if (keep !== this.#held) this.#hold(keep);
       if (!this.#waker.armed) this.#arm();
     } else this.#waker.rest();
+  }
+
+  /**
+   * Whether the wake-up keeps the process alive. The worker-thread waiter always does (a
+   * pending FFI call holds Deno's event loop), so a ring that may move to the event-loop
+   * wake-up moves now, whatever its idle wakes: the sleeping waiter is woken, and the next arm
+   * makes the move. Rings that stay on the thread (`wakeup: "thread"`, `deferTaskrun`) keep
+   * the process alive while anything is in flight.
+   */
+  #hold(keep: boolean): void {
+    this.#held = keep;
+    const w = this.#waker;
+    w.hold(keep);
+    if (keep || w.kind !== "thread" || this.#upgrade === null) return;
+    if (loadNet() === undefined) this.#awaitNet();
+    else if (w.sleeping) w.rest(); // returns; #arm then moves
+  }
+
+  /** Once `node:net` is in, makes a waiter that must let the process go return. */
+  #awaitNet(): void {
+    if (this.#netWait) return;
+    this.#netWait = true;
+    netLoaded().then(() => {
+      this.#netWait = false;
+      const w = this.#waker;
+      if (!this.#closed && !this.#held && w.kind === "thread" && w.sleeping) w.rest();
+    });
+  }
+
+  /** Whether the ops on `fd` keep the process alive (`AsyncRing.refFd()`/`unrefFd()`). */
+  refFd(fd: number, keep: boolean): void {
+    if (this.#closed) return;
+    if (this._refFd(fd, keep)) this._schedule(); // the flush decides about the wake-up
   }
 
   /** Posts an internal NOP on the ring (its CQE makes a sleeping `GETEVENTS` return). */
@@ -545,7 +585,7 @@ export class _Engine extends _Slots implements _WakeHost, _ChainHost {
 
   #arm(): void {
     let w = this.#waker;
-    if (this.#upgrade !== null && !w.sleeping) w = this.#tryUpgrade(w as _ThreadWaker);
+    if (this.#upgrade !== null && !w.sleeping) w = this.#tryUpgrade(w as _ThreadWaker, !this.#held);
     try {
       if (!w.arm()) this._schedule(); // CQEs came meanwhile: flush instead of sleeping
       return;
@@ -562,17 +602,24 @@ export class _Engine extends _Slots implements _WakeHost, _ChainHost {
     this.#arm();
   }
 
-  /** Moves to the event-loop wake-up once the ring has woken often enough and `node:net` is in. */
-  #tryUpgrade(w: _ThreadWaker): _Waker {
-    if (w.wakes < this.#upgradeAfter) return w;
+  /**
+   * Moves to the event-loop wake-up once the ring has woken often enough (or at once with
+   * `now`: the thread would keep the process alive) and `node:net` is in.
+   */
+  #tryUpgrade(w: _ThreadWaker, now: boolean): _Waker {
+    if (!now && w.wakes < this.#upgradeAfter) return w;
     const net = loadNet(); // starts loading it; undefined until it is in
-    if (net === undefined) return w;
+    if (net === undefined) {
+      if (now) this.#awaitNet();
+      return w;
+    }
     const next = this.#upgrade === "eventfd"
       ? _EventfdWaker.create(this) ?? _PollWaker.create(this)
       : _PollWaker.create(this);
     this.#upgrade = null;
     if (next === null) return w; // out of fds, say: the thread it stays
     w.close();
+    next.hold(this.#held);
     this.#waker = next;
     return next;
   }

@@ -43,6 +43,8 @@ export const F_ABORTED = 2;
 export const F_SIGNAL = 4;
 /** The fd result is a direct descriptor (a file-table slot). */
 export const F_DIRECT = 8;
+/** The op does not keep the process alive (its fd was unref'd: `_Slots._refFd`). */
+export const F_UNREF = 16;
 
 /**
  * Options every promise op of `AsyncRing` takes.
