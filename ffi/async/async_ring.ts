@@ -1540,6 +1540,58 @@ export class AsyncRing implements AsyncDisposable, Disposable {
       new WithOp(b, decode as ResultDecoder<unknown, T>, ctx),
     );
   }
+
+  // Keeping the process alive
+
+  /**
+   * Lets the process exit while ops on `fd` wait: from now on, those in flight and those
+   * started later do not keep Deno's event loop alive (as `Deno.Conn.unref()` does for a
+   * pending read). They still complete while the process lives for other reasons. `fd` is the
+   * number as the ops' SQEs carry it (a registered file's index for fixed-file ops). Undo it
+   * with {@link AsyncRing.refFd} before the fd is closed, since the number is reused.
+   *
+   * On a ring made with `wakeup: "thread"` or `deferTaskrun`, ops in flight keep the process
+   * alive all the same: the completion waiter there is an FFI call on a worker thread, which
+   * Deno always waits for. Other rings move to the event-loop wake-up for this (it loads
+   * `node:net`).
+   *
+   * @param fd the descriptor whose ops stop counting
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { AsyncRing } from "../../mod.ts";
+   * await using io = new AsyncRing({ entries: 8 });
+   * const [r, w] = await io.pipe();
+   * io.unrefFd(r);
+   * const read = io.read(r, new Uint8Array(8)); // alone, it would not keep the process alive
+   * await io.write(w, new Uint8Array([7]));
+   * assertEquals(await read, 1);
+   * io.refFd(r);
+   * for (const fd of [r, w]) await io.closeFd(fd);
+   * ```
+   */
+  unrefFd(fd: number): void {
+    this.#e.refFd(fd, false);
+  }
+
+  /**
+   * Undoes {@link AsyncRing.unrefFd}: ops on `fd` (in flight and later) keep the process alive
+   * again, the default.
+   *
+   * @param fd the descriptor given to `unrefFd()`
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing } from "../../mod.ts";
+   * using io = new AsyncRing({ entries: 8 });
+   * io.unrefFd(0);
+   * io.refFd(0);
+   * ```
+   */
+  refFd(fd: number): void {
+    this.#e.refFd(fd, true);
+  }
 }
 
 const ignore = () => {};

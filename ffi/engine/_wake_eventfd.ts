@@ -59,6 +59,8 @@ export class _EventfdWaker implements _Waker {
   #on = false;
   #broken = false;
   #closed = false;
+  /** The armed bell keeps the process alive. */
+  #hold = true;
 
   /** Makes the eventfd and the bell and registers the eventfd, or returns null. */
   static create(host: _WakeHost): _EventfdWaker | null {
@@ -134,8 +136,17 @@ export class _EventfdWaker implements _Waker {
     this.#ring.cqEventfdToggle(true);
     if (this.#ring.cqReady() !== 0) return false;
     this.armed = true;
-    this.#bell.ref();
+    if (this.#hold) this.#bell.ref();
+    else this.#bell.unref();
     return true;
+  }
+
+  /** Whether the armed bell keeps the process alive. */
+  hold(keep: boolean): void {
+    this.#hold = keep;
+    if (!this.armed) return;
+    if (keep) this.#bell.ref();
+    else this.#bell.unref();
   }
 
   /** Nothing in flight: the chain may stay armed (signals are off), the socket lets go. */

@@ -173,6 +173,8 @@ export class _PollWaker implements _Waker {
   #chain = false;
   #broken = false;
   #closed = false;
+  /** The armed bell keeps the process alive. */
+  #hold = true;
   /** The byte sent; SharedArrayBuffer-backed, never exposed. */
   #byte = alignedBuffer(1);
 
@@ -232,8 +234,17 @@ export class _PollWaker implements _Waker {
       this.#chain = true;
     }
     this.armed = true;
-    this.#bell.ref();
+    if (this.#hold) this.#bell.ref();
+    else this.#bell.unref();
     return true;
+  }
+
+  /** Whether the armed bell keeps the process alive. */
+  hold(keep: boolean): void {
+    this.#hold = keep;
+    if (!this.armed) return;
+    if (keep) this.#bell.ref();
+    else this.#bell.unref();
   }
 
   /** Lets the process exit while nothing is in flight (an armed poll stays, harmlessly). */

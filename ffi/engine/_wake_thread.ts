@@ -60,6 +60,9 @@ export class _ThreadWaker implements _Waker {
 
   busy(): void {}
 
+  /** A pending FFI call always holds the event loop (the engine moves off the thread). */
+  hold(_keep: boolean): void {}
+
   arm(): boolean {
     let fd = this.#ring.fd;
     const n = this.#notifier;

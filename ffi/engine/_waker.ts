@@ -48,6 +48,11 @@ export interface _Waker {
    * closes it and falls back to the worker thread.
    */
   arm(): boolean;
+  /**
+   * Whether the wake-up, while armed, keeps the process alive (false: every op in flight was
+   * unref'd). The worker thread cannot let go; the engine moves off it instead.
+   */
+  hold(keep: boolean): void;
   /** Nothing is in flight: keep the process alive no longer (a sleeping waiter is made to return). */
   rest(): void;
   /** A CQE of the strategy's own SQEs on the engine's ring (only failures post one). */

@@ -36,8 +36,9 @@ export function netError(err: unknown): unknown {
  * socket's send buffer fills, as with Deno), `readable`/`writable` are web streams over the same
  * socket, and `close()` ends pending reads and writes with `Deno.errors.Interrupted`.
  *
- * `ref()`/`unref()` are recorded but do not yet change whether a pending op keeps the process
- * alive: every op in flight on the ring does.
+ * After `unref()`, a pending read does not keep the process alive, as with Deno's; unlike
+ * Deno's, a pending write does not either (see `AsyncRing.unrefFd()`, which works per fd, and
+ * for the rings where it cannot let go).
  *
  * @example
  * ```ts
@@ -205,6 +206,10 @@ export class Conn<A extends Deno.Addr = Deno.Addr> implements Deno.Conn<A> {
   close(): void {
     if (!this.#open) throw badResource();
     this.#open = false;
+    if (this.#unref) {
+      this.#unref = false; // the number is reused once closed
+      if (!this.#io.closed) this.#io.refFd(this.#fd);
+    }
     if (this.#pending === 0 || this.#io.closed) {
       // (A closed ring runs no op of ours any more, and settles none through `#done`.)
       syncClose(this.#fd);
@@ -232,14 +237,18 @@ export class Conn<A extends Deno.Addr = Deno.Addr> implements Deno.Conn<A> {
     if (this.#open) this.close();
   }
 
-  /** Lets the process exit while a read is pending (recorded; see the class notes). */
+  /** Lets the process exit while a read is pending. */
   unref(): void {
+    if (this.#unref || !this.#open) return;
     this.#unref = true;
+    this.#io.unrefFd(this.#fd);
   }
 
-  /** Undoes `unref()`. */
+  /** Undoes `unref()`: a pending read keeps the process alive again. */
   ref(): void {
+    if (!this.#unref || !this.#open) return;
     this.#unref = false;
+    this.#io.refFd(this.#fd);
   }
 
   /**
