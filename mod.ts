@@ -87,23 +87,42 @@ export {
   type LinkOptions,
   type ListenTcpOptions,
   MultishotIterator,
+  type ResultDecoder,
   type SocketAddressLike,
   type StatxResult,
   type WaitidResult,
 } from "./ffi/async/mod.ts";
+export { type DenoFsError, type FileRing } from "./ffi/async/mod.ts";
 export {
-  type DenoFsError,
-  type FileRing,
+  chmod,
+  chown,
+  copyFile,
+  create,
+  FileSystem,
+  FsFile,
+  fsOn,
+  link,
   lstat,
+  makeTempDir,
+  makeTempFile,
+  mkdir,
+  open,
+  readDir,
   readFile,
   readFiles,
   type ReadFilesOptions,
+  readLink,
   readTextFile,
+  realPath,
+  remove,
+  rename,
   stat,
+  symlink,
+  truncate,
+  utime,
   writeFile,
   writeTextFile,
-} from "./ffi/async/mod.ts";
-export { create, FsFile, open } from "./ffi/fs/mod.ts";
+} from "./ffi/fs/mod.ts";
 export {
   Conn,
   connect,
@@ -137,3 +156,10 @@ export {
   type ServeOptions,
   upgradeWebSocket,
 } from "./ffi/net/mod.ts";
+export {
+  copy,
+  type CopyOptions,
+  type VisitFileCallback,
+  visitFiles,
+  type VisitFilesOptions,
+} from "./ffi/fs/mod.ts";

@@ -46,7 +46,7 @@ export interface Comparison {
   row: ResultRow;
   /** What the row's figure is divided by. */
   vs: Goal["vs"];
-  /** `ours / builtin` or `ours / c`. */
+  /** `ours / builtin`, `ours / c`, `ours / bun`, or for "limit" `ours / bound`. */
   ratio: number;
   /** The row's goal for this ratio, if it has one. */
   goal?: Goal;
@@ -66,13 +66,14 @@ export function rowLabel(row: ResultRow): string {
 }
 
 /**
- * The comparisons of `row`: against the built-in, then against C, each one present only when
- * the row has that figure. The ratio is the one the bench measured (`row.ratios`, the median of
+ * The comparisons of `row`: against the built-in, then against C, then against Bun, each one
+ * present only when the row has that figure, then one per "limit" goal (the row's figure over
+ * the goal's bound). The ratio is the one the bench measured (`row.ratios`, the median of
  * per-round quotients) when given, else the quotient of the figures; a ratio that is not a
  * positive number (a figure of 0) is left out, and its goal shows as not measured.
  *
  * @param row A result row.
- * @returns Zero, one or two comparisons, each with its goal and whether it is met.
+ * @returns Zero to four comparisons, each with its goal and whether it is met.
  */
 export function comparisons(row: ResultRow): Comparison[] {
   const out: Comparison[] = [];
@@ -81,16 +82,24 @@ export function comparisons(row: ResultRow): Comparison[] {
     const ratio = measured ?? row.ours / theirs!;
     if (!(ratio > 0 && ratio < Infinity)) return; // a zero or missing figure: no ratio to draw
     const goal = row.goals?.find((g) => g.vs === vs);
-    const met = goal === undefined
-      ? undefined
-      : row.higherIsBetter === false
-      ? ratio <= goal.ratio
-      : ratio >= goal.ratio;
-    out.push({ row, vs, ratio, goal, met });
+    out.push({ row, vs, ratio, goal, met: reached(row, ratio, goal?.ratio) });
   };
   add("builtin", row.builtin?.value, row.ratios?.builtin);
   add("c", row.c, row.ratios?.c);
+  add("bun", row.bun?.value, row.ratios?.bun);
+  for (const goal of row.goals ?? []) {
+    if (goal.vs !== "limit") continue;
+    const ratio = row.ours / goal.ratio;
+    if (!(ratio >= 0 && ratio < Infinity)) continue;
+    out.push({ row, vs: "limit", ratio, goal, met: reached(row, ratio, 1) });
+  }
   return out;
+}
+
+/** Whether `ratio` reaches `target` in the row's direction; undefined without a target. */
+function reached(row: ResultRow, ratio: number, target: number | undefined): boolean | undefined {
+  if (target === undefined) return undefined;
+  return row.higherIsBetter === false ? ratio <= target : ratio >= target;
 }
 
 /**
@@ -117,24 +126,30 @@ export function formatRatio(r: number): string {
   return `${r >= 10 ? r.toFixed(1) : r.toFixed(2)}x`;
 }
 
-const VS_NAME: Record<Goal["vs"], string> = { builtin: "built-in", c: "C" };
+const VS_NAME: Record<Goal["vs"], string> = { builtin: "built-in", c: "C", bun: "Bun", limit: "" };
 
 /**
- * A goal as the report prints it: "≥ 0.95x C", "≥ 20x built-in", "≤ 0.75x built-in".
+ * A goal as the report prints it: "≥ 0.95x C", "≥ 20x built-in", "≤ 0.75x built-in", "≥ 1.5x
+ * Bun", and for a bound on the figure itself "≤ 5 ms".
  *
  * @param goal The goal.
  * @param higherIsBetter False when the goal is a ceiling.
+ * @param unit The row's unit, which a "limit" goal is printed in.
  * @returns The goal in words.
  */
-export function formatGoal(goal: Goal, higherIsBetter = true): string {
-  return `${higherIsBetter ? "≥" : "≤"} ${+goal.ratio.toPrecision(3)}x ${VS_NAME[goal.vs]}`;
+export function formatGoal(goal: Goal, higherIsBetter = true, unit = ""): string {
+  const sign = higherIsBetter ? "≥" : "≤";
+  const n = +goal.ratio.toPrecision(3);
+  if (goal.vs === "limit") return `${sign} ${n}${unit ? ` ${unit}` : ""}`;
+  return `${sign} ${n}x ${VS_NAME[goal.vs]}`;
 }
 
 const cell = (s: string) => s.replaceAll("|", "\\|").replaceAll("\n", " ");
 
 /**
  * `bench/RESULTS.md`: the run's date and machine, then one table row per result row (its
- * figures, both ratios, its goals and whether each is met), then the notes and what did not run.
+ * figures, its ratios to the built-in, C and Bun, its goals and whether each is met), then the
+ * notes and what did not run.
  *
  * @param rows The result rows, in the order the benches emitted them.
  * @param info The run's date, machine and command.
@@ -148,7 +163,7 @@ const cell = (s: string) => s.replaceAll("|", "\\|").replaceAll("\n", " ");
  *   [{ group: "ring", workload: "NOPs", unit: "M ops/s", ours: 23, c: 24, goals: [{ vs: "c", ratio: 0.95 }] }],
  *   { date: "today", cpu: "x86", cores: 2, kernel: "6.1", deno: "2.9", liburing: "2.3", command: "x", quick: false, skipped: [] },
  * );
- * assertStringIncludes(md, "| ring | NOPs | 23.0 M ops/s |  | 24.0 M ops/s |  | 0.96x | ≥ 0.95x C | met |");
+ * assertStringIncludes(md, "| ring | NOPs | 23.0 M ops/s |  | 24.0 M ops/s |  |  | 0.96x |  | ≥ 0.95x C | met |");
  * ```
  */
 export function renderMarkdown(rows: ResultRow[], info: RunInfo): string {
@@ -172,14 +187,15 @@ export function renderMarkdown(rows: ResultRow[], info: RunInfo): string {
     "Each ratio is this module's figure divided by the other one, measured in the same run. Most",
     "are the median of per-round quotients of interleaved rounds, which a burst of load elsewhere",
     "moves less than the figures: on a busy machine a ratio can differ from the quotient of the",
-    "two medians beside it. Where lower is better the goal is a ceiling. Compare the ratios, not",
-    "the absolute figures.",
+    "two medians beside it. Where lower is better the goal is a ceiling. Bun is listed where it is",
+    'the faster peer. A goal without "x" bounds the figure itself. Compare the ratios, not the',
+    "absolute figures.",
     "",
-    "![Ratios against the Deno built-ins and C liburing](results.svg)",
+    "![Ratios against the Deno built-ins, C liburing and Bun](results.svg)",
     "",
-    "| group | workload | this module | the built-in | C liburing | ratio vs built-in | " +
-      "ratio vs C | goal | met/missed |",
-    "| --- | --- | --: | --- | --: | --: | --: | --- | --- |",
+    "| group | workload | this module | the built-in | C liburing | Bun | ratio vs built-in | " +
+      "ratio vs C | ratio vs Bun | goal | met/missed |",
+    "| --- | --- | --: | --- | --: | --- | --: | --: | --: | --- | --- |",
   );
   const notes: string[] = [];
   for (const row of rows) {
@@ -193,7 +209,7 @@ export function renderMarkdown(rows: ResultRow[], info: RunInfo): string {
     const goals = (row.goals ?? []).map((goal) => {
       const met = cmp.find((c) => c.goal === goal)?.met;
       const status = met === undefined ? "**not measured**" : met ? "met" : "**missed**";
-      return { text: formatGoal(goal, row.higherIsBetter !== false), status };
+      return { text: formatGoal(goal, row.higherIsBetter !== false, row.unit), status };
     });
     let workload = row.workload;
     if (row.higherIsBetter === false) workload += " (lower is better)";
@@ -208,8 +224,10 @@ export function renderMarkdown(rows: ResultRow[], info: RunInfo): string {
         formatFigure(row.ours) + unit,
         row.builtin ? `${row.builtin.name}: ${formatFigure(row.builtin.value)}${unit}` : "",
         row.c !== undefined ? formatFigure(row.c) + unit : "",
+        row.bun ? `${row.bun.name}: ${formatFigure(row.bun.value)}${unit}` : "",
         ratioVs("builtin"),
         ratioVs("c"),
+        ratioVs("bun"),
         goals.map((g) => g.text).join("; "),
         goals.map((g) => g.status).join("; "),
       ].map(cell).join(" | ") + " |",
@@ -241,26 +259,41 @@ interface ChartDatum {
   goalDescription: string;
 }
 
-const LEGEND = { builtin: "vs the Deno built-in", c: "vs C liburing" } as const;
+const LEGEND = {
+  builtin: "vs the Deno built-in",
+  c: "vs C liburing",
+  bun: "vs Bun",
+  limit: "vs the goal's own bound",
+} as const;
 
 /** The chart's data: one datum per comparison, in row order. */
 function chartData(rows: ResultRow[]): ChartDatum[] {
   return rows.flatMap((row, i) =>
     comparisons(row).map((c) => {
       const label = rowLabel(row);
-      const theirs = c.vs === "c" ? "C liburing" : row.builtin!.name;
+      const theirs = c.vs === "c"
+        ? "C liburing"
+        : c.vs === "bun"
+        ? row.bun!.name
+        : c.vs === "limit"
+        ? "the goal's bound"
+        : row.builtin!.name;
       const mark = c.met === undefined ? "" : c.met ? " ✓" : " ✗";
-      const goal = c.goal ? formatGoal(c.goal, row.higherIsBetter !== false) : "";
-      const shortGoal = goal.slice(0, goal.lastIndexOf(" "));
+      const goal = c.goal ? formatGoal(c.goal, row.higherIsBetter !== false, row.unit) : "";
+      const limit = c.vs === "limit";
+      // "≥ 1.3x" of "≥ 1.3x built-in"; a bound on the figure is printed whole, "≤ 5 ms"
+      const shortGoal = limit ? goal : goal.slice(0, goal.lastIndexOf(" "));
+      const shown = limit ? `${formatFigure(row.ours)} ${row.unit}` : formatRatio(c.ratio);
+      const vsText = c.vs === "builtin" || c.vs === "bun" ? ` vs ${theirs}` : "";
       return {
         line: `${i}|${label}`,
         label,
         vs: LEGEND[c.vs],
         ratio: c.ratio,
-        goal: c.goal?.ratio ?? null,
+        // a bound on the figure sits at 1.0x of itself
+        goal: c.goal ? (limit ? 1 : c.goal.ratio) : null,
         status: c.met === undefined ? "none" : c.met ? "met" : "missed",
-        text: `${formatRatio(c.ratio)}${c.vs === "builtin" ? ` vs ${theirs}` : ""}${mark}` +
-          (c.met === false ? ` (goal ${shortGoal})` : ""),
+        text: `${shown}${vsText}${mark}` + (c.met === false ? ` (goal ${shortGoal})` : ""),
         barDescription: `bar: ${label}, ${formatRatio(c.ratio)} vs ${theirs}`,
         goalDescription: `goal: ${label}, ${goal}`,
       };
@@ -279,10 +312,10 @@ export interface ChartOptions {
 
 /**
  * The Vega-Lite spec of the chart: one line per workload, a bar per ratio (against the built-in,
- * against C) drawn from parity (1.0x) on a log axis, a black tick at each goal, and the ratio
+ * C, Bun, or a goal's bound on the figure itself) drawn from parity (1.0x) on a log axis, a black tick at each goal, and the ratio
  * with ✓ (goal met) or ✗ (missed) at the end of each bar.
  *
- * @param rows The result rows; rows with neither a built-in nor a C figure have no bar.
+ * @param rows The result rows; rows with no figure to compare with and no bound have no bar.
  * @param options Whether the run was a quick one.
  * @returns The spec, ready for `vega-lite`'s `compile()`.
  */
@@ -294,6 +327,8 @@ export function chartSpec(rows: ResultRow[], options: ChartOptions = {}): TopLev
   const domain = [lo, hi];
   const ticks = TICKS.filter((t) => t >= lo && t <= hi);
   const lines = [...new Set(data.map((d) => d.line))];
+  // the step is that of a sub-band (one per kind of comparison in the chart): a line is 48 px
+  const kinds = new Set(data.map((d) => d.vs)).size;
   const y = {
     field: "line",
     type: "nominal",
@@ -316,7 +351,7 @@ export function chartSpec(rows: ResultRow[], options: ChartOptions = {}): TopLev
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: {
-      text: "deno-uring against the Deno built-ins and C liburing" +
+      text: "deno-uring against the Deno built-ins, C liburing and Bun" +
         (options.quick ? " (QUICK SMOKE RUN: rough figures)" : ""),
       subtitle: [
         "Bars start at parity (1.0x); right of it this module is faster, or costs more where",
@@ -324,7 +359,7 @@ export function chartSpec(rows: ResultRow[], options: ChartOptions = {}): TopLev
       ],
     },
     width: 520,
-    height: { step: 24 },
+    height: { step: Math.max(12, Math.round(48 / kinds)) },
     background: "white",
     config: {
       font: "Helvetica, Arial, sans-serif",
@@ -343,7 +378,10 @@ export function chartSpec(rows: ResultRow[], options: ChartOptions = {}): TopLev
           color: {
             field: "vs",
             type: "nominal",
-            scale: { domain: Object.values(LEGEND), range: ["#4c78a8", "#f58518"] },
+            scale: {
+              domain: Object.values(LEGEND),
+              range: ["#4c78a8", "#f58518", "#54a24b", "#b279a2"],
+            },
           },
           description: { field: "barDescription" },
         },

@@ -13,8 +13,8 @@ import * as mod from "../mod.ts";
 
 const HOST = "127.0.0.1";
 const quick = benchQuick() || Deno.args.includes("--quick");
-const ROUNDS = quick ? 1 : 5;
-const SECONDS = quick ? 1 : 4;
+const ROUNDS = quick ? 1 : 3;
+const SECONDS = quick ? 1 : 3;
 const root = new URL("../", import.meta.url).pathname;
 const clockTicks = 100; // CLK_TCK on Linux
 const FILES = [{ name: "1k.bin", size: 1024, goal: 2.0 }, {

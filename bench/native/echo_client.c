@@ -1,12 +1,12 @@
 // Closed-loop TCP echo client for `deno task bench:servers`.
 //
-//   echo_client HOST PORT CONNECTIONS SECONDS [SIZE]
+//   echo_client HOST PORT CONNECTIONS SECONDS [SIZE [WARMUP]]
 //
 // Opens CONNECTIONS connections (TCP_NODELAY); each sends SIZE bytes (default 64) and waits until
-// all SIZE bytes have come back before it sends again. After one warm-up second it counts round
-// trips for SECONDS seconds and prints one line: `round_trips=N seconds=S rate=R total=T`, where T
-// counts the warm-up's round trips too (for CPU per round trip over the whole run). One thread,
-// epoll: the other core is the server's. Exits 1 on a connection error or a wrong echo.
+// all SIZE bytes have come back before it sends again. After WARMUP seconds (default 1) it counts
+// round trips for SECONDS seconds and prints one line: `round_trips=N seconds=S rate=R total=T`,
+// where T counts the warm-up's round trips too (for CPU per round trip over the whole run). One
+// thread, epoll: the other core is the server's. Exits 1 on a connection error or a wrong echo.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -46,14 +46,15 @@ static int send_all(int fd, const char *p, size_t n) {
 
 int main(int argc, char **argv) {
   if (argc < 5) {
-    fprintf(stderr, "usage: %s HOST PORT CONNECTIONS SECONDS [SIZE]\n", argv[0]);
+    fprintf(stderr, "usage: %s HOST PORT CONNECTIONS SECONDS [SIZE [WARMUP]]\n", argv[0]);
     return 2;
   }
   const char *host = argv[1];
   int port = atoi(argv[2]), nconn = atoi(argv[3]);
   double seconds = atof(argv[4]);
   size_t size = argc > 5 ? (size_t)atoi(argv[5]) : 64;
-  if (nconn < 1 || seconds <= 0 || size < 1 || size > 65536) return 2;
+  double warmup = argc > 6 ? atof(argv[6]) : 1.0;
+  if (nconn < 1 || seconds <= 0 || size < 1 || size > 65536 || warmup < 0) return 2;
 
   char *msg = malloc(size), *buf = malloc(size);
   for (size_t i = 0; i < size; i++) msg[i] = (char)('a' + i % 26);
@@ -82,7 +83,7 @@ int main(int argc, char **argv) {
   }
 
   struct epoll_event events[256];
-  double start = now(), counted_from = start + 1.0, end = counted_from + seconds;
+  double start = now(), counted_from = start + warmup, end = counted_from + seconds;
   long long trips = 0, total = 0;
   int counting = 0;
   for (;;) {

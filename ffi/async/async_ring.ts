@@ -45,7 +45,7 @@ import {
   K_RAW,
   K_VOID,
 } from "../engine/mod.ts";
-import { type Bounce, ownCopy, prepOne } from "../engine/mod.ts";
+import { type Bounce, type ChainOp, ownCopy, prepOne } from "../engine/mod.ts";
 import { decodeStatx } from "../ring/mod.ts";
 import { MS_ACCEPT, MS_POLL, MS_READ, MS_RECV, MultishotIterator } from "./multishot.ts";
 import { AsyncLinkBuilder, chainOps } from "./link_builder.ts";
@@ -60,6 +60,7 @@ import type {
   DirectOptions,
   LinkOptions,
   ListenTcpOptions,
+  ResultDecoder,
   SocketAddressLike,
   StatxResult,
   WaitidResult,
@@ -1371,6 +1372,259 @@ export class AsyncRing implements AsyncDisposable, Disposable {
       data: null,
     });
   }
+
+  // ---- Ops on memory the caller encoded (for the fs layer's pooled paths and buffers) -----
+
+  /**
+   * @internal One op with raw fields, for a layer above that keeps its own memory: `addr` and
+   * `off` are numbers (addresses of memory the caller keeps, unchanged, until the op settles,
+   * which is after its CQE), nothing is held or copied. Resolves to the CQE's `res`, or rejects
+   * with `UringError` named `name`. Saves a C string, an `UnsafePointer.of` and a `WeakMap`
+   * entry per path that `mkdir(path)` and friends pay.
+   *
+   * @param op the opcode (`Op.*`)
+   * @param fd the `fd` field (`AT_FDCWD` for a path)
+   * @param addr the `addr` field (a path's address)
+   * @param len the `len` field (a mode, a statx mask, a byte count)
+   * @param off the `off` field (a second path's or a buffer's address, an offset)
+   * @param opFlags the op's flags (`open_flags`, `unlink_flags`, `statx_flags`, ...)
+   */
+  _rawOp(
+    name: string,
+    op: number,
+    fd: number,
+    addr: number,
+    len: number,
+    off: number,
+    opFlags: number,
+  ): Promise<number> {
+    const e = this.#e;
+    const s = e.start(undefined);
+    if (s === null) return e.early;
+    try {
+      s.prepRw(op, fd, addr, len, off);
+      if (opFlags !== 0) s.opFlags = opFlags;
+    } catch (err) {
+      return e.abandon(s, err);
+    }
+    return e.finish(s, K_NUM, name, undefined);
+  }
+
+  /**
+   * @internal `_rawOp`s as one `IOSQE_IO_LINK` chain, each given as `[name, op, fd, addr, len,
+   * off, opFlags]`; resolves to one entry per op as `link()` does.
+   */
+  _rawLink(
+    ops: readonly (readonly [string, number, number, number, number, number, number])[],
+  ): Promise<(number | UringError)[]> {
+    const chain: ChainOp[] = ops.map(([name, op, fd, addr, len, off, opFlags]) => ({
+      name,
+      prep: (s: Sqe) => {
+        s.prepRw(op, fd, addr, len, off);
+        if (opFlags !== 0) s.opFlags = opFlags;
+      },
+    }));
+    return this.#e.link(chain, undefined, false, false);
+  }
+
+  // Ops added for Conn
+
+  /**
+   * A receive into `buf` (as `recv`) whose promise settles with `decode(ctx, res)`: one promise
+   * per receive for callers that map every result (a `Deno.Conn` read resolves `null` at the
+   * end of the stream and reports errors its own way), where `recv(...).then(...)` makes two.
+   * `res` is the bytes received, 0 at the end of the stream, or `-errno`; a buffer that went
+   * through pool memory has its bytes copied out first. `decode` runs exactly once for an op
+   * whose CQE arrives, and never when the ring is closed first (the promise then rejects with the
+   * ring's error). Takes no `signal`/`timeoutMs`: `decode` would not run for an aborted op.
+   *
+   * @param decode a function made once, not a closure per call
+   * @throws {TypeError} synchronously (not through the promise) when `buf`, `fd` or `decode` is
+   *   unusable: no op started and `decode` will not run
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { AsyncRing, type ResultDecoder } from "../../mod.ts";
+   * const orNull: ResultDecoder<null, number | null> = (_, res) =>
+   *   res > 0 ? res : res === 0 ? null : new Error(`errno ${-res}`);
+   * await using io = new AsyncRing({ entries: 16 });
+   * const lfd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });
+   * const [cfd, conn] = await Promise.all([
+   *   io.connectTcp({ hostname: "127.0.0.1", port: io.localAddr(lfd).port }),
+   *   io.accept(lfd),
+   * ]);
+   * const buf = new Uint8Array(8);
+   * await io.send(cfd, new TextEncoder().encode("hi"));
+   * assertEquals(await io.recvWith(conn, buf, orNull, null), 2);
+   * await io.closeFd(cfd);
+   * assertEquals(await io.recvWith(conn, buf, orNull, null), null); // the peer closed
+   * for (const fd of [conn, lfd]) await io.closeFd(fd);
+   * ```
+   */
+  recvWith<C, T>(
+    fd: FdLike,
+    buf: ArrayBufferView,
+    decode: ResultDecoder<C, T>,
+    ctx: C,
+    flags: number = 0,
+  ): Promise<T> {
+    return this.#rwWith(Op.RECV, "recv", fd, buf, decode, ctx, flags);
+  }
+
+  /**
+   * A send of `data` (as `send`, `MSG_NOSIGNAL` unless `flags` says otherwise) whose promise
+   * settles with `decode(ctx, res)`, on the terms of {@link AsyncRing.recvWith}.
+   *
+   * @param decode a function made once, not a closure per call
+   * @throws {TypeError} synchronously when `data`, `fd` or `decode` is unusable (no op started)
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { AsyncRing, type ResultDecoder } from "../../mod.ts";
+   * const sent: ResultDecoder<{ ops: number }, number> = (stats, res) => {
+   *   stats.ops++;
+   *   return res >= 0 ? res : new Error(`errno ${-res}`);
+   * };
+   * await using io = new AsyncRing({ entries: 16 });
+   * const lfd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });
+   * const [cfd, conn] = await Promise.all([
+   *   io.connectTcp({ hostname: "127.0.0.1", port: io.localAddr(lfd).port }),
+   *   io.accept(lfd),
+   * ]);
+   * const stats = { ops: 0 };
+   * assertEquals(await io.sendWith(cfd, new Uint8Array(5), sent, stats), 5);
+   * assertEquals(stats.ops, 1);
+   * for (const fd of [cfd, conn, lfd]) await io.closeFd(fd);
+   * ```
+   */
+  sendWith<C, T>(
+    fd: FdLike,
+    data: ArrayBufferView,
+    decode: ResultDecoder<C, T>,
+    ctx: C,
+    flags: number = Sock.MSG_NOSIGNAL,
+  ): Promise<T> {
+    return this.#rwWith(Op.SEND, "send", fd, data, decode, ctx, flags);
+  }
+
+  /** `#rw` with a caller decoder, as one `K_RAW` op: one object per op, no closure. */
+  #rwWith<C, T>(
+    op: number,
+    name: string,
+    fd: FdLike,
+    buf: ArrayBufferView,
+    decode: ResultDecoder<C, T>,
+    ctx: C,
+    msgFlags: number,
+  ): Promise<T> {
+    if (typeof decode !== "function") throw new TypeError("decode must be a function");
+    const e = this.#e;
+    const s = e.start(undefined);
+    if (s === null) return e.early;
+    let b: Bounce | undefined;
+    try {
+      b = prepOne(s, e.pool, op, fd, buf, 0, op === Op.RECV);
+      if (msgFlags !== 0) s.opFlags = msgFlags;
+    } catch (err) {
+      b?.done(0);
+      e.abandon(s, err).catch(ignore); // the caller gets the error synchronously instead
+      throw err;
+    }
+    return e.finish(
+      s,
+      K_RAW,
+      name,
+      undefined,
+      new WithOp(b, decode as ResultDecoder<unknown, T>, ctx),
+    );
+  }
+
+  // Keeping the process alive
+
+  /**
+   * Lets the process exit while ops on `fd` wait: from now on, those in flight and those
+   * started later do not keep Deno's event loop alive (as `Deno.Conn.unref()` does for a
+   * pending read). They still complete while the process lives for other reasons. `fd` is the
+   * number as the ops' SQEs carry it (a registered file's index for fixed-file ops). Undo it
+   * with {@link AsyncRing.refFd} before the fd is closed, since the number is reused.
+   *
+   * On a ring made with `wakeup: "thread"` or `deferTaskrun`, ops in flight keep the process
+   * alive all the same: the completion waiter there is an FFI call on a worker thread, which
+   * Deno always waits for. Other rings move to the event-loop wake-up for this (it loads
+   * `node:net`).
+   *
+   * @param fd the descriptor whose ops stop counting
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { AsyncRing } from "../../mod.ts";
+   * await using io = new AsyncRing({ entries: 8 });
+   * const [r, w] = await io.pipe();
+   * io.unrefFd(r);
+   * const read = io.read(r, new Uint8Array(8)); // alone, it would not keep the process alive
+   * await io.write(w, new Uint8Array([7]));
+   * assertEquals(await read, 1);
+   * io.refFd(r);
+   * for (const fd of [r, w]) await io.closeFd(fd);
+   * ```
+   */
+  unrefFd(fd: number): void {
+    this.#e.refFd(fd, false);
+  }
+
+  /**
+   * Undoes {@link AsyncRing.unrefFd}: ops on `fd` (in flight and later) keep the process alive
+   * again, the default.
+   *
+   * @param fd the descriptor given to `unrefFd()`
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing } from "../../mod.ts";
+   * using io = new AsyncRing({ entries: 8 });
+   * io.unrefFd(0);
+   * io.refFd(0);
+   * ```
+   */
+  refFd(fd: number): void {
+    this.#e.refFd(fd, true);
+  }
+}
+
+const ignore = () => {};
+
+/**
+ * The `K_RAW` aux of `recvWith`/`sendWith`. The engine calls `aux.decode(aux.data, res)`, and
+ * `data` is the op itself, so the bounce, the caller's decoder and its context ride in one
+ * object.
+ */
+class WithOp<T> {
+  readonly decode: Decoder = settleWith;
+  readonly data: WithOp<T>;
+  readonly bounce: Bounce | undefined;
+  readonly fn: ResultDecoder<unknown, T>;
+  readonly ctx: unknown;
+  constructor(bounce: Bounce | undefined, fn: ResultDecoder<unknown, T>, ctx: unknown) {
+    this.data = this;
+    this.bounce = bounce;
+    this.fn = fn;
+    this.ctx = ctx;
+  }
+}
+
+/**
+ * Finishes a `WithOp`: the bytes are copied out before the caller's decoder sees `res`, and the
+ * decoder runs even when they could not be (a buffer detached in flight): its bookkeeping holds,
+ * and the copy's error rejects the promise.
+ */
+function settleWith(op: unknown, res: number): unknown {
+  const w = op as WithOp<unknown>;
+  const err = w.bounce === undefined ? undefined : w.bounce.done(res);
+  const v = w.fn(w.ctx, res);
+  return err ?? v;
 }
 
 /** The engine's multishot sink, as `recvSelect` fills it in. */

@@ -18,7 +18,7 @@
  */
 import { At, OpenFlag, StatxMask } from "../sys/mod.ts";
 import { denoFsError, nulPathError, OUT_OF_MEMORY, pathOf } from "../sys/mod.ts";
-import { _FileReader, allocate } from "../engine/mod.ts";
+import { _FileReader, allocate, type VisitFn } from "../engine/mod.ts";
 import { _FileWriter, WRITE_ROOM } from "../engine/mod.ts";
 import { UringError } from "../sys/mod.ts";
 import { AT_FDCWD, MAX_RW } from "../ring/mod.ts";
@@ -48,6 +48,40 @@ export interface ReadFilesOptions {
   /** Files open at once, at most; default 256. */
   concurrency?: number;
 }
+
+/**
+ * Options of {@link visitFiles}: those of {@link ReadFilesOptions}, and `onError`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { AsyncRing, visitFiles, type VisitFilesOptions } from "./mod.ts";
+ * await using io = new AsyncRing();
+ * const missing: string[] = [];
+ * const options: VisitFilesOptions = { onError: (_e, path) => missing.push(path) };
+ * await visitFiles(io, ["/nonexistent"], () => {}, options);
+ * assertEquals(missing, ["/nonexistent"]);
+ * ```
+ */
+export interface VisitFilesOptions extends ReadFilesOptions {
+  /**
+   * Called (instead of rejecting) for a file that cannot be read, with Deno's error
+   * (`Deno.errors.NotFound`, ...: what `Deno.readFile` throws for it), its path and index; the
+   * other files are still visited. A throw from it stops the call, which rejects with it.
+   */
+  onError?: (error: Error, path: string, index: number) => void;
+}
+
+/**
+ * The callback of {@link visitFiles}: a file's path (as a string), its bytes **lent for the
+ * duration of the call** (until it returns, or the promise it returns settles) and its index in
+ * `paths`.
+ */
+export type VisitFileCallback = (
+  path: string,
+  bytes: Uint8Array<ArrayBuffer>,
+  index: number,
+) => void | Promise<void>;
 
 const STATX_MASK = StatxMask.BASIC_STATS | StatxMask.BTIME;
 const DEFAULT_CONCURRENCY = 256;
@@ -410,13 +444,15 @@ function writerFor(io: FileRing): _FileWriter | undefined {
 /**
  * `make(want)`, or with half as many slots while the kernel refuses for a limit (`EMFILE`,
  * `ENFILE` for the file table, `ENOMEM` for the ring's memory), or undefined when even one slot
- * does not fit.
+ * does not fit, or when no new ring can be mapped while `--allow-ffi` is revoked (inside a
+ * `Deno.test` with `permissions`): the caller then goes through `io`'s own ring.
  */
 function sized<T>(want: number, make: (slots: number) => T): T | undefined {
   for (let n = want;; n = Math.floor(n / 2)) {
     try {
       return make(n);
     } catch (e) {
+      if (e instanceof Deno.errors.NotCapable) return undefined;
       const limit = e instanceof UringError && (e.errno === 12 || e.errno === 23 || e.errno === 24);
       if (!limit) throw e;
       if (n <= 1) return undefined;
@@ -695,4 +731,143 @@ export async function readFiles(
     if (temporary) reader.close();
     signal?.throwIfAborted();
   }
+}
+
+/**
+ * Calls `fn(path, bytes, index)` with the bytes of every file of `paths`, read as
+ * {@link readFiles} reads them (linked `openat_direct -> read -> read` chains on `io`'s file
+ * reader, `concurrency` files open at once) but without a buffer per file: `bytes` is a view of
+ * the reader's scratch memory, **lent to `fn` for the duration of the call**. Jobs like hashing
+ * or indexing thousands of files then cost no allocation per file.
+ *
+ * The contract of `bytes`:
+ * - It is valid until `fn` returns or, when `fn` returns a promise, until that promise settles;
+ *   the slot that read it is not reused (and the kernel writes nothing into it) before then.
+ *   Copy what you need later (`bytes.slice()`): afterwards the same memory holds other files.
+ * - It cannot be detached: `bytes.buffer.transfer()`, `structuredClone(..., { transfer })` and
+ *   `postMessage` transfers throw `TypeError` (the memory is a never-grown `WebAssembly.Memory`,
+ *   or a `SharedArrayBuffer` where WebAssembly is off), so no callback can make the kernel write
+ *   into freed memory. It is a plain `ArrayBuffer` view otherwise: `crypto.subtle.digest`,
+ *   `TextDecoder`, `Blob` accept it.
+ * - A file longer than 16 KiB is read into a buffer of its own, lent the same way.
+ *
+ * Callbacks run in the order files complete (not the order of `paths`); `index` says which it
+ * is. A file that cannot be read goes to `options.onError(error, path, index)` when given, and
+ * the visit goes on; without it the call rejects with the error of the lowest-index path that
+ * failed (Deno's error for `readFile` of it) once nothing is in flight, files after it not
+ * started. A throw or rejection of `fn` stops the call: nothing new starts, and it rejects with
+ * that error. The call settles only after every callback has settled and every file is closed.
+ * Linux 5.19.
+ *
+ * @param io the ring the call belongs to (its closing stops the call)
+ * @param paths paths or `file:` URLs
+ * @param fn called with each file's path, bytes (lent) and index
+ * @param options `signal`, `concurrency` (files in flight, default 256), `onError`
+ * @throws {Deno.errors.NotFound} and the other `Deno.errors` `Deno.readFile` throws (without
+ *   `onError`)
+ * @throws {RangeError} for a `concurrency` outside 1..4096
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { AsyncRing, visitFiles } from "./mod.ts";
+ * await using io = new AsyncRing();
+ * const dir = await Deno.makeTempDir();
+ * const paths = ["a", "bb", "ccc"].map((n) => `${dir}/${n}`);
+ * for (const p of paths) await Deno.writeTextFile(p, p);
+ * let total = 0;
+ * await visitFiles(io, paths, (_path, bytes) => {
+ *   total += bytes.length;
+ * });
+ * assertEquals(total, paths.join("").length);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function visitFiles(
+  io: FileRing,
+  paths: readonly (string | URL)[],
+  fn: VisitFileCallback,
+  options?: VisitFilesOptions,
+): Promise<void> {
+  const signal = signalOf(options);
+  if (!Array.isArray(paths)) throw new TypeError("paths must be an array of paths");
+  if (typeof fn !== "function") throw new TypeError("fn must be a function");
+  const concurrency = options?.concurrency ?? DEFAULT_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 4096) {
+    throw new RangeError(`concurrency must be an integer in 1..4096, got ${concurrency}`);
+  }
+  const onError = options?.onError;
+  if (onError !== undefined && typeof onError !== "function") {
+    throw new TypeError("options.onError must be a function");
+  }
+  const strs = new Array<string>(paths.length);
+  for (let i = 0; i < paths.length; i++) strs[i] = checkedPath(paths[i], "readfile");
+  if (io.closed) throw new Error("AsyncRing is closed");
+  if (strs.length === 0) return;
+  const { reader, temporary } = readerFor(io, Math.min(concurrency, strs.length));
+  if (reader === undefined) {
+    // No reader under the process's limits: a buffer per file after all.
+    try {
+      return await visitEach(io, strs, fn, concurrency, signal, onError);
+    } finally {
+      signal?.throwIfAborted();
+    }
+  }
+  const onAbort = () => reader.stop(signal!.reason);
+  signal?.addEventListener("abort", onAbort);
+  const watch = setInterval(() => {
+    if (io.closed) reader.stop(new Error("AsyncRing is closed"));
+  }, 50);
+  const visit: VisitFn = (i, bytes) => fn(strs[i], bytes, i);
+  try {
+    await reader.visit(
+      strs,
+      concurrency,
+      visit,
+      onError === undefined ? undefined : (i, e) => onError(e, strs[i], i),
+    );
+  } finally {
+    clearInterval(watch);
+    signal?.removeEventListener("abort", onAbort);
+    if (temporary) reader.close();
+    signal?.throwIfAborted();
+  }
+}
+
+/** `visitFiles()` without a reader of its own: `readFile` through `io`, a few at a time. */
+async function visitEach(
+  io: FileRing,
+  paths: readonly string[],
+  fn: VisitFileCallback,
+  concurrency: number,
+  signal: AbortSignal | undefined,
+  onError: VisitFilesOptions["onError"],
+): Promise<void> {
+  let next = 0, failedAt = -1, failure: unknown, stopped = false;
+  const worker = async () => {
+    while (next < paths.length && failedAt < 0 && !stopped) {
+      const i = next++;
+      let bytes: Uint8Array<ArrayBuffer>;
+      try {
+        bytes = await readWhole(io, paths[i], signal);
+      } catch (e) {
+        const err = asDenoError(e, "readfile", paths[i]);
+        if (onError !== undefined && err instanceof Error && !signal?.aborted) {
+          onError(err, paths[i], i);
+        } else if (failedAt < 0 || i < failedAt) {
+          failedAt = i;
+          failure = err;
+        }
+        continue;
+      }
+      try {
+        await fn(paths[i], bytes, i);
+      } catch (e) {
+        stopped = true;
+        throw e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, 4, paths.length) }, worker));
+  if (failedAt >= 0) throw failure;
 }

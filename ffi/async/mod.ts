@@ -18,6 +18,7 @@ export type {
   DirectOptions,
   LinkOptions,
   ListenTcpOptions,
+  ResultDecoder,
   SocketAddressLike,
   StatxResult,
   WaitidResult,
@@ -30,8 +31,12 @@ export {
   type ReadFilesOptions,
   readTextFile,
   stat,
+  type VisitFileCallback,
+  visitFiles,
+  type VisitFilesOptions,
   writeFile,
   writeTextFile,
 } from "./files.ts";
 export type { FileRing } from "./_file_ring.ts";
 export { defaultRing } from "./default_ring.ts";
+export { Slots as _Slots, slotsOf as _slotsOf } from "./slots.ts";

@@ -25,11 +25,14 @@ export type { StatxResult } from "../ring/mod.ts";
 export interface AsyncRingOptions extends RingOptions {
   /**
    * How a completion wakes JavaScript while the event loop is idle with ops in flight.
-   * `"socket"` (the default): a poll on the ring's fd, kept on a small second ring, sends a byte
-   * to a socket Deno's own event loop watches, so the wake-up stays on this thread (one more ring
-   * and two more fds per `AsyncRing`). `"thread"`: a nonblocking FFI call sleeps in
-   * `io_uring_enter` on one of Deno's worker threads (two thread hops per wake; measured 1.2-1.5x
-   * the CPU per idle wake here). `deferTaskrun` rings always use the thread, with an eventfd.
+   * `"socket"` (the default): the ring starts on the worker-thread wake-up and, once it has
+   * proven long-lived (1024 idle wakes), moves to one that stays on this thread: an eventfd
+   * registered on the ring, read by a linked `READ → SEND` chain in the ring itself into a socket
+   * pair that Deno's own event loop watches (two more fds; the ring's eventfd slot is taken, and
+   * if the caller registered one first, a poll on a small second ring is used instead).
+   * `"thread"`: always a nonblocking FFI call sleeping in `io_uring_enter` on one of Deno's worker
+   * threads (two thread hops per wake). `deferTaskrun` rings always use the thread, with an
+   * eventfd. What each costs: `bench/README.md`, "Wake-up".
    */
   wakeup?: "socket" | "thread";
 }
@@ -235,3 +238,20 @@ export interface ConnectTcpOptions {
  * ```
  */
 export type SocketAddressLike = SocketAddress | ArrayBufferView;
+
+/**
+ * Maps the result of an op started with `AsyncRing.recvWith`/`sendWith` to its promise's value:
+ * `res` is the CQE's result (bytes moved, 0 at the end of a stream, or `-errno`) and `ctx` the
+ * object the caller passed. A returned `Error` rejects the promise; anything else resolves it.
+ * Keep it a function made once (not a closure per call): that is the point of these ops.
+ *
+ * @example
+ * ```ts
+ * import type { ResultDecoder } from "../../mod.ts";
+ * // What a Deno.Conn read resolves: the bytes read, null at the end of the stream.
+ * const readResult: ResultDecoder<string, number | null> = (what, res) =>
+ *   res > 0 ? res : res === 0 ? null : new Error(`${what}: errno ${-res}`);
+ * console.log(readResult("recv", 0)); // null
+ * ```
+ */
+export type ResultDecoder<C, T> = (ctx: C, res: number) => T | Error;

@@ -5,6 +5,7 @@
  * @module
  */
 import type { FileRing } from "./_file_ring.ts";
+import { addressOf } from "../sys/mod.ts";
 
 /**
  * Fixed-size pieces of memory for ops in flight, handed out and back, in chunks whose address
@@ -14,6 +15,8 @@ import type { FileRing } from "./_file_ring.ts";
  */
 export class Slots {
   readonly #chunks: Uint8Array<SharedArrayBuffer>[] = [];
+  /** Each chunk's address, looked up once. */
+  readonly #addrs: number[] = [];
   readonly #free: number[] = [];
   #used = 0;
 
@@ -30,7 +33,9 @@ export class Slots {
       if (this.#used >= this.max) return -1;
       const c = this.#chunks.length;
       // over a SharedArrayBuffer: the kernel uses it in place (see `_memory.ts`)
-      this.#chunks.push(new Uint8Array(new SharedArrayBuffer(this.size * this.perChunk)));
+      const chunk = new Uint8Array(new SharedArrayBuffer(this.size * this.perChunk));
+      this.#chunks.push(chunk);
+      this.#addrs.push(addressOf(chunk));
       for (let i = this.perChunk - 1; i >= 0; i--) this.#free.push(c * this.perChunk + i);
     }
     this.#used++;
@@ -40,6 +45,21 @@ export class Slots {
   give(slot: number): void {
     this.#used--;
     this.#free.push(slot);
+  }
+
+  /** The chunk that holds `slot`: its bytes are at `offset(slot)` (no view made per call). */
+  chunk(slot: number): Uint8Array<SharedArrayBuffer> {
+    return this.#chunks[(slot / this.perChunk) | 0];
+  }
+
+  /** Where `slot` starts in its `chunk()`. */
+  offset(slot: number): number {
+    return (slot % this.perChunk) * this.size;
+  }
+
+  /** The address of `slot`'s first byte, for an SQE field. */
+  address(slot: number): number {
+    return this.#addrs[(slot / this.perChunk) | 0] + (slot % this.perChunk) * this.size;
   }
 
   /** The slot's bytes. */

@@ -1,164 +1,86 @@
 /**
- * The machinery under `AsyncRing`: user-data slots, the per-turn flush, the completion waiter,
- * the SQ backlog, cancellation and close. `AsyncRing` (async_ring.ts) is the op surface over it.
+ * The machinery under `AsyncRing`: the op life cycle (start, finish, abort), the per-turn flush,
+ * submit and reap, the SQ backlog, the wake-up, and close. The op slots and the settle path are
+ * in `_slots.ts` (`_Engine` extends `_Slots`), linked chains in `_chains.ts`, the wake-up
+ * strategies behind `_waker.ts`. `AsyncRing` (`../async/async_ring.ts`) is the op surface over it.
  *
- * Hot-path choices (measured, see async_ring.ts): ops live in a slab of parallel arrays, and an
- * op's user data is its slot index, taken from a free list (so never one in use): a completion is
- * an array lookup (no Map, no per-op object besides the promise). Slot numbers stay small, which
- * also keeps the `Ring`'s held-buffer bookkeeping on its array path (user data below 2**16)
- * instead of a `Map`: adding a generation count in the upper bits cost 25% of NOP throughput.
- * A generation is not needed for safety: a cancel by user data is only sent for a live op, and
- * the SQ (and the backlog behind it) is FIFO, so any later op that reuses the slot is issued
- * after the cancel has run. Promise executors are one module-level function; the flush is one
- * `queueMicrotask` per event-loop turn.
+ * Promise executors are one module-level function; the flush is one `queueMicrotask` per
+ * event-loop turn.
  *
  * @module
  */
-import { setImmediate } from "node:timers";
-import { CancelFlag, CqeFlag, EnterFlag, SqeFlag } from "../sys/mod.ts";
+import { CancelFlag, SqeFlag } from "../sys/mod.ts";
 import { CqeBatch } from "../ring/mod.ts";
 import { Errno, UringError } from "../sys/mod.ts";
-import { native } from "../sys/mod.ts";
 import type { Ring } from "../ring/mod.ts";
 import type { Sqe } from "../ring/mod.ts";
-import { SqeWord } from "../ring/mod.ts";
 import { _Backlog } from "./backlog.ts";
-import { _Notifier } from "./notifier.ts";
-import { _Doorbell } from "./doorbell.ts";
-import { _BouncePool, type Bounce } from "./bounce.ts";
+import { immediate } from "./_immediate.ts";
+import type { _WakeHost, _Waker, WakeKind } from "./_waker.ts";
+import { _ThreadWaker } from "./_wake_thread.ts";
+import { _EventfdWaker } from "./_wake_eventfd.ts";
+import { _PollWaker, loadNet, netLoaded } from "./_wake_socket.ts";
+import { _BouncePool } from "./bounce.ts";
 import {
   type AsyncOpOptions,
+  type ChainEntry,
   type ChainOp,
   type ChainState,
-  type Decoder,
+  checkTimeout,
   F_ABORTED,
-  F_DIRECT,
   F_SIGNAL,
   F_STAGED,
-  K_BOUNCE,
-  K_CTIMER,
-  K_DEC,
-  K_FD,
   K_IGNORE,
-  K_LINK,
   K_MULTI,
-  K_NUM,
-  K_PIPE,
-  K_RAW,
-  K_VOID,
   type MultishotSink,
 } from "./ops.ts";
-import type { Native } from "../sys/mod.ts";
-const { EINTR, EAGAIN, EBUSY, ETIME, ECANCELED } = Errno;
+import { _nopOut, _Slots, _writeUd, INTERNAL_UD, SLOT_MASK } from "./_slots.ts";
+import { _abortChain, _chainCqe, type _ChainHost, _endChains, _submitChain } from "./_chains.ts";
+const { EINTR, EAGAIN, EBUSY, ECANCELED } = Errno;
 
-/** At most this many slots (ops in flight); user data 0 marks internal SQEs. */
-const SLOTS = 1048576; // 2**20
-const SLOT_MASK = SLOTS - 1;
-/** User data of internal SQEs (cancels, late closes, wake-up NOPs): their CQEs are ignored. */
-const INTERNAL_UD = 0;
 const TWO32 = 4294967296;
 /** Flushes plus CQEs (about 0.5-1 ms of work) after which the engine yields to the event loop. */
 const YIELD_BUDGET = 2048;
 /** `IORING_SETUP_DEFER_TASKRUN`. */
 const DEFER_TASKRUN = 1 << 13;
+
+/**
+ * Which event-loop wake-up a ring moves to once it has proved long-lived, and after how many
+ * idle wakes through the worker thread. Every ring starts on the thread: it needs nothing loaded,
+ * and a program that reads a few files and exits never pays for `node:net` (~20 ms to load). An
+ * idle wake through the thread costs ~13-20 µs more than through the event loop, so the move
+ * pays for the load after about a thousand of them.
+ * Tests and benches set these to pin a strategy.
+ *
+ * @internal
+ */
+export const _wakeSettings: { strategy: Exclude<WakeKind, "thread">; upgradeAfter: number } = {
+  strategy: "eventfd",
+  upgradeAfter: 1024,
+};
 /** `IORING_SETUP_TASKRUN_FLAG`: the kernel flags pending completion work in the SQ flags. */
 const TASKRUN_FLAG = 1 << 9;
-
-interface ChainEntry {
-  state: ChainState;
-  i: number;
-  timer: boolean;
-  /** The op went through pool memory (`_bounce.ts`). */
-  bounce: Bounce | undefined;
-}
-
-type Settle = (v: unknown) => void;
-const noop: Settle = () => {};
-let capturedResolve: Settle = noop;
-let capturedReject: Settle = noop;
-function captureAny(resolve: Settle, reject: Settle): void {
-  capturedResolve = resolve;
-  capturedReject = reject;
-}
-/** The one promise executor: stores the settle functions where `finish()` picks them up. */
-const capture = captureAny as <T>(
-  resolve: (v: T | PromiseLike<T>) => void,
-  reject: (e: unknown) => void,
-) => void;
-
-/** An abort listener for one op, or for every op of one chain still in flight. */
-class AbortHook {
-  engine: _Engine;
-  ud: number;
-  chain: ChainState | null;
-  constructor(engine: _Engine, ud: number, chain: ChainState | null) {
-    this.engine = engine;
-    this.ud = ud;
-    this.chain = chain;
-  }
-  handleEvent(): void {
-    if (this.chain === null) this.engine.abortUd(this.ud);
-    else this.engine.abortChain(this.chain);
-  }
-}
-
-/** Writes user data `ud` (a slot index, < 2**20) into a zeroed SQE. */
-function writeUd(s: Sqe, ud: number): void {
-  s._u32[s._w + SqeWord.USER_DATA] = ud;
-}
-
-/** Turns a (possibly half-written) SQE into a NOP with internal user data `ud`. */
-function nopOut(s: Sqe, ud: number): void {
-  const m = s._m;
-  m.u32.fill(0, s._w, s._w + m.stride);
-  writeUd(s, ud);
-}
-
-/** Validates `timeoutMs`. */
-function checkTimeout(ms: unknown): number {
-  if (typeof ms !== "number" || !(ms >= 0) || !Number.isFinite(ms)) {
-    throw new RangeError(`timeoutMs must be a finite number >= 0, got ${ms}`);
-  }
-  return ms;
-}
 
 /**
  * The engine of one `AsyncRing`.
  *
  * @internal
  */
-export class _Engine {
+export class _Engine extends _Slots implements _WakeHost, _ChainHost {
   readonly ring: Ring;
   /** Memory the kernel uses in place of caller buffers that the caller could free. */
   readonly pool: _BouncePool = new _BouncePool();
   /** The rejected promise for the last `start()` that returned null. */
   early: Promise<never> = Promise.resolve() as unknown as Promise<never>;
-  #lib: Native;
-  #fd = 0;
   #closed = false;
+  #closeDone = false;
   #closeError: Error | undefined;
-
-  // ---- slab ----
-  #cap = 0;
-  #kind = new Uint8Array(0);
-  #fl = new Uint8Array(0);
-  /** Uses of each slot, for checks that must not mistake a new op for an old one (JS only). */
-  #gen = new Uint32Array(0);
-  #resolves: Settle[] = [];
-  #rejects: Settle[] = [];
-  #names: string[] = [];
-  #aux: unknown[] = [];
-  #hooks: (AbortHook | undefined)[] = [];
-  #signals: (AbortSignal | undefined)[] = [];
-  #free = new Int32Array(0);
-  #freeTop = 0;
-  #inflight = 0;
-  #ignored = 0;
 
   // ---- submission ----
   #flushQueued = false;
   #reaping = false;
-  #lastStaged = false;
+  /** The last SQE handed out is in the backlog, not the SQ. */
+  _lastStaged = false;
   #retry: ReturnType<typeof setTimeout> | undefined;
   #flushFn = (): void => this.#flush();
   /** Flushes and CQEs left before the engine lets the event loop have a turn (see #flush). */
@@ -175,72 +97,52 @@ export class _Engine {
   #backlog: _Backlog;
   #drainAborted = (first: Sqe): boolean => {
     const ud = first.userData, idx = ud & SLOT_MASK;
-    return idx !== 0 && this.#kind[idx] !== 0 && idx === ud && (this.#fl[idx] & F_ABORTED) !== 0;
+    return idx !== 0 && this._kind[idx] !== 0 && idx === ud && (this._fl[idx] & F_ABORTED) !== 0;
   };
   #drainDropped = (s: Sqe): void => {
     const ud = s.userData;
-    if (this.#isLive(ud)) this.#cqe(ud, -ECANCELED, 0);
+    if (this._isLive(ud)) this._settle(ud, -ECANCELED, 0);
   };
   #drainMoved = (s: Sqe): void => {
     const ud = s.userData;
-    if (this.#isLive(ud)) this.#fl[ud & SLOT_MASK] &= ~F_STAGED;
+    if (this._isLive(ud)) this._fl[ud & SLOT_MASK] &= ~F_STAGED;
   };
 
   /** fds (`-slot - 1` for direct ones) of `closeLate` calls not submitted yet. */
   #lateCloses: number[] = [];
 
-  // ---- waiter ----
-  /** Wake-ups through Deno's event loop (`_async_doorbell.ts`); null: use the worker thread. */
-  #doorbell: _Doorbell | null = null;
-  /** The doorbell is armed for ops in flight: its `data` callback flushes. */
-  #listening = false;
-  #onRing = (): void => {
-    if (!this.#listening || this.#closed) return;
-    this.#listening = false;
-    this.#budget = YIELD_BUDGET; // the event loop ran: this callback is a task of its own
-    this.#pump();
-    this.#afterPump();
-  };
-  /** The worker-thread waiter sleeps (`#arm`). */
-  #waiting = false;
-  /** The waiter's doorbell on a `deferTaskrun` ring (see `#armDeferred`); undefined otherwise. */
-  #notifier: _Notifier | undefined;
+  // ---- wake-up ----
+  /** How completions wake JS while the event loop is idle (`_waker.ts`). */
+  #waker: _Waker;
+  /** The event-loop wake-up to move to once the ring is long-lived; null: stay. */
+  #upgrade: Exclude<WakeKind, "thread"> | null = null;
+  /** Idle wakes through the thread before the move (`_wakeSettings`, when the ring was made). */
+  #upgradeAfter = 0;
+  /** A `deferTaskrun` ring: completion work runs in this thread's enters. */
+  #deferred: boolean;
   /** The deferTaskrun ring has `TASKRUN_FLAG`: `Ring.submit()` runs pending work when flagged. */
   #flagged = false;
   #idle: PromiseWithResolvers<void> | undefined;
-  #onWake = (ret: number): void => this.#wake(ret);
-  #onWakeError = (e: unknown): void => this.#wakeFailed(e);
+  /** What the wake-up was last told about keeping the process alive (`#hold`). */
+  #held = true;
+  /** Waiting for `node:net`, to move off the worker thread (`#awaitNet`). */
+  #netWait = false;
 
   constructor(ring: Ring, wakeup: "socket" | "thread" = "socket") {
+    super();
     this.ring = ring;
-    this.#lib = native();
-    this.#fd = ring.fd;
     this.#backlog = new _Backlog((ring.setupFlags & (1 << 10)) !== 0);
     this.#batch = new CqeBatch(Math.min(ring.cqEntries, 1024));
-    this.#grow();
-    // deferTaskrun (opt-in, `{ singleIssuer: true, deferTaskrun: true }`): completion work runs
-    // in this thread's enters and the waiter sleeps on the notifier's eventfd doorbell. Measured
-    // against the default ring on the shared 2-core VM (bench/defer_taskrun.ts, `deno task bench:defer`: 64 B
-    // loopback echo, C closed-loop client in its own process, server CPU from /proc, medians of
-    // 5-7 interleaved 1 s rounds; 9 runs, which vary a lot with the machine's load):
-    // 1 connection 0.9-1.9x round trips/s (most runs 1.0-1.3x), 8 connections 1.0-1.5x (CPU per
-    // round trip 0.64-1.1x, mostly ~0.75x), 64 connections 0.8-1.05x (mostly 0.96-1.0x, CPU
-    // ~1.0x); `await io.nop()` 0.97-1.01x, 4 KiB random reads 0.98-1.02x. So no clear win, and not
-    // the default: the kernel work it saves (task-work interrupts of this thread; ~1.5x in a
-    // blocking `Ring` loop) is small next to the TCP stack (perf: ~78% of the server's time is in
-    // the kernel in both modes) and the waiter's thread hop (40-75 µs per sleep), which it keeps.
-    // What it adds: per sleep, one notifier enter (drain the eventfd, arm its read); per wake,
-    // one GETEVENTS enter. Without TASKRUN_FLAG it entered on every flush too: 5.5 syscalls per
-    // 1-connection round trip against 2.0 on the default ring; 3.0 with it. Tried and left out:
-    // (1) submitting the doorbell read from the waiter's own enter (a raw notifier ring), so its
-    // completion wakes only the worker thread, not this one: no measurable difference; (2) polling
-    // the TASKRUN flag (free, no syscall) for 50-150 µs before sleeping: 1.5-2.8x at 1 connection
-    // with ~0.55x CPU per round trip, but 0.76-0.95x at 64, and it holds the event loop meanwhile.
-    if (ring.setupFlags & DEFER_TASKRUN) {
-      this.#notifier = new _Notifier(ring);
-      this.#flagged = (ring.setupFlags & TASKRUN_FLAG) !== 0;
-    } else if (wakeup === "socket") {
-      this.#doorbell = _Doorbell.create(ring, this.#onRing);
+    this._grow();
+    // deferTaskrun (opt-in): completion work runs in this thread's enters and the waiter sleeps
+    // on the notifier's eventfd doorbell (`notifier.ts`); what it was measured to save and cost,
+    // and why it is not the default, is in bench/README.md.
+    this.#deferred = (ring.setupFlags & DEFER_TASKRUN) !== 0;
+    this.#flagged = this.#deferred && (ring.setupFlags & TASKRUN_FLAG) !== 0;
+    this.#waker = new _ThreadWaker(this);
+    if (!this.#deferred && wakeup === "socket") {
+      this.#upgrade = _wakeSettings.strategy;
+      this.#upgradeAfter = _wakeSettings.upgradeAfter;
     }
   }
 
@@ -251,12 +153,17 @@ export class _Engine {
 
   /** Ops started and not settled (including multishot ops armed in the kernel). */
   get inflight(): number {
-    return this.#inflight - this.#ignored;
+    return this._inflight - this._ignored;
   }
 
   /** True while the completion waiter sleeps on a worker thread. */
   get waiting(): boolean {
-    return this.#waiting;
+    return this.#waker.sleeping;
+  }
+
+  /** The wake-up strategy in use now. */
+  get wakeKind(): WakeKind {
+    return this.#waker.kind;
   }
 
   // ---- op life cycle -------------------------------------------------------------------
@@ -270,7 +177,7 @@ export class _Engine {
       this.early = Promise.reject(this.#closedError());
       return null;
     }
-    if (options === undefined) return this.#sqe();
+    if (options === undefined) return this._sqe();
     return this.#startWith(options, 1);
   }
 
@@ -299,14 +206,14 @@ export class _Engine {
       }
       n++;
     }
-    if (n === 1) return this.#sqe();
+    if (n === 1) return this._sqe();
     if (n > this.ring.sqEntries) {
       this.early = Promise.reject(
         new RangeError(`${n} linked SQEs do not fit a ring of ${this.ring.sqEntries} entries`),
       );
       return null;
     }
-    return this.#room(n) ? this.#fromRing() : this.#stage();
+    return this._room(n) ? this._fromRing() : this._stage();
   }
 
   /**
@@ -325,18 +232,17 @@ export class _Engine {
     aux?: unknown,
     flags: number = 0,
   ): Promise<T> {
-    const idx = this.#alloc();
+    const idx = this._alloc();
     const ud = idx;
-    writeUd(sqe, ud);
-    this.#kind[idx] = kind;
-    this.#names[idx] = name;
-    if (aux !== undefined) this.#aux[idx] = aux;
-    const p = new Promise<T>(capture);
-    this.#resolves[idx] = capturedResolve;
-    this.#rejects[idx] = capturedReject;
-    if (this.#lastStaged) flags |= F_STAGED;
+    _writeUd(sqe, ud);
+    this._kind[idx] = kind;
+    this._names[idx] = name;
+    if (aux !== undefined) this._aux[idx] = aux;
+    const p = this._promise<T>(idx);
+    flags |= this._opFd(idx, sqe.fd);
+    if (this._lastStaged) flags |= F_STAGED;
     if (options !== undefined) flags = this.#withOptions(sqe, idx, options, flags);
-    this.#fl[idx] = flags;
+    this._fl[idx] = flags;
     if (!this.#flushQueued) {
       this.#flushQueued = true;
       queueMicrotask(this.#flushFn);
@@ -349,22 +255,19 @@ export class _Engine {
     const ms = options.timeoutMs;
     if (ms !== undefined) {
       sqe.flags |= SqeFlag.IO_LINK;
-      const staged = this.#lastStaged;
-      const lt = staged ? this.#stage(true) : this.#fromRing();
+      const staged = this._lastStaged;
+      const lt = staged ? this._stage(true) : this._fromRing();
       lt.prepLinkTimeout(ms);
       // its own slot: the timespec it holds is released with its CQE, not shared with others
-      const ltIdx = this.#alloc();
-      this.#kind[ltIdx] = K_IGNORE;
-      this.#fl[ltIdx] = staged ? F_STAGED : 0;
-      this.#ignored++;
-      writeUd(lt, ltIdx);
+      const ltIdx = this._alloc();
+      this._kind[ltIdx] = K_IGNORE;
+      this._fl[ltIdx] = staged ? F_STAGED : 0;
+      this._ignored++;
+      _writeUd(lt, ltIdx);
     }
     const signal = options.signal;
     if (signal !== undefined) {
-      const hook = new AbortHook(this, idx, null);
-      signal.addEventListener("abort", hook);
-      this.#hooks[idx] = hook;
-      this.#signals[idx] = signal;
+      this._listen(idx, signal);
       flags |= F_SIGNAL;
     }
     return flags;
@@ -372,8 +275,8 @@ export class _Engine {
 
   /** Undoes `start()` after a prep threw: the SQE becomes a NOP; returns the rejection. */
   abandon(sqe: Sqe, e: unknown): Promise<never> {
-    nopOut(sqe, this.#internalUd());
-    this.#schedule();
+    _nopOut(sqe, INTERNAL_UD);
+    this._schedule();
     return Promise.reject(e);
   }
 
@@ -388,156 +291,67 @@ export class _Engine {
     drain: boolean,
   ): Promise<(number | UringError)[]> {
     if (this.#closed) return Promise.reject(this.#closedError());
-    const n = ops.length;
-    if (n === 0) return Promise.resolve([]);
-    if (n > this.ring.sqEntries) {
-      return Promise.reject(
-        new RangeError(`a chain of ${n} ops does not fit a ring of ${this.ring.sqEntries} entries`),
-      );
-    }
-    let signal: AbortSignal | undefined;
-    let timeoutMs: number | undefined;
-    if (options !== undefined) {
-      if (typeof options !== "object" || options === null) {
-        return Promise.reject(new TypeError("options must be an object"));
-      }
-      signal = options.signal;
-      if (signal !== undefined && !(signal instanceof AbortSignal)) {
-        return Promise.reject(new TypeError("options.signal must be an AbortSignal"));
-      }
-      if (signal?.aborted) return Promise.reject(signal.reason);
-      try {
-        if (options.timeoutMs !== undefined) timeoutMs = checkTimeout(options.timeoutMs);
-      } catch (e) {
-        return Promise.reject(e);
-      }
-    }
-    const direct = this.#room(n);
-    const sqes: Sqe[] = [];
-    const bounces: (Bounce | undefined)[] = [];
-    try {
-      for (let i = 0; i < n; i++) {
-        const s = direct ? this.#fromRing() : this.#stage(i > 0);
-        sqes.push(s);
-        bounces.push(ops[i].prep(s, this.pool) ?? undefined);
-        if (i < n - 1) s.flags |= hard ? SqeFlag.IO_HARDLINK : SqeFlag.IO_LINK;
-      }
-    } catch (e) {
-      for (const s of sqes) nopOut(s, this.#internalUd());
-      if (!direct) this.#backlog.unlinkLast(sqes.length);
-      this.#schedule();
-      return Promise.reject(e);
-    }
-    if (drain) sqes[0].flags |= SqeFlag.IO_DRAIN;
-    const p = new Promise<(number | UringError)[]>(capture);
-    const state: ChainState = {
-      results: new Array(n).fill(0),
-      remaining: n,
-      uds: [],
-      resolve: capturedResolve,
-      reject: capturedReject,
-      signal,
-      timerUd: -1,
-      done: false,
-    };
-    for (let i = 0; i < n; i++) {
-      const idx = this.#alloc();
-      const ud = idx;
-      writeUd(sqes[i], ud);
-      state.uds.push(ud);
-      this.#kind[idx] = K_LINK;
-      this.#names[idx] = ops[i].name;
-      this.#aux[idx] = {
-        state,
-        i,
-        timer: ops[i].timer === true,
-        bounce: bounces[i],
-      } satisfies ChainEntry;
-      this.#fl[idx] = direct ? 0 : F_STAGED;
-    }
-    if (signal !== undefined) {
-      state.hook = new AbortHook(this, state.uds[0], state);
-      signal.addEventListener("abort", state.hook);
-    }
-    if (timeoutMs !== undefined) {
-      const s = this.#sqe(); // may flush, and the chain may be done already
-      if (state.done) {
-        nopOut(s, INTERNAL_UD);
-        this.#schedule();
-        return p;
-      }
-      s.prepTimeout(timeoutMs);
-      const idx = this.#alloc();
-      writeUd(s, idx);
-      state.timerUd = idx;
-      this.#kind[idx] = K_CTIMER;
-      this.#names[idx] = "timeout";
-      this.#aux[idx] = state;
-      this.#fl[idx] = this.#lastStaged ? F_STAGED : 0;
-    }
-    this.#schedule();
-    return p;
+    return _submitChain(this, ops, options, hard, drain);
   }
 
   /** Arms multishot op `sink` (prepared by `sink._prep`); returns its user data. */
   multishot(sink: MultishotSink): number {
     if (this.#closed) throw this.#closedError();
-    const s = this.#sqe();
+    const s = this._sqe();
     try {
       sink._prep(s);
     } catch (e) {
-      nopOut(s, this.#internalUd());
+      _nopOut(s, INTERNAL_UD);
       throw e;
     }
-    const idx = this.#alloc();
+    const idx = this._alloc();
     const ud = idx;
-    writeUd(s, ud);
-    this.#kind[idx] = K_MULTI;
-    this.#names[idx] = "multishot";
-    this.#aux[idx] = sink;
-    this.#fl[idx] = this.#lastStaged ? F_STAGED : 0;
-    this.#schedule();
+    _writeUd(s, ud);
+    this._kind[idx] = K_MULTI;
+    this._names[idx] = "multishot";
+    this._aux[idx] = sink;
+    this._fl[idx] = (this._lastStaged ? F_STAGED : 0) | this._opFd(idx, s.fd);
+    this._schedule();
     return ud;
   }
 
   /** Aborts the live op with user data `ud`: skipped if still in the backlog, else cancelled. */
   abortUd(ud: number, again: boolean = false): void {
     const idx = ud & SLOT_MASK;
-    if (this.#closed || idx === 0 || this.#kind[idx] === 0 || idx !== ud) return;
-    const f = this.#fl[idx];
+    if (this.#closed || idx === 0 || this._kind[idx] === 0 || idx !== ud) return;
+    const f = this._fl[idx];
     if ((f & F_ABORTED) !== 0 && !again) return;
-    this.#fl[idx] = f | F_ABORTED;
+    this._fl[idx] = f | F_ABORTED;
     if (f & F_STAGED) return; // dropped by #drain() before it reaches the kernel
-    const gen = this.#gen[idx];
-    const s = this.#sqe(); // a full SQ is flushed here, and the op may complete meanwhile
-    if (this.#kind[idx] === 0 || this.#gen[idx] !== gen) {
-      nopOut(s, INTERNAL_UD); // gone, maybe reused already: cancel nothing
+    const gen = this._gen[idx];
+    const s = this._sqe(); // a full SQ is flushed here, and the op may complete meanwhile
+    if (this._kind[idx] === 0 || this._gen[idx] !== gen) {
+      _nopOut(s, INTERNAL_UD); // gone, maybe reused already: cancel nothing
     } else {
       s.prepCancel(ud, 0);
-      writeUd(s, INTERNAL_UD);
+      _writeUd(s, INTERNAL_UD);
     }
-    this.#schedule();
+    this._schedule();
   }
 
-  /**
-   * Aborts the ops of `chain` still in flight (their slots may since serve other ops). The
-   * kernel cancels only ops that have started: a linked op still waiting for the one before it
-   * is not found (`ENOENT`), and in a hard-linked chain it starts once that one is cancelled, so
-   * a read of an idle pipe there would wait forever. So the cancels are sent again every 10 ms
-   * until the chain is done.
-   */
+  /** Aborts the ops of `chain` still in flight, again every 10 ms until it is done (`_chains.ts`). */
   abortChain(chain: ChainState, again: boolean = false): void {
-    for (const ud of chain.uds) {
-      if (this.#kind[ud] === K_LINK && (this.#aux[ud] as ChainEntry).state === chain) {
-        this.abortUd(ud, again);
-      }
-    }
-    if (!chain.done && chain.recancel === undefined && !this.#closed) {
-      chain.recancel = setTimeout(() => {
-        chain.recancel = undefined;
-        if (!chain.done && !this.#closed) this.abortChain(chain, true);
-      }, 10);
-    }
+    _abortChain(this, chain, again);
+  }
+
+  /** One CQE of a chain's op (`_chains.ts`). */
+  _chainCqe(entry: ChainEntry, res: number, name: string): void {
+    _chainCqe(this, entry, res, name);
+  }
+
+  /** A failed wake-up chain posted a CQE: it is gone. */
+  _wakeCqe(): void {
+    this.#waker.cqe();
+  }
+
+  /** Takes the last `n` staged SQEs out of their link group (after a failed prep). */
+  _unlinkLast(n: number): void {
+    this.#backlog.unlinkLast(n);
   }
 
   /** Closes an fd (or a direct slot) that nobody will see, without a promise. */
@@ -545,235 +359,32 @@ export class _Engine {
     if (this.ring.closed) return;
     this.#lateCloses.push(direct ? -fd - 1 : fd);
     this.#prepClose(fd, direct);
-    this.#schedule();
+    this._schedule();
   }
 
   #prepClose(fd: number, direct: boolean): void {
-    const s = this.#sqe();
+    const s = this._sqe();
     if (direct) s.prepCloseDirect(fd);
     else s.prepClose(fd);
-    writeUd(s, this.#internalUd());
+    _writeUd(s, INTERNAL_UD);
   }
 
   /** Ensures a flush is queued for this event-loop turn. */
-  #schedule(): void {
+  _schedule(): void {
     if (!this.#flushQueued && !this.#closed) {
       this.#flushQueued = true;
       queueMicrotask(this.#flushFn);
     }
   }
 
-  // ---- slab ----------------------------------------------------------------------------
-
-  #grow(): void {
-    const old = this.#cap;
-    const cap = old === 0 ? 1024 : old * 2;
-    if (cap > SLOTS) {
-      throw new RangeError(`more than ${SLOTS - 1} AsyncRing ops in flight`);
-    }
-    const kind = new Uint8Array(cap);
-    kind.set(this.#kind);
-    const fl = new Uint8Array(cap);
-    fl.set(this.#fl);
-    const gen = new Uint32Array(cap);
-    gen.set(this.#gen);
-    const free = new Int32Array(cap);
-    free.set(this.#free.subarray(0, this.#freeTop));
-    let top = this.#freeTop;
-    for (let i = cap - 1; i >= old; i--) if (i !== 0) free[top++] = i;
-    this.#kind = kind;
-    this.#fl = fl;
-    this.#gen = gen;
-    this.#free = free;
-    this.#freeTop = top;
-    this.#cap = cap;
-    for (let i = old; i < cap; i++) {
-      this.#resolves.push(noop);
-      this.#rejects.push(noop);
-      this.#names.push("");
-      this.#aux.push(undefined);
-      this.#hooks.push(undefined);
-      this.#signals.push(undefined);
-    }
-  }
-
-  #alloc(): number {
-    if (this.#freeTop === 0) this.#grow();
-    const idx = this.#free[--this.#freeTop];
-    this.#gen[idx]++;
-    this.#inflight++;
-    return idx;
-  }
-
-  #release(idx: number): void {
-    // The settle functions stay until the slot is reused: dropping them would cost two stores
-    // per op and keep nothing alive but two small closures per slot.
-    this.#kind[idx] = 0;
-    this.#fl[idx] = 0;
-    if (this.#aux[idx] !== undefined) this.#aux[idx] = undefined;
-    this.#free[this.#freeTop++] = idx;
-    this.#inflight--;
-  }
-
-  #unlisten(idx: number): AbortSignal {
-    const signal = this.#signals[idx]!;
-    signal.removeEventListener("abort", this.#hooks[idx]!);
-    this.#hooks[idx] = undefined;
-    this.#signals[idx] = undefined;
-    return signal;
-  }
-
-  #internalUd(): number {
-    return INTERNAL_UD;
-  }
-
-  // ---- completions ---------------------------------------------------------------------
-
-  #cqe(ud: number, res: number, cflags: number): void {
-    const idx = ud & SLOT_MASK;
-    if (idx === 0) return;
-    const kind = this.#kind[idx];
-    if (kind === 0 || idx !== ud) return;
-    if (kind === K_IGNORE) {
-      this.#ignored--;
-      this.#release(idx);
-      return;
-    }
-    if (kind === K_MULTI) {
-      const sink = this.#aux[idx] as MultishotSink;
-      const final = (cflags & CqeFlag.MORE) === 0;
-      if (final) this.#release(idx);
-      sink._cqe(res, cflags, final);
-      return;
-    }
-    const f = this.#fl[idx];
-    const resolve = this.#resolves[idx];
-    const reject = this.#rejects[idx];
-    if (f === 0 && kind <= K_FD) {
-      if (res >= 0) {
-        this.#release(idx);
-        resolve(kind === K_VOID ? undefined : res);
-      } else {
-        const name = this.#names[idx];
-        this.#release(idx);
-        reject(new UringError(-res, name));
-      }
-      return;
-    }
-    const name = this.#names[idx];
-    const aux = this.#aux[idx];
-    const signal = f & F_SIGNAL ? this.#unlisten(idx) : undefined;
-    this.#release(idx);
-    if (kind === K_LINK) {
-      this.#chainCqe(aux as ChainEntry, res, name);
-      return;
-    }
-    if (kind === K_CTIMER) {
-      const state = aux as ChainState;
-      if (!state.done && res === -ETIME) this.abortChain(state);
-      return;
-    }
-    if (f & F_ABORTED) {
-      if (kind === K_BOUNCE) (aux as Bounce).done(-ECANCELED);
-      if (res >= 0) {
-        if (kind === K_FD) this.closeLate(res, (f & F_DIRECT) !== 0);
-        else if (kind === K_PIPE) {
-          const fds = aux as Int32Array;
-          this.closeLate(fds[0], (f & F_DIRECT) !== 0);
-          this.closeLate(fds[1], (f & F_DIRECT) !== 0);
-        }
-      }
-      reject(signal !== undefined ? signal.reason : new UringError(ECANCELED, name));
-      return;
-    }
-    switch (kind) {
-      case K_NUM:
-      case K_FD:
-        if (res >= 0) resolve(res);
-        else reject(new UringError(-res, name));
-        return;
-      case K_VOID:
-        if (res >= 0) resolve(undefined);
-        else reject(new UringError(-res, name));
-        return;
-      case K_BOUNCE: {
-        const err = (aux as Bounce).done(res);
-        if (res < 0) reject(new UringError(-res, name));
-        else if (err !== undefined) reject(err);
-        else resolve(res);
-        return;
-      }
-      case K_PIPE:
-        if (res >= 0) {
-          const fds = aux as Int32Array;
-          resolve([fds[0], fds[1]]);
-        } else reject(new UringError(-res, name));
-        return;
-      case K_DEC:
-        if (res < 0) {
-          reject(new UringError(-res, name));
-          return;
-        }
-        try {
-          const { decode, data } = aux as { decode: Decoder; data: unknown };
-          resolve(decode(data, res));
-        } catch (e) {
-          reject(e);
-        }
-        return;
-      case K_RAW: {
-        const { decode, data } = aux as { decode: Decoder; data: unknown };
-        let v: unknown;
-        try {
-          v = decode(data, res);
-        } catch (e) {
-          reject(e);
-          return;
-        }
-        if (v instanceof Error) reject(v);
-        else resolve(v);
-        return;
-      }
-    }
-  }
-
-  #chainCqe(entry: ChainEntry, res: number, name: string): void {
-    const state = entry.state;
-    if (entry.bounce !== undefined) state.error ??= entry.bounce.done(res);
-    state.results[entry.i] = res >= 0 || (entry.timer && res === -ETIME)
-      ? (res < 0 ? 0 : res)
-      : new UringError(-res, name);
-    if (--state.remaining !== 0) return;
-    state.done = true;
-    if (state.recancel !== undefined) clearTimeout(state.recancel);
-    const sig = state.signal;
-    if (sig !== undefined && state.hook !== undefined) sig.removeEventListener("abort", state.hook);
-    if (state.timerUd >= 0) {
-      const tidx = state.timerUd & SLOT_MASK;
-      if (this.#kind[tidx] === K_CTIMER && this.#aux[tidx] === state && !this.#closed) {
-        const f = this.#fl[tidx];
-        if (f & F_STAGED) this.#fl[tidx] = f | F_ABORTED;
-        else {
-          const s = this.#sqe();
-          s.prepTimeoutRemove(state.timerUd);
-          writeUd(s, this.#internalUd());
-          this.#schedule();
-        }
-      }
-    }
-    if (sig !== undefined && sig.aborted) state.reject(sig.reason);
-    else if (state.error !== undefined) state.reject(state.error);
-    else state.resolve(state.results);
-  }
-
   // ---- SQEs: the ring first, then the backlog --------------------------------------------
 
   /** One SQE: from the SQ, after a synchronous flush when it is full, else from the backlog. */
-  #sqe(): Sqe {
+  _sqe(): Sqe {
     if (this.#backlog.empty) {
       const s = this.ring.getSqe();
       if (s !== null) {
-        this.#lastStaged = false;
+        this._lastStaged = false;
         return s;
       }
       if (!this.#reaping) {
@@ -781,17 +392,17 @@ export class _Engine {
         if (this.#backlog.empty) {
           const s2 = this.ring.getSqe();
           if (s2 !== null) {
-            this.#lastStaged = false;
+            this._lastStaged = false;
             return s2;
           }
         }
       }
     }
-    return this.#stage();
+    return this._stage();
   }
 
   /** True when `n` consecutive SQEs fit the SQ now (after a synchronous flush if needed). */
-  #room(n: number): boolean {
+  _room(n: number): boolean {
     if (!this.#backlog.empty) return false;
     if (this.ring.sqSpaceLeft() >= n) return true;
     if (this.#reaping) return false;
@@ -799,26 +410,20 @@ export class _Engine {
     return this.#backlog.empty && this.ring.sqSpaceLeft() >= n;
   }
 
-  #fromRing(): Sqe {
-    this.#lastStaged = false;
+  _fromRing(): Sqe {
+    this._lastStaged = false;
     return this.ring.getSqe()!;
   }
 
   /** A zeroed SQE in JS memory, appended to the backlog (`linked`: see `_Backlog.stage`). */
-  #stage(linked: boolean = false): Sqe {
-    this.#lastStaged = true;
+  _stage(linked: boolean = false): Sqe {
+    this._lastStaged = true;
     return this.#backlog.stage(linked);
   }
 
   /** Moves backlog groups into the SQ while they fit; drops groups of aborted ops. */
   #drain(): void {
     this.#backlog.drainInto(this.ring, this.#drainAborted, this.#drainDropped, this.#drainMoved);
-  }
-
-  /** True when `ud` is the user data of an op in its slot (not internal, not a stale slot). */
-  #isLive(ud: number): boolean {
-    const idx = ud & SLOT_MASK;
-    return idx !== 0 && this.#kind[idx] !== 0 && idx === ud;
   }
 
   // ---- flush, reap, wait -----------------------------------------------------------------
@@ -828,11 +433,11 @@ export class _Engine {
       // Ops that complete inside the submit call settle in microtasks, so a loop of them
       // (`while (!stop) await io.nop()`) would never let timers or I/O callbacks run. After
       // YIELD_BUDGET flushes and CQEs without a turn of the event loop, the next flush waits
-      // for one (setImmediate: ~6 µs here; setTimeout(0) waits ~2 ms in Deno 2.9). Measured
+      // for one (setImmediate, looked up at the first yield: `_immediate.ts`). Measured
       // cost on `await io.nop()` round trips: within noise (one yield per ~1 ms of work).
       if (!this.#yielding) {
         this.#yielding = true;
-        setImmediate(this.#afterYield);
+        immediate(this.#afterYield);
       }
       return; // #flushQueued stays set: finish() queues nothing until the flush has run
     }
@@ -845,6 +450,7 @@ export class _Engine {
 
   /** Backlog into the SQ, submit, reap: until nothing is left to submit (a few rounds). */
   #pump(): void {
+    this.#waker.busy();
     for (let round = 0; round < 8; round++) {
       if (!this.#backlog.empty) this.#drain();
       if (!this.#submit()) return;
@@ -855,9 +461,13 @@ export class _Engine {
   }
 
   /** Submits; false when the kernel refused for now (retried by a timer). */
+  _submit(): boolean {
+    return this.#submit();
+  }
+
   #submit(): boolean {
     try {
-      if (this.#notifier === undefined) this.ring.submit();
+      if (!this.#deferred) this.ring.submit();
       else this.#submitDeferred();
       if (this.#lateCloses.length !== 0) this.#lateCloses.length = 0;
       return true;
@@ -891,7 +501,7 @@ export class _Engine {
     const b = this.#batch;
     // On a deferTaskrun ring, copyCqes() of an empty CQ enters the kernel to run deferred work;
     // #submitDeferred just did that, so an empty CQ is left alone.
-    const deferred = this.#notifier !== undefined;
+    const deferred = this.#deferred;
     try {
       let n: number;
       do {
@@ -899,7 +509,9 @@ export class _Engine {
         n = this.ring.copyCqes(b, 0);
         this.#budget -= n;
         const u = b._u32, r = b._i32;
-        for (let j = 0; j < n * 4; j += 4) this.#cqe(u[j + 1] * TWO32 + u[j], r[j + 2], u[j + 3]);
+        for (let j = 0; j < n * 4; j += 4) {
+          this._settle(u[j + 1] * TWO32 + u[j], r[j + 2], u[j + 3]);
+        }
       } while (n === b.capacity && !this.#closed);
     } finally {
       this.#reaping = false;
@@ -916,107 +528,114 @@ export class _Engine {
   }
 
   /**
-   * Decides about the waiter after a pump: ops in flight → make sure one sleeps; none → make
-   * sure a sleeping one wakes (an unreaped CQE in the CQ guarantees it returns, however late
-   * its thread enters the kernel), so that the process can exit.
+   * Decides about the wake-up after a pump: ops in flight → make sure one is armed; none → let
+   * the process exit (a sleeping worker-thread waiter is made to return).
    */
   #afterPump(): void {
     if (this.#closed) return;
     if (!this.#backlog.empty || this.ring.sqReady() !== 0) this.#retryLater();
-    if (this.#inflight > 0) {
-      if (!this.#waiting && !this.#listening) this.#arm();
-    } else if (this.#doorbell !== null) {
-      this.#listening = false;
-      this.#doorbell.unref(); // its poll may stay armed: it only rings, and keeps nothing alive
-    } else if (this.#waiting && this.ring.cqReady() === 0) {
-      this.#postNop();
-    }
+    if (this._inflight > 0) {
+      const keep = this._unrefd === 0 || this._keepsAlive();
+      if (keep !== this.#held) this.#hold(keep);
+      if (!this.#waker.armed) this.#arm();
+    } else this.#waker.rest();
   }
 
-  #postNop(): void {
-    if (this.#notifier !== undefined) {
-      if (this.#notifier.cqReady() === 0) this.#notifier.postNop();
-      return;
-    }
+  /**
+   * Whether the wake-up keeps the process alive. The worker-thread waiter always does (a
+   * pending FFI call holds Deno's event loop), so a ring that may move to the event-loop
+   * wake-up moves now, whatever its idle wakes: the sleeping waiter is woken, and the next arm
+   * makes the move. Rings that stay on the thread (`wakeup: "thread"`, `deferTaskrun`) keep
+   * the process alive while anything is in flight.
+   */
+  #hold(keep: boolean): void {
+    this.#held = keep;
+    const w = this.#waker;
+    w.hold(keep);
+    if (keep || w.kind !== "thread" || this.#upgrade === null) return;
+    if (loadNet() === undefined) this.#awaitNet();
+    else if (w.sleeping) w.rest(); // returns; #arm then moves
+  }
+
+  /** Once `node:net` is in, makes a waiter that must let the process go return. */
+  #awaitNet(): void {
+    if (this.#netWait) return;
+    this.#netWait = true;
+    netLoaded().then(() => {
+      this.#netWait = false;
+      const w = this.#waker;
+      if (!this.#closed && !this.#held && w.kind === "thread" && w.sleeping) w.rest();
+    });
+  }
+
+  /** Whether the ops on `fd` keep the process alive (`AsyncRing.refFd()`/`unrefFd()`). */
+  refFd(fd: number, keep: boolean): void {
+    if (this.#closed) return;
+    if (this._refFd(fd, keep)) this._schedule(); // the flush decides about the wake-up
+  }
+
+  /** Posts an internal NOP on the ring (its CQE makes a sleeping `GETEVENTS` return). */
+  _postNop(): void {
     const s = this.ring.getSqe() ?? (this.#submit(), this.ring.getSqe());
     if (s === null) return;
     s.prepNop();
-    writeUd(s, this.#internalUd());
+    _writeUd(s, INTERNAL_UD);
     this.#submit();
   }
 
   #arm(): void {
-    if (this.#notifier !== undefined) {
-      this.#armDeferred(this.#notifier);
-      return;
-    }
-    if (this.#doorbell !== null) {
-      try {
-        if (this.#doorbell.closed) throw new Error("closed");
-        this.#doorbell.arm();
-        this.#listening = true;
-        return;
-      } catch {
-        // The bell's ring refused (or its socket failed): wake through the worker thread.
-        this.#doorbell.close();
-        this.#doorbell = null;
-      }
-    }
-    this.#waiting = true;
-    this.#lib.uring_wait(this.#fd, 0, 1, EnterFlag.GETEVENTS).then(this.#onWake, this.#onWakeError);
-  }
-
-  /**
-   * `#arm` on a `deferTaskrun` ring: the waiter sleeps on the notifier ring, whose armed eventfd
-   * read completes when the kernel queues completion work for this ring (`_async_notifier.ts`).
-   * The eventfd is drained first; work queued before that is run here, and if it posted CQEs
-   * they are reaped by a flush before the waiter sleeps (the next `#afterPump` arms it).
-   */
-  #armDeferred(notifier: _Notifier): void {
+    let w = this.#waker;
+    if (this.#upgrade !== null && !w.sleeping) w = this.#tryUpgrade(w as _ThreadWaker, !this.#held);
     try {
-      notifier.prime();
-      if (this.#flagged) this.ring.submit(); // enters only when work is flagged
-      else this.ring.getEvents();
+      if (!w.arm()) this._schedule(); // CQEs came meanwhile: flush instead of sleeping
+      return;
     } catch (e) {
-      this.#fail(e);
-      return;
-    }
-    if (this.ring.cqReady() !== 0) {
-      this.#schedule();
-      return;
-    }
-    this.#waiting = true;
-    this.#lib.uring_wait(notifier.fd, 0, 1, EnterFlag.GETEVENTS).then(
-      this.#onWake,
-      this.#onWakeError,
-    );
-  }
-
-  #wake(ret: number): void {
-    this.#waiting = false;
-    this.#budget = YIELD_BUDGET; // the event loop ran: this callback is a task of its own
-    if (this.#closed) {
-      this.#finishClose();
-      return;
-    }
-    if (ret < 0 && ret !== -EINTR && ret !== -ETIME && ret !== -EBUSY && ret !== -EAGAIN) {
-      this.#fail(new UringError(-ret, "io_uring_enter"));
-      return;
-    }
-    if (this.#notifier !== undefined) {
-      try {
-        this.#notifier.drain();
-      } catch (e) {
+      if (w.kind === "thread") {
         this.#fail(e);
         return;
       }
     }
+    // The event-loop wake-up broke (its socket failed, no room): back to the worker thread.
+    w.close();
+    this.#upgrade = null;
+    this.#waker = new _ThreadWaker(this);
+    this.#arm();
+  }
+
+  /**
+   * Moves to the event-loop wake-up once the ring has woken often enough (or at once with
+   * `now`: the thread would keep the process alive) and `node:net` is in.
+   */
+  #tryUpgrade(w: _ThreadWaker, now: boolean): _Waker {
+    if (!now && w.wakes < this.#upgradeAfter) return w;
+    const net = loadNet(); // starts loading it; undefined until it is in
+    if (net === undefined) {
+      if (now) this.#awaitNet();
+      return w;
+    }
+    const next = this.#upgrade === "eventfd"
+      ? _EventfdWaker.create(this) ?? _PollWaker.create(this)
+      : _PollWaker.create(this);
+    this.#upgrade = null;
+    if (next === null) return w; // out of fds, say: the thread it stays
+    w.close();
+    next.hold(this.#held);
+    this.#waker = next;
+    return next;
+  }
+
+  /** A wake-up came: flush (or finish a close that waited for the worker thread). */
+  _woken(): void {
+    if (this.#closed) {
+      this.#finishClose();
+      return;
+    }
+    this.#budget = YIELD_BUDGET; // the event loop ran: this callback is a task of its own
     this.#pump();
     this.#afterPump();
   }
 
-  #wakeFailed(e: unknown): void {
-    this.#waiting = false;
+  _wakeFailed(e: unknown): void {
     if (this.#closed) this.#finishClose();
     else this.#fail(e);
   }
@@ -1043,28 +662,8 @@ export class _Engine {
     if (this.#retry !== undefined) clearTimeout(this.#retry);
     this.#retry = undefined;
     const err = this.#closedError();
-    const sinks: MultishotSink[] = [];
-    const chains = new Set<ChainState>();
-    for (let idx = 1; idx < this.#cap; idx++) {
-      const kind = this.#kind[idx];
-      if (kind === 0) continue;
-      const f = this.#fl[idx];
-      if (f & F_SIGNAL) this.#unlisten(idx);
-      const aux = this.#aux[idx], reject = this.#rejects[idx];
-      this.#release(idx);
-      if (kind === K_MULTI) sinks.push(aux as MultishotSink);
-      else if (kind === K_LINK) chains.add((aux as ChainEntry).state);
-      else if (kind === K_IGNORE) this.#ignored--;
-      else if (kind !== K_CTIMER) reject(err);
-    }
-    for (const c of chains) {
-      if (c.recancel !== undefined) clearTimeout(c.recancel);
-      if (c.signal !== undefined && c.hook !== undefined) {
-        c.signal.removeEventListener("abort", c.hook);
-      }
-      c.done = true;
-      c.reject(err);
-    }
+    const { sinks, chains } = this._dropAll(err);
+    _endChains(chains, err);
     for (const s of sinks) {
       try {
         s._close(err);
@@ -1093,31 +692,30 @@ export class _Engine {
       }
       if (s !== null) {
         s.prepCancel(0, CancelFlag.ANY | CancelFlag.ALL);
-        writeUd(s, 0);
+        _writeUd(s, 0);
       }
-      const nop = this.#notifier === undefined ? this.ring.getSqe() : null;
+      const nop = this.#deferred ? null : this.ring.getSqe();
       if (nop !== null) {
         nop.prepNop();
-        writeUd(nop, 0);
+        _writeUd(nop, 0);
       }
       this.ring.submit();
     } catch { /* Ring.close() cancels and reaps on its own */ }
-    if (this.#waiting && this.#notifier !== undefined) {
+    if (this.#waker.sleeping) {
       try {
-        this.#notifier.postNop(); // the waiter sleeps on the notifier: wake it there
-      } catch { /* the waiter then returns when the notifier ring closes */ }
-    }
-    if (!this.#waiting) this.#finishClose();
+        this.#waker.interrupt();
+      } catch { /* the waiter then returns when its ring closes */ }
+    } else this.#finishClose();
   }
 
   #finishClose(): void {
-    this.#listening = false;
-    this.#doorbell?.close(); // first: its poll holds the ring's file
+    if (this.#closeDone) return;
+    this.#closeDone = true;
+    try {
+      this.#waker.close(); // first: a poll of the wake-up's own ring holds this ring's file
+    } catch { /* closed with the process at worst */ }
     try {
       this.ring.close();
-    } catch { /* already closed */ }
-    try {
-      this.#notifier?.close();
     } catch { /* already closed */ }
     this.#idle?.resolve();
     this.#idle = undefined;
@@ -1125,8 +723,8 @@ export class _Engine {
 
   /** Resolves once the waiter is back and the ring is closed (after `close()`). */
   idle(): Promise<void> {
-    if (!this.#waiting && this.ring.closed) return Promise.resolve();
-    if (!this.#waiting) {
+    if (!this.#waker.sleeping && this.ring.closed) return Promise.resolve();
+    if (!this.#waker.sleeping) {
       this.#finishClose();
       return Promise.resolve();
     }

@@ -11,7 +11,10 @@ export {
   prepOne,
   prepVec,
 } from "./bounce.ts";
-export { _Engine } from "./engine.ts";
+export { _Engine, _wakeSettings } from "./engine.ts";
+export type { WakeKind } from "./_waker.ts";
+export { immediate } from "./_immediate.ts";
+export { netLoaded } from "./_wake_socket.ts";
 export {
   type AsyncOpOptions,
   type ChainOp,
@@ -26,5 +29,12 @@ export {
   K_VOID,
   type MultishotSink,
 } from "./ops.ts";
-export { _FileReader, allocate } from "./read_many.ts";
+export {
+  _FileReader,
+  allocate,
+  encodePaths,
+  lendableBuffer,
+  type VisitErrorFn,
+  type VisitFn,
+} from "./read_many.ts";
 export { _FileWriter, WRITE_ROOM } from "./write_many.ts";

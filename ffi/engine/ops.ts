@@ -43,6 +43,8 @@ export const F_ABORTED = 2;
 export const F_SIGNAL = 4;
 /** The fd result is a direct descriptor (a file-table slot). */
 export const F_DIRECT = 8;
+/** The op does not keep the process alive (its fd was unref'd: `_Slots._refFd`). */
+export const F_UNREF = 16;
 
 /**
  * Options every promise op of `AsyncRing` takes.
@@ -89,6 +91,25 @@ export interface ChainOp {
   prep: (sqe: Sqe, pool: _BouncePool) => Bounce | void;
   /** A timer whose -ETIME is a success (its entry is 0). */
   timer?: boolean;
+}
+
+/** What a chain op's slot keeps (its `aux`). */
+export interface ChainEntry {
+  state: ChainState;
+  /** The op's place in the chain. */
+  i: number;
+  /** A timer whose -ETIME is a success. */
+  timer: boolean;
+  /** The op went through pool memory (`bounce.ts`). */
+  bounce: Bounce | undefined;
+}
+
+/** Validates `timeoutMs`; returns it. */
+export function checkTimeout(ms: unknown): number {
+  if (typeof ms !== "number" || !(ms >= 0) || !Number.isFinite(ms)) {
+    throw new RangeError(`timeoutMs must be a finite number >= 0, got ${ms}`);
+  }
+  return ms;
 }
 
 /** The state of one submitted chain. */

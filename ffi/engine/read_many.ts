@@ -29,13 +29,14 @@
  * referenced here and not let go before every op has posted its CQE: `read()` settles only once
  * nothing is in flight, also after a failure or an abort (in-flight ops are then cancelled, and
  * again every 10 ms until the chains are drained: a hard-linked chain goes on after a cancelled
- * op, and a FIFO read would block again). Results are copies; the scratch buffers are never
- * exposed.
+ * op, and a FIFO read would block again). `read()` hands out copies; `visit()` lends views of the
+ * scratch buffer instead (see `visit()` for how a slot stays off the kernel's hands while its
+ * bytes are lent).
  *
  * @internal
  * @module
  */
-import { setImmediate } from "node:timers";
+import { immediate } from "./_immediate.ts";
 import { CancelFlag, Op, OpenFlag } from "../sys/mod.ts";
 import { addressOf } from "../sys/mod.ts";
 import { alignedBuffer } from "../sys/mod.ts";
@@ -55,6 +56,11 @@ const CANCEL_UD = 0x7fffffff;
 const YIELD_MS = 4;
 /** What a slot waits to submit next. */
 const TODO_CLOSE = 1, TODO_MORE = 2;
+
+/** `visit()`'s callback: the index of a file in `paths` and its bytes, lent. */
+export type VisitFn = (index: number, bytes: Uint8Array<ArrayBuffer>) => void | Promise<void>;
+/** `visit()`'s callback for a file that failed: its index and Deno's error. */
+export type VisitErrorFn = (index: number, error: Error) => void;
 
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
@@ -99,6 +105,8 @@ export class _FileReader {
   readonly slots: number;
   readonly #ring: Ring;
   readonly #scratch: Uint8Array;
+  /** The scratch memory is a plain (never detachable) `ArrayBuffer`: views of it can be lent. */
+  readonly #lendable: boolean;
   readonly #scratchAddr: number;
   readonly #probe: Uint8Array;
   readonly #probeAddr: number;
@@ -115,6 +123,10 @@ export class _FileReader {
   readonly #probing: Uint8Array;
   /** A file longer than its first read: the buffer it goes on in (kept until its CQE). */
   readonly #bufs: (Uint8Array<ArrayBuffer> | undefined)[];
+  /** 1 while a slot's bytes are lent to a `visit()` callback (not yet settled). */
+  readonly #lent: Uint8Array;
+  /** 1 once a slot's close has posted its CQE (the slot is free when also not lent). */
+  readonly #closed: Uint8Array;
   readonly #free: Int32Array;
   #freeTop = 0;
   readonly #todoList: Int32Array;
@@ -137,6 +149,16 @@ export class _FileReader {
   #stopped = false;
   #busy = false;
   #closeWhenIdle = false;
+  /** `visit()`'s callback, or undefined in a `read()` call. */
+  #visitor: VisitFn | undefined = undefined;
+  /** `visit()`'s error callback: a failed file goes there and the call goes on. */
+  #onError: VisitErrorFn | undefined = undefined;
+  /** Files to hand over after a reap: a slot, or `-1 - file` and the errno of a failed file. */
+  readonly #ready: number[] = [];
+  /** Callbacks whose promise has not settled yet. */
+  #pending = 0;
+  /** Wakes the loop when a callback settles while nothing is in flight. */
+  #wake: (() => void) | undefined = undefined;
 
   /** @param slots files open at once, at most */
   constructor(slots: number) {
@@ -150,7 +172,8 @@ export class _FileReader {
       this.#ring.close();
       throw e;
     }
-    this.#scratch = scratchBuffer(slots * FIRST);
+    this.#scratch = lendableBuffer(slots * FIRST);
+    this.#lendable = !(this.#scratch.buffer instanceof SharedArrayBuffer);
     this.#scratchAddr = addressOf(this.#scratch);
     this.#probe = scratchBuffer(slots);
     this.#probeAddr = addressOf(this.#probe);
@@ -161,6 +184,8 @@ export class _FileReader {
     this.#todo = new Uint8Array(slots);
     this.#probing = new Uint8Array(slots);
     this.#bufs = new Array(slots).fill(undefined);
+    this.#lent = new Uint8Array(slots);
+    this.#closed = new Uint8Array(slots);
     this.#free = new Int32Array(slots);
     this.#todoList = new Int32Array(slots);
     for (let i = slots - 1; i >= 0; i--) this.#free[this.#freeTop++] = i;
@@ -178,34 +203,93 @@ export class _FileReader {
    * is in flight.
    */
   async read(paths: readonly string[], limit: number): Promise<Uint8Array<ArrayBuffer>[]> {
+    this.#start(paths, limit, undefined, undefined);
+    this.#results = new Array(paths.length);
+    await this.#run();
+    const results = this.#results;
+    this.#results = [];
+    if (this.#stopped) throw this.#stopError;
+    if (this.#failedAt >= 0) {
+      throw denoFsError(this.#failedErrno, "readfile", paths[this.#failedAt]);
+    }
+    return results;
+  }
+
+  /**
+   * Reads every file of `paths` (checked strings) and calls `fn(index, bytes)` with each, in the
+   * order the files complete, with `bytes` **lent**: a view of this reader's scratch memory (or,
+   * for a file longer than 16 KiB, of a buffer of its own), valid until `fn` returns or the
+   * promise it returns settles. Until then the slot that read it is neither reused nor handed to
+   * the kernel, so the kernel never writes into bytes a callback still sees. The scratch memory
+   * cannot be detached or transferred (see `lendableBuffer()`), so a callback that tries fails
+   * with a `TypeError` and no later read can write into memory freed behind the kernel's back.
+   *
+   * A failed file goes to `onError(index, error)` when given (the call goes on); without it, the
+   * call rejects with the error of the lowest-index path that failed, as `read()` does. A throw
+   * or rejection of `fn` or `onError` stops the call (as `stop()` does) and it rejects with it.
+   * Settles only once nothing is in flight and every callback has settled.
+   */
+  async visit(
+    paths: readonly string[],
+    limit: number,
+    fn: VisitFn,
+    onError: VisitErrorFn | undefined,
+  ): Promise<void> {
+    this.#start(paths, limit, fn, onError);
+    await this.#run();
+    if (this.#stopped) throw this.#stopError;
+    if (this.#failedAt >= 0) {
+      throw denoFsError(this.#failedErrno, "readfile", paths[this.#failedAt]);
+    }
+  }
+
+  #start(
+    paths: readonly string[],
+    limit: number,
+    fn: VisitFn | undefined,
+    onError: VisitErrorFn | undefined,
+  ): void {
     if (this.#busy) throw new Error("_FileReader runs one call at a time");
+    if (this.#ring.closed) throw new Error("_FileReader is closed");
     this.#busy = true;
     const { bytes, offsets } = encodePaths(paths);
     this.#paths = paths;
     this.#offsets = offsets;
     this.#arena = bytes; // the kernel reads the paths from it: kept until the call is done
     this.#arenaAddr = addressOf(bytes);
-    this.#results = new Array(paths.length);
     this.#next = 0;
     this.#limit = Math.min(limit, this.slots);
     this.#failedAt = -1;
     this.#stopped = false;
     this.#stopError = undefined;
+    this.#visitor = fn;
+    this.#onError = onError;
+    this.#pending = 0;
+  }
+
+  async #run(): Promise<void> {
     const ring = this.#ring;
     let timer: ReturnType<typeof setInterval> | undefined;
     let lastYield = performance.now();
     try {
       for (;;) {
         this.#fill();
-        if (this.#inflight === 0) break;
+        if (this.#inflight === 0) {
+          if (this.#pending === 0) break;
+          // Every slot is lent to a callback that has not settled: wait for one.
+          await new Promise<void>((resolve) => this.#wake = resolve);
+          continue;
+        }
         if (ring.sqReady() > 0) ring.submit();
         if (performance.now() - lastYield > YIELD_MS) {
           // Page-cache files complete inside the submit, so a big call would otherwise hold the
           // event loop for its whole length: let timers, I/O and an abort in (~6 µs a time).
-          await new Promise(setImmediate);
+          await new Promise<void>((r) => immediate(r));
           lastYield = performance.now();
         }
-        if (this.#reap() === 0) {
+        const n = this.#reap();
+        if (this.#ready.length > 0) this.#handOver();
+        if (n === 0) {
           if (this.#stopped && timer === undefined) {
             timer = setInterval(() => this.#cancelAll(), 10);
           }
@@ -218,16 +302,83 @@ export class _FileReader {
       // the arena can go.
       this.#arena = EMPTY;
       this.#paths = [];
+      this.#visitor = undefined;
+      this.#onError = undefined;
+      this.#wake = undefined;
       this.#busy = false;
-      if (this.#closeWhenIdle || this.#inflight !== 0) this.close();
+      if (this.#closeWhenIdle || this.#inflight !== 0 || this.#pending !== 0) this.close();
     }
-    const results = this.#results;
-    this.#results = [];
-    if (this.#stopped) throw this.#stopError;
-    if (this.#failedAt >= 0) {
-      throw denoFsError(this.#failedErrno, "readfile", paths[this.#failedAt]);
+  }
+
+  /**
+   * Calls the callbacks of the files reaped last (after the CQEs are handled, so that a
+   * callback that stops the call or starts another finds the reader in a settled state).
+   */
+  #handOver(): void {
+    const ready = this.#ready;
+    for (let k = 0; k < ready.length; k++) {
+      const item = ready[k];
+      if (item < 0) { // a failed file, then its errno
+        const file = -1 - item;
+        const err = denoFsError(ready[++k], "readfile", this.#paths[file]);
+        if (!this.#stopped) this.#call(-1, () => this.#onError!(file, err));
+        continue;
+      }
+      const slot = item;
+      if (this.#stopped) {
+        this.#unlend(slot);
+        continue;
+      }
+      const file = this.#file[slot];
+      const big = this.#bufs[slot];
+      const from = slot * FIRST;
+      // Without WebAssembly the scratch memory is a SharedArrayBuffer, refused by some APIs
+      // (`crypto.subtle`, `Blob`): a copy then, so that `bytes` is always over an ArrayBuffer.
+      const bytes = big !== undefined
+        ? big.subarray(0, this.#got[slot])
+        : this.#lendable
+        ? this.#scratch.subarray(from, from + this.#got[slot]) as Uint8Array<ArrayBuffer>
+        : this.#scratch.slice(from, from + this.#got[slot]);
+      this.#call(slot, () => this.#visitor!(file, bytes));
     }
-    return results;
+    ready.length = 0;
+  }
+
+  /** Runs a callback; the slot (if any) stays lent until what it returns settles. */
+  #call(slot: number, fn: () => void | Promise<void>): void {
+    let r: void | Promise<void>;
+    try {
+      r = fn();
+    } catch (e) {
+      this.stop(e);
+      if (slot >= 0) this.#unlend(slot);
+      return;
+    }
+    if (r === undefined || typeof (r as Promise<void>).then !== "function") {
+      if (slot >= 0) this.#unlend(slot);
+      return;
+    }
+    this.#pending++;
+    (r as Promise<void>).then(undefined, (e) => this.stop(e)).finally(() => {
+      this.#pending--;
+      if (slot >= 0) this.#unlend(slot);
+      const wake = this.#wake;
+      this.#wake = undefined;
+      wake?.();
+    });
+  }
+
+  /** A callback is done with a slot's bytes: the slot is free once its close has ended too. */
+  #unlend(slot: number): void {
+    this.#lent[slot] = 0;
+    if (this.#closed[slot]) this.#release(slot);
+  }
+
+  #release(slot: number): void {
+    this.#closed[slot] = 0;
+    this.#bufs[slot] = undefined;
+    this.#probing[slot] = 0;
+    this.#free[this.#freeTop++] = slot;
   }
 
   /** Stops starting files, cancels those in flight; `read()` then rejects with `reason`. */
@@ -352,9 +503,8 @@ export class _FileReader {
         this.#firstDone(slot, res);
         return;
       case CLOSE:
-        this.#bufs[slot] = undefined;
-        this.#probing[slot] = 0;
-        this.#free[this.#freeTop++] = slot;
+        if (this.#lent[slot]) this.#closed[slot] = 1;
+        else this.#release(slot);
         return;
     }
   }
@@ -369,7 +519,7 @@ export class _FileReader {
         // The buffer was full: a file of exactly its size ends here, with no copy at all
         this.#probing[slot] = 0;
         if (res === 0) {
-          this.#results[file] = buf;
+          this.#done(slot, file, buf);
           return this.#later(slot, TODO_CLOSE);
         }
         const next = grow(buf, buf.length * 2);
@@ -381,6 +531,11 @@ export class _FileReader {
       }
       const got = this.#got[slot] + res;
       if (res === 0) {
+        if (this.#visitor !== undefined) {
+          this.#got[slot] = got;
+          this.#lend(slot);
+          return this.#later(slot, TODO_CLOSE);
+        }
         const out = got === buf.length ? buf : sliced(buf, got);
         if (out === undefined) return this.#failed(slot, file, OUT_OF_MEMORY);
         this.#results[file] = out;
@@ -398,7 +553,8 @@ export class _FileReader {
     const got = this.#got[slot];
     const from = slot * FIRST;
     if (res === 0) {
-      this.#results[file] = this.#copyOut(from, got);
+      if (this.#visitor !== undefined) this.#lend(slot);
+      else this.#results[file] = this.#copyOut(from, got);
       return this.#later(slot, TODO_CLOSE);
     }
     // More than the first read: on into a buffer of its own, at the file position.
@@ -423,17 +579,32 @@ export class _FileReader {
     return this.#scratch.slice(from, from + got) as Uint8Array<ArrayBuffer>;
   }
 
+  /** A whole file whose buffer is exactly its size: the result, or lent to the callback. */
+  #done(slot: number, file: number, buf: Uint8Array<ArrayBuffer>): void {
+    if (this.#visitor === undefined) this.#results[file] = buf;
+    else {
+      this.#got[slot] = buf.length;
+      this.#lend(slot);
+    }
+  }
+
+  /** The slot's bytes go to the callback after this reap; the slot is held until it settles. */
+  #lend(slot: number): void {
+    this.#lent[slot] = 1;
+    this.#ready.push(slot);
+  }
+
   #failed(slot: number, file: number, errno: number): void {
     this.#probing[slot] = 0;
-    if (this.#failedAt < 0 || file < this.#failedAt) {
+    if (this.#onError !== undefined && !this.#stopped) {
+      // Reported after this reap; the call goes on.
+      this.#ready.push(-1 - file, errno);
+    } else if (this.#failedAt < 0 || file < this.#failedAt) {
       this.#failedAt = file;
       this.#failedErrno = errno;
     }
     if (this.#opened[slot]) this.#later(slot, TODO_CLOSE);
-    else {
-      this.#bufs[slot] = undefined;
-      this.#free[this.#freeTop++] = slot;
-    }
+    else this.#release(slot);
   }
 
   #later(slot: number, what: number): void {
@@ -477,10 +648,33 @@ export function allocate(size: number): Uint8Array<ArrayBuffer> | undefined {
 }
 
 /**
- * A buffer the kernel reads files into: allocated here, never handed to the caller (results
- * are copies), kept until the ring is closed. The one place such buffers are made. Page-aligned:
- * a 4 KiB read into a page copies one page, not two halves.
+ * A buffer the kernel reads files into: allocated here, kept until the ring is closed. The one
+ * place such buffers are made. Page-aligned: a 4 KiB read into a page copies one page, not two
+ * halves.
+ *
+ * `visit()` lends views of it to callbacks, so it must be memory that no JavaScript can detach:
+ * the memory of a `WebAssembly.Memory` that is never grown. Its `buffer` is a plain `ArrayBuffer`
+ * (accepted where a `SharedArrayBuffer` view is refused: `crypto.subtle.digest`, `Blob`), and V8
+ * refuses to transfer it (`buffer.transfer()`, `structuredClone(..., { transfer })`,
+ * `postMessage`, BYOB readers all throw `TypeError`); only `Memory.grow()` would detach it, and
+ * the `Memory` object never leaves this file. Where WebAssembly is unavailable (`--jitless`), a
+ * `SharedArrayBuffer`, which cannot be detached either (and `visit()` then hands out copies).
  */
+export function lendableBuffer(size: number): Uint8Array {
+  const WA = (globalThis as { WebAssembly?: typeof WebAssembly }).WebAssembly;
+  if (WA !== undefined && size > 0) {
+    try {
+      const pages = Math.ceil((size + 4096) / 65536);
+      const memory = new WA.Memory({ initial: pages, maximum: pages });
+      const whole = new Uint8Array(memory.buffer);
+      const skip = (4096 - (addressOf(whole) % 4096)) % 4096;
+      return whole.subarray(skip, skip + size);
+    } catch { /* out of address space or memory: the shared buffer below */ }
+  }
+  return alignedBuffer(size);
+}
+
+/** The probe bytes: never lent, any kernel-safe memory. */
 function scratchBuffer(size: number): Uint8Array {
   return alignedBuffer(size);
 }

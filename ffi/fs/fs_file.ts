@@ -5,7 +5,7 @@
  * @module
  */
 import type { AsyncRing } from "../async/mod.ts";
-import { At, type DenoFsError, denoFsError, StatxMask } from "../sys/mod.ts";
+import { At, checkPath, type DenoFsError, denoFsError, StatxMask } from "../sys/mod.ts";
 import { fileInfo, STATX_SIZE } from "../ring/mod.ts";
 import { _FdHandle, badResource, MAX_RW } from "./_fd_handle.ts";
 import { readableOf, writableOf } from "./_fs_file_streams.ts";
@@ -21,8 +21,19 @@ const EMPTY_PATH = new Uint8Array(new SharedArrayBuffer(1));
 const KEY = Symbol("FsFile");
 
 /** @internal Makes the `FsFile` of an open fd (used by `open()`). */
-export function _fsFile(io: AsyncRing, fd: number): FsFile {
-  return new FsFile(KEY, io, fd);
+export function _fsFile(io: AsyncRing, fd: number, path: string): FsFile {
+  const file = new FsFile(KEY, io, fd);
+  paths.set(file, path);
+  return file;
+}
+
+/** The path each file was opened with: Deno checks it again for `stat` (read) and `utime` (write). */
+const paths = new WeakMap<FsFile, string>();
+
+/** Deno's check of `--allow-read`/`--allow-write` on the file's path, as its fstat and futimens do. */
+function checkFile(file: FsFile, kind: "read" | "write"): void {
+  const path = paths.get(file);
+  if (path !== undefined) checkPath(kind, path);
 }
 
 function syncError(): DenoFsError {
@@ -284,6 +295,11 @@ export class FsFile implements Disposable {
    * ```
    */
   stat(): Promise<Deno.FileInfo> {
+    try {
+      checkFile(this, "read");
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const buf = new Uint8Array(new SharedArrayBuffer(STATX_SIZE));
     return this.#h.op(async (io, fd) => {
       const [r] = await io.link((c) => c.statx(fd, EMPTY_PATH, At.EMPTY_PATH, STATX_MASK, buf));
@@ -295,6 +311,7 @@ export class FsFile implements Disposable {
   /** statx(2) of the fd on this thread, like `Deno.FsFile.statSync`. */
   statSync(): Deno.FileInfo {
     this.#h.check();
+    checkFile(this, "read");
     const buf = new Uint8Array(STATX_SIZE);
     if (libc().statx(this.#h.fd, EMPTY_PATH, At.EMPTY_PATH, STATX_MASK, buf) < 0) {
       throw syncError();
@@ -414,6 +431,7 @@ export class FsFile implements Disposable {
   /** futimens(2), like `Deno.FsFile.utimeSync`. */
   utimeSync(atime: number | Date, mtime: number | Date): void {
     this.#h.check();
+    checkFile(this, "write");
     const times = new BigInt64Array(4);
     timespec(atime, times, 0);
     timespec(mtime, times, 2);

@@ -91,7 +91,7 @@ export async function openOn(
   } catch (e) {
     throw e instanceof UringError ? denoFsError(e.errno, "open", p) : e;
   }
-  return _fsFile(io, fd);
+  return _fsFile(io, fd, p);
 }
 
 /**

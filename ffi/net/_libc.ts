@@ -8,28 +8,7 @@
  * @module
  */
 import { parseSockaddr, sockaddr, type SocketAddress } from "../ring/mod.ts";
-import { Sock } from "../sys/mod.ts";
-
-const SYMBOLS = {
-  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
-  setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
-  bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
-  listen: { parameters: ["i32", "i32"], result: "i32" },
-  getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
-  getpeername: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
-  close: { parameters: ["i32"], result: "i32" },
-  __errno_location: { parameters: [], result: "pointer" },
-} as const;
-
-let lib: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] | undefined;
-function libc() {
-  return lib ??= Deno.dlopen("libc.so.6", SYMBOLS).symbols;
-}
-
-function errno(): number {
-  const p = libc().__errno_location();
-  return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
-}
+import { lastErrno as errno, libc, Sock } from "../sys/mod.ts";
 
 const ERRORS: Record<number, [string, new (m: string) => Error]> = {
   98: ["Address already in use", Deno.errors.AddrInUse],

@@ -8,24 +8,7 @@
  * @module
  */
 import { parseSockaddr, sockaddr, type SocketAddress } from "../ring/mod.ts";
-
-const SYMBOLS = {
-  getaddrinfo: { parameters: ["buffer", "pointer", "buffer", "buffer"], result: "i32" },
-  getaddrinfoAsync: {
-    name: "getaddrinfo",
-    parameters: ["buffer", "pointer", "buffer", "buffer"],
-    result: "i32",
-    nonblocking: true,
-  },
-  freeaddrinfo: { parameters: ["pointer"], result: "void" },
-  gai_strerror: { parameters: ["i32"], result: "pointer" },
-} as const;
-
-let libc: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
-
-function lib(): Deno.DynamicLibrary<typeof SYMBOLS> {
-  return libc ??= Deno.dlopen("libc.so.6", SYMBOLS);
-}
+import { copyFromAddress, cStringAt, libc } from "../sys/mod.ts";
 
 /** The IP address `hostname` spells, or undefined when it is a name to resolve. */
 function literal(hostname: string): string | undefined {
@@ -37,8 +20,8 @@ function literal(hostname: string): string | undefined {
   }
 }
 
-// struct addrinfo (LP64): ai_addrlen at 16, ai_addr at 24.
-const AI_ADDRLEN = 16, AI_ADDR = 24, AI_SOCKTYPE = 8;
+// struct addrinfo (LP64, 48 bytes): ai_socktype at 8, ai_addrlen at 16, ai_addr at 24.
+const AI_SIZE = 48, AI_ADDRLEN = 16, AI_ADDR = 24, AI_SOCKTYPE = 8;
 
 function hintsAndName(hostname: string): [Uint8Array, Uint8Array, BigUint64Array] {
   const hints = new Uint8Array(48);
@@ -46,22 +29,23 @@ function hintsAndName(hostname: string): [Uint8Array, Uint8Array, BigUint64Array
   return [new TextEncoder().encode(hostname + "\0"), hints, new BigUint64Array(1)];
 }
 
+// Addresses are read with libc calls, not Deno.UnsafePointer*: those throw inside a
+// permission-scoped Deno.test, where a lookup must still work.
 function firstAddress(ret: number, out: BigUint64Array): string {
-  const l = lib();
+  const c = libc();
   if (ret !== 0) {
-    const text = Deno.UnsafePointerView.getCString(l.symbols.gai_strerror(ret)!);
+    const text = cStringAt(BigInt(c.gai_strerror(ret)));
     throw new Error(`failed to lookup address information: ${text}`);
   }
-  const head = Deno.UnsafePointer.create(out[0]);
-  if (head === null) throw new Error("No address associated with hostname");
+  const head = out[0];
+  if (head === 0n) throw new Error("No address associated with hostname");
   try {
-    const view = new Deno.UnsafePointerView(head);
-    const len = view.getUint32(AI_ADDRLEN);
-    const addr = Deno.UnsafePointer.create(view.getBigUint64(AI_ADDR))!;
-    const bytes = new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(addr, len).slice(0));
+    const info = new DataView(copyFromAddress(head, new Uint8Array(AI_SIZE)).buffer);
+    const len = Math.min(info.getUint32(AI_ADDRLEN, true), 128);
+    const bytes = copyFromAddress(info.getBigUint64(AI_ADDR, true), new Uint8Array(len));
     return parseSockaddr(bytes).hostname;
   } finally {
-    l.symbols.freeaddrinfo(head);
+    c.freeaddrinfo(head);
   }
 }
 
@@ -74,7 +58,7 @@ export function resolveSync(hostname: string, port: number): SocketAddress {
   const ip = literal(hostname);
   if (ip !== undefined) return { hostname: ip, port };
   const [name, hints, out] = hintsAndName(hostname);
-  return { hostname: firstAddress(lib().symbols.getaddrinfo(name, null, hints, out), out), port };
+  return { hostname: firstAddress(libc().getaddrinfo(name, null, hints, out), out), port };
 }
 
 /**
@@ -86,6 +70,6 @@ export async function resolve(hostname: string, port: number): Promise<SocketAdd
   const ip = literal(hostname);
   if (ip !== undefined) return { hostname: ip, port };
   const [name, hints, out] = hintsAndName(hostname);
-  const ret = await lib().symbols.getaddrinfoAsync(name, null, hints, out);
+  const ret = await libc().getaddrinfoAsync(name, null, hints, out);
   return { hostname: firstAddress(ret, out), port };
 }

@@ -1,11 +1,12 @@
 /**
  * `Conn`, `TcpConn` and `UnixConn`: connected stream sockets shaped like Deno's, on an
  * `AsyncRing`. A `read` is one `recv` op and a `write` one `send` op (buffers JavaScript could
- * detach go through the ring's bounce pool), with no allocation per call besides their promises.
+ * detach go through the ring's bounce pool), each with one promise and no closure: the ring hands
+ * the result to the decoders below (`AsyncRing.recvWith`/`sendWith`).
  *
  * @module
  */
-import type { AsyncRing } from "../async/mod.ts";
+import type { AsyncRing, ResultDecoder } from "../async/mod.ts";
 import { denoNetError, Sock, UringError } from "../sys/mod.ts";
 import { syncClose, syncSetFlag, syncShutdown } from "./_sync.ts";
 
@@ -35,8 +36,9 @@ export function netError(err: unknown): unknown {
  * socket's send buffer fills, as with Deno), `readable`/`writable` are web streams over the same
  * socket, and `close()` ends pending reads and writes with `Deno.errors.Interrupted`.
  *
- * `ref()`/`unref()` are recorded but do not yet change whether a pending op keeps the process
- * alive: every op in flight on the ring does.
+ * After `unref()`, a pending read does not keep the process alive, as with Deno's; unlike
+ * Deno's, a pending write does not either (see `AsyncRing.unrefFd()`, which works per fd, and
+ * for the rings where it cannot let go).
  *
  * @example
  * ```ts
@@ -65,6 +67,8 @@ export class Conn<A extends Deno.Addr = Deno.Addr> implements Deno.Conn<A> {
   #writeShut = false;
   /** The last write started, which `closeWrite()` lets finish first. */
   #lastWrite: Promise<unknown> | undefined;
+  /** The last read started (see `close()`). */
+  #lastRead: Promise<unknown> | undefined;
   #readable: ReadableStream<Uint8Array<ArrayBuffer>> | undefined;
   #writable: WritableStream<Uint8Array<ArrayBufferLike>> | undefined;
 
@@ -91,28 +95,26 @@ export class Conn<A extends Deno.Addr = Deno.Addr> implements Deno.Conn<A> {
     return this.#open ? this.#fd : -1;
   }
 
-  #done = (): void => {
+  #done(): void {
     if (--this.#pending === 0 && !this.#open && this.#fd >= 0) {
       syncClose(this.#fd);
       this.#fd = -1;
     }
+  }
+
+  /** A read's CQE, as the ring hands it over: one promise per read, no `.then`. */
+  static #readResult: ResultDecoder<Conn, number | null> = (c, res) => {
+    c.#done();
+    if (res > 0) return res;
+    if (!c.#open) return interrupted(); // the 0 of our own shutdown, not the peer's end
+    return res === 0 ? null : denoNetError(-res);
   };
 
-  #onRead = (n: number): number | null => {
-    this.#done();
-    if (n > 0) return n;
-    if (!this.#open) throw interrupted(); // the 0 of our own shutdown, not the peer's end
-    return null;
-  };
-
-  #onWrite = (n: number): number => {
-    this.#done();
-    return n;
-  };
-
-  #onFail = (err: unknown): never => {
-    this.#done();
-    throw this.#open ? netError(err) : interrupted();
+  /** A write's CQE. */
+  static #writeResult: ResultDecoder<Conn, number> = (c, res) => {
+    c.#done();
+    if (res >= 0) return res;
+    return c.#open ? denoNetError(-res) : interrupted();
   };
 
   /**
@@ -129,7 +131,12 @@ export class Conn<A extends Deno.Addr = Deno.Addr> implements Deno.Conn<A> {
     }
     if (p.length === 0) return Promise.resolve(0);
     this.#pending++;
-    return this.#io.recv(this.#fd, p).then(this.#onRead, this.#onFail);
+    try {
+      return this.#lastRead = this.#io.recvWith(this.#fd, p, Conn.#readResult, this);
+    } catch (err) {
+      this.#pending--;
+      return Promise.reject(err);
+    }
   }
 
   /**
@@ -147,7 +154,12 @@ export class Conn<A extends Deno.Addr = Deno.Addr> implements Deno.Conn<A> {
     }
     if (this.#writeShut) return Promise.reject(denoNetError(EPIPE));
     this.#pending++;
-    return this.#lastWrite = this.#io.send(this.#fd, p).then(this.#onWrite, this.#onFail);
+    try {
+      return this.#lastWrite = this.#io.sendWith(this.#fd, p, Conn.#writeResult, this);
+    } catch (err) {
+      this.#pending--;
+      return Promise.reject(err);
+    }
   }
 
   /** Writes all of `p` (what `writable` does with each chunk). */
@@ -194,29 +206,49 @@ export class Conn<A extends Deno.Addr = Deno.Addr> implements Deno.Conn<A> {
   close(): void {
     if (!this.#open) throw badResource();
     this.#open = false;
-    if (this.#pending === 0) {
+    if (this.#unref) {
+      this.#unref = false; // the number is reused once closed
+      if (!this.#io.closed) this.#io.refFd(this.#fd);
+    }
+    if (this.#pending === 0 || this.#io.closed) {
+      // (A closed ring runs no op of ours any more, and settles none through `#done`.)
       syncClose(this.#fd);
       this.#fd = -1;
     } else {
       // Ends the ops in flight (and those started this turn, not yet submitted); the fd's
       // number stays taken until they have settled, so no op can reach a socket reusing it.
       syncShutdown(this.#fd, Sock.SHUT_RDWR);
+      // Their results come through `#done`, unless the ring closes first: then they reject
+      // without it, and the fd is closed here.
+      this.#lastRead?.then(this.#closeIfRingClosed, this.#closeIfRingClosed);
+      this.#lastWrite?.then(this.#closeIfRingClosed, this.#closeIfRingClosed);
     }
   }
+
+  #closeIfRingClosed = (): void => {
+    if (this.#fd >= 0 && this.#io.closed) {
+      syncClose(this.#fd);
+      this.#fd = -1;
+    }
+  };
 
   /** `close()` if still open. */
   [Symbol.dispose](): void {
     if (this.#open) this.close();
   }
 
-  /** Lets the process exit while a read is pending (recorded; see the class notes). */
+  /** Lets the process exit while a read is pending. */
   unref(): void {
+    if (this.#unref || !this.#open) return;
     this.#unref = true;
+    this.#io.unrefFd(this.#fd);
   }
 
-  /** Undoes `unref()`. */
+  /** Undoes `unref()`: a pending read keeps the process alive again. */
   ref(): void {
+    if (!this.#unref || !this.#open) return;
     this.#unref = false;
+    this.#io.refFd(this.#fd);
   }
 
   /**

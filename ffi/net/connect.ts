@@ -30,8 +30,9 @@ async function connectSocket(
   return fd;
 }
 
-/** {@link connect} on ring `io`. */
+/** {@link connect} on ring `io`: a TCP connection. */
 export function connectOn(io: AsyncRing, options: Deno.ConnectOptions): Promise<TcpConn>;
+/** {@link connect} on ring `io`: a Unix-socket connection. */
 export function connectOn(io: AsyncRing, options: Deno.UnixConnectOptions): Promise<UnixConn>;
 export async function connectOn(
   io: AsyncRing,

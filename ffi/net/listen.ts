@@ -31,11 +31,12 @@ function listenSocket(domain: number, addr: Uint8Array, flags: readonly number[]
   return fd;
 }
 
-/** {@link listen} on ring `io`. */
+/** {@link listen} on ring `io`: a TCP listener. */
 export function listenOn(
   io: AsyncRing,
   options: Deno.TcpListenOptions & { transport?: "tcp" },
 ): Listener<TcpConn, Deno.NetAddr>;
+/** {@link listen} on ring `io`: a Unix-socket listener. */
 export function listenOn(
   io: AsyncRing,
   options: Deno.UnixListenOptions & { transport: "unix" },

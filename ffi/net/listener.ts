@@ -22,8 +22,8 @@ function listenerClosed(): Error {
  * `Deno.errors.BadResource("Listener has been closed")` and ends an iteration. A Unix
  * listener removes its socket file when closed, as Deno's does.
  *
- * `ref()`/`unref()` are recorded but do not yet change whether a pending accept keeps the
- * process alive: every op in flight on the ring does.
+ * After `unref()`, a pending `accept()` does not keep the process alive, as with Deno's
+ * (see `AsyncRing.unrefFd()` for the rings where it cannot let go).
  *
  * @example
  * ```ts
@@ -149,6 +149,10 @@ export class Listener<C extends Conn = Conn, A extends Deno.Addr = Deno.Addr>
 
   /** Closes the fd once nothing in flight uses it. */
   #release(): void {
+    if (this.#unref && this.#fd >= 0) {
+      this.#unref = false; // the number is reused once closed
+      this.#io.refFd(this.#fd);
+    }
     if (this.#fd >= 0 && !this.#accepting) {
       syncClose(this.#fd);
       this.#fd = -1;
@@ -179,13 +183,17 @@ export class Listener<C extends Conn = Conn, A extends Deno.Addr = Deno.Addr>
     if (this.#open) this.close();
   }
 
-  /** Lets the process exit while an accept is pending (recorded; see the class notes). */
+  /** Lets the process exit while an accept is pending. */
   unref(): void {
+    if (this.#unref || this.#fd < 0) return;
     this.#unref = true;
+    this.#io.unrefFd(this.#fd);
   }
 
-  /** Undoes `unref()`. */
+  /** Undoes `unref()`: a pending accept keeps the process alive again. */
   ref(): void {
+    if (!this.#unref || this.#fd < 0) return;
     this.#unref = false;
+    this.#io.refFd(this.#fd);
   }
 }

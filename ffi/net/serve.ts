@@ -106,8 +106,8 @@ export interface HttpServer extends AsyncDisposable {
   /** Keeps the process alive while the server runs (the default). */
   ref(): void;
   /**
-   * Lets the process end while the server runs. The ring still holds the process while it has
-   * receives in flight, so this takes effect once no connection is open.
+   * Lets the process end while the server runs: neither the pending accept nor its
+   * connections' reads keep it alive (see `AsyncRing.unrefFd()` for the rings where they do).
    */
   unref(): void;
   /**
@@ -285,15 +285,18 @@ export function serveOn(
   const conns = new Set<HttpConn>();
   const running = new Set<Promise<void>>();
 
+  let refd = true;
   const serveConn = async (fd: number) => {
     const conn = new HttpConn(fd, st);
     conns.add(conn);
+    if (!refd) io.unrefFd(fd);
     try {
       await conn.run();
     } catch {
       // the connection ends; the server goes on
     } finally {
       conns.delete(conn);
+      io.refFd(fd); // the number is reused once closed
       if (!io.closed) {
         if (!conn.eof) await io.shutdown(fd, Sock.SHUT_RDWR).catch(() => {});
         await io.closeFd(fd).catch(() => {});
@@ -330,6 +333,7 @@ export function serveOn(
         }
       }
       await accepting.catch(() => {});
+      io.refFd(lfd);
       if (!io.closed) await io.closeFd(lfd).catch(() => {});
       // upgraded ones get a close frame; idle ones end now; busy ones after the request in hand
       for (const c of conns) if (c._upgrade !== null) c._upgrade._shutdown(abortive);
@@ -365,16 +369,22 @@ export function serveOn(
     console.log(`Listening on http://${host}:${addr.port}/${helper}`);
   }
 
-  let refd = true;
+  /** The listening socket and every connection's: their ops count or not. */
+  const setRef = (keep: boolean) => {
+    if (refd === keep) return;
+    refd = keep;
+    if (stopping !== undefined) return; // lfd is closed or closing
+    const fds = [lfd, ...[...conns].map((c) => c.fd)];
+    for (const fd of fds) keep ? io.refFd(fd) : io.unrefFd(fd);
+  };
   return {
     finished,
     addr,
     ref() {
-      refd = true;
+      setRef(true);
     },
     unref() {
-      refd = false;
-      void refd;
+      setRef(false);
     },
     shutdown: () => shutdown(),
     [Symbol.asyncDispose]: () => shutdown(),

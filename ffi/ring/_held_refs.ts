@@ -23,6 +23,18 @@
  */
 
 const SMALL = 1 << 16;
+const TWO32 = 4294967296;
+
+/**
+ * The 64-bit user data at word `w` of `a` (an SQE's or a CQE's) as a number; a small integer when
+ * it fits 32 bits. The key under which buffers are held.
+ *
+ * @internal
+ */
+export function userDataAt(a: Uint32Array, w: number): number {
+  const hi = a[w + 1];
+  return hi === 0 ? a[w] : hi * TWO32 + a[w];
+}
 
 /** Entry of a user data value of 2**16 or more. */
 class Entry {

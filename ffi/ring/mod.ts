@@ -21,6 +21,26 @@
  * the ring fd registered. `alignedBuffer(size)` gives page-aligned memory: `O_DIRECT` needs it, and
  * page-cache reads into it copy faster.
  *
+ * ## Inside `Ring`
+ *
+ * TypeScript owns the SQ tail: SQEs are written straight into the shared SQE array and published
+ * with one release store of the tail, then one `io_uring_enter` per batch. CQEs are read from the
+ * shared CQ ring after an acquire load of the CQ tail, and the head is given back with a release
+ * store. How: `loadAcquire` / `storeRelease` of `_memory_order.ts`, which says why plain
+ * typed-array accesses are enough on x86-64; SQPOLL's wake-up check adds a full barrier.
+ *
+ * Where each part lives:
+ * - `ring.ts`: `Ring`, the public face: set-up, the registration doors, `close()`, and thin
+ *   methods that check the ring is open and hand over to the parts below.
+ * - `_sq.ts`: the submission side: the SQ ring as mapped, `getSqe()` (one `Sqe` object per slot,
+ *   slots zeroed in runs as the kernel consumes them), publishing, the submit enter.
+ * - `_cq.ts`: the completion side: the CQ ring as mapped and the reaping loops (by copy, in
+ *   place, one at a time), which release held buffers as ops end.
+ * - `_wait.ts`: the blocking waits, entered again after a signal for what is left.
+ * - `_held_refs.ts`: buffers held by user data until the CQE that ends their op.
+ * - `ring_setup.ts`: `io_uring_setup(2)` and the mapping; `sqe.ts` + `sqe_memory.ts`: the prep
+ *   helpers and the SQE memory they write.
+ *
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";

@@ -223,6 +223,10 @@ export function setupRing(options: RingOptions): RingSetup {
   const params = new Uint8Array(PARAMS_SIZE);
   const p32 = new Uint32Array(params.buffer);
   const out = new BigUint64Array(8);
+  // Mapping the ring below needs Deno's pointer API, which a Deno.test with `permissions` (it
+  // revokes --allow-ffi) or a path-scoped --allow-ffi denies: find out before the kernel makes a
+  // ring that nothing could then tear down.
+  Deno.UnsafePointer.create(0n);
   const setup = (f: number): number => {
     params.fill(0);
     p32[1] = options.cqEntries ?? 0;

@@ -160,3 +160,18 @@ export function nulPathError(path: string, op: string): DenoFsError | undefined 
   err.errno = 22;
   return err;
 }
+
+/**
+ * Deno's error for `errno` with a context other than one quoted path: an op alone
+ * (`No such file or directory (os error 2): tmpfile`), or two paths (`... (os error 2): rename
+ * '/a' -> '/b'`, Deno's `context_two_path`). Class, `code` and `errno` as {@link denoFsError}.
+ */
+export function denoOpError(errno: number, context: string): DenoFsError {
+  const entry = TABLE[errno];
+  const text = entry?.[0] ?? `Unknown error ${errno}`;
+  const Class = entry?.[1] ?? Error;
+  const err = new Class(`${text} (os error ${errno}): ${context}`) as DenoFsError;
+  err.code = errnoName(errno);
+  err.errno = errno;
+  return err;
+}

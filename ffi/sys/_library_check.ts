@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { libc } from "./_libc.ts";
 
 /** The largest file taken for a library; the shim is about 18 KiB, a debug build a few hundred. */
 const MAX_LIBRARY_BYTES = 64 << 20;
@@ -122,49 +123,33 @@ function tooLarge(path: string): Error {
   return new Error(`${path} is larger than ${MAX_LIBRARY_BYTES >> 20} MiB: it is not the shim`);
 }
 
-const LIBC = {
-  /** FILE *fopen(const char *path, const char *mode) */
-  fopen: { parameters: ["buffer", "buffer"], result: "pointer" },
-  /** size_t fread(void *ptr, size_t size, size_t n, FILE *f) */
-  fread: { parameters: ["buffer", "usize", "usize", "pointer"], result: "usize" },
-  /** int ferror(FILE *f) */
-  ferror: { parameters: ["pointer"], result: "i32" },
-  /** int fclose(FILE *f) */
-  fclose: { parameters: ["pointer"], result: "i32" },
-} as const satisfies Deno.ForeignLibraryInterface;
-
 /** {@link readLibrary} without `--allow-read`: stdio from the libc Deno itself runs on. */
 function readWithLibc(path: string): Uint8Array<ArrayBuffer> | undefined {
   const enc = new TextEncoder();
-  const libc = Deno.dlopen("libc.so.6", LIBC);
+  const c = libc();
+  const f = c.fopen(enc.encode(`${path}\0`), enc.encode("rbe\0"));
+  if (f === null) return undefined;
   try {
-    const c = libc.symbols;
-    const f = c.fopen(enc.encode(`${path}\0`), enc.encode("rbe\0"));
-    if (f === null) return undefined;
-    try {
-      const chunks: Uint8Array<ArrayBuffer>[] = [];
-      let total = 0;
-      for (;;) {
-        const chunk = new Uint8Array(64 << 10);
-        const n = Number(c.fread(chunk, 1n, BigInt(chunk.length), f));
-        chunks.push(chunk.subarray(0, n));
-        total += n;
-        if (total > MAX_LIBRARY_BYTES) throw tooLarge(path);
-        if (n < chunk.length) break;
-      }
-      if (c.ferror(f) !== 0) throw new Error(`Reading ${path} failed (is it a directory?)`);
-      const out = new Uint8Array(total);
-      let at = 0;
-      for (const chunk of chunks) {
-        out.set(chunk, at);
-        at += chunk.length;
-      }
-      return out;
-    } finally {
-      c.fclose(f);
+    const chunks: Uint8Array<ArrayBuffer>[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = new Uint8Array(64 << 10);
+      const n = Number(c.fread(chunk, 1n, BigInt(chunk.length), f));
+      chunks.push(chunk.subarray(0, n));
+      total += n;
+      if (total > MAX_LIBRARY_BYTES) throw tooLarge(path);
+      if (n < chunk.length) break;
     }
+    if (c.ferror(f) !== 0) throw new Error(`Reading ${path} failed (is it a directory?)`);
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const chunk of chunks) {
+      out.set(chunk, at);
+      at += chunk.length;
+    }
+    return out;
   } finally {
-    libc.close();
+    c.fclose(f);
   }
 }
 

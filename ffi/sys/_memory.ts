@@ -3,8 +3,12 @@
  *
  * Addresses are cached per ArrayBuffer (a `WeakMap`), so the hot path costs one map lookup, not an
  * FFI call. An ArrayBuffer's backing store never moves once it has an address, because V8 moves
- * on-heap typed arrays off the heap when their buffer is first materialised, and Deno's
- * `UnsafePointer.of` does that.
+ * on-heap typed arrays off the heap when their buffer is first materialised (`view.buffer`), and
+ * when Deno passes a view to a `buffer` parameter.
+ *
+ * The address comes from libc's `memmove(view, view, 0)`, which returns its first argument: unlike
+ * `Deno.UnsafePointer.of`, a call of a symbol opened earlier still works inside a
+ * `Deno.test({ permissions })` (which revokes `--allow-ffi`), and it costs less.
  *
  * Memory the caller can free: a plain `ArrayBuffer` can be transferred (`buffer.transfer()`,
  * `structuredClone(..., { transfer })`, `postMessage`, BYOB stream readers). Its memory moves to
@@ -18,6 +22,8 @@
  *
  * @module
  */
+import { libc } from "./_libc.ts";
+
 /** Bytes the kernel may read or write: any typed array view or DataView. */
 export type BufferSource = ArrayBufferView<ArrayBufferLike>;
 
@@ -42,11 +48,20 @@ export function addressOf(view: BufferSource): number {
   const ab = view.buffer;
   let base = bases.get(ab);
   if (base === undefined) {
-    const p = Deno.UnsafePointer.of(ab as ArrayBuffer);
-    base = p === null ? 0 : Number(Deno.UnsafePointer.value(p));
+    base = baseAddress(view);
     bases.set(ab, base);
   }
   return base + view.byteOffset;
+}
+
+/** The address of `view.buffer`'s first byte; 0 for a buffer without bytes (or detached). */
+function baseAddress(view: BufferSource): number {
+  const c = libc();
+  if (view.byteLength > 0) return Number(c.memmove(view, view, 0n)) - view.byteOffset;
+  // Deno may pass an empty view as NULL: ask with a 1-byte view at the buffer's start.
+  if (view.buffer.byteLength === 0) return 0;
+  const first = new Uint8Array(view.buffer, 0, 1);
+  return Number(c.memmove(first, first, 0n));
 }
 
 /**

@@ -46,6 +46,7 @@
  *
  * @module
  */
+import { libc } from "./_libc.ts";
 import { elfProblem, readLibrary, sha256Hex } from "./_library_check.ts";
 import { DIST_SHA256, DIST_VERSION } from "./dist_pin.ts";
 import { type Native, SHIM_VERSION, symbols } from "./symbols.ts";
@@ -379,6 +380,9 @@ function open(c: Candidate): Native {
         `("deno task build")`,
     );
   }
+  // libc with it: buffer addresses and errno come from libc calls, and a Deno.test with
+  // `permissions` (which revokes --allow-ffi) can still call it, but no longer open it.
+  libc();
   return opened;
 }
 

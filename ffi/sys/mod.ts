@@ -7,6 +7,7 @@ export {
   type DenoFsError,
   denoFsError,
   denoNetError,
+  denoOpError,
   nulPathError,
   OUT_OF_MEMORY,
   pathOf,
@@ -22,6 +23,7 @@ export {
   PAGE_SIZE,
   returnFromKernel,
 } from "./_memory.ts";
+export { copyFromAddress, cStringAt, lastErrno, type Libc, libc, libcSymbols } from "./_libc.ts";
 export { loadAcquire, storeRelease, storeRelease16 } from "./_memory_order.ts";
 export { alignedBuffer } from "./aligned.ts";
 export {
@@ -60,5 +62,5 @@ export { eventfd, EventfdFlag } from "./eventfd.ts";
 export { type FdLike, type Fixed, fixed, isFixed } from "./fixed.ts";
 export { native } from "./loader.ts";
 export { type Native } from "./symbols.ts";
-export { checkNet, checkPath, type PermissionKind } from "./permissions.ts";
+export { _shownPath, checkNet, checkPath, type PermissionKind } from "./permissions.ts";
 export { limitAdvice, primeLimits, readProc } from "./_limits.ts";

@@ -33,7 +33,9 @@ function clear(): void {
 function grantedEverywhere(name: PermissionKind): boolean {
   let granted = everywhere[name];
   if (granted === undefined) {
-    granted = Deno.permissions.querySync({ name }).state === "granted";
+    // `partial`: granted with a --deny-* list, which the per-path check must see
+    const status = Deno.permissions.querySync({ name });
+    granted = status.state === "granted" && !status.partial;
     everywhere[name] = granted;
     if (!clearing) {
       clearing = true;
@@ -48,6 +50,24 @@ function allowed(desc: Deno.PermissionDescriptor): boolean {
   // "prompt": ask as Deno's own op would (denied at once without a terminal or with --no-prompt).
   if (state === "prompt") state = Deno.permissions.requestSync(desc).state;
   return state === "granted";
+}
+
+/**
+ * `path` as Deno's permission errors show it: an absolute path normalized (`.` and `..`
+ * resolved, `//` and a trailing `/` dropped), but one that begins with `//`, and a relative
+ * path, as given.
+ */
+export function _shownPath(path: string): string {
+  if (path[0] !== "/" || path.charCodeAt(1) === 47) return path;
+  const trailing = path.length > 1 && path.charCodeAt(path.length - 1) === 47;
+  if (!trailing && !path.includes("//") && !path.includes("/.")) return path;
+  const parts: string[] = [];
+  for (const part of path.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") parts.pop();
+    else parts.push(part);
+  }
+  return `/${parts.join("/")}`;
 }
 
 /**
@@ -68,7 +88,7 @@ export function checkPath(name: "read" | "write", path: string): void {
   if (grantedEverywhere(name)) return;
   if (!allowed({ name, path })) {
     throw new Deno.errors.NotCapable(
-      `Requires ${name} access to "${path}", run again with the --allow-${name} flag`,
+      `Requires ${name} access to "${_shownPath(path)}", run again with the --allow-${name} flag`,
     );
   }
 }

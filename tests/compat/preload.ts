@@ -179,12 +179,15 @@ async function swap(): Promise<string> {
       skipped.splice(skipped.indexOf(entry), 1);
     }
   }
-  // A test's permissions revoke --allow-ffi, so a ring opened lazily inside the first test would
-  // fail to load the library there; open it now, while the process has every permission.
+  // A test's permissions revoke --allow-ffi, so the module's ring (and libc, which the shim's
+  // loader opens with it) opened lazily inside the first test would fail to load there; open
+  // them now, while the process has every permission.
   let warm = "";
-  if (swapped.some((s) => s.startsWith("stat<-"))) {
-    await Deno.stat(new URL(".", import.meta.url));
-    warm = " (ring opened by one stat before the tests)";
+  if (swapped.length > 0) {
+    const async = await import(new URL("ffi/async/mod.ts", root).href);
+    (async.defaultRing as () => unknown)();
+    warm = " (default ring opened before the tests)";
+    if (swapped.some((s) => s.startsWith("stat<-"))) await Deno.stat(new URL(".", import.meta.url));
   }
   return `swapped ${swapped.length}${warm}: ${
     swapped.join(", ") || "none"

@@ -1,8 +1,14 @@
 // open(), create() and FsFile against Deno.open, Deno.create and Deno.FsFile on the same
 // inputs: bytes, positions, end of file, FileInfo fields, errors, fds, pipes and FIFOs, locks.
-import { assert, assertEquals, assertInstanceOf, assertRejects } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertInstanceOf,
+  assertRejects,
+  assertStringIncludes,
+} from "@std/assert";
 import { AsyncRing, create, FsFile, open, UringError } from "../../mod.ts";
-import { fdCount, patternBytes } from "../_helpers.ts";
+import { fdCount, patternBytes, runChild } from "../_helpers.ts";
 
 const dir = Deno.makeTempDirSync({ prefix: "uring_fs_file_" });
 globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
@@ -461,4 +467,27 @@ Deno.test("open() checks Deno's permissions: read and/or write as Deno.open does
     for (const [mine, deno] of rows) assertEquals(mine, deno, flags.join(" "));
     assert(rows.some(([m]) => m.startsWith("NotCapable")), flags.join(" "));
   }
+});
+
+Deno.test("FsFile.stat()/utime() check read/write on the file's path again, as Deno's do", async () => {
+  const mod = JSON.stringify(new URL("../../mod.ts", import.meta.url).href);
+  const program = (opener: string) => `
+    import { open } from ${mod};
+    const path = await Deno.makeTempFile();
+    const out = [];
+    const f = await ${opener}(path, { read: true, write: true });
+    Deno.permissions.revokeSync({ name: "write" });
+    try { await f.utime(1, 2); out.push("utime ok"); } catch (e) { out.push(e.name + ": " + e.message); }
+    try { f.utimeSync(1, 2); out.push("utimeSync ok"); } catch (e) { out.push(e.name + ": " + e.message); }
+    Deno.permissions.revokeSync({ name: "read" });
+    try { await f.stat(); out.push("stat ok"); } catch (e) { out.push(e.name + ": " + e.message); }
+    try { f.statSync(); out.push("statSync ok"); } catch (e) { out.push(e.name + ": " + e.message); }
+    f.close();
+    console.log(JSON.stringify(out.map((l) => l.replace(path, "PATH"))));
+  `;
+  const ours = await runChild(program("open"));
+  const deno = await runChild(program("Deno.open"));
+  assertEquals(ours.code, 0, ours.out);
+  assertEquals(ours.out, deno.out);
+  assertStringIncludes(ours.out, 'NotCapable: Requires read access to \\"PATH\\"');
 });

@@ -278,3 +278,47 @@ Deno.test("connect/listen: outside --allow-net, NotCapable with Deno's message",
   assertEquals(got.slice(0, 4), got.slice(4));
   assert(got[0].startsWith('NotCapable: Requires net access to "0.0.0.0:4000"'), got[0]);
 });
+
+/** fds open now, with what connect() makes once (its sync ring) already made. */
+async function fdsAfterWarmUp(port: number, server: Deno.Listener): Promise<number> {
+  const io = new AsyncRing({ entries: 8 }); // not the default ring, whose fds may change
+  (await netOn(io).connect({ port })).close();
+  (await server.accept()).close();
+  await io[Symbol.asyncDispose]();
+  return fdCount();
+}
+
+Deno.test("TcpConn: no fd left behind when its ring closes while close() waits for a read", async () => {
+  using server = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const before = await fdsAfterWarmUp(server.addr.port, server);
+  const io = new AsyncRing({ entries: 32 });
+  const conn = await netOn(io).connect({ port: server.addr.port });
+  const peer = await server.accept();
+  const pending = conn.read(new Uint8Array(8));
+  await new Promise((r) => setTimeout(r, 10));
+  conn.close(); // the read is in flight: the fd waits for it
+  const rejected = assertRejects(() => pending);
+  await io[Symbol.asyncDispose](); // ... which now settles without the ring's CQE
+  await rejected;
+  assertEquals(await peer.read(new Uint8Array(8)), null);
+  peer.close();
+  assertEquals(fdCount(), before);
+});
+
+Deno.test("TcpConn: close() after its ring closed frees the fd at once", async () => {
+  using server = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const before = await fdsAfterWarmUp(server.addr.port, server);
+  const io = new AsyncRing({ entries: 32 });
+  const conn = await netOn(io).connect({ port: server.addr.port });
+  const peer = await server.accept();
+  const pending = conn.read(new Uint8Array(8));
+  const write = conn.write(enc("x")).catch(() => 0); // sent, or rejected by the ring's close
+  const rejected = assertRejects(() => pending);
+  await io[Symbol.asyncDispose]();
+  await rejected;
+  await write;
+  conn.close();
+  await peer.read(new Uint8Array(8)); // "x" or the end
+  peer.close();
+  assertEquals(fdCount(), before);
+});

@@ -61,6 +61,32 @@ const ROWS: ResultRow[] = [
     ours: 1520,
     goals: [{ vs: "builtin", ratio: 1.5 }],
   },
+  {
+    group: "fs",
+    workload: "visitFiles, 10 000 files",
+    unit: "K files/s",
+    ours: 300,
+    builtin: { name: "Deno.readFileSync loop", value: 150 },
+    bun: { name: "Bun readFileSync loop", value: 250 },
+    ratios: { bun: 1.25 }, // measured, wins over 300 / 250
+    goals: [{ vs: "bun", ratio: 1.5 }],
+  },
+  {
+    group: "startup",
+    workload: "import mod.ts",
+    unit: "ms",
+    ours: 4,
+    higherIsBetter: false,
+    goals: [{ vs: "limit", ratio: 5 }],
+  },
+  {
+    group: "startup",
+    workload: "import + readFile",
+    unit: "ms",
+    ours: 12.5,
+    higherIsBetter: false,
+    goals: [{ vs: "limit", ratio: 10 }],
+  },
 ];
 
 const INFO: RunInfo = {
@@ -82,6 +108,9 @@ const LABELS = [
   "async: 4 KiB reads, 64 in flight",
   "servers: HTTP CPU per request (lower is better)",
   "servers: echo 64 B, 8 connections",
+  "fs: visitFiles, 10 000 files",
+  "startup: import mod.ts (lower is better)",
+  "startup: import + readFile (lower is better)",
 ];
 
 interface Box {
@@ -121,9 +150,15 @@ describe("bench report: chart", () => {
     const bars = role("bar");
     const expected = ROWS.flatMap(comparisons);
     assertEquals(bars.length, expected.length);
-    assertEquals(expected.length, 7);
+    assertEquals(expected.length, 11);
     for (const c of expected) {
-      const theirs = c.vs === "c" ? "C liburing" : c.row.builtin!.name;
+      const theirs = c.vs === "c"
+        ? "C liburing"
+        : c.vs === "bun"
+        ? c.row.bun!.name
+        : c.vs === "limit"
+        ? "the goal's bound"
+        : c.row.builtin!.name;
       const label = LABELS.find((l) => l.startsWith(`${c.row.group}: ${c.row.workload}`))!;
       const bar = bars.find((b) =>
         b.getAttribute("aria-label")!.startsWith(`bar: ${label}, `) &&
@@ -145,6 +180,10 @@ describe("bench report: chart", () => {
       ["async: 4 KiB reads, 64 in flight", "≥ 0.85x C", 0.85, "C liburing"],
       ["servers: HTTP CPU per request (lower is better)", "≤ 0.75x built-in", 0.75, "Deno.serve"],
       ["servers: echo 64 B, 8 connections", "≥ 1.3x built-in", 1.3, "Deno.listen"],
+      ["fs: visitFiles, 10 000 files", "≥ 1.5x Bun", 1.5, "Bun readFileSync loop"],
+      // a bound on the figure itself: the bar is the figure over the bound, the tick at 1.0x
+      ["startup: import mod.ts (lower is better)", "≤ 5 ms", 1, "the goal's bound"],
+      ["startup: import + readFile (lower is better)", "≤ 10 ms", 1, "the goal's bound"],
     ] as const;
     assertEquals(
       ticks.map((t) => t.getAttribute("aria-label")),
@@ -182,10 +221,14 @@ describe("bench report: chart", () => {
       .find((g) => g.getAttribute("aria-label") === "Y-axis: the workloads");
     assert(yAxis, "no y axis");
     assertEquals(Array.from(yAxis.getElementsByTagName("text")).map(text), LABELS);
-    for (const l of ["vs the Deno built-in", "vs C liburing"]) {
+    for (
+      const l of ["vs the Deno built-in", "vs C liburing", "vs Bun", "vs the goal's own bound"]
+    ) {
       assert(texts.some((t) => text(t) === l), `no legend entry ${l}`);
     }
-    assert(texts.some((t) => text(t) === "deno-uring against the Deno built-ins and C liburing"));
+    assert(
+      texts.some((t) => text(t) === "deno-uring against the Deno built-ins, C liburing and Bun"),
+    );
     assert(!svgText.includes("QUICK"));
   });
 
@@ -199,6 +242,10 @@ describe("bench report: chart", () => {
       "0.80x ✗ (goal ≥ 0.85x)",
       "0.63x vs Deno.serve ✓",
       "1.50x vs Deno.listen ✓",
+      "2.00x vs Deno.readFileSync loop",
+      "1.25x vs Bun readFileSync loop ✗ (goal ≥ 1.5x)",
+      "4.00 ms ✓",
+      "12.5 ms ✗ (goal ≤ 10 ms)",
     ]);
     const fill = (s: string) =>
       marks.filter((t) => text(t).includes(s)).map((t) => t.getAttribute("fill"));
@@ -226,6 +273,19 @@ describe("bench report: comparisons", () => {
     assertEquals(comparisons(zero).map((c) => [c.vs, c.ratio]), [["c", 2]]);
     assertStringIncludes(renderMarkdown([zero], INFO), "| ≥ 1.5x built-in | **not measured** |");
   });
+
+  it("comparisons() gives a bound on the figure as the figure over the bound", () => {
+    assertEquals(comparisons(ROWS[8]).map((c) => [c.vs, c.ratio, c.met]), [["limit", 0.8, true]]);
+    assertEquals(comparisons(ROWS[9]).map((c) => [c.vs, c.ratio, c.met]), [
+      ["limit", 1.25, false],
+    ]);
+  });
+
+  it("comparisons() leaves a Bun goal not measured when the row has no Bun figure", () => {
+    const noBun: ResultRow = { ...ROWS[7], bun: undefined, ratios: undefined };
+    assertEquals(comparisons(noBun).map((c) => c.vs), ["builtin"]);
+    assertStringIncludes(renderMarkdown([noBun], INFO), "| ≥ 1.5x Bun | **not measured** |");
+  });
 });
 
 describe("bench report: markdown", () => {
@@ -241,7 +301,7 @@ describe("bench report: markdown", () => {
         "- Kernel: 6.1.0-test",
         "- Deno: 2.9.6",
         "- liburing: 2.3-3",
-        "![Ratios against the Deno built-ins and C liburing](results.svg)",
+        "![Ratios against the Deno built-ins, C liburing and Bun](results.svg)",
       ]
     ) assert(lines.includes(s), `missing line: ${s}`);
     assert(!md.includes("Quick smoke run"));
@@ -256,12 +316,15 @@ describe("bench report: markdown", () => {
       "this module",
       "the built-in",
       "C liburing",
+      "Bun",
       "ratio vs built-in",
       "ratio vs C",
+      "ratio vs Bun",
       "goal",
       "met/missed",
     ]);
     assertEquals(table.length, 2 + ROWS.length);
+    // group, workload, this module, the built-in, C, Bun, ratios vs built-in/C/Bun, goal, met
     assertEquals(table.slice(2).map(cells), [
       [
         "ring",
@@ -270,7 +333,9 @@ describe("bench report: markdown", () => {
         "",
         "21.0 M ops/s",
         "",
+        "",
         "0.97x",
+        "",
         "≥ 0.95x C",
         "met",
       ],
@@ -280,8 +345,10 @@ describe("bench report: markdown", () => {
         "1.40 M IOPS",
         "Deno.FsFile: 1.00 M IOPS",
         "1.75 M IOPS",
+        "",
         "1.40x",
         "0.80x",
+        "",
         "≥ 0.95x C",
         "**missed**",
       ],
@@ -291,8 +358,10 @@ describe("bench report: markdown", () => {
         "1.20 M IOPS",
         "node:fs/promises: 0.100 M IOPS",
         "1.50 M IOPS",
+        "",
         "12.0x",
         "0.80x",
+        "",
         "≥ 20x built-in; ≥ 0.85x C",
         "**missed**; **missed**",
       ],
@@ -302,7 +371,9 @@ describe("bench report: markdown", () => {
         "5.00 µs CPU/req",
         "Deno.serve: 8.00 µs CPU/req",
         "",
+        "",
         "0.63x",
+        "",
         "",
         "≤ 0.75x built-in",
         "met",
@@ -313,12 +384,14 @@ describe("bench report: markdown", () => {
         "300 K req/s",
         "Deno.listen: 200 K req/s",
         "",
+        "",
         "1.50x",
+        "",
         "",
         "≥ 1.3x built-in",
         "met",
       ],
-      ["async", "await io.nop() (lower is better)", "0.325 µs", "", "", "", "", "", ""],
+      ["async", "await io.nop() (lower is better)", "0.325 µs", "", "", "", "", "", "", "", ""],
       [
         "files",
         "stat, 10 000 paths",
@@ -327,8 +400,49 @@ describe("bench report: markdown", () => {
         "",
         "",
         "",
+        "",
+        "",
         "≥ 1.5x built-in",
         "**not measured**",
+      ],
+      [
+        "fs",
+        "visitFiles, 10 000 files",
+        "300 K files/s",
+        "Deno.readFileSync loop: 150 K files/s",
+        "",
+        "Bun readFileSync loop: 250 K files/s",
+        "2.00x",
+        "",
+        "1.25x",
+        "≥ 1.5x Bun",
+        "**missed**",
+      ],
+      [
+        "startup",
+        "import mod.ts (lower is better)",
+        "4.00 ms",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "≤ 5 ms",
+        "met",
+      ],
+      [
+        "startup",
+        "import + readFile (lower is better)",
+        "12.5 ms",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "≤ 10 ms",
+        "**missed**",
       ],
     ]);
   });
