@@ -32,10 +32,11 @@ import { runServer, type StartOptions } from "./_server_cli.ts";
 
 /** Largest request head; a larger one is answered `431`. */
 const MAX_HEAD = 8 * 1024;
-/** Receive buffer per connection: room for one whole head plus what follows it. */
+/**
+ * Buffers of the shared receive ring and of the pool (a pending part of a request, answers
+ * gathered to be sent together): room for one whole head plus what follows it.
+ */
 const IN_SIZE = 2 * MAX_HEAD;
-/** Answers are gathered here and sent together. */
-const OUT_SIZE = 16 * 1024;
 /** How long a closing connection may go on sending before it is closed anyway. */
 const LINGER_MS = 1000;
 

@@ -21,6 +21,8 @@ export class Slots {
   #used = 0;
 
   /**
+   * Slots of `size` bytes, `perChunk` to a chunk, at most `max` in use.
+   *
    * @param size bytes per slot
    * @param perChunk slots per chunk
    * @param max slots in use at most (`take()` returns -1 beyond)
@@ -42,6 +44,7 @@ export class Slots {
     return this.#free.pop()!;
   }
 
+  /** Gives `slot` back, once the op that used it has settled. */
   give(slot: number): void {
     this.#used--;
     this.#free.push(slot);
