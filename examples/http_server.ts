@@ -26,15 +26,14 @@ import {
   sendAll,
   serveTcp,
   Sock,
-  UringError,
 } from "../mod.ts";
 import { runServer, type StartOptions } from "./_server_cli.ts";
 
 /** Largest request head; a larger one is answered `431`. */
 const MAX_HEAD = 8 * 1024;
 /**
- * Buffers of the shared receive ring and of the pool (a pending part of a request, answers
- * gathered to be sent together): room for one whole head plus what follows it.
+ * Buffers of the pool (received bytes, a pending part of a request, answers gathered to be sent
+ * together): room for one whole head plus what follows it.
  */
 const IN_SIZE = 2 * MAX_HEAD;
 /** How long a closing connection may go on sending before it is closed anyway. */
@@ -119,10 +118,9 @@ async function start({ hostname, port, reusePort }: StartOptions) {
   const parser = new HttpRequestParser({ maxHeadBytes: MAX_HEAD });
   const answers = new Answers();
 
-  // An idle connection holds no memory of its own: its receive takes a buffer from a ring shared
-  // by all connections only when bytes arrive; a connection keeps a buffer of its own (from a
-  // pool, returned when it is done) only while part of a request is still to come.
-  using group = io.ring.registerBufRing({ group: 1, entries: 256, size: IN_SIZE });
+  // An idle connection holds no memory of its own: it waits for bytes with a poll, and takes a
+  // buffer from a pool shared by all connections only to receive them; the buffer goes back once
+  // no part of a request is left in it.
   const pool: Uint8Array[] = [];
   const take = () => pool.pop() ?? alignedBuffer(IN_SIZE);
   const give = (b: Uint8Array) => void (pool.length < 256 && pool.push(b));
@@ -179,13 +177,6 @@ async function start({ hostname, port, reusePort }: StartOptions) {
     return close ? -1 : start;
   };
 
-  // (A rejection handled here, not with try/catch around the await: that form measured ~22 KiB
-  // more per idle connection.)
-  const noBuffers = (e: unknown) => {
-    if (e instanceof UringError && e.code === "ENOBUFS") return -1;
-    throw e;
-  };
-
   const serve = async (fd: number) => {
     const st: State = { skip: 0 };
     let inb: Uint8Array | undefined; // only while part of a request is still to come
@@ -193,32 +184,9 @@ async function start({ hostname, port, reusePort }: StartOptions) {
     try {
       for (;;) {
         if (inb === undefined) {
-          // Idle: the kernel picks a shared buffer when bytes come.
-          let r = await io.recvSelect(fd, group).catch(noBuffers);
-          if (r < 0) {
-            // Every shared buffer was out as this receive was tried (a burst of new connections
-            // does that): wait for bytes holding nothing, then try the shared buffers again, and
-            // only if they are still all out, receive into a buffer of this connection's.
-            await io.poll(fd, PollEvent.IN);
-            r = await io.recvSelect(fd, group).catch(noBuffers);
-            if (r < 0) {
-              inb = take();
-              continue;
-            }
-          }
-          if (r === 0) return;
-          const n = Math.floor(r / 0x10000), id = r % 0x10000;
-          const view = group.get(id, n);
-          const at = await answer(fd, view, 0, n, st);
-          if (at >= 0 && at < n) { // part of a request: keep it in a buffer of this connection's
-            inb = take();
-            inb.set(view.subarray(at, n));
-            start = 0;
-            end = n - at;
-          }
-          group.recycle(id);
-          if (at < 0) break;
-          continue;
+          // Idle: wait for bytes holding no buffer, then receive into one from the pool.
+          await io.poll(fd, PollEvent.IN | PollEvent.RDHUP);
+          inb = take();
         }
         const n = await io.recv(fd, inb.subarray(end));
         if (n === 0) return;
@@ -226,7 +194,7 @@ async function start({ hostname, port, reusePort }: StartOptions) {
         const at = await answer(fd, inb, start, end, st);
         if (at < 0) break;
         start = at;
-        if (start === end) { // nothing pending: back to the shared buffers
+        if (start === end) { // nothing pending: the buffer goes back to the pool
           give(inb);
           inb = undefined;
           start = end = 0;
