@@ -80,6 +80,23 @@ const WEXITED = 4;
 const WNOWAIT = 0x01000000;
 const STATX_MASK = StatxMask.BASIC_STATS | StatxMask.BTIME;
 
+/** `path` as the error messages quote it. */
+function quoted(path: string | URL): string {
+  return `'${path instanceof URL ? decodeURIComponent(path.pathname) : String(path)}'`;
+}
+
+/**
+ * `p`, whose `UringError` names the path(s) it acted on: `mkdir '/tmp/x' failed: EEXIST (errno
+ * 17)`, `rename '/a' -> '/b' failed: ...`. Only path ops pay for it (one `catch` per call).
+ */
+function onPath<T>(p: Promise<T>, path: string | URL, to?: string | URL): Promise<T> {
+  return p.catch((e) => {
+    if (!(e instanceof UringError) || e.target !== undefined) throw e;
+    const target = to === undefined ? quoted(path) : `${quoted(path)} -> ${quoted(to)}`;
+    throw new UringError(e.errno, e.call, undefined, target);
+  });
+}
+
 const decodeTimeout: Decoder = (_aux, res) =>
   res >= 0 || res === -ETIME ? undefined : new UringError(-res, "timeout");
 const decodeCancel: Decoder = (_aux, res) =>
@@ -270,7 +287,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     } catch (err) {
       return e.abandon(s, err);
     }
-    return e.finish(s, K_FD, "open", options, undefined, direct ? F_DIRECT : 0);
+    return onPath(e.finish(s, K_FD, "open", options, undefined, direct ? F_DIRECT : 0), path);
   }
 
   /**
@@ -295,7 +312,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     } catch (err) {
       return e.abandon(s, err);
     }
-    return e.finish(s, K_FD, "openat", options, undefined, direct ? F_DIRECT : 0);
+    return onPath(e.finish(s, K_FD, "openat", options, undefined, direct ? F_DIRECT : 0), path);
   }
 
   /**
@@ -485,7 +502,11 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     } catch (err) {
       return e.abandon(s, err);
     }
-    return e.finish(s, K_DEC, "statx", options, { decode: decodeStatx, data: buf });
+    const p: Promise<StatxResult> = e.finish(s, K_DEC, "statx", options, {
+      decode: decodeStatx,
+      data: buf,
+    });
+    return typeof target === "number" ? p : onPath(p, target);
   }
 
   /** fsync(2): `io_uring_prep_fsync(3)`. Linux 5.1. */
@@ -525,12 +546,7 @@ export class AsyncRing implements AsyncDisposable, Disposable {
 
   /** unlink(2), or rmdir(2) with `dir: true`: `io_uring_prep_unlinkat(3)`. Linux 5.11. */
   unlink(path: string | URL, options?: AsyncOpOptions & { dir?: boolean }): Promise<void> {
-    return this.#op(
-      K_VOID,
-      "unlink",
-      options,
-      R.unlink(path, options?.dir === true),
-    );
+    return onPath(this.#op(K_VOID, "unlink", options, R.unlink(path, options?.dir === true)), path);
   }
 
   /** rename(2) (renameat2 `flags`): `io_uring_prep_renameat(3)`. Linux 5.11. */
@@ -539,22 +555,27 @@ export class AsyncRing implements AsyncDisposable, Disposable {
     newPath: string | URL,
     options?: AsyncOpOptions & { flags?: number },
   ): Promise<void> {
-    return this.#op(
+    const p = this.#op<void>(
       K_VOID,
       "rename",
       options,
       R.rename(oldPath, newPath, options?.flags ?? 0),
     );
+    return onPath(p, oldPath, newPath);
   }
 
   /** mkdir(2): `io_uring_prep_mkdir(3)`. Linux 5.15. */
   mkdir(path: string | URL, mode: number = 0o777, options?: AsyncOpOptions): Promise<void> {
-    return this.#op(K_VOID, "mkdir", options, R.mkdir(path, mode));
+    return onPath(this.#op(K_VOID, "mkdir", options, R.mkdir(path, mode)), path);
   }
 
   /** symlink(2): `linkPath` points at `target`. `io_uring_prep_symlink(3)`. Linux 5.15. */
   symlink(target: string | URL, linkPath: string | URL, options?: AsyncOpOptions): Promise<void> {
-    return this.#op(K_VOID, "symlink", options, R.symlink(target, linkPath));
+    return onPath(
+      this.#op(K_VOID, "symlink", options, R.symlink(target, linkPath)),
+      target,
+      linkPath,
+    );
   }
 
   /**
@@ -614,7 +635,11 @@ export class AsyncRing implements AsyncDisposable, Disposable {
         options?.drain === true,
       );
     }
-    return this.#op(K_VOID, "link", c, R.hardLink(a, b as string | URL));
+    return onPath(
+      this.#op(K_VOID, "link", c, R.hardLink(a, b as string | URL)),
+      a,
+      b as string | URL,
+    );
   }
 
   /**
@@ -634,7 +659,11 @@ export class AsyncRing implements AsyncDisposable, Disposable {
    * ```
    */
   hardLink(oldPath: string | URL, newPath: string | URL, options?: AsyncOpOptions): Promise<void> {
-    return this.#op(K_VOID, "hardLink", options, R.hardLink(oldPath, newPath));
+    return onPath(
+      this.#op(K_VOID, "hardLink", options, R.hardLink(oldPath, newPath)),
+      oldPath,
+      newPath,
+    );
   }
 
   // ---- sockets ------------------------------------------------------------------------------

@@ -45,6 +45,33 @@ import {
 const { ETIME, ECANCELED } = Errno;
 
 /** At most this many slots (ops in flight); user data 0 marks internal SQEs. */
+
+/** Ops whose SQE `fd` is the file or socket they act on (their errors name it). */
+const FD_OPS: ReadonlySet<string> = new Set([
+  "read",
+  "write",
+  "readv",
+  "writev",
+  "readFixed",
+  "writeFixed",
+  "fsync",
+  "fdatasync",
+  "fallocate",
+  "ftruncate",
+  "closeFd",
+  "send",
+  "recv",
+  "accept",
+  "connect",
+  "bind",
+  "listen",
+  "shutdown",
+  "setsockopt",
+  "poll",
+  "statx",
+  "cancelFd",
+  "recvSelect",
+]);
 export const SLOTS = 1048576; // 2**20
 /** The slot index in a user data. */
 export const SLOT_MASK = SLOTS - 1;
@@ -181,6 +208,20 @@ export abstract class _Slots {
     this._gen[idx]++;
     this._inflight++;
     return idx;
+  }
+
+  /**
+   * The `UringError` of op `idx`'s failure: for an op on an fd, it names the fd (the slot's fd
+   * is still there: a slot is reused only by a later op).
+   */
+  _error(idx: number, res: number, name: string): UringError {
+    const fd = this._fds[idx];
+    return new UringError(
+      -res,
+      name,
+      undefined,
+      fd >= 0 && FD_OPS.has(name) ? `fd ${fd}` : undefined,
+    );
   }
 
   /**
@@ -329,7 +370,7 @@ export abstract class _Slots {
       } else {
         const name = this._names[idx];
         this._release(idx);
-        reject(new UringError(-res, name));
+        reject(this._error(idx, res, name));
       }
       return;
     }
@@ -364,15 +405,15 @@ export abstract class _Slots {
       case K_NUM:
       case K_FD:
         if (res >= 0) resolve(res);
-        else reject(new UringError(-res, name));
+        else reject(this._error(idx, res, name));
         return;
       case K_VOID:
         if (res >= 0) resolve(undefined);
-        else reject(new UringError(-res, name));
+        else reject(this._error(idx, res, name));
         return;
       case K_BOUNCE: {
         const err = (aux as Bounce).done(res);
-        if (res < 0) reject(new UringError(-res, name));
+        if (res < 0) reject(this._error(idx, res, name));
         else if (err !== undefined) reject(err);
         else resolve(res);
         return;
@@ -381,11 +422,11 @@ export abstract class _Slots {
         if (res >= 0) {
           const fds = aux as Int32Array;
           resolve([fds[0], fds[1]]);
-        } else reject(new UringError(-res, name));
+        } else reject(this._error(idx, res, name));
         return;
       case K_DEC:
         if (res < 0) {
-          reject(new UringError(-res, name));
+          reject(this._error(idx, res, name));
           return;
         }
         try {

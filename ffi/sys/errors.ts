@@ -132,6 +132,8 @@ export class UringError extends Error {
   readonly code: string;
   /** The call or operation that failed. */
   readonly call: string;
+  /** What it acted on, when known: `'/path'` or `fd 7`. */
+  readonly target?: string;
 
   /**
    * Makes an error for a failed call.
@@ -139,15 +141,18 @@ export class UringError extends Error {
    * @param errno the error number; a negative CQE result is accepted and negated
    * @param call the system call or operation that failed
    * @param hint an extra sentence on the likely cause and what to do
+   * @param target what the call acted on (`'/path'`, `fd 7`), named in the message
    */
-  constructor(errno: number, call: string, hint?: string) {
+  constructor(errno: number, call: string, hint?: string, target?: string) {
     const e = Math.abs(errno);
     const code = errnoName(e);
-    super(`${call} failed: ${code} (errno ${e})${hint ? `: ${hint}` : ""}`);
+    const on = target === undefined ? "" : ` ${target}`;
+    super(`${call}${on} failed: ${code} (errno ${e})${hint ? `: ${hint}` : ""}`);
     this.name = "UringError";
     this.errno = e;
     this.code = code;
     this.call = call;
+    if (target !== undefined) this.target = target;
   }
 }
 

@@ -226,3 +226,26 @@ Deno.test("AsyncRing ops after close() reject with 'AsyncRing is closed'", async
   await io[Symbol.asyncDispose]();
   assertEquals(io.ring.closed, true);
 });
+
+Deno.test("AsyncRing errors name the path or fd the op acted on", async () => {
+  await using io = new AsyncRing({ entries: 8 });
+  const cases: [() => Promise<unknown>, string, string][] = [
+    [() => io.mkdir("/tmp"), "'/tmp'", "mkdir '/tmp' failed: EEXIST (errno 17)"],
+    [() => io.open("/no/such/x"), "'/no/such/x'", "open '/no/such/x' failed: ENOENT (errno 2)"],
+    [
+      () => io.rename("/no/a", new URL("file:///no/b")),
+      "'/no/a' -> '/no/b'",
+      "rename '/no/a' -> '/no/b' failed: ENOENT (errno 2)",
+    ],
+    [() => io.statx("/no/such"), "'/no/such'", "statx '/no/such' failed: ENOENT (errno 2)"],
+    [
+      () => io.read(999_999, new Uint8Array(4)),
+      "fd 999999",
+      "read fd 999999 failed: EBADF (errno 9)",
+    ],
+  ];
+  for (const [op, target, message] of cases) {
+    const e = await assertRejects(op, UringError);
+    assertEquals([e.target, e.message], [target, message]);
+  }
+});
