@@ -185,7 +185,17 @@ async function start({ hostname, port, reusePort }: StartOptions) {
       for (;;) {
         if (inb === undefined) {
           // Idle: wait for bytes holding no buffer, then receive into one from the pool.
-          await io.poll(fd, PollEvent.IN | PollEvent.RDHUP);
+          const ev = await io.poll(fd, PollEvent.IN | PollEvent.RDHUP);
+          if (ev & PollEvent.RDHUP) {
+            // The client stopped sending (most often: it closed). Look for a last byte with a
+            // buffer of one, so that thousands of closing connections take no pooled buffers.
+            const one = new Uint8Array(new SharedArrayBuffer(1));
+            if (await io.recv(fd, one) === 0) return;
+            inb = take();
+            inb[0] = one[0];
+            end = 1;
+            continue;
+          }
           inb = take();
         }
         const n = await io.recv(fd, inb.subarray(end));

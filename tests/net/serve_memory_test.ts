@@ -108,8 +108,7 @@ Deno.test({
         `${ours.after} KiB, Deno.serve ${deno.after} KiB above the start`,
     );
     assert(ours.perConn <= deno.perConn + 1024, `${ours.perConn} B > ${deno.perConn} B + 1 KiB`);
-    // What the example keeps after the connections close is printed, not asserted: it keeps more
-    // than Deno.serve (see the Edges table in tests/README.md).
+    assert(ours.after <= Math.max(deno.after, 0) + 4096, `${ours.after} KiB kept`);
   },
   sanitizeResources: false,
   sanitizeOps: false,
