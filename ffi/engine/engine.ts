@@ -62,6 +62,23 @@ export const _wakeSettings: { strategy: Exclude<WakeKind, "thread">; upgradeAfte
 const TASKRUN_FLAG = 1 << 9;
 
 /**
+ * Engines not closed yet. When the process exits, each is closed first: an op still in the kernel
+ * (a receive an unref'd server left waiting, the wake-up's eventfd read) could otherwise complete
+ * into memory V8 frees while it shuts down.
+ */
+const live = new Set<_Engine>();
+let unloadHooked = false;
+
+function keepTrack(e: _Engine): void {
+  live.add(e);
+  if (unloadHooked || typeof globalThis.addEventListener !== "function") return;
+  unloadHooked = true;
+  globalThis.addEventListener("unload", () => {
+    for (const engine of [...live]) engine.close();
+  });
+}
+
+/**
  * The engine of one `AsyncRing`.
  *
  * @internal
@@ -131,6 +148,7 @@ export class _Engine extends _Slots implements _WakeHost, _ChainHost {
   constructor(ring: Ring, wakeup: "socket" | "thread" = "socket") {
     super();
     this.ring = ring;
+    keepTrack(this);
     this.#backlog = new _Backlog((ring.setupFlags & (1 << 10)) !== 0);
     this.#batch = new CqeBatch(Math.min(ring.cqEntries, 1024));
     this._grow();
@@ -711,6 +729,7 @@ export class _Engine extends _Slots implements _WakeHost, _ChainHost {
   #finishClose(): void {
     if (this.#closeDone) return;
     this.#closeDone = true;
+    live.delete(this);
     try {
       this.#waker.close(); // first: a poll of the wake-up's own ring holds this ring's file
     } catch { /* closed with the process at worst */ }
