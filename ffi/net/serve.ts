@@ -3,10 +3,11 @@
  *
  * @module
  */
+import { _acceptLoop } from "./_accept_loop.ts";
 import type { AsyncRing } from "../async/mod.ts";
 import { defaultRing } from "../async/mod.ts";
 import type { BufferRing } from "../ring/mod.ts";
-import { checkNet, Errno, Sock, UringError } from "../sys/mod.ts";
+import { checkNet, Sock } from "../sys/mod.ts";
 import { HttpRequestParser } from "./http.ts";
 import { HttpConn, internalServerError, MAX_HEAD, type ServeState } from "./_http_conn.ts";
 import { closeSync, listenTcpSync } from "./_libc.ts";
@@ -304,22 +305,7 @@ export function serveOn(
     }
   };
 
-  const accepting = (async () => {
-    while (!stop.signal.aborted) {
-      try {
-        for await (const fd of io.acceptMultishot(lfd, { signal: stop.signal })) {
-          const p = serveConn(fd);
-          running.add(p);
-          p.finally(() => running.delete(p));
-        }
-        return;
-      } catch (err) {
-        if (stop.signal.aborted) return;
-        if (!(err instanceof UringError && RETRY_ACCEPT.has(err.errno))) throw err;
-        await io.timeout(50, { signal: stop.signal }).catch(() => {});
-      }
-    }
-  })();
+  const accepting = _acceptLoop(io, lfd, stop.signal, serveConn, running);
 
   let stopping: Promise<void> | undefined;
   const shutdown = (abortive = false) =>
@@ -390,12 +376,3 @@ export function serveOn(
     [Symbol.asyncDispose]: () => shutdown(),
   };
 }
-
-/** accept(2) errors that pass: out of fds or memory, or a connection gone before it was taken. */
-const RETRY_ACCEPT = new Set<number>([
-  Errno.EMFILE,
-  Errno.ENFILE,
-  Errno.ENOBUFS,
-  Errno.ENOMEM,
-  Errno.ECONNABORTED,
-]);

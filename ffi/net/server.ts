@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { _acceptLoop } from "./_accept_loop.ts";
 import type { AsyncOpOptions, AsyncRing } from "../async/mod.ts";
 import { Errno, UringError } from "../sys/mod.ts";
 import { Sock } from "../sys/mod.ts";
@@ -61,17 +62,6 @@ export async function sendAll(
   }
   return total;
 }
-
-/** accept(2) errors that pass: out of fds or memory, or a connection gone before it was taken. */
-const RETRY_ACCEPT = new Set<number>([
-  Errno.EMFILE,
-  Errno.ENFILE,
-  Errno.ENOBUFS,
-  Errno.ENOMEM,
-  Errno.ECONNABORTED,
-]);
-/** How long the server waits before accepting again after such an error. */
-const ACCEPT_RETRY_MS = 50;
 
 /**
  * Options of {@link serveTcp}: where to listen.
@@ -224,23 +214,7 @@ export async function serveTcp(
     }
   };
 
-  const accepting = (async () => {
-    while (!stop.signal.aborted) {
-      try {
-        for await (const fd of io.acceptMultishot(lfd, { signal: stop.signal })) {
-          const p = serve(fd);
-          running.add(p);
-          p.finally(() => running.delete(p));
-        }
-        return;
-      } catch (err) {
-        if (stop.signal.aborted) return;
-        // Out of fds or memory: the pending connections wait in the backlog; try again soon.
-        if (!(err instanceof UringError && RETRY_ACCEPT.has(err.errno))) throw err;
-        await io.timeout(ACCEPT_RETRY_MS, { signal: stop.signal }).catch(() => {});
-      }
-    }
-  })();
+  const accepting = _acceptLoop(io, lfd, stop.signal, serve, running);
 
   let stopping: Promise<void> | undefined;
   const shutdown = () =>
