@@ -123,7 +123,9 @@ console.log(new TextDecoder().decode(buf.subarray(0, n)).trim());
 
   async run(flags: string[], env: Record<string, string> = {}) {
     const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--quiet", ...flags, `${this.dir}/user.ts`, this.data],
+      // --no-lock: a deno.lock found above the temp dir (beside a package.json in /tmp, say) must not
+      // pin this server's modules, whose content changes from run to run on a reused port
+      args: ["run", "--quiet", "--no-lock", ...flags, `${this.dir}/user.ts`, this.data],
       cwd: this.dir,
       clearEnv: true,
       env: {
