@@ -136,8 +136,7 @@ export class _EventfdWaker implements _Waker {
     this.#ring.cqEventfdToggle(true);
     if (this.#ring.cqReady() !== 0) return false;
     this.armed = true;
-    if (this.#hold) this.#bell.ref();
-    else this.#bell.unref();
+    this.#bell.keepAlive(this.#hold);
     return true;
   }
 
@@ -145,8 +144,7 @@ export class _EventfdWaker implements _Waker {
   hold(keep: boolean): void {
     this.#hold = keep;
     if (!this.armed) return;
-    if (keep) this.#bell.ref();
-    else this.#bell.unref();
+    this.#bell.keepAlive(keep);
   }
 
   /** Nothing in flight: the chain may stay armed (signals are off), the socket lets go. */

@@ -147,6 +147,12 @@ export class _SocketBell {
     }
   }
 
+  /** `ref()` when `keep`, else `unref()`. */
+  keepAlive(keep: boolean): void {
+    if (keep) this.ref();
+    else this.unref();
+  }
+
   /** Closes Deno's socket and the peer fd (call it after the ring that sends here closed). */
   close(): void {
     if (this.#closed) return;
@@ -234,8 +240,7 @@ export class _PollWaker implements _Waker {
       this.#chain = true;
     }
     this.armed = true;
-    if (this.#hold) this.#bell.ref();
-    else this.#bell.unref();
+    this.#bell.keepAlive(this.#hold);
     return true;
   }
 
@@ -243,8 +248,7 @@ export class _PollWaker implements _Waker {
   hold(keep: boolean): void {
     this.#hold = keep;
     if (!this.armed) return;
-    if (keep) this.#bell.ref();
-    else this.#bell.unref();
+    this.#bell.keepAlive(keep);
   }
 
   /** Lets the process exit while nothing is in flight (an armed poll stays, harmlessly). */
