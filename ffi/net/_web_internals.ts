@@ -1,6 +1,6 @@
 /**
  * The two shortcuts `Deno.serve` itself takes with web objects, found in Deno's own `Request` and
- * `Response` at load and checked before use:
+ * `Response` at their first use and checked before it:
  *
  * - a `Request` made without its constructor (`new Request(webidl.brand)`, as Deno's
  *   `fromInnerRequest` does) over an inner record whose URL, headers and body are decoded only
@@ -57,22 +57,27 @@ const internal = (() => {
 })();
 const brand: symbol | undefined = internal?.webidlBrand;
 
+/** Whether {@link probe} has run. */
+let probed = false;
+
 // ---- Request ----------------------------------------------------------------------------
 
 let S_REQ: symbol | undefined, S_GUARD: symbol | undefined, S_SIGCACHE: symbol | undefined;
 let InnerBody: (new (s: unknown) => any) | undefined;
 let fastRequest = false;
 
-try {
-  if (typeof brand === "symbol") {
-    const probe = new (Request as any)(brand);
-    S_REQ = symbolOf(probe, "request");
-    S_GUARD = symbolOf(probe, "headers guard");
-    S_SIGCACHE = symbolOf(probe, "signalCache");
-    const withBody = new Request("http://x/", { method: "POST", body: "x" }) as any;
-    InnerBody = withBody[S_REQ!]?.body?.constructor;
-  }
-} catch { /* the public path */ }
+function findRequestSymbols(): void {
+  try {
+    if (typeof brand === "symbol") {
+      const probe = new (Request as any)(brand);
+      S_REQ = symbolOf(probe, "request");
+      S_GUARD = symbolOf(probe, "headers guard");
+      S_SIGCACHE = symbolOf(probe, "signalCache");
+      const withBody = new Request("http://x/", { method: "POST", body: "x" }) as any;
+      InnerBody = withBody[S_REQ!]?.body?.constructor;
+    }
+  } catch { /* the public path */ }
+}
 
 /** Latin-1 text of `b[s, e)`. */
 export function latin1(b: Uint8Array, s: number, e: number): string {
@@ -96,6 +101,7 @@ export function latin1(b: Uint8Array, s: number, e: number): string {
  * Returns null when only the public path is available.
  */
 export function innerBody(source: Uint8Array | ReadableStream<Uint8Array>): unknown {
+  if (!probed) probe();
   if (InnerBody === undefined) return null;
   if (source instanceof Uint8Array) {
     const b = new InnerBody({ body: source, consumed: false });
@@ -107,6 +113,7 @@ export function innerBody(source: Uint8Array | ReadableStream<Uint8Array>): unkn
 
 /** A `Request` over `inner` (lazily decoded), or null when the shortcut is unavailable. */
 export function requestFromInner(inner: InnerRequestLike): Request | null {
+  if (!probed) probe();
   if (!fastRequest) return null;
   const r = new (Request as any)(brand);
   r[S_REQ!] = inner;
@@ -116,6 +123,7 @@ export function requestFromInner(inner: InnerRequestLike): Request | null {
 
 /** The record behind a `Request` made by {@link requestFromInner}, or undefined. */
 export function innerOf(req: Request): unknown {
+  if (!probed) probe();
   return S_REQ === undefined ? undefined : (req as any)[S_REQ];
 }
 
@@ -124,6 +132,7 @@ export function innerOf(req: Request): unknown {
  * aborted through `onCancel`), as Deno's `abortRequest` does.
  */
 export function markAborted(req: Request): void {
+  if (!probed) probe();
   if (S_SIGCACHE !== undefined && (req as any)[S_SIGCACHE] === undefined) {
     (req as any)[S_SIGCACHE] = false;
   }
@@ -131,11 +140,13 @@ export function markAborted(req: Request): void {
 
 /** Whether `res` carries Deno's response record (false for a look-alike on its prototype). */
 export function isRealResponse(res: Response): boolean {
+  if (!probed) probe();
   return S_RES === undefined || (res as any)[S_RES] !== undefined;
 }
 
 /** Whether requests are made through the shortcut (for tests). */
 export function fastRequests(): boolean {
+  if (!probed) probe();
   return fastRequest;
 }
 
@@ -145,16 +156,19 @@ let S_RES: symbol | undefined, S_FSTATUS: symbol | undefined, S_FBODY: symbol | 
 let S_FKIND: symbol | undefined, S_FCT: symbol | undefined, S_FCONSUMED: symbol | undefined;
 let S_BODY: symbol | undefined;
 let fastResponse = false;
-try {
-  const r = new Response("x");
-  S_RES = symbolOf(r, "response");
-  S_FSTATUS = symbolOf(r, "serve fast status");
-  S_FBODY = symbolOf(r, "serve fast body");
-  S_FKIND = symbolOf(r, "serve fast header kind");
-  S_FCT = symbolOf(r, "serve fast content type");
-  S_FCONSUMED = symbolOf(r, "serve fast consumed");
-  S_BODY = symbolOf(Response.prototype, "body");
-} catch { /* the public path */ }
+
+function findResponseSymbols(): void {
+  try {
+    const r = new Response("x");
+    S_RES = symbolOf(r, "response");
+    S_FSTATUS = symbolOf(r, "serve fast status");
+    S_FBODY = symbolOf(r, "serve fast body");
+    S_FKIND = symbolOf(r, "serve fast header kind");
+    S_FCT = symbolOf(r, "serve fast content type");
+    S_FCONSUMED = symbolOf(r, "serve fast consumed");
+    S_BODY = symbolOf(Response.prototype, "body");
+  } catch { /* the public path */ }
+}
 
 const DEFAULT_TEXT = "text/plain;charset=UTF-8";
 
@@ -163,6 +177,7 @@ const DEFAULT_TEXT = "text/plain;charset=UTF-8";
  * 200-599) where Deno's record can be reached; else a 200 that the server writes as `status`.
  */
 export function responseWithStatus(status: number, headers: [string, string][]): Response {
+  if (!probed) probe();
   const res = new Response(null, { headers });
   const inner = S_RES === undefined ? undefined : (res as any)[S_RES];
   if (inner !== undefined && inner !== null && typeof inner.status === "number") {
@@ -179,6 +194,7 @@ export function responseWithStatus(status: number, headers: [string, string][]):
  * @throws {TypeError} as `Deno.serve` does for an error response or a used body
  */
 export function responseParts(res: Response): ResponseParts {
+  if (!probed) probe();
   const r = res as any;
   if (fastResponse) {
     const fs = r[S_FSTATUS!];
@@ -265,40 +281,50 @@ function probeInner(body: unknown): InnerRequestLike {
   };
 }
 
-try {
-  if (S_REQ && S_GUARD && S_SIGCACHE && InnerBody) {
-    fastRequest = true;
-    const req = requestFromInner(probeInner(innerBody(new Uint8Array([104, 105]))))!;
-    fastRequest = req instanceof Request && req.url === "http://h:1/p?q" &&
-      req.method === "POST" && req.headers.get("x-a") === "b" &&
-      req.clone().headers.get("host") === "h:1" && req.signal instanceof AbortSignal &&
-      !req.bodyUsed && req.body instanceof ReadableStream && new Request(req).url === req.url;
-    if (fastRequest) {
-      const r2 = requestFromInner(probeInner(innerBody(new Uint8Array([104, 105]))))!;
-      r2.text().then((t) => {
-        if (t !== "hi") fastRequest = false;
-      }, () => {
-        fastRequest = false;
-      });
+/**
+ * Finds the internals and checks the shortcuts once, at the first use rather than at import: it
+ * loads Deno's lazily loaded `Request`/`Response` code (~5-9 ms), which a program that never
+ * serves should not pay.
+ */
+function probe(): void {
+  probed = true;
+  findRequestSymbols();
+  findResponseSymbols();
+  try {
+    if (S_REQ && S_GUARD && S_SIGCACHE && InnerBody) {
+      fastRequest = true;
+      const req = requestFromInner(probeInner(innerBody(new Uint8Array([104, 105]))))!;
+      fastRequest = req instanceof Request && req.url === "http://h:1/p?q" &&
+        req.method === "POST" && req.headers.get("x-a") === "b" &&
+        req.clone().headers.get("host") === "h:1" && req.signal instanceof AbortSignal &&
+        !req.bodyUsed && req.body instanceof ReadableStream && new Request(req).url === req.url;
+      if (fastRequest) {
+        const r2 = requestFromInner(probeInner(innerBody(new Uint8Array([104, 105]))))!;
+        r2.text().then((t) => {
+          if (t !== "hi") fastRequest = false;
+        }, () => {
+          fastRequest = false;
+        });
+      }
     }
+  } catch {
+    fastRequest = false;
   }
-} catch {
-  fastRequest = false;
-}
 
-try {
-  if (S_RES && S_FSTATUS && S_FBODY && S_FKIND && S_FCT && S_FCONSUMED && S_BODY) {
-    fastResponse = true;
-    const a = responseParts(new Response("hey"));
-    const b = responseParts(
-      new Response(new Uint8Array([1]), { status: 201, headers: { x: "y" } }),
-    );
-    const c = responseParts(new Response(new ReadableStream()));
-    const d = new Response(null, { status: 204 });
-    fastResponse = a.status === 200 && a.body === "hey" && a.headers[0]?.[1] === DEFAULT_TEXT &&
-      b.status === 201 && b.body instanceof Uint8Array && b.headers.some((h) => h[0] === "x") &&
-      c.body instanceof ReadableStream && responseParts(d).body === null;
+  try {
+    if (S_RES && S_FSTATUS && S_FBODY && S_FKIND && S_FCT && S_FCONSUMED && S_BODY) {
+      fastResponse = true;
+      const a = responseParts(new Response("hey"));
+      const b = responseParts(
+        new Response(new Uint8Array([1]), { status: 201, headers: { x: "y" } }),
+      );
+      const c = responseParts(new Response(new ReadableStream()));
+      const d = new Response(null, { status: 204 });
+      fastResponse = a.status === 200 && a.body === "hey" && a.headers[0]?.[1] === DEFAULT_TEXT &&
+        b.status === 201 && b.body instanceof Uint8Array && b.headers.some((h) => h[0] === "x") &&
+        c.body instanceof ReadableStream && responseParts(d).body === null;
+    }
+  } catch {
+    fastResponse = false;
   }
-} catch {
-  fastResponse = false;
 }
