@@ -1,5 +1,5 @@
 // Shared test helpers: real fds made through io_uring itself (Deno exposes no raw fds).
-import { type Cqe, CqeBatch, OpenFlag, Ring, type Sqe } from "../mod.ts";
+import { type Cqe, CqeBatch, OpenFlag, Ring, type Sqe } from "../ffi/mod.ts";
 
 let nextUserData = 1_000_000;
 

@@ -10,7 +10,7 @@ import {
   Sock,
   sockaddr,
   type SocketAddress,
-} from "../mod.ts";
+} from "../ffi/mod.ts";
 import { native } from "../ffi/sys/loader.ts";
 import { runOne } from "./_helpers.ts";
 

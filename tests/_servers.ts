@@ -1,7 +1,7 @@
 // Shared helpers of the server tests (echo_server_test.ts, http_server_test.ts): an example server
 // started as a subprocess, its fds, and clients that read until a condition holds.
 import { assert, assertEquals } from "@std/assert";
-import { AsyncRing, Sock } from "../mod.ts";
+import { AsyncRing, Sock } from "../ffi/mod.ts";
 
 export const enc = new TextEncoder();
 export const dec = new TextDecoder();

@@ -62,9 +62,11 @@ export const _wakeSettings: { strategy: Exclude<WakeKind, "thread">; upgradeAfte
 const TASKRUN_FLAG = 1 << 9;
 
 /**
- * Engines not closed yet. When the process exits, each is closed first: an op still in the kernel
- * (a receive an unref'd server left waiting, the wake-up's eventfd read) could otherwise complete
- * into memory V8 frees while it shuts down.
+ * Engines not closed yet. When the process exits, each with an op still in the kernel is closed
+ * first: the op (a receive an unref'd server left waiting, the wake-up's eventfd read) could
+ * otherwise complete into memory V8 frees while it shuts down. A quiet one is left to the kernel,
+ * which frees its ring with the process (closing it would cost a script that read a few files
+ * ~1 ms more at exit).
  */
 const live = new Set<_Engine>();
 let unloadHooked = false;
@@ -74,7 +76,7 @@ function keepTrack(e: _Engine): void {
   if (unloadHooked || typeof globalThis.addEventListener !== "function") return;
   unloadHooked = true;
   globalThis.addEventListener("unload", () => {
-    for (const engine of [...live]) engine.close();
+    for (const engine of [...live]) if (!engine._quiet()) engine.close();
   });
 }
 
@@ -738,6 +740,14 @@ export class _Engine extends _Slots implements _WakeHost, _ChainHost {
     } catch { /* already closed */ }
     this.#idle?.resolve();
     this.#idle = undefined;
+  }
+
+  /**
+   * Nothing of this engine is in the kernel: no op in flight, and the wake-up is the worker
+   * thread, which keeps no op in the ring and is not asleep in it.
+   */
+  _quiet(): boolean {
+    return this._inflight === 0 && this.#waker.kind === "thread" && !this.#waker.sleeping;
   }
 
   /** Resolves once the waiter is back and the ring is closed (after `close()`). */

@@ -17,8 +17,9 @@
  * Addresses the module only reads or frees are declared `usize` (x86-64 and aarch64 pass a
  * pointer and a 64-bit integer the same way), so no pointer object is made.
  *
- * The library is opened on first use; the loader opens it with the native shim, so that it is
- * open before a permission-scoped test runs.
+ * The library is opened a group of functions at a time, at the first use of each (the loader
+ * opens the memory group with the native shim); {@link openLibc} opens all of them before a
+ * permission-scoped test runs.
  *
  * @internal
  * @module
@@ -335,13 +336,77 @@ export const libcSymbols = {
 /** The C library's functions, as {@link libc} returns them. */
 export type Libc = Deno.DynamicLibrary<typeof libcSymbols>["symbols"];
 
+/**
+ * The symbols in the groups they are opened in. Deno compiles a call stub for every symbol it
+ * opens (~0.1-0.2 ms each), so the table is opened a group at a time, at its first use: a program
+ * that reads a few files pays for the memory group only. {@link openLibc} opens them all, for
+ * code about to lose `--allow-ffi` (a `Deno.test` with `permissions`).
+ */
+const GROUPS = {
+  memory: ["memmove", "memmoveFrom", "strlen", "__errno_location"],
+  fd: [
+    "close",
+    "read",
+    "write",
+    "lseek",
+    "flock",
+    "flockWait",
+    "futimens",
+    "isatty",
+    "ftruncate",
+    "fsync",
+    "fdatasync",
+    "statx",
+    "tcgetattr",
+    "tcsetattr",
+  ],
+  net: [
+    "socket",
+    "socketpair",
+    "setsockopt",
+    "bind",
+    "listen",
+    "getsockname",
+    "getpeername",
+    "shutdown",
+    "unlink",
+    "getaddrinfo",
+    "getaddrinfoAsync",
+    "freeaddrinfo",
+    "gai_strerror",
+  ],
+  stdio: ["fopen", "fread", "ferror", "fclose"],
+} as const satisfies Record<string, readonly (keyof typeof libcSymbols)[]>;
+type Group = keyof typeof GROUPS;
+
+const opened: Partial<Record<Group, Record<string, unknown>>> = {};
+
+function openGroup(group: Group): Record<string, unknown> {
+  const wanted: Record<string, Deno.ForeignFunction> = {};
+  for (const name of GROUPS[group]) wanted[name] = libcSymbols[name];
+  try {
+    return opened[group] = Deno.dlopen("libc.so.6", wanted).symbols;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) {
+      throw new Deno.errors.NotCapable(
+        `opening the C library's ${group} functions needs --allow-ffi, which is revoked here (a ` +
+          `Deno.test with \`permissions\`?): call openLibc() of ffi/sys, or preloadNative(), ` +
+          `before permissions are dropped`,
+        { cause: e },
+      );
+    }
+    throw e;
+  }
+}
+
 let lib: Libc | undefined;
 /** This thread's errno address (JS of one isolate runs on one thread). */
 let errnoAt: bigint | undefined;
 const errnoBuf = new Int32Array(1);
 
 /**
- * The C library the process runs on (`libc.so.6`), opened on the first call.
+ * The C library the process runs on (`libc.so.6`): its memory functions opened on the first
+ * call, each other group of functions at the first use of one of them.
  *
  * @returns its functions, {@link libcSymbols}
  * @example
@@ -354,7 +419,38 @@ const errnoBuf = new Int32Array(1);
  * ```
  */
 export function libc(): Libc {
-  return lib ??= Deno.dlopen("libc.so.6", libcSymbols).symbols;
+  if (lib !== undefined) return lib;
+  const table: Record<string, unknown> = {};
+  for (const group of Object.keys(GROUPS) as Group[]) {
+    for (const name of GROUPS[group]) {
+      // an accessor that never changes keeps the table's shape: one getter call per use
+      Object.defineProperty(table, name, {
+        get: () => (opened[group] ?? openGroup(group))[name],
+        enumerable: true,
+      });
+    }
+  }
+  openGroup("memory");
+  return lib = table as Libc;
+}
+
+/**
+ * Opens every group of the C library's functions now, so that later calls work where
+ * `--allow-ffi` has been revoked since (`Deno.test` with `permissions`).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { libc, openLibc } from "./_libc.ts";
+ * openLibc();
+ * assertEquals(libc().isatty(-1), 0);
+ * ```
+ */
+export function openLibc(): void {
+  libc();
+  for (const group of Object.keys(GROUPS) as Group[]) {
+    if (opened[group] === undefined) openGroup(group);
+  }
 }
 
 /**

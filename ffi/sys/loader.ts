@@ -46,7 +46,7 @@
  *
  * @module
  */
-import { libc } from "./_libc.ts";
+import { libc, openLibc } from "./_libc.ts";
 import { elfProblem, readLibrary, sha256Hex } from "./_library_check.ts";
 import { DIST_SHA256, DIST_VERSION } from "./dist_pin.ts";
 import { type Native, SHIM_VERSION, symbols } from "./symbols.ts";
@@ -380,8 +380,8 @@ function open(c: Candidate): Native {
         `("deno task build")`,
     );
   }
-  // libc with it: buffer addresses and errno come from libc calls, and a Deno.test with
-  // `permissions` (which revokes --allow-ffi) can still call it, but no longer open it.
+  // libc's memory functions with it: buffer addresses and errno come from them, and a Deno.test
+  // with `permissions` (which revokes --allow-ffi) can still call them, but no longer open them.
   libc();
   return opened;
 }
@@ -463,4 +463,24 @@ export function native(): Native {
   }
   resolveLibrary(base); // throws: a module at another kind of URL
   throw notBuilt();
+}
+
+/**
+ * Loads the native library and opens every C function the module may call, now rather than at
+ * their first use. Call it before code that runs without `--allow-ffi`: a `Deno.test` with
+ * `permissions` revokes it while the test runs, and a library or a group of C functions first
+ * needed there cannot be opened (the call then throws `Deno.errors.NotCapable` saying so).
+ * Functions opened before keep working under revoked permissions.
+ *
+ * @throws {Error} As {@link native} does.
+ * @example
+ * ```ts
+ * import { preloadNative } from "../../mod.ts";
+ * // at the top of a test file whose tests drop --allow-ffi with `permissions`
+ * preloadNative();
+ * ```
+ */
+export function preloadNative(): void {
+  native();
+  openLibc();
 }

@@ -23,7 +23,15 @@ export {
   PAGE_SIZE,
   returnFromKernel,
 } from "./_memory.ts";
-export { copyFromAddress, cStringAt, lastErrno, type Libc, libc, libcSymbols } from "./_libc.ts";
+export {
+  copyFromAddress,
+  cStringAt,
+  lastErrno,
+  type Libc,
+  libc,
+  libcSymbols,
+  openLibc,
+} from "./_libc.ts";
 export { loadAcquire, storeRelease, storeRelease16 } from "./_memory_order.ts";
 export { alignedBuffer } from "./aligned.ts";
 export {
@@ -60,7 +68,7 @@ export {
 export { check, Errno, errnoName, UringError } from "./errors.ts";
 export { eventfd, EventfdFlag } from "./eventfd.ts";
 export { type FdLike, type Fixed, fixed, isFixed } from "./fixed.ts";
-export { native } from "./loader.ts";
+export { native, preloadNative } from "./loader.ts";
 export { type Native } from "./symbols.ts";
 export { _shownPath, checkNet, checkPath, type PermissionKind } from "./permissions.ts";
 export { limitAdvice, primeLimits, readProc } from "./_limits.ts";

@@ -3,7 +3,7 @@
 // forces GC and allocates a spray of fresh buffers where the freed memory would be reused. Then
 // the kernel writes. Prints one JSON line per case: what the op settled with, and whether any
 // byte of the spray changed. A crash or a dirty spray is the bug this guards against.
-import { alignedBuffer, AsyncRing, Ring } from "../../mod.ts";
+import { alignedBuffer, AsyncRing, Ring } from "../../ffi/mod.ts";
 
 const gc = (globalThis as unknown as { gc: () => void }).gc;
 const io = new AsyncRing({ entries: 64 });

@@ -2,7 +2,7 @@
 // The work runs in a child process with --expose-gc (tests/_transfer_child.ts), so that a crash
 // is seen as a failed exit instead of killing the test runner.
 import { assert, assertEquals, assertMatch, assertRejects } from "@std/assert";
-import { alignedBuffer, AsyncRing } from "../../mod.ts";
+import { alignedBuffer, AsyncRing } from "../../ffi/mod.ts";
 import { _BouncePool } from "../../ffi/engine/bounce.ts";
 
 interface Line {

@@ -8,7 +8,7 @@ import {
 } from "@std/assert";
 import { spy } from "@std/testing/mock";
 import { FakeTime } from "@std/testing/time";
-import { AsyncRing, PollEvent } from "../../mod.ts";
+import { AsyncRing, PollEvent } from "../../ffi/mod.ts";
 import { fdCount, tempFile } from "../_helpers.ts";
 
 const enc = new TextEncoder();

@@ -24,7 +24,7 @@ import {
   Ring,
   SetupFlag,
   UringError,
-} from "../../mod.ts";
+} from "../../ffi/mod.ts";
 import { fdCount, patternBytes, runChild, tempFile } from "../_helpers.ts";
 
 const DEFER = { singleIssuer: true, deferTaskrun: true } as const;

@@ -5,7 +5,7 @@ import {
   assertRejects,
   assertThrows,
 } from "@std/assert";
-import { AsyncRing, UringError } from "../../mod.ts";
+import { AsyncRing, UringError } from "../../ffi/mod.ts";
 import { tempFile } from "../_helpers.ts";
 
 const enc = new TextEncoder();

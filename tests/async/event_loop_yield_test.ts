@@ -2,7 +2,7 @@
 // event loop a turn after a bounded amount of such work, so timers and I/O callbacks run
 // (issue 11, item 4). Each loop is capped at 3 s so that a regression fails instead of hanging.
 import { assertEquals, assertLess } from "@std/assert";
-import { AsyncRing } from "../../mod.ts";
+import { AsyncRing } from "../../ffi/mod.ts";
 
 const CAP_MS = 3000;
 /** Runs `step` until a 10 ms timer fires; returns how long that took. */

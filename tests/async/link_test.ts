@@ -1,5 +1,5 @@
 import { assertEquals, assertInstanceOf, assertRejects } from "@std/assert";
-import { AsyncRing, fixed, OpenFlag, UringError } from "../../mod.ts";
+import { AsyncRing, fixed, OpenFlag, UringError } from "../../ffi/mod.ts";
 import { tempFile } from "../_helpers.ts";
 
 const enc = new TextEncoder();

@@ -5,7 +5,7 @@ import {
   assertMatch,
   assertRejects,
 } from "@std/assert";
-import { AsyncRing } from "../../mod.ts";
+import { AsyncRing } from "../../ffi/mod.ts";
 import { runChild } from "../_helpers.ts";
 
 const MOD = new URL("../../mod.ts", import.meta.url).href;

@@ -5,7 +5,7 @@ import {
   assertLessOrEqual,
   assertRejects,
 } from "@std/assert";
-import { AsyncRing, PollEvent } from "../../mod.ts";
+import { AsyncRing, PollEvent } from "../../ffi/mod.ts";
 import { fdCount, patternBytes } from "../_helpers.ts";
 
 const enc = new TextEncoder();

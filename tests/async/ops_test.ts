@@ -8,7 +8,7 @@ import {
   assertRejects,
   assertThrows,
 } from "@std/assert";
-import { AsyncRing, fixed, OpenFlag, Sock, UringError } from "../../mod.ts";
+import { AsyncRing, fixed, OpenFlag, Sock, UringError } from "../../ffi/mod.ts";
 import { patternBytes, tempFile } from "../_helpers.ts";
 
 const enc = new TextEncoder();

@@ -11,7 +11,7 @@
 // A failure prints fast-check's seed and path: FC_SEED=<seed> FC_PATH=<path> replays it.
 import { assert, assertEquals, fail } from "@std/assert";
 import fc from "fast-check";
-import { alignedBuffer, AsyncRing, OpenFlag, UringError } from "../../mod.ts";
+import { alignedBuffer, AsyncRing, OpenFlag, UringError } from "../../ffi/mod.ts";
 import { closeFd, fdCount, makePipe, openFd } from "../_helpers.ts";
 import {
   bytes,

@@ -1,5 +1,5 @@
 import { assertEquals, assertRejects } from "@std/assert";
-import { AsyncRing, UringError } from "../../mod.ts";
+import { AsyncRing, UringError } from "../../ffi/mod.ts";
 
 async function pair(io: AsyncRing) {
   const lfd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });

@@ -1,5 +1,5 @@
 import { assertEquals, assertRejects, assertThrows } from "@std/assert";
-import { alignedBuffer, AsyncRing, type ResultDecoder } from "../../mod.ts";
+import { alignedBuffer, AsyncRing, type ResultDecoder } from "../../ffi/mod.ts";
 import { closeFd } from "../_helpers.ts";
 
 async function pair(io: AsyncRing): Promise<[number, number]> {

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "@std/assert";
-import { AsyncRing, PollEvent } from "../../mod.ts";
+import { AsyncRing, PollEvent } from "../../ffi/mod.ts";
 import { patternBytes, tempFile } from "../_helpers.ts";
 
 Deno.test("AsyncRing: 10 000 concurrent reads on a 256-entry ring all complete with the right bytes", async () => {

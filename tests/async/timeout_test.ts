@@ -6,7 +6,7 @@ import {
   assertObjectMatch,
   assertRejects,
 } from "@std/assert";
-import { AsyncRing, UringError } from "../../mod.ts";
+import { AsyncRing, UringError } from "../../ffi/mod.ts";
 
 Deno.test("AsyncRing timeoutMs cancels a parked read with UringError ECANCELED", async () => {
   await using io = new AsyncRing({ entries: 8 });

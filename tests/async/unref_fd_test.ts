@@ -3,9 +3,9 @@
 // eventfd bell; the poll bell), and refFd() while they wait makes them count again.
 import { assert, assertEquals } from "@std/assert";
 import { runChild } from "../_helpers.ts";
-import { AsyncRing } from "../../mod.ts";
+import { AsyncRing } from "../../ffi/mod.ts";
 
-const MOD = JSON.stringify(new URL("../../mod.ts", import.meta.url).href);
+const MOD = JSON.stringify(new URL("../../ffi/mod.ts", import.meta.url).href);
 const ENGINE = JSON.stringify(new URL("../../ffi/engine/mod.ts", import.meta.url).href);
 
 /** A child that reads an idle pipe with its read end unref'd, on the wake-up `setup` picks. */

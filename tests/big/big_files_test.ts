@@ -2,7 +2,7 @@
 // 0x7ffff000 bytes. Needs ~7 GiB of RAM and ~5 GB of disk in the temp directory: run with
 // `deno task test:big` (not part of `deno task test`).
 import { assert, assertEquals } from "@std/assert";
-import { AsyncRing, readFile, readFiles, writeFile } from "../../mod.ts";
+import { AsyncRing, readFile, readFiles, writeFile } from "../../ffi/mod.ts";
 
 const SIZE = 2560 * 1024 * 1024;
 /** Bytes around the 2 GiB and 4 GiB marks, where an int32 or a u32 count would wrap. */

@@ -116,8 +116,8 @@ async function loadSources(): Promise<Source[]> {
     }
   }
   out.push({
-    label: "mod.ts",
-    exports: await import(new URL("mod.ts", root).href),
+    label: "ffi/mod.ts",
+    exports: await import(new URL("ffi/mod.ts", root).href),
     trusted: false,
   });
   return out;
@@ -166,8 +166,8 @@ async function swap(): Promise<string> {
     if (why) skipped.push(`${name} (${why})`);
   }
   if (env("COMPAT_PREVIEW_RING") === "1") {
-    const mod = sources.find((s) => s.label === "mod.ts")?.exports ??
-      await import(new URL("mod.ts", root).href);
+    const mod = sources.find((s) => s.label === "ffi/mod.ts")?.exports ??
+      await import(new URL("ffi/mod.ts", root).href);
     // One ring for the whole run, opened while the process still has every permission.
     const io = new (mod.AsyncRing as new () => unknown)();
     for (const entry of [...skipped]) {
@@ -179,11 +179,13 @@ async function swap(): Promise<string> {
       skipped.splice(skipped.indexOf(entry), 1);
     }
   }
-  // A test's permissions revoke --allow-ffi, so the module's ring (and libc, which the shim's
-  // loader opens with it) opened lazily inside the first test would fail to load there; open
-  // them now, while the process has every permission.
+  // A test's permissions revoke --allow-ffi, so the native library, libc's functions and the
+  // module's ring, opened lazily inside a test, would fail to load there; open them now, while
+  // the process has every permission.
   let warm = "";
   if (swapped.length > 0) {
+    const sys = await import(new URL("ffi/sys/mod.ts", root).href);
+    (sys.preloadNative as () => void)();
     const async = await import(new URL("ffi/async/mod.ts", root).href);
     (async.defaultRing as () => unknown)();
     warm = " (default ring opened before the tests)";

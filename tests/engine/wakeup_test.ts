@@ -4,7 +4,7 @@
 // this thread (network, timers), from io-wq workers (fsync), and arrive while other event-loop
 // work runs. Each strategy is pinned with `_wakeSettings` and moved to at once.
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
-import { alignedBuffer, AsyncRing, type AsyncRingOptions, eventfd } from "../../mod.ts";
+import { alignedBuffer, AsyncRing, type AsyncRingOptions, eventfd } from "../../ffi/mod.ts";
 import { _wakeSettings, netLoaded } from "../../ffi/engine/mod.ts";
 import { fdCount, runChild } from "../_helpers.ts";
 
@@ -154,7 +154,7 @@ for (const strategy of STRATEGIES) {
   });
 
   Deno.test(`wakeup ${strategy}: the process exits by itself once nothing is in flight`, async () => {
-    const mod = new URL("../../mod.ts", import.meta.url).href;
+    const mod = new URL("../../ffi/mod.ts", import.meta.url).href;
     const engine = new URL("../../ffi/engine/mod.ts", import.meta.url).href;
     const { code, ms, out } = await runChild(`
       import { AsyncRing } from "${mod}";
@@ -230,7 +230,7 @@ Deno.test("wakeup eventfd: falls back to the poll ring when the ring's eventfd s
 Deno.test("wakeup: an event-loop wake-up falls back to the worker thread when its fds cannot be made", async () => {
   // Under `ulimit -n`, the child fills its fd table but one slot, which the ring takes: the
   // wake-up's socket pair then fails (EMFILE), and parked ops still settle through the thread.
-  const mod = new URL("../../mod.ts", import.meta.url).href;
+  const mod = new URL("../../ffi/mod.ts", import.meta.url).href;
   const engine = new URL("../../ffi/engine/mod.ts", import.meta.url).href;
   const file = await Deno.makeTempFile({ suffix: ".ts" });
   await Deno.writeTextFile(

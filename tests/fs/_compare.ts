@@ -1,6 +1,6 @@
 // Helpers for the tests that run the module's file functions and Deno's on the same inputs.
 import { assertEquals } from "@std/assert";
-import { stat, writeFile } from "../../mod.ts";
+import { stat, writeFile } from "../../ffi/mod.ts";
 import { defaultRing } from "../../ffi/async/mod.ts";
 
 // The module's own ring (and writeFile's ring of its own) hold a few fds for as long as the

@@ -1,6 +1,6 @@
 // Child of permissions_test.ts: runs every file function on a sandbox with the module's
 // functions ("ours") or Deno's ("deno"), and prints what each did, one JSON line per call.
-import * as ours from "../../mod.ts";
+import * as ours from "../../ffi/mod.ts";
 
 const [which, d] = Deno.args;
 const fs = which === "ours" ? ours : Deno;

@@ -1,6 +1,6 @@
 // copyFile() against Deno.copyFile on the same inputs: bytes, modes, errors, fds.
 import { assertEquals } from "@std/assert";
-import { copyFile } from "../../mod.ts";
+import { copyFile } from "../../ffi/mod.ts";
 import { assertSame, fdCount, tree, twin } from "./_compare.ts";
 
 function random(size: number): Uint8Array {

@@ -2,7 +2,7 @@
 // (contents, modes, link targets, times), and the errors of both for the same bad inputs.
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import { copy as stdCopy } from "@std/fs";
-import { copy } from "../../mod.ts";
+import { copy } from "../../ffi/mod.ts";
 import { fdCount, patternBytes } from "../_helpers.ts";
 
 interface Entry {

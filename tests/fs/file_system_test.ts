@@ -10,7 +10,7 @@ import {
   stat,
   writeFile,
   writeTextFile,
-} from "../../mod.ts";
+} from "../../ffi/mod.ts";
 import { assertSame, fdCount, twin } from "./_compare.ts";
 
 function fixture(d: string) {

@@ -2,7 +2,7 @@
 // a file system that fills up mid-write, a FIFO whose reader drains slowly, a buffer that cannot
 // be allocated (/dev/zero under RLIMIT_DATA), and aborts at random moments.
 import { assert, assertEquals, assertRejects } from "@std/assert";
-import { AsyncRing, readFile, readFiles, writeFile, writeTextFile } from "../../mod.ts";
+import { AsyncRing, readFile, readFiles, writeFile, writeTextFile } from "../../ffi/mod.ts";
 import { fdCount, patternBytes } from "../_helpers.ts";
 
 const MOD = new URL("../../mod.ts", import.meta.url).href;
@@ -272,7 +272,7 @@ Deno.test("a writeFile rejected for a missing directory leaves no fd", async () 
 });
 
 Deno.test("Sqe.prepRw() refuses a len that does not fit the SQE's 32 bits", async () => {
-  const { Ring } = await import("../../mod.ts");
+  const { Ring } = await import("../../ffi/mod.ts");
   using ring = new Ring({ entries: 2 });
   const s = ring.getSqe()!;
   for (const len of [2 ** 32, -(2 ** 31) - 1, 1.5]) {

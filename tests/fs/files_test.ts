@@ -2,7 +2,7 @@
 // options, URL paths, /proc and FIFO files, aborts, and no leaked fds.
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import { afterAll, beforeAll, describe, it } from "@std/testing/bdd";
-import { AsyncRing } from "../../mod.ts";
+import { AsyncRing } from "../../ffi/mod.ts";
 
 const fdCount = () => [...Deno.readDirSync("/proc/self/fd")].length;
 

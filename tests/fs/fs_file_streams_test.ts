@@ -1,7 +1,7 @@
 // FsFile.readable and FsFile.writable against Deno.FsFile's on the same files: bytes, chunks,
 // BYOB reads, closing the file at the end, cancel and abort, FIFOs, short writes to a pipe.
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
-import { open } from "../../mod.ts";
+import { open } from "../../ffi/mod.ts";
 import { fdCount, patternBytes } from "../_helpers.ts";
 
 const dir = Deno.makeTempDirSync({ prefix: "uring_fs_streams_" });

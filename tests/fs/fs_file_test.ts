@@ -7,7 +7,7 @@ import {
   assertRejects,
   assertStringIncludes,
 } from "@std/assert";
-import { AsyncRing, create, FsFile, open, UringError } from "../../mod.ts";
+import { AsyncRing, create, FsFile, open, UringError } from "../../ffi/mod.ts";
 import { fdCount, patternBytes, runChild } from "../_helpers.ts";
 
 const dir = Deno.makeTempDirSync({ prefix: "uring_fs_file_" });

@@ -1,6 +1,6 @@
 // link(), symlink(), readLink(), realPath() against Deno's on the same inputs.
 import { assertEquals } from "@std/assert";
-import { link, readLink, realPath, symlink } from "../../mod.ts";
+import { link, readLink, realPath, symlink } from "../../ffi/mod.ts";
 import { assertSame, fdCount, tree, twin } from "./_compare.ts";
 
 function fixture(d: string) {

@@ -1,6 +1,6 @@
 // chmod(), chown(), utime() against Deno's on the same inputs.
 import { assertEquals } from "@std/assert";
-import { chmod, chown, utime } from "../../mod.ts";
+import { chmod, chown, utime } from "../../ffi/mod.ts";
 import { assertSame, twin } from "./_compare.ts";
 
 function fixture(d: string) {

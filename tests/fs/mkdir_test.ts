@@ -1,6 +1,6 @@
 // mkdir() against Deno.mkdir on the same inputs: the tree made, modes, and errors.
 import { assertEquals } from "@std/assert";
-import { mkdir } from "../../mod.ts";
+import { mkdir } from "../../ffi/mod.ts";
 import { assertSame, fdCount, tree, twin } from "./_compare.ts";
 
 function fixture(d: string) {

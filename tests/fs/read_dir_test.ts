@@ -1,6 +1,6 @@
 // readDir() against Deno.readDir on the same directories.
 import { assertEquals, assertRejects } from "@std/assert";
-import { readDir } from "../../mod.ts";
+import { readDir } from "../../ffi/mod.ts";
 import { assertSame, fdCount, twin } from "./_compare.ts";
 
 function fixture(d: string) {

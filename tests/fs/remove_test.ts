@@ -1,6 +1,6 @@
 // remove() against Deno.remove on the same inputs: what is left, and errors.
 import { assertEquals } from "@std/assert";
-import { remove } from "../../mod.ts";
+import { remove } from "../../ffi/mod.ts";
 import { assertSame, fdCount, tree, twin } from "./_compare.ts";
 
 function fixture(d: string) {

@@ -1,6 +1,6 @@
 // rename() against Deno.rename on the same inputs: the tree after, and errors naming both paths.
 import { assertEquals } from "@std/assert";
-import { rename } from "../../mod.ts";
+import { rename } from "../../ffi/mod.ts";
 import { assertSame, fdCount, tree, twin } from "./_compare.ts";
 
 function fixture(d: string) {

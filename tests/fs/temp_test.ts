@@ -1,6 +1,6 @@
 // makeTempFile() and makeTempDir() against Deno's: names, places, modes, errors.
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { makeTempDir, makeTempFile } from "../../mod.ts";
+import { makeTempDir, makeTempFile } from "../../ffi/mod.ts";
 import { fdCount, outcome, twin } from "./_compare.ts";
 
 const fns = [["makeTempFile", makeTempFile, Deno.makeTempFile], [

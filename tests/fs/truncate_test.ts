@@ -1,6 +1,6 @@
 // truncate() against Deno.truncate on the same inputs.
 import { assertEquals } from "@std/assert";
-import { truncate } from "../../mod.ts";
+import { truncate } from "../../ffi/mod.ts";
 import { assertSame, fdCount, tree, twin } from "./_compare.ts";
 
 function fixture(d: string) {

@@ -1,8 +1,8 @@
 // visitFiles(): every file's bytes equal Deno.readFile's, lent for the callback's duration only,
 // from memory that cannot be detached; errors as Deno's; aborts; no fd left open.
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
-import { AsyncRing, visitFiles } from "../../mod.ts";
-import { fsOn } from "../../mod.ts";
+import { AsyncRing, visitFiles } from "../../ffi/mod.ts";
+import { fsOn } from "../../ffi/mod.ts";
 import { fdCount, patternBytes } from "../_helpers.ts";
 
 async function withFiles(

@@ -1,7 +1,7 @@
 // connect() and TcpConn against real peers (Deno.listen, nc), and beside Deno.connect on the
 // same inputs: results, errors, fds.
 import { assert, assertEquals, assertInstanceOf, assertRejects } from "@std/assert";
-import { AsyncRing, connect, netOn, TcpConn } from "../../mod.ts";
+import { AsyncRing, connect, netOn, TcpConn } from "../../ffi/mod.ts";
 import { fdCount, patternBytes } from "../_helpers.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);

@@ -2,7 +2,7 @@
 // incomplete heads at every split point.
 import { assertEquals, assertThrows } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
-import { httpDate, HttpParse, HttpRequestParser } from "../../mod.ts";
+import { httpDate, HttpParse, HttpRequestParser } from "../../ffi/mod.ts";
 
 const enc = new TextEncoder();
 const parse = (text: string, p = new HttpRequestParser()) => {

@@ -1,7 +1,7 @@
 // listen() and Listener under real clients (Deno.connect, the C echo client's shape: many
 // connections at once), beside Deno.listen on the same inputs.
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
-import { AsyncRing, listen, Listener, netOn } from "../../mod.ts";
+import { AsyncRing, listen, Listener, netOn } from "../../ffi/mod.ts";
 import { fdCount } from "../_helpers.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);

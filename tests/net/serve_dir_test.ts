@@ -5,7 +5,7 @@ import { assert, assertEquals, assertRejects } from "@std/assert";
 import { serveDir as stdServeDir, serveFile as stdServeFile } from "@std/http/file-server";
 import { eTag } from "@std/http/etag";
 import { contentType } from "@std/media-types/content-type";
-import { serveDir, type ServeDirOptions, serveFile } from "../../mod.ts";
+import { serveDir, type ServeDirOptions, serveFile } from "../../ffi/mod.ts";
 import { fileBodyOf } from "../../ffi/net/_file_body.ts";
 import { fdCount, patternBytes } from "../_helpers.ts";
 

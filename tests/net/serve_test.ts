@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
-import { serve, type ServeHandler } from "../../mod.ts";
+import { serve, type ServeHandler } from "../../ffi/mod.ts";
 import { attachFileBody } from "../../ffi/net/_file_body.ts";
 
 const enc = new TextEncoder(), dec = new TextDecoder();

@@ -1,6 +1,6 @@
 // serveTcp() and sendAll() (ffi/net/server.ts) with real clients in the same process.
 import { assertEquals, assertRejects } from "@std/assert";
-import { alignedBuffer, AsyncRing, sendAll, serveTcp } from "../../mod.ts";
+import { alignedBuffer, AsyncRing, sendAll, serveTcp } from "../../ffi/mod.ts";
 import { fdCount } from "../_helpers.ts";
 
 Deno.test("serveTcp() serves connections concurrently and shutdown() closes every fd", async () => {

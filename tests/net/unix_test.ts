@@ -1,7 +1,7 @@
 // Unix stream sockets: listen/connect with transport "unix" beside Deno's, and the permission
 // checks Deno makes for them.
 import { assertEquals, assertRejects, assertThrows } from "@std/assert";
-import { connect, listen, UnixConn } from "../../mod.ts";
+import { connect, listen, UnixConn } from "../../ffi/mod.ts";
 import { fdCount } from "../_helpers.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
-import { serve, type ServeHandler, upgradeWebSocket } from "../../mod.ts";
+import { serve, type ServeHandler, upgradeWebSocket } from "../../ffi/mod.ts";
 import { acceptKey, sha1 } from "../../ffi/net/_ws_frame.ts";
 import { fdCount } from "../_helpers.ts";
 

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "@std/assert";
-import { AsyncRing, Op, PollEvent, PollFlag, Ring, Sock, SqeFlag } from "../../mod.ts";
+import { AsyncRing, Op, PollEvent, PollFlag, Ring, Sock, SqeFlag } from "../../ffi/mod.ts";
 import { closeFd, makePipe, openFd, reapPairs, runOne, tempFile } from "../_helpers.ts";
 
 function reapAll(ring: Ring, n: number): number[] {

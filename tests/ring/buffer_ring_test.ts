@@ -19,7 +19,7 @@ import {
   sockaddr,
   SqeFlag,
   UringError,
-} from "../../mod.ts";
+} from "../../ffi/mod.ts";
 import { native } from "../../ffi/sys/loader.ts";
 import { closeFd, makePipe, runOne } from "../_helpers.ts";
 

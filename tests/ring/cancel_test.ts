@@ -1,6 +1,6 @@
 // ASYNC_CANCEL against blocked pipe reads: by user data, ALL, ANY, by fd; and the close path.
 import { assertEquals, assertLess } from "@std/assert";
-import { CancelFlag, Ring } from "../../mod.ts";
+import { CancelFlag, Ring } from "../../ffi/mod.ts";
 import { closeFd, fdCount, makePipe, pushSqe, reapPairs } from "../_helpers.ts";
 
 const ECANCELED = -125, ENOENT = -2;

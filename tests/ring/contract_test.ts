@@ -17,7 +17,7 @@ import {
   Ring,
   SqeFlag,
   UringError,
-} from "../../mod.ts";
+} from "../../ffi/mod.ts";
 
 function openFdWith(ring: Ring, path: string, flags: number = OpenFlag.RDONLY): number {
   const sqe = ring.getSqe()!;

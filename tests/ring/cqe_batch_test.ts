@@ -3,7 +3,7 @@
 // copyCqes copies up to 8 CQEs with a loop and more with one or two memcpys: both are exercised.
 import { assert, assertEquals } from "@std/assert";
 import fc from "fast-check";
-import { CqeBatch, Ring } from "../../mod.ts";
+import { CqeBatch, Ring } from "../../ffi/mod.ts";
 
 /** Runs `rounds` of (submit `n` NOPs with the given user data, drain with `capacity`). */
 function roundTrip(ring: Ring, rounds: { uds: number[]; capacity: number }[]): void {

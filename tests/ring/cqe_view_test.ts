@@ -2,7 +2,7 @@
 // advanced past, in order across wrap-around and CQ overflow, with buffers held until then.
 import { assertEquals, assertGreaterOrEqual, assertStrictEquals, assertThrows } from "@std/assert";
 import fc from "fast-check";
-import { CqeFlag, Ring } from "../../mod.ts";
+import { CqeFlag, Ring } from "../../ffi/mod.ts";
 import { closeFd, openFd, tempFile } from "../_helpers.ts";
 
 function nops(ring: Ring, uds: readonly number[]): void {

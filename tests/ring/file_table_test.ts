@@ -22,7 +22,7 @@ import {
   sockaddr,
   type SocketAddress,
   UringError,
-} from "../../mod.ts";
+} from "../../ffi/mod.ts";
 import { native } from "../../ffi/sys/loader.ts";
 import { closeFd, fdCount, makePipe, openFd, runOne, tempFile } from "../_helpers.ts";
 

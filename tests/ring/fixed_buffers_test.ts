@@ -17,7 +17,7 @@ import {
   OpenFlag,
   Ring,
   UringError,
-} from "../../mod.ts";
+} from "../../ffi/mod.ts";
 import { closeFd, openFd, patternBytes, runOne, tempFile } from "../_helpers.ts";
 
 const PAGE = 4096;

@@ -4,7 +4,7 @@
 import { assertEquals, assertThrows } from "@std/assert";
 import { afterEach, beforeEach, describe, it } from "@std/testing/bdd";
 import { assertSpyCallArgs, assertSpyCalls, spy } from "@std/testing/mock";
-import { Ring } from "../../mod.ts";
+import { Ring } from "../../ffi/mod.ts";
 
 /** Queues one NOP per user data value and submits them all, waiting for their CQEs. */
 function postNops(ring: Ring, uds: readonly number[]): void {

@@ -1,7 +1,7 @@
 // The file-system ops against the real kernel: open/close, statx, sync, space, paths, xattrs.
 import { assert, assertEquals, assertGreaterOrEqual, assertThrows } from "@std/assert";
 import { alignedBytes } from "../../ffi/sys/_memory.ts";
-import { At, FSYNC_DATASYNC, OpenFlag, Ring, type Sqe, StatxMask } from "../../mod.ts";
+import { At, FSYNC_DATASYNC, OpenFlag, Ring, type Sqe, StatxMask } from "../../ffi/mod.ts";
 import { closeFd, fdCount, openFd, runOne } from "../_helpers.ts";
 
 const enc = new TextEncoder();

@@ -14,7 +14,7 @@ import {
   Ring,
   type Sqe,
   SqeFlag,
-} from "../../mod.ts";
+} from "../../ffi/mod.ts";
 import { closeFd, makePipe, runOne } from "../_helpers.ts";
 
 const EAGAIN = 11;

@@ -1,6 +1,6 @@
 // SQE ordering flags against the kernel: IO_LINK, IO_HARDLINK, IO_DRAIN, CQE_SKIP_SUCCESS.
 import { assertEquals, assertGreaterOrEqual, assertLess } from "@std/assert";
-import { CqeBatch, OpenFlag, Ring, type Sqe, SqeFlag } from "../../mod.ts";
+import { CqeBatch, OpenFlag, Ring, type Sqe, SqeFlag } from "../../ffi/mod.ts";
 import { closeFd, openFd, reapPairs, tempFile } from "../_helpers.ts";
 
 const enc = new TextEncoder();

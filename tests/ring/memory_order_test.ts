@@ -2,7 +2,7 @@
 // and a full barrier before SQPOLL's wake-up check (see ffi/ring/ring.ts). These tests exercise the
 // cases that would break if a load were cached or a store-load order were missing.
 import { assert, assertEquals, assertGreater } from "@std/assert";
-import { AsyncRing, Ring } from "../../mod.ts";
+import { AsyncRing, Ring } from "../../ffi/mod.ts";
 import { tempFile } from "../_helpers.ts";
 
 /** Spins on `cqReady()` with no call into native code in the loop; fails instead of hanging. */

@@ -1,6 +1,6 @@
 // IORING_OP_MSG_RING: posting CQEs and passing fixed files from one ring to another.
 import { assert, assertEquals } from "@std/assert";
-import { FILE_INDEX_ALLOC, fixed, MsgRingFlag, Op, RegisterOp, Ring } from "../../mod.ts";
+import { FILE_INDEX_ALLOC, fixed, MsgRingFlag, Op, RegisterOp, Ring } from "../../ffi/mod.ts";
 import { closeFd, makePipe, runOne } from "../_helpers.ts";
 
 const EBADFD = 77;

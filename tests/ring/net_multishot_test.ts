@@ -12,7 +12,7 @@ import {
   Sock,
   sockaddr,
   SocketCmd,
-} from "../../mod.ts";
+} from "../../ffi/mod.ts";
 import { runOne } from "../_helpers.ts";
 import {
   close,

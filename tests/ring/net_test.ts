@@ -1,7 +1,7 @@
 // Sockets through io_uring on loopback: socket/bind/listen/connect/accept, send/recv (sendto,
 // sendmsg/recvmsg, zero-copy), shutdown, SCM_RIGHTS, and interop with Deno's own TCP.
 import { assert, assertEquals, assertGreaterOrEqual } from "@std/assert";
-import { CqeFlag, MsgHdr, Op, parseSockaddr, Ring, Sock, sockaddr } from "../../mod.ts";
+import { CqeFlag, MsgHdr, Op, parseSockaddr, Ring, Sock, sockaddr } from "../../ffi/mod.ts";
 import { runOne } from "../_helpers.ts";
 import {
   close,

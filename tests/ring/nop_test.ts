@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
-import { CqeBatch, Op, Ring } from "../../mod.ts";
+import { CqeBatch, Op, Ring } from "../../ffi/mod.ts";
 
 Deno.test("Ring.copyCqes() returns user data unchanged up to 2**53-1", () => {
   using ring = new Ring({ entries: 8 });

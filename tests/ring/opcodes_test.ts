@@ -1,7 +1,7 @@
 // Coverage of the io_uring opcodes: every opcode 0..62 has a prepX on Sqe that writes it, and
 // every opcode the running kernel supports is run by some test file.
 import { assert, assertEquals, assertGreater, assertGreaterOrEqual } from "@std/assert";
-import { fixed, type FixedBufferSource, MsgHdr, Op, Ring, Sqe, SqeFlag } from "../../mod.ts";
+import { fixed, type FixedBufferSource, MsgHdr, Op, Ring, Sqe, SqeFlag } from "../../ffi/mod.ts";
 
 /** For each opcode, the `Sqe` methods that produce it, with arguments that prepare it. */
 const b = () => new Uint8Array(64);

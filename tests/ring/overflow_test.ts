@@ -1,6 +1,6 @@
 // CQ overflow with IORING_FEAT_NODROP: nothing is lost when the CQ is too small; waitAsync().
 import { assertEquals, assertGreater, assertGreaterOrEqual, assertRejects } from "@std/assert";
-import { CqeBatch, OpenFlag, Ring } from "../../mod.ts";
+import { CqeBatch, OpenFlag, Ring } from "../../ffi/mod.ts";
 import { closeFd, openFd, patternBytes, tempFile } from "../_helpers.ts";
 
 /** Submits `rounds` x `perRound` nops (user data 0, 1, ...) without reaping anything. */

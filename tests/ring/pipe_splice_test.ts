@@ -1,6 +1,6 @@
 // Pipes made by io_uring (IORING_OP_PIPE, plain and direct), splice(2) and tee(2) through them.
 import { assert, assertEquals, assertGreater, assertMatch } from "@std/assert";
-import { FILE_INDEX_ALLOC, fixed, Op, OpenFlag, RegisterOp, Ring, SqeFlag } from "../../mod.ts";
+import { FILE_INDEX_ALLOC, fixed, Op, OpenFlag, RegisterOp, Ring, SqeFlag } from "../../ffi/mod.ts";
 import { closeFd, makePipe, openFd, patternBytes, runOne, tempFile } from "../_helpers.ts";
 
 const EINVAL = 22;

@@ -1,7 +1,7 @@
 // poll(2) and epoll through io_uring: one-shot and multishot polls on pipes, removing and
 // updating armed polls, epoll_ctl and epoll_wait.
 import { assert, assertEquals, assertGreaterOrEqual } from "@std/assert";
-import { type Cqe, CqeFlag, Op, PollEvent, PollFlag, Ring, type Sqe } from "../../mod.ts";
+import { type Cqe, CqeFlag, Op, PollEvent, PollFlag, Ring, type Sqe } from "../../ffi/mod.ts";
 import { closeFd, makePipe, runOne } from "../_helpers.ts";
 
 const ECANCELED = 125;

@@ -4,7 +4,7 @@
 // 100 programs by default; `deno task test:fuzz` runs FC_RUNS * 4.
 import { assert, assertEquals } from "@std/assert";
 import fc from "fast-check";
-import { CqeBatch, Ring, SqeFlag } from "../../mod.ts";
+import { CqeBatch, Ring, SqeFlag } from "../../ffi/mod.ts";
 import { closeFd, fdCount, openFd } from "../_helpers.ts";
 import { bytes, equalBytes, fcParams, FILE_SIZE, RUNS, warmHelpers } from "../_fuzz.ts";
 

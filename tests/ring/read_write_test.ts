@@ -1,6 +1,6 @@
 // Sqe.prepRead/prepWrite/prepReadv/prepWritev against real files, and their argument checks.
 import { assertEquals, assertThrows } from "@std/assert";
-import { CqeBatch, OpenFlag, Ring } from "../../mod.ts";
+import { CqeBatch, OpenFlag, Ring } from "../../ffi/mod.ts";
 import { closeFd, fdCount, openFd, patternBytes, runOne, tempFile } from "../_helpers.ts";
 
 const enc = new TextEncoder();

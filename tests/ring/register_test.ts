@@ -15,7 +15,7 @@ import {
   Ring,
   SqeFlag,
   UringError,
-} from "../../mod.ts";
+} from "../../ffi/mod.ts";
 import { closeFd, makePipe, runChild, runOne, tempFile } from "../_helpers.ts";
 
 const EAGAIN = 11;

@@ -9,7 +9,7 @@ import {
   assertStrictEquals,
   assertThrows,
 } from "@std/assert";
-import { CqeBatch, Feature, Op, Ring, SetupFlag, UringError } from "../../mod.ts";
+import { CqeBatch, Feature, Op, Ring, SetupFlag, UringError } from "../../ffi/mod.ts";
 import { runChild } from "../_helpers.ts";
 
 /** Queues `n` nops with user data `base + i`, submits, reaps `n` CQEs and returns them sorted. */

@@ -4,7 +4,7 @@
 // until the CQEs it was asked for are there.
 import { assertEquals, assertGreater, assertGreaterOrEqual, assertLess } from "@std/assert";
 import { closeFd, makePipe } from "../_helpers.ts";
-import { AsyncRing, CqeBatch, Errno, Ring } from "../../mod.ts";
+import { AsyncRing, CqeBatch, Errno, Ring } from "../../ffi/mod.ts";
 
 /** How early a 300 ms wait may end: timer slack and clock granularity only. */
 const MIN_MS = 290;

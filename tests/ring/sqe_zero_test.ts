@@ -2,7 +2,7 @@
 // uring_submit (which zeroes what the kernel took during the call), the other enter paths
 // (submitAndWaitTimeout, submitAndWait) and SQPOLL, whose head TypeScript zeroes behind itself.
 import { assert, assertEquals } from "@std/assert";
-import { Ring, type RingOptions, type Sqe, SqeFlag } from "../../mod.ts";
+import { Ring, type RingOptions, type Sqe, SqeFlag } from "../../ffi/mod.ts";
 
 /** Every 32-bit word of the SQE (64 or 128 bytes). */
 function words(sqe: Sqe): number[] {

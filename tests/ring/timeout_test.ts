@@ -2,7 +2,7 @@
 // ring's own wait timeouts.
 import { assert, assertEquals, assertGreaterOrEqual, assertLess, assertThrows } from "@std/assert";
 import { afterEach, beforeEach, describe, it } from "@std/testing/bdd";
-import { CqeBatch, CqeFlag, Ring, type Sqe, SqeFlag, TimeoutFlag } from "../../mod.ts";
+import { CqeBatch, CqeFlag, Ring, type Sqe, SqeFlag, TimeoutFlag } from "../../ffi/mod.ts";
 import { closeFd, makePipe, pushSqe, reapPairs } from "../_helpers.ts";
 
 const ETIME = -62, ECANCELED = -125, ENOENT = -2;

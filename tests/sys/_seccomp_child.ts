@@ -1,7 +1,7 @@
 // Run by tests/seccomp_test.ts under tests/native/seccomp_launcher.c: tries the rings with some
 // io_uring system calls blocked and prints one JSON object with what happened. Every step is
 // bounded, so a hang shows up as a step that never reported, not as a stuck test.
-import { AsyncRing, Ring, UringError } from "../../mod.ts";
+import { AsyncRing, Ring, UringError } from "../../ffi/mod.ts";
 
 /** What one step ended with: a result, or the error's class, code and message. */
 export interface Outcome {

@@ -3,7 +3,7 @@
 import { assertEquals } from "@std/assert";
 import { native } from "../../ffi/sys/loader.ts";
 import { SqeWord } from "../../ffi/ring/sqe_memory.ts";
-import { CqeBatch, fixed, Ring, SqeFlag } from "../../mod.ts";
+import { CqeBatch, fixed, Ring, SqeFlag } from "../../ffi/mod.ts";
 
 // The order of the table in native/uring_shim.c (uring_abi).
 const NAMES = [

@@ -1,6 +1,6 @@
 // alignedBuffer(): alignment, argument checks, and an O_DIRECT read that needs it.
 import { assert, assertEquals, assertObjectMatch, assertRejects, assertThrows } from "@std/assert";
-import { alignedBuffer, AsyncRing, AT_FDCWD, OpenFlag, UringError } from "../../mod.ts";
+import { alignedBuffer, AsyncRing, AT_FDCWD, OpenFlag, UringError } from "../../ffi/mod.ts";
 
 const addr = (b: Uint8Array) => Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(b)));
 

@@ -12,7 +12,7 @@ import {
   libc,
   libcSymbols,
 } from "../../ffi/sys/mod.ts";
-import { At, OpenFlag, parseSockaddr, Sock, sockaddr, StatxMask } from "../../mod.ts";
+import { At, OpenFlag, parseSockaddr, Sock, sockaddr, StatxMask } from "../../ffi/mod.ts";
 import { closeFd, openFd, patternBytes, tempFile } from "../_helpers.ts";
 
 const called = new Set<string>();

@@ -1,7 +1,9 @@
 // The module's functions inside `Deno.test({ permissions })`, which revokes --allow-ffi while the
-// test runs (Deno's own unit tests all do this): once the default ring was made outside, file and
-// socket ops, FsFile's sync calls and their errno, name resolution and AsyncRing reads and writes
-// keep working, because no per-call path uses Deno.UnsafePointer*, UnsafePointerView or dlopen.
+// test runs (Deno's own unit tests all do this): once preloadNative() ran and the default ring was
+// made outside, file and socket ops, FsFile's sync calls and their errno, name resolution and
+// AsyncRing reads and writes keep working, because no per-call path uses Deno.UnsafePointer*,
+// UnsafePointerView or dlopen. Without preloadNative(), a group of C functions first needed
+// inside such a test cannot be opened there, and the error says what to call.
 // Each result is compared with Deno's own function on the same input.
 import { assertEquals, assertRejects, assertThrows } from "@std/assert";
 import {
@@ -10,14 +12,16 @@ import {
   connect,
   listen,
   open,
+  preloadNative,
   readFile,
   stat,
   writeFile,
-} from "../../mod.ts";
+} from "../../ffi/mod.ts";
 import { defaultRing } from "../../ffi/async/mod.ts";
-import { patternBytes } from "../_helpers.ts";
+import { patternBytes, runChild } from "../_helpers.ts";
 
 // Made here, with --allow-ffi: the shim, libc and the rings' mmaps are opened before the tests.
+preloadNative();
 const io = defaultRing();
 const own = new AsyncRing({ entries: 8 });
 globalThis.addEventListener("unload", () => own.close());
@@ -182,4 +186,22 @@ Deno.test({
       await own.closeFd(fd);
     }
   },
+});
+
+Deno.test("without preloadNative(), a C function first needed after --allow-ffi is revoked says what to call", async () => {
+  const mod = JSON.stringify(new URL("../../ffi/mod.ts", import.meta.url).href);
+  const { code, out } = await runChild(`
+    import { listen, readFile } from ${mod};
+    await readFile(${JSON.stringify(new URL(import.meta.url).pathname)});
+    await Deno.permissions.revoke({ name: "ffi" });
+    try {
+      listen({ hostname: "127.0.0.1", port: 0 });
+      console.log("no error");
+    } catch (e) {
+      console.log(e.constructor.name, e.message);
+    }
+  `);
+  assertEquals(code, 0);
+  assertEquals(out.split(" ")[0], "NotCapable");
+  assertEquals(out.includes("call openLibc() of ffi/sys, or preloadNative()"), true, out);
 });
