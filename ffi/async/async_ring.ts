@@ -76,6 +76,10 @@ const decodeFutexWait: Decoder = (_aux, res) =>
  * name); bad arguments reject with `TypeError`/`RangeError` before anything reaches the kernel.
  * Buffers stay referenced until the op's final completion.
  *
+ * The ops on files (`open`, `read`, `write`, `statx`, ...), `nop`, `timeout`, `link` chains,
+ * `close()` and the whole-file functions (`readFile`, `stat`, ...) are documented on
+ * {@link AsyncRingBase}, which this class extends.
+ *
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
