@@ -74,6 +74,7 @@ export {
   type AsyncOpenOptions,
   type AsyncOpOptions,
   AsyncRing,
+  AsyncRingBase,
   type AsyncRingOptions,
   type BufferRingLike,
   type ConnectTcpOptions,

@@ -7,6 +7,7 @@
  * @module
  */
 export { AsyncRing } from "./async_ring.ts";
+export { AsyncRingBase } from "./ring_base.ts";
 export { AsyncLinkBuilder } from "./link_builder.ts";
 export { MultishotIterator } from "./multishot.ts";
 export type {
@@ -40,3 +41,4 @@ export {
 export type { FileRing } from "./_file_ring.ts";
 export { defaultRing } from "./default_ring.ts";
 export { Slots as _Slots, slotsOf as _slotsOf } from "./slots.ts";
+export { _acceptFrom, _rawLink, _rawOp } from "./_layer_ops.ts";

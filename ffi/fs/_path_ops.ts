@@ -8,7 +8,7 @@
  * @internal
  * @module
  */
-import { type _Slots, _slotsOf, type AsyncRing } from "../async/mod.ts";
+import { _rawOp, type _Slots, _slotsOf, type AsyncRing } from "../async/mod.ts";
 import { addressOf } from "../sys/mod.ts";
 import { AT_FDCWD } from "../ring/mod.ts";
 
@@ -80,12 +80,12 @@ export async function _pathOp(
       const own = ownCString(path);
       held.add(own);
       try {
-        return await io._rawOp(name, op, AT_FDCWD, addressOf(own), len, 0, opFlags);
+        return await _rawOp(io, name, op, AT_FDCWD, addressOf(own), len, 0, opFlags);
       } finally {
         held.delete(own);
       }
     }
-    return await io._rawOp(name, op, AT_FDCWD, mem.address(slot), len, 0, opFlags);
+    return await _rawOp(io, name, op, AT_FDCWD, mem.address(slot), len, 0, opFlags);
   } finally {
     mem.give(slot);
   }
@@ -114,14 +114,14 @@ export async function _twoPathOp(
       held.add(f).add(t);
       try {
         const [fa, ta] = [addressOf(f), addressOf(t)];
-        return await io._rawOp(name, op, AT_FDCWD, fa, AT_FDCWD, ta, opFlags);
+        return await _rawOp(io, name, op, AT_FDCWD, fa, AT_FDCWD, ta, opFlags);
       } finally {
         held.delete(f);
         held.delete(t);
       }
     }
     const addr = mem.address(slot);
-    return await io._rawOp(name, op, AT_FDCWD, addr, AT_FDCWD, addr + a, opFlags);
+    return await _rawOp(io, name, op, AT_FDCWD, addr, AT_FDCWD, addr + a, opFlags);
   } finally {
     mem.give(slot);
   }

@@ -4,6 +4,8 @@
  * @module
  */
 import {
+  _rawLink,
+  _rawOp,
   type _Slots,
   _slotsOf,
   type AsyncRing,
@@ -202,11 +204,11 @@ async function copyPooled(
   const addr = mem.address(slot);
   const srcPath = addr + STATX_AT, destPath = srcPath + fromBytes;
   const mask = umask(io);
-  const statting = io._rawOp("statx", Op.STATX, AT_FDCWD, srcPath, STATX_MASK, addr, 0)
+  const statting = _rawOp(io, "statx", Op.STATX, AT_FDCWD, srcPath, STATX_MASK, addr, 0)
     .then(settled, failed);
   let src: number;
   try {
-    src = await io._rawOp("openat", Op.OPENAT, AT_FDCWD, srcPath, 0, 0, SRC_FLAGS);
+    src = await _rawOp(io, "openat", Op.OPENAT, AT_FDCWD, srcPath, 0, 0, SRC_FLAGS);
   } catch (e) {
     await statting;
     await mask;
@@ -224,7 +226,7 @@ async function copyPooled(
     const perm = mode & 0o7777;
     let chmod = false;
     try {
-      dest = await io._rawOp("openat", Op.OPENAT, AT_FDCWD, destPath, perm, 0, NEW_FLAGS);
+      dest = await _rawOp(io, "openat", Op.OPENAT, AT_FDCWD, destPath, perm, 0, NEW_FLAGS);
       const m = await mask;
       chmod = m === undefined || (perm & m) !== 0;
     } catch (e) {
@@ -236,8 +238,8 @@ async function copyPooled(
     if (chmod) await Promise.all([moved, denoChmod(to, perm)]);
     else await moved;
   } finally {
-    const closing = [io._rawOp("closeFd", Op.CLOSE, src, 0, 0, 0, 0)];
-    if (dest >= 0) closing.push(io._rawOp("closeFd", Op.CLOSE, dest, 0, 0, 0, 0));
+    const closing = [_rawOp(io, "closeFd", Op.CLOSE, src, 0, 0, 0, 0)];
+    if (dest >= 0) closing.push(_rawOp(io, "closeFd", Op.CLOSE, dest, 0, 0, 0, 0));
     await Promise.allSettled(closing);
     await mask;
   }
@@ -290,7 +292,7 @@ async function copySmall(io: AsyncRing, src: number, dest: number, size: number)
   if (slot < 0) return copyData(io, src, dest, size);
   try {
     const d = data.address(slot);
-    const [r, w, p] = await io._rawLink([
+    const [r, w, p] = await _rawLink(io, [
       ["read", Op.READ, src, d, size, 0, 0],
       ["write", Op.WRITE, dest, d, size, 0, 0],
       ["read", Op.READ, src, d + size, 1, size, 0],

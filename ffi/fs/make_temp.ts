@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type AsyncRing, defaultRing, readFile as readFileRing } from "../async/mod.ts";
+import { _rawOp, type AsyncRing, defaultRing, readFile as readFileRing } from "../async/mod.ts";
 import { checkPath, denoOpError, Errno, Op, OpenFlag, pathOf, UringError } from "../sys/mod.ts";
 import { _checkSpecialFile } from "./_common.ts";
 import { _pathOp } from "./_path_ops.ts";
@@ -157,7 +157,7 @@ const TMPFILE_FLAGS = OpenFlag.WRONLY | OpenFlag.CREAT | OpenFlag.EXCL | OpenFla
 export function _makeTempFileOn(io: AsyncRing, options?: Deno.MakeTempOptions): Promise<string> {
   return makeTemp(io, options, "tmpfile", async (path) => {
     const fd = await _pathOp(io, "openat", Op.OPENAT, path, 0o600, TMPFILE_FLAGS);
-    await io._rawOp("closeFd", Op.CLOSE, fd, 0, 0, 0, 0);
+    await _rawOp(io, "closeFd", Op.CLOSE, fd, 0, 0, 0, 0);
   });
 }
 

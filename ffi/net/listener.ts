@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { AsyncRing } from "../async/mod.ts";
+import { _acceptFrom, type AsyncRing } from "../async/mod.ts";
 import { parseSockaddr } from "../ring/mod.ts";
 import { alignedBuffer, Sock } from "../sys/mod.ts";
 import { unixPath } from "./_addr.ts";
@@ -118,7 +118,7 @@ export class Listener<C extends Conn = Conn, A extends Deno.Addr = Deno.Addr>
     }
     this.#accepting = true;
     this.#peerLen[0] = 128;
-    return this.#io.acceptFrom(this.#fd, this.#peerAddr, this.#peerLen).then(
+    return _acceptFrom(this.#io, this.#fd, this.#peerAddr, this.#peerLen).then(
       this.#onAccept,
       this.#onAcceptFail,
     );

@@ -3318,6 +3318,74 @@ var shutdown = /* @__PURE__ */ __name((fd, how) => (s) => s.prepShutdown(fd, how
 var splice = /* @__PURE__ */ __name((fdIn, offIn, fdOut, offOut, nbytes, flags) => (s) => s.prepSplice(fdIn, offIn, fdOut, offOut, nbytes, flags), "splice");
 var tee = /* @__PURE__ */ __name((fdIn, fdOut, nbytes, flags) => (s) => s.prepTee(fdIn, fdOut, nbytes, flags), "tee");
 
+// async/_tcp.ts
+async function run(io, steps, options) {
+  const chains = steps.length <= io.ring.sqEntries ? [
+    steps
+  ] : steps.map((s) => [
+    s
+  ]);
+  for (const chain of chains) {
+    for (const r of await io.link((c) => chain.forEach((step) => step(c)), options)) {
+      if (r instanceof Error) throw r;
+    }
+  }
+}
+__name(run, "run");
+async function tcpSocket(io, addr, steps, options) {
+  const domain = addr.length === 16 ? Sock.AF_INET : Sock.AF_INET6;
+  const fd = await io.socket(domain, Sock.SOCK_STREAM | Sock.SOCK_CLOEXEC, 0, options);
+  try {
+    await run(io, steps(fd), options);
+  } catch (err) {
+    if (!io.closed) await io.closeFd(fd).catch(() => {
+    });
+    throw err;
+  }
+  return fd;
+}
+__name(tcpSocket, "tcpSocket");
+function checkObject(opts) {
+  if (typeof opts !== "object" || opts === null) throw new TypeError("options must be an object");
+}
+__name(checkObject, "checkObject");
+var ONE = new Int32Array([
+  1
+]);
+async function listenTcp(io, opts, options) {
+  checkObject(opts);
+  const addr = sockaddr({
+    hostname: opts.hostname ?? "0.0.0.0",
+    port: opts.port
+  });
+  return await tcpSocket(io, addr, (fd) => {
+    const steps = [];
+    const opt = /* @__PURE__ */ __name((level, name) => steps.push((c) => c.setsockopt(fd, level, name, ONE)), "opt");
+    if (opts.reuseAddress !== false) opt(Sock.SOL_SOCKET, Sock.SO_REUSEADDR);
+    if (opts.reusePort === true) opt(Sock.SOL_SOCKET, Sock.SO_REUSEPORT);
+    if (opts.noDelay === true) opt(Sock.IPPROTO_TCP, Sock.TCP_NODELAY);
+    steps.push((c) => c.bind(fd, addr), (c) => c.listen(fd, opts.backlog ?? 511));
+    return steps;
+  }, options);
+}
+__name(listenTcp, "listenTcp");
+async function connectTcp(io, opts, options) {
+  checkObject(opts);
+  const addr = sockaddr({
+    hostname: opts.hostname,
+    port: opts.port
+  });
+  return await tcpSocket(io, addr, (fd) => {
+    const steps = [];
+    if (opts.noDelay !== false) {
+      steps.push((c) => c.setsockopt(fd, Sock.IPPROTO_TCP, Sock.TCP_NODELAY, ONE));
+    }
+    steps.push((c) => c.connect(fd, addr));
+    return steps;
+  }, options);
+}
+__name(connectTcp, "connectTcp");
+
 // async/_args.ts
 var textOf = /* @__PURE__ */ __name((v) => typeof v === "string" ? `"${v}"` : String(v), "textOf");
 function openFlags(o) {
@@ -3413,6 +3481,76 @@ function sockaddrOf(addr) {
   return sockaddr(addr);
 }
 __name(sockaddrOf, "sockaddrOf");
+
+// async/_submit.ts
+var ENGINE = Symbol("AsyncRing.engine");
+function runOp(e, kind, name, options, prep, aux) {
+  const s = e.start(options);
+  if (s === null) return e.early;
+  try {
+    prep(s, e.pool);
+  } catch (err) {
+    return e.abandon(s, err);
+  }
+  return e.finish(s, kind, name, options, aux);
+}
+__name(runOp, "runOp");
+function rw(e, op, name, fd, buf, offset, options, msgFlags = 0) {
+  const s = e.start(options);
+  if (s === null) return e.early;
+  let b;
+  try {
+    b = prepOne(s, e.pool, op, fd, buf, offset, op === Op.READ || op === Op.RECV);
+    if (msgFlags !== 0) s.opFlags = msgFlags;
+  } catch (err) {
+    b?.done(0);
+    return e.abandon(s, err);
+  }
+  if (b === void 0) return e.finish(s, K_NUM, name, options);
+  return e.finish(s, K_BOUNCE, name, options, b);
+}
+__name(rw, "rw");
+function rwWith(e, op, name, fd, buf, decode, ctx, msgFlags) {
+  if (typeof decode !== "function") throw new TypeError("decode must be a function");
+  const s = e.start(void 0);
+  if (s === null) return e.early;
+  let b;
+  try {
+    b = prepOne(s, e.pool, op, fd, buf, 0, op === Op.RECV);
+    if (msgFlags !== 0) s.opFlags = msgFlags;
+  } catch (err) {
+    b?.done(0);
+    e.abandon(s, err).catch(ignore);
+    throw err;
+  }
+  return e.finish(s, K_RAW, name, void 0, new WithOp(b, decode, ctx));
+}
+__name(rwWith, "rwWith");
+var ignore = /* @__PURE__ */ __name(() => {
+}, "ignore");
+var WithOp = class {
+  static {
+    __name(this, "WithOp");
+  }
+  decode = settleWith;
+  data;
+  bounce;
+  fn;
+  ctx;
+  constructor(bounce, fn, ctx) {
+    this.data = this;
+    this.bounce = bounce;
+    this.fn = fn;
+    this.ctx = ctx;
+  }
+};
+function settleWith(op, res) {
+  const w = op;
+  const err = w.bounce === void 0 ? void 0 : w.bounce.done(res);
+  const v = w.fn(w.ctx, res);
+  return err ?? v;
+}
+__name(settleWith, "settleWith");
 
 // async/link_builder.ts
 var chainOps;
@@ -3572,74 +3710,6 @@ var AsyncLinkBuilder = class {
     return this.#add("tee", tee(fdIn, fdOut, nbytes, flags));
   }
 };
-
-// async/_tcp.ts
-async function run(io, steps, options) {
-  const chains = steps.length <= io.ring.sqEntries ? [
-    steps
-  ] : steps.map((s) => [
-    s
-  ]);
-  for (const chain of chains) {
-    for (const r of await io.link((c) => chain.forEach((step) => step(c)), options)) {
-      if (r instanceof Error) throw r;
-    }
-  }
-}
-__name(run, "run");
-async function tcpSocket(io, addr, steps, options) {
-  const domain = addr.length === 16 ? Sock.AF_INET : Sock.AF_INET6;
-  const fd = await io.socket(domain, Sock.SOCK_STREAM | Sock.SOCK_CLOEXEC, 0, options);
-  try {
-    await run(io, steps(fd), options);
-  } catch (err) {
-    if (!io.closed) await io.closeFd(fd).catch(() => {
-    });
-    throw err;
-  }
-  return fd;
-}
-__name(tcpSocket, "tcpSocket");
-function checkObject(opts) {
-  if (typeof opts !== "object" || opts === null) throw new TypeError("options must be an object");
-}
-__name(checkObject, "checkObject");
-var ONE = new Int32Array([
-  1
-]);
-async function listenTcp(io, opts, options) {
-  checkObject(opts);
-  const addr = sockaddr({
-    hostname: opts.hostname ?? "0.0.0.0",
-    port: opts.port
-  });
-  return await tcpSocket(io, addr, (fd) => {
-    const steps = [];
-    const opt = /* @__PURE__ */ __name((level, name) => steps.push((c) => c.setsockopt(fd, level, name, ONE)), "opt");
-    if (opts.reuseAddress !== false) opt(Sock.SOL_SOCKET, Sock.SO_REUSEADDR);
-    if (opts.reusePort === true) opt(Sock.SOL_SOCKET, Sock.SO_REUSEPORT);
-    if (opts.noDelay === true) opt(Sock.IPPROTO_TCP, Sock.TCP_NODELAY);
-    steps.push((c) => c.bind(fd, addr), (c) => c.listen(fd, opts.backlog ?? 511));
-    return steps;
-  }, options);
-}
-__name(listenTcp, "listenTcp");
-async function connectTcp(io, opts, options) {
-  checkObject(opts);
-  const addr = sockaddr({
-    hostname: opts.hostname,
-    port: opts.port
-  });
-  return await tcpSocket(io, addr, (fd) => {
-    const steps = [];
-    if (opts.noDelay !== false) {
-      steps.push((c) => c.setsockopt(fd, Sock.IPPROTO_TCP, Sock.TCP_NODELAY, ONE));
-    }
-    steps.push((c) => c.connect(fd, addr));
-    return steps;
-  }, options);
-}
-__name(connectTcp, "connectTcp");
 
 // async/slots.ts
 var Slots = class {
@@ -4159,11 +4229,8 @@ async function visitEach(io, paths, fn, concurrency, signal, onError) {
 }
 __name(visitEach, "visitEach");
 
-// async/async_ring.ts
-var { ETIME: ETIME4, EAGAIN: EAGAIN4, ECHILD, ENOENT, EALREADY } = Errno;
-var P_PID = 1;
-var WEXITED = 4;
-var WNOWAIT = 16777216;
+// async/ring_base.ts
+var { ETIME: ETIME4, ENOENT, EALREADY } = Errno;
 var STATX_MASK2 = StatxMask.BASIC_STATS | StatxMask.BTIME;
 function quoted(path) {
   return `'${path instanceof URL ? decodeURIComponent(path.pathname) : String(path)}'`;
@@ -4179,17 +4246,16 @@ function onPath(p, path, to) {
 __name(onPath, "onPath");
 var decodeTimeout = /* @__PURE__ */ __name((_aux, res) => res >= 0 || res === -ETIME4 ? void 0 : new UringError(-res, "timeout"), "decodeTimeout");
 var decodeCancel = /* @__PURE__ */ __name((_aux, res) => res >= 0 ? res : res === -ENOENT || res === -EALREADY ? 0 : new UringError(-res, "cancelFd"), "decodeCancel");
-var decodeFutexWait = /* @__PURE__ */ __name((_aux, res) => res >= 0 ? "ok" : res === -EAGAIN4 ? "not-equal" : new UringError(-res, "futexWait"), "decodeFutexWait");
-var AsyncRing = class {
+var AsyncRingBase = class {
   static {
-    __name(this, "AsyncRing");
+    __name(this, "AsyncRingBase");
   }
-  #e;
+  /** @internal The engine, for `AsyncRing` and the async layer's own files (`_submit.ts`). */
+  [ENGINE];
   /**
-   * Sets up a ring (`new Ring(options)`) and the completion machinery over it.
+   * Sets up a ring and the completion machinery over it: see `AsyncRing`'s constructor.
    *
-   * @param options the `Ring` options; `entries` defaults to 256. With `singleIssuer` and
-   *   `deferTaskrun`, completion work runs on this thread in each flush (see the module doc)
+   * @param options the `Ring` options and the wake-up strategy
    * @throws {TypeError} when `options` is not an object, or `wakeup` is not "socket" or "thread"
    * @throws {UringError} when the kernel refuses the ring (see `Ring`)
    */
@@ -4208,7 +4274,7 @@ var AsyncRing = class {
     } : options);
     ring._uniqueUserData();
     try {
-      this.#e = new _Engine(ring, wakeup);
+      this[ENGINE] = new _Engine(ring, wakeup);
     } catch (e) {
       ring.close();
       throw e;
@@ -4216,32 +4282,17 @@ var AsyncRing = class {
   }
   /** The underlying {@link Ring}, for registrations (buffers, files, buffer rings). */
   get ring() {
-    return this.#e.ring;
+    return this[ENGINE].ring;
   }
   /** True once `close()` ran. */
   get closed() {
-    return this.#e.closed;
+    return this[ENGINE].closed;
   }
   /** Ops started and not yet settled (armed multishot ops included). */
   get pending() {
-    return this.#e.inflight;
+    return this[ENGINE].inflight;
   }
   // ---- no-op, timers ----------------------------------------------------------------------
-  /**
-   * Starts an op whose SQE `prep` fills: the common shape of the ops below (the hot ones, `nop`,
-   * `read` and `write`, spell it out to save the closure).
-   */
-  #op(kind, name, options, prep, aux) {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      prep(s, e.pool);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, kind, name, options, aux);
-  }
   /**
    * A no-op through the kernel: `io_uring_prep_nop(3)`. Linux 5.1. Resolves once its CQE is
    * reaped (inline, in the same turn's flush).
@@ -4254,7 +4305,7 @@ var AsyncRing = class {
    * ```
    */
   nop(options) {
-    const e = this.#e;
+    const e = this[ENGINE];
     const s = e.start(options);
     if (s === null) return e.early;
     s.prepNop();
@@ -4274,7 +4325,7 @@ var AsyncRing = class {
    * ```
    */
   timeout(ms, options) {
-    return this.#op(K_RAW, "timeout", options, (s) => s.prepTimeout(ms), {
+    return runOp(this[ENGINE], K_RAW, "timeout", options, (s) => s.prepTimeout(ms), {
       decode: decodeTimeout,
       data: null
     });
@@ -4299,7 +4350,7 @@ var AsyncRing = class {
    * ```
    */
   open(path, options) {
-    const e = this.#e;
+    const e = this[ENGINE];
     let flags, mode;
     try {
       flags = openFlags(options);
@@ -4326,7 +4377,7 @@ var AsyncRing = class {
    * @returns the new fd (or the slot, with `direct`)
    */
   openat(dirfd, path, flags = OpenFlag.RDONLY | OpenFlag.CLOEXEC, mode = 0, options) {
-    const e = this.#e;
+    const e = this[ENGINE];
     const direct = options?.direct === true;
     const s = e.start(options);
     if (s === null) return e.early;
@@ -4355,7 +4406,7 @@ var AsyncRing = class {
    * ```
    */
   read(fd, buf, offset = -1, options) {
-    return this.#rw(Op.READ, "read", fd, buf, offset, options);
+    return rw(this[ENGINE], Op.READ, "read", fd, buf, offset, options);
   }
   /**
    * Writes `data` at `offset` (-1: the file position): `io_uring_prep_write(3)`. Linux 5.6.
@@ -4363,30 +4414,11 @@ var AsyncRing = class {
    * @returns the bytes written
    */
   write(fd, data, offset = -1, options) {
-    return this.#rw(Op.WRITE, "write", fd, data, offset, options);
-  }
-  /**
-   * A read, write, send or recv on one buffer, started and finished without a closure (the hot
-   * path of `read` and `write`); `msgFlags` are the send/recv flags.
-   */
-  #rw(op, name, fd, buf, offset, options, msgFlags = 0) {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    let b;
-    try {
-      b = prepOne(s, e.pool, op, fd, buf, offset, op === Op.READ || op === Op.RECV);
-      if (msgFlags !== 0) s.opFlags = msgFlags;
-    } catch (err) {
-      b?.done(0);
-      return e.abandon(s, err);
-    }
-    if (b === void 0) return e.finish(s, K_NUM, name, options);
-    return e.finish(s, K_BOUNCE, name, options, b);
+    return rw(this[ENGINE], Op.WRITE, "write", fd, data, offset, options);
   }
   /** A vectored op: in place for kernel-safe buffers, the others through pool memory. */
   #rwv(name, options, prep) {
-    const e = this.#e;
+    const e = this[ENGINE];
     const s = e.start(options);
     if (s === null) return e.early;
     let b;
@@ -4426,7 +4458,7 @@ var AsyncRing = class {
   }
   /** `readFixed` and `writeFixed`. */
   #fixedRw(op, name, fd, buffers, index, offset, options) {
-    const e = this.#e;
+    const e = this[ENGINE];
     const s = e.start(options);
     if (s === null) return e.early;
     try {
@@ -4450,7 +4482,7 @@ var AsyncRing = class {
    * ```
    */
   statx(target, options) {
-    const e = this.#e;
+    const e = this[ENGINE];
     const s = e.start(options);
     if (s === null) return e.early;
     const buf = new Uint8Array(256);
@@ -4472,19 +4504,19 @@ var AsyncRing = class {
   }
   /** fsync(2): `io_uring_prep_fsync(3)`. Linux 5.1. */
   fsync(fd, options) {
-    return this.#op(K_VOID, "fsync", options, fsync(fd));
+    return runOp(this[ENGINE], K_VOID, "fsync", options, fsync(fd));
   }
   /** fdatasync(2): `io_uring_prep_fsync(3)` with `IORING_FSYNC_DATASYNC`. Linux 5.1. */
   fdatasync(fd, options) {
-    return this.#op(K_VOID, "fdatasync", options, fsync(fd, true));
+    return runOp(this[ENGINE], K_VOID, "fdatasync", options, fsync(fd, true));
   }
   /** fallocate(2): `io_uring_prep_fallocate(3)`. Linux 5.6. `mode` 0 allocates. */
   fallocate(fd, offset, length, mode = 0, options) {
-    return this.#op(K_VOID, "fallocate", options, fallocate(fd, offset, length, mode));
+    return runOp(this[ENGINE], K_VOID, "fallocate", options, fallocate(fd, offset, length, mode));
   }
   /** ftruncate(2): `io_uring_prep_ftruncate(3)`. Linux 6.9. */
   ftruncate(fd, length, options) {
-    return this.#op(K_VOID, "ftruncate", options, ftruncate(fd, length));
+    return runOp(this[ENGINE], K_VOID, "ftruncate", options, ftruncate(fd, length));
   }
   /**
    * close(2) as an op: `io_uring_prep_close(3)`; a `fixed(i)` slot is emptied with
@@ -4492,27 +4524,27 @@ var AsyncRing = class {
    * `io.close()`, which closes the ring.
    */
   closeFd(fd, options) {
-    return this.#op(K_VOID, "closeFd", options, closeFd(fd));
+    return runOp(this[ENGINE], K_VOID, "closeFd", options, closeFd(fd));
   }
   /** unlink(2), or rmdir(2) with `dir: true`: `io_uring_prep_unlinkat(3)`. Linux 5.11. */
   unlink(path, options) {
-    return onPath(this.#op(K_VOID, "unlink", options, unlink(path, options?.dir === true)), path);
+    return onPath(runOp(this[ENGINE], K_VOID, "unlink", options, unlink(path, options?.dir === true)), path);
   }
   /** rename(2) (renameat2 `flags`): `io_uring_prep_renameat(3)`. Linux 5.11. */
   rename(oldPath, newPath, options) {
-    const p = this.#op(K_VOID, "rename", options, rename(oldPath, newPath, options?.flags ?? 0));
+    const p = runOp(this[ENGINE], K_VOID, "rename", options, rename(oldPath, newPath, options?.flags ?? 0));
     return onPath(p, oldPath, newPath);
   }
   /** mkdir(2): `io_uring_prep_mkdir(3)`. Linux 5.15. */
   mkdir(path, mode = 511, options) {
-    return onPath(this.#op(K_VOID, "mkdir", options, mkdir(path, mode)), path);
+    return onPath(runOp(this[ENGINE], K_VOID, "mkdir", options, mkdir(path, mode)), path);
   }
   /** symlink(2): `linkPath` points at `target`. `io_uring_prep_symlink(3)`. Linux 5.15. */
   symlink(target, linkPath, options) {
-    return onPath(this.#op(K_VOID, "symlink", options, symlink(target, linkPath)), target, linkPath);
+    return onPath(runOp(this[ENGINE], K_VOID, "symlink", options, symlink(target, linkPath)), target, linkPath);
   }
   link(a, b, c) {
-    const e = this.#e;
+    const e = this[ENGINE];
     if (typeof a === "function") {
       const options = b;
       const builder = new AsyncLinkBuilder();
@@ -4523,7 +4555,7 @@ var AsyncRing = class {
       }
       return e.link(chainOps(builder), options, options?.hardlink === true, options?.drain === true);
     }
-    return onPath(this.#op(K_VOID, "link", c, hardLink(a, b)), a, b);
+    return onPath(runOp(this[ENGINE], K_VOID, "link", c, hardLink(a, b)), a, b);
   }
   /**
    * link(2): a hard link `newPath` to `oldPath`, like `Deno.link`: `io_uring_prep_link(3)`.
@@ -4542,319 +4574,35 @@ var AsyncRing = class {
    * ```
    */
   hardLink(oldPath, newPath, options) {
-    return onPath(this.#op(K_VOID, "hardLink", options, hardLink(oldPath, newPath)), oldPath, newPath);
+    return onPath(runOp(this[ENGINE], K_VOID, "hardLink", options, hardLink(oldPath, newPath)), oldPath, newPath);
   }
-  // ---- sockets ------------------------------------------------------------------------------
+  // ---- cancelling (FsFile uses it) ---------------------------------------------------------
   /**
-   * socket(2): `io_uring_prep_socket(3)`. Linux 5.19.
+   * Cancels every op in flight on `fd`: `io_uring_prep_cancel_fd(3)` with
+   * `IORING_ASYNC_CANCEL_ALL`. Linux 5.19. The cancelled ops reject with `UringError`
+   * `ECANCELED`; an op a kernel worker is already running (a regular file's read) is not
+   * stopped, it completes as usual.
    *
-   * @param domain `Sock.AF_INET`, `Sock.AF_INET6`, `Sock.AF_UNIX`
-   * @param type `Sock.SOCK_STREAM` or `Sock.SOCK_DGRAM`, optionally OR `Sock.SOCK_CLOEXEC`
-   * @returns the socket fd (or the slot, with `direct`)
-   */
-  socket(domain, type, protocol = 0, options) {
-    const e = this.#e;
-    const direct = options?.direct === true;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      if (direct) {
-        s.prepSocketDirectAlloc(domain, type & ~Sock.SOCK_CLOEXEC, protocol);
-      } else s.prepSocket(domain, type, protocol);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_FD, "socket", options, void 0, direct ? F_DIRECT : 0);
-  }
-  /** bind(2): `io_uring_prep_bind(3)`. Linux 6.11. */
-  bind(fd, addr, options) {
-    let a;
-    try {
-      a = sockaddrOf(addr);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.#op(K_VOID, "bind", options, bind(fd, a));
-  }
-  /** listen(2): `io_uring_prep_listen(3)`. Linux 6.11. */
-  listen(fd, backlog = 511, options) {
-    return this.#op(K_VOID, "listen", options, listen(fd, backlog));
-  }
-  /** connect(2): `io_uring_prep_connect(3)`. Linux 5.5. */
-  connect(fd, addr, options) {
-    let a;
-    try {
-      a = sockaddrOf(addr);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.#op(K_VOID, "connect", options, connect(fd, a));
-  }
-  /**
-   * Accepts one connection, close-on-exec: `io_uring_prep_accept(3)`. Linux 5.5 (direct 5.15).
-   *
-   * @returns the connection fd (or the slot, with `direct`)
-   */
-  accept(fd, options) {
-    const e = this.#e;
-    const direct = options?.direct === true;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    try {
-      const flags = options?.flags ?? (direct ? 0 : Sock.SOCK_CLOEXEC);
-      if (direct) s.prepAcceptDirect(fd, null, null, flags, FILE_INDEX_ALLOC);
-      else s.prepAccept(fd, null, null, flags);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_FD, "accept", options, void 0, direct ? F_DIRECT : 0);
-  }
-  /**
-   * Receives into `buf`: `io_uring_prep_recv(3)`. Linux 5.6.
-   *
-   * @returns the bytes received, 0 at end of stream
-   */
-  recv(fd, buf, options) {
-    return this.#rw(Op.RECV, "recv", fd, buf, 0, options, options?.flags ?? 0);
-  }
-  /**
-   * Sends `data` (`MSG_NOSIGNAL` unless `flags` says otherwise): `io_uring_prep_send(3)`.
-   * Linux 5.6.
-   *
-   * @returns the bytes sent
-   */
-  send(fd, data, options) {
-    return this.#rw(Op.SEND, "send", fd, data, 0, options, options?.flags ?? Sock.MSG_NOSIGNAL);
-  }
-  /** shutdown(2): `io_uring_prep_shutdown(3)`. Linux 5.11. `how` defaults to `SHUT_RDWR`. */
-  shutdown(fd, how = Sock.SHUT_RDWR, options) {
-    return this.#op(K_VOID, "shutdown", options, shutdown(fd, how));
-  }
-  /**
-   * setsockopt(2): `io_uring_prep_cmd_sock(3)` with `SOCKET_URING_OP_SETSOCKOPT`. Linux 6.7.
-   *
-   * @param value the option's bytes (an `Int32Array` of 1 for boolean options)
-   */
-  setsockopt(fd, level, name, value, options) {
-    let v;
-    try {
-      v = ownCopy(value);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.#op(K_VOID, "setsockopt", options, setsockopt(fd, level, name, v));
-  }
-  /**
-   * A listening TCP socket: socket, then `SO_REUSEADDR` (and `SO_REUSEPORT`, `TCP_NODELAY` when
-   * asked), bind and listen as one linked chain (IPv4 or IPv6 from the hostname). Linux 6.11.
-   *
-   * @returns the listening fd; `localAddr(fd)` tells the port the kernel chose for port 0
+   * @returns how many ops were cancelled (0 when none was found)
    *
    * @example
    * ```ts
-   * import { assertEquals } from "@std/assert";
-   * import { AsyncRing } from "../../mod.ts";
-   * await using io = new AsyncRing({ entries: 16 });
-   * const lfd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });
-   * const { port } = io.localAddr(lfd);
-   * const [cfd, conn] = await Promise.all([
-   *   io.connectTcp({ hostname: "127.0.0.1", port }),
-   *   io.accept(lfd),
-   * ]);
-   * await io.send(cfd, new TextEncoder().encode("ping"));
-   * const buf = new Uint8Array(4);
-   * assertEquals(await io.recv(conn, buf), 4);
-   * for (const fd of [cfd, conn, lfd]) await io.closeFd(fd);
+   * import { assertEquals, assertRejects } from "@std/assert";
+   * import { AsyncRing, UringError } from "../../mod.ts";
+   * await using io = new AsyncRing({ entries: 8 });
+   * const [r, w] = await io.pipe();
+   * const read = io.read(r, new Uint8Array(8)); // nothing is ever written: it waits
+   * assertEquals(await io.cancelFd(r), 1);
+   * assertEquals((await assertRejects(() => read, UringError)).code, "ECANCELED");
+   * await io.closeFd(r);
+   * await io.closeFd(w);
    * ```
    */
-  listenTcp(opts, options) {
-    return listenTcp(this, opts, options);
-  }
-  /**
-   * A connected TCP socket: socket, then (with `noDelay`, the default) `TCP_NODELAY` and
-   * connect as one linked chain. Linux 6.7.
-   *
-   * @returns the connected fd
-   */
-  connectTcp(opts, options) {
-    return connectTcp(this, opts, options);
-  }
-  /** Runs the ops `build` adds as one chain, or one by one on a ring too small for it. */
-  /**
-  * The local address of socket `fd` (getsockname(2), synchronous: io_uring has no op for it).
-  *
-  * @throws {UringError} when `fd` is not a socket
-  */
-  localAddr(fd) {
-    checkFdNumber(fd);
-    const buf = new Uint8Array(128);
-    const n = native().uring_getsockname(fd, buf, 128);
-    if (n < 0) throw new UringError(-n, "getsockname");
-    return parseSockaddr(buf);
-  }
-  // ---- pipes, splice, tee ---------------------------------------------------------------
-  /**
-   * A pipe, close-on-exec: `io_uring_prep_pipe(3)`. Linux 6.16.
-   *
-   * @returns `[readFd, writeFd]`
-   */
-  pipe(options) {
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    const fds = new Int32Array(2);
-    try {
-      s.prepPipe(fds, OpenFlag.CLOEXEC);
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_PIPE, "pipe", options, fds);
-  }
-  /**
-   * Moves `nbytes` between an fd and a pipe: `io_uring_prep_splice(3)`. Linux 5.7. Offsets are
-   * -1 for "none" (required on the pipe side).
-   *
-   * @returns the bytes moved
-   */
-  splice(fdIn, offIn, fdOut, offOut, nbytes, options) {
-    return this.#op(K_NUM, "splice", options, splice(fdIn, offIn, fdOut, offOut, nbytes, options?.flags ?? 0));
-  }
-  /** Duplicates `nbytes` from pipe to pipe: `io_uring_prep_tee(3)`. Linux 5.8. */
-  tee(fdIn, fdOut, nbytes, options) {
-    return this.#op(K_NUM, "tee", options, tee(fdIn, fdOut, nbytes, options?.flags ?? 0));
-  }
-  // ---- polling, futexes, processes --------------------------------------------------------
-  /** Waits until `fd` is ready: `io_uring_prep_poll_add(3)`. Linux 5.1. Returns the mask. */
-  poll(fd, events, options) {
-    return this.#op(K_NUM, "poll", options, poll(fd, events));
-  }
-  /**
-   * Sleeps while element 0 of `futex` (a view, usually over a SharedArrayBuffer) holds
-   * `expected`, until `futexWake`: `io_uring_prep_futex_wait(3)`. Linux 6.7. Like
-   * `Atomics.waitAsync`, resolves `"ok"` when woken and `"not-equal"` when the value differed.
-   */
-  futexWait(futex, expected, options) {
-    return this.#op(K_RAW, "futexWait", options, (s) => {
-      s.prepFutexWait(futex, expected >>> 0, FUTEX_BITSET_MATCH_ANY, Futex2.SIZE_U32 | Futex2.PRIVATE);
-    }, {
-      decode: decodeFutexWait,
+  cancelFd(fd, options) {
+    return runOp(this[ENGINE], K_RAW, "cancelFd", options, (s) => s.prepCancelFd(fd, CancelFlag.ALL), {
+      decode: decodeCancel,
       data: null
     });
-  }
-  /**
-   * Wakes up to `count` waiters of element 0 of `futex`: `io_uring_prep_futex_wake(3)`.
-   * Linux 6.7.
-   *
-   * @returns how many were woken
-   */
-  futexWake(futex, count = 1, options) {
-    return this.#op(K_NUM, "futexWake", options, (s) => s.prepFutexWake(futex, count, FUTEX_BITSET_MATCH_ANY, Futex2.SIZE_U32 | Futex2.PRIVATE));
-  }
-  /**
-   * Waits for a child process to exit: `io_uring_prep_waitid(3)` with `WEXITED | WNOWAIT`.
-   * Linux 6.7. `WNOWAIT` leaves the child for Deno to reap, so `child.status` still works; when
-   * Deno reaped it first (`ECHILD`) and `child` is a `Deno.ChildProcess`, its status is used.
-   *
-   * @param child a `Deno.ChildProcess` or a pid
-   *
-   * @example
-   * ```ts
-   * import { assertEquals } from "@std/assert";
-   * import { AsyncRing } from "../../mod.ts";
-   * await using io = new AsyncRing({ entries: 8 });
-   * const child = new Deno.Command("sh", { args: ["-c", "exit 3"] }).spawn();
-   * const r = await io.waitid(child);
-   * assertEquals([r.code, r.status], ["exited", 3]);
-   * await child.status;
-   * ```
-   */
-  async waitid(child, options) {
-    const pid = typeof child === "number" ? child : child.pid;
-    const e = this.#e;
-    const s = e.start(options);
-    if (s === null) return e.early;
-    const info = new Uint8Array(128);
-    let p;
-    try {
-      s.prepWaitid(P_PID, pid, info, WEXITED | WNOWAIT);
-      p = e.finish(s, K_DEC, "waitid", options, {
-        decode: decodeSiginfo,
-        data: info
-      });
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    try {
-      return await p;
-    } catch (err) {
-      if (!(err instanceof UringError && err.errno === ECHILD && typeof child === "object")) {
-        throw err;
-      }
-      const st = await child.status;
-      return st.signal !== null ? {
-        pid,
-        code: "killed",
-        status: SIGNALS[st.signal] ?? 0
-      } : {
-        pid,
-        code: "exited",
-        status: st.code
-      };
-    }
-  }
-  // ---- multishot ------------------------------------------------------------------------
-  /**
-   * Accepts connections with one SQE (`io_uring_prep_multishot_accept(3)`, Linux 5.19),
-   * yielding each connection's fd (close-on-exec), or its slot with `direct`. Armed on the first
-   * `next()`, re-armed when the kernel ends it; `break`, `return()` or the signal cancel it.
-   *
-   * @example
-   * ```ts
-   * import { AsyncRing } from "../../mod.ts";
-   * await using io = new AsyncRing({ entries: 16 });
-   * const lfd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });
-   * const client = Deno.connect({ hostname: "127.0.0.1", port: io.localAddr(lfd).port });
-   * for await (const fd of io.acceptMultishot(lfd)) {
-   *   await io.closeFd(fd);
-   *   break;
-   * }
-   * (await client).close();
-   * await io.closeFd(lfd);
-   * ```
-   */
-  acceptMultishot(fd, options) {
-    const direct = options?.direct === true;
-    return new MultishotIterator(this.#e, MS_ACCEPT, "acceptMultishot", (s) => {
-      if (direct) s.prepMultishotAcceptDirect(fd, null, null, 0);
-      else s.prepMultishotAccept(fd, null, null, Sock.SOCK_CLOEXEC);
-    }, null, options?.signal, direct);
-  }
-  /**
-   * Receives with one SQE into buffers of `group` (`io_uring_prep_recv_multishot(3)`, Linux 6.0),
-   * yielding a view per receive until the peer closes. Each view is valid until the next
-   * iteration, when its buffer goes back to the kernel. Re-armed after `ENOBUFS` once the
-   * consumer has released buffers; stopped by `break`, `return()` or the signal.
-   *
-   * @param group a buffer ring registered on `io.ring` (`io.ring.registerBufRing()`)
-   */
-  recvMultishot(fd, group, options) {
-    const flags = options?.flags ?? 0;
-    return new MultishotIterator(this.#e, MS_RECV, "recvMultishot", (s) => s.prepRecvMultishot(fd, group.group, flags), group, options?.signal);
-  }
-  /**
-   * Polls `fd` with one SQE (`io_uring_prep_poll_multishot(3)`, Linux 5.13), yielding the ready
-   * mask each time it becomes ready.
-   */
-  pollMultishot(fd, events, options) {
-    return new MultishotIterator(this.#e, MS_POLL, "pollMultishot", (s) => s.prepPollMultishot(fd, events), null, options?.signal);
-  }
-  /**
-   * Reads a pipe or socket with one SQE into buffers of `group`
-   * (`io_uring_prep_read_multishot(3)`, Linux 6.7), yielding views like `recvMultishot`.
-   */
-  readMultishot(fd, group, options) {
-    const nbytes = options?.nbytes ?? 0;
-    return new MultishotIterator(this.#e, MS_READ, "readMultishot", (s) => s.prepReadMultishot(fd, nbytes, 0, group.group), group, options?.signal);
   }
   // ---- life cycle -----------------------------------------------------------------------
   /**
@@ -4865,16 +4613,16 @@ var AsyncRing = class {
    * This closes the ring itself; `closeFd(fd)` is close(2) of a file descriptor, as an op.
    */
   close() {
-    this.#e.close();
+    this[ENGINE].close();
   }
   /** Same as `close()`. */
   [Symbol.dispose]() {
-    this.#e.close();
+    this[ENGINE].close();
   }
   /** `close()`, then waits until the waiter thread is back and the ring is closed. */
   [Symbol.asyncDispose]() {
-    this.#e.close();
-    return this.#e.idle();
+    this[ENGINE].close();
+    return this[ENGINE].idle();
   }
   // ---- drop-in file functions (ffi/async/files.ts) --------------------------------------------
   /**
@@ -4988,37 +4736,340 @@ var AsyncRing = class {
   readFiles(paths, options) {
     return readFiles(this, paths, options);
   }
-  // Ops added for the net layer
+};
+
+// async/async_ring.ts
+var { EAGAIN: EAGAIN4, ECHILD } = Errno;
+var P_PID = 1;
+var WEXITED = 4;
+var WNOWAIT = 16777216;
+var decodeFutexWait = /* @__PURE__ */ __name((_aux, res) => res >= 0 ? "ok" : res === -EAGAIN4 ? "not-equal" : new UringError(-res, "futexWait"), "decodeFutexWait");
+var AsyncRing = class extends AsyncRingBase {
+  static {
+    __name(this, "AsyncRing");
+  }
   /**
-   * Accepts one connection, close-on-exec, and writes the peer's address: `io_uring_prep_accept(3)`
-   * with an address. Linux 5.5. `addrLen[0]` holds the room in `addr` going in and the address's
-   * length coming out. The kernel writes both when the connection comes, so they must be memory
-   * JavaScript cannot free or detach meanwhile (`alignedBuffer()`, a `SharedArrayBuffer`); the op
-   * holds them until it settles.
+   * Sets up a ring (`new Ring(options)`) and the completion machinery over it.
    *
-   * @returns the connection fd
-   * @throws {TypeError} for `addr`/`addrLen` in memory the kernel must not be given
+   * @param options the `Ring` options; `entries` defaults to 256. With `singleIssuer` and
+   *   `deferTaskrun`, completion work runs on this thread in each flush (see the module doc)
+   * @throws {TypeError} when `options` is not an object, or `wakeup` is not "socket" or "thread"
+   * @throws {UringError} when the kernel refuses the ring (see `Ring`)
+   */
+  constructor(options) {
+    super(options);
+  }
+  // ---- sockets ------------------------------------------------------------------------------
+  /**
+   * socket(2): `io_uring_prep_socket(3)`. Linux 5.19.
+   *
+   * @param domain `Sock.AF_INET`, `Sock.AF_INET6`, `Sock.AF_UNIX`
+   * @param type `Sock.SOCK_STREAM` or `Sock.SOCK_DGRAM`, optionally OR `Sock.SOCK_CLOEXEC`
+   * @returns the socket fd (or the slot, with `direct`)
+   */
+  socket(domain, type, protocol = 0, options) {
+    const e = this[ENGINE];
+    const direct = options?.direct === true;
+    const s = e.start(options);
+    if (s === null) return e.early;
+    try {
+      if (direct) {
+        s.prepSocketDirectAlloc(domain, type & ~Sock.SOCK_CLOEXEC, protocol);
+      } else s.prepSocket(domain, type, protocol);
+    } catch (err) {
+      return e.abandon(s, err);
+    }
+    return e.finish(s, K_FD, "socket", options, void 0, direct ? F_DIRECT : 0);
+  }
+  /** bind(2): `io_uring_prep_bind(3)`. Linux 6.11. */
+  bind(fd, addr, options) {
+    let a;
+    try {
+      a = sockaddrOf(addr);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return runOp(this[ENGINE], K_VOID, "bind", options, bind(fd, a));
+  }
+  /** listen(2): `io_uring_prep_listen(3)`. Linux 6.11. */
+  listen(fd, backlog = 511, options) {
+    return runOp(this[ENGINE], K_VOID, "listen", options, listen(fd, backlog));
+  }
+  /** connect(2): `io_uring_prep_connect(3)`. Linux 5.5. */
+  connect(fd, addr, options) {
+    let a;
+    try {
+      a = sockaddrOf(addr);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return runOp(this[ENGINE], K_VOID, "connect", options, connect(fd, a));
+  }
+  /**
+   * Accepts one connection, close-on-exec: `io_uring_prep_accept(3)`. Linux 5.5 (direct 5.15).
+   *
+   * @returns the connection fd (or the slot, with `direct`)
+   */
+  accept(fd, options) {
+    const e = this[ENGINE];
+    const direct = options?.direct === true;
+    const s = e.start(options);
+    if (s === null) return e.early;
+    try {
+      const flags = options?.flags ?? (direct ? 0 : Sock.SOCK_CLOEXEC);
+      if (direct) s.prepAcceptDirect(fd, null, null, flags, FILE_INDEX_ALLOC);
+      else s.prepAccept(fd, null, null, flags);
+    } catch (err) {
+      return e.abandon(s, err);
+    }
+    return e.finish(s, K_FD, "accept", options, void 0, direct ? F_DIRECT : 0);
+  }
+  /**
+   * Receives into `buf`: `io_uring_prep_recv(3)`. Linux 5.6.
+   *
+   * @returns the bytes received, 0 at end of stream
+   */
+  recv(fd, buf, options) {
+    return rw(this[ENGINE], Op.RECV, "recv", fd, buf, 0, options, options?.flags ?? 0);
+  }
+  /**
+   * Sends `data` (`MSG_NOSIGNAL` unless `flags` says otherwise): `io_uring_prep_send(3)`.
+   * Linux 5.6.
+   *
+   * @returns the bytes sent
+   */
+  send(fd, data, options) {
+    return rw(this[ENGINE], Op.SEND, "send", fd, data, 0, options, options?.flags ?? Sock.MSG_NOSIGNAL);
+  }
+  /** shutdown(2): `io_uring_prep_shutdown(3)`. Linux 5.11. `how` defaults to `SHUT_RDWR`. */
+  shutdown(fd, how = Sock.SHUT_RDWR, options) {
+    return runOp(this[ENGINE], K_VOID, "shutdown", options, shutdown(fd, how));
+  }
+  /**
+   * setsockopt(2): `io_uring_prep_cmd_sock(3)` with `SOCKET_URING_OP_SETSOCKOPT`. Linux 6.7.
+   *
+   * @param value the option's bytes (an `Int32Array` of 1 for boolean options)
+   */
+  setsockopt(fd, level, name, value, options) {
+    let v;
+    try {
+      v = ownCopy(value);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return runOp(this[ENGINE], K_VOID, "setsockopt", options, setsockopt(fd, level, name, v));
+  }
+  /**
+   * A listening TCP socket: socket, then `SO_REUSEADDR` (and `SO_REUSEPORT`, `TCP_NODELAY` when
+   * asked), bind and listen as one linked chain (IPv4 or IPv6 from the hostname). Linux 6.11.
+   *
+   * @returns the listening fd; `localAddr(fd)` tells the port the kernel chose for port 0
    *
    * @example
    * ```ts
    * import { assertEquals } from "@std/assert";
-   * import { alignedBuffer, AsyncRing, parseSockaddr } from "../../mod.ts";
+   * import { AsyncRing } from "../../mod.ts";
    * await using io = new AsyncRing({ entries: 16 });
    * const lfd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });
-   * const mem = alignedBuffer(256);
-   * const addr = mem.subarray(0, 128), addrLen = new Uint32Array(mem.buffer, 128, 1);
-   * addrLen[0] = 128;
+   * const { port } = io.localAddr(lfd);
    * const [cfd, conn] = await Promise.all([
-   *   io.connectTcp({ hostname: "127.0.0.1", port: io.localAddr(lfd).port }),
-   *   io.acceptFrom(lfd, addr, addrLen),
+   *   io.connectTcp({ hostname: "127.0.0.1", port }),
+   *   io.accept(lfd),
    * ]);
-   * assertEquals(addrLen[0], 16); // a sockaddr_in
-   * assertEquals(parseSockaddr(addr), io.localAddr(cfd));
+   * await io.send(cfd, new TextEncoder().encode("ping"));
+   * const buf = new Uint8Array(4);
+   * assertEquals(await io.recv(conn, buf), 4);
    * for (const fd of [cfd, conn, lfd]) await io.closeFd(fd);
    * ```
    */
-  acceptFrom(fd, addr, addrLen, options) {
-    return this.#op(K_FD, "accept", options, (s) => s.prepAccept(fd, addr, addrLen, Sock.SOCK_CLOEXEC));
+  listenTcp(opts, options) {
+    return listenTcp(this, opts, options);
+  }
+  /**
+   * A connected TCP socket: socket, then (with `noDelay`, the default) `TCP_NODELAY` and
+   * connect as one linked chain. Linux 6.7.
+   *
+   * @returns the connected fd
+   */
+  connectTcp(opts, options) {
+    return connectTcp(this, opts, options);
+  }
+  /** Runs the ops `build` adds as one chain, or one by one on a ring too small for it. */
+  /**
+  * The local address of socket `fd` (getsockname(2), synchronous: io_uring has no op for it).
+  *
+  * @throws {UringError} when `fd` is not a socket
+  */
+  localAddr(fd) {
+    checkFdNumber(fd);
+    const buf = new Uint8Array(128);
+    const n = native().uring_getsockname(fd, buf, 128);
+    if (n < 0) throw new UringError(-n, "getsockname");
+    return parseSockaddr(buf);
+  }
+  // ---- pipes, splice, tee ---------------------------------------------------------------
+  /**
+   * A pipe, close-on-exec: `io_uring_prep_pipe(3)`. Linux 6.16.
+   *
+   * @returns `[readFd, writeFd]`
+   */
+  pipe(options) {
+    const e = this[ENGINE];
+    const s = e.start(options);
+    if (s === null) return e.early;
+    const fds = new Int32Array(2);
+    try {
+      s.prepPipe(fds, OpenFlag.CLOEXEC);
+    } catch (err) {
+      return e.abandon(s, err);
+    }
+    return e.finish(s, K_PIPE, "pipe", options, fds);
+  }
+  /**
+   * Moves `nbytes` between an fd and a pipe: `io_uring_prep_splice(3)`. Linux 5.7. Offsets are
+   * -1 for "none" (required on the pipe side).
+   *
+   * @returns the bytes moved
+   */
+  splice(fdIn, offIn, fdOut, offOut, nbytes, options) {
+    return runOp(this[ENGINE], K_NUM, "splice", options, splice(fdIn, offIn, fdOut, offOut, nbytes, options?.flags ?? 0));
+  }
+  /** Duplicates `nbytes` from pipe to pipe: `io_uring_prep_tee(3)`. Linux 5.8. */
+  tee(fdIn, fdOut, nbytes, options) {
+    return runOp(this[ENGINE], K_NUM, "tee", options, tee(fdIn, fdOut, nbytes, options?.flags ?? 0));
+  }
+  // ---- polling, futexes, processes --------------------------------------------------------
+  /** Waits until `fd` is ready: `io_uring_prep_poll_add(3)`. Linux 5.1. Returns the mask. */
+  poll(fd, events, options) {
+    return runOp(this[ENGINE], K_NUM, "poll", options, poll(fd, events));
+  }
+  /**
+   * Sleeps while element 0 of `futex` (a view, usually over a SharedArrayBuffer) holds
+   * `expected`, until `futexWake`: `io_uring_prep_futex_wait(3)`. Linux 6.7. Like
+   * `Atomics.waitAsync`, resolves `"ok"` when woken and `"not-equal"` when the value differed.
+   */
+  futexWait(futex, expected, options) {
+    return runOp(this[ENGINE], K_RAW, "futexWait", options, (s) => {
+      s.prepFutexWait(futex, expected >>> 0, FUTEX_BITSET_MATCH_ANY, Futex2.SIZE_U32 | Futex2.PRIVATE);
+    }, {
+      decode: decodeFutexWait,
+      data: null
+    });
+  }
+  /**
+   * Wakes up to `count` waiters of element 0 of `futex`: `io_uring_prep_futex_wake(3)`.
+   * Linux 6.7.
+   *
+   * @returns how many were woken
+   */
+  futexWake(futex, count = 1, options) {
+    return runOp(this[ENGINE], K_NUM, "futexWake", options, (s) => s.prepFutexWake(futex, count, FUTEX_BITSET_MATCH_ANY, Futex2.SIZE_U32 | Futex2.PRIVATE));
+  }
+  /**
+   * Waits for a child process to exit: `io_uring_prep_waitid(3)` with `WEXITED | WNOWAIT`.
+   * Linux 6.7. `WNOWAIT` leaves the child for Deno to reap, so `child.status` still works; when
+   * Deno reaped it first (`ECHILD`) and `child` is a `Deno.ChildProcess`, its status is used.
+   *
+   * @param child a `Deno.ChildProcess` or a pid
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { AsyncRing } from "../../mod.ts";
+   * await using io = new AsyncRing({ entries: 8 });
+   * const child = new Deno.Command("sh", { args: ["-c", "exit 3"] }).spawn();
+   * const r = await io.waitid(child);
+   * assertEquals([r.code, r.status], ["exited", 3]);
+   * await child.status;
+   * ```
+   */
+  async waitid(child, options) {
+    const pid = typeof child === "number" ? child : child.pid;
+    const e = this[ENGINE];
+    const s = e.start(options);
+    if (s === null) return e.early;
+    const info = new Uint8Array(128);
+    let p;
+    try {
+      s.prepWaitid(P_PID, pid, info, WEXITED | WNOWAIT);
+      p = e.finish(s, K_DEC, "waitid", options, {
+        decode: decodeSiginfo,
+        data: info
+      });
+    } catch (err) {
+      return e.abandon(s, err);
+    }
+    try {
+      return await p;
+    } catch (err) {
+      if (!(err instanceof UringError && err.errno === ECHILD && typeof child === "object")) {
+        throw err;
+      }
+      const st = await child.status;
+      return st.signal !== null ? {
+        pid,
+        code: "killed",
+        status: SIGNALS[st.signal] ?? 0
+      } : {
+        pid,
+        code: "exited",
+        status: st.code
+      };
+    }
+  }
+  // ---- multishot ------------------------------------------------------------------------
+  /**
+   * Accepts connections with one SQE (`io_uring_prep_multishot_accept(3)`, Linux 5.19),
+   * yielding each connection's fd (close-on-exec), or its slot with `direct`. Armed on the first
+   * `next()`, re-armed when the kernel ends it; `break`, `return()` or the signal cancel it.
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing } from "../../mod.ts";
+   * await using io = new AsyncRing({ entries: 16 });
+   * const lfd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });
+   * const client = Deno.connect({ hostname: "127.0.0.1", port: io.localAddr(lfd).port });
+   * for await (const fd of io.acceptMultishot(lfd)) {
+   *   await io.closeFd(fd);
+   *   break;
+   * }
+   * (await client).close();
+   * await io.closeFd(lfd);
+   * ```
+   */
+  acceptMultishot(fd, options) {
+    const direct = options?.direct === true;
+    return new MultishotIterator(this[ENGINE], MS_ACCEPT, "acceptMultishot", (s) => {
+      if (direct) s.prepMultishotAcceptDirect(fd, null, null, 0);
+      else s.prepMultishotAccept(fd, null, null, Sock.SOCK_CLOEXEC);
+    }, null, options?.signal, direct);
+  }
+  /**
+   * Receives with one SQE into buffers of `group` (`io_uring_prep_recv_multishot(3)`, Linux 6.0),
+   * yielding a view per receive until the peer closes. Each view is valid until the next
+   * iteration, when its buffer goes back to the kernel. Re-armed after `ENOBUFS` once the
+   * consumer has released buffers; stopped by `break`, `return()` or the signal.
+   *
+   * @param group a buffer ring registered on `io.ring` (`io.ring.registerBufRing()`)
+   */
+  recvMultishot(fd, group, options) {
+    const flags = options?.flags ?? 0;
+    return new MultishotIterator(this[ENGINE], MS_RECV, "recvMultishot", (s) => s.prepRecvMultishot(fd, group.group, flags), group, options?.signal);
+  }
+  /**
+   * Polls `fd` with one SQE (`io_uring_prep_poll_multishot(3)`, Linux 5.13), yielding the ready
+   * mask each time it becomes ready.
+   */
+  pollMultishot(fd, events, options) {
+    return new MultishotIterator(this[ENGINE], MS_POLL, "pollMultishot", (s) => s.prepPollMultishot(fd, events), null, options?.signal);
+  }
+  /**
+   * Reads a pipe or socket with one SQE into buffers of `group`
+   * (`io_uring_prep_read_multishot(3)`, Linux 6.7), yielding views like `recvMultishot`.
+   */
+  readMultishot(fd, group, options) {
+    const nbytes = options?.nbytes ?? 0;
+    return new MultishotIterator(this[ENGINE], MS_READ, "readMultishot", (s) => s.prepReadMultishot(fd, nbytes, 0, group.group), group, options?.signal);
   }
   // Ops added for serve()
   /**
@@ -5080,80 +5131,11 @@ var AsyncRing = class {
       };
     });
     try {
-      this.#e.multishot(sink);
+      this[ENGINE].multishot(sink);
     } catch (err) {
       return Promise.reject(err);
     }
     return p;
-  }
-  // Ops added for FsFile
-  /**
-   * Cancels every op in flight on `fd`: `io_uring_prep_cancel_fd(3)` with
-   * `IORING_ASYNC_CANCEL_ALL`. Linux 5.19. The cancelled ops reject with `UringError`
-   * `ECANCELED`; an op a kernel worker is already running (a regular file's read) is not
-   * stopped, it completes as usual.
-   *
-   * @returns how many ops were cancelled (0 when none was found)
-   *
-   * @example
-   * ```ts
-   * import { assertEquals, assertRejects } from "@std/assert";
-   * import { AsyncRing, UringError } from "../../mod.ts";
-   * await using io = new AsyncRing({ entries: 8 });
-   * const [r, w] = await io.pipe();
-   * const read = io.read(r, new Uint8Array(8)); // nothing is ever written: it waits
-   * assertEquals(await io.cancelFd(r), 1);
-   * assertEquals((await assertRejects(() => read, UringError)).code, "ECANCELED");
-   * await io.closeFd(r);
-   * await io.closeFd(w);
-   * ```
-   */
-  cancelFd(fd, options) {
-    return this.#op(K_RAW, "cancelFd", options, (s) => s.prepCancelFd(fd, CancelFlag.ALL), {
-      decode: decodeCancel,
-      data: null
-    });
-  }
-  // ---- Ops on memory the caller encoded (for the fs layer's pooled paths and buffers) -----
-  /**
-   * @internal One op with raw fields, for a layer above that keeps its own memory: `addr` and
-   * `off` are numbers (addresses of memory the caller keeps, unchanged, until the op settles,
-   * which is after its CQE), nothing is held or copied. Resolves to the CQE's `res`, or rejects
-   * with `UringError` named `name`. Saves a C string, an `UnsafePointer.of` and a `WeakMap`
-   * entry per path that `mkdir(path)` and friends pay.
-   *
-   * @param op the opcode (`Op.*`)
-   * @param fd the `fd` field (`AT_FDCWD` for a path)
-   * @param addr the `addr` field (a path's address)
-   * @param len the `len` field (a mode, a statx mask, a byte count)
-   * @param off the `off` field (a second path's or a buffer's address, an offset)
-   * @param opFlags the op's flags (`open_flags`, `unlink_flags`, `statx_flags`, ...)
-   */
-  _rawOp(name, op, fd, addr, len, off, opFlags) {
-    const e = this.#e;
-    const s = e.start(void 0);
-    if (s === null) return e.early;
-    try {
-      s.prepRw(op, fd, addr, len, off);
-      if (opFlags !== 0) s.opFlags = opFlags;
-    } catch (err) {
-      return e.abandon(s, err);
-    }
-    return e.finish(s, K_NUM, name, void 0);
-  }
-  /**
-   * @internal `_rawOp`s as one `IOSQE_IO_LINK` chain, each given as `[name, op, fd, addr, len,
-   * off, opFlags]`; resolves to one entry per op as `link()` does.
-   */
-  _rawLink(ops) {
-    const chain = ops.map(([name, op, fd, addr, len, off, opFlags]) => ({
-      name,
-      prep: /* @__PURE__ */ __name((s) => {
-        s.prepRw(op, fd, addr, len, off);
-        if (opFlags !== 0) s.opFlags = opFlags;
-      }, "prep")
-    }));
-    return this.#e.link(chain, void 0, false, false);
   }
   // Ops added for Conn
   /**
@@ -5190,7 +5172,7 @@ var AsyncRing = class {
    * ```
    */
   recvWith(fd, buf, decode, ctx, flags = 0) {
-    return this.#rwWith(Op.RECV, "recv", fd, buf, decode, ctx, flags);
+    return rwWith(this[ENGINE], Op.RECV, "recv", fd, buf, decode, ctx, flags);
   }
   /**
    * A send of `data` (as `send`, `MSG_NOSIGNAL` unless `flags` says otherwise) whose promise
@@ -5220,24 +5202,7 @@ var AsyncRing = class {
    * ```
    */
   sendWith(fd, data, decode, ctx, flags = Sock.MSG_NOSIGNAL) {
-    return this.#rwWith(Op.SEND, "send", fd, data, decode, ctx, flags);
-  }
-  /** `#rw` with a caller decoder, as one `K_RAW` op: one object per op, no closure. */
-  #rwWith(op, name, fd, buf, decode, ctx, msgFlags) {
-    if (typeof decode !== "function") throw new TypeError("decode must be a function");
-    const e = this.#e;
-    const s = e.start(void 0);
-    if (s === null) return e.early;
-    let b;
-    try {
-      b = prepOne(s, e.pool, op, fd, buf, 0, op === Op.RECV);
-      if (msgFlags !== 0) s.opFlags = msgFlags;
-    } catch (err) {
-      b?.done(0);
-      e.abandon(s, err).catch(ignore);
-      throw err;
-    }
-    return e.finish(s, K_RAW, name, void 0, new WithOp(b, decode, ctx));
+    return rwWith(this[ENGINE], Op.SEND, "send", fd, data, decode, ctx, flags);
   }
   // Keeping the process alive
   /**
@@ -5269,7 +5234,7 @@ var AsyncRing = class {
    * ```
    */
   unrefFd(fd) {
-    this.#e.refFd(fd, false);
+    this[ENGINE].refFd(fd, false);
   }
   /**
    * Undoes {@link AsyncRing.unrefFd}: ops on `fd` (in flight and later) keep the process alive
@@ -5286,34 +5251,9 @@ var AsyncRing = class {
    * ```
    */
   refFd(fd) {
-    this.#e.refFd(fd, true);
+    this[ENGINE].refFd(fd, true);
   }
 };
-var ignore = /* @__PURE__ */ __name(() => {
-}, "ignore");
-var WithOp = class {
-  static {
-    __name(this, "WithOp");
-  }
-  decode = settleWith;
-  data;
-  bounce;
-  fn;
-  ctx;
-  constructor(bounce, fn, ctx) {
-    this.data = this;
-    this.bounce = bounce;
-    this.fn = fn;
-    this.ctx = ctx;
-  }
-};
-function settleWith(op, res) {
-  const w = op;
-  const err = w.bounce === void 0 ? void 0 : w.bounce.done(res);
-  const v = w.fn(w.ctx, res);
-  return err ?? v;
-}
-__name(settleWith, "settleWith");
 
 // async/default_ring.ts
 var shared;
@@ -5324,6 +5264,36 @@ function defaultRing() {
   return shared;
 }
 __name(defaultRing, "defaultRing");
+
+// async/_layer_ops.ts
+function _acceptFrom(io, fd, addr, addrLen, options) {
+  return runOp(io[ENGINE], K_FD, "accept", options, (s) => s.prepAccept(fd, addr, addrLen, Sock.SOCK_CLOEXEC));
+}
+__name(_acceptFrom, "_acceptFrom");
+function _rawOp(io, name, op, fd, addr, len, off, opFlags) {
+  const e = io[ENGINE];
+  const s = e.start(void 0);
+  if (s === null) return e.early;
+  try {
+    s.prepRw(op, fd, addr, len, off);
+    if (opFlags !== 0) s.opFlags = opFlags;
+  } catch (err) {
+    return e.abandon(s, err);
+  }
+  return e.finish(s, K_NUM, name, void 0);
+}
+__name(_rawOp, "_rawOp");
+function _rawLink(io, ops) {
+  const chain = ops.map(([name, op, fd, addr, len, off, opFlags]) => ({
+    name,
+    prep: /* @__PURE__ */ __name((s) => {
+      s.prepRw(op, fd, addr, len, off);
+      if (opFlags !== 0) s.opFlags = opFlags;
+    }, "prep")
+  }));
+  return io[ENGINE].link(chain, void 0, false, false);
+}
+__name(_rawLink, "_rawLink");
 
 export {
   immediate,
@@ -5340,6 +5310,10 @@ export {
   lstat,
   readFiles,
   visitFiles,
+  AsyncRingBase,
   AsyncRing,
-  defaultRing
+  defaultRing,
+  _acceptFrom,
+  _rawOp,
+  _rawLink
 };
