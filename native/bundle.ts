@@ -113,7 +113,7 @@ async function bundle(): Promise<void> {
         "--platform=deno",
         "--format=esm",
         "--code-splitting",
-        "--keep-names",
+
         "--outdir",
         tmp,
         ...ENTRIES.map((e) => new URL(`${e}.ts`, ffi).pathname),

@@ -17,8 +17,8 @@ import type { AsyncOpenOptions, DirectOptions, LinkOptions } from "./options.ts"
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { AsyncRing, type FileRing } from "../../mod.ts";
- * import { readFile } from "./files.ts";
+ * import { AsyncRing, type FileRing } from "../mod.ts";
+ * import { ringReadFile as readFile } from "./files.ts";
  * await using io = new AsyncRing();
  * const ring: FileRing = io;
  * assertEquals(await readFile(ring, "/etc/hostname"), await Deno.readFile("/etc/hostname"));

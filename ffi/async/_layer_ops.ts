@@ -27,7 +27,7 @@ import type { AsyncRingBase } from "./ring_base.ts";
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { alignedBuffer, AsyncRing, parseSockaddr } from "../../mod.ts";
+ * import { alignedBuffer, AsyncRing, parseSockaddr } from "../mod.ts";
  * import { _acceptFrom } from "./mod.ts";
  * await using io = new AsyncRing({ entries: 16 });
  * const lfd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });
@@ -76,7 +76,7 @@ export function _acceptFrom(
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { AsyncRing, Op } from "../../mod.ts";
+ * import { AsyncRing, Op } from "../mod.ts";
  * import { _rawOp } from "./mod.ts";
  * await using io = new AsyncRing({ entries: 8 });
  * assertEquals(await _rawOp(io, "nop", Op.NOP, -1, 0, 0, 0, 0), 0);
@@ -111,7 +111,7 @@ export function _rawOp(
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { AsyncRing, Op } from "../../mod.ts";
+ * import { AsyncRing, Op } from "../mod.ts";
  * import { _rawLink } from "./mod.ts";
  * await using io = new AsyncRing({ entries: 8 });
  * const nop = ["nop", Op.NOP, -1, 0, 0, 0, 0] as const;

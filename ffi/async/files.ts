@@ -163,7 +163,7 @@ const readSlots = new WeakMap<FileRing, Slots>();
  * await Deno.remove(path);
  * ```
  */
-export async function readFile(
+export async function ringReadFile(
   io: FileRing,
   path: string | URL,
   options?: Deno.ReadFileOptions,
@@ -265,12 +265,12 @@ function grow(buf: Uint8Array, len: number, size: number, path: string): Uint8Ar
  * await Deno.remove(path);
  * ```
  */
-export async function readTextFile(
+export async function ringReadTextFile(
   io: FileRing,
   path: string | URL,
   options?: Deno.ReadFileOptions,
 ): Promise<string> {
-  return decoder.decode(await readFile(io, path, options));
+  return decoder.decode(await ringReadFile(io, path, options));
 }
 
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -304,7 +304,7 @@ const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
  * await Deno.remove(path);
  * ```
  */
-export async function writeFile(
+export async function ringWriteFile(
   io: FileRing,
   path: string | URL,
   data: Uint8Array | ReadableStream<Uint8Array>,
@@ -505,7 +505,7 @@ async function writeAll(
  * await Deno.remove(path);
  * ```
  */
-export function writeTextFile(
+export function ringWriteTextFile(
   io: FileRing,
   path: string | URL,
   text: string | ReadableStream<string>,
@@ -514,7 +514,7 @@ export function writeTextFile(
   const data = text instanceof ReadableStream
     ? text.pipeThrough(new TextEncoderStream())
     : new TextEncoder().encode(text);
-  return writeFile(io, path, data, options);
+  return ringWriteFile(io, path, data, options);
 }
 
 /**
@@ -535,7 +535,7 @@ export function writeTextFile(
  * assertEquals(await stat(io, "/"), await Deno.stat("/"));
  * ```
  */
-export function stat(io: FileRing, path: string | URL): Promise<Deno.FileInfo> {
+export function ringStat(io: FileRing, path: string | URL): Promise<Deno.FileInfo> {
   return statPath(io, path, 0, "stat");
 }
 
@@ -558,7 +558,7 @@ export function stat(io: FileRing, path: string | URL): Promise<Deno.FileInfo> {
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export function lstat(io: FileRing, path: string | URL): Promise<Deno.FileInfo> {
+export function ringLstat(io: FileRing, path: string | URL): Promise<Deno.FileInfo> {
   return statPath(io, path, At.SYMLINK_NOFOLLOW, "lstat");
 }
 
@@ -693,7 +693,7 @@ async function readEach(
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function readFiles(
+export async function ringReadFiles(
   io: FileRing,
   paths: readonly (string | URL)[],
   options?: ReadFilesOptions,
@@ -783,7 +783,7 @@ export async function readFiles(
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function visitFiles(
+export async function ringVisitFiles(
   io: FileRing,
   paths: readonly (string | URL)[],
   fn: VisitFileCallback,

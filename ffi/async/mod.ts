@@ -26,17 +26,17 @@ export type {
 } from "./options.ts";
 export {
   type DenoFsError,
-  lstat,
-  readFile,
-  readFiles,
   type ReadFilesOptions,
-  readTextFile,
-  stat,
+  ringLstat as lstat,
+  ringReadFile as readFile,
+  ringReadFiles as readFiles,
+  ringReadTextFile as readTextFile,
+  ringStat as stat,
+  ringVisitFiles as visitFiles,
+  ringWriteFile as writeFile,
+  ringWriteTextFile as writeTextFile,
   type VisitFileCallback,
-  visitFiles,
   type VisitFilesOptions,
-  writeFile,
-  writeTextFile,
 } from "./files.ts";
 export type { FileRing } from "./_file_ring.ts";
 export { defaultRing } from "./default_ring.ts";

@@ -641,7 +641,7 @@ export abstract class AsyncRingBase implements AsyncDisposable, Disposable {
    * ```
    */
   readFile(path: string | URL, options?: Deno.ReadFileOptions): Promise<Uint8Array<ArrayBuffer>> {
-    return files.readFile(this, path, options);
+    return files.ringReadFile(this, path, options);
   }
 
   /**
@@ -656,7 +656,7 @@ export abstract class AsyncRingBase implements AsyncDisposable, Disposable {
    * ```
    */
   readTextFile(path: string | URL, options?: Deno.ReadFileOptions): Promise<string> {
-    return files.readTextFile(this, path, options);
+    return files.ringReadTextFile(this, path, options);
   }
 
   /**
@@ -679,7 +679,7 @@ export abstract class AsyncRingBase implements AsyncDisposable, Disposable {
     data: Uint8Array | ReadableStream<Uint8Array>,
     options?: Deno.WriteFileOptions,
   ): Promise<void> {
-    return files.writeFile(this, path, data, options);
+    return files.ringWriteFile(this, path, data, options);
   }
 
   /**
@@ -701,7 +701,7 @@ export abstract class AsyncRingBase implements AsyncDisposable, Disposable {
     text: string | ReadableStream<string>,
     options?: Deno.WriteFileOptions,
   ): Promise<void> {
-    return files.writeTextFile(this, path, text, options);
+    return files.ringWriteTextFile(this, path, text, options);
   }
 
   /**
@@ -717,7 +717,7 @@ export abstract class AsyncRingBase implements AsyncDisposable, Disposable {
    * ```
    */
   stat(path: string | URL): Promise<Deno.FileInfo> {
-    return files.stat(this, path);
+    return files.ringStat(this, path);
   }
 
   /**
@@ -733,7 +733,7 @@ export abstract class AsyncRingBase implements AsyncDisposable, Disposable {
    * ```
    */
   lstat(path: string | URL): Promise<Deno.FileInfo> {
-    return files.lstat(this, path);
+    return files.ringLstat(this, path);
   }
 
   /**
@@ -754,6 +754,6 @@ export abstract class AsyncRingBase implements AsyncDisposable, Disposable {
     paths: readonly (string | URL)[],
     options?: ReadFilesOptions,
   ): Promise<Uint8Array<ArrayBuffer>[]> {
-    return files.readFiles(this, paths, options);
+    return files.ringReadFiles(this, paths, options);
   }
 }

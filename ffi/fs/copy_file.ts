@@ -84,7 +84,7 @@ export async function _copyFileOn(
   const nul = _nulTwoPathError("copy", from, to);
   if (nul !== undefined) throw nul;
   try {
-    await copy(io, from, to);
+    await copyContents(io, from, to);
   } catch (e) {
     throw _opError2(e, "copy", from, to);
   }
@@ -178,7 +178,7 @@ const failed = (e: unknown): unknown => e;
  * destination that exists, a source that is no regular file, a file that is not the size
  * `statx` said) goes the way `copyByName` goes.
  */
-async function copy(io: AsyncRing, from: string, to: string): Promise<void> {
+async function copyContents(io: AsyncRing, from: string, to: string): Promise<void> {
   const mem = _pathMemory(io);
   const slot = mem.take();
   try {

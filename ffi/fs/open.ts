@@ -46,7 +46,7 @@ function modeOf(mode: unknown): number {
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { AsyncRing } from "../../mod.ts";
+ * import { AsyncRing } from "../mod.ts";
  * import { openOn } from "./open.ts";
  * await using io = new AsyncRing({ entries: 16 });
  * using file = await openOn(io, "/etc/hostname");
@@ -132,7 +132,7 @@ export function open(path: string | URL, options?: Deno.OpenOptions): Promise<Fs
  *
  * @example
  * ```ts
- * import { AsyncRing } from "../../mod.ts";
+ * import { AsyncRing } from "../mod.ts";
  * import { createOn } from "./open.ts";
  * await using io = new AsyncRing({ entries: 16 });
  * const path = await Deno.makeTempFile();

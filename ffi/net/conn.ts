@@ -30,6 +30,11 @@ export function netError(err: unknown): unknown {
   return err instanceof UringError ? denoNetError(err.errno) : err;
 }
 
+/** A read's CQE, as the ring hands it over: one promise per read, no `.then`. */
+let readResult: ResultDecoder<Conn, number | null>;
+/** A write's CQE. */
+let writeResult: ResultDecoder<Conn, number>;
+
 /**
  * A connected stream socket, shaped like `Deno.Conn`: `read` resolves `null` at the end of
  * the stream, `write` makes one send and resolves the bytes it took (fewer than given when the
@@ -102,20 +107,21 @@ export class Conn<A extends Deno.Addr = Deno.Addr> implements Deno.Conn<A> {
     }
   }
 
-  /** A read's CQE, as the ring hands it over: one promise per read, no `.then`. */
-  static #readResult: ResultDecoder<Conn, number | null> = (c, res) => {
-    c.#done();
-    if (res > 0) return res;
-    if (!c.#open) return interrupted(); // the 0 of our own shutdown, not the peer's end
-    return res === 0 ? null : denoNetError(-res);
-  };
-
-  /** A write's CQE. */
-  static #writeResult: ResultDecoder<Conn, number> = (c, res) => {
-    c.#done();
-    if (res >= 0) return res;
-    return c.#open ? denoNetError(-res) : interrupted();
-  };
+  static {
+    // set here, where the private members can be reached, and named without the class's own
+    // binding (a bundler renames a class whose body names itself)
+    readResult = (c, res) => {
+      c.#done();
+      if (res > 0) return res;
+      if (!c.#open) return interrupted(); // the 0 of our own shutdown, not the peer's end
+      return res === 0 ? null : denoNetError(-res);
+    };
+    writeResult = (c, res) => {
+      c.#done();
+      if (res >= 0) return res;
+      return c.#open ? denoNetError(-res) : interrupted();
+    };
+  }
 
   /**
    * Reads into `p`: one receive.
@@ -132,7 +138,7 @@ export class Conn<A extends Deno.Addr = Deno.Addr> implements Deno.Conn<A> {
     if (p.length === 0) return Promise.resolve(0);
     this.#pending++;
     try {
-      return this.#lastRead = this.#io.recvWith(this.#fd, p, Conn.#readResult, this);
+      return this.#lastRead = this.#io.recvWith(this.#fd, p, readResult, this);
     } catch (err) {
       this.#pending--;
       return Promise.reject(err);
@@ -155,7 +161,7 @@ export class Conn<A extends Deno.Addr = Deno.Addr> implements Deno.Conn<A> {
     if (this.#writeShut) return Promise.reject(denoNetError(EPIPE));
     this.#pending++;
     try {
-      return this.#lastWrite = this.#io.sendWith(this.#fd, p, Conn.#writeResult, this);
+      return this.#lastWrite = this.#io.sendWith(this.#fd, p, writeResult, this);
     } catch (err) {
       this.#pending--;
       return Promise.reject(err);

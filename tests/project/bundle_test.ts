@@ -17,14 +17,19 @@ Deno.test("bundle: every entry of ffi/_bundle/ was built from the sources in ffi
   }
 });
 
-Deno.test("bundle: each entry exports exactly what its source mod.ts exports", async () => {
+Deno.test("bundle: each entry exports what its source mod.ts exports, with their names", async () => {
   const pairs: [string, string][] = [["mod.ts", "ffi/mod.ts"]];
   for (const entry of ENTRIES) pairs.push([`ffi/_bundle/${entry}.js`, `ffi/${entry}.ts`]);
   for (const [bundled, source] of pairs) {
-    const a = Object.keys(await import(new URL(bundled, root).href)).sort();
-    const b = Object.keys(await import(new URL(source, root).href)).sort();
-    assertEquals(a, b, `${bundled} against ${source}`);
+    const x = await import(new URL(bundled, root).href);
+    const y = await import(new URL(source, root).href);
+    const a = Object.keys(x).sort();
+    assertEquals(a, Object.keys(y).sort(), `${bundled} against ${source}`);
     assert(a.length > 0);
+    // the bundler renames what collides: stack traces and .name must still say the source's names
+    for (const k of a) {
+      if (typeof y[k] === "function") assertEquals(x[k].name, y[k].name, `${bundled}: ${k}.name`);
+    }
   }
 });
 

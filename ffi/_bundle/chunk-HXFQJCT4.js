@@ -28,7 +28,6 @@ import {
   TimeoutFlag,
   UringError,
   _SqMemory,
-  __name,
   addressOf,
   alignedBuffer,
   checkBuffer,
@@ -46,7 +45,7 @@ import {
   pathOf,
   returnFromKernel,
   sockaddr
-} from "./chunk-XRGJ53OD.js";
+} from "./chunk-T7TL337K.js";
 
 // engine/bounce.ts
 var MIN_SHIFT = 6;
@@ -56,9 +55,6 @@ var PAGE = 4096;
 var MAX_FREE_BYTES = 8 * 1024 * 1024;
 var MAX_FREE_TOTAL = 16 * 1024 * 1024;
 var Chunk = class {
-  static {
-    __name(this, "Chunk");
-  }
   view;
   addr;
   /** Size class (log2 of the size), or -1 for an unpooled chunk. */
@@ -74,11 +70,7 @@ function alignedShared(size) {
   const skip = (PAGE - addressOf(raw) % PAGE) % PAGE;
   return raw.subarray(skip, skip + size);
 }
-__name(alignedShared, "alignedShared");
 var _BouncePool = class {
-  static {
-    __name(this, "_BouncePool");
-  }
   #free = [];
   /** Bytes in the free lists, all classes. */
   #freeBytes = 0;
@@ -128,9 +120,6 @@ var _BouncePool = class {
   }
 };
 var Bounce1 = class {
-  static {
-    __name(this, "Bounce1");
-  }
   pool;
   user;
   chunk;
@@ -146,9 +135,6 @@ var Bounce1 = class {
   }
 };
 var BounceVec = class {
-  static {
-    __name(this, "BounceVec");
-  }
   pool;
   users;
   /** Lengths of `users` when the op started (a detached view's is 0 by now). */
@@ -196,7 +182,6 @@ function prepOne(s, pool, op, fd, buf, offset, read2) {
   }
   return new Bounce1(pool, read2 ? buf : null, chunk);
 }
-__name(prepOne, "prepOne");
 function prepVec(pool, bufs, read2, prep) {
   if (!Array.isArray(bufs)) throw new TypeError("bufs must be an array of ArrayBufferView");
   let chunks = null;
@@ -227,7 +212,6 @@ function prepVec(pool, bufs, read2, prep) {
   for (let i = 0; i < chunks.length; i++) chunks[i] ??= null;
   return new BounceVec(pool, bufs.slice(), chunks, read2);
 }
-__name(prepVec, "prepVec");
 function ownCopy(view) {
   if (!ArrayBuffer.isView(view)) {
     throw new TypeError("value must be a Uint8Array or another ArrayBufferView");
@@ -235,11 +219,9 @@ function ownCopy(view) {
   checkBuffer(view);
   return bytesOf(view).slice();
 }
-__name(ownCopy, "ownCopy");
 function bytesOf(view) {
   return view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
-__name(bytesOf, "bytesOf");
 function copyOut(user, chunk, res) {
   if (res <= 0) return void 0;
   if (user.byteLength < res) {
@@ -249,7 +231,6 @@ function copyOut(user, chunk, res) {
   dst.set(res === chunk.view.length ? chunk.view : chunk.view.subarray(0, res));
   return void 0;
 }
-__name(copyOut, "copyOut");
 function checkFixedSafe(buffers, index) {
   if (!(buffers instanceof FixedBuffers) || buffers.owned) return;
   const view = buffers.get(index);
@@ -257,13 +238,9 @@ function checkFixedSafe(buffers, index) {
     throw new TypeError(`registered buffer ${index} is caller memory that could be transferred while the kernel uses it: register views over a SharedArrayBuffer, or use registerBuffers(count, size)`);
   }
 }
-__name(checkFixedSafe, "checkFixedSafe");
 
 // engine/backlog.ts
 var _Backlog = class {
-  static {
-    __name(this, "_Backlog");
-  }
   #sqes = [];
   /** `#cont[i]`: SQE `i` is linked to SQE `i + 1`, which must go into the SQ with it. */
   #cont = [];
@@ -354,11 +331,9 @@ function pick() {
   const g = globalThis.setImmediate;
   return typeof g === "function" ? g : (fn) => setTimeout(fn, 0);
 }
-__name(pick, "pick");
 function immediate(fn) {
   (impl ??= pick())(fn);
 }
-__name(immediate, "immediate");
 
 // engine/notifier.ts
 var { ECANCELED, EAGAIN, EINTR } = Errno;
@@ -367,9 +342,6 @@ var UD_DRAIN = 1;
 var UD_READ = 2;
 var UD_NOP = 3;
 var _Notifier = class {
-  static {
-    __name(this, "_Notifier");
-  }
   /** The plain ring the waiter sleeps on. */
   ring;
   #main;
@@ -497,9 +469,6 @@ var { EINTR: EINTR2, ETIME, EBUSY, EAGAIN: EAGAIN2 } = Errno;
 var DEFER_TASKRUN = 1 << 13;
 var TASKRUN_FLAG = 1 << 9;
 var _ThreadWaker = class {
-  static {
-    __name(this, "_ThreadWaker");
-  }
   kind = "thread";
   /** The waiter sleeps (its FFI call has not returned). */
   armed = false;
@@ -511,11 +480,11 @@ var _ThreadWaker = class {
   #notifier;
   #flagged = false;
   #interrupted = false;
-  #onBack = /* @__PURE__ */ __name((ret) => this.#back(ret), "#onBack");
-  #onFailed = /* @__PURE__ */ __name((e) => {
+  #onBack = (ret) => this.#back(ret);
+  #onFailed = (e) => {
     this.armed = false;
     this.#host._wakeFailed(e);
-  }, "#onFailed");
+  };
   constructor(host) {
     this.#host = host;
     this.#ring = host.ring;
@@ -607,21 +576,15 @@ function loadNet() {
   }
   return net;
 }
-__name(loadNet, "loadNet");
 async function netLoaded() {
   loadNet();
   await netLoading;
   return net !== void 0;
 }
-__name(netLoaded, "netLoaded");
 function libcOf() {
   return libc2 ??= libc();
 }
-__name(libcOf, "libcOf");
 var _SocketBell = class __SocketBell {
-  static {
-    __name(this, "_SocketBell");
-  }
   /** The end the kernel writes to. */
   wfd;
   #sock;
@@ -700,9 +663,6 @@ var _SocketBell = class __SocketBell {
   }
 };
 var _PollWaker = class __PollWaker {
-  static {
-    __name(this, "_PollWaker");
-  }
   kind = "socket";
   /** The bell is armed for ops in flight: its `data` callback flushes. */
   armed = false;
@@ -809,12 +769,8 @@ var scratchAddr = 0;
 function scratch() {
   return scratchAddr ||= Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(SCRATCH)));
 }
-__name(scratch, "scratch");
 var UD_WAKE = 2 ** 21;
 var _EventfdWaker = class __EventfdWaker {
-  static {
-    __name(this, "_EventfdWaker");
-  }
   kind = "eventfd";
   /** Armed for ops in flight: the bell's `data` callback flushes. */
   armed = false;
@@ -952,7 +908,6 @@ function checkTimeout(ms) {
   }
   return ms;
 }
-__name(checkTimeout, "checkTimeout");
 
 // engine/_slots.ts
 var { ETIME: ETIME2, ECANCELED: ECANCELED2 } = Errno;
@@ -984,30 +939,24 @@ var FD_OPS = /* @__PURE__ */ new Set([
 var SLOTS = 1048576;
 var SLOT_MASK = SLOTS - 1;
 var INTERNAL_UD = 0;
-var noop = /* @__PURE__ */ __name(() => {
-}, "noop");
+var noop = () => {
+};
 var capturedResolve = noop;
 var capturedReject = noop;
 function captureAny(resolve, reject) {
   capturedResolve = resolve;
   capturedReject = reject;
 }
-__name(captureAny, "captureAny");
 var capture = captureAny;
 function _writeUd(s, ud) {
   s._u32[s._w + SqeWord.USER_DATA] = ud;
 }
-__name(_writeUd, "_writeUd");
 function _nopOut(s, ud) {
   const m = s._m;
   m.u32.fill(0, s._w, s._w + m.stride);
   _writeUd(s, ud);
 }
-__name(_nopOut, "_nopOut");
 var _OpAbort = class {
-  static {
-    __name(this, "_OpAbort");
-  }
   slots;
   ud;
   constructor(slots, ud) {
@@ -1019,9 +968,6 @@ var _OpAbort = class {
   }
 };
 var _Slots = class {
-  static {
-    __name(this, "_Slots");
-  }
   /** Slots in the slab (grows by doubling). */
   _cap = 0;
   /** Each slot's op kind (`K_*`); 0: free. */
@@ -1328,9 +1274,6 @@ var _Slots = class {
 // engine/_chains.ts
 var { ETIME: ETIME3 } = Errno;
 var ChainAbort = class {
-  static {
-    __name(this, "ChainAbort");
-  }
   host;
   chain;
   constructor(host, chain) {
@@ -1429,7 +1372,6 @@ function _submitChain(host, ops, options, hard, drain) {
   host._schedule();
   return promise;
 }
-__name(_submitChain, "_submitChain");
 function _abortChain(host, chain, again) {
   for (const ud of chain.uds) {
     if (host._kind[ud] === K_LINK && host._aux[ud].state === chain) {
@@ -1443,7 +1385,6 @@ function _abortChain(host, chain, again) {
     }, 10);
   }
 }
-__name(_abortChain, "_abortChain");
 function _chainCqe(host, entry, res, name) {
   const state = entry.state;
   if (entry.bounce !== void 0) state.error ??= entry.bounce.done(res);
@@ -1470,7 +1411,6 @@ function _chainCqe(host, entry, res, name) {
   else if (state.error !== void 0) state.reject(state.error);
   else state.resolve(state.results);
 }
-__name(_chainCqe, "_chainCqe");
 function _endChains(chains, err) {
   for (const c of chains) {
     if (c.recancel !== void 0) clearTimeout(c.recancel);
@@ -1481,7 +1421,6 @@ function _endChains(chains, err) {
     c.reject(err);
   }
 }
-__name(_endChains, "_endChains");
 
 // engine/engine.ts
 var { EINTR: EINTR3, EAGAIN: EAGAIN3, EBUSY: EBUSY2, ECANCELED: ECANCELED3 } = Errno;
@@ -1505,11 +1444,7 @@ function keepTrack(e) {
     ]) if (!engine._quiet()) engine.close();
   });
 }
-__name(keepTrack, "keepTrack");
 var _Engine = class extends _Slots {
-  static {
-    __name(this, "_Engine");
-  }
   ring;
   /** Memory the kernel uses in place of caller buffers that the caller could free. */
   pool = new _BouncePool();
@@ -1524,30 +1459,30 @@ var _Engine = class extends _Slots {
   /** The last SQE handed out is in the backlog, not the SQ. */
   _lastStaged = false;
   #retry;
-  #flushFn = /* @__PURE__ */ __name(() => this.#flush(), "#flushFn");
+  #flushFn = () => this.#flush();
   /** Flushes and CQEs left before the engine lets the event loop have a turn (see #flush). */
   #budget = YIELD_BUDGET;
   #yielding = false;
-  #afterYield = /* @__PURE__ */ __name(() => {
+  #afterYield = () => {
     this.#yielding = false;
     this.#budget = YIELD_BUDGET;
     this.#flush();
-  }, "#afterYield");
+  };
   #batch;
   // ---- backlog: SQEs prepared into JS memory while the SQ is full, in order ----
   #backlog;
-  #drainAborted = /* @__PURE__ */ __name((first) => {
+  #drainAborted = (first) => {
     const ud = first.userData, idx = ud & SLOT_MASK;
     return idx !== 0 && this._kind[idx] !== 0 && idx === ud && (this._fl[idx] & F_ABORTED) !== 0;
-  }, "#drainAborted");
-  #drainDropped = /* @__PURE__ */ __name((s) => {
+  };
+  #drainDropped = (s) => {
     const ud = s.userData;
     if (this._isLive(ud)) this._settle(ud, -ECANCELED3, 0);
-  }, "#drainDropped");
-  #drainMoved = /* @__PURE__ */ __name((s) => {
+  };
+  #drainMoved = (s) => {
     const ud = s.userData;
     if (this._isLive(ud)) this._fl[ud & SLOT_MASK] &= ~F_STAGED;
-  }, "#drainMoved");
+  };
   /** fds (`-slot - 1` for direct ones) of `closeLate` calls not submitted yet. */
   #lateCloses = [];
   // ---- wake-up ----
@@ -2141,11 +2076,7 @@ function encodePaths(paths) {
     offsets
   };
 }
-__name(encodePaths, "encodePaths");
 var _FileReader = class {
-  static {
-    __name(this, "_FileReader");
-  }
   slots;
   #ring;
   #scratch;
@@ -2610,7 +2541,6 @@ function grow(buf, size) {
   out?.set(buf);
   return out;
 }
-__name(grow, "grow");
 function sliced(buf, len) {
   try {
     return buf.slice(0, len);
@@ -2619,7 +2549,6 @@ function sliced(buf, len) {
     throw e;
   }
 }
-__name(sliced, "sliced");
 function allocate(size) {
   try {
     return new Uint8Array(size);
@@ -2628,7 +2557,6 @@ function allocate(size) {
     throw e;
   }
 }
-__name(allocate, "allocate");
 function lendableBuffer(size) {
   const WA = globalThis.WebAssembly;
   if (WA !== void 0 && size > 0) {
@@ -2646,11 +2574,9 @@ function lendableBuffer(size) {
   }
   return alignedBuffer(size);
 }
-__name(lendableBuffer, "lendableBuffer");
 function scratchBuffer(size) {
   return alignedBuffer(size);
 }
-__name(scratchBuffer, "scratchBuffer");
 
 // engine/write_many.ts
 var PATH_ROOM = 4096;
@@ -2667,9 +2593,6 @@ var WORKERS = 2;
 var retired = [];
 var encoder2 = new TextEncoder();
 var _FileWriter = class {
-  static {
-    __name(this, "_FileWriter");
-  }
   #ring;
   #slots;
   #mem;
@@ -2693,7 +2616,7 @@ var _FileWriter = class {
   #closed = false;
   /** No more jobs come (a larger writer took over): close once the last one is done. */
   #retiring = false;
-  #loopFn = /* @__PURE__ */ __name(() => void this.#loop(), "#loopFn");
+  #loopFn = () => void this.#loop();
   /** @param slots chains in flight at most */
   constructor(slots = 256) {
     this.#slots = slots;
@@ -2860,10 +2783,10 @@ var _FileWriter = class {
       this.#prepWrite(slot);
       this.#inflight += 3;
       if (job.signal !== void 0) {
-        const hook = /* @__PURE__ */ __name(() => {
+        const hook = () => {
           this.#cancel(slot);
           this.#retries[slot] = setInterval(() => this.#cancel(slot), 10);
-        }, "hook");
+        };
         job.signal.addEventListener("abort", hook, {
           once: true
         });
@@ -2991,9 +2914,6 @@ var ENDING = 1;
 var STOPPING = 2;
 var FINISHED = 3;
 var MultishotIterator = class {
-  static {
-    __name(this, "MultishotIterator");
-  }
   #engine;
   #mode;
   #name;
@@ -3024,9 +2944,9 @@ var MultishotIterator = class {
     this.#group = group;
     this.#direct = direct;
     this.#sink = {
-      _cqe: /* @__PURE__ */ __name((res, flags, final) => this.#cqe(res, flags, final), "_cqe"),
-      _prep: /* @__PURE__ */ __name((sqe) => this.#prepFn(sqe), "_prep"),
-      _close: /* @__PURE__ */ __name((err) => this.#closed(err), "_close")
+      _cqe: (res, flags, final) => this.#cqe(res, flags, final),
+      _prep: (sqe) => this.#prepFn(sqe),
+      _close: (err) => this.#closed(err)
     };
     if (signal !== void 0) {
       if (!(signal instanceof AbortSignal)) {
@@ -3261,24 +3181,23 @@ function checkFdNumber(fd) {
   }
   return fd;
 }
-__name(checkFdNumber, "checkFdNumber");
-var nop = /* @__PURE__ */ __name(() => (s) => s.prepNop(), "nop");
-var read = /* @__PURE__ */ __name((fd, buf, offset) => (s, pool) => prepOne(s, pool, Op.READ, fd, buf, offset, true), "read");
-var write = /* @__PURE__ */ __name((fd, data, offset) => (s, pool) => prepOne(s, pool, Op.WRITE, fd, data, offset, false), "write");
-var readv = /* @__PURE__ */ __name((fd, bufs, offset) => (s, pool) => prepVec(pool, bufs, true, (v) => s.prepReadv(fd, v, offset)), "readv");
-var writev = /* @__PURE__ */ __name((fd, bufs, offset) => (s, pool) => prepVec(pool, bufs, false, (v) => s.prepWritev(fd, v, offset)), "writev");
-var fixedRw = /* @__PURE__ */ __name((op, fd, buffers, index, offset, length) => (s) => {
+var nop = () => (s) => s.prepNop();
+var read = (fd, buf, offset) => (s, pool) => prepOne(s, pool, Op.READ, fd, buf, offset, true);
+var write = (fd, data, offset) => (s, pool) => prepOne(s, pool, Op.WRITE, fd, data, offset, false);
+var readv = (fd, bufs, offset) => (s, pool) => prepVec(pool, bufs, true, (v) => s.prepReadv(fd, v, offset));
+var writev = (fd, bufs, offset) => (s, pool) => prepVec(pool, bufs, false, (v) => s.prepWritev(fd, v, offset));
+var fixedRw = (op, fd, buffers, index, offset, length) => (s) => {
   checkFixedSafe(buffers, index);
   s._fixedRw(op, fd, buffers, index, offset, length);
-}, "fixedRw");
-var fsync = /* @__PURE__ */ __name((fd, datasync = false) => (s) => s.prepFsync(fd, datasync ? FSYNC_DATASYNC : 0), "fsync");
-var fallocate = /* @__PURE__ */ __name((fd, offset, length, mode) => (s) => s.prepFallocate(fd, mode, offset, length), "fallocate");
-var ftruncate = /* @__PURE__ */ __name((fd, length) => (s) => s.prepFtruncate(fd, length), "ftruncate");
-var openat = /* @__PURE__ */ __name((dirfd, path, flags, mode, fileIndex) => (s) => {
+};
+var fsync = (fd, datasync = false) => (s) => s.prepFsync(fd, datasync ? FSYNC_DATASYNC : 0);
+var fallocate = (fd, offset, length, mode) => (s) => s.prepFallocate(fd, mode, offset, length);
+var ftruncate = (fd, length) => (s) => s.prepFtruncate(fd, length);
+var openat = (dirfd, path, flags, mode, fileIndex) => (s) => {
   if (fileIndex === void 0) s.prepOpenat(dirfd, path, flags, mode);
   else s.prepOpenatDirect(dirfd, path, flags, mode, fileIndex);
-}, "openat");
-var statx = /* @__PURE__ */ __name((dirfd, path, flags, mask, statxbuf) => {
+};
+var statx = (dirfd, path, flags, mask, statxbuf) => {
   if (!(path instanceof Uint8Array)) {
     return (s) => s.prepStatx(dirfd, path, flags, mask, statxbuf);
   }
@@ -3291,32 +3210,32 @@ var statx = /* @__PURE__ */ __name((dirfd, path, flags, mask, statxbuf) => {
     s._addrAt(SqeWord.OFF, statxbuf);
     s.opFlags = flags;
   };
-}, "statx");
-var closeFd = /* @__PURE__ */ __name((fd) => (s) => {
+};
+var closeFd = (fd) => (s) => {
   if (typeof fd === "number") s.prepClose(checkFdNumber(fd));
   else if (typeof fd === "object" && fd !== null && fd.fixedFile === true) {
     s.prepCloseDirect(fd.index);
   } else throw new TypeError("fd must be a number or a fixed(index) marker");
-}, "closeFd");
-var unlink = /* @__PURE__ */ __name((path, dir) => (s) => s.prepUnlinkat(AT_FDCWD, path, dir ? At.REMOVEDIR : 0), "unlink");
-var rename = /* @__PURE__ */ __name((oldPath, newPath, flags) => (s) => s.prepRenameat(AT_FDCWD, oldPath, AT_FDCWD, newPath, flags), "rename");
-var mkdir = /* @__PURE__ */ __name((path, mode) => (s) => s.prepMkdir(path, mode), "mkdir");
-var symlink = /* @__PURE__ */ __name((target, linkPath) => (s) => s.prepSymlink(target, linkPath), "symlink");
-var hardLink = /* @__PURE__ */ __name((oldPath, newPath) => (s) => s.prepLink(oldPath, newPath), "hardLink");
-var timer = /* @__PURE__ */ __name((ms) => (s) => s.prepTimeout(ms, 0, TimeoutFlag.ETIME_SUCCESS), "timer");
-var sendRecv = /* @__PURE__ */ __name((op, fd, buf, flags) => (s, pool) => {
+};
+var unlink = (path, dir) => (s) => s.prepUnlinkat(AT_FDCWD, path, dir ? At.REMOVEDIR : 0);
+var rename = (oldPath, newPath, flags) => (s) => s.prepRenameat(AT_FDCWD, oldPath, AT_FDCWD, newPath, flags);
+var mkdir = (path, mode) => (s) => s.prepMkdir(path, mode);
+var symlink = (target, linkPath) => (s) => s.prepSymlink(target, linkPath);
+var hardLink = (oldPath, newPath) => (s) => s.prepLink(oldPath, newPath);
+var timer = (ms) => (s) => s.prepTimeout(ms, 0, TimeoutFlag.ETIME_SUCCESS);
+var sendRecv = (op, fd, buf, flags) => (s, pool) => {
   const b = prepOne(s, pool, op, fd, buf, 0, op === Op.RECV);
   s.opFlags = flags;
   return b;
-}, "sendRecv");
-var connect = /* @__PURE__ */ __name((fd, addr) => (s) => s.prepConnect(fd, addr), "connect");
-var bind = /* @__PURE__ */ __name((fd, addr) => (s) => s.prepBind(fd, addr), "bind");
-var listen = /* @__PURE__ */ __name((fd, backlog) => (s) => s.prepListen(fd, backlog), "listen");
-var setsockopt = /* @__PURE__ */ __name((fd, level, name, value) => (s) => s.prepCmdSock(SocketCmd.SETSOCKOPT, fd, level, name, value), "setsockopt");
-var poll = /* @__PURE__ */ __name((fd, events) => (s) => s.prepPollAdd(fd, events), "poll");
-var shutdown = /* @__PURE__ */ __name((fd, how) => (s) => s.prepShutdown(fd, how), "shutdown");
-var splice = /* @__PURE__ */ __name((fdIn, offIn, fdOut, offOut, nbytes, flags) => (s) => s.prepSplice(fdIn, offIn, fdOut, offOut, nbytes, flags), "splice");
-var tee = /* @__PURE__ */ __name((fdIn, fdOut, nbytes, flags) => (s) => s.prepTee(fdIn, fdOut, nbytes, flags), "tee");
+};
+var connect = (fd, addr) => (s) => s.prepConnect(fd, addr);
+var bind = (fd, addr) => (s) => s.prepBind(fd, addr);
+var listen = (fd, backlog) => (s) => s.prepListen(fd, backlog);
+var setsockopt = (fd, level, name, value) => (s) => s.prepCmdSock(SocketCmd.SETSOCKOPT, fd, level, name, value);
+var poll = (fd, events) => (s) => s.prepPollAdd(fd, events);
+var shutdown = (fd, how) => (s) => s.prepShutdown(fd, how);
+var splice = (fdIn, offIn, fdOut, offOut, nbytes, flags) => (s) => s.prepSplice(fdIn, offIn, fdOut, offOut, nbytes, flags);
+var tee = (fdIn, fdOut, nbytes, flags) => (s) => s.prepTee(fdIn, fdOut, nbytes, flags);
 
 // async/_tcp.ts
 async function run(io, steps, options) {
@@ -3331,7 +3250,6 @@ async function run(io, steps, options) {
     }
   }
 }
-__name(run, "run");
 async function tcpSocket(io, addr, steps, options) {
   const domain = addr.length === 16 ? Sock.AF_INET : Sock.AF_INET6;
   const fd = await io.socket(domain, Sock.SOCK_STREAM | Sock.SOCK_CLOEXEC, 0, options);
@@ -3344,11 +3262,9 @@ async function tcpSocket(io, addr, steps, options) {
   }
   return fd;
 }
-__name(tcpSocket, "tcpSocket");
 function checkObject(opts) {
   if (typeof opts !== "object" || opts === null) throw new TypeError("options must be an object");
 }
-__name(checkObject, "checkObject");
 var ONE = new Int32Array([
   1
 ]);
@@ -3360,7 +3276,7 @@ async function listenTcp(io, opts, options) {
   });
   return await tcpSocket(io, addr, (fd) => {
     const steps = [];
-    const opt = /* @__PURE__ */ __name((level, name) => steps.push((c) => c.setsockopt(fd, level, name, ONE)), "opt");
+    const opt = (level, name) => steps.push((c) => c.setsockopt(fd, level, name, ONE));
     if (opts.reuseAddress !== false) opt(Sock.SOL_SOCKET, Sock.SO_REUSEADDR);
     if (opts.reusePort === true) opt(Sock.SOL_SOCKET, Sock.SO_REUSEPORT);
     if (opts.noDelay === true) opt(Sock.IPPROTO_TCP, Sock.TCP_NODELAY);
@@ -3368,7 +3284,6 @@ async function listenTcp(io, opts, options) {
     return steps;
   }, options);
 }
-__name(listenTcp, "listenTcp");
 async function connectTcp(io, opts, options) {
   checkObject(opts);
   const addr = sockaddr({
@@ -3384,10 +3299,9 @@ async function connectTcp(io, opts, options) {
     return steps;
   }, options);
 }
-__name(connectTcp, "connectTcp");
 
 // async/_args.ts
-var textOf = /* @__PURE__ */ __name((v) => typeof v === "string" ? `"${v}"` : String(v), "textOf");
+var textOf = (v) => typeof v === "string" ? `"${v}"` : String(v);
 function openFlags(o) {
   if (o === void 0) return OpenFlag.RDONLY | OpenFlag.CLOEXEC;
   if (typeof o !== "object" || o === null) throw new TypeError("options must be an object");
@@ -3413,7 +3327,6 @@ function openFlags(o) {
   }
   return f;
 }
-__name(openFlags, "openFlags");
 function openMode(o) {
   const mode = o?.mode ?? 438;
   if (!Number.isInteger(mode) || mode < 0 || mode > 4095) {
@@ -3421,7 +3334,6 @@ function openMode(o) {
   }
   return mode;
 }
-__name(openMode, "openMode");
 var CLD = [
   "exited",
   "killed",
@@ -3440,7 +3352,6 @@ function decodeSiginfo(buf) {
     status: v.getInt32(24, true)
   };
 }
-__name(decodeSiginfo, "decodeSiginfo");
 var SIGNALS = {
   SIGHUP: 1,
   SIGINT: 2,
@@ -3480,7 +3391,6 @@ function sockaddrOf(addr) {
   }
   return sockaddr(addr);
 }
-__name(sockaddrOf, "sockaddrOf");
 
 // async/_submit.ts
 var ENGINE = Symbol("AsyncRing.engine");
@@ -3494,7 +3404,6 @@ function runOp(e, kind, name, options, prep, aux) {
   }
   return e.finish(s, kind, name, options, aux);
 }
-__name(runOp, "runOp");
 function rw(e, op, name, fd, buf, offset, options, msgFlags = 0) {
   const s = e.start(options);
   if (s === null) return e.early;
@@ -3509,7 +3418,6 @@ function rw(e, op, name, fd, buf, offset, options, msgFlags = 0) {
   if (b === void 0) return e.finish(s, K_NUM, name, options);
   return e.finish(s, K_BOUNCE, name, options, b);
 }
-__name(rw, "rw");
 function rwWith(e, op, name, fd, buf, decode, ctx, msgFlags) {
   if (typeof decode !== "function") throw new TypeError("decode must be a function");
   const s = e.start(void 0);
@@ -3525,13 +3433,9 @@ function rwWith(e, op, name, fd, buf, decode, ctx, msgFlags) {
   }
   return e.finish(s, K_RAW, name, void 0, new WithOp(b, decode, ctx));
 }
-__name(rwWith, "rwWith");
-var ignore = /* @__PURE__ */ __name(() => {
-}, "ignore");
+var ignore = () => {
+};
 var WithOp = class {
-  static {
-    __name(this, "WithOp");
-  }
   decode = settleWith;
   data;
   bounce;
@@ -3550,17 +3454,13 @@ function settleWith(op, res) {
   const v = w.fn(w.ctx, res);
   return err ?? v;
 }
-__name(settleWith, "settleWith");
 
 // async/link_builder.ts
 var chainOps;
 var AsyncLinkBuilder = class {
-  static {
-    __name(this, "AsyncLinkBuilder");
-  }
   #ops = [];
   static {
-    chainOps = /* @__PURE__ */ __name((builder) => builder.#ops, "chainOps");
+    chainOps = (builder) => builder.#ops;
   }
   #add(name, prep, timer2 = false) {
     this.#ops.push({
@@ -3713,9 +3613,6 @@ var AsyncLinkBuilder = class {
 
 // async/slots.ts
 var Slots = class {
-  static {
-    __name(this, "Slots");
-  }
   size;
   perChunk;
   max;
@@ -3781,7 +3678,6 @@ function slotsOf(map, io, size, perChunk, max) {
   if (slots === void 0) map.set(io, slots = new Slots(size, perChunk, max));
   return slots;
 }
-__name(slotsOf, "slotsOf");
 
 // async/files.ts
 var STATX_MASK = StatxMask.BASIC_STATS | StatxMask.BTIME;
@@ -3798,27 +3694,23 @@ function signalOf(options) {
   signal.throwIfAborted();
   return signal;
 }
-__name(signalOf, "signalOf");
 function checkedPath(path, op) {
   const p = pathOf(path);
   const nul = nulPathError(p, op);
   if (nul !== void 0) throw nul;
   return p;
 }
-__name(checkedPath, "checkedPath");
 function asDenoError(e, op, path) {
   return e instanceof UringError ? denoFsError(e.errno, op, path) : e;
 }
-__name(asDenoError, "asDenoError");
 function readInto(io, fd, buf, signal) {
   if (!(buf.buffer instanceof SharedArrayBuffer)) lendToKernel(buf);
   return io.read(fd, buf, -1, signal === void 0 ? void 0 : {
     signal
   });
 }
-__name(readInto, "readInto");
 var readSlots = /* @__PURE__ */ new WeakMap();
-async function readFile(io, path, options) {
+async function ringReadFile(io, path, options) {
   const signal = signalOf(options);
   const p = checkedPath(path, "readfile");
   try {
@@ -3829,7 +3721,6 @@ async function readFile(io, path, options) {
     signal?.throwIfAborted();
   }
 }
-__name(readFile, "readFile");
 async function readWhole(io, path, signal) {
   const opts = signal === void 0 ? void 0 : {
     signal
@@ -3874,22 +3765,19 @@ async function readWhole(io, path, signal) {
     });
   }
 }
-__name(readWhole, "readWhole");
 function grow2(buf, len, size, path) {
   const out = allocate(size);
   if (out === void 0) throw denoFsError(OUT_OF_MEMORY, "readfile", path);
   out.set(buf.subarray(0, len));
   return out;
 }
-__name(grow2, "grow");
-async function readTextFile(io, path, options) {
-  return decoder.decode(await readFile(io, path, options));
+async function ringReadTextFile(io, path, options) {
+  return decoder.decode(await ringReadFile(io, path, options));
 }
-__name(readTextFile, "readTextFile");
 var decoder = new TextDecoder("utf-8", {
   ignoreBOM: true
 });
-async function writeFile(io, path, data, options) {
+async function ringWriteFile(io, path, data, options) {
   const signal = signalOf(options);
   const p = checkedPath(path, "writefile");
   const isStream = data instanceof ReadableStream;
@@ -3967,18 +3855,17 @@ async function writeFile(io, path, data, options) {
     signal?.throwIfAborted();
   }
 }
-__name(writeFile, "writeFile");
 var ECANCELED5 = 125;
 var ENOSPC2 = 28;
 var PAIR_MAX = 8 * 1024 * 1024;
 function raced(reader, signal) {
   signal.throwIfAborted();
   const { promise, reject } = Promise.withResolvers();
-  const onAbort = /* @__PURE__ */ __name(() => {
+  const onAbort = () => {
     reject(signal.reason);
     reader.cancel(signal.reason).catch(() => {
     });
-  }, "onAbort");
+  };
   signal.addEventListener("abort", onAbort, {
     once: true
   });
@@ -3989,7 +3876,6 @@ function raced(reader, signal) {
     signal.removeEventListener("abort", onAbort);
   });
 }
-__name(raced, "raced");
 var writers = /* @__PURE__ */ new WeakMap();
 var MAX_WRITER_SLOTS = 256;
 function writerFor(io) {
@@ -4006,7 +3892,6 @@ function writerFor(io) {
   io.ring._onClose(() => writer.close());
   return writer;
 }
-__name(writerFor, "writerFor");
 function sized(want, make) {
   for (let n = want; ; n = Math.floor(n / 2)) {
     try {
@@ -4019,7 +3904,6 @@ function sized(want, make) {
     }
   }
 }
-__name(sized, "sized");
 async function writeAll(io, fd, data, at, opts) {
   const piece = data.buffer instanceof SharedArrayBuffer ? MAX_RW : PAIR_MAX;
   const total = data.length;
@@ -4033,20 +3917,16 @@ async function writeAll(io, fd, data, at, opts) {
   }
   return at < 0 ? -1 : at + done;
 }
-__name(writeAll, "writeAll");
-function writeTextFile(io, path, text, options) {
+function ringWriteTextFile(io, path, text, options) {
   const data = text instanceof ReadableStream ? text.pipeThrough(new TextEncoderStream()) : new TextEncoder().encode(text);
-  return writeFile(io, path, data, options);
+  return ringWriteFile(io, path, data, options);
 }
-__name(writeTextFile, "writeTextFile");
-function stat(io, path) {
+function ringStat(io, path) {
   return statPath(io, path, 0, "stat");
 }
-__name(stat, "stat");
-function lstat(io, path) {
+function ringLstat(io, path) {
   return statPath(io, path, At.SYMLINK_NOFOLLOW, "lstat");
 }
-__name(lstat, "lstat");
 var statSlots = /* @__PURE__ */ new WeakMap();
 var STAT_SLOT = 1024;
 var pathEncoder = new TextEncoder();
@@ -4068,7 +3948,6 @@ async function statPath(io, path, flags, op) {
     slots.give(slot);
   }
 }
-__name(statPath, "statPath");
 var readers = /* @__PURE__ */ new WeakMap();
 function readerFor(io, want) {
   const cur = readers.get(io);
@@ -4098,11 +3977,10 @@ function readerFor(io, want) {
     temporary: true
   };
 }
-__name(readerFor, "readerFor");
 async function readEach(io, paths, concurrency, signal) {
   const out = new Array(paths.length);
   let next = 0, failedAt = -1, failure;
-  const worker = /* @__PURE__ */ __name(async () => {
+  const worker = async () => {
     while (next < paths.length && failedAt < 0) {
       const i = next++;
       try {
@@ -4114,15 +3992,14 @@ async function readEach(io, paths, concurrency, signal) {
         }
       }
     }
-  }, "worker");
+  };
   await Promise.all(Array.from({
     length: Math.min(concurrency, 4, paths.length)
   }, worker));
   if (failedAt >= 0) throw failure;
   return out;
 }
-__name(readEach, "readEach");
-async function readFiles(io, paths, options) {
+async function ringReadFiles(io, paths, options) {
   const signal = signalOf(options);
   if (!Array.isArray(paths)) throw new TypeError("paths must be an array of paths");
   const concurrency = options?.concurrency ?? DEFAULT_CONCURRENCY;
@@ -4141,7 +4018,7 @@ async function readFiles(io, paths, options) {
       signal?.throwIfAborted();
     }
   }
-  const onAbort = /* @__PURE__ */ __name(() => reader.stop(signal.reason), "onAbort");
+  const onAbort = () => reader.stop(signal.reason);
   signal?.addEventListener("abort", onAbort);
   const watch = setInterval(() => {
     if (io.closed) reader.stop(new Error("AsyncRing is closed"));
@@ -4155,8 +4032,7 @@ async function readFiles(io, paths, options) {
     signal?.throwIfAborted();
   }
 }
-__name(readFiles, "readFiles");
-async function visitFiles(io, paths, fn, options) {
+async function ringVisitFiles(io, paths, fn, options) {
   const signal = signalOf(options);
   if (!Array.isArray(paths)) throw new TypeError("paths must be an array of paths");
   if (typeof fn !== "function") throw new TypeError("fn must be a function");
@@ -4180,12 +4056,12 @@ async function visitFiles(io, paths, fn, options) {
       signal?.throwIfAborted();
     }
   }
-  const onAbort = /* @__PURE__ */ __name(() => reader.stop(signal.reason), "onAbort");
+  const onAbort = () => reader.stop(signal.reason);
   signal?.addEventListener("abort", onAbort);
   const watch = setInterval(() => {
     if (io.closed) reader.stop(new Error("AsyncRing is closed"));
   }, 50);
-  const visit = /* @__PURE__ */ __name((i, bytes) => fn(strs[i], bytes, i), "visit");
+  const visit = (i, bytes) => fn(strs[i], bytes, i);
   try {
     await reader.visit(strs, concurrency, visit, onError === void 0 ? void 0 : (i, e) => onError(e, strs[i], i));
   } finally {
@@ -4195,10 +4071,9 @@ async function visitFiles(io, paths, fn, options) {
     signal?.throwIfAborted();
   }
 }
-__name(visitFiles, "visitFiles");
 async function visitEach(io, paths, fn, concurrency, signal, onError) {
   let next = 0, failedAt = -1, failure, stopped = false;
-  const worker = /* @__PURE__ */ __name(async () => {
+  const worker = async () => {
     while (next < paths.length && failedAt < 0 && !stopped) {
       const i = next++;
       let bytes;
@@ -4221,13 +4096,12 @@ async function visitEach(io, paths, fn, concurrency, signal, onError) {
         throw e;
       }
     }
-  }, "worker");
+  };
   await Promise.all(Array.from({
     length: Math.min(concurrency, 4, paths.length)
   }, worker));
   if (failedAt >= 0) throw failure;
 }
-__name(visitEach, "visitEach");
 
 // async/ring_base.ts
 var { ETIME: ETIME4, ENOENT, EALREADY } = Errno;
@@ -4235,7 +4109,6 @@ var STATX_MASK2 = StatxMask.BASIC_STATS | StatxMask.BTIME;
 function quoted(path) {
   return `'${path instanceof URL ? decodeURIComponent(path.pathname) : String(path)}'`;
 }
-__name(quoted, "quoted");
 function onPath(p, path, to) {
   return p.catch((e) => {
     if (!(e instanceof UringError) || e.target !== void 0) throw e;
@@ -4243,13 +4116,9 @@ function onPath(p, path, to) {
     throw new UringError(e.errno, e.call, void 0, target);
   });
 }
-__name(onPath, "onPath");
-var decodeTimeout = /* @__PURE__ */ __name((_aux, res) => res >= 0 || res === -ETIME4 ? void 0 : new UringError(-res, "timeout"), "decodeTimeout");
-var decodeCancel = /* @__PURE__ */ __name((_aux, res) => res >= 0 ? res : res === -ENOENT || res === -EALREADY ? 0 : new UringError(-res, "cancelFd"), "decodeCancel");
+var decodeTimeout = (_aux, res) => res >= 0 || res === -ETIME4 ? void 0 : new UringError(-res, "timeout");
+var decodeCancel = (_aux, res) => res >= 0 ? res : res === -ENOENT || res === -EALREADY ? 0 : new UringError(-res, "cancelFd");
 var AsyncRingBase = class {
-  static {
-    __name(this, "AsyncRingBase");
-  }
   /** @internal The engine, for `AsyncRing` and the async layer's own files (`_submit.ts`). */
   [ENGINE];
   /**
@@ -4638,7 +4507,7 @@ var AsyncRingBase = class {
    * ```
    */
   readFile(path, options) {
-    return readFile(this, path, options);
+    return ringReadFile(this, path, options);
   }
   /**
    * Reads a whole file as UTF-8, like `Deno.readTextFile`. Same as `readTextFile(io, ...)` of `files.ts`.
@@ -4652,7 +4521,7 @@ var AsyncRingBase = class {
    * ```
    */
   readTextFile(path, options) {
-    return readTextFile(this, path, options);
+    return ringReadTextFile(this, path, options);
   }
   /**
    * Writes a file, like `Deno.writeFile` (`append`, `create`, `createNew`, `mode`, `signal`;
@@ -4670,7 +4539,7 @@ var AsyncRingBase = class {
    * ```
    */
   writeFile(path, data, options) {
-    return writeFile(this, path, data, options);
+    return ringWriteFile(this, path, data, options);
   }
   /**
    * Writes text as UTF-8, like `Deno.writeTextFile`. Same as `writeTextFile(io, ...)` of `files.ts`.
@@ -4687,7 +4556,7 @@ var AsyncRingBase = class {
    * ```
    */
   writeTextFile(path, text, options) {
-    return writeTextFile(this, path, text, options);
+    return ringWriteTextFile(this, path, text, options);
   }
   /**
    * `Deno.FileInfo` of a path, symlinks followed, every field as `Deno.stat` gives it. See
@@ -4702,7 +4571,7 @@ var AsyncRingBase = class {
    * ```
    */
   stat(path) {
-    return stat(this, path);
+    return ringStat(this, path);
   }
   /**
    * `Deno.FileInfo` of a path itself (no symlink followed), as `Deno.lstat`. See
@@ -4717,7 +4586,7 @@ var AsyncRingBase = class {
    * ```
    */
   lstat(path) {
-    return lstat(this, path);
+    return ringLstat(this, path);
   }
   /**
    * Reads many whole files, results in the order of `paths`; the first failure rejects naming
@@ -4734,7 +4603,7 @@ var AsyncRingBase = class {
    * ```
    */
   readFiles(paths, options) {
-    return readFiles(this, paths, options);
+    return ringReadFiles(this, paths, options);
   }
 };
 
@@ -4743,11 +4612,8 @@ var { EAGAIN: EAGAIN4, ECHILD } = Errno;
 var P_PID = 1;
 var WEXITED = 4;
 var WNOWAIT = 16777216;
-var decodeFutexWait = /* @__PURE__ */ __name((_aux, res) => res >= 0 ? "ok" : res === -EAGAIN4 ? "not-equal" : new UringError(-res, "futexWait"), "decodeFutexWait");
+var decodeFutexWait = (_aux, res) => res >= 0 ? "ok" : res === -EAGAIN4 ? "not-equal" : new UringError(-res, "futexWait");
 var AsyncRing = class extends AsyncRingBase {
-  static {
-    __name(this, "AsyncRing");
-  }
   /**
    * Sets up a ring (`new Ring(options)`) and the completion machinery over it.
    *
@@ -5263,13 +5129,11 @@ function defaultRing() {
   });
   return shared;
 }
-__name(defaultRing, "defaultRing");
 
 // async/_layer_ops.ts
 function _acceptFrom(io, fd, addr, addrLen, options) {
   return runOp(io[ENGINE], K_FD, "accept", options, (s) => s.prepAccept(fd, addr, addrLen, Sock.SOCK_CLOEXEC));
 }
-__name(_acceptFrom, "_acceptFrom");
 function _rawOp(io, name, op, fd, addr, len, off, opFlags) {
   const e = io[ENGINE];
   const s = e.start(void 0);
@@ -5282,18 +5146,16 @@ function _rawOp(io, name, op, fd, addr, len, off, opFlags) {
   }
   return e.finish(s, K_NUM, name, void 0);
 }
-__name(_rawOp, "_rawOp");
 function _rawLink(io, ops) {
   const chain = ops.map(([name, op, fd, addr, len, off, opFlags]) => ({
     name,
-    prep: /* @__PURE__ */ __name((s) => {
+    prep: (s) => {
       s.prepRw(op, fd, addr, len, off);
       if (opFlags !== 0) s.opFlags = opFlags;
-    }, "prep")
+    }
   }));
   return io[ENGINE].link(chain, void 0, false, false);
 }
-__name(_rawLink, "_rawLink");
 
 export {
   immediate,
@@ -5302,14 +5164,14 @@ export {
   AsyncLinkBuilder,
   Slots,
   slotsOf,
-  readFile,
-  readTextFile,
-  writeFile,
-  writeTextFile,
-  stat,
-  lstat,
-  readFiles,
-  visitFiles,
+  ringReadFile,
+  ringReadTextFile,
+  ringWriteFile,
+  ringWriteTextFile,
+  ringStat,
+  ringLstat,
+  ringReadFiles,
+  ringVisitFiles,
   AsyncRingBase,
   AsyncRing,
   defaultRing,

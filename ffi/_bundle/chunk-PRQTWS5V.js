@@ -2,14 +2,13 @@
 import {
   _acceptFrom,
   defaultRing,
-  lstat,
-  stat
-} from "./chunk-VZCUZQU3.js";
+  ringLstat,
+  ringStat
+} from "./chunk-HXFQJCT4.js";
 import {
   Errno,
   Sock,
   UringError,
-  __name,
   alignedBuffer,
   cString,
   cStringAt,
@@ -25,7 +24,7 @@ import {
   parseSockaddr,
   returnFromKernel,
   sockaddr
-} from "./chunk-XRGJ53OD.js";
+} from "./chunk-T7TL337K.js";
 
 // net/http.ts
 var HttpParse = {
@@ -52,7 +51,7 @@ for (let c = 65; c <= 90; c++) TOKEN[c] = TOKEN[c + 32] = 1;
 var VALUE = new Uint8Array(256);
 VALUE[HT] = 1;
 for (let c = 32; c < 256; c++) VALUE[c] = c === 127 ? 0 : 1;
-var lower = /* @__PURE__ */ __name((s) => Uint8Array.from(s, (c) => c.charCodeAt(0)), "lower");
+var lower = (s) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 var H_HOST = lower("host");
 var H_CONNECTION = lower("connection");
 var H_CONTENT_LENGTH = lower("content-length");
@@ -81,11 +80,7 @@ function equalsLower(buf2, at, len, name) {
   }
   return true;
 }
-__name(equalsLower, "equalsLower");
 var HttpRequestParser = class {
-  static {
-    __name(this, "HttpRequestParser");
-  }
   /** Largest head accepted, in bytes. */
   maxHeadBytes;
   /** Most header fields accepted. */
@@ -309,7 +304,6 @@ function prefixOf(buf2, i, end, s) {
   }
   return true;
 }
-__name(prefixOf, "prefixOf");
 function methodName(buf2, m0, m1) {
   const len = m1 - m0;
   for (const m of METHODS) {
@@ -322,13 +316,11 @@ function methodName(buf2, m0, m1) {
   for (let k = m0; k < m1; k++) s += String.fromCharCode(buf2[k]);
   return s;
 }
-__name(methodName, "methodName");
 function httpDate(ms = Date.now()) {
   const d = new Date(ms);
   if (Number.isNaN(d.getTime())) throw new RangeError(`not a valid time: ${ms}`);
   return d.toUTCString();
 }
-__name(httpDate, "httpDate");
 
 // net/_accept_loop.ts
 var RETRY_ACCEPT = /* @__PURE__ */ new Set([
@@ -360,7 +352,6 @@ async function _acceptLoop(io, lfd, signal, serve2, running) {
     }
   }
 }
-__name(_acceptLoop, "_acceptLoop");
 
 // net/server.ts
 async function sendAll(io, fd, data, options) {
@@ -373,7 +364,6 @@ async function sendAll(io, fd, data, options) {
   }
   return total;
 }
-__name(sendAll, "sendAll");
 async function serveTcp(io, options, handler) {
   if (typeof options !== "object" || options === null) {
     throw new TypeError("options must be an object");
@@ -394,7 +384,7 @@ async function serveTcp(io, options, handler) {
   const stop = new AbortController();
   const open = /* @__PURE__ */ new Set();
   const running = /* @__PURE__ */ new Set();
-  const serve2 = /* @__PURE__ */ __name(async (fd) => {
+  const serve2 = async (fd) => {
     open.add(fd);
     try {
       await handler(fd, stop.signal);
@@ -406,10 +396,10 @@ async function serveTcp(io, options, handler) {
       if (!io.closed) await io.closeFd(fd).catch(() => {
       });
     }
-  }, "serve");
+  };
   const accepting = _acceptLoop(io, lfd, stop.signal, serve2, running);
   let stopping;
-  const shutdown = /* @__PURE__ */ __name(() => stopping ??= (async () => {
+  const shutdown = () => stopping ??= (async () => {
     stop.abort();
     await accepting.catch(() => {
     });
@@ -422,7 +412,7 @@ async function serveTcp(io, options, handler) {
     await Promise.all(running);
     if (!io.closed) await io.closeFd(lfd).catch(() => {
     });
-  })(), "shutdown");
+  })();
   const finished = accepting.then(() => shutdown(), async (err) => {
     await shutdown();
     throw err;
@@ -439,7 +429,6 @@ async function serveTcp(io, options, handler) {
     [Symbol.asyncDispose]: shutdown
   };
 }
-__name(serveTcp, "serveTcp");
 
 // net/_file_body.ts
 var FILE_BODY = Symbol("deno_uring.fileBody");
@@ -449,11 +438,9 @@ function attachFileBody(response, body) {
   });
   return response;
 }
-__name(attachFileBody, "attachFileBody");
 function fileBodyOf(response) {
   return response[FILE_BODY];
 }
-__name(fileBodyOf, "fileBodyOf");
 
 // net/_file_stream.ts
 var CHUNK = 64 * 1024;
@@ -464,13 +451,13 @@ function fileStream(io, path, offset, length) {
   let left = length;
   let cancelled = false;
   let reading = false;
-  const closeFile = /* @__PURE__ */ __name(() => {
+  const closeFile = () => {
     if (fd < 0) return;
     const f = fd;
     fd = -1;
     io.closeFd(f).catch(() => {
     });
-  }, "closeFile");
+  };
   return new ReadableStream({
     async pull(controller) {
       if (left === 0) {
@@ -528,7 +515,6 @@ function fileStream(io, path, offset, length) {
     highWaterMark: 0
   });
 }
-__name(fileStream, "fileStream");
 
 // net/_etag.ts
 var encoder = new TextEncoder();
@@ -537,13 +523,11 @@ function base64(bytes) {
   for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
   return btoa(s);
 }
-__name(base64, "base64");
 async function fileETag(info, algorithm) {
   if (!info.mtime) return void 0;
   const digest = await crypto.subtle.digest(algorithm, encoder.encode(info.mtime.toJSON()));
   return `W/"${info.size.toString(16)}-${base64(new Uint8Array(digest)).substring(0, 27)}"`;
 }
-__name(fileETag, "fileETag");
 var STAR = /^\s*\*\s*$/;
 var COMMA2 = /\s*,\s*/;
 function ifNoneMatch(value, etag) {
@@ -553,7 +537,6 @@ function ifNoneMatch(value, etag) {
   const tags = value.split(COMMA2).map((tag) => tag.startsWith("W/") ? tag.slice(2) : tag);
   return !tags.includes(etag);
 }
-__name(ifNoneMatch, "ifNoneMatch");
 
 // net/_media_types.ts
 var TABLE = {
@@ -1531,7 +1514,6 @@ function contentTypeOf(ext) {
   }
   return byExtension.get((ext.startsWith(".") ? ext.slice(1) : ext).toLowerCase());
 }
-__name(contentTypeOf, "contentTypeOf");
 
 // net/_path.ts
 var SLASH = 47;
@@ -1589,7 +1571,6 @@ function normalizeString(path, allowAboveRoot) {
   }
   return res;
 }
-__name(normalizeString, "normalizeString");
 function normalize(path) {
   const isAbsolute = path.charCodeAt(0) === SLASH;
   const trailingSeparator = path.charCodeAt(path.length - 1) === SLASH;
@@ -1598,12 +1579,10 @@ function normalize(path) {
   if (path.length > 0 && trailingSeparator) path += "/";
   return isAbsolute ? `/${path}` : path;
 }
-__name(normalize, "normalize");
 function join(...paths) {
   const joined = paths.filter((p) => p.length > 0).join("/");
   return joined === "" ? "." : normalize(joined);
 }
-__name(join, "join");
 function extname(path) {
   let startDot = -1;
   let startPart = 0;
@@ -1635,7 +1614,6 @@ function extname(path) {
   }
   return path.slice(startDot, end);
 }
-__name(extname, "extname");
 
 // net/serve_file.ts
 var STATUS_TEXT = {
@@ -1655,14 +1633,12 @@ function standardResponse(status, init) {
     ...init
   });
 }
-__name(standardResponse, "standardResponse");
 function baseHeaders() {
   return new Headers({
     server: "deno",
     "accept-ranges": "bytes"
   });
 }
-__name(baseHeaders, "baseHeaders");
 var etags = /* @__PURE__ */ new Map();
 async function etagOf(info, algorithm) {
   if (typeof algorithm !== "string") return await fileETag(info, algorithm);
@@ -1675,7 +1651,6 @@ async function etagOf(info, algorithm) {
   }
   return tag;
 }
-__name(etagOf, "etagOf");
 function parseRange(value, size) {
   const m = /bytes=(?<start>\d+)?-(?<end>\d+)?$/u.exec(value);
   if (!m || !m.groups) return null;
@@ -1690,7 +1665,6 @@ function parseRange(value, size) {
   };
   return null;
 }
-__name(parseRange, "parseRange");
 function fileResponse(io, path, offset, length, status, headers) {
   const body = fileStream(io, path, offset, length);
   const response = new Response(body, {
@@ -1704,7 +1678,6 @@ function fileResponse(io, path, offset, length, status, headers) {
     length
   });
 }
-__name(fileResponse, "fileResponse");
 async function serveFileOn(io, req, filePath, options, checked = false) {
   await req.body?.cancel();
   if (req.method !== "GET" && req.method !== "HEAD") {
@@ -1714,7 +1687,7 @@ async function serveFileOn(io, req, filePath, options, checked = false) {
   let fileInfo = options?.fileInfo;
   if (!checked) checkPath("read", filePath);
   try {
-    fileInfo ??= await stat(io, filePath);
+    fileInfo ??= await ringStat(io, filePath);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return standardResponse(404);
     throw error;
@@ -1768,11 +1741,9 @@ async function serveFileOn(io, req, filePath, options, checked = false) {
   headers.set("content-length", `${size}`);
   return fileResponse(io, filePath, 0, size, 200, headers);
 }
-__name(serveFileOn, "serveFileOn");
 function serveFile(req, filePath, options) {
   return serveFileOn(defaultRing(), req, filePath, options);
 }
-__name(serveFile, "serveFile");
 
 // net/_dir_listing.ts
 var ENTITIES = {
@@ -1785,7 +1756,6 @@ var ENTITIES = {
 function escape(str) {
   return str.replaceAll(/[&<>"']/g, (m) => ENTITIES[m]);
 }
-__name(escape, "escape");
 function formatBytes(num) {
   if (num < 1) return `${num} B`;
   const units = "BkMGTPEZY";
@@ -1793,7 +1763,6 @@ function formatBytes(num) {
   const n = Number((num / Math.pow(1e3, exponent)).toPrecision(3));
   return `${n} ${units[exponent]}${exponent > 0 ? "B" : ""}`;
 }
-__name(formatBytes, "formatBytes");
 function modeToString(isDir, maybeMode) {
   const modeMap = [
     "---",
@@ -1813,16 +1782,14 @@ function modeToString(isDir, maybeMode) {
   });
   return `${isDir ? "d" : "-"} ${output}`;
 }
-__name(modeToString, "modeToString");
 function checkedStat(io, path) {
   try {
     checkPath("read", path);
   } catch (e) {
     return Promise.reject(e);
   }
-  return stat(io, path);
+  return ringStat(io, path);
 }
-__name(checkedStat, "checkedStat");
 async function dirListing(io, req, dirPath, options, logError2) {
   const { showDotfiles } = options;
   const dirUrl = options.urlPath === "" ? "/" : normalize(options.urlPath);
@@ -1880,7 +1847,6 @@ async function dirListing(io, req, dirPath, options, logError2) {
     headers
   });
 }
-__name(dirListing, "dirListing");
 function dirViewerTemplate(dirname, entries) {
   const splitDirname = dirname.split("/").filter((path) => Boolean(path));
   const headerPaths = [
@@ -1999,26 +1965,22 @@ function dirViewerTemplate(dirname, entries) {
     </html>
   `;
 }
-__name(dirViewerTemplate, "dirViewerTemplate");
 
 // net/serve_dir.ts
-var isRedirectStatus = /* @__PURE__ */ __name((status) => status >= 300 && status <= 308 && status !== 306, "isRedirectStatus");
+var isRedirectStatus = (status) => status >= 300 && status <= 308 && status !== 306;
 function logError(error) {
   console.error(`%c${error.message}`, "color: red");
 }
-__name(logError, "logError");
 function serverLog(req, status) {
   const d = (/* @__PURE__ */ new Date()).toISOString();
   const dateFmt = `[${d.slice(0, 10)} ${d.slice(11, 19)}]`;
   const url = new URL(req.url);
   console.debug(`${dateFmt} [${req.method}] ${url.pathname}${url.search} ${status}`);
 }
-__name(serverLog, "serverLog");
 function checkedStat2(io, path, follow = true) {
   checkPath("read", path);
-  return follow ? stat(io, path) : lstat(io, path);
+  return follow ? ringStat(io, path) : ringLstat(io, path);
 }
-__name(checkedStat2, "checkedStat");
 async function serveDirOn(io, req, opts = {}) {
   if (req.method !== "GET" && req.method !== "HEAD") {
     return standardResponse(405);
@@ -2044,7 +2006,6 @@ async function serveDirOn(io, req, opts = {}) {
   }
   return response;
 }
-__name(serveDirOn, "serveDirOn");
 async function dirResponse(io, req, opts) {
   const target = opts.fsRoot ?? ".";
   const urlRoot = opts.urlRoot;
@@ -2110,7 +2071,6 @@ async function dirResponse(io, req, opts) {
   }
   return standardResponse(404);
 }
-__name(dirResponse, "dirResponse");
 async function exists(io, path) {
   try {
     await checkedStat2(io, path);
@@ -2120,29 +2080,23 @@ async function exists(io, path) {
     throw error;
   }
 }
-__name(exists, "exists");
 function serveDir(req, opts = {}) {
   return serveDirOn(defaultRing(), req, opts);
 }
-__name(serveDir, "serveDir");
 
 // net/_sync.ts
 function result(r) {
   return r < 0 ? -lastErrno() : r;
 }
-__name(result, "result");
 function syncSocket(domain, type) {
   return result(libc().socket(domain, type | Sock.SOCK_CLOEXEC, 0));
 }
-__name(syncSocket, "syncSocket");
 function syncBind(fd, addr) {
   return result(libc().bind(fd, addr, addr.byteLength));
 }
-__name(syncBind, "syncBind");
 function syncListen(fd, backlog) {
   return result(libc().listen(fd, backlog));
 }
-__name(syncListen, "syncListen");
 var ONE = new Int32Array([
   1
 ]);
@@ -2152,19 +2106,15 @@ var ZERO = new Int32Array([
 function syncSetFlag(fd, level, name, on) {
   return result(libc().setsockopt(fd, level, name, on ? ONE : ZERO, 4));
 }
-__name(syncSetFlag, "syncSetFlag");
 function syncShutdown(fd, how) {
   return result(libc().shutdown(fd, how));
 }
-__name(syncShutdown, "syncShutdown");
 function syncClose(fd) {
   return result(libc().close(fd));
 }
-__name(syncClose, "syncClose");
 function syncUnlink(path) {
   return result(libc().unlink(cString(path)));
 }
-__name(syncUnlink, "syncUnlink");
 
 // net/conn.ts
 var EPIPE = 32;
@@ -2172,21 +2122,17 @@ var CHUNK2 = 64 * 1024;
 function badResource() {
   return new Deno.errors.BadResource("Bad resource ID");
 }
-__name(badResource, "badResource");
 function interrupted() {
   const err = new Deno.errors.Interrupted("operation canceled");
   err.code = "EINTR";
   return err;
 }
-__name(interrupted, "interrupted");
 function netError(err) {
   return err instanceof UringError ? denoNetError(err.errno) : err;
 }
-__name(netError, "netError");
-var Conn = class _Conn {
-  static {
-    __name(this, "Conn");
-  }
+var readResult;
+var writeResult;
+var Conn = class {
   #io;
   #fd;
   #open = true;
@@ -2227,19 +2173,19 @@ var Conn = class _Conn {
       this.#fd = -1;
     }
   }
-  /** A read's CQE, as the ring hands it over: one promise per read, no `.then`. */
-  static #readResult = /* @__PURE__ */ __name((c, res) => {
-    c.#done();
-    if (res > 0) return res;
-    if (!c.#open) return interrupted();
-    return res === 0 ? null : denoNetError(-res);
-  }, "#readResult");
-  /** A write's CQE. */
-  static #writeResult = /* @__PURE__ */ __name((c, res) => {
-    c.#done();
-    if (res >= 0) return res;
-    return c.#open ? denoNetError(-res) : interrupted();
-  }, "#writeResult");
+  static {
+    readResult = (c, res) => {
+      c.#done();
+      if (res > 0) return res;
+      if (!c.#open) return interrupted();
+      return res === 0 ? null : denoNetError(-res);
+    };
+    writeResult = (c, res) => {
+      c.#done();
+      if (res >= 0) return res;
+      return c.#open ? denoNetError(-res) : interrupted();
+    };
+  }
   /**
    * Reads into `p`: one receive.
    *
@@ -2255,7 +2201,7 @@ var Conn = class _Conn {
     if (p.length === 0) return Promise.resolve(0);
     this.#pending++;
     try {
-      return this.#lastRead = this.#io.recvWith(this.#fd, p, _Conn.#readResult, this);
+      return this.#lastRead = this.#io.recvWith(this.#fd, p, readResult, this);
     } catch (err) {
       this.#pending--;
       return Promise.reject(err);
@@ -2277,7 +2223,7 @@ var Conn = class _Conn {
     if (this.#writeShut) return Promise.reject(denoNetError(EPIPE));
     this.#pending++;
     try {
-      return this.#lastWrite = this.#io.sendWith(this.#fd, p, _Conn.#writeResult, this);
+      return this.#lastWrite = this.#io.sendWith(this.#fd, p, writeResult, this);
     } catch (err) {
       this.#pending--;
       return Promise.reject(err);
@@ -2301,10 +2247,10 @@ var Conn = class _Conn {
     this.#pending++;
     return before.then(this.#shutAfter, this.#shutAfter);
   }
-  #shutAfter = /* @__PURE__ */ __name(() => {
+  #shutAfter = () => {
     this.#done();
     return this.#shutWrite();
-  }, "#shutAfter");
+  };
   #shutWrite() {
     if (!this.#open) return Promise.reject(badResource());
     this.#lastWrite = void 0;
@@ -2334,12 +2280,12 @@ var Conn = class _Conn {
       this.#lastWrite?.then(this.#closeIfRingClosed, this.#closeIfRingClosed);
     }
   }
-  #closeIfRingClosed = /* @__PURE__ */ __name(() => {
+  #closeIfRingClosed = () => {
     if (this.#fd >= 0 && this.#io.closed) {
       syncClose(this.#fd);
       this.#fd = -1;
     }
-  }, "#closeIfRingClosed");
+  };
   /** `close()` if still open. */
   [Symbol.dispose]() {
     if (this.#open) this.close();
@@ -2364,7 +2310,7 @@ var Conn = class _Conn {
     return this.#readable ??= new ReadableStream({
       type: "bytes",
       autoAllocateChunkSize: CHUNK2,
-      pull: /* @__PURE__ */ __name(async (controller) => {
+      pull: async (controller) => {
         const req = controller.byobRequest;
         const v = req.view;
         try {
@@ -2378,23 +2324,23 @@ var Conn = class _Conn {
           controller.error(err);
           this[Symbol.dispose]();
         }
-      }, "pull"),
-      cancel: /* @__PURE__ */ __name(() => this[Symbol.dispose](), "cancel")
+      },
+      cancel: () => this[Symbol.dispose]()
     });
   }
   /** The socket as a byte sink: each chunk written whole; closing or aborting closes the connection. */
   get writable() {
     return this.#writable ??= new WritableStream({
-      write: /* @__PURE__ */ __name(async (chunk, controller) => {
+      write: async (chunk, controller) => {
         try {
           await this.#writeAll(chunk);
         } catch (err) {
           controller.error(err);
           this[Symbol.dispose]();
         }
-      }, "write"),
-      close: /* @__PURE__ */ __name(() => this[Symbol.dispose](), "close"),
-      abort: /* @__PURE__ */ __name(() => this[Symbol.dispose](), "abort")
+      },
+      close: () => this[Symbol.dispose](),
+      abort: () => this[Symbol.dispose]()
     });
   }
   /** @internal Sets a boolean socket option, as Deno's sync setters do. */
@@ -2405,9 +2351,6 @@ var Conn = class _Conn {
   }
 };
 var TcpConn = class extends Conn {
-  static {
-    __name(this, "TcpConn");
-  }
   /** Sets `TCP_NODELAY` (default true): small writes go out without waiting. */
   setNoDelay(noDelay = true) {
     this._setFlag(Sock.IPPROTO_TCP, Sock.TCP_NODELAY, noDelay);
@@ -2419,16 +2362,12 @@ var TcpConn = class extends Conn {
 };
 var SO_KEEPALIVE = 9;
 var UnixConn = class extends Conn {
-  static {
-    __name(this, "UnixConn");
-  }
 };
 
 // net/_addr.ts
 function invalidPort(port) {
   return new TypeError(`Invalid port: ${typeof port === "string" ? `'${port}'` : String(port)}`);
 }
-__name(invalidPort, "invalidPort");
 function portOf(port, connecting) {
   let n;
   if (port === void 0 || port === null) {
@@ -2452,7 +2391,6 @@ function portOf(port, connecting) {
   }
   return n;
 }
-__name(portOf, "portOf");
 function hostOf(hostname, fallback) {
   if (hostname === void 0 || hostname === null) return fallback;
   const h = String(hostname);
@@ -2462,19 +2400,16 @@ function hostOf(hostname, fallback) {
   }
   return h;
 }
-__name(hostOf, "hostOf");
 function checkTcp(hostname, port) {
   const host = hostname.includes(":") && !hostname.startsWith("[") ? `[${hostname}]` : hostname;
   checkNet(host, port);
 }
-__name(checkTcp, "checkTcp");
 function checkUnix(path) {
   checkPath("read", path);
   checkPath("write", path);
   if (path.startsWith("\0")) return;
   checkNet(`unix:${path.startsWith("/") ? path : `${Deno.cwd()}/${path}`}`);
 }
-__name(checkUnix, "checkUnix");
 var SUN_PATH = 108;
 function unixSockaddr(path) {
   const name = new TextEncoder().encode(path);
@@ -2489,7 +2424,6 @@ function unixSockaddr(path) {
   b.set(name, 2);
   return b;
 }
-__name(unixSockaddr, "unixSockaddr");
 function unixPath(bytes, len) {
   if (len <= 2) return null;
   let end = len;
@@ -2498,7 +2432,6 @@ function unixPath(bytes, len) {
   }
   return new TextDecoder().decode(bytes.subarray(2, end));
 }
-__name(unixPath, "unixPath");
 
 // net/_resolve.ts
 function literal(hostname) {
@@ -2512,7 +2445,6 @@ function literal(hostname) {
     return void 0;
   }
 }
-__name(literal, "literal");
 var AI_SIZE = 48;
 var AI_ADDRLEN = 16;
 var AI_ADDR = 24;
@@ -2526,7 +2458,6 @@ function hintsAndName(hostname) {
     new BigUint64Array(1)
   ];
 }
-__name(hintsAndName, "hintsAndName");
 function firstAddress(ret, out) {
   const c = libc();
   if (ret !== 0) {
@@ -2544,7 +2475,6 @@ function firstAddress(ret, out) {
     c.freeaddrinfo(head);
   }
 }
-__name(firstAddress, "firstAddress");
 function resolveSync(hostname, port) {
   const ip = literal(hostname);
   if (ip !== void 0) return {
@@ -2557,7 +2487,6 @@ function resolveSync(hostname, port) {
     port
   };
 }
-__name(resolveSync, "resolveSync");
 async function resolve(hostname, port) {
   const ip = literal(hostname);
   if (ip !== void 0) return {
@@ -2571,7 +2500,6 @@ async function resolve(hostname, port) {
     port
   };
 }
-__name(resolve, "resolve");
 
 // net/_sockname.ts
 function netAddr(hostname, port) {
@@ -2581,20 +2509,17 @@ function netAddr(hostname, port) {
   a.transport = "tcp";
   return a;
 }
-__name(netAddr, "netAddr");
 var buf = new Uint8Array(128);
 function sockname(fd) {
   const n = native().uring_getsockname(fd, buf, buf.length);
   if (n < 0) throw denoNetError(-n);
   return n;
 }
-__name(sockname, "sockname");
 function localSockaddr(fd) {
   sockname(fd);
   const a = parseSockaddr(buf);
   return netAddr(a.hostname, a.port);
 }
-__name(localSockaddr, "localSockaddr");
 function localUnixAddr(fd) {
   const n = sockname(fd);
   return {
@@ -2602,7 +2527,6 @@ function localUnixAddr(fd) {
     path: unixPath(buf, n)
   };
 }
-__name(localUnixAddr, "localUnixAddr");
 
 // net/connect.ts
 async function connectSocket(io, domain, addr, signal) {
@@ -2620,7 +2544,6 @@ async function connectSocket(io, domain, addr, signal) {
   }
   return fd;
 }
-__name(connectSocket, "connectSocket");
 async function connectOn(io, options) {
   const transport = options.transport ?? "tcp";
   if (transport === "tcp") {
@@ -2648,21 +2571,15 @@ async function connectOn(io, options) {
   }
   throw new TypeError(`Unsupported transport: '${transport}'`);
 }
-__name(connectOn, "connectOn");
 function connect(options) {
   return connectOn(defaultRing(), options);
 }
-__name(connect, "connect");
 
 // net/listener.ts
 function listenerClosed() {
   return new Deno.errors.BadResource("Listener has been closed");
 }
-__name(listenerClosed, "listenerClosed");
 var Listener = class {
-  static {
-    __name(this, "Listener");
-  }
   #io;
   #fd;
   #addr;
@@ -2687,7 +2604,7 @@ var Listener = class {
   get addr() {
     return this.#addr;
   }
-  #onAccept = /* @__PURE__ */ __name((fd) => {
+  #onAccept = (fd) => {
     this.#accepting = false;
     if (!this.#open) {
       syncClose(fd);
@@ -2711,15 +2628,15 @@ var Listener = class {
     const own = a;
     const local = this.#fixedLocal ? netAddr(own.hostname, own.port) : localSockaddr(fd);
     return new TcpConn(this.#io, fd, local, remote);
-  }, "#onAccept");
-  #onAcceptFail = /* @__PURE__ */ __name((err) => {
+  };
+  #onAcceptFail = (err) => {
     this.#accepting = false;
     if (!this.#open) {
       this.#release();
       throw listenerClosed();
     }
     throw netError(err);
-  }, "#onAcceptFail");
+  };
   /**
    * Waits for the next connection.
    *
@@ -2825,7 +2742,6 @@ function listenSocket(domain, addr, flags) {
   }
   return fd;
 }
-__name(listenSocket, "listenSocket");
 function listenOn(io, options) {
   const transport = options.transport ?? "tcp";
   if (transport === "tcp") {
@@ -2855,20 +2771,17 @@ function listenOn(io, options) {
   }
   throw new TypeError(`Unsupported transport: '${transport}'`);
 }
-__name(listenOn, "listenOn");
 function listen(options) {
   return listenOn(defaultRing(), options);
 }
-__name(listen, "listen");
 
 // net/net_on.ts
 function netOn(io) {
   return {
-    listen: /* @__PURE__ */ __name((options) => listenOn(io, options), "listen"),
-    connect: /* @__PURE__ */ __name((options) => connectOn(io, options), "connect")
+    listen: (options) => listenOn(io, options),
+    connect: (options) => connectOn(io, options)
   };
 }
-__name(netOn, "netOn");
 
 // net/_libc.ts
 var ERRORS = {
@@ -2894,7 +2807,6 @@ function socketError(code) {
   e.code = code === 98 ? "EADDRINUSE" : void 0;
   return e;
 }
-__name(socketError, "socketError");
 function listenTcpSync(hostname, port, reusePort, backlog = 511) {
   const addr = sockaddr({
     hostname,
@@ -2906,11 +2818,11 @@ function listenTcpSync(hostname, port, reusePort, backlog = 511) {
   const one = new Int32Array([
     1
   ]);
-  const fail = /* @__PURE__ */ __name(() => {
+  const fail = () => {
     const e = lastErrno();
     c.close(fd);
     return socketError(e);
-  }, "fail");
+  };
   if (c.setsockopt(fd, Sock.SOL_SOCKET, Sock.SO_REUSEADDR, one, 4) < 0) throw fail();
   if (reusePort && c.setsockopt(fd, Sock.SOL_SOCKET, Sock.SO_REUSEPORT, one, 4) < 0) throw fail();
   if (c.setsockopt(fd, Sock.IPPROTO_TCP, Sock.TCP_NODELAY, one, 4) < 0) throw fail();
@@ -2923,7 +2835,6 @@ function listenTcpSync(hostname, port, reusePort, backlog = 511) {
     addr: bound
   };
 }
-__name(listenTcpSync, "listenTcpSync");
 function nameOf(fd, peer) {
   const buf2 = new Uint8Array(128);
   const len = new Uint32Array([
@@ -2933,14 +2844,12 @@ function nameOf(fd, peer) {
   const r = peer ? c.getpeername(fd, buf2, len) : c.getsockname(fd, buf2, len);
   return r < 0 ? null : parseSockaddr(buf2);
 }
-__name(nameOf, "nameOf");
 function closeSync(fd) {
   libc().close(fd);
 }
-__name(closeSync, "closeSync");
 
 // net/_web_internals.ts
-var symbolOf = /* @__PURE__ */ __name((o, name) => Object.getOwnPropertySymbols(o).find((s) => s.description === name), "symbolOf");
+var symbolOf = (o, name) => Object.getOwnPropertySymbols(o).find((s) => s.description === name);
 var internal = (() => {
   try {
     return Deno[Deno.internal];
@@ -2971,7 +2880,6 @@ function findRequestSymbols() {
   } catch {
   }
 }
-__name(findRequestSymbols, "findRequestSymbols");
 function latin1(b, s, e) {
   if (e - s < 64) {
     let r2 = "";
@@ -2984,7 +2892,6 @@ function latin1(b, s, e) {
   }
   return r;
 }
-__name(latin1, "latin1");
 function innerBody(source) {
   if (!probed) probe();
   if (InnerBody === void 0) return null;
@@ -2998,7 +2905,6 @@ function innerBody(source) {
   }
   return new InnerBody(source);
 }
-__name(innerBody, "innerBody");
 function requestFromInner(inner) {
   if (!probed) probe();
   if (!fastRequest) return null;
@@ -3007,24 +2913,20 @@ function requestFromInner(inner) {
   r[S_GUARD] = "immutable";
   return r;
 }
-__name(requestFromInner, "requestFromInner");
 function innerOf(req) {
   if (!probed) probe();
   return S_REQ === void 0 ? void 0 : req[S_REQ];
 }
-__name(innerOf, "innerOf");
 function markAborted(req) {
   if (!probed) probe();
   if (S_SIGCACHE !== void 0 && req[S_SIGCACHE] === void 0) {
     req[S_SIGCACHE] = false;
   }
 }
-__name(markAborted, "markAborted");
 function isRealResponse(res) {
   if (!probed) probe();
   return S_RES === void 0 || res[S_RES] !== void 0;
 }
-__name(isRealResponse, "isRealResponse");
 var S_RES;
 var S_FSTATUS;
 var S_FBODY;
@@ -3046,7 +2948,6 @@ function findResponseSymbols() {
   } catch {
   }
 }
-__name(findResponseSymbols, "findResponseSymbols");
 var DEFAULT_TEXT = "text/plain;charset=UTF-8";
 function responseWithStatus(status, headers) {
   if (!probed) probe();
@@ -3060,7 +2961,6 @@ function responseWithStatus(status, headers) {
   }
   return res;
 }
-__name(responseWithStatus, "responseWithStatus");
 function responseParts(res) {
   if (!probed) probe();
   const r = res;
@@ -3138,13 +3038,12 @@ function responseParts(res) {
     length: -1
   };
 }
-__name(responseParts, "responseParts");
 function probeInner(body) {
   const url = "http://h:1/p?q";
   return {
     method: "POST",
-    url: /* @__PURE__ */ __name(() => url, "url"),
-    currentUrl: /* @__PURE__ */ __name(() => url, "currentUrl"),
+    url: () => url,
+    currentUrl: () => url,
     headerList: [
       [
         "x-a",
@@ -3168,7 +3067,6 @@ function probeInner(body) {
     }
   };
 }
-__name(probeInner, "probeInner");
 function probe() {
   probed = true;
   findRequestSymbols();
@@ -3218,7 +3116,6 @@ function probe() {
     fastResponse = false;
   }
 }
-__name(probe, "probe");
 
 // net/_request.ts
 var CR2 = 13;
@@ -3234,7 +3131,6 @@ function lowerName(b, s, e) {
   }
   return r;
 }
-__name(lowerName, "lowerName");
 function headerListOf(head) {
   const list = [];
   let i = 0;
@@ -3260,7 +3156,6 @@ function headerListOf(head) {
   }
   return list;
 }
-__name(headerListOf, "headerListOf");
 var INVALID = -1;
 var ORIGIN = 0;
 var ABSOLUTE = 1;
@@ -3280,16 +3175,12 @@ function targetKind(b, t0, t1, method) {
     return colon > t0 && colon < t1 - 1 ? AUTHORITY : INVALID;
   }
   let i = t0;
-  const alpha = /* @__PURE__ */ __name((c) => c >= 65 && c <= 90 || c >= 97 && c <= 122, "alpha");
+  const alpha = (c) => c >= 65 && c <= 90 || c >= 97 && c <= 122;
   if (!alpha(b[i])) return INVALID;
   while (i < t1 && (alpha(b[i]) || b[i] >= 48 && b[i] <= 57 || b[i] === 43 || b[i] === 45 || b[i] === 46)) i++;
   return t1 - i > 3 && b[i] === 58 && b[i + 1] === 47 && b[i + 2] === 47 ? ABSOLUTE : INVALID;
 }
-__name(targetKind, "targetKind");
 var ServeInner = class {
-  static {
-    __name(this, "ServeInner");
-  }
   method;
   body;
   redirectMode = "follow";
@@ -3440,11 +3331,9 @@ function currentDate() {
   }
   return dateText;
 }
-__name(currentDate, "currentDate");
 function bodyless(status) {
   return status < 200 || status === 204 || status === 304;
 }
-__name(bodyless, "bodyless");
 var LENGTH = 0;
 var CHUNKED = 1;
 var UNTIL_CLOSE = 2;
@@ -3472,7 +3361,6 @@ function responseHead(minor, status, headers, framing, length, connection) {
 `;
   return h + "\r\n";
 }
-__name(responseHead, "responseHead");
 var ROOM = 512;
 var headCache = /* @__PURE__ */ new Map();
 var cacheDate = "";
@@ -3513,13 +3401,11 @@ date: ${date}\r
   last.head = h;
   return h;
 }
-__name(cachedHead, "cachedHead");
 function latin1Bytes(s) {
   const b = new Uint8Array(s.length);
   writeLatin1(b, 0, s);
   return b;
 }
-__name(latin1Bytes, "latin1Bytes");
 function writeSimple(out, at, minor, status, headers, body, withBody, connection) {
   let ct = null;
   if (headers.length > 0) {
@@ -3565,18 +3451,13 @@ function writeSimple(out, at, minor, status, headers, body, withBody, connection
   if (i !== bodyAt) out.copyWithin(i, bodyAt, bodyAt + len);
   return i + len;
 }
-__name(writeSimple, "writeSimple");
 function writeLatin1(out, at, s) {
   const n = s.length;
   for (let i = 0; i < n; i++) out[at + i] = s.charCodeAt(i);
   return at + n;
 }
-__name(writeLatin1, "writeLatin1");
 var encoder2 = new TextEncoder();
 var SendPool = class _SendPool {
-  static {
-    __name(this, "SendPool");
-  }
   static SIZE = 16 * 1024;
   #free = [];
   #max;
@@ -3608,7 +3489,6 @@ function sendStatic(io, fd, pool, head, body) {
     return sendAll(io, fd, view.subarray(sent)).then(() => pool.give(out));
   });
 }
-__name(sendStatic, "sendStatic");
 async function sendStaticLarge(io, fd, pool, head, body) {
   await sendAll(io, fd, encodeHead(head));
   if (body !== null && body.length > 0) {
@@ -3624,17 +3504,14 @@ async function sendStaticLarge(io, fd, pool, head, body) {
     }
   }
 }
-__name(sendStaticLarge, "sendStaticLarge");
 function writeLatin1Safe(out, head) {
   return head.length > out.length ? -1 : writeLatin1(out, 0, head);
 }
-__name(writeLatin1Safe, "writeLatin1Safe");
 function encodeHead(head) {
   const b = new Uint8Array(head.length);
   writeLatin1(b, 0, head);
   return b;
 }
-__name(encodeHead, "encodeHead");
 async function sendStream(io, fd, pool, head, stream, chunked, onChunkError) {
   const reader = stream.getReader();
   const out = pool.take();
@@ -3709,7 +3586,6 @@ async function sendStream(io, fd, pool, head, stream, chunked, onChunkError) {
     pool.give(out);
   }
 }
-__name(sendStream, "sendStream");
 var CRLF = new Uint8Array([
   13,
   10
@@ -3757,7 +3633,6 @@ async function sendFile(io, fd, head, file, withBody) {
     });
   }
 }
-__name(sendFile, "sendFile");
 
 // net/_http_conn.ts
 var MAX_HEAD = 64 * 1024;
@@ -3775,11 +3650,7 @@ function connOf(req) {
     inner: conn._inner
   };
 }
-__name(connOf, "connOf");
 var Info = class {
-  static {
-    __name(this, "Info");
-  }
   #conn;
   constructor(conn) {
     this.#conn = conn;
@@ -3794,11 +3665,7 @@ var Info = class {
 function interrupted2() {
   return new Deno.errors.Interrupted("HTTP response was not sent successfully");
 }
-__name(interrupted2, "interrupted");
 var HttpConn = class {
-  static {
-    __name(this, "HttpConn");
-  }
   fd;
   st;
   /** Bytes received and not used yet: `pend[ps, pe)`. */
@@ -3948,13 +3815,13 @@ var HttpConn = class {
   #bodyStream() {
     this.#bodyDone = false;
     return new ReadableStream({
-      start: /* @__PURE__ */ __name((c) => {
+      start: (c) => {
         this.#body = c;
-      }, "start"),
-      pull: /* @__PURE__ */ __name((c) => this.#pull(c), "pull"),
-      cancel: /* @__PURE__ */ __name(() => {
+      },
+      pull: (c) => this.#pull(c),
+      cancel: () => {
         this.#body = null;
-      }, "cancel")
+      }
     }, {
       highWaterMark: 0
     });
@@ -4395,17 +4262,14 @@ function hasLength(headers) {
   }
   return false;
 }
-__name(hasLength, "hasLength");
 function badChunk() {
   return new Deno.errors.InvalidData("malformed chunked request body");
 }
-__name(badChunk, "badChunk");
 function internalServerError() {
   return new Response(enc.encode("Internal Server Error"), {
     status: 500
   });
 }
-__name(internalServerError, "internalServerError");
 function reportStreamError(onError, e) {
   try {
     const r = onError(e);
@@ -4416,7 +4280,6 @@ function reportStreamError(onError, e) {
     console.error("Exception in onError while handling exception", err);
   }
 }
-__name(reportStreamError, "reportStreamError");
 function publicRequest(inner, body) {
   const ac = new AbortController();
   inner.onCancel = () => {
@@ -4432,7 +4295,6 @@ function publicRequest(inner, body) {
   });
   return req;
 }
-__name(publicRequest, "publicRequest");
 
 // net/serve.ts
 var BUFFERS = 256;
@@ -4455,7 +4317,6 @@ function takeGroup(io) {
   g.users++;
   return g.group;
 }
-__name(takeGroup, "takeGroup");
 function dropGroup(io) {
   const g = groups.get(io);
   if (g === void 0) return;
@@ -4464,7 +4325,6 @@ function dropGroup(io) {
     if (!io.closed) g.group.close();
   }
 }
-__name(dropGroup, "dropGroup");
 function serveArgs(a, b) {
   let options, handler;
   if (typeof a === "function") handler = a;
@@ -4486,11 +4346,9 @@ function serveArgs(a, b) {
     handler
   ];
 }
-__name(serveArgs, "serveArgs");
 function serve(a, b) {
   return serveOn(defaultRing(), a, b);
 }
-__name(serve, "serve");
 function serveOn(io, a, b) {
   const [options, handler] = serveArgs(a, b);
   if (options.cert !== void 0 || options.key !== void 0) {
@@ -4537,7 +4395,7 @@ function serveOn(io, a, b) {
   const conns = /* @__PURE__ */ new Set();
   const running = /* @__PURE__ */ new Set();
   let refd = true;
-  const serveConn = /* @__PURE__ */ __name(async (fd) => {
+  const serveConn = async (fd) => {
     const conn = new HttpConn(fd, st);
     conns.add(conn);
     if (!refd) io.unrefFd(fd);
@@ -4554,10 +4412,10 @@ function serveOn(io, a, b) {
         });
       }
     }
-  }, "serveConn");
+  };
   const accepting = _acceptLoop(io, lfd, stop.signal, serveConn, running);
   let stopping;
-  const shutdown = /* @__PURE__ */ __name((abortive = false) => stopping ??= (async () => {
+  const shutdown = (abortive = false) => stopping ??= (async () => {
     st.closing = true;
     stop.abort();
     if (abortive && !io.closed) {
@@ -4580,7 +4438,7 @@ function serveOn(io, a, b) {
     }
     await Promise.all(running);
     dropGroup(io);
-  })(), "shutdown");
+  })();
   const finished = accepting.then(() => shutdown(), async (err) => {
     await shutdown();
     throw err;
@@ -4600,7 +4458,7 @@ function serveOn(io, a, b) {
     const helper = addr.hostname === "0.0.0.0" || addr.hostname === "::" ? ` (http://localhost:${addr.port}/)` : "";
     console.log(`Listening on http://${host}:${addr.port}/${helper}`);
   }
-  const setRef = /* @__PURE__ */ __name((keep) => {
+  const setRef = (keep) => {
     if (refd === keep) return;
     refd = keep;
     if (stopping !== void 0) return;
@@ -4611,7 +4469,7 @@ function serveOn(io, a, b) {
       ].map((c) => c.fd)
     ];
     for (const fd of fds) keep ? io.refFd(fd) : io.unrefFd(fd);
-  }, "setRef");
+  };
   return {
     finished,
     addr,
@@ -4621,11 +4479,10 @@ function serveOn(io, a, b) {
     unref() {
       setRef(false);
     },
-    shutdown: /* @__PURE__ */ __name(() => shutdown(), "shutdown"),
+    shutdown: () => shutdown(),
     [Symbol.asyncDispose]: () => shutdown()
   };
 }
-__name(serveOn, "serveOn");
 
 // net/_ws_frame.ts
 var OP_CONT = 0;
@@ -4676,14 +4533,12 @@ function sha1(data) {
   v.setUint32(16, h4);
   return out;
 }
-__name(sha1, "sha1");
 function acceptKey(key) {
   const digest = sha1(new TextEncoder().encode(key + GUID));
   let s = "";
   for (const b of digest) s += String.fromCharCode(b);
   return btoa(s);
 }
-__name(acceptKey, "acceptKey");
 function readHead(b, s, e, out) {
   if (e - s < 2) return false;
   const b0 = b[s], b1 = b[s + 1];
@@ -4715,7 +4570,6 @@ function readHead(b, s, e, out) {
   out.size = at - s;
   return true;
 }
-__name(readHead, "readHead");
 var LE = new Uint8Array(new Uint16Array([
   1
 ]).buffer)[0] === 1;
@@ -4742,7 +4596,6 @@ function unmask(p, mask, phase) {
   }
   for (; i < n; i++) p[i] ^= key[phase + i & 3];
 }
-__name(unmask, "unmask");
 function encodeFrame(opcode, payload) {
   const n = payload.length;
   const hl = n < 126 ? 2 : n < 65536 ? 4 : 10;
@@ -4768,7 +4621,6 @@ function encodeFrame(opcode, payload) {
   f.set(payload, hl);
   return f;
 }
-__name(encodeFrame, "encodeFrame");
 function closePayload(code, reason) {
   if (code === void 0) return new Uint8Array(0);
   const r = new TextEncoder().encode(reason);
@@ -4778,12 +4630,10 @@ function closePayload(code, reason) {
   p.set(r, 2);
   return p;
 }
-__name(closePayload, "closePayload");
 function validCloseCode(code) {
   if (code >= 3e3 && code <= 4999) return true;
   return code >= 1e3 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006;
 }
-__name(validCloseCode, "validCloseCode");
 
 // net/websocket.ts
 var CONNECTING = 0;
@@ -4797,9 +4647,6 @@ var utf8 = new TextDecoder("utf-8", {
 });
 var enc2 = new TextEncoder();
 var WsError = class extends Error {
-  static {
-    __name(this, "WsError");
-  }
   /** The close code sent to the peer before the connection ends (0: none). */
   sendCode;
   constructor(message, sendCode = 0) {
@@ -4808,9 +4655,6 @@ var WsError = class extends Error {
   }
 };
 var ServerWebSocket = class extends EventTarget {
-  static {
-    __name(this, "ServerWebSocket");
-  }
   static CONNECTING = CONNECTING;
   static OPEN = OPEN;
   static CLOSING = CLOSING;
@@ -5213,10 +5057,10 @@ var ServerWebSocket = class extends EventTarget {
       this.#push(encodeFrame(OP_CLOSE, closePayload(1001, "")));
     }
     const io = conn.st.io;
-    const stop = /* @__PURE__ */ __name(() => {
+    const stop = () => {
       if (!this.#done && !conn.eof) io.shutdown(conn.fd, Sock.SHUT_RD).catch(() => {
       });
-    }, "stop");
+    };
     clearTimeout(this.#stopTimer);
     if (abortive) (this.#pumping ?? Promise.resolve()).then(stop);
     else {
@@ -5269,7 +5113,6 @@ function clampShort(v) {
   if (Number.isNaN(n)) return 0;
   return Math.min(65535, Math.max(0, Math.round(n)));
 }
-__name(clampShort, "clampShort");
 function listHas(value, word) {
   if (value === null) return false;
   for (const part of value.split(",")) {
@@ -5277,7 +5120,6 @@ function listHas(value, word) {
   }
   return false;
 }
-__name(listHas, "listHas");
 function upgradeWebSocket(request, options = {}) {
   const found = connOf(request);
   if (found === void 0) return Deno.upgradeWebSocket(request, options);
@@ -5326,7 +5168,6 @@ function upgradeWebSocket(request, options = {}) {
     response: socket._response
   };
 }
-__name(upgradeWebSocket, "upgradeWebSocket");
 
 export {
   HttpParse,

@@ -6,16 +6,16 @@ import {
   defaultRing,
   encodePaths,
   immediate,
-  lstat,
-  readFile,
-  readFiles,
-  readTextFile,
-  slotsOf,
-  stat,
-  visitFiles,
-  writeFile,
-  writeTextFile
-} from "./chunk-VZCUZQU3.js";
+  ringLstat,
+  ringReadFile,
+  ringReadFiles,
+  ringReadTextFile,
+  ringStat,
+  ringVisitFiles,
+  ringWriteFile,
+  ringWriteTextFile,
+  slotsOf
+} from "./chunk-HXFQJCT4.js";
 import {
   AT_FDCWD,
   At,
@@ -27,7 +27,6 @@ import {
   SqeFlag,
   StatxMask,
   UringError,
-  __name,
   _shownPath,
   addressOf,
   alignedBuffer,
@@ -43,7 +42,7 @@ import {
   nulPathError,
   pathOf,
   returnFromKernel
-} from "./chunk-XRGJ53OD.js";
+} from "./chunk-T7TL337K.js";
 
 // fs/_common.ts
 function _checkedPath(path, kind, op, special = true) {
@@ -54,7 +53,6 @@ function _checkedPath(path, kind, op, special = true) {
   if (nul !== void 0) throw nul;
   return p;
 }
-__name(_checkedPath, "_checkedPath");
 var ALL = [
   "read",
   "write",
@@ -75,7 +73,6 @@ function allPermissions() {
   }
   return allGranted;
 }
-__name(allPermissions, "allPermissions");
 var HARMLESS = /* @__PURE__ */ new Set([
   "/dev/random",
   "/dev/urandom",
@@ -114,19 +111,15 @@ function _checkSpecialFile(path, write) {
   if (allPermissions()) return;
   throw new Deno.errors.NotCapable(`Requires all access to "${_shownPath(path)}", run again with the --allow-all flag`);
 }
-__name(_checkSpecialFile, "_checkSpecialFile");
 function _opError(e, op, path) {
   return e instanceof UringError ? denoFsError(e.errno, op, path) : e;
 }
-__name(_opError, "_opError");
 function _twoPathError(errno, op, from, to) {
   return denoOpError(errno, `${op} '${from}' -> '${to}'`);
 }
-__name(_twoPathError, "_twoPathError");
 function _opError2(e, op, from, to) {
   return e instanceof UringError ? _twoPathError(e.errno, op, from, to) : e;
 }
-__name(_opError2, "_opError2");
 function _nulTwoPathError(op, from, to) {
   if (!from.includes("\0") && !to.includes("\0")) return void 0;
   const err = new TypeError(`file name contained an unexpected NUL byte: ${op} '${from}' -> '${to}'`);
@@ -134,7 +127,6 @@ function _nulTwoPathError(op, from, to) {
   err.errno = Errno.EINVAL;
   return err;
 }
-__name(_nulTwoPathError, "_nulTwoPathError");
 function _withErrno(e) {
   if (e instanceof Error) {
     const err = e;
@@ -145,7 +137,6 @@ function _withErrno(e) {
   }
   return e;
 }
-__name(_withErrno, "_withErrno");
 async function _denoCall(fn) {
   try {
     return await fn();
@@ -153,13 +144,11 @@ async function _denoCall(fn) {
     throw _withErrno(e);
   }
 }
-__name(_denoCall, "_denoCall");
 function granted(desc) {
   let state = Deno.permissions.querySync(desc).state;
   if (state === "prompt") state = Deno.permissions.requestSync(desc).state;
   return state === "granted";
 }
-__name(granted, "granted");
 function _checkSymlinkPermissions() {
   if (!granted({
     name: "write"
@@ -169,31 +158,26 @@ function _checkSymlinkPermissions() {
     throw new Deno.errors.NotCapable("Deno.symlink() requires unscoped --allow-read and --allow-write permissions; path-scoped grants (e.g. --allow-write=<path>) are not supported because a symlink's target is only resolved when the link is traversed");
   }
 }
-__name(_checkSymlinkPermissions, "_checkSymlinkPermissions");
 
 // fs/chmod.ts
 var denoChmod = Deno.chmod;
 function _chmodOn(_io, path, mode) {
   return chmod(path, mode);
 }
-__name(_chmodOn, "_chmodOn");
 async function chmod(path, mode) {
   const p = pathOf(path);
   return await _denoCall(() => denoChmod(p, mode));
 }
-__name(chmod, "chmod");
 
 // fs/chown.ts
 var denoChown = Deno.chown;
 function _chownOn(_io, path, uid, gid) {
   return chown(path, uid, gid);
 }
-__name(_chownOn, "_chownOn");
 async function chown(path, uid, gid) {
   const p = pathOf(path);
   return await _denoCall(() => denoChown(p, uid, gid));
 }
-__name(chown, "chown");
 
 // fs/_path_ops.ts
 var SLOT = 1024;
@@ -204,7 +188,6 @@ var encoder = new TextEncoder();
 function _pathMemory(io) {
   return slotsOf(memory, io, SLOT, 64, Infinity);
 }
-__name(_pathMemory, "_pathMemory");
 function _encodeAt(mem, at, room, path) {
   const n = path.length;
   if (n < room) {
@@ -225,13 +208,11 @@ function _encodeAt(mem, at, room, path) {
   mem[at + written] = 0;
   return written + 1;
 }
-__name(_encodeAt, "_encodeAt");
 function ownCString(path) {
   const buf = new Uint8Array(new SharedArrayBuffer(path.length * 3 + 1));
   _encodeAt(buf, 0, buf.length, path);
   return buf;
 }
-__name(ownCString, "ownCString");
 async function _pathOp(io, name, op, path, len, opFlags) {
   const mem = _pathMemory(io);
   const slot = mem.take();
@@ -250,7 +231,6 @@ async function _pathOp(io, name, op, path, len, opFlags) {
     mem.give(slot);
   }
 }
-__name(_pathOp, "_pathOp");
 async function _twoPathOp(io, name, op, from, to, opFlags) {
   const mem = _pathMemory(io);
   const slot = mem.take();
@@ -278,7 +258,6 @@ async function _twoPathOp(io, name, op, from, to, opFlags) {
     mem.give(slot);
   }
 }
-__name(_twoPathOp, "_twoPathOp");
 
 // fs/copy_file.ts
 var denoChmod2 = Deno.chmod;
@@ -293,15 +272,13 @@ function invalidInput(text, from, to) {
   err.errno = Errno.EINVAL;
   return err;
 }
-__name(invalidInput, "invalidInput");
 function sameFile(a, b) {
   return a.ino === b.ino && a.devMajor === b.devMajor && a.devMinor === b.devMinor;
 }
-__name(sameFile, "sameFile");
 var umaskRead;
 function umask(io) {
   if (umaskRead === void 0) {
-    umaskRead = readFile(io, "/proc/self/status").then((bytes) => {
+    umaskRead = ringReadFile(io, "/proc/self/status").then((bytes) => {
       const m = /\nUmask:\s*([0-7]+)/.exec(new TextDecoder().decode(bytes));
       return m === null ? void 0 : parseInt(m[1], 8);
     }, () => void 0);
@@ -309,7 +286,6 @@ function umask(io) {
   }
   return umaskRead;
 }
-__name(umask, "umask");
 async function _copyFileOn(io, fromPath, toPath) {
   const from = pathOf(fromPath);
   const to = pathOf(toPath);
@@ -320,12 +296,11 @@ async function _copyFileOn(io, fromPath, toPath) {
   const nul = _nulTwoPathError("copy", from, to);
   if (nul !== void 0) throw nul;
   try {
-    await copy(io, from, to);
+    await copyContents(io, from, to);
   } catch (e) {
     throw _opError2(e, "copy", from, to);
   }
 }
-__name(_copyFileOn, "_copyFileOn");
 async function copyByName(io, from, to) {
   const mask = umask(io);
   const [opened, statted] = await Promise.allSettled([
@@ -382,7 +357,6 @@ async function copyByName(io, from, to) {
     await mask;
   }
 }
-__name(copyByName, "copyByName");
 var SMALL = 8192;
 var SMALL_SLOTS = 512;
 var dataMemory = /* @__PURE__ */ new WeakMap();
@@ -393,10 +367,9 @@ function u64At(b, at) {
   const hi = (b[at + 4] | b[at + 5] << 8 | b[at + 6] << 16 | b[at + 7] << 24) >>> 0;
   return hi * 4294967296 + lo;
 }
-__name(u64At, "u64At");
-var settled = /* @__PURE__ */ __name(() => 0, "settled");
-var failed = /* @__PURE__ */ __name((e) => e, "failed");
-async function copy(io, from, to) {
+var settled = () => 0;
+var failed = (e) => e;
+async function copyContents(io, from, to) {
   const mem = _pathMemory(io);
   const slot = mem.take();
   try {
@@ -409,7 +382,6 @@ async function copy(io, from, to) {
     mem.give(slot);
   }
 }
-__name(copy, "copy");
 async function copyPooled(io, mem, slot, fromBytes, from, to) {
   const chunk = mem.chunk(slot), at = mem.offset(slot);
   const addr = mem.address(slot);
@@ -426,8 +398,8 @@ async function copyPooled(io, mem, slot, fromBytes, from, to) {
   }
   let dest = -1;
   try {
-    const stat3 = await statting;
-    if (stat3 !== 0) throw stat3;
+    const stat2 = await statting;
+    if (stat2 !== 0) throw stat2;
     const mode = chunk[at + 28] | chunk[at + 29] << 8;
     const size = u64At(chunk, at + 40);
     if ((mode & S_IFMT) !== S_IFREG) {
@@ -459,7 +431,6 @@ async function copyPooled(io, mem, slot, fromBytes, from, to) {
     await mask;
   }
 }
-__name(copyPooled, "copyPooled");
 async function notRegular(io, st, from, to) {
   const other = await io.statx(to).catch(() => void 0);
   if (other !== void 0 && sameFile(st, other)) {
@@ -467,7 +438,6 @@ async function notRegular(io, st, from, to) {
   }
   throw invalidInput("the source path is neither a regular file nor a symlink to a regular file", from, to);
 }
-__name(notRegular, "notRegular");
 async function openExisting(io, st, perm, from, to) {
   let existing;
   try {
@@ -483,7 +453,6 @@ async function openExisting(io, st, perm, from, to) {
     existing === void 0 || existing.isFile && (existing.mode & 4095) !== perm
   ];
 }
-__name(openExisting, "openExisting");
 async function copySmall(io, src, dest, size) {
   const data = slotsOf(dataMemory, io, SMALL + 1, 64, SMALL_SLOTS);
   const slot = data.take();
@@ -533,7 +502,6 @@ async function copySmall(io, src, dest, size) {
     data.give(slot);
   }
 }
-__name(copySmall, "copySmall");
 var STATX_MASK = StatxMask.BASIC_STATS;
 async function copyData(io, src, dest, size) {
   const room = Math.min(size, CHUNK);
@@ -573,7 +541,6 @@ async function copyData(io, src, dest, size) {
     return copyRest(io, src, dest, off + 1);
   }
 }
-__name(copyData, "copyData");
 async function copyRest(io, src, dest, off) {
   const buf = new Uint8Array(REST_CHUNK);
   lendToKernel(buf);
@@ -584,7 +551,6 @@ async function copyRest(io, src, dest, off) {
     off += n;
   }
 }
-__name(copyRest, "copyRest");
 async function writeAll(io, fd, data, offset) {
   let done = 0;
   while (done < data.length) {
@@ -593,11 +559,9 @@ async function writeAll(io, fd, data, offset) {
     done += n;
   }
 }
-__name(writeAll, "writeAll");
 function copyFile(fromPath, toPath) {
   return _copyFileOn(defaultRing(), fromPath, toPath);
 }
-__name(copyFile, "copyFile");
 
 // fs/files.ts
 function checked(path, kind) {
@@ -606,105 +570,90 @@ function checked(path, kind) {
   _checkSpecialFile(p, kind === "write");
   return p;
 }
-__name(checked, "checked");
 function _readFileOn(io, path, options) {
   try {
-    return readFile(io, checked(path, "read"), options);
+    return ringReadFile(io, checked(path, "read"), options);
   } catch (e) {
     return Promise.reject(e);
   }
 }
-__name(_readFileOn, "_readFileOn");
 function _readTextFileOn(io, path, options) {
   try {
-    return readTextFile(io, checked(path, "read"), options);
+    return ringReadTextFile(io, checked(path, "read"), options);
   } catch (e) {
     return Promise.reject(e);
   }
 }
-__name(_readTextFileOn, "_readTextFileOn");
 function _writeFileOn(io, path, data, options) {
   try {
-    return writeFile(io, checked(path, "write"), data, options);
+    return ringWriteFile(io, checked(path, "write"), data, options);
   } catch (e) {
     return Promise.reject(e);
   }
 }
-__name(_writeFileOn, "_writeFileOn");
 function _writeTextFileOn(io, path, text, options) {
   try {
-    return writeTextFile(io, checked(path, "write"), text, options);
+    return ringWriteTextFile(io, checked(path, "write"), text, options);
   } catch (e) {
     return Promise.reject(e);
   }
 }
-__name(_writeTextFileOn, "_writeTextFileOn");
 function _statOn(io, path) {
   try {
-    return stat(io, checked(path, "read"));
+    return ringStat(io, checked(path, "read"));
   } catch (e) {
     return Promise.reject(e);
   }
 }
-__name(_statOn, "_statOn");
 function _lstatOn(io, path) {
   try {
-    return lstat(io, checked(path, "read"));
+    return ringLstat(io, checked(path, "read"));
   } catch (e) {
     return Promise.reject(e);
   }
 }
-__name(_lstatOn, "_lstatOn");
-function readFile2(a, b, c) {
-  if (a instanceof AsyncRing) return readFile(a, b, c);
+function readFile(a, b, c) {
+  if (a instanceof AsyncRing) return ringReadFile(a, b, c);
   return _readFileOn(defaultRing(), a, b);
 }
-__name(readFile2, "readFile");
-function readTextFile2(a, b, c) {
-  if (a instanceof AsyncRing) return readTextFile(a, b, c);
+function readTextFile(a, b, c) {
+  if (a instanceof AsyncRing) return ringReadTextFile(a, b, c);
   return _readTextFileOn(defaultRing(), a, b);
 }
-__name(readTextFile2, "readTextFile");
-function writeFile2(a, b, c, d) {
+function writeFile(a, b, c, d) {
   if (a instanceof AsyncRing) {
-    return writeFile(a, b, c, d);
+    return ringWriteFile(a, b, c, d);
   }
   return _writeFileOn(defaultRing(), a, b, c);
 }
-__name(writeFile2, "writeFile");
-function writeTextFile2(a, b, c, d) {
+function writeTextFile(a, b, c, d) {
   if (a instanceof AsyncRing) {
-    return writeTextFile(a, b, c, d);
+    return ringWriteTextFile(a, b, c, d);
   }
   return _writeTextFileOn(defaultRing(), a, b, c);
 }
-__name(writeTextFile2, "writeTextFile");
-function stat2(a, b) {
-  if (a instanceof AsyncRing) return stat(a, b);
+function stat(a, b) {
+  if (a instanceof AsyncRing) return ringStat(a, b);
   return _statOn(defaultRing(), a);
 }
-__name(stat2, "stat");
-function lstat2(a, b) {
-  if (a instanceof AsyncRing) return lstat(a, b);
+function lstat(a, b) {
+  if (a instanceof AsyncRing) return ringLstat(a, b);
   return _lstatOn(defaultRing(), a);
 }
-__name(lstat2, "lstat");
 function _readFilesOn(io, paths2, options) {
   try {
     if (!Array.isArray(paths2)) {
       throw new TypeError("paths must be an array of strings or file: URLs");
     }
-    return readFiles(io, paths2.map((p) => checked(p, "read")), options);
+    return ringReadFiles(io, paths2.map((p) => checked(p, "read")), options);
   } catch (e) {
     return Promise.reject(e);
   }
 }
-__name(_readFilesOn, "_readFilesOn");
-function readFiles2(a, b, c) {
-  if (a instanceof AsyncRing) return readFiles(a, b, c);
+function readFiles(a, b, c) {
+  if (a instanceof AsyncRing) return ringReadFiles(a, b, c);
   return _readFilesOn(defaultRing(), a, b);
 }
-__name(readFiles2, "readFiles");
 
 // fs/rename.ts
 function _checkedPair(oldpath, newpath, op) {
@@ -722,7 +671,6 @@ function _checkedPair(oldpath, newpath, op) {
     to
   ];
 }
-__name(_checkedPair, "_checkedPair");
 async function _renameOn(io, oldpath, newpath) {
   const [from, to] = _checkedPair(oldpath, newpath, "rename");
   try {
@@ -731,11 +679,9 @@ async function _renameOn(io, oldpath, newpath) {
     throw _opError2(e, "rename", from, to);
   }
 }
-__name(_renameOn, "_renameOn");
 function rename(oldpath, newpath) {
   return _renameOn(defaultRing(), oldpath, newpath);
 }
-__name(rename, "rename");
 
 // fs/link.ts
 async function _linkOn(io, oldpath, newpath) {
@@ -746,11 +692,9 @@ async function _linkOn(io, oldpath, newpath) {
     throw _opError2(e, "link", from, to);
   }
 }
-__name(_linkOn, "_linkOn");
 function link(oldpath, newpath) {
   return _linkOn(defaultRing(), oldpath, newpath);
 }
-__name(link, "link");
 
 // fs/make_temp.ts
 var MAX_TRIES = 10;
@@ -762,7 +706,7 @@ async function tmpDir(io) {
   }).state === "granted") {
     return Deno.env.get("TMPDIR") ?? "/tmp";
   }
-  initialEnv ??= readFile(io, "/proc/self/environ").then((bytes) => {
+  initialEnv ??= ringReadFile(io, "/proc/self/environ").then((bytes) => {
     for (const entry of new TextDecoder().decode(bytes).split("\0")) {
       if (entry.startsWith("TMPDIR=")) return entry.slice(7);
     }
@@ -770,7 +714,6 @@ async function tmpDir(io) {
   }, () => void 0);
   return await initialEnv ?? "/tmp";
 }
-__name(tmpDir, "tmpDir");
 async function checkedDir(io, dir) {
   if (dir !== void 0 && dir !== null) {
     const d2 = pathOf(dir);
@@ -787,7 +730,6 @@ async function checkedDir(io, dir) {
   }
   return d;
 }
-__name(checkedDir, "checkedDir");
 function rustDebug(c) {
   const named = {
     "\0": "\\0",
@@ -801,11 +743,9 @@ function rustDebug(c) {
   const body = named[c] ?? (isControl(n) ? `\\u{${n.toString(16)}}` : c);
   return `"${body}"`;
 }
-__name(rustDebug, "rustDebug");
 function isControl(n) {
   return n <= 31 || n >= 127 && n <= 159;
 }
-__name(isControl, "isControl");
 function checkComponent(component) {
   for (const c of component) {
     if (isControl(c.codePointAt(0))) {
@@ -818,13 +758,11 @@ function checkComponent(component) {
     }
   }
 }
-__name(checkComponent, "checkComponent");
 function stringOption(value, name) {
   if (value === void 0 || value === null) return "";
   if (typeof value !== "string") throw new TypeError(`options.${name} must be a string`);
   return value;
 }
-__name(stringOption, "stringOption");
 var random = new Uint32Array(256);
 var randomAt = random.length;
 function unique() {
@@ -836,12 +774,10 @@ function unique() {
   const lo = random[randomAt++];
   return hi === 0 ? lo.toString(16).padStart(8, "0") : hi.toString(16) + lo.toString(16).padStart(8, "0");
 }
-__name(unique, "unique");
 function join(dir, name) {
   if (dir === "") return name;
   return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
 }
-__name(join, "join");
 async function makeTemp(io, options, op, make) {
   if (options !== void 0 && options !== null && typeof options !== "object") {
     throw new TypeError("options must be an object");
@@ -871,7 +807,6 @@ async function makeTemp(io, options, op, make) {
   const what = op === "tmpfile" ? "files" : "dirs";
   throw new Deno.errors.AlreadyExists(`too many temp ${what} exist: ${op}`);
 }
-__name(makeTemp, "makeTemp");
 var TMPFILE_FLAGS = OpenFlag.WRONLY | OpenFlag.CREAT | OpenFlag.EXCL | OpenFlag.CLOEXEC;
 function _makeTempFileOn(io, options) {
   return makeTemp(io, options, "tmpfile", async (path) => {
@@ -879,19 +814,15 @@ function _makeTempFileOn(io, options) {
     await _rawOp(io, "closeFd", Op.CLOSE, fd, 0, 0, 0, 0);
   });
 }
-__name(_makeTempFileOn, "_makeTempFileOn");
 function _makeTempDirOn(io, options) {
   return makeTemp(io, options, "tmpdir", (path) => _pathOp(io, "mkdir", Op.MKDIRAT, path, 448, 0));
 }
-__name(_makeTempDirOn, "_makeTempDirOn");
 function makeTempFile(options) {
   return _makeTempFileOn(defaultRing(), options);
 }
-__name(makeTempFile, "makeTempFile");
 function makeTempDir(options) {
   return _makeTempDirOn(defaultRing(), options);
 }
-__name(makeTempDir, "makeTempDir");
 
 // fs/mkdir.ts
 var S_IFMT2 = 61440;
@@ -904,7 +835,6 @@ function modeOf(options) {
   }
   return mode >>> 0 & 4095;
 }
-__name(modeOf, "modeOf");
 async function _mkdirOn(io, path, options) {
   const p = _checkedPath(path, "write", "mkdir");
   const mode = modeOf(options);
@@ -921,7 +851,6 @@ async function _mkdirOn(io, path, options) {
   const errno = await mkdirAll(io, p, mode);
   if (errno !== 0) throw denoFsError(errno, "mkdir", p);
 }
-__name(_mkdirOn, "_mkdirOn");
 async function mkdirAll(io, path, mode) {
   const buf = new Uint8Array(256);
   const [made, statted] = await io.link((c) => c.mkdir(path, mode).statx(AT_FDCWD, path, 0, StatxMask.TYPE, buf), {
@@ -946,13 +875,11 @@ async function mkdirAll(io, path, mode) {
   }
   return last.errno;
 }
-__name(mkdirAll, "mkdirAll");
 function isDirectory(res, buf) {
   if (res !== 0) return false;
   const mode = buf[28] | buf[29] << 8;
   return (mode & S_IFMT2) === S_IFDIR;
 }
-__name(isDirectory, "isDirectory");
 function ancestors(path) {
   const out = [];
   let end = path.length;
@@ -962,11 +889,9 @@ function ancestors(path) {
   }
   return out;
 }
-__name(ancestors, "ancestors");
 function mkdir(path, options) {
   return _mkdirOn(defaultRing(), path, options);
 }
-__name(mkdir, "mkdir");
 
 // fs/_copy_many.ts
 var CHUNK2 = 64 * 1024;
@@ -999,9 +924,6 @@ var FailKind = {
 };
 var TWO32 = 4294967296;
 var _CopyFiles = class {
-  static {
-    __name(this, "_CopyFiles");
-  }
   #slots;
   #ring;
   #data;
@@ -1388,7 +1310,6 @@ function timeAt(v, off) {
   const sec = v.getInt32(off + 4, true) * TWO32 + v.getUint32(off, true);
   return sec + v.getUint32(off + 8, true) / 1e9;
 }
-__name(timeAt, "timeAt");
 
 // fs/copy.ts
 var denoReadDir = Deno.readDir;
@@ -1424,15 +1345,10 @@ async function _copyOn(io, src, dest, options = {}) {
   await run(io, jobs, overwrite, times);
   if (times && st.isDirectory) await utimeDirs(io, from, to, jobs.dirs);
 }
-__name(_copyOn, "_copyOn");
-function copy2(src, dest, options) {
+function copy(src, dest, options) {
   return _copyOn(defaultRing(), src, dest, options);
 }
-__name(copy2, "copy");
 var Jobs = class {
-  static {
-    __name(this, "Jobs");
-  }
   files = [];
   links = [];
   /** Directories under the top one, by level: a parent's level comes before its children's. */
@@ -1448,12 +1364,10 @@ function resolvePath(path) {
   }
   return `/${parts.join("/")}`;
 }
-__name(resolvePath, "resolvePath");
 function isSubdir(src, dest) {
   const a = src.split("/"), b = dest.split("/");
   return a.every((part, i) => b[i] === part);
 }
-__name(isSubdir, "isSubdir");
 async function lstatOf(io, path) {
   checkPath("read", path);
   const nul = nulPathError(path, "lstat");
@@ -1470,7 +1384,6 @@ async function lstatOf(io, path) {
     throw e;
   }
 }
-__name(lstatOf, "lstatOf");
 async function checkDest(io, from, to, overwrite, isFolder) {
   const st = await lstatOf(io, to);
   checkPath("write", to);
@@ -1481,7 +1394,6 @@ async function checkDest(io, from, to, overwrite, isFolder) {
   if (!overwrite) throw new Deno.errors.AlreadyExists(`'${to}' already exists.`);
   return st;
 }
-__name(checkDest, "checkDest");
 async function mkdirAll2(io, path) {
   try {
     await io.mkdir(path, 511);
@@ -1498,7 +1410,6 @@ async function mkdirAll2(io, path) {
     throw denoFsError(e.errno, "mkdir", path);
   }
 }
-__name(mkdirAll2, "mkdirAll");
 async function walk(io, from, to, overwrite, jobs) {
   let level = [
     from,
@@ -1523,7 +1434,6 @@ async function walk(io, from, to, overwrite, jobs) {
     level = next;
   }
 }
-__name(walk, "walk");
 async function makeDir(io, s, d, overwrite) {
   try {
     await io.mkdir(d, 511);
@@ -1538,10 +1448,9 @@ async function makeDir(io, s, d, overwrite) {
     if (!overwrite) throw new Deno.errors.AlreadyExists(`'${d}' already exists.`);
   }
 }
-__name(makeDir, "makeDir");
 async function limited(n, fn) {
   let next = 0, failure, failed2 = false;
-  const worker = /* @__PURE__ */ __name(async () => {
+  const worker = async () => {
     while (next < n && !failed2) {
       const i = next++;
       try {
@@ -1553,23 +1462,21 @@ async function limited(n, fn) {
         }
       }
     }
-  }, "worker");
+  };
   await Promise.all(Array.from({
     length: Math.min(n, CALLS)
   }, worker));
   if (failed2) throw failure;
 }
-__name(limited, "limited");
 async function umaskOf(io) {
   try {
-    const text = new TextDecoder().decode(await readFile(io, "/proc/self/status"));
+    const text = new TextDecoder().decode(await ringReadFile(io, "/proc/self/status"));
     const m = /\nUmask:\s*([0-7]+)/.exec(text);
     if (m !== null) return parseInt(m[1], 8);
   } catch {
   }
   return 4095;
 }
-__name(umaskOf, "umaskOf");
 async function run(io, jobs, overwrite, times) {
   const n = jobs.files.length / 2;
   const links = jobs.links.length > 0 ? copyLinks(io, jobs.links, overwrite) : void 0;
@@ -1613,7 +1520,6 @@ async function run(io, jobs, overwrite, times) {
   }
   if (failed2) throw fileError;
 }
-__name(run, "run");
 function copyError(f, srcs, dests) {
   const from = srcs[f.index], to = dests[f.index];
   if (f.kind === FailKind.EXISTS) return new Deno.errors.AlreadyExists(`'${to}' already exists.`);
@@ -1625,11 +1531,9 @@ function copyError(f, srcs, dests) {
   }
   return twoPathError(f.errno, "copy", from, to);
 }
-__name(copyError, "copyError");
 function twoPathError(errno, op, from, to) {
   return denoFsError(errno, op, `${from}' -> '${to}`);
 }
-__name(twoPathError, "twoPathError");
 async function copyLinks(io, links, overwrite) {
   checkSymlinkPermissions();
   await limited(links.length / 2, async (i) => {
@@ -1646,7 +1550,6 @@ async function copyLinks(io, links, overwrite) {
     }
   });
 }
-__name(copyLinks, "copyLinks");
 function checkSymlinkPermissions() {
   for (const name of [
     "write",
@@ -1663,7 +1566,6 @@ function checkSymlinkPermissions() {
     }
   }
 }
-__name(checkSymlinkPermissions, "checkSymlinkPermissions");
 async function utimeDirs(io, from, to, dirs) {
   for (let l = dirs.length - 1; l >= 0; l--) {
     const level = dirs[l];
@@ -1671,7 +1573,6 @@ async function utimeDirs(io, from, to, dirs) {
   }
   await utimeDir(io, from, to);
 }
-__name(utimeDirs, "utimeDirs");
 async function utimeDir(io, s, d) {
   let st;
   try {
@@ -1681,20 +1582,17 @@ async function utimeDir(io, s, d) {
   }
   await denoUtime(d, st.atimeMs / 1e3, st.mtimeMs / 1e3);
 }
-__name(utimeDir, "utimeDir");
 
 // fs/visit_files.ts
 function _visitFilesOn(io, paths2, fn, options) {
   if (Array.isArray(paths2)) {
     for (const p of paths2) checkPath("read", pathOf(p));
   }
-  return visitFiles(io, paths2, fn, options);
+  return ringVisitFiles(io, paths2, fn, options);
 }
-__name(_visitFilesOn, "_visitFilesOn");
-function visitFiles2(paths2, fn, options) {
+function visitFiles(paths2, fn, options) {
   return _visitFilesOn(defaultRing(), paths2, fn, options);
 }
-__name(visitFiles2, "visitFiles");
 
 // fs/_libc_fd.ts
 var LOCK_SH = 1;
@@ -1708,12 +1606,8 @@ var BOUNCE_PIECE = 1 << 20;
 function badResource() {
   return new Deno.errors.BadResource("Bad resource ID");
 }
-__name(badResource, "badResource");
 var RECANCEL_MS = 10;
 var _FdHandle = class {
-  static {
-    __name(this, "_FdHandle");
-  }
   io;
   fd;
   closed = false;
@@ -1831,9 +1725,9 @@ var _FdHandle = class {
   #cancel() {
     if (this.ringOps === 0 || this.io.closed) return;
     this.#cancelled = true;
-    const again = /* @__PURE__ */ __name(() => {
+    const again = () => {
       if (this.ringOps > 0) setTimeout(() => this.#cancel(), RECANCEL_MS);
-    }, "again");
+    };
     this.io.cancelFd(this.fd).then(again, () => {
     });
   }
@@ -1850,11 +1744,9 @@ var leaks = new FinalizationRegistry((fd) => {
 function register(handle) {
   leaks.register(handle, handle.fd, handle);
 }
-__name(register, "register");
 function unregister(handle) {
   leaks.unregister(handle);
 }
-__name(unregister, "unregister");
 
 // fs/_fs_file_streams.ts
 var READ_CHUNK = 64 * 1024;
@@ -1865,7 +1757,6 @@ function annotate(e) {
   }
   return e;
 }
-__name(annotate, "annotate");
 function readableOf(h) {
   return new ReadableStream({
     type: "bytes",
@@ -1904,7 +1795,6 @@ function readableOf(h) {
     }
   });
 }
-__name(readableOf, "readableOf");
 function bytesOf(chunk) {
   if (chunk instanceof Uint8Array) return chunk;
   if (ArrayBuffer.isView(chunk)) {
@@ -1915,20 +1805,18 @@ function bytesOf(chunk) {
   }
   throw new TypeError("chunk must be an ArrayBuffer or an ArrayBufferView");
 }
-__name(bytesOf, "bytesOf");
 function sizeOf(chunk) {
   return ArrayBuffer.isView(chunk) || chunk instanceof ArrayBuffer ? chunk.byteLength : 1;
 }
-__name(sizeOf, "sizeOf");
 function writableOf(h) {
   let buffer = null;
   let used = 0;
-  const flush = /* @__PURE__ */ __name(async () => {
+  const flush = async () => {
     if (used === 0) return;
     const n = used;
     used = 0;
     await h.writeAll(buffer.subarray(0, n), true);
-  }, "flush");
+  };
   return new WritableStream({
     async write(chunk, controller) {
       try {
@@ -1964,7 +1852,6 @@ function writableOf(h) {
     size: sizeOf
   });
 }
-__name(writableOf, "writableOf");
 
 // fs/fs_file.ts
 var STATX_MASK3 = StatxMask.BASIC_STATS | StatxMask.BTIME;
@@ -1978,17 +1865,14 @@ function _fsFile(io, fd, path) {
   paths.set(file, path);
   return file;
 }
-__name(_fsFile, "_fsFile");
 var paths = /* @__PURE__ */ new WeakMap();
 function checkFile(file, kind) {
   const path = paths.get(file);
   if (path !== void 0) checkPath(kind, path);
 }
-__name(checkFile, "checkFile");
 function syncError() {
   return denoFsError(lastErrno());
 }
-__name(syncError, "syncError");
 function ensureBytes(p) {
   if (p instanceof Uint8Array) return p;
   if (p === null || p === void 0) {
@@ -1996,7 +1880,6 @@ function ensureBytes(p) {
   }
   throw new TypeError("expected typed ArrayBufferView");
 }
-__name(ensureBytes, "ensureBytes");
 function i64(offset) {
   if (typeof offset === "bigint") return BigInt.asIntN(64, offset);
   if (typeof offset !== "number") throw new TypeError("expected f64");
@@ -2005,14 +1888,12 @@ function i64(offset) {
   if (offset <= -(2 ** 63)) return -(2n ** 63n);
   return BigInt(Math.trunc(offset));
 }
-__name(i64, "i64");
 function whenceOf(whence) {
   if (typeof whence !== "number") throw new TypeError("expected i32");
   const w = Math.trunc(whence) | 0;
   if (w !== 0 && w !== 1 && w !== 2) throw new TypeError(`Invalid seek mode: ${w}`);
   return w;
 }
-__name(whenceOf, "whenceOf");
 function lengthOf(len) {
   if (len === void 0 || len === null || len < 0) return 0;
   if (typeof len === "bigint") len = Number(len);
@@ -2025,7 +1906,6 @@ function lengthOf(len) {
   }
   return Math.trunc(len);
 }
-__name(lengthOf, "lengthOf");
 function timespec(value, out, at) {
   let sec, nsec;
   if (value instanceof Date) {
@@ -2039,11 +1919,7 @@ function timespec(value, out, at) {
   out[at] = Number.isNaN(sec) ? 0n : sec >= 2 ** 63 ? 2n ** 63n - 1n : sec <= -(2 ** 63) ? -(2n ** 63n) : BigInt(sec);
   out[at + 1] = Number.isFinite(nsec) ? BigInt(nsec >>> 0) : 0n;
 }
-__name(timespec, "timespec");
 var FsFile = class {
-  static {
-    __name(this, "FsFile");
-  }
   #h;
   #readable;
   #writable;
@@ -2487,7 +2363,6 @@ function ensureBytesError(p) {
   }
   return new TypeError("expected typed ArrayBufferView");
 }
-__name(ensureBytesError, "ensureBytesError");
 var TERMIOS_SIZE = 60;
 var IFLAG = 0;
 var CFLAG = 8;
@@ -2509,11 +2384,11 @@ var TCSADRAIN = 1;
 var savedModes = /* @__PURE__ */ new Map();
 function setRaw(fd, raw, cbreak) {
   const c = libc();
-  const fail = /* @__PURE__ */ __name(() => {
+  const fail = () => {
     const e = lastErrno();
     const text = e === ENOTTY ? "Not a typewriter" : denoFsError(e).message.split(" (")[0];
     throw new Deno.errors.BadResource(`${denoFsError(e).code}: ${text}`);
-  }, "fail");
+  };
   if (!raw) {
     const saved = savedModes.get(fd);
     if (saved === void 0) return;
@@ -2537,7 +2412,6 @@ function setRaw(fd, raw, cbreak) {
   t[CC + VTIME] = 0;
   if (c.tcsetattr(fd, TCSADRAIN, t) !== 0) fail();
 }
-__name(setRaw, "setRaw");
 
 // fs/open.ts
 function checkOpenOptions(options) {
@@ -2551,7 +2425,6 @@ function checkOpenOptions(options) {
     throw new Error("'create' or 'createNew' options require 'write' or 'append' to be true");
   }
 }
-__name(checkOpenOptions, "checkOpenOptions");
 function modeOf2(mode) {
   if (mode === void 0 || mode === null) return 438;
   if (typeof mode !== "number") {
@@ -2560,7 +2433,6 @@ function modeOf2(mode) {
   if (Number.isNaN(mode) || mode <= 0) return 0;
   return mode >= 2 ** 32 ? 4294967295 : Math.trunc(mode);
 }
-__name(modeOf2, "modeOf");
 async function openOn(io, path, options) {
   if (options) checkOpenOptions(options);
   const p = pathOf(path);
@@ -2596,11 +2468,9 @@ async function openOn(io, path, options) {
   }
   return _fsFile(io, fd, p);
 }
-__name(openOn, "openOn");
 function open(path, options) {
   return openOn(defaultRing(), path, options);
 }
-__name(open, "open");
 function createOn(io, path) {
   return openOn(io, path, {
     read: true,
@@ -2609,18 +2479,15 @@ function createOn(io, path) {
     create: true
   });
 }
-__name(createOn, "createOn");
 function create(path) {
   return createOn(defaultRing(), path);
 }
-__name(create, "create");
 
 // fs/read_dir.ts
 var denoReadDir2 = Deno.readDir;
 function _readDirOn(_io, path) {
   return readDir(path);
 }
-__name(_readDirOn, "_readDirOn");
 function readDir(path) {
   const p = pathOf(path);
   return {
@@ -2647,31 +2514,26 @@ function readDir(path) {
     }
   };
 }
-__name(readDir, "readDir");
 
 // fs/read_link.ts
 var denoReadLink2 = Deno.readLink;
 function _readLinkOn(_io, path) {
   return readLink(path);
 }
-__name(_readLinkOn, "_readLinkOn");
 function readLink(path) {
   const p = pathOf(path);
   return _denoCall(() => denoReadLink2(p));
 }
-__name(readLink, "readLink");
 
 // fs/real_path.ts
 var denoRealPath = Deno.realPath;
 function _realPathOn(_io, path) {
   return realPath(path);
 }
-__name(_realPathOn, "_realPathOn");
 function realPath(path) {
   const p = pathOf(path);
   return _denoCall(() => denoRealPath(p));
 }
-__name(realPath, "realPath");
 
 // fs/remove.ts
 var denoRemove = Deno.remove;
@@ -2708,7 +2570,6 @@ async function _removeOn(io, path, options) {
     throw denoFsError(errno, "remove", p);
   }
 }
-__name(_removeOn, "_removeOn");
 function checkWholeTree(path) {
   const status = Deno.permissions.querySync({
     name: "write",
@@ -2718,20 +2579,17 @@ function checkWholeTree(path) {
     throw new Deno.errors.NotCapable(`Requires write access to "${path}", run again with the --allow-write flag`);
   }
 }
-__name(checkWholeTree, "checkWholeTree");
 function readable(path) {
   return Deno.permissions.querySync({
     name: "read",
     path
   }).state === "granted";
 }
-__name(readable, "readable");
 function errnoOf(e) {
   if (e instanceof UringError) return e.errno;
   const code = e?.code;
   return typeof code === "string" ? Errno[code] : void 0;
 }
-__name(errnoOf, "errnoOf");
 async function removeTree(io, dir, top) {
   const names = [];
   const dirs = [];
@@ -2761,7 +2619,6 @@ async function removeTree(io, dir, top) {
     if (top || !(e instanceof UringError) || e.errno !== Errno.ENOENT) throw e;
   }
 }
-__name(removeTree, "removeTree");
 async function removeEntry(io, path, isDir) {
   if (!isDir) {
     try {
@@ -2774,11 +2631,9 @@ async function removeEntry(io, path, isDir) {
   }
   await removeTree(io, path, false);
 }
-__name(removeEntry, "removeEntry");
 function remove(path, options) {
   return _removeOn(defaultRing(), path, options);
 }
-__name(remove, "remove");
 
 // fs/symlink.ts
 async function _symlinkOn(io, oldpath, newpath, options) {
@@ -2797,11 +2652,9 @@ async function _symlinkOn(io, oldpath, newpath, options) {
     throw _opError2(e, "symlink", from, to);
   }
 }
-__name(_symlinkOn, "_symlinkOn");
 function symlink(oldpath, newpath, options) {
   return _symlinkOn(defaultRing(), oldpath, newpath, options);
 }
-__name(symlink, "symlink");
 
 // fs/truncate.ts
 function _coerceLen(len) {
@@ -2810,7 +2663,6 @@ function _coerceLen(len) {
   if (!Number.isFinite(n)) throw new TypeError(`len must be a number, got ${String(len)}`);
   return n;
 }
-__name(_coerceLen, "_coerceLen");
 async function _truncateOn(io, name, len) {
   const p = _checkedPath(name, "write", "truncate");
   const length = _coerceLen(len);
@@ -2825,29 +2677,22 @@ async function _truncateOn(io, name, len) {
     throw _opError(e, "truncate", p);
   }
 }
-__name(_truncateOn, "_truncateOn");
 function truncate(name, len) {
   return _truncateOn(defaultRing(), name, len);
 }
-__name(truncate, "truncate");
 
 // fs/utime.ts
 var denoUtime2 = Deno.utime;
 function _utimeOn(_io, path, atime, mtime) {
   return utime(path, atime, mtime);
 }
-__name(_utimeOn, "_utimeOn");
 async function utime(path, atime, mtime) {
   const p = pathOf(path);
   return await _denoCall(() => denoUtime2(p, atime, mtime));
 }
-__name(utime, "utime");
 
 // fs/file_system.ts
 var FileSystem = class {
-  static {
-    __name(this, "FileSystem");
-  }
   /** The ring the methods use. */
   io;
   /**
@@ -2966,26 +2811,25 @@ var FileSystem = class {
 function fsOn(io) {
   return new FileSystem(io);
 }
-__name(fsOn, "fsOn");
 
 export {
   chmod,
   chown,
   copyFile,
-  readFile2 as readFile,
-  readTextFile2 as readTextFile,
-  writeFile2 as writeFile,
-  writeTextFile2 as writeTextFile,
-  stat2 as stat,
-  lstat2 as lstat,
-  readFiles2 as readFiles,
+  readFile,
+  readTextFile,
+  writeFile,
+  writeTextFile,
+  stat,
+  lstat,
+  readFiles,
   rename,
   link,
   makeTempFile,
   makeTempDir,
   mkdir,
-  copy2 as copy,
-  visitFiles2 as visitFiles,
+  copy,
+  visitFiles,
   FsFile,
   openOn,
   open,
