@@ -168,7 +168,7 @@ export abstract class _Slots {
 
   _grow(): void {
     const old = this._cap;
-    const cap = old === 0 ? 1024 : old * 2;
+    const cap = old === 0 ? 128 : old * 2;
     if (cap > SLOTS) {
       throw new RangeError(`more than ${SLOTS - 1} AsyncRing ops in flight`);
     }

@@ -1000,7 +1000,7 @@ var _Slots = class {
   _unrefd = 0;
   _grow() {
     const old = this._cap;
-    const cap = old === 0 ? 1024 : old * 2;
+    const cap = old === 0 ? 128 : old * 2;
     if (cap > SLOTS) {
       throw new RangeError(`more than ${SLOTS - 1} AsyncRing ops in flight`);
     }

@@ -4,7 +4,7 @@ import {
   defaultRing,
   ringLstat,
   ringStat
-} from "./chunk-HXFQJCT4.js";
+} from "./chunk-ZDBK67HM.js";
 import {
   Errno,
   Sock,

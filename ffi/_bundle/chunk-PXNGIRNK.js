@@ -15,7 +15,7 @@ import {
   ringWriteFile,
   ringWriteTextFile,
   slotsOf
-} from "./chunk-HXFQJCT4.js";
+} from "./chunk-ZDBK67HM.js";
 import {
   AT_FDCWD,
   At,
