@@ -49,7 +49,7 @@
 import { libc, openLibc } from "./_libc.ts";
 import { elfProblem, readLibrary, sha256Hex } from "./_library_check.ts";
 import { DIST_SHA256, DIST_VERSION } from "./dist_pin.ts";
-import { type Native, SHIM_VERSION, symbols } from "./symbols.ts";
+import { type Native, SHIM_VERSION, SYMBOL_GROUPS, symbols } from "./symbols.ts";
 
 /** Name of the environment variable that overrides where the shared library is loaded from. */
 export const LIB_ENV = "DENO_URING_LIB";
@@ -351,13 +351,24 @@ let lib: Native | undefined;
 /** A library whose `uring_shim_version()` is not {@link SHIM_VERSION}: rebuilding fixes it. */
 class ShimVersionError extends Error {}
 
-/** Opens `c`, which {@link verify} has checked. */
-function open(c: Candidate): Native {
+/** Opens the "more" group of the library opened last; undefined before it is opened. */
+let openMore: (() => void) | undefined;
+
+/** `Deno.dlopen` of one group of `c`'s symbols, with errors that say what to do. */
+function openGroup(c: Candidate, group: keyof typeof SYMBOL_GROUPS): Record<string, unknown> {
   const { path, flags } = c;
-  let opened: Native;
+  const wanted: Record<string, Deno.ForeignFunction> = {};
+  for (const name of SYMBOL_GROUPS[group]) wanted[name] = symbols[name];
   try {
-    opened = Deno.dlopen(path, symbols).symbols;
+    return Deno.dlopen(path, wanted).symbols;
   } catch (e) {
+    if (group !== "ring" && e instanceof Deno.errors.NotCapable) {
+      throw new Deno.errors.NotCapable(
+        `opening more of ${path}'s functions needs --allow-ffi, which is revoked here (a ` +
+          `Deno.test with \`permissions\`?): call preloadNative() before permissions are dropped`,
+        { cause: e },
+      );
+    }
     if (isPermissionError(e)) {
       throw new Error(
         `Opening ${path} needs --allow-ffi` + (flags ? `: run with ${flags}` : ""),
@@ -373,16 +384,29 @@ function open(c: Candidate): Native {
     }
     throw e;
   }
+}
+
+/** Opens `c`, which {@link verify} has checked: the ring group now, the rest at first use. */
+function open(c: Candidate): Native {
+  const table: Record<string, unknown> = openGroup(c, "ring");
+  let more: Record<string, unknown> | undefined;
+  const opener = () => more ??= openGroup(c, "more");
+  for (const name of SYMBOL_GROUPS.more) {
+    // an accessor that never changes keeps the table's shape: one getter call per use
+    Object.defineProperty(table, name, { get: () => opener()[name], enumerable: true });
+  }
+  const opened = table as Native;
   const version = opened.uring_shim_version();
   if (version !== SHIM_VERSION) {
     throw new ShimVersionError(
-      `${path} is shim version ${version}, this module needs ${SHIM_VERSION}: rebuild it ` +
+      `${c.path} is shim version ${version}, this module needs ${SHIM_VERSION}: rebuild it ` +
         `("deno task build")`,
     );
   }
   // libc's memory functions with it: buffer addresses and errno come from them, and a Deno.test
   // with `permissions` (which revokes --allow-ffi) can still call them, but no longer open them.
   libc();
+  openMore = opener;
   return opened;
 }
 
@@ -482,5 +506,6 @@ export function native(): Native {
  */
 export function preloadNative(): void {
   native();
+  openMore?.();
   openLibc();
 }

@@ -4,7 +4,7 @@ import {
   defaultRing,
   ringLstat,
   ringStat
-} from "./chunk-ZDBK67HM.js";
+} from "./chunk-UKCX36I2.js";
 import {
   Errno,
   Sock,
@@ -24,7 +24,7 @@ import {
   parseSockaddr,
   returnFromKernel,
   sockaddr
-} from "./chunk-T7TL337K.js";
+} from "./chunk-5A4N5N7K.js";
 
 // net/http.ts
 var HttpParse = {

@@ -1814,6 +1814,23 @@ var symbols = {
     result: "u32"
   }
 };
+var SYMBOL_GROUPS = {
+  ring: [
+    "uring_shim_version",
+    "uring_setup",
+    "uring_enter",
+    "uring_submit",
+    "uring_wait"
+  ],
+  more: [
+    "uring_teardown",
+    "uring_enter_timeout",
+    "uring_register",
+    "uring_getsockname",
+    "uring_eventfd",
+    "uring_abi"
+  ]
+};
 
 // sys/loader.ts
 var LIB_ENV = "DENO_URING_LIB";
@@ -2013,12 +2030,19 @@ async function fetchPrebuilt(base) {
 var lib2;
 var ShimVersionError = class extends Error {
 };
-function open(c) {
+var openMore;
+function openGroup2(c, group) {
   const { path, flags } = c;
-  let opened2;
+  const wanted = {};
+  for (const name of SYMBOL_GROUPS[group]) wanted[name] = symbols[name];
   try {
-    opened2 = Deno.dlopen(path, symbols).symbols;
+    return Deno.dlopen(path, wanted).symbols;
   } catch (e) {
+    if (group !== "ring" && e instanceof Deno.errors.NotCapable) {
+      throw new Deno.errors.NotCapable(`opening more of ${path}'s functions needs --allow-ffi, which is revoked here (a Deno.test with \`permissions\`?): call preloadNative() before permissions are dropped`, {
+        cause: e
+      });
+    }
     if (isPermissionError(e)) {
       throw new Error(`Opening ${path} needs --allow-ffi` + (flags ? `: run with ${flags}` : ""), {
         cause: e
@@ -2031,11 +2055,24 @@ function open(c) {
     }
     throw e;
   }
+}
+function open(c) {
+  const table = openGroup2(c, "ring");
+  let more;
+  const opener = () => more ??= openGroup2(c, "more");
+  for (const name of SYMBOL_GROUPS.more) {
+    Object.defineProperty(table, name, {
+      get: () => opener()[name],
+      enumerable: true
+    });
+  }
+  const opened2 = table;
   const version = opened2.uring_shim_version();
   if (version !== SHIM_VERSION) {
-    throw new ShimVersionError(`${path} is shim version ${version}, this module needs ${SHIM_VERSION}: rebuild it ("deno task build")`);
+    throw new ShimVersionError(`${c.path} is shim version ${version}, this module needs ${SHIM_VERSION}: rebuild it ("deno task build")`);
   }
   libc();
+  openMore = opener;
   return opened2;
 }
 var remote = await (async () => {
@@ -2100,6 +2137,7 @@ function native() {
 }
 function preloadNative() {
   native();
+  openMore?.();
   openLibc();
 }
 

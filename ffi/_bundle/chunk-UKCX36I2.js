@@ -45,7 +45,7 @@ import {
   pathOf,
   returnFromKernel,
   sockaddr
-} from "./chunk-T7TL337K.js";
+} from "./chunk-5A4N5N7K.js";
 
 // engine/bounce.ts
 var MIN_SHIFT = 6;
