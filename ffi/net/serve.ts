@@ -9,10 +9,10 @@ import { defaultRing } from "../async/mod.ts";
 import type { BufferRing } from "../ring/mod.ts";
 import { checkNet, Sock } from "../sys/mod.ts";
 import { HttpRequestParser } from "./http.ts";
-import { HttpConn, internalServerError, MAX_HEAD, type ServeState } from "./_http_conn.ts";
+import type { HttpConn, ServeState } from "./_http_conn.ts";
+import { httpLoaded, loadHttp } from "./_lazy_http.ts";
 import { closeSync, listenTcpSync } from "./_libc.ts";
 import { portOf } from "./_addr.ts";
-import { SendPool } from "./_response_writer.ts";
 
 /**
  * A request handler, as for `Deno.serve`: gets the `Request` and `info` (`remoteAddr`,
@@ -255,9 +255,12 @@ export function serveOn(
     throw e;
   }
   const addr: Deno.NetAddr = { transport: "tcp", hostname: bound.hostname, port: bound.port };
+  // the per-connection code loads now, while the first client connects
+  const http = loadHttp();
+  http.catch(() => {});
   const onError = options.onError ?? ((error: unknown) => {
     console.error(error);
-    return internalServerError();
+    return httpLoaded()!.internalServerError(); // errors come from connections: it is loaded
   });
   // a request without Host gets the listener's address, "localhost" for a wildcard one
   const hostForUrl = addr.hostname === "0.0.0.0" || addr.hostname === "::"
@@ -265,17 +268,10 @@ export function serveOn(
     : addr.hostname.includes(":")
     ? `[${addr.hostname}]`
     : addr.hostname;
-  const st: ServeState = {
+  // pool and parser are made with the first connection, from the HTTP code loaded by then
+  const st: Omit<ServeState, "pool" | "parser"> & Partial<Pick<ServeState, "pool" | "parser">> = {
     io,
     group,
-    pool: new SendPool(),
-    parser: new HttpRequestParser({
-      maxHeadBytes: MAX_HEAD,
-      maxHeaders: 100,
-      allowChunked: true,
-      requireHost: false,
-      allowBareLf: true,
-    }),
     handler: handler as ServeState["handler"],
     onError,
     fallbackHost: `${hostForUrl}:${addr.port}`,
@@ -288,7 +284,28 @@ export function serveOn(
 
   let refd = true;
   const serveConn = async (fd: number) => {
-    const conn = new HttpConn(fd, st);
+    let impl = httpLoaded();
+    if (impl === undefined) {
+      try {
+        impl = await http;
+      } catch (e) {
+        await io.closeFd(fd).catch(() => {});
+        throw e;
+      }
+      if (st.closing) {
+        await io.closeFd(fd).catch(() => {});
+        return;
+      }
+    }
+    st.pool ??= new impl.SendPool();
+    st.parser ??= new HttpRequestParser({
+      maxHeadBytes: impl.MAX_HEAD,
+      maxHeaders: 100,
+      allowChunked: true,
+      requireHost: false,
+      allowBareLf: true,
+    });
+    const conn = new impl.HttpConn(fd, st as ServeState);
     conns.add(conn);
     if (!refd) io.unrefFd(fd);
     try {
