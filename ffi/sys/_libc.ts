@@ -18,7 +18,7 @@
  * pointer and a 64-bit integer the same way), so no pointer object is made.
  *
  * The library is opened a group of functions at a time, at the first use of each (the loader
- * opens the memory group with the native shim); {@link openLibc} opens all of them before a
+ * opens `memmove`, where buffer addresses come from, with the native shim); {@link openLibc} opens all of them before a
  * permission-scoped test runs.
  *
  * @internal
@@ -339,11 +339,12 @@ export type Libc = Deno.DynamicLibrary<typeof libcSymbols>["symbols"];
 /**
  * The symbols in the groups they are opened in. Deno compiles a call stub for every symbol it
  * opens (~0.1-0.2 ms each), so the table is opened a group at a time, at its first use: a program
- * that reads a few files pays for the memory group only. {@link openLibc} opens them all, for
+ * that reads a few files pays for `memmove` only. {@link openLibc} opens them all, for
  * code about to lose `--allow-ffi` (a `Deno.test` with `permissions`).
  */
 const GROUPS = {
-  memory: ["memmove", "memmoveFrom", "strlen", "__errno_location"],
+  address: ["memmove"],
+  memory: ["memmoveFrom", "strlen", "__errno_location"],
   fd: [
     "close",
     "read",
@@ -405,8 +406,8 @@ let errnoAt: bigint | undefined;
 const errnoBuf = new Int32Array(1);
 
 /**
- * The C library the process runs on (`libc.so.6`): its memory functions opened on the first
- * call, each other group of functions at the first use of one of them.
+ * The C library the process runs on (`libc.so.6`): `memmove` opened on the first call, each
+ * other group of functions at the first use of one of them.
  *
  * @returns its functions, {@link libcSymbols}
  * @example
@@ -430,7 +431,7 @@ export function libc(): Libc {
       });
     }
   }
-  openGroup("memory");
+  openGroup("address");
   return lib = table as Libc;
 }
 

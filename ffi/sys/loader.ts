@@ -403,8 +403,8 @@ function open(c: Candidate): Native {
         `("deno task build")`,
     );
   }
-  // libc's memory functions with it: buffer addresses and errno come from them, and a Deno.test
-  // with `permissions` (which revokes --allow-ffi) can still call them, but no longer open them.
+  // libc's memmove with it: buffer addresses come from it (the rest of libc opens at first use,
+  // or with preloadNative() before a Deno.test with `permissions` revokes --allow-ffi)
   libc();
   openMore = opener;
   return opened;

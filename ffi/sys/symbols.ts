@@ -125,14 +125,20 @@ export type Native = Deno.DynamicLibrary<typeof symbols>["symbols"];
 /**
  * The symbols in the groups the loader opens them in. `Deno.dlopen` compiles a call stub per
  * symbol (0.1-0.35 ms each), so a first op opens what making a ring and running ops on it needs,
- * and the rest (tearing a ring down, timed waits, registration, sockets) at its first use.
+ * and the rest (tearing a ring down, timed waits, sockets, the ABI check) at its first use.
  */
 export const SYMBOL_GROUPS = {
-  ring: ["uring_shim_version", "uring_setup", "uring_enter", "uring_submit", "uring_wait"],
+  ring: [
+    "uring_shim_version",
+    "uring_setup",
+    "uring_enter",
+    "uring_submit",
+    "uring_wait",
+    "uring_register", // AsyncRing registers its ring fd
+  ],
   more: [
     "uring_teardown",
     "uring_enter_timeout",
-    "uring_register",
     "uring_getsockname",
     "uring_eventfd",
     "uring_abi",

@@ -662,8 +662,10 @@ var libcSymbols = {
   }
 };
 var GROUPS = {
+  address: [
+    "memmove"
+  ],
   memory: [
-    "memmove",
     "memmoveFrom",
     "strlen",
     "__errno_location"
@@ -735,7 +737,7 @@ function libc() {
       });
     }
   }
-  openGroup("memory");
+  openGroup("address");
   return lib = table;
 }
 function openLibc() {
@@ -1820,12 +1822,12 @@ var SYMBOL_GROUPS = {
     "uring_setup",
     "uring_enter",
     "uring_submit",
-    "uring_wait"
+    "uring_wait",
+    "uring_register"
   ],
   more: [
     "uring_teardown",
     "uring_enter_timeout",
-    "uring_register",
     "uring_getsockname",
     "uring_eventfd",
     "uring_abi"

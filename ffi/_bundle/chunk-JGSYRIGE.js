@@ -15,7 +15,7 @@ import {
   ringWriteFile,
   ringWriteTextFile,
   slotsOf
-} from "./chunk-UKCX36I2.js";
+} from "./chunk-JTSKCZXX.js";
 import {
   AT_FDCWD,
   At,
@@ -42,7 +42,7 @@ import {
   nulPathError,
   pathOf,
   returnFromKernel
-} from "./chunk-5A4N5N7K.js";
+} from "./chunk-LBLV22FO.js";
 
 // fs/_common.ts
 function _checkedPath(path, kind, op, special = true) {

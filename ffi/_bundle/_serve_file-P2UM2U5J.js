@@ -3,10 +3,10 @@ import {
   STATUS_TEXT,
   serveFileOn,
   standardResponse
-} from "./chunk-MN66FJBG.js";
-import "./chunk-UKCX36I2.js";
+} from "./chunk-KI6KDW2N.js";
+import "./chunk-JTSKCZXX.js";
 import "./chunk-2J6COXAV.js";
-import "./chunk-5A4N5N7K.js";
+import "./chunk-LBLV22FO.js";
 export {
   STATUS_TEXT,
   serveFileOn,

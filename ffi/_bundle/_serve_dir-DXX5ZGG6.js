@@ -4,15 +4,15 @@ import {
   normalize,
   serveFileOn,
   standardResponse
-} from "./chunk-MN66FJBG.js";
+} from "./chunk-KI6KDW2N.js";
 import {
   ringLstat,
   ringStat
-} from "./chunk-UKCX36I2.js";
+} from "./chunk-JTSKCZXX.js";
 import "./chunk-2J6COXAV.js";
 import {
   checkPath
-} from "./chunk-5A4N5N7K.js";
+} from "./chunk-LBLV22FO.js";
 
 // net/_dir_listing.ts
 var ENTITIES = {

@@ -45,7 +45,7 @@ import {
   pathOf,
   returnFromKernel,
   sockaddr
-} from "./chunk-5A4N5N7K.js";
+} from "./chunk-LBLV22FO.js";
 
 // engine/bounce.ts
 var MIN_SHIFT = 6;

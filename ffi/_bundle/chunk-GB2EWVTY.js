@@ -7,7 +7,7 @@ import {
   libc,
   parseSockaddr,
   sockaddr
-} from "./chunk-5A4N5N7K.js";
+} from "./chunk-LBLV22FO.js";
 
 // net/http.ts
 var HttpParse = {

@@ -3,7 +3,7 @@ import {
   HttpParse,
   nameOf,
   sendAll
-} from "./chunk-MBPQQMIU.js";
+} from "./chunk-GB2EWVTY.js";
 import {
   fileBodyOf
 } from "./chunk-2J6COXAV.js";
@@ -12,7 +12,7 @@ import {
   Sock,
   UringError,
   alignedBuffer
-} from "./chunk-5A4N5N7K.js";
+} from "./chunk-LBLV22FO.js";
 
 // net/_web_internals.ts
 var symbolOf = (o, name) => Object.getOwnPropertySymbols(o).find((s) => s.description === name);

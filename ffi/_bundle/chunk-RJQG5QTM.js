@@ -2,13 +2,13 @@
 import {
   _acceptFrom,
   defaultRing
-} from "./chunk-UKCX36I2.js";
+} from "./chunk-JTSKCZXX.js";
 import {
   HttpRequestParser,
   _acceptLoop,
   closeSync,
   listenTcpSync
-} from "./chunk-MBPQQMIU.js";
+} from "./chunk-GB2EWVTY.js";
 import {
   Sock,
   UringError,
@@ -24,17 +24,17 @@ import {
   native,
   parseSockaddr,
   sockaddr
-} from "./chunk-5A4N5N7K.js";
+} from "./chunk-LBLV22FO.js";
 
 // net/serve_file.ts
 async function serveFile(req, filePath, options) {
-  const { serveFileOn } = await import("./_serve_file-CJM5I67T.js");
+  const { serveFileOn } = await import("./_serve_file-P2UM2U5J.js");
   return serveFileOn(defaultRing(), req, filePath, options);
 }
 
 // net/serve_dir.ts
 async function serveDir(req, opts = {}) {
-  const { serveDirOn } = await import("./_serve_dir-A7FINXTS.js");
+  const { serveDirOn } = await import("./_serve_dir-DXX5ZGG6.js");
   return serveDirOn(defaultRing(), req, opts);
 }
 
@@ -741,7 +741,7 @@ function netOn(io) {
 var loaded;
 var loading;
 function loadHttp() {
-  return loading ??= import("./_http_impl-GDSHVW45.js").then((m) => loaded = m);
+  return loading ??= import("./_http_impl-BZ7YA467.js").then((m) => loaded = m);
 }
 function httpLoaded() {
   return loaded;
