@@ -1947,7 +1947,7 @@ var FsFile = class {
    * @throws {Deno.errors.BadResource} when the file is closed
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { open } from "../../mod.ts";
    * using file = await open("/proc/self/comm");
@@ -1987,7 +1987,7 @@ var FsFile = class {
    * @returns the bytes written
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { open } from "../../mod.ts";
    * const path = await Deno.makeTempFile();
@@ -2023,7 +2023,7 @@ var FsFile = class {
    * @throws {TypeError} `Invalid seek mode: <n>`, and `EINVAL` for a position before 0
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { open } from "../../mod.ts";
    * using file = await open("/etc/hostname");
@@ -2053,7 +2053,7 @@ var FsFile = class {
    * (`AT_EMPTY_PATH`). Linux 5.6.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { open } from "../../mod.ts";
    * using file = await open("/etc/hostname");
@@ -2090,7 +2090,7 @@ var FsFile = class {
    * @param len the new length; missing or negative is 0 (as Deno)
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { open } from "../../mod.ts";
    * const path = await Deno.makeTempFile();
@@ -2119,7 +2119,7 @@ var FsFile = class {
    * `io_uring_prep_fsync(3)`. Linux 5.1.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { create } from "../../mod.ts";
    * const path = await Deno.makeTempFile();
    * using file = await create(path);
@@ -2141,7 +2141,7 @@ var FsFile = class {
    * `Deno.FsFile.syncData`: `io_uring_prep_fsync(3)` with `IORING_FSYNC_DATASYNC`. Linux 5.1.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { create } from "../../mod.ts";
    * const path = await Deno.makeTempFile();
    * using file = await create(path);
@@ -2166,7 +2166,7 @@ var FsFile = class {
    * @param mtime seconds since the epoch, or a `Date`
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { open } from "../../mod.ts";
    * const path = await Deno.makeTempFile();
@@ -2199,7 +2199,7 @@ var FsFile = class {
    * is cancelled (a read in flight is cancelled too).
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { open } from "../../mod.ts";
    * const file = await open("/etc/hostname");
@@ -2217,7 +2217,7 @@ var FsFile = class {
    * not be written.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { open } from "../../mod.ts";
    * const path = await Deno.makeTempFile();
@@ -2249,7 +2249,7 @@ var FsFile = class {
    * closed).
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { open } from "../../mod.ts";
    * using file = await open("/etc/hostname");
@@ -2279,7 +2279,7 @@ var FsFile = class {
    * @param exclusive an exclusive lock (default: shared)
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { open } from "../../mod.ts";
    * const path = await Deno.makeTempFile();

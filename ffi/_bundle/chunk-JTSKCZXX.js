@@ -4167,7 +4167,7 @@ var AsyncRingBase = class {
    * reaped (inline, in the same turn's flush).
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { AsyncRing } from "../../mod.ts";
    * await using io = new AsyncRing({ entries: 8 });
    * await io.nop();
@@ -4184,7 +4184,7 @@ var AsyncRingBase = class {
    * Resolves after `ms` milliseconds of a kernel timer: `io_uring_prep_timeout(3)`. Linux 5.4.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertGreaterOrEqual } from "@std/assert";
    * import { AsyncRing } from "../../mod.ts";
    * await using io = new AsyncRing({ entries: 8 });
@@ -4209,7 +4209,7 @@ var AsyncRingBase = class {
    * @throws {TypeError} for option combinations Deno rejects
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { AsyncRing } from "../../mod.ts";
    * await using io = new AsyncRing({ entries: 8 });
    * const path = await Deno.makeTempFile();
@@ -4264,7 +4264,7 @@ var AsyncRingBase = class {
    * @returns the bytes read, 0 at end of file
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertGreater } from "@std/assert";
    * import { AsyncRing } from "../../mod.ts";
    * await using io = new AsyncRing({ entries: 8 });
@@ -4342,7 +4342,7 @@ var AsyncRingBase = class {
    * `io_uring_prep_statx(3)`. Linux 5.6.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assert } from "@std/assert";
    * import { AsyncRing } from "../../mod.ts";
    * await using io = new AsyncRing({ entries: 8 });
@@ -4431,7 +4431,7 @@ var AsyncRingBase = class {
    * Linux 5.15.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { AsyncRing } from "../../mod.ts";
    * await using io = new AsyncRing({ entries: 8 });
@@ -4455,7 +4455,7 @@ var AsyncRingBase = class {
    * @returns how many ops were cancelled (0 when none was found)
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals, assertRejects } from "@std/assert";
    * import { AsyncRing, UringError } from "../../mod.ts";
    * await using io = new AsyncRing({ entries: 8 });
@@ -4499,7 +4499,7 @@ var AsyncRingBase = class {
    * their end). Same as `readFile(io, ...)` of `files.ts`; not subject to `--allow-read` (FFI is full trust).
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { AsyncRing } from "../../mod.ts";
    * await using io = new AsyncRing();
@@ -4513,7 +4513,7 @@ var AsyncRingBase = class {
    * Reads a whole file as UTF-8, like `Deno.readTextFile`. Same as `readTextFile(io, ...)` of `files.ts`.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { AsyncRing } from "../../mod.ts";
    * await using io = new AsyncRing();
@@ -4528,7 +4528,7 @@ var AsyncRingBase = class {
    * truncates by default). Same as `writeFile(io, ...)` of `files.ts`; not subject to `--allow-write`.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { AsyncRing } from "../../mod.ts";
    * await using io = new AsyncRing();
@@ -4545,7 +4545,7 @@ var AsyncRingBase = class {
    * Writes text as UTF-8, like `Deno.writeTextFile`. Same as `writeTextFile(io, ...)` of `files.ts`.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { AsyncRing } from "../../mod.ts";
    * await using io = new AsyncRing();
@@ -4563,7 +4563,7 @@ var AsyncRingBase = class {
    * `stat(io, ...)` of `files.ts`.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { AsyncRing } from "../../mod.ts";
    * await using io = new AsyncRing();
@@ -4578,7 +4578,7 @@ var AsyncRingBase = class {
    * `lstat(io, ...)` of `files.ts`.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { AsyncRing } from "../../mod.ts";
    * await using io = new AsyncRing();
@@ -4593,7 +4593,7 @@ var AsyncRingBase = class {
    * its path, and nothing stays open. Same as `readFiles(io, ...)` of `files.ts`.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { AsyncRing } from "../../mod.ts";
    * await using io = new AsyncRing();
@@ -4732,7 +4732,7 @@ var AsyncRing = class extends AsyncRingBase {
    * @returns the listening fd; `localAddr(fd)` tells the port the kernel chose for port 0
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { AsyncRing } from "../../mod.ts";
    * await using io = new AsyncRing({ entries: 16 });
@@ -4839,7 +4839,7 @@ var AsyncRing = class extends AsyncRingBase {
    * @param child a `Deno.ChildProcess` or a pid
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { AsyncRing } from "../../mod.ts";
    * await using io = new AsyncRing({ entries: 8 });
@@ -4890,7 +4890,7 @@ var AsyncRing = class extends AsyncRingBase {
    * `next()`, re-armed when the kernel ends it; `break`, `return()` or the signal cancel it.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { AsyncRing } from "../../mod.ts";
    * await using io = new AsyncRing({ entries: 16 });
    * const lfd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });
@@ -4952,7 +4952,7 @@ var AsyncRing = class extends AsyncRingBase {
    *   receive's own error
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { AsyncRing } from "../../mod.ts";
    * await using io = new AsyncRing({ entries: 16 });
@@ -5018,7 +5018,7 @@ var AsyncRing = class extends AsyncRingBase {
    *   unusable: no op started and `decode` will not run
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { AsyncRing, type ResultDecoder } from "../../mod.ts";
    * const orNull: ResultDecoder<null, number | null> = (_, res) =>
@@ -5048,7 +5048,7 @@ var AsyncRing = class extends AsyncRingBase {
    * @throws {TypeError} synchronously when `data`, `fd` or `decode` is unusable (no op started)
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { AsyncRing, type ResultDecoder } from "../../mod.ts";
    * const sent: ResultDecoder<{ ops: number }, number> = (stats, res) => {
@@ -5086,7 +5086,7 @@ var AsyncRing = class extends AsyncRingBase {
    * @param fd the descriptor whose ops stop counting
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { AsyncRing } from "../../mod.ts";
    * await using io = new AsyncRing({ entries: 8 });
@@ -5109,7 +5109,7 @@ var AsyncRing = class extends AsyncRingBase {
    * @param fd the descriptor given to `unrefFd()`
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { AsyncRing } from "../../mod.ts";
    * using io = new AsyncRing({ entries: 8 });
    * io.unrefFd(0);

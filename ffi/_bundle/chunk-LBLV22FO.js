@@ -5322,7 +5322,7 @@ var Ring = class {
    * @throws {Error} when the ring is closed
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { Ring } from "../../mod.ts";
    * using ring = new Ring({ entries: 4 });
@@ -5406,7 +5406,7 @@ var Ring = class {
    * so peek again after them.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { Ring } from "../../mod.ts";
    * using ring = new Ring({ entries: 8 });
@@ -5507,7 +5507,7 @@ var Ring = class {
    * @throws {UringError} EOPNOTSUPP on kernels without CQ ring flags
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { assertEquals } from "@std/assert";
    * import { eventfd, Ring } from "../../mod.ts";
    * using ring = new Ring({ entries: 4 });
