@@ -4,7 +4,7 @@ import {
   normalize,
   serveFileOn,
   standardResponse
-} from "./chunk-KI6KDW2N.js";
+} from "./chunk-YPPAL3HI.js";
 import {
   ringLstat,
   ringStat

@@ -3,7 +3,7 @@ import {
   STATUS_TEXT,
   serveFileOn,
   standardResponse
-} from "./chunk-KI6KDW2N.js";
+} from "./chunk-YPPAL3HI.js";
 import "./chunk-JTSKCZXX.js";
 import "./chunk-2J6COXAV.js";
 import "./chunk-LBLV22FO.js";

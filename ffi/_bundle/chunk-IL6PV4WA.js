@@ -28,13 +28,13 @@ import {
 
 // net/serve_file.ts
 async function serveFile(req, filePath, options) {
-  const { serveFileOn } = await import("./_serve_file-P2UM2U5J.js");
+  const { serveFileOn } = await import("./_serve_file-JJWMWZNX.js");
   return serveFileOn(defaultRing(), req, filePath, options);
 }
 
 // net/serve_dir.ts
 async function serveDir(req, opts = {}) {
-  const { serveDirOn } = await import("./_serve_dir-DXX5ZGG6.js");
+  const { serveDirOn } = await import("./_serve_dir-OH73G25R.js");
   return serveDirOn(defaultRing(), req, opts);
 }
 
