@@ -25,6 +25,8 @@
  * @module
  */
 
+import { openGrouped } from "./_grouped.ts";
+
 /** The C library's symbols the module calls, as `Deno.dlopen` wants them. */
 export const libcSymbols = {
   // --- memory: addresses and reads without Deno.UnsafePointer ---
@@ -337,9 +339,8 @@ export const libcSymbols = {
 export type Libc = Deno.DynamicLibrary<typeof libcSymbols>["symbols"];
 
 /**
- * The symbols in the groups they are opened in. Deno compiles a call stub for every symbol it
- * opens (~0.1-0.2 ms each), so the table is opened a group at a time, at its first use: a program
- * that reads a few files pays for `memmove` only. {@link openLibc} opens them all, for
+ * The symbols in the groups they are opened in (`_grouped.ts`): a program that reads a few files
+ * pays for `memmove` only. {@link openLibc} opens them all, for
  * code about to lose `--allow-ffi` (a `Deno.test` with `permissions`).
  */
 const GROUPS = {
@@ -378,29 +379,9 @@ const GROUPS = {
   ],
   stdio: ["fopen", "fread", "ferror", "fclose"],
 } as const satisfies Record<string, readonly (keyof typeof libcSymbols)[]>;
-type Group = keyof typeof GROUPS;
-
-const opened: Partial<Record<Group, Record<string, unknown>>> = {};
-
-function openGroup(group: Group): Record<string, unknown> {
-  const wanted: Record<string, Deno.ForeignFunction> = {};
-  for (const name of GROUPS[group]) wanted[name] = libcSymbols[name];
-  try {
-    return opened[group] = Deno.dlopen("libc.so.6", wanted).symbols;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotCapable) {
-      throw new Deno.errors.NotCapable(
-        `opening the C library's ${group} functions needs --allow-ffi, which is revoked here (a ` +
-          `Deno.test with \`permissions\`?): call openLibc() of ffi/sys, or preloadNative(), ` +
-          `before permissions are dropped`,
-        { cause: e },
-      );
-    }
-    throw e;
-  }
-}
-
 let lib: Libc | undefined;
+/** Opens the groups of {@link libc} not opened yet. */
+let openRest: (() => void) | undefined;
 /** This thread's errno address (JS of one isolate runs on one thread). */
 let errnoAt: bigint | undefined;
 const errnoBuf = new Int32Array(1);
@@ -421,18 +402,16 @@ const errnoBuf = new Int32Array(1);
  */
 export function libc(): Libc {
   if (lib !== undefined) return lib;
-  const table: Record<string, unknown> = {};
-  for (const group of Object.keys(GROUPS) as Group[]) {
-    for (const name of GROUPS[group]) {
-      // an accessor that never changes keeps the table's shape: one getter call per use
-      Object.defineProperty(table, name, {
-        get: () => (opened[group] ?? openGroup(group))[name],
-        enumerable: true,
-      });
-    }
-  }
-  openGroup("address");
-  return lib = table as Libc;
+  const grouped = openGrouped(
+    "libc.so.6",
+    libcSymbols,
+    GROUPS,
+    "address",
+    "the C library",
+    "openLibc() of ffi/sys, or preloadNative()",
+  );
+  openRest = grouped.openAll;
+  return lib = grouped.table as Libc;
 }
 
 /**
@@ -449,9 +428,7 @@ export function libc(): Libc {
  */
 export function openLibc(): void {
   libc();
-  for (const group of Object.keys(GROUPS) as Group[]) {
-    if (opened[group] === undefined) openGroup(group);
-  }
+  openRest!();
 }
 
 /**

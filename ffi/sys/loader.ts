@@ -46,6 +46,7 @@
  *
  * @module
  */
+import { type GroupedTable, openGrouped } from "./_grouped.ts";
 import { libc, openLibc } from "./_libc.ts";
 import { elfProblem, readLibrary, sha256Hex } from "./_library_check.ts";
 import { DIST_SHA256, DIST_VERSION } from "./dist_pin.ts";
@@ -351,24 +352,16 @@ let lib: Native | undefined;
 /** A library whose `uring_shim_version()` is not {@link SHIM_VERSION}: rebuilding fixes it. */
 class ShimVersionError extends Error {}
 
-/** Opens the "more" group of the library opened last; undefined before it is opened. */
+/** Opens the groups of the library opened last that are not open yet; undefined before. */
 let openMore: (() => void) | undefined;
 
-/** `Deno.dlopen` of one group of `c`'s symbols, with errors that say what to do. */
-function openGroup(c: Candidate, group: keyof typeof SYMBOL_GROUPS): Record<string, unknown> {
+/** Opens `c`, which {@link verify} has checked: the ring group now, the rest at first use. */
+function open(c: Candidate): Native {
   const { path, flags } = c;
-  const wanted: Record<string, Deno.ForeignFunction> = {};
-  for (const name of SYMBOL_GROUPS[group]) wanted[name] = symbols[name];
+  let grouped: GroupedTable;
   try {
-    return Deno.dlopen(path, wanted).symbols;
+    grouped = openGrouped(path, symbols, SYMBOL_GROUPS, "ring", path, "preloadNative()");
   } catch (e) {
-    if (group !== "ring" && e instanceof Deno.errors.NotCapable) {
-      throw new Deno.errors.NotCapable(
-        `opening more of ${path}'s functions needs --allow-ffi, which is revoked here (a ` +
-          `Deno.test with \`permissions\`?): call preloadNative() before permissions are dropped`,
-        { cause: e },
-      );
-    }
     if (isPermissionError(e)) {
       throw new Error(
         `Opening ${path} needs --allow-ffi` + (flags ? `: run with ${flags}` : ""),
@@ -384,29 +377,18 @@ function openGroup(c: Candidate, group: keyof typeof SYMBOL_GROUPS): Record<stri
     }
     throw e;
   }
-}
-
-/** Opens `c`, which {@link verify} has checked: the ring group now, the rest at first use. */
-function open(c: Candidate): Native {
-  const table: Record<string, unknown> = openGroup(c, "ring");
-  let more: Record<string, unknown> | undefined;
-  const opener = () => more ??= openGroup(c, "more");
-  for (const name of SYMBOL_GROUPS.more) {
-    // an accessor that never changes keeps the table's shape: one getter call per use
-    Object.defineProperty(table, name, { get: () => opener()[name], enumerable: true });
-  }
-  const opened = table as Native;
+  const opened = grouped.table as Native;
   const version = opened.uring_shim_version();
   if (version !== SHIM_VERSION) {
     throw new ShimVersionError(
-      `${c.path} is shim version ${version}, this module needs ${SHIM_VERSION}: rebuild it ` +
+      `${path} is shim version ${version}, this module needs ${SHIM_VERSION}: rebuild it ` +
         `("deno task build")`,
     );
   }
   // libc's memmove with it: buffer addresses come from it (the rest of libc opens at first use,
   // or with preloadNative() before a Deno.test with `permissions` revokes --allow-ffi)
   libc();
-  openMore = opener;
+  openMore = grouped.openAll;
   return opened;
 }
 

@@ -123,9 +123,9 @@ export const symbols = {
 export type Native = Deno.DynamicLibrary<typeof symbols>["symbols"];
 
 /**
- * The symbols in the groups the loader opens them in. `Deno.dlopen` compiles a call stub per
- * symbol (0.1-0.35 ms each), so a first op opens what making a ring and running ops on it needs,
- * and the rest (tearing a ring down, timed waits, sockets, the ABI check) at its first use.
+ * The symbols in the groups the loader opens them in (`_grouped.ts`): what making a ring and
+ * running ops on it needs at once, the rest (tearing a ring down, timed waits, sockets, the ABI
+ * check) at its first use.
  */
 export const SYMBOL_GROUPS = {
   ring: [

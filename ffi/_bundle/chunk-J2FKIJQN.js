@@ -45,7 +45,7 @@ import {
   pathOf,
   returnFromKernel,
   sockaddr
-} from "./chunk-LBLV22FO.js";
+} from "./chunk-3U4WJEBB.js";
 
 // engine/bounce.ts
 var MIN_SHIFT = 6;

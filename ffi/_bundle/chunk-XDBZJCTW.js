@@ -2,13 +2,13 @@
 import {
   _acceptFrom,
   defaultRing
-} from "./chunk-JTSKCZXX.js";
+} from "./chunk-J2FKIJQN.js";
 import {
   HttpRequestParser,
   _acceptLoop,
   closeSync,
   listenTcpSync
-} from "./chunk-GB2EWVTY.js";
+} from "./chunk-2TSTV5OC.js";
 import {
   Sock,
   UringError,
@@ -24,17 +24,17 @@ import {
   native,
   parseSockaddr,
   sockaddr
-} from "./chunk-LBLV22FO.js";
+} from "./chunk-3U4WJEBB.js";
 
 // net/serve_file.ts
 async function serveFile(req, filePath, options) {
-  const { serveFileOn } = await import("./_serve_file-JJWMWZNX.js");
+  const { serveFileOn } = await import("./_serve_file-SPHE6VPS.js");
   return serveFileOn(defaultRing(), req, filePath, options);
 }
 
 // net/serve_dir.ts
 async function serveDir(req, opts = {}) {
-  const { serveDirOn } = await import("./_serve_dir-OH73G25R.js");
+  const { serveDirOn } = await import("./_serve_dir-SVZWIXAK.js");
   return serveDirOn(defaultRing(), req, opts);
 }
 
@@ -741,7 +741,7 @@ function netOn(io) {
 var loaded;
 var loading;
 function loadHttp() {
-  return loading ??= import("./_http_impl-BZ7YA467.js").then((m) => loaded = m);
+  return loading ??= import("./_http_impl-SYS4MN4F.js").then((m) => loaded = m);
 }
 function httpLoaded() {
   return loaded;

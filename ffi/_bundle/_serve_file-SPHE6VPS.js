@@ -3,10 +3,10 @@ import {
   STATUS_TEXT,
   serveFileOn,
   standardResponse
-} from "./chunk-YPPAL3HI.js";
-import "./chunk-JTSKCZXX.js";
+} from "./chunk-NG5MDRXN.js";
+import "./chunk-J2FKIJQN.js";
 import "./chunk-2J6COXAV.js";
-import "./chunk-LBLV22FO.js";
+import "./chunk-3U4WJEBB.js";
 export {
   STATUS_TEXT,
   serveFileOn,

@@ -7,7 +7,7 @@ import {
   libc,
   parseSockaddr,
   sockaddr
-} from "./chunk-LBLV22FO.js";
+} from "./chunk-3U4WJEBB.js";
 
 // net/http.ts
 var HttpParse = {

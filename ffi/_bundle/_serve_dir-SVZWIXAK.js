@@ -4,15 +4,15 @@ import {
   normalize,
   serveFileOn,
   standardResponse
-} from "./chunk-YPPAL3HI.js";
+} from "./chunk-NG5MDRXN.js";
 import {
   ringLstat,
   ringStat
-} from "./chunk-JTSKCZXX.js";
+} from "./chunk-J2FKIJQN.js";
 import "./chunk-2J6COXAV.js";
 import {
   checkPath
-} from "./chunk-LBLV22FO.js";
+} from "./chunk-3U4WJEBB.js";
 
 // net/_dir_listing.ts
 var ENTITIES = {

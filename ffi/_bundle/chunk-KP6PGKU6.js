@@ -15,7 +15,7 @@ import {
   ringWriteFile,
   ringWriteTextFile,
   slotsOf
-} from "./chunk-JTSKCZXX.js";
+} from "./chunk-J2FKIJQN.js";
 import {
   AT_FDCWD,
   At,
@@ -42,7 +42,7 @@ import {
   nulPathError,
   pathOf,
   returnFromKernel
-} from "./chunk-LBLV22FO.js";
+} from "./chunk-3U4WJEBB.js";
 
 // fs/_common.ts
 function _checkedPath(path, kind, op, special = true) {

@@ -356,6 +356,41 @@ function denoOpError(errno, context) {
   return err;
 }
 
+// sys/_grouped.ts
+function openGrouped(path, symbols2, groups, eager, owner, remedy2) {
+  const open2 = (group) => {
+    const wanted = {};
+    for (const name of groups[group]) wanted[name] = symbols2[name];
+    try {
+      return Deno.dlopen(path, wanted).symbols;
+    } catch (e) {
+      if (group === eager || !(e instanceof Deno.errors.NotCapable)) throw e;
+      throw new Deno.errors.NotCapable(`opening ${owner}'s ${group} functions needs --allow-ffi, which is revoked here (a Deno.test with \`permissions\`?): call ${remedy2} before permissions are dropped`, {
+        cause: e
+      });
+    }
+  };
+  const table = {
+    ...open2(eager)
+  };
+  const opened = {};
+  const lazy = Object.keys(groups).filter((g) => g !== eager);
+  for (const group of lazy) {
+    for (const name of groups[group]) {
+      Object.defineProperty(table, name, {
+        get: () => (opened[group] ??= open2(group))[name],
+        enumerable: true
+      });
+    }
+  }
+  return {
+    table,
+    openAll() {
+      for (const group of lazy) opened[group] ??= open2(group);
+    }
+  };
+}
+
 // sys/_libc.ts
 var libcSymbols = {
   // --- memory: addresses and reads without Deno.UnsafePointer ---
@@ -708,43 +743,19 @@ var GROUPS = {
     "fclose"
   ]
 };
-var opened = {};
-function openGroup(group) {
-  const wanted = {};
-  for (const name of GROUPS[group]) wanted[name] = libcSymbols[name];
-  try {
-    return opened[group] = Deno.dlopen("libc.so.6", wanted).symbols;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotCapable) {
-      throw new Deno.errors.NotCapable(`opening the C library's ${group} functions needs --allow-ffi, which is revoked here (a Deno.test with \`permissions\`?): call openLibc() of ffi/sys, or preloadNative(), before permissions are dropped`, {
-        cause: e
-      });
-    }
-    throw e;
-  }
-}
 var lib;
+var openRest;
 var errnoAt;
 var errnoBuf = new Int32Array(1);
 function libc() {
   if (lib !== void 0) return lib;
-  const table = {};
-  for (const group of Object.keys(GROUPS)) {
-    for (const name of GROUPS[group]) {
-      Object.defineProperty(table, name, {
-        get: () => (opened[group] ?? openGroup(group))[name],
-        enumerable: true
-      });
-    }
-  }
-  openGroup("address");
-  return lib = table;
+  const grouped = openGrouped("libc.so.6", libcSymbols, GROUPS, "address", "the C library", "openLibc() of ffi/sys, or preloadNative()");
+  openRest = grouped.openAll;
+  return lib = grouped.table;
 }
 function openLibc() {
   libc();
-  for (const group of Object.keys(GROUPS)) {
-    if (opened[group] === void 0) openGroup(group);
-  }
+  openRest();
 }
 function lastErrno() {
   const c = libc();
@@ -2033,18 +2044,12 @@ var lib2;
 var ShimVersionError = class extends Error {
 };
 var openMore;
-function openGroup2(c, group) {
+function open(c) {
   const { path, flags } = c;
-  const wanted = {};
-  for (const name of SYMBOL_GROUPS[group]) wanted[name] = symbols[name];
+  let grouped;
   try {
-    return Deno.dlopen(path, wanted).symbols;
+    grouped = openGrouped(path, symbols, SYMBOL_GROUPS, "ring", path, "preloadNative()");
   } catch (e) {
-    if (group !== "ring" && e instanceof Deno.errors.NotCapable) {
-      throw new Deno.errors.NotCapable(`opening more of ${path}'s functions needs --allow-ffi, which is revoked here (a Deno.test with \`permissions\`?): call preloadNative() before permissions are dropped`, {
-        cause: e
-      });
-    }
     if (isPermissionError(e)) {
       throw new Error(`Opening ${path} needs --allow-ffi` + (flags ? `: run with ${flags}` : ""), {
         cause: e
@@ -2057,25 +2062,14 @@ function openGroup2(c, group) {
     }
     throw e;
   }
-}
-function open(c) {
-  const table = openGroup2(c, "ring");
-  let more;
-  const opener = () => more ??= openGroup2(c, "more");
-  for (const name of SYMBOL_GROUPS.more) {
-    Object.defineProperty(table, name, {
-      get: () => opener()[name],
-      enumerable: true
-    });
-  }
-  const opened2 = table;
-  const version = opened2.uring_shim_version();
+  const opened = grouped.table;
+  const version = opened.uring_shim_version();
   if (version !== SHIM_VERSION) {
-    throw new ShimVersionError(`${c.path} is shim version ${version}, this module needs ${SHIM_VERSION}: rebuild it ("deno task build")`);
+    throw new ShimVersionError(`${path} is shim version ${version}, this module needs ${SHIM_VERSION}: rebuild it ("deno task build")`);
   }
   libc();
-  openMore = opener;
-  return opened2;
+  openMore = grouped.openAll;
+  return opened;
 }
 var remote = await (async () => {
   const base = new URL(import.meta.url);
