@@ -19,6 +19,8 @@
  * @module
  */
 
+import { sha256Hex } from "./build_dist.ts";
+
 const root = new URL("../", import.meta.url);
 const ffi = new URL("ffi/", root);
 /** Where the bundle is written: two levels below the root, as the loader's sources are. */
@@ -45,21 +47,16 @@ async function sourceFiles(): Promise<string[]> {
   return out.sort();
 }
 
-/** Lowercase hex SHA-256 over the sources' paths and contents. */
+/**
+ * Lowercase hex SHA-256 of the sources, as `build_dist.ts` hashes the C sources: of the text
+ * `sha256sum` would print for them, one `<hex>  <path>` line per file in path order.
+ */
 export async function sourceHash(): Promise<string> {
-  const enc = new TextEncoder();
-  const parts: Uint8Array[] = [];
+  let manifest = "";
   for (const path of await sourceFiles()) {
-    parts.push(enc.encode(`${path}\0`), await Deno.readFile(new URL(path, ffi)), enc.encode("\0"));
+    manifest += `${await sha256Hex(await Deno.readFile(new URL(path, ffi)))}  ${path}\n`;
   }
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.byteLength;
-  }
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  return sha256Hex(new TextEncoder().encode(manifest));
 }
 
 /** The source hash an entry of the bundle was built from, or undefined without one. */
