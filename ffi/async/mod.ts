@@ -26,18 +26,20 @@ export type {
 } from "./options.ts";
 export {
   type DenoFsError,
-  type ReadFilesOptions,
   ringLstat as lstat,
   ringReadFile as readFile,
-  ringReadFiles as readFiles,
   ringReadTextFile as readTextFile,
   ringStat as stat,
-  ringVisitFiles as visitFiles,
   ringWriteFile as writeFile,
   ringWriteTextFile as writeTextFile,
+} from "./files.ts";
+export {
+  type ReadFilesOptions,
+  ringReadFiles as readFiles,
+  ringVisitFiles as visitFiles,
   type VisitFileCallback,
   type VisitFilesOptions,
-} from "./files.ts";
+} from "./files_many.ts";
 export type { FileRing } from "./_file_ring.ts";
 export { defaultRing } from "./default_ring.ts";
 export { Slots as _Slots, slotsOf as _slotsOf } from "./slots.ts";

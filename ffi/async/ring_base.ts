@@ -35,7 +35,7 @@ import type {
   StatxResult,
 } from "./options.ts";
 import * as files from "./files.ts";
-import type { ReadFilesOptions } from "./files.ts";
+import { type ReadFilesOptions, ringReadFiles } from "./files_many.ts";
 const { ETIME, ENOENT, EALREADY } = Errno;
 
 const STATX_MASK = StatxMask.BASIC_STATS | StatxMask.BTIME;
@@ -738,7 +738,7 @@ export abstract class AsyncRingBase implements AsyncDisposable, Disposable {
 
   /**
    * Reads many whole files, results in the order of `paths`; the first failure rejects naming
-   * its path, and nothing stays open. Same as `readFiles(io, ...)` of `files.ts`.
+   * its path, and nothing stays open. Same as `readFiles(io, ...)` of `files_many.ts`.
    *
    * @example
    * ```ts
@@ -754,6 +754,6 @@ export abstract class AsyncRingBase implements AsyncDisposable, Disposable {
     paths: readonly (string | URL)[],
     options?: ReadFilesOptions,
   ): Promise<Uint8Array<ArrayBuffer>[]> {
-    return files.ringReadFiles(this, paths, options);
+    return ringReadFiles(this, paths, options);
   }
 }

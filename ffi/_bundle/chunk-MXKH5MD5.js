@@ -2,7 +2,7 @@
 import {
   _acceptFrom,
   defaultRing
-} from "./chunk-J2FKIJQN.js";
+} from "./chunk-RW5O4M7I.js";
 import {
   HttpRequestParser,
   _acceptLoop,
@@ -28,13 +28,13 @@ import {
 
 // net/serve_file.ts
 async function serveFile(req, filePath, options) {
-  const { serveFileOn } = await import("./_serve_file-SPHE6VPS.js");
+  const { serveFileOn } = await import("./_serve_file-MK47T6CQ.js");
   return serveFileOn(defaultRing(), req, filePath, options);
 }
 
 // net/serve_dir.ts
 async function serveDir(req, opts = {}) {
-  const { serveDirOn } = await import("./_serve_dir-SVZWIXAK.js");
+  const { serveDirOn } = await import("./_serve_dir-NY4YO7Q2.js");
   return serveDirOn(defaultRing(), req, opts);
 }
 

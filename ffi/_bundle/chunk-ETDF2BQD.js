@@ -15,7 +15,7 @@ import {
   ringWriteFile,
   ringWriteTextFile,
   slotsOf
-} from "./chunk-J2FKIJQN.js";
+} from "./chunk-RW5O4M7I.js";
 import {
   AT_FDCWD,
   At,

@@ -3,8 +3,8 @@ import {
   STATUS_TEXT,
   serveFileOn,
   standardResponse
-} from "./chunk-NG5MDRXN.js";
-import "./chunk-J2FKIJQN.js";
+} from "./chunk-FVOI7XLP.js";
+import "./chunk-RW5O4M7I.js";
 import "./chunk-2J6COXAV.js";
 import "./chunk-3U4WJEBB.js";
 export {

@@ -3681,7 +3681,6 @@ function slotsOf(map, io, size, perChunk, max) {
 
 // async/files.ts
 var STATX_MASK = StatxMask.BASIC_STATS | StatxMask.BTIME;
-var DEFAULT_CONCURRENCY = 256;
 var FIRST_READ = 16 * 1024;
 function signalOf(options) {
   if (options === void 0 || options === null) return void 0;
@@ -3948,6 +3947,9 @@ async function statPath(io, path, flags, op) {
     slots.give(slot);
   }
 }
+
+// async/files_many.ts
+var DEFAULT_CONCURRENCY = 256;
 var readers = /* @__PURE__ */ new WeakMap();
 function readerFor(io, want) {
   const cur = readers.get(io);
@@ -4590,7 +4592,7 @@ var AsyncRingBase = class {
   }
   /**
    * Reads many whole files, results in the order of `paths`; the first failure rejects naming
-   * its path, and nothing stays open. Same as `readFiles(io, ...)` of `files.ts`.
+   * its path, and nothing stays open. Same as `readFiles(io, ...)` of `files_many.ts`.
    *
    * @example
    * ```ts ignore

@@ -4,11 +4,11 @@ import {
   normalize,
   serveFileOn,
   standardResponse
-} from "./chunk-NG5MDRXN.js";
+} from "./chunk-FVOI7XLP.js";
 import {
   ringLstat,
   ringStat
-} from "./chunk-J2FKIJQN.js";
+} from "./chunk-RW5O4M7I.js";
 import "./chunk-2J6COXAV.js";
 import {
   checkPath
