@@ -9,7 +9,7 @@ import { type Feature, SetupFlag } from "../sys/mod.ts";
 import { Errno, UringError } from "../sys/mod.ts";
 import { native } from "../sys/mod.ts";
 import type { Native } from "../sys/mod.ts";
-import { limitAdvice, primeLimits, readProc } from "../sys/mod.ts";
+import { limitAdvice, readProc } from "../sys/mod.ts";
 
 const { EINVAL } = Errno;
 
@@ -218,7 +218,6 @@ export function setupRing(options: RingOptions): RingSetup {
   }
   const flags = optionFlags(options);
   const lib = native();
-  primeLimits();
   if (options.cqEntries !== undefined) checkCount(options.cqEntries, "cqEntries", 65536 * 8);
   const params = new Uint8Array(PARAMS_SIZE);
   const p32 = new Uint32Array(params.buffer);

@@ -19,8 +19,8 @@ export interface GroupedTable {
 }
 
 /**
- * Opens `groups[eager]` of `symbols` from `path` now (its errors are thrown as they are) and the
- * other groups on first use.
+ * Opens `groups[eager]` of `symbols` from `path` now and the other groups on first use. Where
+ * `--allow-ffi` is missing, the `NotCapable` error says what to call beforehand.
  *
  * @param owner how an error names the library ("the C library")
  * @param remedy what an error says to call before permissions are dropped
@@ -55,7 +55,7 @@ export function openGrouped<G extends string>(
     try {
       return Deno.dlopen(path, wanted).symbols;
     } catch (e) {
-      if (group === eager || !(e instanceof Deno.errors.NotCapable)) throw e;
+      if (!(e instanceof Deno.errors.NotCapable)) throw e;
       throw new Deno.errors.NotCapable(
         `opening ${owner}'s ${group} functions needs --allow-ffi, which is revoked here (a ` +
           `Deno.test with \`permissions\`?): call ${remedy} before permissions are dropped`,

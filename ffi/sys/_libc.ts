@@ -160,6 +160,14 @@ export const libcSymbols = {
     ],
     result: "i32",
   },
+  /** int getrlimit(int resource, struct rlimit *rlim): no fd needed, so it answers at EMFILE */
+  getrlimit: {
+    parameters: [
+      "i32", // int resource (RLIMIT_*)
+      "buffer", // struct rlimit *rlim: rlim_cur, rlim_max (u64 each)
+    ],
+    result: "i32",
+  },
   /** int tcgetattr(int fd, struct termios *termios_p) */
   tcgetattr: {
     parameters: [
@@ -359,6 +367,7 @@ const GROUPS = {
     "fsync",
     "fdatasync",
     "statx",
+    "getrlimit",
     "tcgetattr",
     "tcsetattr",
   ],

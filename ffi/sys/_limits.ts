@@ -5,12 +5,16 @@
  * @internal
  * @module
  */
+import { libc } from "./_libc.ts";
 
-/** `/proc/self/limits` rows of the limits these errors name. */
-const ROWS = {
-  RLIMIT_NOFILE: { row: "Max open files", unit: "", raise: "ulimit -n 4096" },
-  RLIMIT_MEMLOCK: { row: "Max locked memory", unit: " bytes", raise: "ulimit -l unlimited" },
+/** The limits these errors name: their `RLIMIT_*` number (the same on x86-64 and aarch64). */
+const LIMITS = {
+  RLIMIT_NOFILE: { resource: 7, unit: "", raise: "ulimit -n 4096" },
+  RLIMIT_MEMLOCK: { resource: 8, unit: " bytes", raise: "ulimit -l unlimited" },
 } as const;
+
+/** `RLIM_INFINITY`: all bits set. */
+const INFINITY = 0xffff_ffff_ffff_ffffn;
 
 /** The text of a `/proc` file, or `""` when it cannot be read (or `--allow-read` lacks it). */
 export function readProc(path: string): string {
@@ -22,31 +26,29 @@ export function readProc(path: string): string {
   }
 }
 
-/** `/proc/self/limits` as last read: at `EMFILE` there is no fd left to read it again. */
-let lastLimits = "";
-
-/** Reads `/proc/self/limits` once, so that an error at `EMFILE` can still name the value. */
-export function primeLimits(): void {
-  if (lastLimits === "") lastLimits = readProc("/proc/self/limits");
-}
-
-/** The soft value of `limit` in `/proc/self/limits` ("unlimited", a number), or undefined. */
-export function softLimit(limit: keyof typeof ROWS): string | undefined {
-  const row = ROWS[limit].row;
-  const now = readProc("/proc/self/limits");
-  if (now !== "") lastLimits = now;
-  for (const line of lastLimits.split("\n")) {
-    if (line.startsWith(row)) return line.slice(row.length).trim().split(/\s+/)[0];
+/**
+ * The soft value of `limit` ("unlimited", a number), or undefined when it cannot be asked (the C
+ * library's functions cannot be opened where `--allow-ffi` is revoked). Asked with `getrlimit`,
+ * which needs no file descriptor: the value is right at `EMFILE` too.
+ */
+export function softLimit(limit: keyof typeof LIMITS): string | undefined {
+  const out = new BigUint64Array(2);
+  try {
+    if (libc().getrlimit(LIMITS[limit].resource, new Uint8Array(out.buffer)) !== 0) {
+      return undefined;
+    }
+  } catch {
+    return undefined;
   }
-  return undefined;
+  return out[0] === INFINITY ? "unlimited" : String(out[0]);
 }
 
 /**
  * "the open-file limit RLIMIT_NOFILE is 24; raise it with `ulimit -n 4096`": the limit, its
- * current value (when `/proc/self/limits` is readable) and the shell command that raises it.
+ * current value (when `getrlimit` can be asked) and the shell command that raises it.
  */
-export function limitAdvice(limit: keyof typeof ROWS): string {
-  const { unit, raise } = ROWS[limit];
+export function limitAdvice(limit: keyof typeof LIMITS): string {
+  const { unit, raise } = LIMITS[limit];
   const what = limit === "RLIMIT_NOFILE" ? "the open-file limit" : "the locked-memory limit";
   const now = softLimit(limit);
   const value = now === undefined ? "" : ` is ${now}${now === "unlimited" ? "" : unit}`;

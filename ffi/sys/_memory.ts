@@ -8,7 +8,8 @@
  *
  * The address comes from libc's `memmove(view, view, 0)`, which returns its first argument: unlike
  * `Deno.UnsafePointer.of`, a call of a symbol opened earlier still works inside a
- * `Deno.test({ permissions })` (which revokes `--allow-ffi`), and it costs less.
+ * `Deno.test({ permissions })` (which revokes `--allow-ffi`), and it costs less. It is opened with
+ * the native shim's first functions (`loader.ts`), in the same `dlopen`.
  *
  * Memory the caller can free: a plain `ArrayBuffer` can be transferred (`buffer.transfer()`,
  * `structuredClone(..., { transfer })`, `postMessage`, BYOB stream readers). Its memory moves to
@@ -22,7 +23,7 @@
  *
  * @module
  */
-import { libc } from "./_libc.ts";
+import { native } from "./loader.ts";
 
 /** Bytes the kernel may read or write: any typed array view or DataView. */
 export type BufferSource = ArrayBufferView<ArrayBufferLike>;
@@ -56,7 +57,7 @@ export function addressOf(view: BufferSource): number {
 
 /** The address of `view.buffer`'s first byte; 0 for a buffer without bytes (or detached). */
 function baseAddress(view: BufferSource): number {
-  const c = libc();
+  const c = native();
   if (view.byteLength > 0) return Number(c.memmove(view, view, 0n)) - view.byteOffset;
   // Deno may pass an empty view as NULL: ask with a 1-byte view at the buffer's start.
   if (view.buffer.byteLength === 0) return 0;

@@ -47,7 +47,7 @@
  * @module
  */
 import { type GroupedTable, openGrouped } from "./_grouped.ts";
-import { libc, openLibc } from "./_libc.ts";
+import { openLibc } from "./_libc.ts";
 import { elfProblem, readLibrary, sha256Hex } from "./_library_check.ts";
 import { DIST_SHA256, DIST_VERSION } from "./dist_pin.ts";
 import { type Native, SHIM_VERSION, SYMBOL_GROUPS, symbols } from "./symbols.ts";
@@ -166,14 +166,21 @@ function overridePath(): string | undefined {
 
 /**
  * A `file:` checkout's libraries in the order they are tried: the local build, then the committed
- * prebuilt one. Without `--allow-read` for them both are kept (reading them tells which exists).
+ * prebuilt one (when this architecture has a pin). Whether they exist is not asked here: reading
+ * a library for its checks tells (`verify()`).
+ *
+ * @param base the `file:` URL of a module two levels below the checkout's root (`ffi/sys/`, or
+ *   `ffi/_bundle/` once bundled), as a string: no `URL` object on the way to the first op
  */
-function fileCandidates(base: URL): Candidate[] {
-  const local = decodeURIComponent(new URL(`../../native/build/${LIB_NAME}`, base).pathname);
-  const prebuilt = decodeURIComponent(new URL(`../../native/dist/${distLibName()}`, base).pathname);
-  const out: Candidate[] = exists(local) ? [{ path: local, kind: "build" }] : [];
+function fileCandidates(base: string): Candidate[] {
+  const file = decodeURIComponent(base.slice("file://".length));
+  let root = file;
+  for (let up = 0; up < 3; up++) root = root.slice(0, root.lastIndexOf("/"));
+  const out: Candidate[] = [{ path: `${root}/native/build/${LIB_NAME}`, kind: "build" }];
   const pin = DIST_SHA256[Deno.build.arch];
-  if (pin !== undefined && exists(prebuilt)) out.push({ path: prebuilt, kind: "dist", pin });
+  if (pin !== undefined) {
+    out.push({ path: `${root}/native/dist/${distLibName()}`, kind: "dist", pin });
+  }
   return out;
 }
 
@@ -255,7 +262,7 @@ export function resolveLibrary(base: URL = new URL(import.meta.url)): string {
   // Not checked with stat: that would need --allow-read for a path only --allow-ffi is used on.
   if (override !== undefined) return override;
   if (base.protocol === "file:") {
-    const [first] = fileCandidates(base);
+    const first = fileCandidates(base.href).find((c) => exists(c.path));
     if (first !== undefined) return first.path;
     throw notBuilt();
   }
@@ -385,9 +392,6 @@ function open(c: Candidate): Native {
         `("deno task build")`,
     );
   }
-  // libc's memmove with it: buffer addresses come from it (the rest of libc opens at first use,
-  // or with preloadNative() before a Deno.test with `permissions` revokes --allow-ffi)
-  libc();
   openMore = grouped.openAll;
   return opened;
 }
@@ -441,7 +445,6 @@ export function native(): Native {
     lib = remote.lib;
     return lib;
   }
-  const base = new URL(import.meta.url);
   const override = overridePath();
   if (override !== undefined) {
     const c: Candidate = { path: override, kind: "env" };
@@ -451,11 +454,11 @@ export function native(): Native {
     lib = open(c);
     return lib;
   }
-  if (base.protocol === "file:") {
-    // The local build may be missing where stat was not allowed: then the prebuilt one is next.
-    // A library that is there but fails its checks is an error, not a reason to try the next.
+  if (import.meta.url.startsWith("file:")) {
+    // A library that is not there is skipped; one that is there but fails its checks is an
+    // error, not a reason to try the next.
     let cause: unknown;
-    for (const c of fileCandidates(base)) {
+    for (const c of fileCandidates(import.meta.url)) {
       if (!verify(c)) continue;
       try {
         lib = open(c);
@@ -467,7 +470,7 @@ export function native(): Native {
     }
     throw notBuilt(cause);
   }
-  resolveLibrary(base); // throws: a module at another kind of URL
+  resolveLibrary(); // throws: a module at another kind of URL
   throw notBuilt();
 }
 

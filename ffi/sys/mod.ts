@@ -71,4 +71,4 @@ export { type FdLike, type Fixed, fixed, isFixed } from "./fixed.ts";
 export { native, preloadNative } from "./loader.ts";
 export { type Native } from "./symbols.ts";
 export { _shownPath, checkNet, checkPath, type PermissionKind } from "./permissions.ts";
-export { limitAdvice, primeLimits, readProc } from "./_limits.ts";
+export { limitAdvice, readProc } from "./_limits.ts";

@@ -109,6 +109,19 @@ export const symbols = {
     ],
     result: "i32",
   },
+  /**
+   * libc's `void *memmove(void *dest, const void *src, size_t n)`, found through the library's
+   * dependencies: with n = 0 it returns the address of `dest` (`_memory.ts`). Opened with the
+   * shim's first functions because every op needs buffer addresses: one `dlopen` instead of two.
+   */
+  memmove: {
+    parameters: [
+      "buffer", // void *dest
+      "buffer", // const void *src
+      "usize", // size_t n
+    ],
+    result: "usize", // void *: dest, as an integer
+  },
   /** uint32_t uring_abi(uint32_t *out, uint32_t cap) */
   uring_abi: {
     parameters: [
@@ -135,6 +148,7 @@ export const SYMBOL_GROUPS = {
     "uring_submit",
     "uring_wait",
     "uring_register", // AsyncRing registers its ring fd
+    "memmove", // buffer addresses
   ],
   more: [
     "uring_teardown",

@@ -211,6 +211,20 @@ Deno.test("fopen/fread/ferror/fclose read a file's bytes as Deno.readFileSync do
   assertEquals(c.fopen(cString("/nonexistent-dir/x"), cString("rb")), null);
 });
 
+Deno.test("getrlimit: RLIMIT_NOFILE and RLIMIT_MEMLOCK as /proc/self/limits shows them", () => {
+  const limits = Deno.readTextFileSync("/proc/self/limits");
+  for (const [resource, row] of [[7, "Max open files"], [8, "Max locked memory"]] as const) {
+    const out = new BigUint64Array(2);
+    assertEquals(c.getrlimit(resource, new Uint8Array(out.buffer)), 0);
+    const [soft, hard] = limits.split("\n").find((l) => l.startsWith(row))!
+      .slice(row.length).trim().split(/\s+/);
+    const shown = (v: bigint) => v === 0xffff_ffff_ffff_ffffn ? "unlimited" : String(v);
+    assertEquals([shown(out[0]), shown(out[1])], [soft, hard]);
+  }
+  assertEquals(c.getrlimit(-1, new Uint8Array(16)), -1);
+  assertEquals(lastErrno(), 22); // EINVAL
+});
+
 Deno.test("every symbol of the libc table was called by the tests above", () => {
   const missing = Object.keys(libcSymbols).filter((n) => !called.has(n));
   assertEquals(missing, []);

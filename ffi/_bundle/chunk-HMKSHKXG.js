@@ -7,7 +7,7 @@ import {
   libc,
   parseSockaddr,
   sockaddr
-} from "./chunk-3U4WJEBB.js";
+} from "./chunk-NWVROFZO.js";
 
 // net/http.ts
 var HttpParse = {

@@ -3,10 +3,10 @@ import {
   STATUS_TEXT,
   serveFileOn,
   standardResponse
-} from "./chunk-FVOI7XLP.js";
-import "./chunk-RW5O4M7I.js";
+} from "./chunk-PRSDAXSP.js";
+import "./chunk-JRC7ZETJ.js";
 import "./chunk-2J6COXAV.js";
-import "./chunk-3U4WJEBB.js";
+import "./chunk-NWVROFZO.js";
 export {
   STATUS_TEXT,
   serveFileOn,

@@ -2,13 +2,13 @@
 import {
   _acceptFrom,
   defaultRing
-} from "./chunk-RW5O4M7I.js";
+} from "./chunk-JRC7ZETJ.js";
 import {
   HttpRequestParser,
   _acceptLoop,
   closeSync,
   listenTcpSync
-} from "./chunk-2TSTV5OC.js";
+} from "./chunk-HMKSHKXG.js";
 import {
   Sock,
   UringError,
@@ -24,17 +24,17 @@ import {
   native,
   parseSockaddr,
   sockaddr
-} from "./chunk-3U4WJEBB.js";
+} from "./chunk-NWVROFZO.js";
 
 // net/serve_file.ts
 async function serveFile(req, filePath, options) {
-  const { serveFileOn } = await import("./_serve_file-MK47T6CQ.js");
+  const { serveFileOn } = await import("./_serve_file-NYH6G3G5.js");
   return serveFileOn(defaultRing(), req, filePath, options);
 }
 
 // net/serve_dir.ts
 async function serveDir(req, opts = {}) {
-  const { serveDirOn } = await import("./_serve_dir-NY4YO7Q2.js");
+  const { serveDirOn } = await import("./_serve_dir-Q4NMANO3.js");
   return serveDirOn(defaultRing(), req, opts);
 }
 
@@ -741,7 +741,7 @@ function netOn(io) {
 var loaded;
 var loading;
 function loadHttp() {
-  return loading ??= import("./_http_impl-SYS4MN4F.js").then((m) => loaded = m);
+  return loading ??= import("./_http_impl-QUIRMU6G.js").then((m) => loaded = m);
 }
 function httpLoaded() {
   return loaded;

@@ -68,9 +68,9 @@ var ERRNO_NAMES = Object.fromEntries(Object.entries(Errno).map(([name, n]) => [
   n,
   name
 ]));
-function errnoName(errno) {
+var errnoName = (function errnoName(errno) {
   return ERRNO_NAMES[errno] ?? `E${errno}`;
-}
+});
 var UringError = class extends Error {
   /** The positive errno. */
   errno;
@@ -100,10 +100,10 @@ var UringError = class extends Error {
     if (target !== void 0) this.target = target;
   }
 };
-function check(ret, call) {
+var check = (function check(ret, call) {
   if (ret < 0) throw new UringError(-ret, call);
   return ret;
-}
+});
 
 // sys/_errno_map.ts
 var TABLE = {
@@ -305,7 +305,7 @@ var TABLE = {
   ]
 };
 var OUT_OF_MEMORY = -12;
-function denoFsError(errno, op, path) {
+var denoFsError = (function denoFsError(errno, op, path) {
   if (errno === OUT_OF_MEMORY) {
     const err2 = new Error(`out of memory: ${op} '${path}'`);
     err2.code = "ENOMEM";
@@ -320,8 +320,8 @@ function denoFsError(errno, op, path) {
   err.code = errnoName(errno);
   err.errno = errno;
   return err;
-}
-function denoNetError(errno) {
+});
+var denoNetError = (function denoNetError(errno) {
   const entry = TABLE[errno];
   const text = entry?.[0] ?? `Unknown error ${errno}`;
   const Class = entry?.[1] ?? Error;
@@ -329,8 +329,8 @@ function denoNetError(errno) {
   err.code = errnoName(errno);
   err.errno = errno;
   return err;
-}
-function pathOf(path) {
+});
+var pathOf = (function pathOf(path) {
   if (typeof path === "string") return path;
   if (path instanceof URL) {
     if (path.protocol !== "file:") throw new TypeError("Must be a file URL");
@@ -338,15 +338,15 @@ function pathOf(path) {
     return decodeURIComponent(path.pathname);
   }
   throw new TypeError(`path must be a string or a file: URL, got ${typeof path}`);
-}
-function nulPathError(path, op) {
+});
+var nulPathError = (function nulPathError(path, op) {
   if (!path.includes("\0")) return void 0;
   const err = new TypeError(`file name contained an unexpected NUL byte: ${op} '${path}'`);
   err.code = "EINVAL";
   err.errno = 22;
   return err;
-}
-function denoOpError(errno, context) {
+});
+var denoOpError = (function denoOpError(errno, context) {
   const entry = TABLE[errno];
   const text = entry?.[0] ?? `Unknown error ${errno}`;
   const Class = entry?.[1] ?? Error;
@@ -354,17 +354,17 @@ function denoOpError(errno, context) {
   err.code = errnoName(errno);
   err.errno = errno;
   return err;
-}
+});
 
 // sys/_grouped.ts
-function openGrouped(path, symbols2, groups, eager, owner, remedy2) {
+var openGrouped = (function openGrouped(path, symbols2, groups, eager, owner, remedy2) {
   const open2 = (group) => {
     const wanted = {};
     for (const name of groups[group]) wanted[name] = symbols2[name];
     try {
       return Deno.dlopen(path, wanted).symbols;
     } catch (e) {
-      if (group === eager || !(e instanceof Deno.errors.NotCapable)) throw e;
+      if (!(e instanceof Deno.errors.NotCapable)) throw e;
       throw new Deno.errors.NotCapable(`opening ${owner}'s ${group} functions needs --allow-ffi, which is revoked here (a Deno.test with \`permissions\`?): call ${remedy2} before permissions are dropped`, {
         cause: e
       });
@@ -389,7 +389,7 @@ function openGrouped(path, symbols2, groups, eager, owner, remedy2) {
       for (const group of lazy) opened[group] ??= open2(group);
     }
   };
-}
+});
 
 // sys/_libc.ts
 var libcSymbols = {
@@ -522,6 +522,14 @@ var libcSymbols = {
       "buffer",
       "i32",
       "u32",
+      "buffer"
+    ],
+    result: "i32"
+  },
+  /** int getrlimit(int resource, struct rlimit *rlim): no fd needed, so it answers at EMFILE */
+  getrlimit: {
+    parameters: [
+      "i32",
       "buffer"
     ],
     result: "i32"
@@ -718,6 +726,7 @@ var GROUPS = {
     "fsync",
     "fdatasync",
     "statx",
+    "getrlimit",
     "tcgetattr",
     "tcsetattr"
   ],
@@ -747,36 +756,725 @@ var lib;
 var openRest;
 var errnoAt;
 var errnoBuf = new Int32Array(1);
-function libc() {
+var libc = (function libc() {
   if (lib !== void 0) return lib;
   const grouped = openGrouped("libc.so.6", libcSymbols, GROUPS, "address", "the C library", "openLibc() of ffi/sys, or preloadNative()");
   openRest = grouped.openAll;
   return lib = grouped.table;
-}
-function openLibc() {
+});
+var openLibc = (function openLibc() {
   libc();
   openRest();
-}
-function lastErrno() {
+});
+var lastErrno = (function lastErrno() {
   const c = libc();
   errnoAt ??= BigInt(c.__errno_location());
   c.memmoveFrom(errnoBuf, errnoAt, 4n);
   return errnoBuf[0];
-}
-function copyFromAddress(address, into) {
+});
+var copyFromAddress = (function copyFromAddress(address, into) {
   if (into.byteLength > 0) libc().memmoveFrom(into, address, BigInt(into.byteLength));
   return into;
-}
-function cStringAt(address) {
+});
+var cStringAt = (function cStringAt(address) {
   if (address === 0n) return "";
   const n = Number(libc().strlen(address));
   return new TextDecoder().decode(copyFromAddress(address, new Uint8Array(n)));
-}
+});
+
+// sys/_library_check.ts
+var MAX_LIBRARY_BYTES = 64 << 20;
+var MACHINE = {
+  x86_64: 62,
+  aarch64: 183
+};
+var MACHINE_NAME = {
+  3: "i386",
+  8: "mips",
+  20: "powerpc",
+  21: "powerpc64",
+  22: "s390",
+  40: "arm",
+  62: "x86_64",
+  183: "aarch64",
+  243: "riscv64"
+};
+var ELF_TYPE = {
+  1: "a relocatable object (ET_REL, a .o file)",
+  2: "an executable (ET_EXEC)",
+  4: "a core dump (ET_CORE)"
+};
+var elfProblem = (function elfProblem(bytes, arch = Deno.build.arch) {
+  const size = bytes.length;
+  if (size < 64) return `is ${size} bytes, too small for an ELF shared library`;
+  if (bytes[0] !== 127 || bytes[1] !== 69 || bytes[2] !== 76 || bytes[3] !== 70) {
+    return "is not an ELF file (it does not start with \\x7fELF)";
+  }
+  if (bytes[4] !== 2) return `is a ${bytes[4] === 1 ? "32-bit" : "malformed"} ELF file, not 64-bit`;
+  if (bytes[5] !== 1) return "is a big-endian ELF file, not little-endian";
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, size);
+  const type = dv.getUint16(16, true);
+  const machine = dv.getUint16(18, true);
+  const want = MACHINE[arch];
+  if (machine !== want) {
+    return `is built for ${MACHINE_NAME[machine] ?? `ELF machine ${machine}`}, but this machine is ${arch}`;
+  }
+  if (type !== 3) {
+    return `is ${ELF_TYPE[type] ?? `ELF type ${type}`}, not a shared library (ET_DYN)`;
+  }
+  const phoff = Number(dv.getBigUint64(32, true));
+  const shoff = Number(dv.getBigUint64(40, true));
+  const phentsize = dv.getUint16(54, true), phnum = dv.getUint16(56, true);
+  const shentsize = dv.getUint16(58, true), shnum = dv.getUint16(60, true);
+  const damaged = `is truncated or damaged (${size} bytes)`;
+  if (phnum === 0 || phentsize !== 56) return `${damaged}: it has no program headers`;
+  if (phoff + phnum * 56 > size) {
+    return `${damaged}: its program headers end at byte ${phoff + phnum * 56}`;
+  }
+  let loads = 0;
+  for (let i = 0, at = phoff; i < phnum; i++, at += 56) {
+    if (dv.getUint32(at, true) === 1) loads++;
+    const offset = Number(dv.getBigUint64(at + 8, true));
+    const filesz = Number(dv.getBigUint64(at + 32, true));
+    if (filesz !== 0 && offset + filesz > size) {
+      return `${damaged}: segment ${i} ends at byte ${offset + filesz}`;
+    }
+  }
+  if (loads === 0) return `${damaged}: it has no loadable segment`;
+  if (shoff !== 0) {
+    if (shentsize !== 64) return `${damaged}: its section header size is ${shentsize}, not 64`;
+    const end = shoff + Math.max(shnum, 1) * 64;
+    if (end > size) return `${damaged}: its section header table ends at byte ${end}`;
+  }
+  return void 0;
+});
+var readLibrary = (function readLibrary(path) {
+  let state = "denied";
+  try {
+    state = Deno.permissions.querySync({
+      name: "read",
+      path
+    }).state;
+  } catch {
+  }
+  if (state !== "granted") return readWithLibc(path);
+  let bytes;
+  try {
+    if (Deno.statSync(path).size > MAX_LIBRARY_BYTES) throw tooLarge(path);
+    bytes = Deno.readFileSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return void 0;
+    throw e;
+  }
+  return bytes;
+});
+var tooLarge = (function tooLarge(path) {
+  return new Error(`${path} is larger than ${MAX_LIBRARY_BYTES >> 20} MiB: it is not the shim`);
+});
+var readWithLibc = (function readWithLibc(path) {
+  const enc = new TextEncoder();
+  const c = libc();
+  const f = c.fopen(enc.encode(`${path}\0`), enc.encode("rbe\0"));
+  if (f === null) return void 0;
+  try {
+    const chunks = [];
+    let total = 0;
+    for (; ; ) {
+      const chunk = new Uint8Array(64 << 10);
+      const n = Number(c.fread(chunk, 1n, BigInt(chunk.length), f));
+      chunks.push(chunk.subarray(0, n));
+      total += n;
+      if (total > MAX_LIBRARY_BYTES) throw tooLarge(path);
+      if (n < chunk.length) break;
+    }
+    if (c.ferror(f) !== 0) throw new Error(`Reading ${path} failed (is it a directory?)`);
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const chunk of chunks) {
+      out.set(chunk, at);
+      at += chunk.length;
+    }
+    return out;
+  } finally {
+    c.fclose(f);
+  }
+});
+var K = new Int32Array([
+  1116352408,
+  1899447441,
+  3049323471,
+  3921009573,
+  961987163,
+  1508970993,
+  2453635748,
+  2870763221,
+  3624381080,
+  310598401,
+  607225278,
+  1426881987,
+  1925078388,
+  2162078206,
+  2614888103,
+  3248222580,
+  3835390401,
+  4022224774,
+  264347078,
+  604807628,
+  770255983,
+  1249150122,
+  1555081692,
+  1996064986,
+  2554220882,
+  2821834349,
+  2952996808,
+  3210313671,
+  3336571891,
+  3584528711,
+  113926993,
+  338241895,
+  666307205,
+  773529912,
+  1294757372,
+  1396182291,
+  1695183700,
+  1986661051,
+  2177026350,
+  2456956037,
+  2730485921,
+  2820302411,
+  3259730800,
+  3345764771,
+  3516065817,
+  3600352804,
+  4094571909,
+  275423344,
+  430227734,
+  506948616,
+  659060556,
+  883997877,
+  958139571,
+  1322822218,
+  1537002063,
+  1747873779,
+  1955562222,
+  2024104815,
+  2227730452,
+  2361852424,
+  2428436474,
+  2756734187,
+  3204031479,
+  3329325298
+]);
+var sha256Hex = (function sha256Hex(data) {
+  const len = data.length;
+  const p = new Uint8Array(len + 9 + 63 >>> 6 << 6);
+  p.set(data);
+  p[len] = 128;
+  const end = p.length;
+  const hi = Math.floor(len / 536870912), lo = len * 8 >>> 0;
+  p[end - 8] = hi >>> 24;
+  p[end - 7] = hi >>> 16;
+  p[end - 6] = hi >>> 8;
+  p[end - 5] = hi;
+  p[end - 4] = lo >>> 24;
+  p[end - 3] = lo >>> 16;
+  p[end - 2] = lo >>> 8;
+  p[end - 1] = lo;
+  const h = new Int32Array([
+    1779033703,
+    3144134277,
+    1013904242,
+    2773480762,
+    1359893119,
+    2600822924,
+    528734635,
+    1541459225
+  ]);
+  const w = new Int32Array(64);
+  for (let off = 0; off < end; off += 64) {
+    for (let i = 0, j = off; i < 16; i++, j += 4) {
+      w[i] = p[j] << 24 | p[j + 1] << 16 | p[j + 2] << 8 | p[j + 3];
+    }
+    for (let i = 16; i < 64; i++) {
+      const x = w[i - 15], y = w[i - 2];
+      const s0 = (x >>> 7 | x << 25) ^ (x >>> 18 | x << 14) ^ x >>> 3;
+      const s1 = (y >>> 17 | y << 15) ^ (y >>> 19 | y << 13) ^ y >>> 10;
+      w[i] = w[i - 16] + s0 + w[i - 7] + s1 | 0;
+    }
+    let a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
+    for (let i = 0; i < 64; i++) {
+      const s1 = (e >>> 6 | e << 26) ^ (e >>> 11 | e << 21) ^ (e >>> 25 | e << 7);
+      const t1 = k + s1 + (e & f ^ ~e & g) + K[i] + w[i] | 0;
+      const s0 = (a >>> 2 | a << 30) ^ (a >>> 13 | a << 19) ^ (a >>> 22 | a << 10);
+      const t2 = s0 + (a & b ^ a & c ^ b & c) | 0;
+      k = g;
+      g = f;
+      f = e;
+      e = d + t1 | 0;
+      d = c;
+      c = b;
+      b = a;
+      a = t1 + t2 | 0;
+    }
+    h[0] += a;
+    h[1] += b;
+    h[2] += c;
+    h[3] += d;
+    h[4] += e;
+    h[5] += f;
+    h[6] += g;
+    h[7] += k;
+  }
+  return Array.from(h, (x) => (x >>> 0).toString(16).padStart(8, "0")).join("");
+});
+
+// sys/dist_pin.ts
+var DIST_VERSION = "0.1.0";
+var DIST_SHA256 = {
+  x86_64: "851a6687dba5b73c952d42bb01deae2fd0cc08c2736452cdd0a229a97275486f",
+  aarch64: "78f73239698a5b3c15ebee65e03b44f8220cf4a2c4fb82be9675a31c9a824ced"
+};
+
+// sys/symbols.ts
+var SHIM_VERSION = 4;
+var symbols = {
+  /** uint32_t uring_shim_version(void) */
+  uring_shim_version: {
+    parameters: [],
+    result: "u32"
+  },
+  /** int32_t uring_setup(uint32_t entries, struct io_uring_params *p, uint64_t *out) */
+  uring_setup: {
+    parameters: [
+      "u32",
+      "buffer",
+      "buffer"
+    ],
+    result: "i32"
+  },
+  /** void uring_teardown(struct io_uring *ring) */
+  uring_teardown: {
+    parameters: [
+      "pointer"
+    ],
+    result: "void"
+  },
+  /** int32_t uring_enter(int32_t fd, uint32_t to_submit, uint32_t min_complete, uint32_t flags) */
+  uring_enter: {
+    parameters: [
+      "i32",
+      "u32",
+      "u32",
+      "u32"
+    ],
+    result: "i32"
+  },
+  /** int32_t uring_submit(int32_t fd, uint32_t to_submit, uint32_t min_complete, uint32_t flags,
+   *  uint8_t *sqes, const uint32_t *khead, uint32_t zeroed_to, uint32_t mask,
+   *  uint32_t sqe_shift): uring_enter, then zeroes the SQE slots the kernel consumed */
+  uring_submit: {
+    parameters: [
+      "i32",
+      "u32",
+      "u32",
+      "u32",
+      "pointer",
+      "pointer",
+      "u32",
+      "u32",
+      "u32"
+    ],
+    result: "i32"
+  },
+  /** The same as uring_enter, on a worker thread: the event loop goes on while it sleeps. */
+  uring_wait: {
+    name: "uring_enter",
+    parameters: [
+      "i32",
+      "u32",
+      "u32",
+      "u32"
+    ],
+    result: "i32",
+    nonblocking: true
+  },
+  /** int32_t uring_enter_timeout(int32_t fd, uint32_t to_submit, uint32_t min_complete,
+   *  uint32_t flags, const struct __kernel_timespec *ts) */
+  uring_enter_timeout: {
+    parameters: [
+      "i32",
+      "u32",
+      "u32",
+      "u32",
+      "buffer"
+    ],
+    result: "i32"
+  },
+  /** int32_t uring_register(int32_t fd, uint32_t opcode, void *arg, uint32_t nr_args) */
+  uring_register: {
+    parameters: [
+      "i32",
+      "u32",
+      "buffer",
+      "u32"
+    ],
+    result: "i32"
+  },
+  /** int32_t uring_getsockname(int32_t fd, void *addr, uint32_t len) */
+  uring_getsockname: {
+    parameters: [
+      "i32",
+      "buffer",
+      "u32"
+    ],
+    result: "i32"
+  },
+  /** int32_t uring_eventfd(uint32_t initval, int32_t flags) */
+  uring_eventfd: {
+    parameters: [
+      "u32",
+      "i32"
+    ],
+    result: "i32"
+  },
+  /**
+   * libc's `void *memmove(void *dest, const void *src, size_t n)`, found through the library's
+   * dependencies: with n = 0 it returns the address of `dest` (`_memory.ts`). Opened with the
+   * shim's first functions because every op needs buffer addresses: one `dlopen` instead of two.
+   */
+  memmove: {
+    parameters: [
+      "buffer",
+      "buffer",
+      "usize"
+    ],
+    result: "usize"
+  },
+  /** uint32_t uring_abi(uint32_t *out, uint32_t cap) */
+  uring_abi: {
+    parameters: [
+      "buffer",
+      "u32"
+    ],
+    result: "u32"
+  }
+};
+var SYMBOL_GROUPS = {
+  ring: [
+    "uring_shim_version",
+    "uring_setup",
+    "uring_enter",
+    "uring_submit",
+    "uring_wait",
+    "uring_register",
+    "memmove"
+  ],
+  more: [
+    "uring_teardown",
+    "uring_enter_timeout",
+    "uring_getsockname",
+    "uring_eventfd",
+    "uring_abi"
+  ]
+};
+
+// sys/loader.ts
+var LIB_ENV = "DENO_URING_LIB";
+var LIB_NAME = "libdeno_uring.so";
+var LOADER_ENV = [
+  LIB_ENV,
+  "DENO_DIR",
+  "XDG_CACHE_HOME",
+  "HOME"
+];
+var distLibName = (function distLibName(arch = Deno.build.arch) {
+  return `libdeno_uring.linux-${arch}.so`;
+});
+var readEnv = (function readEnv(name) {
+  try {
+    if (Deno.permissions.querySync({
+      name: "env",
+      variable: name
+    }).state !== "granted") {
+      return void 0;
+    }
+    return Deno.env.get(name) || void 0;
+  } catch {
+    return void 0;
+  }
+});
+var exists = (function exists(path) {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch (e) {
+    return e instanceof Deno.errors.NotCapable;
+  }
+});
+var cacheRoot = (function cacheRoot() {
+  const denoDir = readEnv("DENO_DIR");
+  if (denoDir !== void 0) return `${denoDir.replace(/\/+$/, "")}/deno_uring`;
+  const xdg = readEnv("XDG_CACHE_HOME");
+  if (xdg !== void 0) return `${xdg.replace(/\/+$/, "")}/deno_uring`;
+  const home = readEnv("HOME");
+  if (home !== void 0) return `${home.replace(/\/+$/, "")}/.cache/deno_uring`;
+  return void 0;
+});
+var remoteFlags = (function remoteFlags(base, root = "$HOME/.cache/deno_uring") {
+  return `--allow-import=${base.host} --allow-net=${base.host} --allow-env=${LOADER_ENV.join(",")} --allow-read=${root} --allow-write=${root} --allow-ffi`;
+});
+var overridePath = (function overridePath() {
+  const value = readEnv(LIB_ENV);
+  if (value === void 0 || value.startsWith("/")) return value;
+  try {
+    if (Deno.permissions.querySync({
+      name: "read",
+      path: "."
+    }).state === "granted") {
+      return `${Deno.cwd().replace(/\/+$/, "")}/${value}`;
+    }
+  } catch {
+  }
+  return `./${value}`;
+});
+var fileCandidates = (function fileCandidates(base) {
+  const file = decodeURIComponent(base.slice("file://".length));
+  let root = file;
+  for (let up = 0; up < 3; up++) root = root.slice(0, root.lastIndexOf("/"));
+  const out = [
+    {
+      path: `${root}/native/build/${LIB_NAME}`,
+      kind: "build"
+    }
+  ];
+  const pin = DIST_SHA256[Deno.build.arch];
+  if (pin !== void 0) {
+    out.push({
+      path: `${root}/native/dist/${distLibName()}`,
+      kind: "dist",
+      pin
+    });
+  }
+  return out;
+});
+var remedy = (function remedy(c) {
+  switch (c.kind) {
+    case "env":
+      return `unset ${LIB_ENV}, or point it at a ${LIB_NAME} built for linux-${Deno.build.arch} ("deno task build" makes native/build/${LIB_NAME})`;
+    case "build":
+      return `rebuild it with "deno task build", or delete it to use the prebuilt library in native/dist`;
+    case "dist":
+      return `restore it with "git checkout -- native/dist", or build your own with "deno task build" (needs gcc and liburing-dev)`;
+    case "cache":
+      return `delete it, and it is fetched again`;
+  }
+});
+var verify = (function verify(c) {
+  const name = c.kind === "env" ? `${LIB_ENV}=${c.path}` : c.path;
+  let bytes;
+  try {
+    bytes = readLibrary(c.path);
+  } catch (e) {
+    throw new Error(`${name} cannot be read (${e.message}): ${remedy(c)}`, {
+      cause: e
+    });
+  }
+  if (bytes === void 0) return false;
+  const problem = elfProblem(bytes);
+  if (problem !== void 0) throw new Error(`${name} ${problem}: ${remedy(c)}`);
+  if (c.pin !== void 0) {
+    const got = sha256Hex(bytes);
+    if (got !== c.pin) {
+      throw new Error(`${name} has SHA-256 ${got}, but ffi/sys/dist_pin.ts pins ${c.pin}: refusing to load it (the file is damaged or is not this version's build); ${remedy(c)}`);
+    }
+  }
+  return true;
+});
+var notBuilt = (function notBuilt(cause) {
+  return new Error(`The native shim is not built and no prebuilt library for linux-${Deno.build.arch} is in native/dist: run "deno task build" (needs gcc and liburing-dev: apt-get install gcc liburing-dev), or set ${LIB_ENV} to the path of ${LIB_NAME}`, {
+    cause
+  });
+});
+var resolveLibrary = (function resolveLibrary(base = new URL(import.meta.url)) {
+  const override = overridePath();
+  if (override !== void 0) return override;
+  if (base.protocol === "file:") {
+    const first = fileCandidates(base.href).find((c) => exists(c.path));
+    if (first !== void 0) return first.path;
+    throw notBuilt();
+  }
+  throw new Error(`Cannot load ${LIB_NAME} for a module at a ${base.protocol} URL: import it from a file: or http(s): URL, or set ${LIB_ENV} to its path (and grant --allow-env=${LIB_ENV})`);
+});
+var isPermissionError = (function isPermissionError(e) {
+  return e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied;
+});
+var fetchPrebuilt = (async function fetchPrebuilt(base) {
+  const arch = Deno.build.arch;
+  const name = distLibName(arch);
+  const want = DIST_SHA256[arch];
+  if (want === void 0) {
+    throw new Error(`No prebuilt ${LIB_NAME} for linux-${arch} ships with this module: in a clone, run "deno task build" (needs gcc and liburing-dev) and set ${LIB_ENV} to native/build/${LIB_NAME}`);
+  }
+  const url = new URL(`../../native/dist/${name}`, base);
+  const root = cacheRoot();
+  if (root === void 0) {
+    throw new Error(`No cache directory for ${name}: grant --allow-env=${LOADER_ENV.join(",")} (the flags are ${remoteFlags(base)}), or set ${LIB_ENV} to a local ${LIB_NAME}`);
+  }
+  const dir = `${root}/${DIST_VERSION}-${want.slice(0, 16)}`;
+  const path = `${dir}/${name}`;
+  const flags = remoteFlags(base, root);
+  try {
+    if (sha256Hex(await Deno.readFile(path)) === want) return path;
+  } catch (e) {
+    if (isPermissionError(e)) {
+      throw new Error(`Reading the cached ${path} was denied: run with ${flags}`, {
+        cause: e
+      });
+    }
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  let bytes;
+  try {
+    const res = await fetch(url);
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new Error(`Fetching the prebuilt library ${url} failed with HTTP ${res.status}: the server does not serve native/dist/ beside the module; set ${LIB_ENV} to a local ${LIB_NAME} (build one with "deno task build", which needs gcc and liburing-dev)`);
+    }
+    bytes = new Uint8Array(await res.arrayBuffer());
+  } catch (e) {
+    if (isPermissionError(e)) {
+      throw new Error(`Fetching ${url} was denied: run with ${flags}`, {
+        cause: e
+      });
+    }
+    if (e instanceof TypeError) {
+      throw new Error(`Fetching the prebuilt library ${url} failed (${e.message}); set ${LIB_ENV} to a local ${LIB_NAME} to run without it`, {
+        cause: e
+      });
+    }
+    throw e;
+  }
+  const got = sha256Hex(bytes);
+  if (got !== want) {
+    throw new Error(`The prebuilt library ${url} has SHA-256 ${got}, but ffi/sys/dist_pin.ts pins ${want}: refusing to load it (the server holds a different build than this module's source)`);
+  }
+  try {
+    await Deno.mkdir(dir, {
+      recursive: true
+    });
+    const tmp = `${path}.${Deno.pid}.${crypto.randomUUID()}.tmp`;
+    await Deno.writeFile(tmp, bytes, {
+      mode: 493
+    });
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    if (isPermissionError(e)) {
+      throw new Error(`Writing ${path} was denied: run with ${flags}`, {
+        cause: e
+      });
+    }
+    throw e;
+  }
+  return path;
+});
+var lib2;
+var ShimVersionError = class extends Error {
+};
+var openMore;
+var open = (function open(c) {
+  const { path, flags } = c;
+  let grouped;
+  try {
+    grouped = openGrouped(path, symbols, SYMBOL_GROUPS, "ring", path, "preloadNative()");
+  } catch (e) {
+    if (isPermissionError(e)) {
+      throw new Error(`Opening ${path} needs --allow-ffi` + (flags ? `: run with ${flags}` : ""), {
+        cause: e
+      });
+    }
+    if (c.kind === "env") {
+      throw new Error(`${LIB_ENV}=${path} could not be opened (${e.message}): unset it or point it at ${LIB_NAME}`, {
+        cause: e
+      });
+    }
+    throw e;
+  }
+  const opened = grouped.table;
+  const version = opened.uring_shim_version();
+  if (version !== SHIM_VERSION) {
+    throw new ShimVersionError(`${path} is shim version ${version}, this module needs ${SHIM_VERSION}: rebuild it ("deno task build")`);
+  }
+  openMore = grouped.openAll;
+  return opened;
+});
+var remote = await (async () => {
+  const base = new URL(import.meta.url);
+  if (base.protocol !== "http:" && base.protocol !== "https:") return void 0;
+  if (Deno.build.os !== "linux" || readEnv(LIB_ENV) !== void 0) return void 0;
+  try {
+    const c = {
+      path: await fetchPrebuilt(base),
+      kind: "cache",
+      flags: remoteFlags(base, cacheRoot())
+    };
+    if (!verify(c)) throw new Error(`${c.path} vanished after it was fetched: ${remedy(c)}`);
+    return {
+      lib: open(c)
+    };
+  } catch (error) {
+    return {
+      error
+    };
+  }
+})();
+var native = (function native() {
+  if (lib2 !== void 0) return lib2;
+  if (Deno.build.os !== "linux") {
+    throw new Error(`io_uring needs Linux; this is ${Deno.build.os}`);
+  }
+  if (remote !== void 0) {
+    if ("error" in remote) throw remote.error;
+    lib2 = remote.lib;
+    return lib2;
+  }
+  const override = overridePath();
+  if (override !== void 0) {
+    const c = {
+      path: override,
+      kind: "env"
+    };
+    if (!verify(c)) {
+      throw new Error(`${LIB_ENV}=${override}: no such file (or it cannot be read): ${remedy(c)}`);
+    }
+    lib2 = open(c);
+    return lib2;
+  }
+  if (import.meta.url.startsWith("file:")) {
+    let cause;
+    for (const c of fileCandidates(import.meta.url)) {
+      if (!verify(c)) continue;
+      try {
+        lib2 = open(c);
+        return lib2;
+      } catch (e) {
+        if (e instanceof ShimVersionError || !(e instanceof Error) || isPermissionError(e)) throw e;
+        cause = e;
+      }
+    }
+    throw notBuilt(cause);
+  }
+  resolveLibrary();
+  throw notBuilt();
+});
+var preloadNative = (function preloadNative() {
+  native();
+  openMore?.();
+  openLibc();
+});
 
 // sys/_memory.ts
 var bases = /* @__PURE__ */ new WeakMap();
 var safeBases = /* @__PURE__ */ new WeakMap();
-function checkBuffer(view, what = "buffer") {
+var checkBuffer = (function checkBuffer(view, what = "buffer") {
   if (!ArrayBuffer.isView(view)) {
     throw new TypeError(`${what} must be a Uint8Array or another ArrayBufferView`);
   }
@@ -785,8 +1483,8 @@ function checkBuffer(view, what = "buffer") {
   if (ab.resizable === true || ab.growable === true) {
     throw new TypeError(`${what} is resizable: the kernel needs memory that cannot move`);
   }
-}
-function addressOf(view) {
+});
+var addressOf = (function addressOf(view) {
   const ab = view.buffer;
   let base = bases.get(ab);
   if (base === void 0) {
@@ -794,15 +1492,15 @@ function addressOf(view) {
     bases.set(ab, base);
   }
   return base + view.byteOffset;
-}
-function baseAddress(view) {
-  const c = libc();
+});
+var baseAddress = (function baseAddress(view) {
+  const c = native();
   if (view.byteLength > 0) return Number(c.memmove(view, view, 0n)) - view.byteOffset;
   if (view.buffer.byteLength === 0) return 0;
   const first = new Uint8Array(view.buffer, 0, 1);
   return Number(c.memmove(first, first, 0n));
-}
-function checkedAddress(view, what = "buffer") {
+});
+var checkedAddress = (function checkedAddress(view, what = "buffer") {
   if (!ArrayBuffer.isView(view)) {
     throw new TypeError(`${what} must be a Uint8Array or another ArrayBufferView`);
   }
@@ -816,9 +1514,9 @@ function checkedAddress(view, what = "buffer") {
     throw new TypeError(`${what} is detached`);
   }
   return base + view.byteOffset;
-}
+});
 var encoder = new TextEncoder();
-function cString(path, what = "path") {
+var cString = (function cString(path, what = "path") {
   if (path instanceof URL) {
     if (path.protocol !== "file:") throw new TypeError(`${what} must be a file: URL`);
     path = decodeURIComponent(path.pathname);
@@ -828,14 +1526,14 @@ function cString(path, what = "path") {
   const out = new Uint8Array(path.length * 3 + 1);
   const { written } = encoder.encodeInto(path, out);
   return out.subarray(0, written + 1);
-}
-function alignedBytes(size, align = 4096) {
+});
+var alignedBytes = (function alignedBytes(size, align = 4096) {
   const raw = new Uint8Array(new SharedArrayBuffer(size + align));
   const addr = addressOf(raw);
   const skip = (align - addr % align) % align;
   return raw.subarray(skip, skip + size);
-}
-function kernelSafeAddress(view, what = "buffer") {
+});
+var kernelSafeAddress = (function kernelSafeAddress(view, what = "buffer") {
   if (!ArrayBuffer.isView(view)) {
     throw new TypeError(`${what} must be a Uint8Array or another ArrayBufferView`);
   }
@@ -850,32 +1548,32 @@ function kernelSafeAddress(view, what = "buffer") {
   const addr = addressOf(view);
   safeBases.set(ab, addr - view.byteOffset);
   return addr;
-}
-function lendToKernel(view) {
+});
+var lendToKernel = (function lendToKernel(view) {
   const ab = view.buffer;
   safeBases.set(ab, addressOf(view) - view.byteOffset);
-}
-function returnFromKernel(view) {
+});
+var returnFromKernel = (function returnFromKernel(view) {
   if (!(view.buffer instanceof SharedArrayBuffer)) safeBases.delete(view.buffer);
-}
+});
 var PAGE_SIZE = 4096;
 
 // sys/_memory_order.ts
 var TSO = Deno.build.arch === "x86_64";
-function loadAcquire(a, i) {
+var loadAcquire = (function loadAcquire(a, i) {
   return TSO ? a[i] : Atomics.load(a, i);
-}
-function storeRelease(a, i, v) {
+});
+var storeRelease = (function storeRelease(a, i, v) {
   if (TSO) a[i] = v;
   else Atomics.store(a, i, v);
-}
-function storeRelease16(a, i, v) {
+});
+var storeRelease16 = (function storeRelease16(a, i, v) {
   if (TSO) a[i] = v;
   else Atomics.store(a, i, v);
-}
+});
 
 // sys/aligned.ts
-function alignedBuffer(size, align = 4096) {
+var alignedBuffer = (function alignedBuffer(size, align = 4096) {
   if (!Number.isInteger(size) || size < 0 || size > 2 ** 31) {
     throw new RangeError(`size must be an integer in 0..2**31, got ${size}`);
   }
@@ -883,7 +1581,7 @@ function alignedBuffer(size, align = 4096) {
     throw new RangeError(`align must be a power of two in 1..2**21, got ${align}`);
   }
   return alignedBytes(size, align);
-}
+});
 
 // sys/op_flags.ts
 var TimeoutFlag = {
@@ -1463,680 +2161,6 @@ var RegisterOp = {
   USE_REGISTERED_RING: 1 << 31
 };
 
-// sys/_library_check.ts
-var MAX_LIBRARY_BYTES = 64 << 20;
-var MACHINE = {
-  x86_64: 62,
-  aarch64: 183
-};
-var MACHINE_NAME = {
-  3: "i386",
-  8: "mips",
-  20: "powerpc",
-  21: "powerpc64",
-  22: "s390",
-  40: "arm",
-  62: "x86_64",
-  183: "aarch64",
-  243: "riscv64"
-};
-var ELF_TYPE = {
-  1: "a relocatable object (ET_REL, a .o file)",
-  2: "an executable (ET_EXEC)",
-  4: "a core dump (ET_CORE)"
-};
-function elfProblem(bytes, arch = Deno.build.arch) {
-  const size = bytes.length;
-  if (size < 64) return `is ${size} bytes, too small for an ELF shared library`;
-  if (bytes[0] !== 127 || bytes[1] !== 69 || bytes[2] !== 76 || bytes[3] !== 70) {
-    return "is not an ELF file (it does not start with \\x7fELF)";
-  }
-  if (bytes[4] !== 2) return `is a ${bytes[4] === 1 ? "32-bit" : "malformed"} ELF file, not 64-bit`;
-  if (bytes[5] !== 1) return "is a big-endian ELF file, not little-endian";
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, size);
-  const type = dv.getUint16(16, true);
-  const machine = dv.getUint16(18, true);
-  const want = MACHINE[arch];
-  if (machine !== want) {
-    return `is built for ${MACHINE_NAME[machine] ?? `ELF machine ${machine}`}, but this machine is ${arch}`;
-  }
-  if (type !== 3) {
-    return `is ${ELF_TYPE[type] ?? `ELF type ${type}`}, not a shared library (ET_DYN)`;
-  }
-  const phoff = Number(dv.getBigUint64(32, true));
-  const shoff = Number(dv.getBigUint64(40, true));
-  const phentsize = dv.getUint16(54, true), phnum = dv.getUint16(56, true);
-  const shentsize = dv.getUint16(58, true), shnum = dv.getUint16(60, true);
-  const damaged = `is truncated or damaged (${size} bytes)`;
-  if (phnum === 0 || phentsize !== 56) return `${damaged}: it has no program headers`;
-  if (phoff + phnum * 56 > size) {
-    return `${damaged}: its program headers end at byte ${phoff + phnum * 56}`;
-  }
-  let loads = 0;
-  for (let i = 0, at = phoff; i < phnum; i++, at += 56) {
-    if (dv.getUint32(at, true) === 1) loads++;
-    const offset = Number(dv.getBigUint64(at + 8, true));
-    const filesz = Number(dv.getBigUint64(at + 32, true));
-    if (filesz !== 0 && offset + filesz > size) {
-      return `${damaged}: segment ${i} ends at byte ${offset + filesz}`;
-    }
-  }
-  if (loads === 0) return `${damaged}: it has no loadable segment`;
-  if (shoff !== 0) {
-    if (shentsize !== 64) return `${damaged}: its section header size is ${shentsize}, not 64`;
-    const end = shoff + Math.max(shnum, 1) * 64;
-    if (end > size) return `${damaged}: its section header table ends at byte ${end}`;
-  }
-  return void 0;
-}
-function readLibrary(path) {
-  let state = "denied";
-  try {
-    state = Deno.permissions.querySync({
-      name: "read",
-      path
-    }).state;
-  } catch {
-  }
-  if (state !== "granted") return readWithLibc(path);
-  let bytes;
-  try {
-    if (Deno.statSync(path).size > MAX_LIBRARY_BYTES) throw tooLarge(path);
-    bytes = Deno.readFileSync(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return void 0;
-    throw e;
-  }
-  return bytes;
-}
-function tooLarge(path) {
-  return new Error(`${path} is larger than ${MAX_LIBRARY_BYTES >> 20} MiB: it is not the shim`);
-}
-function readWithLibc(path) {
-  const enc = new TextEncoder();
-  const c = libc();
-  const f = c.fopen(enc.encode(`${path}\0`), enc.encode("rbe\0"));
-  if (f === null) return void 0;
-  try {
-    const chunks = [];
-    let total = 0;
-    for (; ; ) {
-      const chunk = new Uint8Array(64 << 10);
-      const n = Number(c.fread(chunk, 1n, BigInt(chunk.length), f));
-      chunks.push(chunk.subarray(0, n));
-      total += n;
-      if (total > MAX_LIBRARY_BYTES) throw tooLarge(path);
-      if (n < chunk.length) break;
-    }
-    if (c.ferror(f) !== 0) throw new Error(`Reading ${path} failed (is it a directory?)`);
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const chunk of chunks) {
-      out.set(chunk, at);
-      at += chunk.length;
-    }
-    return out;
-  } finally {
-    c.fclose(f);
-  }
-}
-var K = new Int32Array([
-  1116352408,
-  1899447441,
-  3049323471,
-  3921009573,
-  961987163,
-  1508970993,
-  2453635748,
-  2870763221,
-  3624381080,
-  310598401,
-  607225278,
-  1426881987,
-  1925078388,
-  2162078206,
-  2614888103,
-  3248222580,
-  3835390401,
-  4022224774,
-  264347078,
-  604807628,
-  770255983,
-  1249150122,
-  1555081692,
-  1996064986,
-  2554220882,
-  2821834349,
-  2952996808,
-  3210313671,
-  3336571891,
-  3584528711,
-  113926993,
-  338241895,
-  666307205,
-  773529912,
-  1294757372,
-  1396182291,
-  1695183700,
-  1986661051,
-  2177026350,
-  2456956037,
-  2730485921,
-  2820302411,
-  3259730800,
-  3345764771,
-  3516065817,
-  3600352804,
-  4094571909,
-  275423344,
-  430227734,
-  506948616,
-  659060556,
-  883997877,
-  958139571,
-  1322822218,
-  1537002063,
-  1747873779,
-  1955562222,
-  2024104815,
-  2227730452,
-  2361852424,
-  2428436474,
-  2756734187,
-  3204031479,
-  3329325298
-]);
-function sha256Hex(data) {
-  const len = data.length;
-  const p = new Uint8Array(len + 9 + 63 >>> 6 << 6);
-  p.set(data);
-  p[len] = 128;
-  const end = p.length;
-  const hi = Math.floor(len / 536870912), lo = len * 8 >>> 0;
-  p[end - 8] = hi >>> 24;
-  p[end - 7] = hi >>> 16;
-  p[end - 6] = hi >>> 8;
-  p[end - 5] = hi;
-  p[end - 4] = lo >>> 24;
-  p[end - 3] = lo >>> 16;
-  p[end - 2] = lo >>> 8;
-  p[end - 1] = lo;
-  const h = new Int32Array([
-    1779033703,
-    3144134277,
-    1013904242,
-    2773480762,
-    1359893119,
-    2600822924,
-    528734635,
-    1541459225
-  ]);
-  const w = new Int32Array(64);
-  for (let off = 0; off < end; off += 64) {
-    for (let i = 0, j = off; i < 16; i++, j += 4) {
-      w[i] = p[j] << 24 | p[j + 1] << 16 | p[j + 2] << 8 | p[j + 3];
-    }
-    for (let i = 16; i < 64; i++) {
-      const x = w[i - 15], y = w[i - 2];
-      const s0 = (x >>> 7 | x << 25) ^ (x >>> 18 | x << 14) ^ x >>> 3;
-      const s1 = (y >>> 17 | y << 15) ^ (y >>> 19 | y << 13) ^ y >>> 10;
-      w[i] = w[i - 16] + s0 + w[i - 7] + s1 | 0;
-    }
-    let a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
-    for (let i = 0; i < 64; i++) {
-      const s1 = (e >>> 6 | e << 26) ^ (e >>> 11 | e << 21) ^ (e >>> 25 | e << 7);
-      const t1 = k + s1 + (e & f ^ ~e & g) + K[i] + w[i] | 0;
-      const s0 = (a >>> 2 | a << 30) ^ (a >>> 13 | a << 19) ^ (a >>> 22 | a << 10);
-      const t2 = s0 + (a & b ^ a & c ^ b & c) | 0;
-      k = g;
-      g = f;
-      f = e;
-      e = d + t1 | 0;
-      d = c;
-      c = b;
-      b = a;
-      a = t1 + t2 | 0;
-    }
-    h[0] += a;
-    h[1] += b;
-    h[2] += c;
-    h[3] += d;
-    h[4] += e;
-    h[5] += f;
-    h[6] += g;
-    h[7] += k;
-  }
-  return Array.from(h, (x) => (x >>> 0).toString(16).padStart(8, "0")).join("");
-}
-
-// sys/dist_pin.ts
-var DIST_VERSION = "0.1.0";
-var DIST_SHA256 = {
-  x86_64: "851a6687dba5b73c952d42bb01deae2fd0cc08c2736452cdd0a229a97275486f",
-  aarch64: "78f73239698a5b3c15ebee65e03b44f8220cf4a2c4fb82be9675a31c9a824ced"
-};
-
-// sys/symbols.ts
-var SHIM_VERSION = 4;
-var symbols = {
-  /** uint32_t uring_shim_version(void) */
-  uring_shim_version: {
-    parameters: [],
-    result: "u32"
-  },
-  /** int32_t uring_setup(uint32_t entries, struct io_uring_params *p, uint64_t *out) */
-  uring_setup: {
-    parameters: [
-      "u32",
-      "buffer",
-      "buffer"
-    ],
-    result: "i32"
-  },
-  /** void uring_teardown(struct io_uring *ring) */
-  uring_teardown: {
-    parameters: [
-      "pointer"
-    ],
-    result: "void"
-  },
-  /** int32_t uring_enter(int32_t fd, uint32_t to_submit, uint32_t min_complete, uint32_t flags) */
-  uring_enter: {
-    parameters: [
-      "i32",
-      "u32",
-      "u32",
-      "u32"
-    ],
-    result: "i32"
-  },
-  /** int32_t uring_submit(int32_t fd, uint32_t to_submit, uint32_t min_complete, uint32_t flags,
-   *  uint8_t *sqes, const uint32_t *khead, uint32_t zeroed_to, uint32_t mask,
-   *  uint32_t sqe_shift): uring_enter, then zeroes the SQE slots the kernel consumed */
-  uring_submit: {
-    parameters: [
-      "i32",
-      "u32",
-      "u32",
-      "u32",
-      "pointer",
-      "pointer",
-      "u32",
-      "u32",
-      "u32"
-    ],
-    result: "i32"
-  },
-  /** The same as uring_enter, on a worker thread: the event loop goes on while it sleeps. */
-  uring_wait: {
-    name: "uring_enter",
-    parameters: [
-      "i32",
-      "u32",
-      "u32",
-      "u32"
-    ],
-    result: "i32",
-    nonblocking: true
-  },
-  /** int32_t uring_enter_timeout(int32_t fd, uint32_t to_submit, uint32_t min_complete,
-   *  uint32_t flags, const struct __kernel_timespec *ts) */
-  uring_enter_timeout: {
-    parameters: [
-      "i32",
-      "u32",
-      "u32",
-      "u32",
-      "buffer"
-    ],
-    result: "i32"
-  },
-  /** int32_t uring_register(int32_t fd, uint32_t opcode, void *arg, uint32_t nr_args) */
-  uring_register: {
-    parameters: [
-      "i32",
-      "u32",
-      "buffer",
-      "u32"
-    ],
-    result: "i32"
-  },
-  /** int32_t uring_getsockname(int32_t fd, void *addr, uint32_t len) */
-  uring_getsockname: {
-    parameters: [
-      "i32",
-      "buffer",
-      "u32"
-    ],
-    result: "i32"
-  },
-  /** int32_t uring_eventfd(uint32_t initval, int32_t flags) */
-  uring_eventfd: {
-    parameters: [
-      "u32",
-      "i32"
-    ],
-    result: "i32"
-  },
-  /** uint32_t uring_abi(uint32_t *out, uint32_t cap) */
-  uring_abi: {
-    parameters: [
-      "buffer",
-      "u32"
-    ],
-    result: "u32"
-  }
-};
-var SYMBOL_GROUPS = {
-  ring: [
-    "uring_shim_version",
-    "uring_setup",
-    "uring_enter",
-    "uring_submit",
-    "uring_wait",
-    "uring_register"
-  ],
-  more: [
-    "uring_teardown",
-    "uring_enter_timeout",
-    "uring_getsockname",
-    "uring_eventfd",
-    "uring_abi"
-  ]
-};
-
-// sys/loader.ts
-var LIB_ENV = "DENO_URING_LIB";
-var LIB_NAME = "libdeno_uring.so";
-var LOADER_ENV = [
-  LIB_ENV,
-  "DENO_DIR",
-  "XDG_CACHE_HOME",
-  "HOME"
-];
-function distLibName(arch = Deno.build.arch) {
-  return `libdeno_uring.linux-${arch}.so`;
-}
-function readEnv(name) {
-  try {
-    if (Deno.permissions.querySync({
-      name: "env",
-      variable: name
-    }).state !== "granted") {
-      return void 0;
-    }
-    return Deno.env.get(name) || void 0;
-  } catch {
-    return void 0;
-  }
-}
-function exists(path) {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch (e) {
-    return e instanceof Deno.errors.NotCapable;
-  }
-}
-function cacheRoot() {
-  const denoDir = readEnv("DENO_DIR");
-  if (denoDir !== void 0) return `${denoDir.replace(/\/+$/, "")}/deno_uring`;
-  const xdg = readEnv("XDG_CACHE_HOME");
-  if (xdg !== void 0) return `${xdg.replace(/\/+$/, "")}/deno_uring`;
-  const home = readEnv("HOME");
-  if (home !== void 0) return `${home.replace(/\/+$/, "")}/.cache/deno_uring`;
-  return void 0;
-}
-function remoteFlags(base, root = "$HOME/.cache/deno_uring") {
-  return `--allow-import=${base.host} --allow-net=${base.host} --allow-env=${LOADER_ENV.join(",")} --allow-read=${root} --allow-write=${root} --allow-ffi`;
-}
-function overridePath() {
-  const value = readEnv(LIB_ENV);
-  if (value === void 0 || value.startsWith("/")) return value;
-  try {
-    if (Deno.permissions.querySync({
-      name: "read",
-      path: "."
-    }).state === "granted") {
-      return `${Deno.cwd().replace(/\/+$/, "")}/${value}`;
-    }
-  } catch {
-  }
-  return `./${value}`;
-}
-function fileCandidates(base) {
-  const local = decodeURIComponent(new URL(`../../native/build/${LIB_NAME}`, base).pathname);
-  const prebuilt = decodeURIComponent(new URL(`../../native/dist/${distLibName()}`, base).pathname);
-  const out = exists(local) ? [
-    {
-      path: local,
-      kind: "build"
-    }
-  ] : [];
-  const pin = DIST_SHA256[Deno.build.arch];
-  if (pin !== void 0 && exists(prebuilt)) out.push({
-    path: prebuilt,
-    kind: "dist",
-    pin
-  });
-  return out;
-}
-function remedy(c) {
-  switch (c.kind) {
-    case "env":
-      return `unset ${LIB_ENV}, or point it at a ${LIB_NAME} built for linux-${Deno.build.arch} ("deno task build" makes native/build/${LIB_NAME})`;
-    case "build":
-      return `rebuild it with "deno task build", or delete it to use the prebuilt library in native/dist`;
-    case "dist":
-      return `restore it with "git checkout -- native/dist", or build your own with "deno task build" (needs gcc and liburing-dev)`;
-    case "cache":
-      return `delete it, and it is fetched again`;
-  }
-}
-function verify(c) {
-  const name = c.kind === "env" ? `${LIB_ENV}=${c.path}` : c.path;
-  let bytes;
-  try {
-    bytes = readLibrary(c.path);
-  } catch (e) {
-    throw new Error(`${name} cannot be read (${e.message}): ${remedy(c)}`, {
-      cause: e
-    });
-  }
-  if (bytes === void 0) return false;
-  const problem = elfProblem(bytes);
-  if (problem !== void 0) throw new Error(`${name} ${problem}: ${remedy(c)}`);
-  if (c.pin !== void 0) {
-    const got = sha256Hex(bytes);
-    if (got !== c.pin) {
-      throw new Error(`${name} has SHA-256 ${got}, but ffi/sys/dist_pin.ts pins ${c.pin}: refusing to load it (the file is damaged or is not this version's build); ${remedy(c)}`);
-    }
-  }
-  return true;
-}
-function notBuilt(cause) {
-  return new Error(`The native shim is not built and no prebuilt library for linux-${Deno.build.arch} is in native/dist: run "deno task build" (needs gcc and liburing-dev: apt-get install gcc liburing-dev), or set ${LIB_ENV} to the path of ${LIB_NAME}`, {
-    cause
-  });
-}
-function resolveLibrary(base = new URL(import.meta.url)) {
-  const override = overridePath();
-  if (override !== void 0) return override;
-  if (base.protocol === "file:") {
-    const [first] = fileCandidates(base);
-    if (first !== void 0) return first.path;
-    throw notBuilt();
-  }
-  throw new Error(`Cannot load ${LIB_NAME} for a module at a ${base.protocol} URL: import it from a file: or http(s): URL, or set ${LIB_ENV} to its path (and grant --allow-env=${LIB_ENV})`);
-}
-function isPermissionError(e) {
-  return e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied;
-}
-async function fetchPrebuilt(base) {
-  const arch = Deno.build.arch;
-  const name = distLibName(arch);
-  const want = DIST_SHA256[arch];
-  if (want === void 0) {
-    throw new Error(`No prebuilt ${LIB_NAME} for linux-${arch} ships with this module: in a clone, run "deno task build" (needs gcc and liburing-dev) and set ${LIB_ENV} to native/build/${LIB_NAME}`);
-  }
-  const url = new URL(`../../native/dist/${name}`, base);
-  const root = cacheRoot();
-  if (root === void 0) {
-    throw new Error(`No cache directory for ${name}: grant --allow-env=${LOADER_ENV.join(",")} (the flags are ${remoteFlags(base)}), or set ${LIB_ENV} to a local ${LIB_NAME}`);
-  }
-  const dir = `${root}/${DIST_VERSION}-${want.slice(0, 16)}`;
-  const path = `${dir}/${name}`;
-  const flags = remoteFlags(base, root);
-  try {
-    if (sha256Hex(await Deno.readFile(path)) === want) return path;
-  } catch (e) {
-    if (isPermissionError(e)) {
-      throw new Error(`Reading the cached ${path} was denied: run with ${flags}`, {
-        cause: e
-      });
-    }
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
-  let bytes;
-  try {
-    const res = await fetch(url);
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw new Error(`Fetching the prebuilt library ${url} failed with HTTP ${res.status}: the server does not serve native/dist/ beside the module; set ${LIB_ENV} to a local ${LIB_NAME} (build one with "deno task build", which needs gcc and liburing-dev)`);
-    }
-    bytes = new Uint8Array(await res.arrayBuffer());
-  } catch (e) {
-    if (isPermissionError(e)) {
-      throw new Error(`Fetching ${url} was denied: run with ${flags}`, {
-        cause: e
-      });
-    }
-    if (e instanceof TypeError) {
-      throw new Error(`Fetching the prebuilt library ${url} failed (${e.message}); set ${LIB_ENV} to a local ${LIB_NAME} to run without it`, {
-        cause: e
-      });
-    }
-    throw e;
-  }
-  const got = sha256Hex(bytes);
-  if (got !== want) {
-    throw new Error(`The prebuilt library ${url} has SHA-256 ${got}, but ffi/sys/dist_pin.ts pins ${want}: refusing to load it (the server holds a different build than this module's source)`);
-  }
-  try {
-    await Deno.mkdir(dir, {
-      recursive: true
-    });
-    const tmp = `${path}.${Deno.pid}.${crypto.randomUUID()}.tmp`;
-    await Deno.writeFile(tmp, bytes, {
-      mode: 493
-    });
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    if (isPermissionError(e)) {
-      throw new Error(`Writing ${path} was denied: run with ${flags}`, {
-        cause: e
-      });
-    }
-    throw e;
-  }
-  return path;
-}
-var lib2;
-var ShimVersionError = class extends Error {
-};
-var openMore;
-function open(c) {
-  const { path, flags } = c;
-  let grouped;
-  try {
-    grouped = openGrouped(path, symbols, SYMBOL_GROUPS, "ring", path, "preloadNative()");
-  } catch (e) {
-    if (isPermissionError(e)) {
-      throw new Error(`Opening ${path} needs --allow-ffi` + (flags ? `: run with ${flags}` : ""), {
-        cause: e
-      });
-    }
-    if (c.kind === "env") {
-      throw new Error(`${LIB_ENV}=${path} could not be opened (${e.message}): unset it or point it at ${LIB_NAME}`, {
-        cause: e
-      });
-    }
-    throw e;
-  }
-  const opened = grouped.table;
-  const version = opened.uring_shim_version();
-  if (version !== SHIM_VERSION) {
-    throw new ShimVersionError(`${path} is shim version ${version}, this module needs ${SHIM_VERSION}: rebuild it ("deno task build")`);
-  }
-  libc();
-  openMore = grouped.openAll;
-  return opened;
-}
-var remote = await (async () => {
-  const base = new URL(import.meta.url);
-  if (base.protocol !== "http:" && base.protocol !== "https:") return void 0;
-  if (Deno.build.os !== "linux" || readEnv(LIB_ENV) !== void 0) return void 0;
-  try {
-    const c = {
-      path: await fetchPrebuilt(base),
-      kind: "cache",
-      flags: remoteFlags(base, cacheRoot())
-    };
-    if (!verify(c)) throw new Error(`${c.path} vanished after it was fetched: ${remedy(c)}`);
-    return {
-      lib: open(c)
-    };
-  } catch (error) {
-    return {
-      error
-    };
-  }
-})();
-function native() {
-  if (lib2 !== void 0) return lib2;
-  if (Deno.build.os !== "linux") {
-    throw new Error(`io_uring needs Linux; this is ${Deno.build.os}`);
-  }
-  if (remote !== void 0) {
-    if ("error" in remote) throw remote.error;
-    lib2 = remote.lib;
-    return lib2;
-  }
-  const base = new URL(import.meta.url);
-  const override = overridePath();
-  if (override !== void 0) {
-    const c = {
-      path: override,
-      kind: "env"
-    };
-    if (!verify(c)) {
-      throw new Error(`${LIB_ENV}=${override}: no such file (or it cannot be read): ${remedy(c)}`);
-    }
-    lib2 = open(c);
-    return lib2;
-  }
-  if (base.protocol === "file:") {
-    let cause;
-    for (const c of fileCandidates(base)) {
-      if (!verify(c)) continue;
-      try {
-        lib2 = open(c);
-        return lib2;
-      } catch (e) {
-        if (e instanceof ShimVersionError || !(e instanceof Error) || isPermissionError(e)) throw e;
-        cause = e;
-      }
-    }
-    throw notBuilt(cause);
-  }
-  resolveLibrary(base);
-  throw notBuilt();
-}
-function preloadNative() {
-  native();
-  openMore?.();
-  openLibc();
-}
-
 // sys/eventfd.ts
 var EventfdFlag = {
   /** Reads return 1 and decrement the counter by 1, instead of returning and zeroing it. */
@@ -2146,16 +2170,16 @@ var EventfdFlag = {
   /** Close the fd on exec (the default). */
   CLOEXEC: 524288
 };
-function eventfd(initval = 0, flags = EventfdFlag.CLOEXEC) {
+var eventfd = (function eventfd(initval = 0, flags = EventfdFlag.CLOEXEC) {
   if (!Number.isInteger(initval) || initval < 0 || initval > 4294967295) {
     throw new RangeError(`initval must be an integer in 0..2**32-1, got ${initval}`);
   }
   return check(native().uring_eventfd(initval, flags | 0), "eventfd");
-}
+});
 
 // sys/fixed.ts
 var cache = [];
-function fixed(index) {
+var fixed = (function fixed(index) {
   if (!Number.isInteger(index) || index < 0 || index > 2147483647) {
     throw new RangeError(`fixed file index must be an integer in 0..2**31-1, got ${index}`);
   }
@@ -2168,10 +2192,10 @@ function fixed(index) {
     if (index < 65536) cache[index] = f;
   }
   return f;
-}
-function isFixed(fd) {
+});
+var isFixed = (function isFixed(fd) {
   return typeof fd === "object" && fd !== null && fd.fixedFile === true;
-}
+});
 
 // sys/permissions.ts
 var everywhere = {
@@ -2180,11 +2204,11 @@ var everywhere = {
   net: void 0
 };
 var clearing = false;
-function clear() {
+var clear = (function clear() {
   clearing = false;
   everywhere.read = everywhere.write = everywhere.net = void 0;
-}
-function grantedEverywhere(name) {
+});
+var grantedEverywhere = (function grantedEverywhere(name) {
   let granted = everywhere[name];
   if (granted === void 0) {
     const status = Deno.permissions.querySync({
@@ -2198,13 +2222,13 @@ function grantedEverywhere(name) {
     }
   }
   return granted;
-}
-function allowed(desc) {
+});
+var allowed = (function allowed(desc) {
   let state = Deno.permissions.querySync(desc).state;
   if (state === "prompt") state = Deno.permissions.requestSync(desc).state;
   return state === "granted";
-}
-function _shownPath(path) {
+});
+var _shownPath = (function _shownPath(path) {
   if (path[0] !== "/" || path.charCodeAt(1) === 47) return path;
   const trailing = path.length > 1 && path.charCodeAt(path.length - 1) === 47;
   if (!trailing && !path.includes("//") && !path.includes("/.")) return path;
@@ -2215,8 +2239,8 @@ function _shownPath(path) {
     else parts.push(part);
   }
   return `/${parts.join("/")}`;
-}
-function checkPath(name, path) {
+});
+var checkPath = (function checkPath(name, path) {
   if (grantedEverywhere(name)) return;
   if (!allowed({
     name,
@@ -2224,8 +2248,8 @@ function checkPath(name, path) {
   })) {
     throw new Deno.errors.NotCapable(`Requires ${name} access to "${_shownPath(path)}", run again with the --allow-${name} flag`);
   }
-}
-function checkNet(hostname, port) {
+});
+var checkNet = (function checkNet(hostname, port) {
   if (grantedEverywhere("net")) return;
   const host = port === void 0 ? hostname : `${hostname}:${port}`;
   if (!allowed({
@@ -2234,22 +2258,23 @@ function checkNet(hostname, port) {
   })) {
     throw new Deno.errors.NotCapable(`Requires net access to "${host}", run again with the --allow-net flag`);
   }
-}
+});
 
 // sys/_limits.ts
-var ROWS = {
+var LIMITS = {
   RLIMIT_NOFILE: {
-    row: "Max open files",
+    resource: 7,
     unit: "",
     raise: "ulimit -n 4096"
   },
   RLIMIT_MEMLOCK: {
-    row: "Max locked memory",
+    resource: 8,
     unit: " bytes",
     raise: "ulimit -l unlimited"
   }
 };
-function readProc(path) {
+var INFINITY = 0xffffffffffffffffn;
+var readProc = (function readProc(path) {
   try {
     if (Deno.permissions.querySync({
       name: "read",
@@ -2259,57 +2284,55 @@ function readProc(path) {
   } catch {
     return "";
   }
-}
-var lastLimits = "";
-function primeLimits() {
-  if (lastLimits === "") lastLimits = readProc("/proc/self/limits");
-}
-function softLimit(limit) {
-  const row = ROWS[limit].row;
-  const now = readProc("/proc/self/limits");
-  if (now !== "") lastLimits = now;
-  for (const line of lastLimits.split("\n")) {
-    if (line.startsWith(row)) return line.slice(row.length).trim().split(/\s+/)[0];
+});
+var softLimit = (function softLimit(limit) {
+  const out = new BigUint64Array(2);
+  try {
+    if (libc().getrlimit(LIMITS[limit].resource, new Uint8Array(out.buffer)) !== 0) {
+      return void 0;
+    }
+  } catch {
+    return void 0;
   }
-  return void 0;
-}
-function limitAdvice(limit) {
-  const { unit, raise } = ROWS[limit];
+  return out[0] === INFINITY ? "unlimited" : String(out[0]);
+});
+var limitAdvice = (function limitAdvice(limit) {
+  const { unit, raise } = LIMITS[limit];
   const what = limit === "RLIMIT_NOFILE" ? "the open-file limit" : "the locked-memory limit";
   const now = softLimit(limit);
   const value = now === void 0 ? "" : ` is ${now}${now === "unlimited" ? "" : unit}`;
   const unitKey = limit === "RLIMIT_NOFILE" ? "LimitNOFILE" : "LimitMEMLOCK";
   return `${what} ${limit}${value}; raise it with \`${raise}\` (${unitKey}= in a systemd unit, --ulimit with docker run)`;
-}
+});
 
 // ring/sqe_args.ts
 var TWO32 = 4294967296;
 var MAX_RW = 2147479552;
-function ringClosed() {
+var ringClosed = (function ringClosed() {
   throw new Error("ring is closed");
-}
-function badFd(fd) {
+});
+var badFd = (function badFd(fd) {
   if (typeof fd === "number") {
     throw new RangeError(`fd must be an integer in -1..2**31-1 or AT_FDCWD, got ${fd}`);
   }
   throw new TypeError("fd must be a number or a fixed(index) marker");
-}
-function isView(buf, what = "buffer") {
+});
+var isView = (function isView(buf, what = "buffer") {
   if (!ArrayBuffer.isView(buf)) {
     throw new TypeError(`${what} must be a Uint8Array or another ArrayBufferView`);
   }
-}
-function checkOffset(off) {
+});
+var checkOffset = (function checkOffset(off) {
   if (!(off >= -1 && off <= Number.MAX_SAFE_INTEGER && Math.floor(off) === off)) {
     throw new RangeError(`offset must be an integer in -1..2**53-1, got ${off}`);
   }
-}
-function checkU32(v, what) {
+});
+var checkU32 = (function checkU32(v, what) {
   if (!(v >= 0 && v <= 4294967295 && Number.isInteger(v))) {
     throw new RangeError(`${what} must be an integer in 0..2**32-1, got ${v}`);
   }
-}
-function timespec(t) {
+});
+var timespec = (function timespec(t) {
   let sec, nsec;
   if (typeof t === "number") {
     if (!(t >= 0 && Number.isFinite(t))) {
@@ -2330,8 +2353,8 @@ function timespec(t) {
   v.setBigInt64(0, BigInt(sec), true);
   v.setBigInt64(8, BigInt(nsec), true);
   return out;
-}
-function iovecs(bufs) {
+});
+var iovecs = (function iovecs(bufs) {
   if (!Array.isArray(bufs)) throw new TypeError("iovecs must be an array of buffers");
   const out = new Uint32Array(bufs.length * 4);
   for (let i = 0; i < bufs.length; i++) {
@@ -2345,7 +2368,7 @@ function iovecs(bufs) {
     out[i * 4 + 3] = len / TWO32;
   }
   return out;
-}
+});
 var AT_FDCWD = -100;
 var ProvidedRegion = class {
   /** The region. */
@@ -2355,38 +2378,38 @@ var ProvidedRegion = class {
     this.region = region;
   }
 };
-function checkLength(length, buf) {
+var checkLength = (function checkLength(length, buf) {
   checkBuffer(buf);
   if (!Number.isInteger(length) || length < 0 || length > buf.byteLength) {
     throw new RangeError(`length ${length} is out of range 0..${buf.byteLength}`);
   }
   return length;
-}
+});
 
 // ring/register.ts
 var TWO322 = 4294967296;
 var REGISTER_DST_REPLACE = 2;
-function setU64(v, at, n) {
+var setU64 = (function setU64(v, at, n) {
   v.setUint32(at, n % TWO322, true);
   v.setUint32(at + 4, Math.floor(n / TWO322), true);
-}
-function rsrcRegister(nr, flags, data) {
+});
+var rsrcRegister = (function rsrcRegister(nr, flags, data) {
   const out = new Uint8Array(32);
   const v = new DataView(out.buffer);
   v.setUint32(0, nr, true);
   v.setUint32(4, flags, true);
   setU64(v, 16, data);
   return out;
-}
-function rsrcUpdate2(offset, data, nr) {
+});
+var rsrcUpdate2 = (function rsrcUpdate2(offset, data, nr) {
   const out = new Uint8Array(32);
   const v = new DataView(out.buffer);
   v.setUint32(0, offset, true);
   setU64(v, 8, data);
   v.setUint32(24, nr, true);
   return out;
-}
-function registerEventfd(ring, fd, options = {}) {
+});
+var registerEventfd = (function registerEventfd(ring, fd, options = {}) {
   if (!Number.isInteger(fd) || fd < 0 || fd > 2147483647) {
     throw new RangeError(`fd must be an integer in 0..2**31-1, got ${fd}`);
   }
@@ -2395,8 +2418,8 @@ function registerEventfd(ring, fd, options = {}) {
   ]);
   const op = options.async ? RegisterOp.EVENTFD_ASYNC : RegisterOp.EVENTFD;
   ring.register(op, new Uint8Array(arg.buffer), 1);
-}
-function syncCancel(ring, o) {
+});
+var syncCancel = (function syncCancel(ring, o) {
   if (typeof o !== "object" || o === null) throw new TypeError("options must be an object");
   const reg = new Uint8Array(64);
   const v = new DataView(reg.buffer);
@@ -2438,15 +2461,15 @@ function syncCancel(ring, o) {
     reg.set(timespec(o.timeout), 16);
   }
   return ring.register(RegisterOp.SYNC_CANCEL, reg, 1);
-}
-function napiSettings(bytes) {
+});
+var napiSettings = (function napiSettings(bytes) {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return {
     busyPollTimeout: v.getUint32(0, true),
     preferBusyPoll: bytes[4] !== 0
   };
-}
-function registerNapi(ring, o) {
+});
+var registerNapi = (function registerNapi(ring, o) {
   if (typeof o !== "object" || o === null) throw new TypeError("options must be an object");
   const us = o.busyPollTimeout;
   if (!Number.isInteger(us) || us < 0 || us > 4294967295) {
@@ -2463,12 +2486,12 @@ function registerNapi(ring, o) {
   v.setUint32(8, tracking === "static" ? 1 : 0, true);
   ring.register(RegisterOp.NAPI, arg, 1);
   return napiSettings(arg);
-}
-function unregisterNapi(ring) {
+});
+var unregisterNapi = (function unregisterNapi(ring) {
   const arg = new Uint8Array(16);
   ring.register(RegisterOp.UNREGISTER_NAPI, arg, 1);
   return napiSettings(arg);
-}
+});
 
 // ring/buffer_ring.ts
 var token = Symbol("BufferRing");
@@ -2669,12 +2692,12 @@ var BufferRing = class {
     this.#ring.register(RegisterOp.UNREGISTER_PBUF_RING, reg, 1);
   }
 };
-function registerBufRing(ring, options) {
+var registerBufRing = (function registerBufRing(ring, options) {
   if (typeof options !== "object" || options === null) {
     throw new TypeError("options must be { group, entries, size }");
   }
   return new BufferRing(token, ring, options);
-}
+});
 
 // ring/cqe_batch.ts
 var TWO324 = 2 ** 32;
@@ -2783,11 +2806,11 @@ var CqeView = class {
 // ring/file_table.ts
 var MAX_FILES = 1 << 20;
 var token2 = Symbol("FileTable");
-function checkFd(fd, what) {
+var checkFd = (function checkFd(fd, what) {
   if (!Number.isInteger(fd) || fd < -2 || fd > 2147483647) {
     throw new RangeError(`${what} must be an fd, -1 (empty) or REGISTER_FILES_SKIP (-2), got ${fd}`);
   }
-}
+});
 var FileTable = class {
   /** Number of slots. */
   count;
@@ -2898,7 +2921,7 @@ var FileTable = class {
     if (this.#closed) throw new Error("FileTable is closed");
   }
 };
-function registerFiles(ring, files) {
+var registerFiles = (function registerFiles(ring, files) {
   let count;
   let arg;
   if (typeof files === "number") {
@@ -2934,8 +2957,8 @@ function registerFiles(ring, files) {
     throw explain(e);
   }
   return new FileTable(token2, ring, count);
-}
-function explain(e) {
+});
+var explain = (function explain(e) {
   if (!(e instanceof UringError)) return e;
   const call = "io_uring_register(FILES2)";
   if (e.errno === 16) {
@@ -2945,7 +2968,7 @@ function explain(e) {
     return new UringError(24, call, `a file table may not have more slots than RLIMIT_NOFILE: ${limitAdvice("RLIMIT_NOFILE")}`);
   }
   return e;
-}
+});
 
 // ring/fixed_buffers.ts
 var MAX_SLOTS = 16384;
@@ -3022,15 +3045,15 @@ var BufferTable = class {
   }
 };
 var tables = /* @__PURE__ */ new WeakMap();
-function tableOf(ring) {
+var tableOf = (function tableOf(ring) {
   let t = tables.get(ring);
   if (t === void 0) {
     t = new BufferTable(ring);
     tables.set(ring, t);
   }
   return t;
-}
-function iovecsOf(views) {
+});
+var iovecsOf = (function iovecsOf(views) {
   const out = new Uint8Array(views.length * 16);
   const v = new DataView(out.buffer);
   for (let i = 0; i < views.length; i++) {
@@ -3038,17 +3061,17 @@ function iovecsOf(views) {
     setU64(v, i * 16 + 8, views[i].byteLength);
   }
   return out;
-}
-function checkCount(count) {
+});
+var checkCount = (function checkCount(count) {
   if (!Number.isInteger(count) || count < 1 || count > MAX_SLOTS) {
     throw new RangeError(`count must be an integer in 1..${MAX_SLOTS}, got ${count}`);
   }
-}
-function checkSize(size, what = "size") {
+});
+var checkSize = (function checkSize(size, what = "size") {
   if (!Number.isInteger(size) || size < 1 || size > MAX_SIZE) {
     throw new RangeError(`${what} must be an integer in 1..2**30 (1 GiB), got ${size}`);
   }
-}
+});
 var FixedBuffers = class {
   /** Number of buffers. */
   count;
@@ -3192,7 +3215,7 @@ var FixedBuffers = class {
     if (this.#closed) throw new Error("FixedBuffers is closed");
   }
 };
-function registerBuffers(ring, count, size) {
+var registerBuffers = (function registerBuffers(ring, count, size) {
   checkCount(count);
   checkSize(size);
   const stride = size >= PAGE_SIZE ? Math.ceil(size / PAGE_SIZE) * PAGE_SIZE : Math.ceil(size / 64) * 64;
@@ -3209,8 +3232,8 @@ function registerBuffers(ring, count, size) {
     owned: true
   };
   return place(ring, init);
-}
-function registerBufferViews(ring, views) {
+});
+var registerBufferViews = (function registerBufferViews(ring, views) {
   if (!Array.isArray(views)) throw new TypeError("views must be an array of Uint8Array");
   checkCount(views.length);
   const own = [];
@@ -3235,8 +3258,8 @@ function registerBufferViews(ring, views) {
     addrs,
     owned: false
   });
-}
-function place(ring, init) {
+});
+var place = (function place(ring, init) {
   const table = tableOf(ring);
   const n = init.views.length;
   const iov = iovecsOf(init.views);
@@ -3252,8 +3275,8 @@ function place(ring, init) {
     }
     throw e;
   }
-}
-function cloneBuffers(ring, src) {
+});
+var cloneBuffers = (function cloneBuffers(ring, src) {
   if (!(src instanceof FixedBuffers)) throw new TypeError("src must be a FixedBuffers");
   const init = src._share();
   const srcRing = src._ring;
@@ -3282,7 +3305,7 @@ function cloneBuffers(ring, src) {
     throw e;
   }
   return new FixedBuffers(token3, table, offset, init);
-}
+});
 
 // ring/msghdr.ts
 var TWO325 = 4294967296;
@@ -3350,11 +3373,11 @@ var MsgHdr = class {
 // ring/ring_setup.ts
 var { EINVAL } = Errno;
 var PARAMS_SIZE = 120;
-function underSeccompFilter() {
+var underSeccompFilter = (function underSeccompFilter() {
   return /^Seccomp:\s*2\s*$/m.test(readProc("/proc/self/status"));
-}
+});
 var ALLOW_IO_URING = "allow io_uring_setup, io_uring_enter and io_uring_register in the seccomp profile (Docker: --security-opt seccomp=<profile with them>)";
-function setupHint(errno) {
+var setupHint = (function setupHint(errno) {
   switch (errno) {
     case 1: {
       const disabled = readProc("/proc/sys/kernel/io_uring_disabled").trim();
@@ -3382,8 +3405,8 @@ function setupHint(errno) {
     default:
       return "";
   }
-}
-function optionFlags(o) {
+});
+var optionFlags = (function optionFlags(o) {
   let f = o.flags ?? 0;
   if (o.cqEntries !== void 0) f |= SetupFlag.CQSIZE;
   if (o.clamp) f |= SetupFlag.CLAMP;
@@ -3405,13 +3428,13 @@ function optionFlags(o) {
     throw new RangeError("NO_MMAP and REGISTERED_FD_ONLY rings are not supported by this binding");
   }
   return f >>> 0;
-}
-function checkCount2(n, what, max = 4294967295) {
+});
+var checkCount2 = (function checkCount2(n, what, max = 4294967295) {
   if (!Number.isInteger(n) || n < 0 || n > max) {
     throw new RangeError(`${what} must be an integer in 0..${max}, got ${n}`);
   }
-}
-function setupRing(options) {
+});
+var setupRing = (function setupRing(options) {
   if (typeof options !== "object" || options === null) {
     throw new TypeError("options must be an object");
   }
@@ -3421,7 +3444,6 @@ function setupRing(options) {
   }
   const flags = optionFlags(options);
   const lib3 = native();
-  primeLimits();
   if (options.cqEntries !== void 0) checkCount2(options.cqEntries, "cqEntries", 65536 * 8);
   const params = new Uint8Array(PARAMS_SIZE);
   const p32 = new Uint32Array(params.buffer);
@@ -3462,15 +3484,15 @@ function setupRing(options) {
     sqesPtr,
     sqHeadPtr: Deno.UnsafePointer.offset(sqRingPtr, p32[10])
   };
-}
+});
 
 // ring/_held_refs.ts
 var SMALL = 1 << 16;
 var TWO326 = 4294967296;
-function userDataAt(a, w) {
+var userDataAt = (function userDataAt(a, w) {
   const hi = a[w + 1];
   return hi === 0 ? a[w] : hi * TWO326 + a[w];
-}
+});
 var Entry = class {
   count = 0;
   ref = void 0;
@@ -3482,7 +3504,7 @@ var More = class {
     this.refs = refs;
   }
 };
-function addRef(cur, ref) {
+var addRef = (function addRef(cur, ref) {
   if (cur === void 0) return ref;
   if (cur instanceof More) {
     cur.refs.push(ref);
@@ -3492,11 +3514,11 @@ function addRef(cur, ref) {
     cur,
     ref
   ]);
-}
-function pushRefs(out, held) {
+});
+var pushRefs = (function pushRefs(out, held) {
   if (held instanceof More) out.push(...held.refs);
   else if (held !== void 0) out.push(held);
-}
+});
 var _HeldRefs = class {
   /** In-flight ops per small user data value. */
   #count = new Int32Array(64);
@@ -5116,18 +5138,18 @@ var _CompletionQueue = class {
 
 // ring/_wait.ts
 var { EINTR: EINTR2, ETIME: ETIME3, EBUSY } = Errno;
-function deadlineAfter(timeout) {
+var deadlineAfter = (function deadlineAfter(timeout) {
   timespec(timeout);
   return performance.now() + (typeof timeout === "number" ? timeout : timeout.sec * 1e3 + timeout.nsec / 1e6);
-}
-function readyCqes(sq, cq, waitNr) {
+});
+var readyCqes = (function readyCqes(sq, cq, waitNr) {
   const ready = cq.ready();
   if (ready >= waitNr && (ready !== 0 || !sq.needsFlush())) return ready;
   if (waitNr === 0) getEvents(sq, 0);
   else waitFor(sq, cq, waitNr, Infinity, cq.head() + ready >>> 0, false);
   return cq.ready();
-}
-function waitFor(sq, cq, waitNr, deadline, from, submit) {
+});
+var waitFor = (function waitFor(sq, cq, waitNr, deadline, from, submit) {
   const want = waitNr < cq.entries ? waitNr : cq.entries;
   let flags = sq.enterFlags | EnterFlag.GETEVENTS;
   if (submit && (sq.flags & SetupFlag.SQPOLL) !== 0) {
@@ -5147,31 +5169,31 @@ function waitFor(sq, cq, waitNr, deadline, from, submit) {
     left = deadline - performance.now();
     if (left <= 0) return submitted;
   }
-}
-function getEvents(sq, waitNr) {
+});
+var getEvents = (function getEvents(sq, waitNr) {
   for (; ; ) {
     const ret = sq.lib.uring_enter(sq.enterFd, 0, waitNr, sq.enterFlags | EnterFlag.GETEVENTS);
     if (ret === -EINTR2) continue;
     if (ret < 0 && ret !== -EBUSY && ret !== -ETIME3) check(ret, "io_uring_enter");
     return;
   }
-}
-function submitAndWait(sq, cq, waitNr) {
+});
+var submitAndWait = (function submitAndWait(sq, cq, waitNr) {
   const from = cq.cq32[cq.tailI];
   const n = sq.submit(waitNr, EnterFlag.GETEVENTS);
   if (waitNr !== 0 && cq.short(waitNr, from)) {
     return n + waitFor(sq, cq, waitNr, Infinity, from, true);
   }
   return n;
-}
-function submitAndWaitUntil(sq, cq, waitNr, deadline) {
+});
+var submitAndWaitUntil = (function submitAndWaitUntil(sq, cq, waitNr, deadline) {
   const from = cq.cq32[cq.tailI];
   const published = sq.tail - sq.pubTail >>> 0;
   sq.publish();
   const n = waitFor(sq, cq, waitNr, deadline, from, true);
   return sq.flags & SetupFlag.SQPOLL ? published : n;
-}
-function sqringWait(sq) {
+});
+var sqringWait = (function sqringWait(sq) {
   if (!(sq.flags & SetupFlag.SQPOLL)) return;
   if (sq.spaceLeft() > 0) return;
   for (; ; ) {
@@ -5179,7 +5201,7 @@ function sqringWait(sq) {
     if (ret < 0 && ret !== -EINTR2) check(ret, "io_uring_enter");
     if (ret >= 0 || sq.spaceLeft() > 0) return;
   }
-}
+});
 
 // ring/ring.ts
 var { EINTR: EINTR3, ETIME: ETIME4, EBUSY: EBUSY2 } = Errno;
@@ -5837,13 +5859,13 @@ var Ring = class {
 };
 
 // ring/sockaddr.ts
-function parseIpv4(h) {
+var parseIpv4 = (function parseIpv4(h) {
   const parts = h.split(".");
   if (parts.length !== 4) return void 0;
   const out = parts.map((p) => /^\d{1,3}$/.test(p) ? Number(p) : NaN);
   return out.every((n) => n >= 0 && n <= 255) ? out : void 0;
-}
-function parseIpv6(h) {
+});
+var parseIpv6 = (function parseIpv6(h) {
   if (h.startsWith("[") && h.endsWith("]")) h = h.slice(1, -1);
   if (!h.includes(":")) return void 0;
   let tail = [];
@@ -5873,8 +5895,8 @@ function parseIpv6(h) {
   ];
   if (words.some((w) => !(w >= 0 && w <= 65535))) return void 0;
   return words;
-}
-function sockaddr(addr) {
+});
+var sockaddr = (function sockaddr(addr) {
   const { port } = addr;
   let { hostname } = addr;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -5904,8 +5926,8 @@ function sockaddr(addr) {
     return b;
   }
   throw new TypeError(`hostname must be an IPv4 or IPv6 address, got "${hostname}"`);
-}
-function parseSockaddr(bytes) {
+});
+var parseSockaddr = (function parseSockaddr(bytes) {
   const family = bytes[0] | bytes[1] << 8;
   const port = bytes[2] << 8 | bytes[3];
   if (family === 2) return {
@@ -5937,7 +5959,7 @@ function parseSockaddr(bytes) {
     };
   }
   throw new TypeError(`unsupported address family ${family}`);
-}
+});
 
 // ring/statx.ts
 var STATX_SIZE = 256;
@@ -5961,26 +5983,26 @@ var RDEV_MINOR = 132;
 var DEV_MAJOR = 136;
 var DEV_MINOR = 140;
 var S_IFMT = 61440;
-function u64(v, off) {
+var u64 = (function u64(v, off) {
   return v.getUint32(off + 4, true) * TWO329 + v.getUint32(off, true);
-}
-function seconds(v, off) {
+});
+var seconds = (function seconds(v, off) {
   return v.getInt32(off + 4, true) * TWO329 + v.getUint32(off, true);
-}
-function timeMs(v, off) {
+});
+var timeMs = (function timeMs(v, off) {
   return seconds(v, off) * 1e3 + v.getUint32(off + 8, true) / 1e6;
-}
-function timeMsTrunc(v, off) {
+});
+var timeMsTrunc = (function timeMsTrunc(v, off) {
   const sec = seconds(v, off);
   const nsec = v.getUint32(off + 8, true);
   return sec >= 0 ? sec * 1e3 + Math.floor(nsec / 1e6) : sec * 1e3 + Math.ceil(nsec / 1e6);
-}
-function makedev(major, minor) {
+});
+var makedev = (function makedev(major, minor) {
   const lo = ((major & 4095) << 8 | minor & 255 | (minor & ~255) << 12) >>> 0;
   const hi = (major & ~4095) >>> 0;
   return hi * TWO329 + lo;
-}
-function decodeStatx(buf) {
+});
+var decodeStatx = (function decodeStatx(buf) {
   const b = buf;
   const v = new DataView(b.buffer, b.byteOffset, STATX_SIZE);
   const mask = v.getUint32(MASK, true);
@@ -6013,8 +6035,8 @@ function decodeStatx(buf) {
     isCharDevice: type === 8192,
     isBlockDevice: type === 24576
   };
-}
-function fileInfo(v) {
+});
+var fileInfo = (function fileInfo(v) {
   const mask = v.getUint32(MASK, true);
   const mode = v.getUint16(MODE, true);
   const type = mode & S_IFMT;
@@ -6042,7 +6064,7 @@ function fileInfo(v) {
     isFifo: type === 4096,
     isSocket: type === 49152
   };
-}
+});
 
 export {
   Errno,
@@ -6058,6 +6080,8 @@ export {
   lastErrno,
   copyFromAddress,
   cStringAt,
+  native,
+  preloadNative,
   checkBuffer,
   addressOf,
   cString,
@@ -6093,8 +6117,6 @@ export {
   SqRingFlag,
   Feature,
   RegisterOp,
-  native,
-  preloadNative,
   EventfdFlag,
   eventfd,
   fixed,

@@ -45,7 +45,7 @@ import {
   pathOf,
   returnFromKernel,
   sockaddr
-} from "./chunk-3U4WJEBB.js";
+} from "./chunk-NWVROFZO.js";
 
 // engine/bounce.ts
 var MIN_SHIFT = 6;
@@ -65,11 +65,11 @@ var Chunk = class {
     this.shift = shift;
   }
 };
-function alignedShared(size) {
+var alignedShared = (function alignedShared(size) {
   const raw = new Uint8Array(new SharedArrayBuffer(size + PAGE));
   const skip = (PAGE - addressOf(raw) % PAGE) % PAGE;
   return raw.subarray(skip, skip + size);
-}
+});
 var _BouncePool = class {
   #free = [];
   /** Bytes in the free lists, all classes. */
@@ -163,7 +163,7 @@ var BounceVec = class {
     return err;
   }
 };
-function prepOne(s, pool, op, fd, buf, offset, read2) {
+var prepOne = (function prepOne(s, pool, op, fd, buf, offset, read2) {
   const a = kernelSafeAddress(buf);
   const len = buf.byteLength > MAX_RW ? MAX_RW : buf.byteLength;
   if (a >= 0) {
@@ -181,8 +181,8 @@ function prepOne(s, pool, op, fd, buf, offset, read2) {
     throw e;
   }
   return new Bounce1(pool, read2 ? buf : null, chunk);
-}
-function prepVec(pool, bufs, read2, prep) {
+});
+var prepVec = (function prepVec(pool, bufs, read2, prep) {
   if (!Array.isArray(bufs)) throw new TypeError("bufs must be an array of ArrayBufferView");
   let chunks = null;
   const views = [];
@@ -211,18 +211,18 @@ function prepVec(pool, bufs, read2, prep) {
   if (chunks === null) return void 0;
   for (let i = 0; i < chunks.length; i++) chunks[i] ??= null;
   return new BounceVec(pool, bufs.slice(), chunks, read2);
-}
-function ownCopy(view) {
+});
+var ownCopy = (function ownCopy(view) {
   if (!ArrayBuffer.isView(view)) {
     throw new TypeError("value must be a Uint8Array or another ArrayBufferView");
   }
   checkBuffer(view);
   return bytesOf(view).slice();
-}
-function bytesOf(view) {
+});
+var bytesOf = (function bytesOf(view) {
   return view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-}
-function copyOut(user, chunk, res) {
+});
+var copyOut = (function copyOut(user, chunk, res) {
   if (res <= 0) return void 0;
   if (user.byteLength < res) {
     return new TypeError(`the buffer was detached or shrunk while the op was in flight: ${res} bytes read were dropped (do not transfer a buffer an op is using)`);
@@ -230,14 +230,14 @@ function copyOut(user, chunk, res) {
   const dst = bytesOf(user);
   dst.set(res === chunk.view.length ? chunk.view : chunk.view.subarray(0, res));
   return void 0;
-}
-function checkFixedSafe(buffers, index) {
+});
+var checkFixedSafe = (function checkFixedSafe(buffers, index) {
   if (!(buffers instanceof FixedBuffers) || buffers.owned) return;
   const view = buffers.get(index);
   if (!(view.buffer instanceof SharedArrayBuffer)) {
     throw new TypeError(`registered buffer ${index} is caller memory that could be transferred while the kernel uses it: register views over a SharedArrayBuffer, or use registerBuffers(count, size)`);
   }
-}
+});
 
 // engine/backlog.ts
 var _Backlog = class {
@@ -327,13 +327,13 @@ var _Backlog = class {
 
 // engine/_immediate.ts
 var impl;
-function pick() {
+var pick = (function pick() {
   const g = globalThis.setImmediate;
   return typeof g === "function" ? g : (fn) => setTimeout(fn, 0);
-}
-function immediate(fn) {
+});
+var immediate = (function immediate(fn) {
   (impl ??= pick())(fn);
-}
+});
 
 // engine/notifier.ts
 var { ECANCELED, EAGAIN, EINTR } = Errno;
@@ -566,7 +566,7 @@ var libc2;
 var net;
 var netLoading;
 var netFailed = false;
-function loadNet() {
+var loadNet = (function loadNet() {
   if (net === void 0 && netLoading === void 0 && !netFailed) {
     netLoading = import("node:net").then((m) => {
       net = m;
@@ -575,15 +575,15 @@ function loadNet() {
     });
   }
   return net;
-}
-async function netLoaded() {
+});
+var netLoaded = (async function netLoaded() {
   loadNet();
   await netLoading;
   return net !== void 0;
-}
-function libcOf() {
+});
+var libcOf = (function libcOf() {
   return libc2 ??= libc();
-}
+});
 var _SocketBell = class __SocketBell {
   /** The end the kernel writes to. */
   wfd;
@@ -766,9 +766,9 @@ var _PollWaker = class __PollWaker {
 // engine/_wake_eventfd.ts
 var SCRATCH = new Uint8Array(new SharedArrayBuffer(16));
 var scratchAddr = 0;
-function scratch() {
+var scratch = (function scratch() {
   return scratchAddr ||= Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(SCRATCH)));
-}
+});
 var UD_WAKE = 2 ** 21;
 var _EventfdWaker = class __EventfdWaker {
   kind = "eventfd";
@@ -902,12 +902,12 @@ var F_ABORTED = 2;
 var F_SIGNAL = 4;
 var F_DIRECT = 8;
 var F_UNREF = 16;
-function checkTimeout(ms) {
+var checkTimeout = (function checkTimeout(ms) {
   if (typeof ms !== "number" || !(ms >= 0) || !Number.isFinite(ms)) {
     throw new RangeError(`timeoutMs must be a finite number >= 0, got ${ms}`);
   }
   return ms;
-}
+});
 
 // engine/_slots.ts
 var { ETIME: ETIME2, ECANCELED: ECANCELED2 } = Errno;
@@ -943,19 +943,19 @@ var noop = () => {
 };
 var capturedResolve = noop;
 var capturedReject = noop;
-function captureAny(resolve, reject) {
+var captureAny = (function captureAny(resolve, reject) {
   capturedResolve = resolve;
   capturedReject = reject;
-}
+});
 var capture = captureAny;
-function _writeUd(s, ud) {
+var _writeUd = (function _writeUd(s, ud) {
   s._u32[s._w + SqeWord.USER_DATA] = ud;
-}
-function _nopOut(s, ud) {
+});
+var _nopOut = (function _nopOut(s, ud) {
   const m = s._m;
   m.u32.fill(0, s._w, s._w + m.stride);
   _writeUd(s, ud);
-}
+});
 var _OpAbort = class {
   slots;
   ud;
@@ -1284,7 +1284,7 @@ var ChainAbort = class {
     this.host.abortChain(this.chain);
   }
 };
-function _submitChain(host, ops, options, hard, drain) {
+var _submitChain = (function _submitChain(host, ops, options, hard, drain) {
   const n = ops.length;
   if (n === 0) return Promise.resolve([]);
   if (n > host.ring.sqEntries) {
@@ -1371,8 +1371,8 @@ function _submitChain(host, ops, options, hard, drain) {
   }
   host._schedule();
   return promise;
-}
-function _abortChain(host, chain, again) {
+});
+var _abortChain = (function _abortChain(host, chain, again) {
   for (const ud of chain.uds) {
     if (host._kind[ud] === K_LINK && host._aux[ud].state === chain) {
       host.abortUd(ud, again);
@@ -1384,8 +1384,8 @@ function _abortChain(host, chain, again) {
       if (!chain.done && !host.closed) host.abortChain(chain, true);
     }, 10);
   }
-}
-function _chainCqe(host, entry, res, name) {
+});
+var _chainCqe = (function _chainCqe(host, entry, res, name) {
   const state = entry.state;
   if (entry.bounce !== void 0) state.error ??= entry.bounce.done(res);
   state.results[entry.i] = res >= 0 || entry.timer && res === -ETIME3 ? res < 0 ? 0 : res : new UringError(-res, name);
@@ -1410,8 +1410,8 @@ function _chainCqe(host, entry, res, name) {
   if (sig !== void 0 && sig.aborted) state.reject(sig.reason);
   else if (state.error !== void 0) state.reject(state.error);
   else state.resolve(state.results);
-}
-function _endChains(chains, err) {
+});
+var _endChains = (function _endChains(chains, err) {
   for (const c of chains) {
     if (c.recancel !== void 0) clearTimeout(c.recancel);
     if (c.signal !== void 0 && c.hook !== void 0) {
@@ -1420,7 +1420,7 @@ function _endChains(chains, err) {
     c.done = true;
     c.reject(err);
   }
-}
+});
 
 // engine/engine.ts
 var { EINTR: EINTR3, EAGAIN: EAGAIN3, EBUSY: EBUSY2, ECANCELED: ECANCELED3 } = Errno;
@@ -1434,7 +1434,7 @@ var _wakeSettings = {
 var TASKRUN_FLAG2 = 1 << 9;
 var live = /* @__PURE__ */ new Set();
 var unloadHooked = false;
-function keepTrack(e) {
+var keepTrack = (function keepTrack(e) {
   live.add(e);
   if (unloadHooked || typeof globalThis.addEventListener !== "function") return;
   unloadHooked = true;
@@ -1443,7 +1443,7 @@ function keepTrack(e) {
       ...live
     ]) if (!engine._quiet()) engine.close();
   });
-}
+});
 var _Engine = class extends _Slots {
   ring;
   /** Memory the kernel uses in place of caller buffers that the caller could free. */
@@ -2052,7 +2052,7 @@ var TODO_CLOSE = 1;
 var TODO_MORE = 2;
 var encoder = new TextEncoder();
 var EMPTY = new Uint8Array(0);
-function encodePaths(paths) {
+var encodePaths = (function encodePaths(paths) {
   let size = 0;
   for (const p of paths) size += p.length * 3 + 1;
   const bytes = new Uint8Array(size);
@@ -2075,7 +2075,7 @@ function encodePaths(paths) {
     bytes,
     offsets
   };
-}
+});
 var _FileReader = class {
   slots;
   #ring;
@@ -2536,28 +2536,28 @@ var _FileReader = class {
     this.#todoList[this.#todoTop++] = slot;
   }
 };
-function grow(buf, size) {
+var grow = (function grow(buf, size) {
   const out = allocate(size);
   out?.set(buf);
   return out;
-}
-function sliced(buf, len) {
+});
+var sliced = (function sliced(buf, len) {
   try {
     return buf.slice(0, len);
   } catch (e) {
     if (e instanceof RangeError) return void 0;
     throw e;
   }
-}
-function allocate(size) {
+});
+var allocate = (function allocate(size) {
   try {
     return new Uint8Array(size);
   } catch (e) {
     if (e instanceof RangeError) return void 0;
     throw e;
   }
-}
-function lendableBuffer(size) {
+});
+var lendableBuffer = (function lendableBuffer(size) {
   const WA = globalThis.WebAssembly;
   if (WA !== void 0 && size > 0) {
     try {
@@ -2573,10 +2573,10 @@ function lendableBuffer(size) {
     }
   }
   return alignedBuffer(size);
-}
-function scratchBuffer(size) {
+});
+var scratchBuffer = (function scratchBuffer(size) {
   return alignedBuffer(size);
-}
+});
 
 // engine/write_many.ts
 var PATH_ROOM = 4096;
@@ -3175,12 +3175,12 @@ var MultishotIterator = class {
 };
 
 // async/_recipes.ts
-function checkFdNumber(fd) {
+var checkFdNumber = (function checkFdNumber(fd) {
   if (typeof fd !== "number" || (fd | 0) !== fd || fd < 0) {
     throw new TypeError(`fd must be a non-negative integer file descriptor, got ${String(fd)}`);
   }
   return fd;
-}
+});
 var nop = () => (s) => s.prepNop();
 var read = (fd, buf, offset) => (s, pool) => prepOne(s, pool, Op.READ, fd, buf, offset, true);
 var write = (fd, data, offset) => (s, pool) => prepOne(s, pool, Op.WRITE, fd, data, offset, false);
@@ -3238,7 +3238,7 @@ var splice = (fdIn, offIn, fdOut, offOut, nbytes, flags) => (s) => s.prepSplice(
 var tee = (fdIn, fdOut, nbytes, flags) => (s) => s.prepTee(fdIn, fdOut, nbytes, flags);
 
 // async/_tcp.ts
-async function run(io, steps, options) {
+var run = (async function run(io, steps, options) {
   const chains = steps.length <= io.ring.sqEntries ? [
     steps
   ] : steps.map((s) => [
@@ -3249,8 +3249,8 @@ async function run(io, steps, options) {
       if (r instanceof Error) throw r;
     }
   }
-}
-async function tcpSocket(io, addr, steps, options) {
+});
+var tcpSocket = (async function tcpSocket(io, addr, steps, options) {
   const domain = addr.length === 16 ? Sock.AF_INET : Sock.AF_INET6;
   const fd = await io.socket(domain, Sock.SOCK_STREAM | Sock.SOCK_CLOEXEC, 0, options);
   try {
@@ -3261,14 +3261,14 @@ async function tcpSocket(io, addr, steps, options) {
     throw err;
   }
   return fd;
-}
-function checkObject(opts) {
+});
+var checkObject = (function checkObject(opts) {
   if (typeof opts !== "object" || opts === null) throw new TypeError("options must be an object");
-}
+});
 var ONE = new Int32Array([
   1
 ]);
-async function listenTcp(io, opts, options) {
+var listenTcp = (async function listenTcp(io, opts, options) {
   checkObject(opts);
   const addr = sockaddr({
     hostname: opts.hostname ?? "0.0.0.0",
@@ -3283,8 +3283,8 @@ async function listenTcp(io, opts, options) {
     steps.push((c) => c.bind(fd, addr), (c) => c.listen(fd, opts.backlog ?? 511));
     return steps;
   }, options);
-}
-async function connectTcp(io, opts, options) {
+});
+var connectTcp = (async function connectTcp(io, opts, options) {
   checkObject(opts);
   const addr = sockaddr({
     hostname: opts.hostname,
@@ -3298,11 +3298,11 @@ async function connectTcp(io, opts, options) {
     steps.push((c) => c.connect(fd, addr));
     return steps;
   }, options);
-}
+});
 
 // async/_args.ts
 var textOf = (v) => typeof v === "string" ? `"${v}"` : String(v);
-function openFlags(o) {
+var openFlags = (function openFlags(o) {
   if (o === void 0) return OpenFlag.RDONLY | OpenFlag.CLOEXEC;
   if (typeof o !== "object" || o === null) throw new TypeError("options must be an object");
   const { write: write2, append, truncate, create, createNew } = o;
@@ -3326,14 +3326,14 @@ function openFlags(o) {
     if (truncate) f |= OpenFlag.TRUNC;
   }
   return f;
-}
-function openMode(o) {
+});
+var openMode = (function openMode(o) {
   const mode = o?.mode ?? 438;
   if (!Number.isInteger(mode) || mode < 0 || mode > 4095) {
     throw new RangeError(`mode must be an integer in 0..0o7777, got ${textOf(mode)}`);
   }
   return mode;
-}
+});
 var CLD = [
   "exited",
   "killed",
@@ -3342,7 +3342,7 @@ var CLD = [
   "stopped",
   "continued"
 ];
-function decodeSiginfo(buf) {
+var decodeSiginfo = (function decodeSiginfo(buf) {
   const b = buf;
   const v = new DataView(b.buffer, b.byteOffset, 128);
   const code = v.getInt32(8, true);
@@ -3351,7 +3351,7 @@ function decodeSiginfo(buf) {
     code: CLD[code - 1] ?? "exited",
     status: v.getInt32(24, true)
   };
-}
+});
 var SIGNALS = {
   SIGHUP: 1,
   SIGINT: 2,
@@ -3384,17 +3384,17 @@ var SIGNALS = {
   SIGPWR: 30,
   SIGSYS: 31
 };
-function sockaddrOf(addr) {
+var sockaddrOf = (function sockaddrOf(addr) {
   if (ArrayBuffer.isView(addr)) return ownCopy(addr);
   if (typeof addr !== "object" || addr === null) {
     throw new TypeError("address must be { hostname, port } or sockaddr bytes");
   }
   return sockaddr(addr);
-}
+});
 
 // async/_submit.ts
 var ENGINE = Symbol("AsyncRing.engine");
-function runOp(e, kind, name, options, prep, aux) {
+var runOp = (function runOp(e, kind, name, options, prep, aux) {
   const s = e.start(options);
   if (s === null) return e.early;
   try {
@@ -3403,8 +3403,8 @@ function runOp(e, kind, name, options, prep, aux) {
     return e.abandon(s, err);
   }
   return e.finish(s, kind, name, options, aux);
-}
-function rw(e, op, name, fd, buf, offset, options, msgFlags = 0) {
+});
+var rw = (function rw(e, op, name, fd, buf, offset, options, msgFlags = 0) {
   const s = e.start(options);
   if (s === null) return e.early;
   let b;
@@ -3417,8 +3417,8 @@ function rw(e, op, name, fd, buf, offset, options, msgFlags = 0) {
   }
   if (b === void 0) return e.finish(s, K_NUM, name, options);
   return e.finish(s, K_BOUNCE, name, options, b);
-}
-function rwWith(e, op, name, fd, buf, decode, ctx, msgFlags) {
+});
+var rwWith = (function rwWith(e, op, name, fd, buf, decode, ctx, msgFlags) {
   if (typeof decode !== "function") throw new TypeError("decode must be a function");
   const s = e.start(void 0);
   if (s === null) return e.early;
@@ -3432,7 +3432,7 @@ function rwWith(e, op, name, fd, buf, decode, ctx, msgFlags) {
     throw err;
   }
   return e.finish(s, K_RAW, name, void 0, new WithOp(b, decode, ctx));
-}
+});
 var ignore = () => {
 };
 var WithOp = class {
@@ -3448,12 +3448,12 @@ var WithOp = class {
     this.ctx = ctx;
   }
 };
-function settleWith(op, res) {
+var settleWith = (function settleWith(op, res) {
   const w = op;
   const err = w.bounce === void 0 ? void 0 : w.bounce.done(res);
   const v = w.fn(w.ctx, res);
   return err ?? v;
-}
+});
 
 // async/link_builder.ts
 var chainOps;
@@ -3673,16 +3673,16 @@ var Slots = class {
     return this.#chunks[Math.floor(slot / this.perChunk)].subarray(at, at + this.size);
   }
 };
-function slotsOf(map, io, size, perChunk, max) {
+var slotsOf = (function slotsOf(map, io, size, perChunk, max) {
   let slots = map.get(io);
   if (slots === void 0) map.set(io, slots = new Slots(size, perChunk, max));
   return slots;
-}
+});
 
 // async/files.ts
 var STATX_MASK = StatxMask.BASIC_STATS | StatxMask.BTIME;
 var FIRST_READ = 16 * 1024;
-function signalOf(options) {
+var signalOf = (function signalOf(options) {
   if (options === void 0 || options === null) return void 0;
   if (typeof options !== "object") throw new TypeError("options must be an object");
   const signal = options.signal;
@@ -3692,24 +3692,24 @@ function signalOf(options) {
   }
   signal.throwIfAborted();
   return signal;
-}
-function checkedPath(path, op) {
+});
+var checkedPath = (function checkedPath(path, op) {
   const p = pathOf(path);
   const nul = nulPathError(p, op);
   if (nul !== void 0) throw nul;
   return p;
-}
-function asDenoError(e, op, path) {
+});
+var asDenoError = (function asDenoError(e, op, path) {
   return e instanceof UringError ? denoFsError(e.errno, op, path) : e;
-}
-function readInto(io, fd, buf, signal) {
+});
+var readInto = (function readInto(io, fd, buf, signal) {
   if (!(buf.buffer instanceof SharedArrayBuffer)) lendToKernel(buf);
   return io.read(fd, buf, -1, signal === void 0 ? void 0 : {
     signal
   });
-}
+});
 var readSlots = /* @__PURE__ */ new WeakMap();
-async function ringReadFile(io, path, options) {
+var ringReadFile = (async function ringReadFile(io, path, options) {
   const signal = signalOf(options);
   const p = checkedPath(path, "readfile");
   try {
@@ -3719,8 +3719,8 @@ async function ringReadFile(io, path, options) {
   } finally {
     signal?.throwIfAborted();
   }
-}
-async function readWhole(io, path, signal) {
+});
+var readWhole = (async function readWhole(io, path, signal) {
   const opts = signal === void 0 ? void 0 : {
     signal
   };
@@ -3763,20 +3763,20 @@ async function readWhole(io, path, signal) {
     await io.closeFd(fd).catch(() => {
     });
   }
-}
-function grow2(buf, len, size, path) {
+});
+var grow2 = (function grow2(buf, len, size, path) {
   const out = allocate(size);
   if (out === void 0) throw denoFsError(OUT_OF_MEMORY, "readfile", path);
   out.set(buf.subarray(0, len));
   return out;
-}
-async function ringReadTextFile(io, path, options) {
+});
+var ringReadTextFile = (async function ringReadTextFile(io, path, options) {
   return decoder.decode(await ringReadFile(io, path, options));
-}
+});
 var decoder = new TextDecoder("utf-8", {
   ignoreBOM: true
 });
-async function ringWriteFile(io, path, data, options) {
+var ringWriteFile = (async function ringWriteFile(io, path, data, options) {
   const signal = signalOf(options);
   const p = checkedPath(path, "writefile");
   const isStream = data instanceof ReadableStream;
@@ -3853,11 +3853,11 @@ async function ringWriteFile(io, path, data, options) {
   } finally {
     signal?.throwIfAborted();
   }
-}
+});
 var ECANCELED5 = 125;
 var ENOSPC2 = 28;
 var PAIR_MAX = 8 * 1024 * 1024;
-function raced(reader, signal) {
+var raced = (function raced(reader, signal) {
   signal.throwIfAborted();
   const { promise, reject } = Promise.withResolvers();
   const onAbort = () => {
@@ -3874,10 +3874,10 @@ function raced(reader, signal) {
   ]).finally(() => {
     signal.removeEventListener("abort", onAbort);
   });
-}
+});
 var writers = /* @__PURE__ */ new WeakMap();
 var MAX_WRITER_SLOTS = 256;
-function writerFor(io) {
+var writerFor = (function writerFor(io) {
   const w = writers.get(io);
   if (w !== void 0 && !w.closed && (w.backlog < w.slots || w.slots >= MAX_WRITER_SLOTS)) {
     return w;
@@ -3890,8 +3890,8 @@ function writerFor(io) {
   writers.set(io, writer);
   io.ring._onClose(() => writer.close());
   return writer;
-}
-function sized(want, make) {
+});
+var sized = (function sized(want, make) {
   for (let n = want; ; n = Math.floor(n / 2)) {
     try {
       return make(n);
@@ -3902,8 +3902,8 @@ function sized(want, make) {
       if (n <= 1) return void 0;
     }
   }
-}
-async function writeAll(io, fd, data, at, opts) {
+});
+var writeAll = (async function writeAll(io, fd, data, at, opts) {
   const piece = data.buffer instanceof SharedArrayBuffer ? MAX_RW : PAIR_MAX;
   const total = data.length;
   let done = 0;
@@ -3915,21 +3915,21 @@ async function writeAll(io, fd, data, at, opts) {
     done += n;
   }
   return at < 0 ? -1 : at + done;
-}
-function ringWriteTextFile(io, path, text, options) {
+});
+var ringWriteTextFile = (function ringWriteTextFile(io, path, text, options) {
   const data = text instanceof ReadableStream ? text.pipeThrough(new TextEncoderStream()) : new TextEncoder().encode(text);
   return ringWriteFile(io, path, data, options);
-}
-function ringStat(io, path) {
+});
+var ringStat = (function ringStat(io, path) {
   return statPath(io, path, 0, "stat");
-}
-function ringLstat(io, path) {
+});
+var ringLstat = (function ringLstat(io, path) {
   return statPath(io, path, At.SYMLINK_NOFOLLOW, "lstat");
-}
+});
 var statSlots = /* @__PURE__ */ new WeakMap();
 var STAT_SLOT = 1024;
 var pathEncoder = new TextEncoder();
-async function statPath(io, path, flags, op) {
+var statPath = (async function statPath(io, path, flags, op) {
   const p = checkedPath(path, op);
   const slots = slotsOf(statSlots, io, STAT_SLOT, 256, Infinity);
   const slot = slots.take();
@@ -3946,12 +3946,12 @@ async function statPath(io, path, flags, op) {
   } finally {
     slots.give(slot);
   }
-}
+});
 
 // async/files_many.ts
 var DEFAULT_CONCURRENCY = 256;
 var readers = /* @__PURE__ */ new WeakMap();
-function readerFor(io, want) {
+var readerFor = (function readerFor(io, want) {
   const cur = readers.get(io);
   const usable = cur !== void 0 && !cur.closed;
   if (want <= DEFAULT_CONCURRENCY && !(usable && cur.busy)) {
@@ -3978,8 +3978,8 @@ function readerFor(io, want) {
     reader: sized(want, (n) => new _FileReader(n)),
     temporary: true
   };
-}
-async function readEach(io, paths, concurrency, signal) {
+});
+var readEach = (async function readEach(io, paths, concurrency, signal) {
   const out = new Array(paths.length);
   let next = 0, failedAt = -1, failure;
   const worker = async () => {
@@ -4000,8 +4000,8 @@ async function readEach(io, paths, concurrency, signal) {
   }, worker));
   if (failedAt >= 0) throw failure;
   return out;
-}
-async function ringReadFiles(io, paths, options) {
+});
+var ringReadFiles = (async function ringReadFiles(io, paths, options) {
   const signal = signalOf(options);
   if (!Array.isArray(paths)) throw new TypeError("paths must be an array of paths");
   const concurrency = options?.concurrency ?? DEFAULT_CONCURRENCY;
@@ -4033,8 +4033,8 @@ async function ringReadFiles(io, paths, options) {
     if (temporary) reader.close();
     signal?.throwIfAborted();
   }
-}
-async function ringVisitFiles(io, paths, fn, options) {
+});
+var ringVisitFiles = (async function ringVisitFiles(io, paths, fn, options) {
   const signal = signalOf(options);
   if (!Array.isArray(paths)) throw new TypeError("paths must be an array of paths");
   if (typeof fn !== "function") throw new TypeError("fn must be a function");
@@ -4072,8 +4072,8 @@ async function ringVisitFiles(io, paths, fn, options) {
     if (temporary) reader.close();
     signal?.throwIfAborted();
   }
-}
-async function visitEach(io, paths, fn, concurrency, signal, onError) {
+});
+var visitEach = (async function visitEach(io, paths, fn, concurrency, signal, onError) {
   let next = 0, failedAt = -1, failure, stopped = false;
   const worker = async () => {
     while (next < paths.length && failedAt < 0 && !stopped) {
@@ -4103,21 +4103,21 @@ async function visitEach(io, paths, fn, concurrency, signal, onError) {
     length: Math.min(concurrency, 4, paths.length)
   }, worker));
   if (failedAt >= 0) throw failure;
-}
+});
 
 // async/ring_base.ts
 var { ETIME: ETIME4, ENOENT, EALREADY } = Errno;
 var STATX_MASK2 = StatxMask.BASIC_STATS | StatxMask.BTIME;
-function quoted(path) {
+var quoted = (function quoted(path) {
   return `'${path instanceof URL ? decodeURIComponent(path.pathname) : String(path)}'`;
-}
-function onPath(p, path, to) {
+});
+var onPath = (function onPath(p, path, to) {
   return p.catch((e) => {
     if (!(e instanceof UringError) || e.target !== void 0) throw e;
     const target = to === void 0 ? quoted(path) : `${quoted(path)} -> ${quoted(to)}`;
     throw new UringError(e.errno, e.call, void 0, target);
   });
-}
+});
 var decodeTimeout = (_aux, res) => res >= 0 || res === -ETIME4 ? void 0 : new UringError(-res, "timeout");
 var decodeCancel = (_aux, res) => res >= 0 ? res : res === -ENOENT || res === -EALREADY ? 0 : new UringError(-res, "cancelFd");
 var AsyncRingBase = class {
@@ -5125,18 +5125,18 @@ var AsyncRing = class extends AsyncRingBase {
 
 // async/default_ring.ts
 var shared;
-function defaultRing() {
+var defaultRing = (function defaultRing() {
   if (shared === void 0 || shared.closed) shared = new AsyncRing({
     coopTaskrun: true
   });
   return shared;
-}
+});
 
 // async/_layer_ops.ts
-function _acceptFrom(io, fd, addr, addrLen, options) {
+var _acceptFrom = (function _acceptFrom(io, fd, addr, addrLen, options) {
   return runOp(io[ENGINE], K_FD, "accept", options, (s) => s.prepAccept(fd, addr, addrLen, Sock.SOCK_CLOEXEC));
-}
-function _rawOp(io, name, op, fd, addr, len, off, opFlags) {
+});
+var _rawOp = (function _rawOp(io, name, op, fd, addr, len, off, opFlags) {
   const e = io[ENGINE];
   const s = e.start(void 0);
   if (s === null) return e.early;
@@ -5147,8 +5147,8 @@ function _rawOp(io, name, op, fd, addr, len, off, opFlags) {
     return e.abandon(s, err);
   }
   return e.finish(s, K_NUM, name, void 0);
-}
-function _rawLink(io, ops) {
+});
+var _rawLink = (function _rawLink(io, ops) {
   const chain = ops.map(([name, op, fd, addr, len, off, opFlags]) => ({
     name,
     prep: (s) => {
@@ -5157,7 +5157,7 @@ function _rawLink(io, ops) {
     }
   }));
   return io[ENGINE].link(chain, void 0, false, false);
-}
+});
 
 export {
   immediate,

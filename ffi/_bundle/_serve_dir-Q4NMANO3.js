@@ -4,15 +4,15 @@ import {
   normalize,
   serveFileOn,
   standardResponse
-} from "./chunk-FVOI7XLP.js";
+} from "./chunk-PRSDAXSP.js";
 import {
   ringLstat,
   ringStat
-} from "./chunk-RW5O4M7I.js";
+} from "./chunk-JRC7ZETJ.js";
 import "./chunk-2J6COXAV.js";
 import {
   checkPath
-} from "./chunk-3U4WJEBB.js";
+} from "./chunk-NWVROFZO.js";
 
 // net/_dir_listing.ts
 var ENTITIES = {

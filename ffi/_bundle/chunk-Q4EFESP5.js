@@ -15,7 +15,7 @@ import {
   ringWriteFile,
   ringWriteTextFile,
   slotsOf
-} from "./chunk-RW5O4M7I.js";
+} from "./chunk-JRC7ZETJ.js";
 import {
   AT_FDCWD,
   At,
@@ -42,17 +42,17 @@ import {
   nulPathError,
   pathOf,
   returnFromKernel
-} from "./chunk-3U4WJEBB.js";
+} from "./chunk-NWVROFZO.js";
 
 // fs/_common.ts
-function _checkedPath(path, kind, op, special = true) {
+var _checkedPath = (function _checkedPath(path, kind, op, special = true) {
   const p = pathOf(path);
   checkPath(kind, p);
   if (special) _checkSpecialFile(p, kind === "write");
   const nul = nulPathError(p, op);
   if (nul !== void 0) throw nul;
   return p;
-}
+});
 var ALL = [
   "read",
   "write",
@@ -64,7 +64,7 @@ var ALL = [
   "import"
 ];
 var allGranted;
-function allPermissions() {
+var allPermissions = (function allPermissions() {
   if (allGranted === void 0) {
     allGranted = ALL.every((name) => Deno.permissions.querySync({
       name
@@ -72,14 +72,14 @@ function allPermissions() {
     queueMicrotask(() => allGranted = void 0);
   }
   return allGranted;
-}
+});
 var HARMLESS = /* @__PURE__ */ new Set([
   "/dev/random",
   "/dev/urandom",
   "/dev/zero",
   "/dev/null"
 ]);
-function _checkSpecialFile(path, write) {
+var _checkSpecialFile = (function _checkSpecialFile(path, write) {
   if (path[0] !== "/") return;
   const c = path.charCodeAt(1) === 47 ? path.replace(/^\/+/, "/") : path;
   if (!c.startsWith("/dev") && !c.startsWith("/proc") && !c.startsWith("/sys")) {
@@ -110,24 +110,24 @@ function _checkSpecialFile(path, write) {
   if (top === "proc" && parts[1] === "pressure") return;
   if (allPermissions()) return;
   throw new Deno.errors.NotCapable(`Requires all access to "${_shownPath(path)}", run again with the --allow-all flag`);
-}
-function _opError(e, op, path) {
+});
+var _opError = (function _opError(e, op, path) {
   return e instanceof UringError ? denoFsError(e.errno, op, path) : e;
-}
-function _twoPathError(errno, op, from, to) {
+});
+var _twoPathError = (function _twoPathError(errno, op, from, to) {
   return denoOpError(errno, `${op} '${from}' -> '${to}'`);
-}
-function _opError2(e, op, from, to) {
+});
+var _opError2 = (function _opError2(e, op, from, to) {
   return e instanceof UringError ? _twoPathError(e.errno, op, from, to) : e;
-}
-function _nulTwoPathError(op, from, to) {
+});
+var _nulTwoPathError = (function _nulTwoPathError(op, from, to) {
   if (!from.includes("\0") && !to.includes("\0")) return void 0;
   const err = new TypeError(`file name contained an unexpected NUL byte: ${op} '${from}' -> '${to}'`);
   err.code = "EINVAL";
   err.errno = Errno.EINVAL;
   return err;
-}
-function _withErrno(e) {
+});
+var _withErrno = (function _withErrno(e) {
   if (e instanceof Error) {
     const err = e;
     if (typeof err.code === "string" && err.errno === void 0) {
@@ -136,20 +136,20 @@ function _withErrno(e) {
     }
   }
   return e;
-}
-async function _denoCall(fn) {
+});
+var _denoCall = (async function _denoCall(fn) {
   try {
     return await fn();
   } catch (e) {
     throw _withErrno(e);
   }
-}
-function granted(desc) {
+});
+var granted = (function granted(desc) {
   let state = Deno.permissions.querySync(desc).state;
   if (state === "prompt") state = Deno.permissions.requestSync(desc).state;
   return state === "granted";
-}
-function _checkSymlinkPermissions() {
+});
+var _checkSymlinkPermissions = (function _checkSymlinkPermissions() {
   if (!granted({
     name: "write"
   }) || !granted({
@@ -157,27 +157,27 @@ function _checkSymlinkPermissions() {
   })) {
     throw new Deno.errors.NotCapable("Deno.symlink() requires unscoped --allow-read and --allow-write permissions; path-scoped grants (e.g. --allow-write=<path>) are not supported because a symlink's target is only resolved when the link is traversed");
   }
-}
+});
 
 // fs/chmod.ts
 var denoChmod = Deno.chmod;
-function _chmodOn(_io, path, mode) {
+var _chmodOn = (function _chmodOn(_io, path, mode) {
   return chmod(path, mode);
-}
-async function chmod(path, mode) {
+});
+var chmod = (async function chmod(path, mode) {
   const p = pathOf(path);
   return await _denoCall(() => denoChmod(p, mode));
-}
+});
 
 // fs/chown.ts
 var denoChown = Deno.chown;
-function _chownOn(_io, path, uid, gid) {
+var _chownOn = (function _chownOn(_io, path, uid, gid) {
   return chown(path, uid, gid);
-}
-async function chown(path, uid, gid) {
+});
+var chown = (async function chown(path, uid, gid) {
   const p = pathOf(path);
   return await _denoCall(() => denoChown(p, uid, gid));
-}
+});
 
 // fs/_path_ops.ts
 var SLOT = 1024;
@@ -185,10 +185,10 @@ var STATX_AT = 256;
 var memory = /* @__PURE__ */ new WeakMap();
 var held = /* @__PURE__ */ new Set();
 var encoder = new TextEncoder();
-function _pathMemory(io) {
+var _pathMemory = (function _pathMemory(io) {
   return slotsOf(memory, io, SLOT, 64, Infinity);
-}
-function _encodeAt(mem, at, room, path) {
+});
+var _encodeAt = (function _encodeAt(mem, at, room, path) {
   const n = path.length;
   if (n < room) {
     let j = 0;
@@ -207,13 +207,13 @@ function _encodeAt(mem, at, room, path) {
   if (read !== n) return -1;
   mem[at + written] = 0;
   return written + 1;
-}
-function ownCString(path) {
+});
+var ownCString = (function ownCString(path) {
   const buf = new Uint8Array(new SharedArrayBuffer(path.length * 3 + 1));
   _encodeAt(buf, 0, buf.length, path);
   return buf;
-}
-async function _pathOp(io, name, op, path, len, opFlags) {
+});
+var _pathOp = (async function _pathOp(io, name, op, path, len, opFlags) {
   const mem = _pathMemory(io);
   const slot = mem.take();
   try {
@@ -230,8 +230,8 @@ async function _pathOp(io, name, op, path, len, opFlags) {
   } finally {
     mem.give(slot);
   }
-}
-async function _twoPathOp(io, name, op, from, to, opFlags) {
+});
+var _twoPathOp = (async function _twoPathOp(io, name, op, from, to, opFlags) {
   const mem = _pathMemory(io);
   const slot = mem.take();
   try {
@@ -257,7 +257,7 @@ async function _twoPathOp(io, name, op, from, to, opFlags) {
   } finally {
     mem.give(slot);
   }
-}
+});
 
 // fs/copy_file.ts
 var denoChmod2 = Deno.chmod;
@@ -266,17 +266,17 @@ var REST_CHUNK = 64 * 1024;
 var SRC_FLAGS = OpenFlag.RDONLY | OpenFlag.CLOEXEC;
 var NEW_FLAGS = OpenFlag.WRONLY | OpenFlag.CREAT | OpenFlag.EXCL | OpenFlag.CLOEXEC;
 var DEST_FLAGS = OpenFlag.WRONLY | OpenFlag.CREAT | OpenFlag.TRUNC | OpenFlag.CLOEXEC;
-function invalidInput(text, from, to) {
+var invalidInput = (function invalidInput(text, from, to) {
   const err = new TypeError(`${text}: copy '${from}' -> '${to}'`);
   err.code = "EINVAL";
   err.errno = Errno.EINVAL;
   return err;
-}
-function sameFile(a, b) {
+});
+var sameFile = (function sameFile(a, b) {
   return a.ino === b.ino && a.devMajor === b.devMajor && a.devMinor === b.devMinor;
-}
+});
 var umaskRead;
-function umask(io) {
+var umask = (function umask(io) {
   if (umaskRead === void 0) {
     umaskRead = ringReadFile(io, "/proc/self/status").then((bytes) => {
       const m = /\nUmask:\s*([0-7]+)/.exec(new TextDecoder().decode(bytes));
@@ -285,8 +285,8 @@ function umask(io) {
     queueMicrotask(() => umaskRead = void 0);
   }
   return umaskRead;
-}
-async function _copyFileOn(io, fromPath, toPath) {
+});
+var _copyFileOn = (async function _copyFileOn(io, fromPath, toPath) {
   const from = pathOf(fromPath);
   const to = pathOf(toPath);
   checkPath("read", from);
@@ -300,8 +300,8 @@ async function _copyFileOn(io, fromPath, toPath) {
   } catch (e) {
     throw _opError2(e, "copy", from, to);
   }
-}
-async function copyByName(io, from, to) {
+});
+var copyByName = (async function copyByName(io, from, to) {
   const mask = umask(io);
   const [opened, statted] = await Promise.allSettled([
     io.openat(AT_FDCWD, from, SRC_FLAGS),
@@ -356,20 +356,20 @@ async function copyByName(io, from, to) {
     await Promise.allSettled(closing);
     await mask;
   }
-}
+});
 var SMALL = 8192;
 var SMALL_SLOTS = 512;
 var dataMemory = /* @__PURE__ */ new WeakMap();
 var S_IFMT = 61440;
 var S_IFREG = 32768;
-function u64At(b, at) {
+var u64At = (function u64At(b, at) {
   const lo = (b[at] | b[at + 1] << 8 | b[at + 2] << 16 | b[at + 3] << 24) >>> 0;
   const hi = (b[at + 4] | b[at + 5] << 8 | b[at + 6] << 16 | b[at + 7] << 24) >>> 0;
   return hi * 4294967296 + lo;
-}
+});
 var settled = () => 0;
 var failed = (e) => e;
-async function copyContents(io, from, to) {
+var copyContents = (async function copyContents(io, from, to) {
   const mem = _pathMemory(io);
   const slot = mem.take();
   try {
@@ -381,8 +381,8 @@ async function copyContents(io, from, to) {
   } finally {
     mem.give(slot);
   }
-}
-async function copyPooled(io, mem, slot, fromBytes, from, to) {
+});
+var copyPooled = (async function copyPooled(io, mem, slot, fromBytes, from, to) {
   const chunk = mem.chunk(slot), at = mem.offset(slot);
   const addr = mem.address(slot);
   const srcPath = addr + STATX_AT, destPath = srcPath + fromBytes;
@@ -430,15 +430,15 @@ async function copyPooled(io, mem, slot, fromBytes, from, to) {
     await Promise.allSettled(closing);
     await mask;
   }
-}
-async function notRegular(io, st, from, to) {
+});
+var notRegular = (async function notRegular(io, st, from, to) {
   const other = await io.statx(to).catch(() => void 0);
   if (other !== void 0 && sameFile(st, other)) {
     throw invalidInput("Source and destination paths refer to the same file", from, to);
   }
   throw invalidInput("the source path is neither a regular file nor a symlink to a regular file", from, to);
-}
-async function openExisting(io, st, perm, from, to) {
+});
+var openExisting = (async function openExisting(io, st, perm, from, to) {
   let existing;
   try {
     existing = await io.statx(to);
@@ -452,8 +452,8 @@ async function openExisting(io, st, perm, from, to) {
     dest,
     existing === void 0 || existing.isFile && (existing.mode & 4095) !== perm
   ];
-}
-async function copySmall(io, src, dest, size) {
+});
+var copySmall = (async function copySmall(io, src, dest, size) {
   const data = slotsOf(dataMemory, io, SMALL + 1, 64, SMALL_SLOTS);
   const slot = data.take();
   if (slot < 0) return copyData(io, src, dest, size);
@@ -501,9 +501,9 @@ async function copySmall(io, src, dest, size) {
   } finally {
     data.give(slot);
   }
-}
+});
 var STATX_MASK = StatxMask.BASIC_STATS;
-async function copyData(io, src, dest, size) {
+var copyData = (async function copyData(io, src, dest, size) {
   const room = Math.min(size, CHUNK);
   const buf = new Uint8Array(room + 1);
   lendToKernel(buf);
@@ -540,8 +540,8 @@ async function copyData(io, src, dest, size) {
     await writeAll(io, dest, probe, off);
     return copyRest(io, src, dest, off + 1);
   }
-}
-async function copyRest(io, src, dest, off) {
+});
+var copyRest = (async function copyRest(io, src, dest, off) {
   const buf = new Uint8Array(REST_CHUNK);
   lendToKernel(buf);
   for (; ; ) {
@@ -550,97 +550,97 @@ async function copyRest(io, src, dest, off) {
     await writeAll(io, dest, buf.subarray(0, n), off);
     off += n;
   }
-}
-async function writeAll(io, fd, data, offset) {
+});
+var writeAll = (async function writeAll(io, fd, data, offset) {
   let done = 0;
   while (done < data.length) {
     const n = await io.write(fd, data.subarray(done), offset + done);
     if (n === 0) throw new UringError(Errno.ENOSPC, "write");
     done += n;
   }
-}
-function copyFile(fromPath, toPath) {
+});
+var copyFile = (function copyFile(fromPath, toPath) {
   return _copyFileOn(defaultRing(), fromPath, toPath);
-}
+});
 
 // fs/files.ts
-function checked(path, kind) {
+var checked = (function checked(path, kind) {
   const p = pathOf(path);
   checkPath(kind, p);
   _checkSpecialFile(p, kind === "write");
   return p;
-}
-function _readFileOn(io, path, options) {
+});
+var _readFileOn = (function _readFileOn(io, path, options) {
   try {
     return ringReadFile(io, checked(path, "read"), options);
   } catch (e) {
     return Promise.reject(e);
   }
-}
-function _readTextFileOn(io, path, options) {
+});
+var _readTextFileOn = (function _readTextFileOn(io, path, options) {
   try {
     return ringReadTextFile(io, checked(path, "read"), options);
   } catch (e) {
     return Promise.reject(e);
   }
-}
-function _writeFileOn(io, path, data, options) {
+});
+var _writeFileOn = (function _writeFileOn(io, path, data, options) {
   try {
     return ringWriteFile(io, checked(path, "write"), data, options);
   } catch (e) {
     return Promise.reject(e);
   }
-}
-function _writeTextFileOn(io, path, text, options) {
+});
+var _writeTextFileOn = (function _writeTextFileOn(io, path, text, options) {
   try {
     return ringWriteTextFile(io, checked(path, "write"), text, options);
   } catch (e) {
     return Promise.reject(e);
   }
-}
-function _statOn(io, path) {
+});
+var _statOn = (function _statOn(io, path) {
   try {
     return ringStat(io, checked(path, "read"));
   } catch (e) {
     return Promise.reject(e);
   }
-}
-function _lstatOn(io, path) {
+});
+var _lstatOn = (function _lstatOn(io, path) {
   try {
     return ringLstat(io, checked(path, "read"));
   } catch (e) {
     return Promise.reject(e);
   }
-}
-function readFile(a, b, c) {
+});
+var readFile = (function readFile(a, b, c) {
   if (a instanceof AsyncRing) return ringReadFile(a, b, c);
   return _readFileOn(defaultRing(), a, b);
-}
-function readTextFile(a, b, c) {
+});
+var readTextFile = (function readTextFile(a, b, c) {
   if (a instanceof AsyncRing) return ringReadTextFile(a, b, c);
   return _readTextFileOn(defaultRing(), a, b);
-}
-function writeFile(a, b, c, d) {
+});
+var writeFile = (function writeFile(a, b, c, d) {
   if (a instanceof AsyncRing) {
     return ringWriteFile(a, b, c, d);
   }
   return _writeFileOn(defaultRing(), a, b, c);
-}
-function writeTextFile(a, b, c, d) {
+});
+var writeTextFile = (function writeTextFile(a, b, c, d) {
   if (a instanceof AsyncRing) {
     return ringWriteTextFile(a, b, c, d);
   }
   return _writeTextFileOn(defaultRing(), a, b, c);
-}
-function stat(a, b) {
+});
+var stat = (function stat(a, b) {
   if (a instanceof AsyncRing) return ringStat(a, b);
   return _statOn(defaultRing(), a);
-}
-function lstat(a, b) {
+});
+var lstat = (function lstat(a, b) {
   if (a instanceof AsyncRing) return ringLstat(a, b);
   return _lstatOn(defaultRing(), a);
-}
-function _readFilesOn(io, paths2, options) {
+});
+var _readFilesOn = (function _readFilesOn(io, paths2, options) {
   try {
     if (!Array.isArray(paths2)) {
       throw new TypeError("paths must be an array of strings or file: URLs");
@@ -649,14 +649,14 @@ function _readFilesOn(io, paths2, options) {
   } catch (e) {
     return Promise.reject(e);
   }
-}
-function readFiles(a, b, c) {
+});
+var readFiles = (function readFiles(a, b, c) {
   if (a instanceof AsyncRing) return ringReadFiles(a, b, c);
   return _readFilesOn(defaultRing(), a, b);
-}
+});
 
 // fs/rename.ts
-function _checkedPair(oldpath, newpath, op) {
+var _checkedPair = (function _checkedPair(oldpath, newpath, op) {
   const from = pathOf(oldpath);
   const to = pathOf(newpath);
   checkPath("read", from);
@@ -670,36 +670,36 @@ function _checkedPair(oldpath, newpath, op) {
     from,
     to
   ];
-}
-async function _renameOn(io, oldpath, newpath) {
+});
+var _renameOn = (async function _renameOn(io, oldpath, newpath) {
   const [from, to] = _checkedPair(oldpath, newpath, "rename");
   try {
     await _twoPathOp(io, "rename", Op.RENAMEAT, from, to, 0);
   } catch (e) {
     throw _opError2(e, "rename", from, to);
   }
-}
-function rename(oldpath, newpath) {
+});
+var rename = (function rename(oldpath, newpath) {
   return _renameOn(defaultRing(), oldpath, newpath);
-}
+});
 
 // fs/link.ts
-async function _linkOn(io, oldpath, newpath) {
+var _linkOn = (async function _linkOn(io, oldpath, newpath) {
   const [from, to] = _checkedPair(oldpath, newpath, "link");
   try {
     await io.link(from, to);
   } catch (e) {
     throw _opError2(e, "link", from, to);
   }
-}
-function link(oldpath, newpath) {
+});
+var link = (function link(oldpath, newpath) {
   return _linkOn(defaultRing(), oldpath, newpath);
-}
+});
 
 // fs/make_temp.ts
 var MAX_TRIES = 10;
 var initialEnv;
-async function tmpDir(io) {
+var tmpDir = (async function tmpDir(io) {
   if (Deno.permissions.querySync({
     name: "env",
     variable: "TMPDIR"
@@ -713,8 +713,8 @@ async function tmpDir(io) {
     return void 0;
   }, () => void 0);
   return await initialEnv ?? "/tmp";
-}
-async function checkedDir(io, dir) {
+});
+var checkedDir = (async function checkedDir(io, dir) {
   if (dir !== void 0 && dir !== null) {
     const d2 = pathOf(dir);
     checkPath("write", d2);
@@ -729,8 +729,8 @@ async function checkedDir(io, dir) {
     throw new Deno.errors.NotCapable("Requires write access to <TMP>, run again with the --allow-write flag");
   }
   return d;
-}
-function rustDebug(c) {
+});
+var rustDebug = (function rustDebug(c) {
   const named = {
     "\0": "\\0",
     "	": "\\t",
@@ -742,11 +742,11 @@ function rustDebug(c) {
   const n = c.codePointAt(0);
   const body = named[c] ?? (isControl(n) ? `\\u{${n.toString(16)}}` : c);
   return `"${body}"`;
-}
-function isControl(n) {
+});
+var isControl = (function isControl(n) {
   return n <= 31 || n >= 127 && n <= 159;
-}
-function checkComponent(component) {
+});
+var checkComponent = (function checkComponent(component) {
   for (const c of component) {
     if (isControl(c.codePointAt(0))) {
       throw new Error(`Invalid control character in prefix or suffix: ${rustDebug(c)}`);
@@ -757,15 +757,15 @@ function checkComponent(component) {
       throw new Error(`Invalid character in prefix or suffix: ${rustDebug(c)}`);
     }
   }
-}
-function stringOption(value, name) {
+});
+var stringOption = (function stringOption(value, name) {
   if (value === void 0 || value === null) return "";
   if (typeof value !== "string") throw new TypeError(`options.${name} must be a string`);
   return value;
-}
+});
 var random = new Uint32Array(256);
 var randomAt = random.length;
-function unique() {
+var unique = (function unique() {
   if (randomAt === random.length) {
     crypto.getRandomValues(random);
     randomAt = 0;
@@ -773,12 +773,12 @@ function unique() {
   const hi = random[randomAt++];
   const lo = random[randomAt++];
   return hi === 0 ? lo.toString(16).padStart(8, "0") : hi.toString(16) + lo.toString(16).padStart(8, "0");
-}
-function join(dir, name) {
+});
+var join = (function join(dir, name) {
   if (dir === "") return name;
   return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
-}
-async function makeTemp(io, options, op, make) {
+});
+var makeTemp = (async function makeTemp(io, options, op, make) {
   if (options !== void 0 && options !== null && typeof options !== "object") {
     throw new TypeError("options must be an object");
   }
@@ -806,36 +806,36 @@ async function makeTemp(io, options, op, make) {
   }
   const what = op === "tmpfile" ? "files" : "dirs";
   throw new Deno.errors.AlreadyExists(`too many temp ${what} exist: ${op}`);
-}
+});
 var TMPFILE_FLAGS = OpenFlag.WRONLY | OpenFlag.CREAT | OpenFlag.EXCL | OpenFlag.CLOEXEC;
-function _makeTempFileOn(io, options) {
+var _makeTempFileOn = (function _makeTempFileOn(io, options) {
   return makeTemp(io, options, "tmpfile", async (path) => {
     const fd = await _pathOp(io, "openat", Op.OPENAT, path, 384, TMPFILE_FLAGS);
     await _rawOp(io, "closeFd", Op.CLOSE, fd, 0, 0, 0, 0);
   });
-}
-function _makeTempDirOn(io, options) {
+});
+var _makeTempDirOn = (function _makeTempDirOn(io, options) {
   return makeTemp(io, options, "tmpdir", (path) => _pathOp(io, "mkdir", Op.MKDIRAT, path, 448, 0));
-}
-function makeTempFile(options) {
+});
+var makeTempFile = (function makeTempFile(options) {
   return _makeTempFileOn(defaultRing(), options);
-}
-function makeTempDir(options) {
+});
+var makeTempDir = (function makeTempDir(options) {
   return _makeTempDirOn(defaultRing(), options);
-}
+});
 
 // fs/mkdir.ts
 var S_IFMT2 = 61440;
 var S_IFDIR = 16384;
-function modeOf(options) {
+var modeOf = (function modeOf(options) {
   const mode = options?.mode;
   if (mode === void 0 || mode === null) return 511;
   if (typeof mode !== "number" || !Number.isFinite(mode)) {
     throw new TypeError(`mode must be a number, got ${String(mode)}`);
   }
   return mode >>> 0 & 4095;
-}
-async function _mkdirOn(io, path, options) {
+});
+var _mkdirOn = (async function _mkdirOn(io, path, options) {
   const p = _checkedPath(path, "write", "mkdir");
   const mode = modeOf(options);
   if (options?.recursive !== true) {
@@ -850,8 +850,8 @@ async function _mkdirOn(io, path, options) {
   if (p === "") return;
   const errno = await mkdirAll(io, p, mode);
   if (errno !== 0) throw denoFsError(errno, "mkdir", p);
-}
-async function mkdirAll(io, path, mode) {
+});
+var mkdirAll = (async function mkdirAll(io, path, mode) {
   const buf = new Uint8Array(256);
   const [made, statted] = await io.link((c) => c.mkdir(path, mode).statx(AT_FDCWD, path, 0, StatxMask.TYPE, buf), {
     hardlink: true
@@ -874,13 +874,13 @@ async function mkdirAll(io, path, mode) {
     if (r instanceof UringError && r.errno !== Errno.EEXIST) return r.errno;
   }
   return last.errno;
-}
-function isDirectory(res, buf) {
+});
+var isDirectory = (function isDirectory(res, buf) {
   if (res !== 0) return false;
   const mode = buf[28] | buf[29] << 8;
   return (mode & S_IFMT2) === S_IFDIR;
-}
-function ancestors(path) {
+});
+var ancestors = (function ancestors(path) {
   const out = [];
   let end = path.length;
   while (end > 0 && path[end - 1] === "/") end--;
@@ -888,10 +888,10 @@ function ancestors(path) {
     if (path[i] === "/" && path[i - 1] !== "/") out.push(path.slice(0, i));
   }
   return out;
-}
-function mkdir(path, options) {
+});
+var mkdir = (function mkdir(path, options) {
   return _mkdirOn(defaultRing(), path, options);
-}
+});
 
 // fs/_copy_many.ts
 var CHUNK2 = 64 * 1024;
@@ -1306,10 +1306,10 @@ var _CopyFiles = class {
     this.#prepClose(slot);
   }
 };
-function timeAt(v, off) {
+var timeAt = (function timeAt(v, off) {
   const sec = v.getInt32(off + 4, true) * TWO32 + v.getUint32(off, true);
   return sec + v.getUint32(off + 8, true) / 1e9;
-}
+});
 
 // fs/copy.ts
 var denoReadDir = Deno.readDir;
@@ -1319,7 +1319,7 @@ var denoUtime = Deno.utime;
 var denoCwd = Deno.cwd;
 var SLOTS = 64;
 var CALLS = 256;
-async function _copyOn(io, src, dest, options = {}) {
+var _copyOn = (async function _copyOn(io, src, dest, options = {}) {
   const from = resolvePath(pathOf(src));
   const to = resolvePath(pathOf(dest));
   if (from === to) throw new Error("Source and destination cannot be the same");
@@ -1344,17 +1344,17 @@ async function _copyOn(io, src, dest, options = {}) {
   } else return;
   await run(io, jobs, overwrite, times);
   if (times && st.isDirectory) await utimeDirs(io, from, to, jobs.dirs);
-}
-function copy(src, dest, options) {
+});
+var copy = (function copy(src, dest, options) {
   return _copyOn(defaultRing(), src, dest, options);
-}
+});
 var Jobs = class {
   files = [];
   links = [];
   /** Directories under the top one, by level: a parent's level comes before its children's. */
   dirs = [];
 };
-function resolvePath(path) {
+var resolvePath = (function resolvePath(path) {
   const full = path.startsWith("/") ? path : `${denoCwd()}/${path}`;
   const parts = [];
   for (const part of full.split("/")) {
@@ -1363,12 +1363,12 @@ function resolvePath(path) {
     else parts.push(part);
   }
   return `/${parts.join("/")}`;
-}
-function isSubdir(src, dest) {
+});
+var isSubdir = (function isSubdir(src, dest) {
   const a = src.split("/"), b = dest.split("/");
   return a.every((part, i) => b[i] === part);
-}
-async function lstatOf(io, path) {
+});
+var lstatOf = (async function lstatOf(io, path) {
   checkPath("read", path);
   const nul = nulPathError(path, "lstat");
   if (nul !== void 0) throw nul;
@@ -1383,8 +1383,8 @@ async function lstatOf(io, path) {
     }
     throw e;
   }
-}
-async function checkDest(io, from, to, overwrite, isFolder) {
+});
+var checkDest = (async function checkDest(io, from, to, overwrite, isFolder) {
   const st = await lstatOf(io, to);
   checkPath("write", to);
   if (st === void 0) return void 0;
@@ -1393,8 +1393,8 @@ async function checkDest(io, from, to, overwrite, isFolder) {
   }
   if (!overwrite) throw new Deno.errors.AlreadyExists(`'${to}' already exists.`);
   return st;
-}
-async function mkdirAll2(io, path) {
+});
+var mkdirAll2 = (async function mkdirAll2(io, path) {
   try {
     await io.mkdir(path, 511);
   } catch (e) {
@@ -1409,8 +1409,8 @@ async function mkdirAll2(io, path) {
     }
     throw denoFsError(e.errno, "mkdir", path);
   }
-}
-async function walk(io, from, to, overwrite, jobs) {
+});
+var walk = (async function walk(io, from, to, overwrite, jobs) {
   let level = [
     from,
     to
@@ -1433,8 +1433,8 @@ async function walk(io, from, to, overwrite, jobs) {
     await limited(next.length / 2, (i) => makeDir(io, next[2 * i], next[2 * i + 1], overwrite));
     level = next;
   }
-}
-async function makeDir(io, s, d, overwrite) {
+});
+var makeDir = (async function makeDir(io, s, d, overwrite) {
   try {
     await io.mkdir(d, 511);
   } catch (e) {
@@ -1447,8 +1447,8 @@ async function makeDir(io, s, d, overwrite) {
     }
     if (!overwrite) throw new Deno.errors.AlreadyExists(`'${d}' already exists.`);
   }
-}
-async function limited(n, fn) {
+});
+var limited = (async function limited(n, fn) {
   let next = 0, failure, failed2 = false;
   const worker = async () => {
     while (next < n && !failed2) {
@@ -1467,8 +1467,8 @@ async function limited(n, fn) {
     length: Math.min(n, CALLS)
   }, worker));
   if (failed2) throw failure;
-}
-async function umaskOf(io) {
+});
+var umaskOf = (async function umaskOf(io) {
   try {
     const text = new TextDecoder().decode(await ringReadFile(io, "/proc/self/status"));
     const m = /\nUmask:\s*([0-7]+)/.exec(text);
@@ -1476,8 +1476,8 @@ async function umaskOf(io) {
   } catch {
   }
   return 4095;
-}
-async function run(io, jobs, overwrite, times) {
+});
+var run = (async function run(io, jobs, overwrite, times) {
   const n = jobs.files.length / 2;
   const links = jobs.links.length > 0 ? copyLinks(io, jobs.links, overwrite) : void 0;
   let fileError;
@@ -1519,8 +1519,8 @@ async function run(io, jobs, overwrite, times) {
     }
   }
   if (failed2) throw fileError;
-}
-function copyError(f, srcs, dests) {
+});
+var copyError = (function copyError(f, srcs, dests) {
   const from = srcs[f.index], to = dests[f.index];
   if (f.kind === FailKind.EXISTS) return new Deno.errors.AlreadyExists(`'${to}' already exists.`);
   if (f.kind === FailKind.SAME_FILE) {
@@ -1530,11 +1530,11 @@ function copyError(f, srcs, dests) {
     return err;
   }
   return twoPathError(f.errno, "copy", from, to);
-}
-function twoPathError(errno, op, from, to) {
+});
+var twoPathError = (function twoPathError(errno, op, from, to) {
   return denoFsError(errno, op, `${from}' -> '${to}`);
-}
-async function copyLinks(io, links, overwrite) {
+});
+var copyLinks = (async function copyLinks(io, links, overwrite) {
   checkSymlinkPermissions();
   await limited(links.length / 2, async (i) => {
     const s = links[2 * i], d = links[2 * i + 1];
@@ -1549,8 +1549,8 @@ async function copyLinks(io, links, overwrite) {
       throw twoPathError(e.errno, "symlink", target, d);
     }
   });
-}
-function checkSymlinkPermissions() {
+});
+var checkSymlinkPermissions = (function checkSymlinkPermissions() {
   for (const name of [
     "write",
     "read"
@@ -1565,15 +1565,15 @@ function checkSymlinkPermissions() {
       throw new Deno.errors.NotCapable("Deno.symlink() requires unscoped --allow-read and --allow-write permissions; path-scoped grants (e.g. --allow-write=<path>) are not supported because a symlink's target is only resolved when the link is traversed");
     }
   }
-}
-async function utimeDirs(io, from, to, dirs) {
+});
+var utimeDirs = (async function utimeDirs(io, from, to, dirs) {
   for (let l = dirs.length - 1; l >= 0; l--) {
     const level = dirs[l];
     await limited(level.length / 2, (i) => utimeDir(io, level[2 * i], level[2 * i + 1]));
   }
   await utimeDir(io, from, to);
-}
-async function utimeDir(io, s, d) {
+});
+var utimeDir = (async function utimeDir(io, s, d) {
   let st;
   try {
     st = await io.statx(s);
@@ -1581,18 +1581,18 @@ async function utimeDir(io, s, d) {
     throw e instanceof UringError ? denoFsError(e.errno, "stat", s) : e;
   }
   await denoUtime(d, st.atimeMs / 1e3, st.mtimeMs / 1e3);
-}
+});
 
 // fs/visit_files.ts
-function _visitFilesOn(io, paths2, fn, options) {
+var _visitFilesOn = (function _visitFilesOn(io, paths2, fn, options) {
   if (Array.isArray(paths2)) {
     for (const p of paths2) checkPath("read", pathOf(p));
   }
   return ringVisitFiles(io, paths2, fn, options);
-}
-function visitFiles(paths2, fn, options) {
+});
+var visitFiles = (function visitFiles(paths2, fn, options) {
   return _visitFilesOn(defaultRing(), paths2, fn, options);
-}
+});
 
 // fs/_libc_fd.ts
 var LOCK_SH = 1;
@@ -1603,9 +1603,9 @@ var LOCK_UN = 8;
 // fs/_fd_handle.ts
 var MAX_RW = 2147479552;
 var BOUNCE_PIECE = 1 << 20;
-function badResource() {
+var badResource = (function badResource() {
   return new Deno.errors.BadResource("Bad resource ID");
-}
+});
 var RECANCEL_MS = 10;
 var _FdHandle = class {
   io;
@@ -1741,23 +1741,23 @@ var _FdHandle = class {
 var leaks = new FinalizationRegistry((fd) => {
   libc().close(fd);
 });
-function register(handle) {
+var register = (function register(handle) {
   leaks.register(handle, handle.fd, handle);
-}
-function unregister(handle) {
+});
+var unregister = (function unregister(handle) {
   leaks.unregister(handle);
-}
+});
 
 // fs/_fs_file_streams.ts
 var READ_CHUNK = 64 * 1024;
 var WRITE_BUFFER = 64 * 1024;
-function annotate(e) {
+var annotate = (function annotate(e) {
   if (e instanceof Deno.errors.BadResource && e.message === "Bad resource ID") {
     e.message = "The stream's underlying resource was closed or consumed";
   }
   return e;
-}
-function readableOf(h) {
+});
+var readableOf = (function readableOf(h) {
   return new ReadableStream({
     type: "bytes",
     async pull(controller) {
@@ -1794,8 +1794,8 @@ function readableOf(h) {
       h.close();
     }
   });
-}
-function bytesOf(chunk) {
+});
+var bytesOf = (function bytesOf(chunk) {
   if (chunk instanceof Uint8Array) return chunk;
   if (ArrayBuffer.isView(chunk)) {
     return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -1804,11 +1804,11 @@ function bytesOf(chunk) {
     return new Uint8Array(chunk);
   }
   throw new TypeError("chunk must be an ArrayBuffer or an ArrayBufferView");
-}
-function sizeOf(chunk) {
+});
+var sizeOf = (function sizeOf(chunk) {
   return ArrayBuffer.isView(chunk) || chunk instanceof ArrayBuffer ? chunk.byteLength : 1;
-}
-function writableOf(h) {
+});
+var writableOf = (function writableOf(h) {
   let buffer = null;
   let used = 0;
   const flush = async () => {
@@ -1851,7 +1851,7 @@ function writableOf(h) {
     highWaterMark: WRITE_BUFFER,
     size: sizeOf
   });
-}
+});
 
 // fs/fs_file.ts
 var STATX_MASK3 = StatxMask.BASIC_STATS | StatxMask.BTIME;
@@ -1860,41 +1860,41 @@ var EINTR = 4;
 var ENOTTY = 25;
 var EMPTY_PATH = new Uint8Array(new SharedArrayBuffer(1));
 var KEY = Symbol("FsFile");
-function _fsFile(io, fd, path) {
+var _fsFile = (function _fsFile(io, fd, path) {
   const file = new FsFile(KEY, io, fd);
   paths.set(file, path);
   return file;
-}
+});
 var paths = /* @__PURE__ */ new WeakMap();
-function checkFile(file, kind) {
+var checkFile = (function checkFile(file, kind) {
   const path = paths.get(file);
   if (path !== void 0) checkPath(kind, path);
-}
-function syncError() {
+});
+var syncError = (function syncError() {
   return denoFsError(lastErrno());
-}
-function ensureBytes(p) {
+});
+var ensureBytes = (function ensureBytes(p) {
   if (p instanceof Uint8Array) return p;
   if (p === null || p === void 0) {
     throw new TypeError(`Cannot read properties of ${p} (reading 'length')`);
   }
   throw new TypeError("expected typed ArrayBufferView");
-}
-function i64(offset) {
+});
+var i64 = (function i64(offset) {
   if (typeof offset === "bigint") return BigInt.asIntN(64, offset);
   if (typeof offset !== "number") throw new TypeError("expected f64");
   if (Number.isNaN(offset)) return 0n;
   if (offset >= 2 ** 63) return 2n ** 63n - 1n;
   if (offset <= -(2 ** 63)) return -(2n ** 63n);
   return BigInt(Math.trunc(offset));
-}
-function whenceOf(whence) {
+});
+var whenceOf = (function whenceOf(whence) {
   if (typeof whence !== "number") throw new TypeError("expected i32");
   const w = Math.trunc(whence) | 0;
   if (w !== 0 && w !== 1 && w !== 2) throw new TypeError(`Invalid seek mode: ${w}`);
   return w;
-}
-function lengthOf(len) {
+});
+var lengthOf = (function lengthOf(len) {
   if (len === void 0 || len === null || len < 0) return 0;
   if (typeof len === "bigint") len = Number(len);
   if (typeof len !== "number") throw new TypeError("expected f64");
@@ -1905,8 +1905,8 @@ function lengthOf(len) {
     throw err;
   }
   return Math.trunc(len);
-}
-function timespec(value, out, at) {
+});
+var timespec = (function timespec(value, out, at) {
   let sec, nsec;
   if (value instanceof Date) {
     const ms = value.getTime();
@@ -1918,7 +1918,7 @@ function timespec(value, out, at) {
   }
   out[at] = Number.isNaN(sec) ? 0n : sec >= 2 ** 63 ? 2n ** 63n - 1n : sec <= -(2 ** 63) ? -(2n ** 63n) : BigInt(sec);
   out[at + 1] = Number.isFinite(nsec) ? BigInt(nsec >>> 0) : 0n;
-}
+});
 var FsFile = class {
   #h;
   #readable;
@@ -2355,14 +2355,14 @@ var FsFile = class {
   }
 };
 Object.setPrototypeOf(FsFile.prototype, Deno.FsFile.prototype);
-function ensureBytesError(p) {
+var ensureBytesError = (function ensureBytesError(p) {
   try {
     ensureBytes(p);
   } catch (e) {
     return e;
   }
   return new TypeError("expected typed ArrayBufferView");
-}
+});
 var TERMIOS_SIZE = 60;
 var IFLAG = 0;
 var CFLAG = 8;
@@ -2382,7 +2382,7 @@ var VTIME = 5;
 var VMIN = 6;
 var TCSADRAIN = 1;
 var savedModes = /* @__PURE__ */ new Map();
-function setRaw(fd, raw, cbreak) {
+var setRaw = (function setRaw(fd, raw, cbreak) {
   const c = libc();
   const fail = () => {
     const e = lastErrno();
@@ -2411,10 +2411,10 @@ function setRaw(fd, raw, cbreak) {
   t[CC + VMIN] = 1;
   t[CC + VTIME] = 0;
   if (c.tcsetattr(fd, TCSADRAIN, t) !== 0) fail();
-}
+});
 
 // fs/open.ts
-function checkOpenOptions(options) {
+var checkOpenOptions = (function checkOpenOptions(options) {
   if (Object.values(options).filter((v) => v === true).length === 0) {
     throw new Error("'options' requires at least one option to be true");
   }
@@ -2424,16 +2424,16 @@ function checkOpenOptions(options) {
   if ((options.create || options.createNew) && !(options.write || options.append)) {
     throw new Error("'create' or 'createNew' options require 'write' or 'append' to be true");
   }
-}
-function modeOf2(mode) {
+});
+var modeOf2 = (function modeOf2(mode) {
   if (mode === void 0 || mode === null) return 438;
   if (typeof mode !== "number") {
     throw new TypeError("expected type `v8::data::Number`, got `v8::data::Value`");
   }
   if (Number.isNaN(mode) || mode <= 0) return 0;
   return mode >= 2 ** 32 ? 4294967295 : Math.trunc(mode);
-}
-async function openOn(io, path, options) {
+});
+var openOn = (async function openOn(io, path, options) {
   if (options) checkOpenOptions(options);
   const p = pathOf(path);
   const o = options ?? {
@@ -2467,28 +2467,28 @@ async function openOn(io, path, options) {
     throw e instanceof UringError ? denoFsError(e.errno, "open", p) : e;
   }
   return _fsFile(io, fd, p);
-}
-function open(path, options) {
+});
+var open = (function open(path, options) {
   return openOn(defaultRing(), path, options);
-}
-function createOn(io, path) {
+});
+var createOn = (function createOn(io, path) {
   return openOn(io, path, {
     read: true,
     write: true,
     truncate: true,
     create: true
   });
-}
-function create(path) {
+});
+var create = (function create(path) {
   return createOn(defaultRing(), path);
-}
+});
 
 // fs/read_dir.ts
 var denoReadDir2 = Deno.readDir;
-function _readDirOn(_io, path) {
+var _readDirOn = (function _readDirOn(_io, path) {
   return readDir(path);
-}
-function readDir(path) {
+});
+var readDir = (function readDir(path) {
   const p = pathOf(path);
   return {
     [Symbol.asyncIterator]() {
@@ -2513,33 +2513,33 @@ function readDir(path) {
       };
     }
   };
-}
+});
 
 // fs/read_link.ts
 var denoReadLink2 = Deno.readLink;
-function _readLinkOn(_io, path) {
+var _readLinkOn = (function _readLinkOn(_io, path) {
   return readLink(path);
-}
-function readLink(path) {
+});
+var readLink = (function readLink(path) {
   const p = pathOf(path);
   return _denoCall(() => denoReadLink2(p));
-}
+});
 
 // fs/real_path.ts
 var denoRealPath = Deno.realPath;
-function _realPathOn(_io, path) {
+var _realPathOn = (function _realPathOn(_io, path) {
   return realPath(path);
-}
-function realPath(path) {
+});
+var realPath = (function realPath(path) {
   const p = pathOf(path);
   return _denoCall(() => denoRealPath(p));
-}
+});
 
 // fs/remove.ts
 var denoRemove = Deno.remove;
 var denoReadDir3 = Deno.readDir;
 var BATCH = 1024;
-async function _removeOn(io, path, options) {
+var _removeOn = (async function _removeOn(io, path, options) {
   const p = _checkedPath(path, "write", "remove", false);
   const recursive = !!options?.recursive;
   if (recursive) checkWholeTree(p);
@@ -2569,8 +2569,8 @@ async function _removeOn(io, path, options) {
     if (errno === void 0) throw e;
     throw denoFsError(errno, "remove", p);
   }
-}
-function checkWholeTree(path) {
+});
+var checkWholeTree = (function checkWholeTree(path) {
   const status = Deno.permissions.querySync({
     name: "write",
     path
@@ -2578,19 +2578,19 @@ function checkWholeTree(path) {
   if (status.state === "granted" && status.partial) {
     throw new Deno.errors.NotCapable(`Requires write access to "${path}", run again with the --allow-write flag`);
   }
-}
-function readable(path) {
+});
+var readable = (function readable(path) {
   return Deno.permissions.querySync({
     name: "read",
     path
   }).state === "granted";
-}
-function errnoOf(e) {
+});
+var errnoOf = (function errnoOf(e) {
   if (e instanceof UringError) return e.errno;
   const code = e?.code;
   return typeof code === "string" ? Errno[code] : void 0;
-}
-async function removeTree(io, dir, top) {
+});
+var removeTree = (async function removeTree(io, dir, top) {
   const names = [];
   const dirs = [];
   try {
@@ -2618,8 +2618,8 @@ async function removeTree(io, dir, top) {
   } catch (e) {
     if (top || !(e instanceof UringError) || e.errno !== Errno.ENOENT) throw e;
   }
-}
-async function removeEntry(io, path, isDir) {
+});
+var removeEntry = (async function removeEntry(io, path, isDir) {
   if (!isDir) {
     try {
       return await io.unlink(path);
@@ -2630,13 +2630,13 @@ async function removeEntry(io, path, isDir) {
     }
   }
   await removeTree(io, path, false);
-}
-function remove(path, options) {
+});
+var remove = (function remove(path, options) {
   return _removeOn(defaultRing(), path, options);
-}
+});
 
 // fs/symlink.ts
-async function _symlinkOn(io, oldpath, newpath, options) {
+var _symlinkOn = (async function _symlinkOn(io, oldpath, newpath, options) {
   const from = pathOf(oldpath);
   const to = pathOf(newpath);
   const type = options?.type;
@@ -2651,19 +2651,19 @@ async function _symlinkOn(io, oldpath, newpath, options) {
   } catch (e) {
     throw _opError2(e, "symlink", from, to);
   }
-}
-function symlink(oldpath, newpath, options) {
+});
+var symlink = (function symlink(oldpath, newpath, options) {
   return _symlinkOn(defaultRing(), oldpath, newpath, options);
-}
+});
 
 // fs/truncate.ts
-function _coerceLen(len) {
+var _coerceLen = (function _coerceLen(len) {
   if (len === void 0 || len === null || len < 0) return 0;
   const n = Math.trunc(Number(len));
   if (!Number.isFinite(n)) throw new TypeError(`len must be a number, got ${String(len)}`);
   return n;
-}
-async function _truncateOn(io, name, len) {
+});
+var _truncateOn = (async function _truncateOn(io, name, len) {
   const p = _checkedPath(name, "write", "truncate");
   const length = _coerceLen(len);
   try {
@@ -2676,20 +2676,20 @@ async function _truncateOn(io, name, len) {
   } catch (e) {
     throw _opError(e, "truncate", p);
   }
-}
-function truncate(name, len) {
+});
+var truncate = (function truncate(name, len) {
   return _truncateOn(defaultRing(), name, len);
-}
+});
 
 // fs/utime.ts
 var denoUtime2 = Deno.utime;
-function _utimeOn(_io, path, atime, mtime) {
+var _utimeOn = (function _utimeOn(_io, path, atime, mtime) {
   return utime(path, atime, mtime);
-}
-async function utime(path, atime, mtime) {
+});
+var utime = (async function utime(path, atime, mtime) {
   const p = pathOf(path);
   return await _denoCall(() => denoUtime2(p, atime, mtime));
-}
+});
 
 // fs/file_system.ts
 var FileSystem = class {
@@ -2808,9 +2808,9 @@ var FileSystem = class {
     return _visitFilesOn(this.io, paths2, fn, options);
   }
 };
-function fsOn(io) {
+var fsOn = (function fsOn(io) {
   return new FileSystem(io);
-}
+});
 
 export {
   chmod,

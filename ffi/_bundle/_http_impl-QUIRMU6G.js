@@ -3,7 +3,7 @@ import {
   HttpParse,
   nameOf,
   sendAll
-} from "./chunk-2TSTV5OC.js";
+} from "./chunk-HMKSHKXG.js";
 import {
   fileBodyOf
 } from "./chunk-2J6COXAV.js";
@@ -12,7 +12,7 @@ import {
   Sock,
   UringError,
   alignedBuffer
-} from "./chunk-3U4WJEBB.js";
+} from "./chunk-NWVROFZO.js";
 
 // net/_web_internals.ts
 var symbolOf = (o, name) => Object.getOwnPropertySymbols(o).find((s) => s.description === name);
