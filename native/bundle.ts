@@ -73,25 +73,17 @@ export async function bundledHash(entry: string = "mod"): Promise<string | undef
 }
 
 /**
- * Whether the top-level functions of a source file (a path relative to `ffi/`) are made eager by
- * {@link eagerFunctions}: those of the layers a program's first file or ring op runs through, not
- * the servers' (`net/`), which load at import but seldom run in a short script.
- */
-export function startupSource(path: string): boolean {
-  return !path.startsWith("net/");
-}
-
-/**
- * The file's top-level function declarations as parenthesized function expressions, `function
- * f(a) {...}` as `var f = (function f(a) {...});`, for the source files `eager` picks (the
- * bundler marks where each begins with a `// dir/file.ts` line), and how many it rewrote.
+ * The file's top-level function declarations named in `eager` as parenthesized function
+ * expressions, `function f(a) {...}` as `var f = (function f(a) {...});`, and how many it
+ * rewrote.
  *
  * Why: V8 compiles a function at its first call unless it is parenthesized, and the code cache
  * Deno keeps for a module is made when the module is compiled, so it holds the bytecode of the
- * eagerly compiled functions only. A first `readFile` compiles ~190 functions (~2.8 ms of its
- * ~6.7 ms, measured with `--v8-flags=--no-lazy`); with the top-level ones eager, their bytecode
- * comes from the cache, for ~1 us more per function at import (`bench/README.md`, "Start-up").
- * Class members stay lazy: V8 has no such hint for them.
+ * eagerly compiled functions only. A first `readFile` compiled ~190 functions, ~2.8 ms of its
+ * ~6.7 ms (measured with `--v8-flags=--no-lazy`). Made eager, a function's bytecode comes from the
+ * cache instead, for ~1 us at every import whether it runs or not: so only the functions that
+ * {@link startupFunctions} saw run are (`bench/README.md`, "Start-up"). Class members stay lazy:
+ * V8 has no such hint for them.
  *
  * A declaration is hoisted and an expression is not: a function called while its file is still
  * being evaluated, above its definition, would be `undefined`. {@link bundle} imports every file
@@ -101,20 +93,16 @@ export function startupSource(path: string): boolean {
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { eagerFunctions } from "./bundle.ts";
- * const src = "// a/x.ts\nfunction f(a) {\n  return a;\n}\n// b/y.ts\nfunction g() {\n}\n";
- * const { text, count } = eagerFunctions(src, (path) => path.startsWith("a/"));
- * assertEquals(text, src.replace("function f(a) {", "var f = (function f(a) {").replace("}\n/", "});\n/"));
+ * const src = "function f(a) {\n  return a;\n}\nfunction g() {\n}\n";
+ * const { text, count } = eagerFunctions(src, new Set(["f"]));
+ * assertEquals(text, "var f = (function f(a) {\n  return a;\n});\nfunction g() {\n}\n");
  * assertEquals(count, 1);
  * ```
  */
-export function eagerFunctions(
-  text: string,
-  eager: (path: string) => boolean = startupSource,
-): { text: string; count: number } {
+export function eagerFunctions(text: string, eager: Set<string>): { text: string; count: number } {
   const lines = text.split("\n");
   let count = 0;
   let open = false;
-  let source = "";
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     if (open) {
@@ -125,16 +113,83 @@ export function eagerFunctions(
       }
       continue;
     }
-    const marker = /^\/\/ ([\w/]+\.ts)$/.exec(line);
-    if (marker !== null) source = marker[1];
-    const m = /^(async )?function(\*?) ([\w$]+)\((.*)$/.exec(line);
-    if (m === null || line.endsWith("}") || !eager(source)) continue;
+    const m = TOP_LEVEL_FUNCTION.exec(line);
+    if (m === null || line.endsWith("}") || !eager.has(m[3])) continue;
     lines[i] = `var ${m[3]} = (${m[1] ?? ""}function${m[2]} ${m[3]}(${m[4]}`;
     open = true;
     count++;
   }
   if (open) throw new Error("eagerFunctions: a top-level function has no closing brace");
   return { text: lines.join("\n"), count };
+}
+
+/** A top-level function declaration as the bundler writes it: async, generator, name, rest. */
+const TOP_LEVEL_FUNCTION = /^(async )?function(\*?) ([\w$]+)\((.*)$/;
+
+/**
+ * The top-level functions of each bundle file that run when `native/startup_workload.ts` (what a
+ * short script does first: file functions, a file handle, a few ring ops) runs on the bundle: its
+ * V8 coverage, from `deno run --coverage`, by file name.
+ */
+async function startupFunctions(): Promise<Map<string, Set<string>>> {
+  const cov = await Deno.makeTempDir({ prefix: "deno_uring_coverage_" });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        "--no-lock",
+        "--no-config",
+        `--coverage=${cov}`,
+        new URL("startup_workload.ts", import.meta.url).pathname,
+        new URL("mod.js", BUNDLE_DIR).href,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      throw new Error(
+        "native/startup_workload.ts failed on the bundle (it needs the native library: run " +
+          `"deno task build" first):\n${new TextDecoder().decode(out.stderr)}`,
+      );
+    }
+    const ran = new Map<string, Set<string>>();
+    for await (const e of Deno.readDir(cov)) {
+      const report = JSON.parse(await Deno.readTextFile(`${cov}/${e.name}`)) as {
+        url: string;
+        functions: { functionName: string; ranges: { startOffset: number; count: number }[] }[];
+      };
+      if (!report.url.startsWith(BUNDLE_DIR.href)) continue;
+      const text = await Deno.readTextFile(new URL(report.url));
+      const names = new Set<string>();
+      for (const fn of report.functions) {
+        const [range] = fn.ranges;
+        // a declaration at column 0 that ran: V8's offsets are the string's UTF-16 indexes
+        if (range.count === 0 || (range.startOffset > 0 && text[range.startOffset - 1] !== "\n")) {
+          continue;
+        }
+        const line = text.slice(range.startOffset, text.indexOf("\n", range.startOffset));
+        const m = TOP_LEVEL_FUNCTION.exec(line);
+        if (m !== null && m[3] === fn.functionName) names.add(m[3]);
+      }
+      ran.set(report.url.slice(BUNDLE_DIR.href.length), names);
+    }
+    return ran;
+  } finally {
+    await Deno.remove(cov, { recursive: true });
+  }
+}
+
+/** Makes eager ({@link eagerFunctions}) the functions of the bundle that run at start-up. */
+async function eagerStartup(): Promise<number> {
+  let count = 0;
+  for (const [rel, names] of await startupFunctions()) {
+    const file = new URL(rel, BUNDLE_DIR);
+    const done = eagerFunctions(await Deno.readTextFile(file), names);
+    await Deno.writeTextFile(file, done.text);
+    count += done.count;
+  }
+  return count;
 }
 
 /** Copies the bundle from `tmp` into {@link BUNDLE_DIR}, with the header of each file. */
@@ -149,7 +204,6 @@ async function copyOut(tmp: string, dir: string, hash: string): Promise<void> {
     }
     // the sources' doc examples run from the sources (`deno test --doc ffi/`), not again here
     let text = (await Deno.readTextFile(`${tmp}/${rel}`)).replaceAll("```ts\n", "```ts ignore\n");
-    text = eagerFunctions(text).text;
     if (entries.has(rel)) {
       const depth = rel.split("/").length - 1;
       const source = `${"../".repeat(depth + 1)}${rel.replace(/\.js$/, ".ts")}`;
@@ -196,7 +250,9 @@ async function bundle(): Promise<void> {
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
+  const eager = await eagerStartup();
   await importAll();
+  console.log(`ffi/_bundle/ written; ${eager} functions that run at start-up compile eagerly`);
 }
 
 /**

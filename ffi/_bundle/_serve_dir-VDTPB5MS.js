@@ -4,15 +4,15 @@ import {
   normalize,
   serveFileOn,
   standardResponse
-} from "./chunk-PRSDAXSP.js";
+} from "./chunk-AUDKDYPS.js";
 import {
   ringLstat,
   ringStat
-} from "./chunk-JRC7ZETJ.js";
+} from "./chunk-TVNAIGM7.js";
 import "./chunk-2J6COXAV.js";
 import {
   checkPath
-} from "./chunk-NWVROFZO.js";
+} from "./chunk-52UFAE6Y.js";
 
 // net/_dir_listing.ts
 var ENTITIES = {

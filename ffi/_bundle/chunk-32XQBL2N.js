@@ -7,7 +7,7 @@ import {
   libc,
   parseSockaddr,
   sockaddr
-} from "./chunk-NWVROFZO.js";
+} from "./chunk-52UFAE6Y.js";
 
 // net/http.ts
 var HttpParse = {

@@ -3,10 +3,10 @@ import {
   STATUS_TEXT,
   serveFileOn,
   standardResponse
-} from "./chunk-PRSDAXSP.js";
-import "./chunk-JRC7ZETJ.js";
+} from "./chunk-AUDKDYPS.js";
+import "./chunk-TVNAIGM7.js";
 import "./chunk-2J6COXAV.js";
-import "./chunk-NWVROFZO.js";
+import "./chunk-52UFAE6Y.js";
 export {
   STATUS_TEXT,
   serveFileOn,

@@ -305,7 +305,7 @@ var TABLE = {
   ]
 };
 var OUT_OF_MEMORY = -12;
-var denoFsError = (function denoFsError(errno, op, path) {
+function denoFsError(errno, op, path) {
   if (errno === OUT_OF_MEMORY) {
     const err2 = new Error(`out of memory: ${op} '${path}'`);
     err2.code = "ENOMEM";
@@ -320,8 +320,8 @@ var denoFsError = (function denoFsError(errno, op, path) {
   err.code = errnoName(errno);
   err.errno = errno;
   return err;
-});
-var denoNetError = (function denoNetError(errno) {
+}
+function denoNetError(errno) {
   const entry = TABLE[errno];
   const text = entry?.[0] ?? `Unknown error ${errno}`;
   const Class = entry?.[1] ?? Error;
@@ -329,7 +329,7 @@ var denoNetError = (function denoNetError(errno) {
   err.code = errnoName(errno);
   err.errno = errno;
   return err;
-});
+}
 var pathOf = (function pathOf(path) {
   if (typeof path === "string") return path;
   if (path instanceof URL) {
@@ -346,7 +346,7 @@ var nulPathError = (function nulPathError(path, op) {
   err.errno = 22;
   return err;
 });
-var denoOpError = (function denoOpError(errno, context) {
+function denoOpError(errno, context) {
   const entry = TABLE[errno];
   const text = entry?.[0] ?? `Unknown error ${errno}`;
   const Class = entry?.[1] ?? Error;
@@ -354,7 +354,7 @@ var denoOpError = (function denoOpError(errno, context) {
   err.code = errnoName(errno);
   err.errno = errno;
   return err;
-});
+}
 
 // sys/_grouped.ts
 var openGrouped = (function openGrouped(path, symbols2, groups, eager, owner, remedy2) {
@@ -762,25 +762,25 @@ var libc = (function libc() {
   openRest = grouped.openAll;
   return lib = grouped.table;
 });
-var openLibc = (function openLibc() {
+function openLibc() {
   libc();
   openRest();
-});
-var lastErrno = (function lastErrno() {
+}
+function lastErrno() {
   const c = libc();
   errnoAt ??= BigInt(c.__errno_location());
   c.memmoveFrom(errnoBuf, errnoAt, 4n);
   return errnoBuf[0];
-});
-var copyFromAddress = (function copyFromAddress(address, into) {
+}
+function copyFromAddress(address, into) {
   if (into.byteLength > 0) libc().memmoveFrom(into, address, BigInt(into.byteLength));
   return into;
-});
-var cStringAt = (function cStringAt(address) {
+}
+function cStringAt(address) {
   if (address === 0n) return "";
   const n = Number(libc().strlen(address));
   return new TextDecoder().decode(copyFromAddress(address, new Uint8Array(n)));
-});
+}
 
 // sys/_library_check.ts
 var MAX_LIBRARY_BYTES = 64 << 20;
@@ -868,10 +868,10 @@ var readLibrary = (function readLibrary(path) {
   }
   return bytes;
 });
-var tooLarge = (function tooLarge(path) {
+function tooLarge(path) {
   return new Error(`${path} is larger than ${MAX_LIBRARY_BYTES >> 20} MiB: it is not the shim`);
-});
-var readWithLibc = (function readWithLibc(path) {
+}
+function readWithLibc(path) {
   const enc = new TextEncoder();
   const c = libc();
   const f = c.fopen(enc.encode(`${path}\0`), enc.encode("rbe\0"));
@@ -898,7 +898,7 @@ var readWithLibc = (function readWithLibc(path) {
   } finally {
     c.fclose(f);
   }
-});
+}
 var K = new Int32Array([
   1116352408,
   1899447441,
@@ -965,7 +965,7 @@ var K = new Int32Array([
   3204031479,
   3329325298
 ]);
-var sha256Hex = (function sha256Hex(data) {
+function sha256Hex(data) {
   const len = data.length;
   const p = new Uint8Array(len + 9 + 63 >>> 6 << 6);
   p.set(data);
@@ -1026,7 +1026,7 @@ var sha256Hex = (function sha256Hex(data) {
     h[7] += k;
   }
   return Array.from(h, (x) => (x >>> 0).toString(16).padStart(8, "0")).join("");
-});
+}
 
 // sys/dist_pin.ts
 var DIST_VERSION = "0.1.0";
@@ -1203,14 +1203,14 @@ var readEnv = (function readEnv(name) {
     return void 0;
   }
 });
-var exists = (function exists(path) {
+function exists(path) {
   try {
     return Deno.statSync(path).isFile;
   } catch (e) {
     return e instanceof Deno.errors.NotCapable;
   }
-});
-var cacheRoot = (function cacheRoot() {
+}
+function cacheRoot() {
   const denoDir = readEnv("DENO_DIR");
   if (denoDir !== void 0) return `${denoDir.replace(/\/+$/, "")}/deno_uring`;
   const xdg = readEnv("XDG_CACHE_HOME");
@@ -1218,10 +1218,10 @@ var cacheRoot = (function cacheRoot() {
   const home = readEnv("HOME");
   if (home !== void 0) return `${home.replace(/\/+$/, "")}/.cache/deno_uring`;
   return void 0;
-});
-var remoteFlags = (function remoteFlags(base, root = "$HOME/.cache/deno_uring") {
+}
+function remoteFlags(base, root = "$HOME/.cache/deno_uring") {
   return `--allow-import=${base.host} --allow-net=${base.host} --allow-env=${LOADER_ENV.join(",")} --allow-read=${root} --allow-write=${root} --allow-ffi`;
-});
+}
 var overridePath = (function overridePath() {
   const value = readEnv(LIB_ENV);
   if (value === void 0 || value.startsWith("/")) return value;
@@ -1256,7 +1256,7 @@ var fileCandidates = (function fileCandidates(base) {
   }
   return out;
 });
-var remedy = (function remedy(c) {
+function remedy(c) {
   switch (c.kind) {
     case "env":
       return `unset ${LIB_ENV}, or point it at a ${LIB_NAME} built for linux-${Deno.build.arch} ("deno task build" makes native/build/${LIB_NAME})`;
@@ -1267,7 +1267,7 @@ var remedy = (function remedy(c) {
     case "cache":
       return `delete it, and it is fetched again`;
   }
-});
+}
 var verify = (function verify(c) {
   const name = c.kind === "env" ? `${LIB_ENV}=${c.path}` : c.path;
   let bytes;
@@ -1289,12 +1289,12 @@ var verify = (function verify(c) {
   }
   return true;
 });
-var notBuilt = (function notBuilt(cause) {
+function notBuilt(cause) {
   return new Error(`The native shim is not built and no prebuilt library for linux-${Deno.build.arch} is in native/dist: run "deno task build" (needs gcc and liburing-dev: apt-get install gcc liburing-dev), or set ${LIB_ENV} to the path of ${LIB_NAME}`, {
     cause
   });
-});
-var resolveLibrary = (function resolveLibrary(base = new URL(import.meta.url)) {
+}
+function resolveLibrary(base = new URL(import.meta.url)) {
   const override = overridePath();
   if (override !== void 0) return override;
   if (base.protocol === "file:") {
@@ -1303,11 +1303,11 @@ var resolveLibrary = (function resolveLibrary(base = new URL(import.meta.url)) {
     throw notBuilt();
   }
   throw new Error(`Cannot load ${LIB_NAME} for a module at a ${base.protocol} URL: import it from a file: or http(s): URL, or set ${LIB_ENV} to its path (and grant --allow-env=${LIB_ENV})`);
-});
-var isPermissionError = (function isPermissionError(e) {
+}
+function isPermissionError(e) {
   return e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied;
-});
-var fetchPrebuilt = (async function fetchPrebuilt(base) {
+}
+async function fetchPrebuilt(base) {
   const arch = Deno.build.arch;
   const name = distLibName(arch);
   const want = DIST_SHA256[arch];
@@ -1375,7 +1375,7 @@ var fetchPrebuilt = (async function fetchPrebuilt(base) {
     throw e;
   }
   return path;
-});
+}
 var lib2;
 var ShimVersionError = class extends Error {
 };
@@ -1406,9 +1406,8 @@ var open = (function open(c) {
   openMore = grouped.openAll;
   return opened;
 });
-var remote = await (async () => {
+var remote = !/^https?:/.test(import.meta.url) ? void 0 : await (async () => {
   const base = new URL(import.meta.url);
-  if (base.protocol !== "http:" && base.protocol !== "https:") return void 0;
   if (Deno.build.os !== "linux" || readEnv(LIB_ENV) !== void 0) return void 0;
   try {
     const c = {
@@ -1465,11 +1464,11 @@ var native = (function native() {
   resolveLibrary();
   throw notBuilt();
 });
-var preloadNative = (function preloadNative() {
+function preloadNative() {
   native();
   openMore?.();
   openLibc();
-});
+}
 
 // sys/_memory.ts
 var bases = /* @__PURE__ */ new WeakMap();
@@ -1549,13 +1548,13 @@ var kernelSafeAddress = (function kernelSafeAddress(view, what = "buffer") {
   safeBases.set(ab, addr - view.byteOffset);
   return addr;
 });
-var lendToKernel = (function lendToKernel(view) {
+function lendToKernel(view) {
   const ab = view.buffer;
   safeBases.set(ab, addressOf(view) - view.byteOffset);
-});
-var returnFromKernel = (function returnFromKernel(view) {
+}
+function returnFromKernel(view) {
   if (!(view.buffer instanceof SharedArrayBuffer)) safeBases.delete(view.buffer);
-});
+}
 var PAGE_SIZE = 4096;
 
 // sys/_memory_order.ts
@@ -1567,10 +1566,10 @@ var storeRelease = (function storeRelease(a, i, v) {
   if (TSO) a[i] = v;
   else Atomics.store(a, i, v);
 });
-var storeRelease16 = (function storeRelease16(a, i, v) {
+function storeRelease16(a, i, v) {
   if (TSO) a[i] = v;
   else Atomics.store(a, i, v);
-});
+}
 
 // sys/aligned.ts
 var alignedBuffer = (function alignedBuffer(size, align = 4096) {
@@ -2170,12 +2169,12 @@ var EventfdFlag = {
   /** Close the fd on exec (the default). */
   CLOEXEC: 524288
 };
-var eventfd = (function eventfd(initval = 0, flags = EventfdFlag.CLOEXEC) {
+function eventfd(initval = 0, flags = EventfdFlag.CLOEXEC) {
   if (!Number.isInteger(initval) || initval < 0 || initval > 4294967295) {
     throw new RangeError(`initval must be an integer in 0..2**32-1, got ${initval}`);
   }
   return check(native().uring_eventfd(initval, flags | 0), "eventfd");
-});
+}
 
 // sys/fixed.ts
 var cache = [];
@@ -2223,12 +2222,12 @@ var grantedEverywhere = (function grantedEverywhere(name) {
   }
   return granted;
 });
-var allowed = (function allowed(desc) {
+function allowed(desc) {
   let state = Deno.permissions.querySync(desc).state;
   if (state === "prompt") state = Deno.permissions.requestSync(desc).state;
   return state === "granted";
-});
-var _shownPath = (function _shownPath(path) {
+}
+function _shownPath(path) {
   if (path[0] !== "/" || path.charCodeAt(1) === 47) return path;
   const trailing = path.length > 1 && path.charCodeAt(path.length - 1) === 47;
   if (!trailing && !path.includes("//") && !path.includes("/.")) return path;
@@ -2239,7 +2238,7 @@ var _shownPath = (function _shownPath(path) {
     else parts.push(part);
   }
   return `/${parts.join("/")}`;
-});
+}
 var checkPath = (function checkPath(name, path) {
   if (grantedEverywhere(name)) return;
   if (!allowed({
@@ -2249,7 +2248,7 @@ var checkPath = (function checkPath(name, path) {
     throw new Deno.errors.NotCapable(`Requires ${name} access to "${_shownPath(path)}", run again with the --allow-${name} flag`);
   }
 });
-var checkNet = (function checkNet(hostname, port) {
+function checkNet(hostname, port) {
   if (grantedEverywhere("net")) return;
   const host = port === void 0 ? hostname : `${hostname}:${port}`;
   if (!allowed({
@@ -2258,7 +2257,7 @@ var checkNet = (function checkNet(hostname, port) {
   })) {
     throw new Deno.errors.NotCapable(`Requires net access to "${host}", run again with the --allow-net flag`);
   }
-});
+}
 
 // sys/_limits.ts
 var LIMITS = {
@@ -2274,7 +2273,7 @@ var LIMITS = {
   }
 };
 var INFINITY = 0xffffffffffffffffn;
-var readProc = (function readProc(path) {
+function readProc(path) {
   try {
     if (Deno.permissions.querySync({
       name: "read",
@@ -2284,8 +2283,8 @@ var readProc = (function readProc(path) {
   } catch {
     return "";
   }
-});
-var softLimit = (function softLimit(limit) {
+}
+function softLimit(limit) {
   const out = new BigUint64Array(2);
   try {
     if (libc().getrlimit(LIMITS[limit].resource, new Uint8Array(out.buffer)) !== 0) {
@@ -2295,33 +2294,33 @@ var softLimit = (function softLimit(limit) {
     return void 0;
   }
   return out[0] === INFINITY ? "unlimited" : String(out[0]);
-});
-var limitAdvice = (function limitAdvice(limit) {
+}
+function limitAdvice(limit) {
   const { unit, raise } = LIMITS[limit];
   const what = limit === "RLIMIT_NOFILE" ? "the open-file limit" : "the locked-memory limit";
   const now = softLimit(limit);
   const value = now === void 0 ? "" : ` is ${now}${now === "unlimited" ? "" : unit}`;
   const unitKey = limit === "RLIMIT_NOFILE" ? "LimitNOFILE" : "LimitMEMLOCK";
   return `${what} ${limit}${value}; raise it with \`${raise}\` (${unitKey}= in a systemd unit, --ulimit with docker run)`;
-});
+}
 
 // ring/sqe_args.ts
 var TWO32 = 4294967296;
 var MAX_RW = 2147479552;
-var ringClosed = (function ringClosed() {
+function ringClosed() {
   throw new Error("ring is closed");
-});
-var badFd = (function badFd(fd) {
+}
+function badFd(fd) {
   if (typeof fd === "number") {
     throw new RangeError(`fd must be an integer in -1..2**31-1 or AT_FDCWD, got ${fd}`);
   }
   throw new TypeError("fd must be a number or a fixed(index) marker");
-});
-var isView = (function isView(buf, what = "buffer") {
+}
+function isView(buf, what = "buffer") {
   if (!ArrayBuffer.isView(buf)) {
     throw new TypeError(`${what} must be a Uint8Array or another ArrayBufferView`);
   }
-});
+}
 var checkOffset = (function checkOffset(off) {
   if (!(off >= -1 && off <= Number.MAX_SAFE_INTEGER && Math.floor(off) === off)) {
     throw new RangeError(`offset must be an integer in -1..2**53-1, got ${off}`);
@@ -2332,7 +2331,7 @@ var checkU32 = (function checkU32(v, what) {
     throw new RangeError(`${what} must be an integer in 0..2**32-1, got ${v}`);
   }
 });
-var timespec = (function timespec(t) {
+function timespec(t) {
   let sec, nsec;
   if (typeof t === "number") {
     if (!(t >= 0 && Number.isFinite(t))) {
@@ -2353,8 +2352,8 @@ var timespec = (function timespec(t) {
   v.setBigInt64(0, BigInt(sec), true);
   v.setBigInt64(8, BigInt(nsec), true);
   return out;
-});
-var iovecs = (function iovecs(bufs) {
+}
+function iovecs(bufs) {
   if (!Array.isArray(bufs)) throw new TypeError("iovecs must be an array of buffers");
   const out = new Uint32Array(bufs.length * 4);
   for (let i = 0; i < bufs.length; i++) {
@@ -2368,7 +2367,7 @@ var iovecs = (function iovecs(bufs) {
     out[i * 4 + 3] = len / TWO32;
   }
   return out;
-});
+}
 var AT_FDCWD = -100;
 var ProvidedRegion = class {
   /** The region. */
@@ -2378,13 +2377,13 @@ var ProvidedRegion = class {
     this.region = region;
   }
 };
-var checkLength = (function checkLength(length, buf) {
+function checkLength(length, buf) {
   checkBuffer(buf);
   if (!Number.isInteger(length) || length < 0 || length > buf.byteLength) {
     throw new RangeError(`length ${length} is out of range 0..${buf.byteLength}`);
   }
   return length;
-});
+}
 
 // ring/register.ts
 var TWO322 = 4294967296;
@@ -2401,15 +2400,15 @@ var rsrcRegister = (function rsrcRegister(nr, flags, data) {
   setU64(v, 16, data);
   return out;
 });
-var rsrcUpdate2 = (function rsrcUpdate2(offset, data, nr) {
+function rsrcUpdate2(offset, data, nr) {
   const out = new Uint8Array(32);
   const v = new DataView(out.buffer);
   v.setUint32(0, offset, true);
   setU64(v, 8, data);
   v.setUint32(24, nr, true);
   return out;
-});
-var registerEventfd = (function registerEventfd(ring, fd, options = {}) {
+}
+function registerEventfd(ring, fd, options = {}) {
   if (!Number.isInteger(fd) || fd < 0 || fd > 2147483647) {
     throw new RangeError(`fd must be an integer in 0..2**31-1, got ${fd}`);
   }
@@ -2418,8 +2417,8 @@ var registerEventfd = (function registerEventfd(ring, fd, options = {}) {
   ]);
   const op = options.async ? RegisterOp.EVENTFD_ASYNC : RegisterOp.EVENTFD;
   ring.register(op, new Uint8Array(arg.buffer), 1);
-});
-var syncCancel = (function syncCancel(ring, o) {
+}
+function syncCancel(ring, o) {
   if (typeof o !== "object" || o === null) throw new TypeError("options must be an object");
   const reg = new Uint8Array(64);
   const v = new DataView(reg.buffer);
@@ -2461,15 +2460,15 @@ var syncCancel = (function syncCancel(ring, o) {
     reg.set(timespec(o.timeout), 16);
   }
   return ring.register(RegisterOp.SYNC_CANCEL, reg, 1);
-});
-var napiSettings = (function napiSettings(bytes) {
+}
+function napiSettings(bytes) {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return {
     busyPollTimeout: v.getUint32(0, true),
     preferBusyPoll: bytes[4] !== 0
   };
-});
-var registerNapi = (function registerNapi(ring, o) {
+}
+function registerNapi(ring, o) {
   if (typeof o !== "object" || o === null) throw new TypeError("options must be an object");
   const us = o.busyPollTimeout;
   if (!Number.isInteger(us) || us < 0 || us > 4294967295) {
@@ -2486,12 +2485,12 @@ var registerNapi = (function registerNapi(ring, o) {
   v.setUint32(8, tracking === "static" ? 1 : 0, true);
   ring.register(RegisterOp.NAPI, arg, 1);
   return napiSettings(arg);
-});
-var unregisterNapi = (function unregisterNapi(ring) {
+}
+function unregisterNapi(ring) {
   const arg = new Uint8Array(16);
   ring.register(RegisterOp.UNREGISTER_NAPI, arg, 1);
   return napiSettings(arg);
-});
+}
 
 // ring/buffer_ring.ts
 var token = Symbol("BufferRing");
@@ -2692,12 +2691,12 @@ var BufferRing = class {
     this.#ring.register(RegisterOp.UNREGISTER_PBUF_RING, reg, 1);
   }
 };
-var registerBufRing = (function registerBufRing(ring, options) {
+function registerBufRing(ring, options) {
   if (typeof options !== "object" || options === null) {
     throw new TypeError("options must be { group, entries, size }");
   }
   return new BufferRing(token, ring, options);
-});
+}
 
 // ring/cqe_batch.ts
 var TWO324 = 2 ** 32;
@@ -2806,11 +2805,11 @@ var CqeView = class {
 // ring/file_table.ts
 var MAX_FILES = 1 << 20;
 var token2 = Symbol("FileTable");
-var checkFd = (function checkFd(fd, what) {
+function checkFd(fd, what) {
   if (!Number.isInteger(fd) || fd < -2 || fd > 2147483647) {
     throw new RangeError(`${what} must be an fd, -1 (empty) or REGISTER_FILES_SKIP (-2), got ${fd}`);
   }
-});
+}
 var FileTable = class {
   /** Number of slots. */
   count;
@@ -2958,7 +2957,7 @@ var registerFiles = (function registerFiles(ring, files) {
   }
   return new FileTable(token2, ring, count);
 });
-var explain = (function explain(e) {
+function explain(e) {
   if (!(e instanceof UringError)) return e;
   const call = "io_uring_register(FILES2)";
   if (e.errno === 16) {
@@ -2968,7 +2967,7 @@ var explain = (function explain(e) {
     return new UringError(24, call, `a file table may not have more slots than RLIMIT_NOFILE: ${limitAdvice("RLIMIT_NOFILE")}`);
   }
   return e;
-});
+}
 
 // ring/fixed_buffers.ts
 var MAX_SLOTS = 16384;
@@ -3045,15 +3044,15 @@ var BufferTable = class {
   }
 };
 var tables = /* @__PURE__ */ new WeakMap();
-var tableOf = (function tableOf(ring) {
+function tableOf(ring) {
   let t = tables.get(ring);
   if (t === void 0) {
     t = new BufferTable(ring);
     tables.set(ring, t);
   }
   return t;
-});
-var iovecsOf = (function iovecsOf(views) {
+}
+function iovecsOf(views) {
   const out = new Uint8Array(views.length * 16);
   const v = new DataView(out.buffer);
   for (let i = 0; i < views.length; i++) {
@@ -3061,17 +3060,17 @@ var iovecsOf = (function iovecsOf(views) {
     setU64(v, i * 16 + 8, views[i].byteLength);
   }
   return out;
-});
-var checkCount = (function checkCount(count) {
+}
+function checkCount(count) {
   if (!Number.isInteger(count) || count < 1 || count > MAX_SLOTS) {
     throw new RangeError(`count must be an integer in 1..${MAX_SLOTS}, got ${count}`);
   }
-});
-var checkSize = (function checkSize(size, what = "size") {
+}
+function checkSize(size, what = "size") {
   if (!Number.isInteger(size) || size < 1 || size > MAX_SIZE) {
     throw new RangeError(`${what} must be an integer in 1..2**30 (1 GiB), got ${size}`);
   }
-});
+}
 var FixedBuffers = class {
   /** Number of buffers. */
   count;
@@ -3215,7 +3214,7 @@ var FixedBuffers = class {
     if (this.#closed) throw new Error("FixedBuffers is closed");
   }
 };
-var registerBuffers = (function registerBuffers(ring, count, size) {
+function registerBuffers(ring, count, size) {
   checkCount(count);
   checkSize(size);
   const stride = size >= PAGE_SIZE ? Math.ceil(size / PAGE_SIZE) * PAGE_SIZE : Math.ceil(size / 64) * 64;
@@ -3232,8 +3231,8 @@ var registerBuffers = (function registerBuffers(ring, count, size) {
     owned: true
   };
   return place(ring, init);
-});
-var registerBufferViews = (function registerBufferViews(ring, views) {
+}
+function registerBufferViews(ring, views) {
   if (!Array.isArray(views)) throw new TypeError("views must be an array of Uint8Array");
   checkCount(views.length);
   const own = [];
@@ -3258,8 +3257,8 @@ var registerBufferViews = (function registerBufferViews(ring, views) {
     addrs,
     owned: false
   });
-});
-var place = (function place(ring, init) {
+}
+function place(ring, init) {
   const table = tableOf(ring);
   const n = init.views.length;
   const iov = iovecsOf(init.views);
@@ -3275,8 +3274,8 @@ var place = (function place(ring, init) {
     }
     throw e;
   }
-});
-var cloneBuffers = (function cloneBuffers(ring, src) {
+}
+function cloneBuffers(ring, src) {
   if (!(src instanceof FixedBuffers)) throw new TypeError("src must be a FixedBuffers");
   const init = src._share();
   const srcRing = src._ring;
@@ -3305,7 +3304,7 @@ var cloneBuffers = (function cloneBuffers(ring, src) {
     throw e;
   }
   return new FixedBuffers(token3, table, offset, init);
-});
+}
 
 // ring/msghdr.ts
 var TWO325 = 4294967296;
@@ -3373,11 +3372,11 @@ var MsgHdr = class {
 // ring/ring_setup.ts
 var { EINVAL } = Errno;
 var PARAMS_SIZE = 120;
-var underSeccompFilter = (function underSeccompFilter() {
+function underSeccompFilter() {
   return /^Seccomp:\s*2\s*$/m.test(readProc("/proc/self/status"));
-});
+}
 var ALLOW_IO_URING = "allow io_uring_setup, io_uring_enter and io_uring_register in the seccomp profile (Docker: --security-opt seccomp=<profile with them>)";
-var setupHint = (function setupHint(errno) {
+function setupHint(errno) {
   switch (errno) {
     case 1: {
       const disabled = readProc("/proc/sys/kernel/io_uring_disabled").trim();
@@ -3405,7 +3404,7 @@ var setupHint = (function setupHint(errno) {
     default:
       return "";
   }
-});
+}
 var optionFlags = (function optionFlags(o) {
   let f = o.flags ?? 0;
   if (o.cqEntries !== void 0) f |= SetupFlag.CQSIZE;
@@ -3515,10 +3514,10 @@ var addRef = (function addRef(cur, ref) {
     ref
   ]);
 });
-var pushRefs = (function pushRefs(out, held) {
+function pushRefs(out, held) {
   if (held instanceof More) out.push(...held.refs);
   else if (held !== void 0) out.push(held);
-});
+}
 var _HeldRefs = class {
   /** In-flight ops per small user data value. */
   #count = new Int32Array(64);
@@ -5138,10 +5137,10 @@ var _CompletionQueue = class {
 
 // ring/_wait.ts
 var { EINTR: EINTR2, ETIME: ETIME3, EBUSY } = Errno;
-var deadlineAfter = (function deadlineAfter(timeout) {
+function deadlineAfter(timeout) {
   timespec(timeout);
   return performance.now() + (typeof timeout === "number" ? timeout : timeout.sec * 1e3 + timeout.nsec / 1e6);
-});
+}
 var readyCqes = (function readyCqes(sq, cq, waitNr) {
   const ready = cq.ready();
   if (ready >= waitNr && (ready !== 0 || !sq.needsFlush())) return ready;
@@ -5149,7 +5148,7 @@ var readyCqes = (function readyCqes(sq, cq, waitNr) {
   else waitFor(sq, cq, waitNr, Infinity, cq.head() + ready >>> 0, false);
   return cq.ready();
 });
-var waitFor = (function waitFor(sq, cq, waitNr, deadline, from, submit) {
+function waitFor(sq, cq, waitNr, deadline, from, submit) {
   const want = waitNr < cq.entries ? waitNr : cq.entries;
   let flags = sq.enterFlags | EnterFlag.GETEVENTS;
   if (submit && (sq.flags & SetupFlag.SQPOLL) !== 0) {
@@ -5169,15 +5168,15 @@ var waitFor = (function waitFor(sq, cq, waitNr, deadline, from, submit) {
     left = deadline - performance.now();
     if (left <= 0) return submitted;
   }
-});
-var getEvents = (function getEvents(sq, waitNr) {
+}
+function getEvents(sq, waitNr) {
   for (; ; ) {
     const ret = sq.lib.uring_enter(sq.enterFd, 0, waitNr, sq.enterFlags | EnterFlag.GETEVENTS);
     if (ret === -EINTR2) continue;
     if (ret < 0 && ret !== -EBUSY && ret !== -ETIME3) check(ret, "io_uring_enter");
     return;
   }
-});
+}
 var submitAndWait = (function submitAndWait(sq, cq, waitNr) {
   const from = cq.cq32[cq.tailI];
   const n = sq.submit(waitNr, EnterFlag.GETEVENTS);
@@ -5186,14 +5185,14 @@ var submitAndWait = (function submitAndWait(sq, cq, waitNr) {
   }
   return n;
 });
-var submitAndWaitUntil = (function submitAndWaitUntil(sq, cq, waitNr, deadline) {
+function submitAndWaitUntil(sq, cq, waitNr, deadline) {
   const from = cq.cq32[cq.tailI];
   const published = sq.tail - sq.pubTail >>> 0;
   sq.publish();
   const n = waitFor(sq, cq, waitNr, deadline, from, true);
   return sq.flags & SetupFlag.SQPOLL ? published : n;
-});
-var sqringWait = (function sqringWait(sq) {
+}
+function sqringWait(sq) {
   if (!(sq.flags & SetupFlag.SQPOLL)) return;
   if (sq.spaceLeft() > 0) return;
   for (; ; ) {
@@ -5201,7 +5200,7 @@ var sqringWait = (function sqringWait(sq) {
     if (ret < 0 && ret !== -EINTR2) check(ret, "io_uring_enter");
     if (ret >= 0 || sq.spaceLeft() > 0) return;
   }
-});
+}
 
 // ring/ring.ts
 var { EINTR: EINTR3, ETIME: ETIME4, EBUSY: EBUSY2 } = Errno;
@@ -5859,13 +5858,13 @@ var Ring = class {
 };
 
 // ring/sockaddr.ts
-var parseIpv4 = (function parseIpv4(h) {
+function parseIpv4(h) {
   const parts = h.split(".");
   if (parts.length !== 4) return void 0;
   const out = parts.map((p) => /^\d{1,3}$/.test(p) ? Number(p) : NaN);
   return out.every((n) => n >= 0 && n <= 255) ? out : void 0;
-});
-var parseIpv6 = (function parseIpv6(h) {
+}
+function parseIpv6(h) {
   if (h.startsWith("[") && h.endsWith("]")) h = h.slice(1, -1);
   if (!h.includes(":")) return void 0;
   let tail = [];
@@ -5895,8 +5894,8 @@ var parseIpv6 = (function parseIpv6(h) {
   ];
   if (words.some((w) => !(w >= 0 && w <= 65535))) return void 0;
   return words;
-});
-var sockaddr = (function sockaddr(addr) {
+}
+function sockaddr(addr) {
   const { port } = addr;
   let { hostname } = addr;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -5926,8 +5925,8 @@ var sockaddr = (function sockaddr(addr) {
     return b;
   }
   throw new TypeError(`hostname must be an IPv4 or IPv6 address, got "${hostname}"`);
-});
-var parseSockaddr = (function parseSockaddr(bytes) {
+}
+function parseSockaddr(bytes) {
   const family = bytes[0] | bytes[1] << 8;
   const port = bytes[2] << 8 | bytes[3];
   if (family === 2) return {
@@ -5959,7 +5958,7 @@ var parseSockaddr = (function parseSockaddr(bytes) {
     };
   }
   throw new TypeError(`unsupported address family ${family}`);
-});
+}
 
 // ring/statx.ts
 var STATX_SIZE = 256;
@@ -5989,9 +5988,9 @@ var u64 = (function u64(v, off) {
 var seconds = (function seconds(v, off) {
   return v.getInt32(off + 4, true) * TWO329 + v.getUint32(off, true);
 });
-var timeMs = (function timeMs(v, off) {
+function timeMs(v, off) {
   return seconds(v, off) * 1e3 + v.getUint32(off + 8, true) / 1e6;
-});
+}
 var timeMsTrunc = (function timeMsTrunc(v, off) {
   const sec = seconds(v, off);
   const nsec = v.getUint32(off + 8, true);
@@ -6002,7 +6001,7 @@ var makedev = (function makedev(major, minor) {
   const hi = (major & ~4095) >>> 0;
   return hi * TWO329 + lo;
 });
-var decodeStatx = (function decodeStatx(buf) {
+function decodeStatx(buf) {
   const b = buf;
   const v = new DataView(b.buffer, b.byteOffset, STATX_SIZE);
   const mask = v.getUint32(MASK, true);
@@ -6035,7 +6034,7 @@ var decodeStatx = (function decodeStatx(buf) {
     isCharDevice: type === 8192,
     isBlockDevice: type === 24576
   };
-});
+}
 var fileInfo = (function fileInfo(v) {
   const mask = v.getUint32(MASK, true);
   const mode = v.getUint16(MODE, true);

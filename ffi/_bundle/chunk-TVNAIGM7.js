@@ -45,7 +45,7 @@ import {
   pathOf,
   returnFromKernel,
   sockaddr
-} from "./chunk-NWVROFZO.js";
+} from "./chunk-52UFAE6Y.js";
 
 // engine/bounce.ts
 var MIN_SHIFT = 6;
@@ -182,7 +182,7 @@ var prepOne = (function prepOne(s, pool, op, fd, buf, offset, read2) {
   }
   return new Bounce1(pool, read2 ? buf : null, chunk);
 });
-var prepVec = (function prepVec(pool, bufs, read2, prep) {
+function prepVec(pool, bufs, read2, prep) {
   if (!Array.isArray(bufs)) throw new TypeError("bufs must be an array of ArrayBufferView");
   let chunks = null;
   const views = [];
@@ -211,14 +211,14 @@ var prepVec = (function prepVec(pool, bufs, read2, prep) {
   if (chunks === null) return void 0;
   for (let i = 0; i < chunks.length; i++) chunks[i] ??= null;
   return new BounceVec(pool, bufs.slice(), chunks, read2);
-});
-var ownCopy = (function ownCopy(view) {
+}
+function ownCopy(view) {
   if (!ArrayBuffer.isView(view)) {
     throw new TypeError("value must be a Uint8Array or another ArrayBufferView");
   }
   checkBuffer(view);
   return bytesOf(view).slice();
-});
+}
 var bytesOf = (function bytesOf(view) {
   return view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 });
@@ -231,13 +231,13 @@ var copyOut = (function copyOut(user, chunk, res) {
   dst.set(res === chunk.view.length ? chunk.view : chunk.view.subarray(0, res));
   return void 0;
 });
-var checkFixedSafe = (function checkFixedSafe(buffers, index) {
+function checkFixedSafe(buffers, index) {
   if (!(buffers instanceof FixedBuffers) || buffers.owned) return;
   const view = buffers.get(index);
   if (!(view.buffer instanceof SharedArrayBuffer)) {
     throw new TypeError(`registered buffer ${index} is caller memory that could be transferred while the kernel uses it: register views over a SharedArrayBuffer, or use registerBuffers(count, size)`);
   }
-});
+}
 
 // engine/backlog.ts
 var _Backlog = class {
@@ -327,13 +327,13 @@ var _Backlog = class {
 
 // engine/_immediate.ts
 var impl;
-var pick = (function pick() {
+function pick() {
   const g = globalThis.setImmediate;
   return typeof g === "function" ? g : (fn) => setTimeout(fn, 0);
-});
-var immediate = (function immediate(fn) {
+}
+function immediate(fn) {
   (impl ??= pick())(fn);
-});
+}
 
 // engine/notifier.ts
 var { ECANCELED, EAGAIN, EINTR } = Errno;
@@ -566,7 +566,7 @@ var libc2;
 var net;
 var netLoading;
 var netFailed = false;
-var loadNet = (function loadNet() {
+function loadNet() {
   if (net === void 0 && netLoading === void 0 && !netFailed) {
     netLoading = import("node:net").then((m) => {
       net = m;
@@ -575,15 +575,15 @@ var loadNet = (function loadNet() {
     });
   }
   return net;
-});
-var netLoaded = (async function netLoaded() {
+}
+async function netLoaded() {
   loadNet();
   await netLoading;
   return net !== void 0;
-});
-var libcOf = (function libcOf() {
+}
+function libcOf() {
   return libc2 ??= libc();
-});
+}
 var _SocketBell = class __SocketBell {
   /** The end the kernel writes to. */
   wfd;
@@ -766,9 +766,9 @@ var _PollWaker = class __PollWaker {
 // engine/_wake_eventfd.ts
 var SCRATCH = new Uint8Array(new SharedArrayBuffer(16));
 var scratchAddr = 0;
-var scratch = (function scratch() {
+function scratch() {
   return scratchAddr ||= Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(SCRATCH)));
-});
+}
 var UD_WAKE = 2 ** 21;
 var _EventfdWaker = class __EventfdWaker {
   kind = "eventfd";
@@ -902,12 +902,12 @@ var F_ABORTED = 2;
 var F_SIGNAL = 4;
 var F_DIRECT = 8;
 var F_UNREF = 16;
-var checkTimeout = (function checkTimeout(ms) {
+function checkTimeout(ms) {
   if (typeof ms !== "number" || !(ms >= 0) || !Number.isFinite(ms)) {
     throw new RangeError(`timeoutMs must be a finite number >= 0, got ${ms}`);
   }
   return ms;
-});
+}
 
 // engine/_slots.ts
 var { ETIME: ETIME2, ECANCELED: ECANCELED2 } = Errno;
@@ -951,11 +951,11 @@ var capture = captureAny;
 var _writeUd = (function _writeUd(s, ud) {
   s._u32[s._w + SqeWord.USER_DATA] = ud;
 });
-var _nopOut = (function _nopOut(s, ud) {
+function _nopOut(s, ud) {
   const m = s._m;
   m.u32.fill(0, s._w, s._w + m.stride);
   _writeUd(s, ud);
-});
+}
 var _OpAbort = class {
   slots;
   ud;
@@ -1372,7 +1372,7 @@ var _submitChain = (function _submitChain(host, ops, options, hard, drain) {
   host._schedule();
   return promise;
 });
-var _abortChain = (function _abortChain(host, chain, again) {
+function _abortChain(host, chain, again) {
   for (const ud of chain.uds) {
     if (host._kind[ud] === K_LINK && host._aux[ud].state === chain) {
       host.abortUd(ud, again);
@@ -1384,7 +1384,7 @@ var _abortChain = (function _abortChain(host, chain, again) {
       if (!chain.done && !host.closed) host.abortChain(chain, true);
     }, 10);
   }
-});
+}
 var _chainCqe = (function _chainCqe(host, entry, res, name) {
   const state = entry.state;
   if (entry.bounce !== void 0) state.error ??= entry.bounce.done(res);
@@ -2536,27 +2536,27 @@ var _FileReader = class {
     this.#todoList[this.#todoTop++] = slot;
   }
 };
-var grow = (function grow(buf, size) {
+function grow(buf, size) {
   const out = allocate(size);
   out?.set(buf);
   return out;
-});
-var sliced = (function sliced(buf, len) {
+}
+function sliced(buf, len) {
   try {
     return buf.slice(0, len);
   } catch (e) {
     if (e instanceof RangeError) return void 0;
     throw e;
   }
-});
-var allocate = (function allocate(size) {
+}
+function allocate(size) {
   try {
     return new Uint8Array(size);
   } catch (e) {
     if (e instanceof RangeError) return void 0;
     throw e;
   }
-});
+}
 var lendableBuffer = (function lendableBuffer(size) {
   const WA = globalThis.WebAssembly;
   if (WA !== void 0 && size > 0) {
@@ -3238,7 +3238,7 @@ var splice = (fdIn, offIn, fdOut, offOut, nbytes, flags) => (s) => s.prepSplice(
 var tee = (fdIn, fdOut, nbytes, flags) => (s) => s.prepTee(fdIn, fdOut, nbytes, flags);
 
 // async/_tcp.ts
-var run = (async function run(io, steps, options) {
+async function run(io, steps, options) {
   const chains = steps.length <= io.ring.sqEntries ? [
     steps
   ] : steps.map((s) => [
@@ -3249,8 +3249,8 @@ var run = (async function run(io, steps, options) {
       if (r instanceof Error) throw r;
     }
   }
-});
-var tcpSocket = (async function tcpSocket(io, addr, steps, options) {
+}
+async function tcpSocket(io, addr, steps, options) {
   const domain = addr.length === 16 ? Sock.AF_INET : Sock.AF_INET6;
   const fd = await io.socket(domain, Sock.SOCK_STREAM | Sock.SOCK_CLOEXEC, 0, options);
   try {
@@ -3261,14 +3261,14 @@ var tcpSocket = (async function tcpSocket(io, addr, steps, options) {
     throw err;
   }
   return fd;
-});
-var checkObject = (function checkObject(opts) {
+}
+function checkObject(opts) {
   if (typeof opts !== "object" || opts === null) throw new TypeError("options must be an object");
-});
+}
 var ONE = new Int32Array([
   1
 ]);
-var listenTcp = (async function listenTcp(io, opts, options) {
+async function listenTcp(io, opts, options) {
   checkObject(opts);
   const addr = sockaddr({
     hostname: opts.hostname ?? "0.0.0.0",
@@ -3283,8 +3283,8 @@ var listenTcp = (async function listenTcp(io, opts, options) {
     steps.push((c) => c.bind(fd, addr), (c) => c.listen(fd, opts.backlog ?? 511));
     return steps;
   }, options);
-});
-var connectTcp = (async function connectTcp(io, opts, options) {
+}
+async function connectTcp(io, opts, options) {
   checkObject(opts);
   const addr = sockaddr({
     hostname: opts.hostname,
@@ -3298,7 +3298,7 @@ var connectTcp = (async function connectTcp(io, opts, options) {
     steps.push((c) => c.connect(fd, addr));
     return steps;
   }, options);
-});
+}
 
 // async/_args.ts
 var textOf = (v) => typeof v === "string" ? `"${v}"` : String(v);
@@ -3342,7 +3342,7 @@ var CLD = [
   "stopped",
   "continued"
 ];
-var decodeSiginfo = (function decodeSiginfo(buf) {
+function decodeSiginfo(buf) {
   const b = buf;
   const v = new DataView(b.buffer, b.byteOffset, 128);
   const code = v.getInt32(8, true);
@@ -3351,7 +3351,7 @@ var decodeSiginfo = (function decodeSiginfo(buf) {
     code: CLD[code - 1] ?? "exited",
     status: v.getInt32(24, true)
   };
-});
+}
 var SIGNALS = {
   SIGHUP: 1,
   SIGINT: 2,
@@ -3384,13 +3384,13 @@ var SIGNALS = {
   SIGPWR: 30,
   SIGSYS: 31
 };
-var sockaddrOf = (function sockaddrOf(addr) {
+function sockaddrOf(addr) {
   if (ArrayBuffer.isView(addr)) return ownCopy(addr);
   if (typeof addr !== "object" || addr === null) {
     throw new TypeError("address must be { hostname, port } or sockaddr bytes");
   }
   return sockaddr(addr);
-});
+}
 
 // async/_submit.ts
 var ENGINE = Symbol("AsyncRing.engine");
@@ -3418,7 +3418,7 @@ var rw = (function rw(e, op, name, fd, buf, offset, options, msgFlags = 0) {
   if (b === void 0) return e.finish(s, K_NUM, name, options);
   return e.finish(s, K_BOUNCE, name, options, b);
 });
-var rwWith = (function rwWith(e, op, name, fd, buf, decode, ctx, msgFlags) {
+function rwWith(e, op, name, fd, buf, decode, ctx, msgFlags) {
   if (typeof decode !== "function") throw new TypeError("decode must be a function");
   const s = e.start(void 0);
   if (s === null) return e.early;
@@ -3432,7 +3432,7 @@ var rwWith = (function rwWith(e, op, name, fd, buf, decode, ctx, msgFlags) {
     throw err;
   }
   return e.finish(s, K_RAW, name, void 0, new WithOp(b, decode, ctx));
-});
+}
 var ignore = () => {
 };
 var WithOp = class {
@@ -3448,12 +3448,12 @@ var WithOp = class {
     this.ctx = ctx;
   }
 };
-var settleWith = (function settleWith(op, res) {
+function settleWith(op, res) {
   const w = op;
   const err = w.bounce === void 0 ? void 0 : w.bounce.done(res);
   const v = w.fn(w.ctx, res);
   return err ?? v;
-});
+}
 
 // async/link_builder.ts
 var chainOps;
@@ -3699,9 +3699,9 @@ var checkedPath = (function checkedPath(path, op) {
   if (nul !== void 0) throw nul;
   return p;
 });
-var asDenoError = (function asDenoError(e, op, path) {
+function asDenoError(e, op, path) {
   return e instanceof UringError ? denoFsError(e.errno, op, path) : e;
-});
+}
 var readInto = (function readInto(io, fd, buf, signal) {
   if (!(buf.buffer instanceof SharedArrayBuffer)) lendToKernel(buf);
   return io.read(fd, buf, -1, signal === void 0 ? void 0 : {
@@ -3764,12 +3764,12 @@ var readWhole = (async function readWhole(io, path, signal) {
     });
   }
 });
-var grow2 = (function grow2(buf, len, size, path) {
+function grow2(buf, len, size, path) {
   const out = allocate(size);
   if (out === void 0) throw denoFsError(OUT_OF_MEMORY, "readfile", path);
   out.set(buf.subarray(0, len));
   return out;
-});
+}
 var ringReadTextFile = (async function ringReadTextFile(io, path, options) {
   return decoder.decode(await ringReadFile(io, path, options));
 });
@@ -3857,7 +3857,7 @@ var ringWriteFile = (async function ringWriteFile(io, path, data, options) {
 var ECANCELED5 = 125;
 var ENOSPC2 = 28;
 var PAIR_MAX = 8 * 1024 * 1024;
-var raced = (function raced(reader, signal) {
+function raced(reader, signal) {
   signal.throwIfAborted();
   const { promise, reject } = Promise.withResolvers();
   const onAbort = () => {
@@ -3874,7 +3874,7 @@ var raced = (function raced(reader, signal) {
   ]).finally(() => {
     signal.removeEventListener("abort", onAbort);
   });
-});
+}
 var writers = /* @__PURE__ */ new WeakMap();
 var MAX_WRITER_SLOTS = 256;
 var writerFor = (function writerFor(io) {
@@ -3903,7 +3903,7 @@ var sized = (function sized(want, make) {
     }
   }
 });
-var writeAll = (async function writeAll(io, fd, data, at, opts) {
+async function writeAll(io, fd, data, at, opts) {
   const piece = data.buffer instanceof SharedArrayBuffer ? MAX_RW : PAIR_MAX;
   const total = data.length;
   let done = 0;
@@ -3915,7 +3915,7 @@ var writeAll = (async function writeAll(io, fd, data, at, opts) {
     done += n;
   }
   return at < 0 ? -1 : at + done;
-});
+}
 var ringWriteTextFile = (function ringWriteTextFile(io, path, text, options) {
   const data = text instanceof ReadableStream ? text.pipeThrough(new TextEncoderStream()) : new TextEncoder().encode(text);
   return ringWriteFile(io, path, data, options);
@@ -3979,7 +3979,7 @@ var readerFor = (function readerFor(io, want) {
     temporary: true
   };
 });
-var readEach = (async function readEach(io, paths, concurrency, signal) {
+async function readEach(io, paths, concurrency, signal) {
   const out = new Array(paths.length);
   let next = 0, failedAt = -1, failure;
   const worker = async () => {
@@ -4000,7 +4000,7 @@ var readEach = (async function readEach(io, paths, concurrency, signal) {
   }, worker));
   if (failedAt >= 0) throw failure;
   return out;
-});
+}
 var ringReadFiles = (async function ringReadFiles(io, paths, options) {
   const signal = signalOf(options);
   if (!Array.isArray(paths)) throw new TypeError("paths must be an array of paths");
@@ -4034,7 +4034,7 @@ var ringReadFiles = (async function ringReadFiles(io, paths, options) {
     signal?.throwIfAborted();
   }
 });
-var ringVisitFiles = (async function ringVisitFiles(io, paths, fn, options) {
+async function ringVisitFiles(io, paths, fn, options) {
   const signal = signalOf(options);
   if (!Array.isArray(paths)) throw new TypeError("paths must be an array of paths");
   if (typeof fn !== "function") throw new TypeError("fn must be a function");
@@ -4072,8 +4072,8 @@ var ringVisitFiles = (async function ringVisitFiles(io, paths, fn, options) {
     if (temporary) reader.close();
     signal?.throwIfAborted();
   }
-});
-var visitEach = (async function visitEach(io, paths, fn, concurrency, signal, onError) {
+}
+async function visitEach(io, paths, fn, concurrency, signal, onError) {
   let next = 0, failedAt = -1, failure, stopped = false;
   const worker = async () => {
     while (next < paths.length && failedAt < 0 && !stopped) {
@@ -4103,14 +4103,14 @@ var visitEach = (async function visitEach(io, paths, fn, concurrency, signal, on
     length: Math.min(concurrency, 4, paths.length)
   }, worker));
   if (failedAt >= 0) throw failure;
-});
+}
 
 // async/ring_base.ts
 var { ETIME: ETIME4, ENOENT, EALREADY } = Errno;
 var STATX_MASK2 = StatxMask.BASIC_STATS | StatxMask.BTIME;
-var quoted = (function quoted(path) {
+function quoted(path) {
   return `'${path instanceof URL ? decodeURIComponent(path.pathname) : String(path)}'`;
-});
+}
 var onPath = (function onPath(p, path, to) {
   return p.catch((e) => {
     if (!(e instanceof UringError) || e.target !== void 0) throw e;
@@ -5133,9 +5133,9 @@ var defaultRing = (function defaultRing() {
 });
 
 // async/_layer_ops.ts
-var _acceptFrom = (function _acceptFrom(io, fd, addr, addrLen, options) {
+function _acceptFrom(io, fd, addr, addrLen, options) {
   return runOp(io[ENGINE], K_FD, "accept", options, (s) => s.prepAccept(fd, addr, addrLen, Sock.SOCK_CLOEXEC));
-});
+}
 var _rawOp = (function _rawOp(io, name, op, fd, addr, len, off, opFlags) {
   const e = io[ENGINE];
   const s = e.start(void 0);

@@ -15,7 +15,7 @@ import {
   ringWriteFile,
   ringWriteTextFile,
   slotsOf
-} from "./chunk-JRC7ZETJ.js";
+} from "./chunk-TVNAIGM7.js";
 import {
   AT_FDCWD,
   At,
@@ -42,7 +42,7 @@ import {
   nulPathError,
   pathOf,
   returnFromKernel
-} from "./chunk-NWVROFZO.js";
+} from "./chunk-52UFAE6Y.js";
 
 // fs/_common.ts
 var _checkedPath = (function _checkedPath(path, kind, op, special = true) {
@@ -64,7 +64,7 @@ var ALL = [
   "import"
 ];
 var allGranted;
-var allPermissions = (function allPermissions() {
+function allPermissions() {
   if (allGranted === void 0) {
     allGranted = ALL.every((name) => Deno.permissions.querySync({
       name
@@ -72,7 +72,7 @@ var allPermissions = (function allPermissions() {
     queueMicrotask(() => allGranted = void 0);
   }
   return allGranted;
-});
+}
 var HARMLESS = /* @__PURE__ */ new Set([
   "/dev/random",
   "/dev/urandom",
@@ -111,15 +111,15 @@ var _checkSpecialFile = (function _checkSpecialFile(path, write) {
   if (allPermissions()) return;
   throw new Deno.errors.NotCapable(`Requires all access to "${_shownPath(path)}", run again with the --allow-all flag`);
 });
-var _opError = (function _opError(e, op, path) {
+function _opError(e, op, path) {
   return e instanceof UringError ? denoFsError(e.errno, op, path) : e;
-});
-var _twoPathError = (function _twoPathError(errno, op, from, to) {
+}
+function _twoPathError(errno, op, from, to) {
   return denoOpError(errno, `${op} '${from}' -> '${to}'`);
-});
-var _opError2 = (function _opError2(e, op, from, to) {
+}
+function _opError2(e, op, from, to) {
   return e instanceof UringError ? _twoPathError(e.errno, op, from, to) : e;
-});
+}
 var _nulTwoPathError = (function _nulTwoPathError(op, from, to) {
   if (!from.includes("\0") && !to.includes("\0")) return void 0;
   const err = new TypeError(`file name contained an unexpected NUL byte: ${op} '${from}' -> '${to}'`);
@@ -127,7 +127,7 @@ var _nulTwoPathError = (function _nulTwoPathError(op, from, to) {
   err.errno = Errno.EINVAL;
   return err;
 });
-var _withErrno = (function _withErrno(e) {
+function _withErrno(e) {
   if (e instanceof Error) {
     const err = e;
     if (typeof err.code === "string" && err.errno === void 0) {
@@ -136,7 +136,7 @@ var _withErrno = (function _withErrno(e) {
     }
   }
   return e;
-});
+}
 var _denoCall = (async function _denoCall(fn) {
   try {
     return await fn();
@@ -144,12 +144,12 @@ var _denoCall = (async function _denoCall(fn) {
     throw _withErrno(e);
   }
 });
-var granted = (function granted(desc) {
+function granted(desc) {
   let state = Deno.permissions.querySync(desc).state;
   if (state === "prompt") state = Deno.permissions.requestSync(desc).state;
   return state === "granted";
-});
-var _checkSymlinkPermissions = (function _checkSymlinkPermissions() {
+}
+function _checkSymlinkPermissions() {
   if (!granted({
     name: "write"
   }) || !granted({
@@ -157,27 +157,27 @@ var _checkSymlinkPermissions = (function _checkSymlinkPermissions() {
   })) {
     throw new Deno.errors.NotCapable("Deno.symlink() requires unscoped --allow-read and --allow-write permissions; path-scoped grants (e.g. --allow-write=<path>) are not supported because a symlink's target is only resolved when the link is traversed");
   }
-});
+}
 
 // fs/chmod.ts
 var denoChmod = Deno.chmod;
-var _chmodOn = (function _chmodOn(_io, path, mode) {
+function _chmodOn(_io, path, mode) {
   return chmod(path, mode);
-});
-var chmod = (async function chmod(path, mode) {
+}
+async function chmod(path, mode) {
   const p = pathOf(path);
   return await _denoCall(() => denoChmod(p, mode));
-});
+}
 
 // fs/chown.ts
 var denoChown = Deno.chown;
-var _chownOn = (function _chownOn(_io, path, uid, gid) {
+function _chownOn(_io, path, uid, gid) {
   return chown(path, uid, gid);
-});
-var chown = (async function chown(path, uid, gid) {
+}
+async function chown(path, uid, gid) {
   const p = pathOf(path);
   return await _denoCall(() => denoChown(p, uid, gid));
-});
+}
 
 // fs/_path_ops.ts
 var SLOT = 1024;
@@ -208,11 +208,11 @@ var _encodeAt = (function _encodeAt(mem, at, room, path) {
   mem[at + written] = 0;
   return written + 1;
 });
-var ownCString = (function ownCString(path) {
+function ownCString(path) {
   const buf = new Uint8Array(new SharedArrayBuffer(path.length * 3 + 1));
   _encodeAt(buf, 0, buf.length, path);
   return buf;
-});
+}
 var _pathOp = (async function _pathOp(io, name, op, path, len, opFlags) {
   const mem = _pathMemory(io);
   const slot = mem.take();
@@ -266,15 +266,15 @@ var REST_CHUNK = 64 * 1024;
 var SRC_FLAGS = OpenFlag.RDONLY | OpenFlag.CLOEXEC;
 var NEW_FLAGS = OpenFlag.WRONLY | OpenFlag.CREAT | OpenFlag.EXCL | OpenFlag.CLOEXEC;
 var DEST_FLAGS = OpenFlag.WRONLY | OpenFlag.CREAT | OpenFlag.TRUNC | OpenFlag.CLOEXEC;
-var invalidInput = (function invalidInput(text, from, to) {
+function invalidInput(text, from, to) {
   const err = new TypeError(`${text}: copy '${from}' -> '${to}'`);
   err.code = "EINVAL";
   err.errno = Errno.EINVAL;
   return err;
-});
-var sameFile = (function sameFile(a, b) {
+}
+function sameFile(a, b) {
   return a.ino === b.ino && a.devMajor === b.devMajor && a.devMinor === b.devMinor;
-});
+}
 var umaskRead;
 var umask = (function umask(io) {
   if (umaskRead === void 0) {
@@ -301,7 +301,7 @@ var _copyFileOn = (async function _copyFileOn(io, fromPath, toPath) {
     throw _opError2(e, "copy", from, to);
   }
 });
-var copyByName = (async function copyByName(io, from, to) {
+async function copyByName(io, from, to) {
   const mask = umask(io);
   const [opened, statted] = await Promise.allSettled([
     io.openat(AT_FDCWD, from, SRC_FLAGS),
@@ -356,7 +356,7 @@ var copyByName = (async function copyByName(io, from, to) {
     await Promise.allSettled(closing);
     await mask;
   }
-});
+}
 var SMALL = 8192;
 var SMALL_SLOTS = 512;
 var dataMemory = /* @__PURE__ */ new WeakMap();
@@ -431,14 +431,14 @@ var copyPooled = (async function copyPooled(io, mem, slot, fromBytes, from, to) 
     await mask;
   }
 });
-var notRegular = (async function notRegular(io, st, from, to) {
+async function notRegular(io, st, from, to) {
   const other = await io.statx(to).catch(() => void 0);
   if (other !== void 0 && sameFile(st, other)) {
     throw invalidInput("Source and destination paths refer to the same file", from, to);
   }
   throw invalidInput("the source path is neither a regular file nor a symlink to a regular file", from, to);
-});
-var openExisting = (async function openExisting(io, st, perm, from, to) {
+}
+async function openExisting(io, st, perm, from, to) {
   let existing;
   try {
     existing = await io.statx(to);
@@ -452,7 +452,7 @@ var openExisting = (async function openExisting(io, st, perm, from, to) {
     dest,
     existing === void 0 || existing.isFile && (existing.mode & 4095) !== perm
   ];
-});
+}
 var copySmall = (async function copySmall(io, src, dest, size) {
   const data = slotsOf(dataMemory, io, SMALL + 1, 64, SMALL_SLOTS);
   const slot = data.take();
@@ -503,7 +503,7 @@ var copySmall = (async function copySmall(io, src, dest, size) {
   }
 });
 var STATX_MASK = StatxMask.BASIC_STATS;
-var copyData = (async function copyData(io, src, dest, size) {
+async function copyData(io, src, dest, size) {
   const room = Math.min(size, CHUNK);
   const buf = new Uint8Array(room + 1);
   lendToKernel(buf);
@@ -540,8 +540,8 @@ var copyData = (async function copyData(io, src, dest, size) {
     await writeAll(io, dest, probe, off);
     return copyRest(io, src, dest, off + 1);
   }
-});
-var copyRest = (async function copyRest(io, src, dest, off) {
+}
+async function copyRest(io, src, dest, off) {
   const buf = new Uint8Array(REST_CHUNK);
   lendToKernel(buf);
   for (; ; ) {
@@ -550,15 +550,15 @@ var copyRest = (async function copyRest(io, src, dest, off) {
     await writeAll(io, dest, buf.subarray(0, n), off);
     off += n;
   }
-});
-var writeAll = (async function writeAll(io, fd, data, offset) {
+}
+async function writeAll(io, fd, data, offset) {
   let done = 0;
   while (done < data.length) {
     const n = await io.write(fd, data.subarray(done), offset + done);
     if (n === 0) throw new UringError(Errno.ENOSPC, "write");
     done += n;
   }
-});
+}
 var copyFile = (function copyFile(fromPath, toPath) {
   return _copyFileOn(defaultRing(), fromPath, toPath);
 });
@@ -684,17 +684,17 @@ var rename = (function rename(oldpath, newpath) {
 });
 
 // fs/link.ts
-var _linkOn = (async function _linkOn(io, oldpath, newpath) {
+async function _linkOn(io, oldpath, newpath) {
   const [from, to] = _checkedPair(oldpath, newpath, "link");
   try {
     await io.link(from, to);
   } catch (e) {
     throw _opError2(e, "link", from, to);
   }
-});
-var link = (function link(oldpath, newpath) {
+}
+function link(oldpath, newpath) {
   return _linkOn(defaultRing(), oldpath, newpath);
-});
+}
 
 // fs/make_temp.ts
 var MAX_TRIES = 10;
@@ -730,7 +730,7 @@ var checkedDir = (async function checkedDir(io, dir) {
   }
   return d;
 });
-var rustDebug = (function rustDebug(c) {
+function rustDebug(c) {
   const named = {
     "\0": "\\0",
     "	": "\\t",
@@ -742,7 +742,7 @@ var rustDebug = (function rustDebug(c) {
   const n = c.codePointAt(0);
   const body = named[c] ?? (isControl(n) ? `\\u{${n.toString(16)}}` : c);
   return `"${body}"`;
-});
+}
 var isControl = (function isControl(n) {
   return n <= 31 || n >= 127 && n <= 159;
 });
@@ -1306,10 +1306,10 @@ var _CopyFiles = class {
     this.#prepClose(slot);
   }
 };
-var timeAt = (function timeAt(v, off) {
+function timeAt(v, off) {
   const sec = v.getInt32(off + 4, true) * TWO32 + v.getUint32(off, true);
   return sec + v.getUint32(off + 8, true) / 1e9;
-});
+}
 
 // fs/copy.ts
 var denoReadDir = Deno.readDir;
@@ -1319,7 +1319,7 @@ var denoUtime = Deno.utime;
 var denoCwd = Deno.cwd;
 var SLOTS = 64;
 var CALLS = 256;
-var _copyOn = (async function _copyOn(io, src, dest, options = {}) {
+async function _copyOn(io, src, dest, options = {}) {
   const from = resolvePath(pathOf(src));
   const to = resolvePath(pathOf(dest));
   if (from === to) throw new Error("Source and destination cannot be the same");
@@ -1344,17 +1344,17 @@ var _copyOn = (async function _copyOn(io, src, dest, options = {}) {
   } else return;
   await run(io, jobs, overwrite, times);
   if (times && st.isDirectory) await utimeDirs(io, from, to, jobs.dirs);
-});
-var copy = (function copy(src, dest, options) {
+}
+function copy(src, dest, options) {
   return _copyOn(defaultRing(), src, dest, options);
-});
+}
 var Jobs = class {
   files = [];
   links = [];
   /** Directories under the top one, by level: a parent's level comes before its children's. */
   dirs = [];
 };
-var resolvePath = (function resolvePath(path) {
+function resolvePath(path) {
   const full = path.startsWith("/") ? path : `${denoCwd()}/${path}`;
   const parts = [];
   for (const part of full.split("/")) {
@@ -1363,12 +1363,12 @@ var resolvePath = (function resolvePath(path) {
     else parts.push(part);
   }
   return `/${parts.join("/")}`;
-});
-var isSubdir = (function isSubdir(src, dest) {
+}
+function isSubdir(src, dest) {
   const a = src.split("/"), b = dest.split("/");
   return a.every((part, i) => b[i] === part);
-});
-var lstatOf = (async function lstatOf(io, path) {
+}
+async function lstatOf(io, path) {
   checkPath("read", path);
   const nul = nulPathError(path, "lstat");
   if (nul !== void 0) throw nul;
@@ -1383,8 +1383,8 @@ var lstatOf = (async function lstatOf(io, path) {
     }
     throw e;
   }
-});
-var checkDest = (async function checkDest(io, from, to, overwrite, isFolder) {
+}
+async function checkDest(io, from, to, overwrite, isFolder) {
   const st = await lstatOf(io, to);
   checkPath("write", to);
   if (st === void 0) return void 0;
@@ -1393,8 +1393,8 @@ var checkDest = (async function checkDest(io, from, to, overwrite, isFolder) {
   }
   if (!overwrite) throw new Deno.errors.AlreadyExists(`'${to}' already exists.`);
   return st;
-});
-var mkdirAll2 = (async function mkdirAll2(io, path) {
+}
+async function mkdirAll2(io, path) {
   try {
     await io.mkdir(path, 511);
   } catch (e) {
@@ -1409,8 +1409,8 @@ var mkdirAll2 = (async function mkdirAll2(io, path) {
     }
     throw denoFsError(e.errno, "mkdir", path);
   }
-});
-var walk = (async function walk(io, from, to, overwrite, jobs) {
+}
+async function walk(io, from, to, overwrite, jobs) {
   let level = [
     from,
     to
@@ -1433,8 +1433,8 @@ var walk = (async function walk(io, from, to, overwrite, jobs) {
     await limited(next.length / 2, (i) => makeDir(io, next[2 * i], next[2 * i + 1], overwrite));
     level = next;
   }
-});
-var makeDir = (async function makeDir(io, s, d, overwrite) {
+}
+async function makeDir(io, s, d, overwrite) {
   try {
     await io.mkdir(d, 511);
   } catch (e) {
@@ -1447,8 +1447,8 @@ var makeDir = (async function makeDir(io, s, d, overwrite) {
     }
     if (!overwrite) throw new Deno.errors.AlreadyExists(`'${d}' already exists.`);
   }
-});
-var limited = (async function limited(n, fn) {
+}
+async function limited(n, fn) {
   let next = 0, failure, failed2 = false;
   const worker = async () => {
     while (next < n && !failed2) {
@@ -1467,8 +1467,8 @@ var limited = (async function limited(n, fn) {
     length: Math.min(n, CALLS)
   }, worker));
   if (failed2) throw failure;
-});
-var umaskOf = (async function umaskOf(io) {
+}
+async function umaskOf(io) {
   try {
     const text = new TextDecoder().decode(await ringReadFile(io, "/proc/self/status"));
     const m = /\nUmask:\s*([0-7]+)/.exec(text);
@@ -1476,8 +1476,8 @@ var umaskOf = (async function umaskOf(io) {
   } catch {
   }
   return 4095;
-});
-var run = (async function run(io, jobs, overwrite, times) {
+}
+async function run(io, jobs, overwrite, times) {
   const n = jobs.files.length / 2;
   const links = jobs.links.length > 0 ? copyLinks(io, jobs.links, overwrite) : void 0;
   let fileError;
@@ -1519,8 +1519,8 @@ var run = (async function run(io, jobs, overwrite, times) {
     }
   }
   if (failed2) throw fileError;
-});
-var copyError = (function copyError(f, srcs, dests) {
+}
+function copyError(f, srcs, dests) {
   const from = srcs[f.index], to = dests[f.index];
   if (f.kind === FailKind.EXISTS) return new Deno.errors.AlreadyExists(`'${to}' already exists.`);
   if (f.kind === FailKind.SAME_FILE) {
@@ -1530,11 +1530,11 @@ var copyError = (function copyError(f, srcs, dests) {
     return err;
   }
   return twoPathError(f.errno, "copy", from, to);
-});
-var twoPathError = (function twoPathError(errno, op, from, to) {
+}
+function twoPathError(errno, op, from, to) {
   return denoFsError(errno, op, `${from}' -> '${to}`);
-});
-var copyLinks = (async function copyLinks(io, links, overwrite) {
+}
+async function copyLinks(io, links, overwrite) {
   checkSymlinkPermissions();
   await limited(links.length / 2, async (i) => {
     const s = links[2 * i], d = links[2 * i + 1];
@@ -1549,8 +1549,8 @@ var copyLinks = (async function copyLinks(io, links, overwrite) {
       throw twoPathError(e.errno, "symlink", target, d);
     }
   });
-});
-var checkSymlinkPermissions = (function checkSymlinkPermissions() {
+}
+function checkSymlinkPermissions() {
   for (const name of [
     "write",
     "read"
@@ -1565,15 +1565,15 @@ var checkSymlinkPermissions = (function checkSymlinkPermissions() {
       throw new Deno.errors.NotCapable("Deno.symlink() requires unscoped --allow-read and --allow-write permissions; path-scoped grants (e.g. --allow-write=<path>) are not supported because a symlink's target is only resolved when the link is traversed");
     }
   }
-});
-var utimeDirs = (async function utimeDirs(io, from, to, dirs) {
+}
+async function utimeDirs(io, from, to, dirs) {
   for (let l = dirs.length - 1; l >= 0; l--) {
     const level = dirs[l];
     await limited(level.length / 2, (i) => utimeDir(io, level[2 * i], level[2 * i + 1]));
   }
   await utimeDir(io, from, to);
-});
-var utimeDir = (async function utimeDir(io, s, d) {
+}
+async function utimeDir(io, s, d) {
   let st;
   try {
     st = await io.statx(s);
@@ -1581,18 +1581,18 @@ var utimeDir = (async function utimeDir(io, s, d) {
     throw e instanceof UringError ? denoFsError(e.errno, "stat", s) : e;
   }
   await denoUtime(d, st.atimeMs / 1e3, st.mtimeMs / 1e3);
-});
+}
 
 // fs/visit_files.ts
-var _visitFilesOn = (function _visitFilesOn(io, paths2, fn, options) {
+function _visitFilesOn(io, paths2, fn, options) {
   if (Array.isArray(paths2)) {
     for (const p of paths2) checkPath("read", pathOf(p));
   }
   return ringVisitFiles(io, paths2, fn, options);
-});
-var visitFiles = (function visitFiles(paths2, fn, options) {
+}
+function visitFiles(paths2, fn, options) {
   return _visitFilesOn(defaultRing(), paths2, fn, options);
-});
+}
 
 // fs/_libc_fd.ts
 var LOCK_SH = 1;
@@ -1603,9 +1603,9 @@ var LOCK_UN = 8;
 // fs/_fd_handle.ts
 var MAX_RW = 2147479552;
 var BOUNCE_PIECE = 1 << 20;
-var badResource = (function badResource() {
+function badResource() {
   return new Deno.errors.BadResource("Bad resource ID");
-});
+}
 var RECANCEL_MS = 10;
 var _FdHandle = class {
   io;
@@ -1751,13 +1751,13 @@ var unregister = (function unregister(handle) {
 // fs/_fs_file_streams.ts
 var READ_CHUNK = 64 * 1024;
 var WRITE_BUFFER = 64 * 1024;
-var annotate = (function annotate(e) {
+function annotate(e) {
   if (e instanceof Deno.errors.BadResource && e.message === "Bad resource ID") {
     e.message = "The stream's underlying resource was closed or consumed";
   }
   return e;
-});
-var readableOf = (function readableOf(h) {
+}
+function readableOf(h) {
   return new ReadableStream({
     type: "bytes",
     async pull(controller) {
@@ -1794,8 +1794,8 @@ var readableOf = (function readableOf(h) {
       h.close();
     }
   });
-});
-var bytesOf = (function bytesOf(chunk) {
+}
+function bytesOf(chunk) {
   if (chunk instanceof Uint8Array) return chunk;
   if (ArrayBuffer.isView(chunk)) {
     return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -1804,11 +1804,11 @@ var bytesOf = (function bytesOf(chunk) {
     return new Uint8Array(chunk);
   }
   throw new TypeError("chunk must be an ArrayBuffer or an ArrayBufferView");
-});
-var sizeOf = (function sizeOf(chunk) {
+}
+function sizeOf(chunk) {
   return ArrayBuffer.isView(chunk) || chunk instanceof ArrayBuffer ? chunk.byteLength : 1;
-});
-var writableOf = (function writableOf(h) {
+}
+function writableOf(h) {
   let buffer = null;
   let used = 0;
   const flush = async () => {
@@ -1851,7 +1851,7 @@ var writableOf = (function writableOf(h) {
     highWaterMark: WRITE_BUFFER,
     size: sizeOf
   });
-});
+}
 
 // fs/fs_file.ts
 var STATX_MASK3 = StatxMask.BASIC_STATS | StatxMask.BTIME;
@@ -1870,31 +1870,31 @@ var checkFile = (function checkFile(file, kind) {
   const path = paths.get(file);
   if (path !== void 0) checkPath(kind, path);
 });
-var syncError = (function syncError() {
+function syncError() {
   return denoFsError(lastErrno());
-});
-var ensureBytes = (function ensureBytes(p) {
+}
+function ensureBytes(p) {
   if (p instanceof Uint8Array) return p;
   if (p === null || p === void 0) {
     throw new TypeError(`Cannot read properties of ${p} (reading 'length')`);
   }
   throw new TypeError("expected typed ArrayBufferView");
-});
-var i64 = (function i64(offset) {
+}
+function i64(offset) {
   if (typeof offset === "bigint") return BigInt.asIntN(64, offset);
   if (typeof offset !== "number") throw new TypeError("expected f64");
   if (Number.isNaN(offset)) return 0n;
   if (offset >= 2 ** 63) return 2n ** 63n - 1n;
   if (offset <= -(2 ** 63)) return -(2n ** 63n);
   return BigInt(Math.trunc(offset));
-});
-var whenceOf = (function whenceOf(whence) {
+}
+function whenceOf(whence) {
   if (typeof whence !== "number") throw new TypeError("expected i32");
   const w = Math.trunc(whence) | 0;
   if (w !== 0 && w !== 1 && w !== 2) throw new TypeError(`Invalid seek mode: ${w}`);
   return w;
-});
-var lengthOf = (function lengthOf(len) {
+}
+function lengthOf(len) {
   if (len === void 0 || len === null || len < 0) return 0;
   if (typeof len === "bigint") len = Number(len);
   if (typeof len !== "number") throw new TypeError("expected f64");
@@ -1905,8 +1905,8 @@ var lengthOf = (function lengthOf(len) {
     throw err;
   }
   return Math.trunc(len);
-});
-var timespec = (function timespec(value, out, at) {
+}
+function timespec(value, out, at) {
   let sec, nsec;
   if (value instanceof Date) {
     const ms = value.getTime();
@@ -1918,7 +1918,7 @@ var timespec = (function timespec(value, out, at) {
   }
   out[at] = Number.isNaN(sec) ? 0n : sec >= 2 ** 63 ? 2n ** 63n - 1n : sec <= -(2 ** 63) ? -(2n ** 63n) : BigInt(sec);
   out[at + 1] = Number.isFinite(nsec) ? BigInt(nsec >>> 0) : 0n;
-});
+}
 var FsFile = class {
   #h;
   #readable;
@@ -2355,14 +2355,14 @@ var FsFile = class {
   }
 };
 Object.setPrototypeOf(FsFile.prototype, Deno.FsFile.prototype);
-var ensureBytesError = (function ensureBytesError(p) {
+function ensureBytesError(p) {
   try {
     ensureBytes(p);
   } catch (e) {
     return e;
   }
   return new TypeError("expected typed ArrayBufferView");
-});
+}
 var TERMIOS_SIZE = 60;
 var IFLAG = 0;
 var CFLAG = 8;
@@ -2382,7 +2382,7 @@ var VTIME = 5;
 var VMIN = 6;
 var TCSADRAIN = 1;
 var savedModes = /* @__PURE__ */ new Map();
-var setRaw = (function setRaw(fd, raw, cbreak) {
+function setRaw(fd, raw, cbreak) {
   const c = libc();
   const fail = () => {
     const e = lastErrno();
@@ -2411,7 +2411,7 @@ var setRaw = (function setRaw(fd, raw, cbreak) {
   t[CC + VMIN] = 1;
   t[CC + VTIME] = 0;
   if (c.tcsetattr(fd, TCSADRAIN, t) !== 0) fail();
-});
+}
 
 // fs/open.ts
 var checkOpenOptions = (function checkOpenOptions(options) {
@@ -2471,23 +2471,23 @@ var openOn = (async function openOn(io, path, options) {
 var open = (function open(path, options) {
   return openOn(defaultRing(), path, options);
 });
-var createOn = (function createOn(io, path) {
+function createOn(io, path) {
   return openOn(io, path, {
     read: true,
     write: true,
     truncate: true,
     create: true
   });
-});
-var create = (function create(path) {
+}
+function create(path) {
   return createOn(defaultRing(), path);
-});
+}
 
 // fs/read_dir.ts
 var denoReadDir2 = Deno.readDir;
-var _readDirOn = (function _readDirOn(_io, path) {
+function _readDirOn(_io, path) {
   return readDir(path);
-});
+}
 var readDir = (function readDir(path) {
   const p = pathOf(path);
   return {
@@ -2517,19 +2517,19 @@ var readDir = (function readDir(path) {
 
 // fs/read_link.ts
 var denoReadLink2 = Deno.readLink;
-var _readLinkOn = (function _readLinkOn(_io, path) {
+function _readLinkOn(_io, path) {
   return readLink(path);
-});
-var readLink = (function readLink(path) {
+}
+function readLink(path) {
   const p = pathOf(path);
   return _denoCall(() => denoReadLink2(p));
-});
+}
 
 // fs/real_path.ts
 var denoRealPath = Deno.realPath;
-var _realPathOn = (function _realPathOn(_io, path) {
+function _realPathOn(_io, path) {
   return realPath(path);
-});
+}
 var realPath = (function realPath(path) {
   const p = pathOf(path);
   return _denoCall(() => denoRealPath(p));
@@ -2585,11 +2585,11 @@ var readable = (function readable(path) {
     path
   }).state === "granted";
 });
-var errnoOf = (function errnoOf(e) {
+function errnoOf(e) {
   if (e instanceof UringError) return e.errno;
   const code = e?.code;
   return typeof code === "string" ? Errno[code] : void 0;
-});
+}
 var removeTree = (async function removeTree(io, dir, top) {
   const names = [];
   const dirs = [];
@@ -2636,7 +2636,7 @@ var remove = (function remove(path, options) {
 });
 
 // fs/symlink.ts
-var _symlinkOn = (async function _symlinkOn(io, oldpath, newpath, options) {
+async function _symlinkOn(io, oldpath, newpath, options) {
   const from = pathOf(oldpath);
   const to = pathOf(newpath);
   const type = options?.type;
@@ -2651,19 +2651,19 @@ var _symlinkOn = (async function _symlinkOn(io, oldpath, newpath, options) {
   } catch (e) {
     throw _opError2(e, "symlink", from, to);
   }
-});
-var symlink = (function symlink(oldpath, newpath, options) {
+}
+function symlink(oldpath, newpath, options) {
   return _symlinkOn(defaultRing(), oldpath, newpath, options);
-});
+}
 
 // fs/truncate.ts
-var _coerceLen = (function _coerceLen(len) {
+function _coerceLen(len) {
   if (len === void 0 || len === null || len < 0) return 0;
   const n = Math.trunc(Number(len));
   if (!Number.isFinite(n)) throw new TypeError(`len must be a number, got ${String(len)}`);
   return n;
-});
-var _truncateOn = (async function _truncateOn(io, name, len) {
+}
+async function _truncateOn(io, name, len) {
   const p = _checkedPath(name, "write", "truncate");
   const length = _coerceLen(len);
   try {
@@ -2676,20 +2676,20 @@ var _truncateOn = (async function _truncateOn(io, name, len) {
   } catch (e) {
     throw _opError(e, "truncate", p);
   }
-});
-var truncate = (function truncate(name, len) {
+}
+function truncate(name, len) {
   return _truncateOn(defaultRing(), name, len);
-});
+}
 
 // fs/utime.ts
 var denoUtime2 = Deno.utime;
-var _utimeOn = (function _utimeOn(_io, path, atime, mtime) {
+function _utimeOn(_io, path, atime, mtime) {
   return utime(path, atime, mtime);
-});
-var utime = (async function utime(path, atime, mtime) {
+}
+async function utime(path, atime, mtime) {
   const p = pathOf(path);
   return await _denoCall(() => denoUtime2(p, atime, mtime));
-});
+}
 
 // fs/file_system.ts
 var FileSystem = class {
@@ -2808,9 +2808,9 @@ var FileSystem = class {
     return _visitFilesOn(this.io, paths2, fn, options);
   }
 };
-var fsOn = (function fsOn(io) {
+function fsOn(io) {
   return new FileSystem(io);
-});
+}
 
 export {
   chmod,
