@@ -31,14 +31,35 @@
 #define IORING_ENTER_EXT_ARG (1U << 3)
 #endif
 
-// Version of the ABI between this file and ffi/symbols.ts; bump on any signature change.
-SHIM_EXPORT uint32_t uring_shim_version(void) { return 4; }
+// Version of the ABI between this file and ffi/sys/symbols.ts; bump on any signature change. A
+// variable, not a function: Deno reads it when it opens the library, where a function would cost
+// a compiled call stub at every start.
+SHIM_EXPORT const uint32_t uring_shim_abi = 5;
+
+#ifndef IORING_REGISTER_RING_FDS
+#define IORING_REGISTER_RING_FDS 20
+#define IORING_UNREGISTER_RING_FDS 21
+#endif
+
+// Registers `fd` with its own ring (IORING_REGISTER_RING_FDS, Linux 5.18): io_uring_enter then
+// takes the index and skips an fd lookup. Returns the index or -errno.
+static int64_t register_ring_fd(int fd) {
+  struct io_uring_rsrc_update up;
+  memset(&up, 0, sizeof(up));
+  up.offset = -1U;
+  up.data = (uint64_t)fd;
+  long ret = syscall(__NR_io_uring_register, fd, IORING_REGISTER_RING_FDS, &up, 1);
+  if (ret < 0) return -errno;
+  return ret == 1 ? (int64_t)up.offset : -EINVAL;
+}
 
 // Sets up a ring with io_uring_setup(2) and io_uring_queue_mmap. `p` is a struct io_uring_params
 // (120 bytes), in and out. On success `out` receives, as u64: [0] the struct io_uring *, [1] SQ
 // ring pointer, [2] SQ ring size, [3] CQ ring pointer, [4] CQ ring size, [5] SQE array pointer,
-// [6] SQE array size in bytes, [7] the ring fd.
-SHIM_EXPORT int32_t uring_setup(uint32_t entries, struct io_uring_params *p, uint64_t *out) {
+// [6] SQE array size in bytes, [7] the ring fd, [8] with `register_fd` the ring fd's registered
+// index (RING_FDS), or -errno as an i64 where the kernel refused it (the ring works without).
+SHIM_EXPORT int32_t uring_setup(uint32_t entries, struct io_uring_params *p, uint64_t *out,
+                                uint32_t register_fd) {
   struct io_uring *ring = calloc(1, sizeof(*ring));
   if (ring == NULL) return -ENOMEM;
   // Not io_uring_queue_init_params: liburing 2.3 fills sq.array with the identity there, and with
@@ -69,12 +90,21 @@ SHIM_EXPORT int32_t uring_setup(uint32_t entries, struct io_uring_params *p, uin
   out[5] = (uint64_t)(uintptr_t)ring->sq.sqes;
   out[6] = (uint64_t)sqe_size * p->sq_entries;
   out[7] = (uint64_t)ring->ring_fd;
+  out[8] = (uint64_t)(register_fd ? register_ring_fd(ring->ring_fd) : -EINVAL);
   return 0;
 }
 
-// Unmaps the rings, closes the ring fd and frees the handle from uring_setup.
-SHIM_EXPORT void uring_teardown(struct io_uring *ring) {
+// Unregisters the ring fd from registered index `ring_index` (none when negative), unmaps the
+// rings, closes the ring fd and frees the handle from uring_setup. A registered ring fd holds a
+// reference to the ring: closing the fd alone would keep the ring until the thread exits.
+SHIM_EXPORT void uring_teardown(struct io_uring *ring, int32_t ring_index) {
   if (ring == NULL) return;
+  if (ring_index >= 0) {
+    struct io_uring_rsrc_update up;
+    memset(&up, 0, sizeof(up));
+    up.offset = (uint32_t)ring_index;
+    syscall(__NR_io_uring_register, ring->ring_fd, IORING_UNREGISTER_RING_FDS, &up, 1);
+  }
   io_uring_queue_exit(ring);
   free(ring);
 }
@@ -85,7 +115,8 @@ static int32_t sys_enter(int32_t fd, uint32_t to_submit, uint32_t min_complete, 
   return ret < 0 ? -errno : (int32_t)ret;
 }
 
-// io_uring_enter(2) without a signal mask. The fast path: one call per batch.
+// io_uring_enter(2) without a signal mask, for the waiter that sleeps on a worker thread
+// (TypeScript's nonblocking `uring_wait`).
 SHIM_EXPORT int32_t uring_enter(int32_t fd, uint32_t to_submit, uint32_t min_complete,
                                 uint32_t flags) {
   return sys_enter(fd, to_submit, min_complete, flags, NULL, 0);
@@ -96,11 +127,14 @@ SHIM_EXPORT int32_t uring_enter(int32_t fd, uint32_t to_submit, uint32_t min_com
 // call. Ring hands out SQEs that are already zero, so a prep writes only its own fields; doing
 // the memset here, in the call the batch makes anyway, spares TypeScript a fill call per batch.
 // `sqes`: the SQE array, `mask + 1` slots of `1 << sqe_shift` bytes (64, or 128 with SQE128).
-// Not for SQPOLL rings, whose head moves on its own: TypeScript zeroes those itself.
+// With `sqes` NULL, only the io_uring_enter: TypeScript's one synchronous enter (waits, SQPOLL
+// rings, whose head moves on its own and which TypeScript zeroes itself), so that a program
+// compiles one call stub for both.
 SHIM_EXPORT int32_t uring_submit(int32_t fd, uint32_t to_submit, uint32_t min_complete,
                                  uint32_t flags, uint8_t *sqes, const uint32_t *khead,
                                  uint32_t zeroed_to, uint32_t mask, uint32_t sqe_shift) {
   int32_t ret = sys_enter(fd, to_submit, min_complete, flags, NULL, 0);
+  if (sqes == NULL) return ret;
   uint32_t head = __atomic_load_n(khead, __ATOMIC_ACQUIRE);
   uint32_t n = head - zeroed_to;
   if (n > mask + 1) n = mask + 1;

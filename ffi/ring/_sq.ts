@@ -92,6 +92,16 @@ export class _SubmissionQueue {
     this.next = sqes[tail & this.mask];
   }
 
+  /**
+   * `io_uring_enter(fd, n, waitNr, flags)` with nothing zeroed afterwards: the shim's `uring_submit`
+   * without an SQE array, so that one call stub serves every synchronous enter.
+   *
+   * @returns the kernel's result, or -errno
+   */
+  enter(n: number, waitNr: number, flags: number): number {
+    return this.lib.uring_submit(this.enterFd, n, waitNr, flags, null, null, 0, 0, 0);
+  }
+
   /** `Ring.getSqe()`. */
   getSqe(): Sqe | null {
     const free = this.free;
@@ -283,7 +293,7 @@ export class _SubmissionQueue {
     }
     if (this.flags & SetupFlag.IOPOLL) flags |= EnterFlag.GETEVENTS;
     if (flush) flags |= EnterFlag.GETEVENTS;
-    const ret = this.lib.uring_enter(this.enterFd, n, waitNr, flags);
+    const ret = this.enter(n, waitNr, flags);
     if (ret >= 0) return this.flags & SetupFlag.SQPOLL ? published : ret;
     return this.#enterFailed(ret, n, waitNr, flags, published);
   }
@@ -300,7 +310,7 @@ export class _SubmissionQueue {
       } else {
         throw new UringError(-ret, "io_uring_enter");
       }
-      ret = this.lib.uring_enter(this.enterFd, n, waitNr, flags);
+      ret = this.enter(n, waitNr, flags);
     }
   }
 

@@ -75,7 +75,7 @@ export function waitFor(
       ? (sq.pubTail - loadAcquire(sq.sq32, sq.headI)) >>> 0
       : 0;
     const ret = left === Infinity
-      ? sq.lib.uring_enter(sq.enterFd, n, want, flags)
+      ? sq.enter(n, want, flags)
       : sq.lib.uring_enter_timeout(sq.enterFd, n, want, flags, timespec(left > 0 ? left : 0));
     if (ret > 0 && n !== 0) submitted += ret;
     // ETIME: the time is up with no CQE ready. EBUSY: overflowed CQEs wait for room in the CQ,
@@ -96,7 +96,7 @@ export function waitFor(
  */
 export function getEvents(sq: _SubmissionQueue, waitNr: number): void {
   for (;;) {
-    const ret = sq.lib.uring_enter(sq.enterFd, 0, waitNr, sq.enterFlags | EnterFlag.GETEVENTS);
+    const ret = sq.enter(0, waitNr, sq.enterFlags | EnterFlag.GETEVENTS);
     if (ret === -EINTR) continue;
     if (ret < 0 && ret !== -EBUSY && ret !== -ETIME) check(ret, "io_uring_enter");
     return;
@@ -150,7 +150,7 @@ export function sqringWait(sq: _SubmissionQueue): void {
   if (!(sq.flags & SetupFlag.SQPOLL)) return;
   if (sq.spaceLeft() > 0) return;
   for (;;) {
-    const ret = sq.lib.uring_enter(sq.enterFd, 0, 0, sq.enterFlags | EnterFlag.SQ_WAIT);
+    const ret = sq.enter(0, 0, sq.enterFlags | EnterFlag.SQ_WAIT);
     if (ret < 0 && ret !== -EINTR) check(ret, "io_uring_enter");
     // A signal ends the kernel's wait (EINTR): wait again unless there is room now.
     if (ret >= 0 || sq.spaceLeft() > 0) return;

@@ -143,12 +143,9 @@ export class Ring implements Disposable {
     this.#features = r.features;
     this.#sq = new _SubmissionQueue(r, this.#held);
     this.#cq = new _CompletionQueue(r, this.#held, this.#sq.mem);
-
-    if (options.registerRingFd !== false) {
-      try {
-        this.registerRingFd();
-      } catch { /* older kernels: plain fd */ }
-    }
+    // registered by the shim in the set-up call unless `registerRingFd: false` (older kernels:
+    // the plain fd)
+    if (r.ringIndex >= 0) this.#useRingIndex(r.ringIndex);
   }
 
   /** The ring's file descriptor. */
@@ -499,10 +496,15 @@ export class Ring implements Disposable {
       this.#lib.uring_register(this.#fd, RegisterOp.RING_FDS, new Uint8Array(upd.buffer), 1),
       "io_uring_register",
     );
-    this.#ringIndex = upd[0];
-    this.#sq.enterFd = this.#ringIndex;
-    this.#sq.enterFlags |= EnterFlag.REGISTERED_RING;
+    this.#useRingIndex(upd[0]);
     return this.#ringIndex;
+  }
+
+  /** Enters through registered ring index `index` from now on. */
+  #useRingIndex(index: number): void {
+    this.#ringIndex = index;
+    this.#sq.enterFd = index;
+    this.#sq.enterFlags |= EnterFlag.REGISTERED_RING;
   }
 
   /** Undoes `registerRingFd()`; `io_uring_enter` uses the plain fd again. */
@@ -730,15 +732,12 @@ export class Ring implements Disposable {
     const remaining = this.#held.remaining();
     if (remaining.length !== 0) leaked.push(remaining);
     if (this.#sq.mem.forever.length !== 0) leaked.push(this.#sq.mem.forever);
-    if (this.#ringIndex >= 0) {
-      try {
-        this.unregisterRingFd();
-      } catch { /* the fd is closed below in any case */ }
-    }
     this.#closed = true;
     this.#sq.close();
     this.#cq.close();
-    this.#lib.uring_teardown(this.#handle);
+    // unregisters the ring fd first: a registered ring fd would keep the ring until the thread
+    // exits
+    this.#lib.uring_teardown(this.#handle, this.#ringIndex);
     this.#handle = null;
   }
 

@@ -200,6 +200,8 @@ export interface RingSetup {
   sqesPtr: Deno.PointerObject;
   /** The kernel's SQ head, inside `sqRing`. */
   sqHeadPtr: Deno.PointerObject;
+  /** The ring fd's registered index (`registerRingFd`), or -1 when it was not registered. */
+  ringIndex: number;
 }
 
 /**
@@ -221,7 +223,9 @@ export function setupRing(options: RingOptions): RingSetup {
   if (options.cqEntries !== undefined) checkCount(options.cqEntries, "cqEntries", 65536 * 8);
   const params = new Uint8Array(PARAMS_SIZE);
   const p32 = new Uint32Array(params.buffer);
-  const out = new BigUint64Array(8);
+  const out = new BigInt64Array(9);
+  // the shim registers the ring fd in the same call (an older kernel refuses: the plain fd then)
+  const registerFd = options.registerRingFd !== false ? 1 : 0;
   // Mapping the ring below needs Deno's pointer API, which a Deno.test with `permissions` (it
   // revokes --allow-ffi) or a path-scoped --allow-ffi denies: find out before the kernel makes a
   // ring that nothing could then tear down.
@@ -235,7 +239,7 @@ export function setupRing(options: RingOptions): RingSetup {
     if (options.attachWq !== undefined) {
       p32[6] = typeof options.attachWq === "number" ? options.attachWq : options.attachWq.fd;
     }
-    return lib.uring_setup(entries, params, new Uint8Array(out.buffer));
+    return lib.uring_setup(entries, params, new Uint8Array(out.buffer), registerFd);
   };
   let ret = setup(flags);
   if (ret === -EINVAL && options.noSqArray === undefined) {
@@ -245,7 +249,7 @@ export function setupRing(options: RingOptions): RingSetup {
   if (ret < 0) throw new UringError(-ret, "io_uring_setup", setupHint(-ret));
 
   // out: [0] struct io_uring *, [1] [2] SQ ring address and size, [3] [4] the CQ ring's, [5] [6]
-  // the SQE array's, [7] the ring fd
+  // the SQE array's, [7] the ring fd, [8] its registered index or -errno
   const sqRingPtr = Deno.UnsafePointer.create(out[1])!;
   const sqRing = Deno.UnsafePointerView.getArrayBuffer(sqRingPtr, Number(out[2]));
   const cqRing = out[3] === out[1]
@@ -266,5 +270,6 @@ export function setupRing(options: RingOptions): RingSetup {
     sqes: Deno.UnsafePointerView.getArrayBuffer(sqesPtr, Number(out[6])),
     sqesPtr,
     sqHeadPtr: Deno.UnsafePointer.offset(sqRingPtr, p32[10])!,
+    ringIndex: out[8] >= 0n ? Number(out[8]) : -1,
   };
 }

@@ -12,10 +12,10 @@ export const DIST_VERSION = "0.1.0";
 
 /** SHA-256 of the C sources (`native/*.c`, `native/*.h`) the libraries were built from. */
 export const DIST_SOURCE_SHA256 =
-  "1613cd6a543e8bf763715670d388ad9ae5bd7e52c8c84664ec21acd94fe7ea9e";
+  "9abb4489098e74da3c378f4833b052a10f822e3df58b92a309e4bddbb949e71f";
 
 /** SHA-256 of `native/dist/libdeno_uring.linux-<arch>.so`, by `Deno.build.arch`. */
 export const DIST_SHA256: Readonly<Partial<Record<typeof Deno.build.arch, string>>> = {
-  x86_64: "851a6687dba5b73c952d42bb01deae2fd0cc08c2736452cdd0a229a97275486f",
-  aarch64: "78f73239698a5b3c15ebee65e03b44f8220cf4a2c4fb82be9675a31c9a824ced",
+  x86_64: "9b6c4e6a1ec9e0d94fef798b2c25420589a1a30ef1c6e0ceaaa1ec9da78699ad",
+  aarch64: "77d2755dca07e980452725ac38afe424498c0b29952037bda5d4079816fb5ea2",
 };

@@ -356,7 +356,7 @@ async function fetchPrebuilt(base: URL): Promise<string> {
 
 let lib: Native | undefined;
 
-/** A library whose `uring_shim_version()` is not {@link SHIM_VERSION}: rebuilding fixes it. */
+/** A library whose `uring_shim_abi` is not {@link SHIM_VERSION}: rebuilding fixes it. */
 class ShimVersionError extends Error {}
 
 /** Opens the groups of the library opened last that are not open yet; undefined before. */
@@ -385,11 +385,11 @@ function open(c: Candidate): Native {
     throw e;
   }
   const opened = grouped.table as Native;
-  const version = opened.uring_shim_version();
+  const version = opened.uring_shim_abi;
   if (version !== SHIM_VERSION) {
     throw new ShimVersionError(
-      `${path} is shim version ${version}, this module needs ${SHIM_VERSION}: rebuild it ` +
-        `("deno task build")`,
+      `${path} is shim version ${version ?? "4 or older"}, this module needs ${SHIM_VERSION}: ` +
+        `rebuild it ("deno task build")`,
     );
   }
   openMore = grouped.openAll;
@@ -435,7 +435,7 @@ const remote: { lib: Native } | { error: unknown } | undefined = !/^https?:/.tes
  * import { assertEquals } from "@std/assert";
  * import { native } from "./loader.ts";
  * import { SHIM_VERSION } from "./symbols.ts";
- * assertEquals(native().uring_shim_version(), SHIM_VERSION);
+ * assertEquals(native().uring_shim_abi, SHIM_VERSION);
  * ```
  */
 export function native(): Native {

@@ -8,42 +8,39 @@
  * @module
  */
 
-/** The version `uring_shim_version()` must return; bumped with any signature change. */
-export const SHIM_VERSION = 4;
+/** The value the library's `uring_shim_abi` must hold; bumped with any signature change. */
+export const SHIM_VERSION = 5;
 
 /** Symbols of `native/uring_shim.c`, as `Deno.dlopen` wants them. */
 export const symbols = {
-  /** uint32_t uring_shim_version(void) */
-  uring_shim_version: { parameters: [], result: "u32" },
-  /** int32_t uring_setup(uint32_t entries, struct io_uring_params *p, uint64_t *out) */
+  /**
+   * `const uint32_t uring_shim_abi`: the ABI version, {@link SHIM_VERSION}. A variable, read when
+   * the library is opened (a function would cost a call stub); `null` in a library older than it.
+   */
+  uring_shim_abi: { type: "u32", optional: true },
+  /** int32_t uring_setup(uint32_t entries, struct io_uring_params *p, uint64_t *out,
+   *  uint32_t register_fd) */
   uring_setup: {
     parameters: [
       "u32", // uint32_t entries
       "buffer", // struct io_uring_params *p (in/out, 120 bytes)
-      "buffer", // uint64_t out[8]
+      "buffer", // uint64_t out[9]
+      "u32", // uint32_t register_fd: also register the ring fd (out[8]: its index, or -errno)
     ],
     result: "i32",
   },
-  /** void uring_teardown(struct io_uring *ring) */
+  /** void uring_teardown(struct io_uring *ring, int32_t ring_index) */
   uring_teardown: {
     parameters: [
       "pointer", // struct io_uring *ring
+      "i32", // int32_t ring_index: the registered ring fd to unregister first, or -1
     ],
     result: "void",
   },
-  /** int32_t uring_enter(int32_t fd, uint32_t to_submit, uint32_t min_complete, uint32_t flags) */
-  uring_enter: {
-    parameters: [
-      "i32", // int32_t fd (or registered ring index)
-      "u32", // uint32_t to_submit
-      "u32", // uint32_t min_complete
-      "u32", // uint32_t flags (IORING_ENTER_*)
-    ],
-    result: "i32",
-  },
   /** int32_t uring_submit(int32_t fd, uint32_t to_submit, uint32_t min_complete, uint32_t flags,
    *  uint8_t *sqes, const uint32_t *khead, uint32_t zeroed_to, uint32_t mask,
-   *  uint32_t sqe_shift): uring_enter, then zeroes the SQE slots the kernel consumed */
+   *  uint32_t sqe_shift): io_uring_enter, then (unless `sqes` is null) zeroes the SQE slots the
+   *  kernel consumed; with `sqes` null, the module's one synchronous io_uring_enter */
   uring_submit: {
     parameters: [
       "i32", // int32_t fd (or registered ring index)
@@ -58,7 +55,8 @@ export const symbols = {
     ],
     result: "i32",
   },
-  /** The same as uring_enter, on a worker thread: the event loop goes on while it sleeps. */
+  /** int32_t uring_enter(int32_t fd, uint32_t to_submit, uint32_t min_complete, uint32_t flags),
+   *  on a worker thread: the event loop goes on while it sleeps. */
   uring_wait: {
     name: "uring_enter",
     parameters: [
@@ -137,21 +135,23 @@ export type Native = Deno.DynamicLibrary<typeof symbols>["symbols"];
 
 /**
  * The symbols in the groups the loader opens them in (`_grouped.ts`): what making a ring and
- * running ops on it needs at once, the rest (tearing a ring down, timed waits, sockets, the ABI
- * check) at its first use.
+ * running ops on it needs at once, the rest at its first use. `Deno.dlopen` compiles a call stub
+ * per function (~0.2 ms each, `nonblocking` ones excepted), so the first group is as small as a
+ * first op allows.
  */
 export const SYMBOL_GROUPS = {
   ring: [
-    "uring_shim_version",
+    "uring_shim_abi",
     "uring_setup",
-    "uring_enter",
     "uring_submit",
     "uring_wait",
-    "uring_register", // AsyncRing registers its ring fd
     "memmove", // buffer addresses
   ],
+  /** Closing a ring. */
+  teardown: ["uring_teardown"],
+  /** Registrations (buffers, files, probes) other than the ring fd's, made by `uring_setup`. */
+  register: ["uring_register"],
   more: [
-    "uring_teardown",
     "uring_enter_timeout",
     "uring_getsockname",
     "uring_eventfd",

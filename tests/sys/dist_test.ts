@@ -42,9 +42,9 @@ Deno.test({
   ignore: DIST_SHA256[Deno.build.arch] === undefined,
   fn() {
     const path = new URL(distName(Deno.build.arch), dist).pathname;
-    const lib = Deno.dlopen(path, { uring_shim_version: symbols.uring_shim_version });
+    const lib = Deno.dlopen(path, { uring_shim_abi: symbols.uring_shim_abi });
     try {
-      assertEquals(lib.symbols.uring_shim_version(), SHIM_VERSION, `stale shim: ${REBUILD}`);
+      assertEquals(lib.symbols.uring_shim_abi, SHIM_VERSION, `stale shim: ${REBUILD}`);
     } finally {
       lib.close();
     }

@@ -3,7 +3,7 @@ import {
   HttpParse,
   nameOf,
   sendAll
-} from "./chunk-32XQBL2N.js";
+} from "./chunk-B3BEZ2UO.js";
 import {
   fileBodyOf
 } from "./chunk-2J6COXAV.js";
@@ -12,7 +12,7 @@ import {
   Sock,
   UringError,
   alignedBuffer
-} from "./chunk-52UFAE6Y.js";
+} from "./chunk-NPZQM45Y.js";
 
 // net/_web_internals.ts
 var symbolOf = (o, name) => Object.getOwnPropertySymbols(o).find((s) => s.description === name);

@@ -15,7 +15,7 @@ import {
   ringWriteFile,
   ringWriteTextFile,
   slotsOf
-} from "./chunk-TVNAIGM7.js";
+} from "./chunk-HKL5VJC4.js";
 import {
   AT_FDCWD,
   At,
@@ -42,7 +42,7 @@ import {
   nulPathError,
   pathOf,
   returnFromKernel
-} from "./chunk-52UFAE6Y.js";
+} from "./chunk-NPZQM45Y.js";
 
 // fs/_common.ts
 var _checkedPath = (function _checkedPath(path, kind, op, special = true) {

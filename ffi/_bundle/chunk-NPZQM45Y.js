@@ -1031,47 +1031,44 @@ function sha256Hex(data) {
 // sys/dist_pin.ts
 var DIST_VERSION = "0.1.0";
 var DIST_SHA256 = {
-  x86_64: "851a6687dba5b73c952d42bb01deae2fd0cc08c2736452cdd0a229a97275486f",
-  aarch64: "78f73239698a5b3c15ebee65e03b44f8220cf4a2c4fb82be9675a31c9a824ced"
+  x86_64: "9b6c4e6a1ec9e0d94fef798b2c25420589a1a30ef1c6e0ceaaa1ec9da78699ad",
+  aarch64: "77d2755dca07e980452725ac38afe424498c0b29952037bda5d4079816fb5ea2"
 };
 
 // sys/symbols.ts
-var SHIM_VERSION = 4;
+var SHIM_VERSION = 5;
 var symbols = {
-  /** uint32_t uring_shim_version(void) */
-  uring_shim_version: {
-    parameters: [],
-    result: "u32"
+  /**
+   * `const uint32_t uring_shim_abi`: the ABI version, {@link SHIM_VERSION}. A variable, read when
+   * the library is opened (a function would cost a call stub); `null` in a library older than it.
+   */
+  uring_shim_abi: {
+    type: "u32",
+    optional: true
   },
-  /** int32_t uring_setup(uint32_t entries, struct io_uring_params *p, uint64_t *out) */
+  /** int32_t uring_setup(uint32_t entries, struct io_uring_params *p, uint64_t *out,
+   *  uint32_t register_fd) */
   uring_setup: {
     parameters: [
       "u32",
       "buffer",
-      "buffer"
-    ],
-    result: "i32"
-  },
-  /** void uring_teardown(struct io_uring *ring) */
-  uring_teardown: {
-    parameters: [
-      "pointer"
-    ],
-    result: "void"
-  },
-  /** int32_t uring_enter(int32_t fd, uint32_t to_submit, uint32_t min_complete, uint32_t flags) */
-  uring_enter: {
-    parameters: [
-      "i32",
-      "u32",
-      "u32",
+      "buffer",
       "u32"
     ],
     result: "i32"
   },
+  /** void uring_teardown(struct io_uring *ring, int32_t ring_index) */
+  uring_teardown: {
+    parameters: [
+      "pointer",
+      "i32"
+    ],
+    result: "void"
+  },
   /** int32_t uring_submit(int32_t fd, uint32_t to_submit, uint32_t min_complete, uint32_t flags,
    *  uint8_t *sqes, const uint32_t *khead, uint32_t zeroed_to, uint32_t mask,
-   *  uint32_t sqe_shift): uring_enter, then zeroes the SQE slots the kernel consumed */
+   *  uint32_t sqe_shift): io_uring_enter, then (unless `sqes` is null) zeroes the SQE slots the
+   *  kernel consumed; with `sqes` null, the module's one synchronous io_uring_enter */
   uring_submit: {
     parameters: [
       "i32",
@@ -1086,7 +1083,8 @@ var symbols = {
     ],
     result: "i32"
   },
-  /** The same as uring_enter, on a worker thread: the event loop goes on while it sleeps. */
+  /** int32_t uring_enter(int32_t fd, uint32_t to_submit, uint32_t min_complete, uint32_t flags),
+   *  on a worker thread: the event loop goes on while it sleeps. */
   uring_wait: {
     name: "uring_enter",
     parameters: [
@@ -1161,16 +1159,21 @@ var symbols = {
 };
 var SYMBOL_GROUPS = {
   ring: [
-    "uring_shim_version",
+    "uring_shim_abi",
     "uring_setup",
-    "uring_enter",
     "uring_submit",
     "uring_wait",
-    "uring_register",
     "memmove"
   ],
+  /** Closing a ring. */
+  teardown: [
+    "uring_teardown"
+  ],
+  /** Registrations (buffers, files, probes) other than the ring fd's, made by `uring_setup`. */
+  register: [
+    "uring_register"
+  ],
   more: [
-    "uring_teardown",
     "uring_enter_timeout",
     "uring_getsockname",
     "uring_eventfd",
@@ -1399,9 +1402,9 @@ var open = (function open(c) {
     throw e;
   }
   const opened = grouped.table;
-  const version = opened.uring_shim_version();
+  const version = opened.uring_shim_abi;
   if (version !== SHIM_VERSION) {
-    throw new ShimVersionError(`${path} is shim version ${version}, this module needs ${SHIM_VERSION}: rebuild it ("deno task build")`);
+    throw new ShimVersionError(`${path} is shim version ${version ?? "4 or older"}, this module needs ${SHIM_VERSION}: rebuild it ("deno task build")`);
   }
   openMore = grouped.openAll;
   return opened;
@@ -3446,7 +3449,8 @@ var setupRing = (function setupRing(options) {
   if (options.cqEntries !== void 0) checkCount2(options.cqEntries, "cqEntries", 65536 * 8);
   const params = new Uint8Array(PARAMS_SIZE);
   const p32 = new Uint32Array(params.buffer);
-  const out = new BigUint64Array(8);
+  const out = new BigInt64Array(9);
+  const registerFd = options.registerRingFd !== false ? 1 : 0;
   Deno.UnsafePointer.create(0n);
   const setup = (f) => {
     params.fill(0);
@@ -3457,7 +3461,7 @@ var setupRing = (function setupRing(options) {
     if (options.attachWq !== void 0) {
       p32[6] = typeof options.attachWq === "number" ? options.attachWq : options.attachWq.fd;
     }
-    return lib3.uring_setup(entries, params, new Uint8Array(out.buffer));
+    return lib3.uring_setup(entries, params, new Uint8Array(out.buffer), registerFd);
   };
   let ret = setup(flags);
   if (ret === -EINVAL && options.noSqArray === void 0) {
@@ -3481,7 +3485,8 @@ var setupRing = (function setupRing(options) {
     cqRing,
     sqes: Deno.UnsafePointerView.getArrayBuffer(sqesPtr, Number(out[6])),
     sqesPtr,
-    sqHeadPtr: Deno.UnsafePointer.offset(sqRingPtr, p32[10])
+    sqHeadPtr: Deno.UnsafePointer.offset(sqRingPtr, p32[10]),
+    ringIndex: out[8] >= 0n ? Number(out[8]) : -1
   };
 });
 
@@ -4753,6 +4758,15 @@ var _SubmissionQueue = class {
     sqes.forEach((sqe, i) => sqe._next = sqes[(i + 1) % entries]);
     this.next = sqes[tail & this.mask];
   }
+  /**
+   * `io_uring_enter(fd, n, waitNr, flags)` with nothing zeroed afterwards: the shim's `uring_submit`
+   * without an SQE array, so that one call stub serves every synchronous enter.
+   *
+   * @returns the kernel's result, or -errno
+   */
+  enter(n, waitNr, flags) {
+    return this.lib.uring_submit(this.enterFd, n, waitNr, flags, null, null, 0, 0, 0);
+  }
   /** `Ring.getSqe()`. */
   getSqe() {
     const free = this.free;
@@ -4904,7 +4918,7 @@ var _SubmissionQueue = class {
     }
     if (this.flags & SetupFlag.IOPOLL) flags |= EnterFlag.GETEVENTS;
     if (flush) flags |= EnterFlag.GETEVENTS;
-    const ret = this.lib.uring_enter(this.enterFd, n, waitNr, flags);
+    const ret = this.enter(n, waitNr, flags);
     if (ret >= 0) return this.flags & SetupFlag.SQPOLL ? published : ret;
     return this.#enterFailed(ret, n, waitNr, flags, published);
   }
@@ -4919,7 +4933,7 @@ var _SubmissionQueue = class {
       } else {
         throw new UringError(-ret, "io_uring_enter");
       }
-      ret = this.lib.uring_enter(this.enterFd, n, waitNr, flags);
+      ret = this.enter(n, waitNr, flags);
     }
   }
   /** Makes the SQ inert: `getSqe()` throws, stale `Sqe` objects write nowhere. */
@@ -5160,7 +5174,7 @@ function waitFor(sq, cq, waitNr, deadline, from, submit) {
   let submitted = 0;
   for (let left = deadline - performance.now(); ; ) {
     const n = submit && (sq.flags & SetupFlag.SQPOLL) === 0 ? sq.pubTail - loadAcquire(sq.sq32, sq.headI) >>> 0 : 0;
-    const ret = left === Infinity ? sq.lib.uring_enter(sq.enterFd, n, want, flags) : sq.lib.uring_enter_timeout(sq.enterFd, n, want, flags, timespec(left > 0 ? left : 0));
+    const ret = left === Infinity ? sq.enter(n, want, flags) : sq.lib.uring_enter_timeout(sq.enterFd, n, want, flags, timespec(left > 0 ? left : 0));
     if (ret > 0 && n !== 0) submitted += ret;
     if (ret === -ETIME3 || ret === -EBUSY) return submitted;
     if (ret < 0 && ret !== -EINTR2) check(ret, "io_uring_enter");
@@ -5171,7 +5185,7 @@ function waitFor(sq, cq, waitNr, deadline, from, submit) {
 }
 function getEvents(sq, waitNr) {
   for (; ; ) {
-    const ret = sq.lib.uring_enter(sq.enterFd, 0, waitNr, sq.enterFlags | EnterFlag.GETEVENTS);
+    const ret = sq.enter(0, waitNr, sq.enterFlags | EnterFlag.GETEVENTS);
     if (ret === -EINTR2) continue;
     if (ret < 0 && ret !== -EBUSY && ret !== -ETIME3) check(ret, "io_uring_enter");
     return;
@@ -5196,7 +5210,7 @@ function sqringWait(sq) {
   if (!(sq.flags & SetupFlag.SQPOLL)) return;
   if (sq.spaceLeft() > 0) return;
   for (; ; ) {
-    const ret = sq.lib.uring_enter(sq.enterFd, 0, 0, sq.enterFlags | EnterFlag.SQ_WAIT);
+    const ret = sq.enter(0, 0, sq.enterFlags | EnterFlag.SQ_WAIT);
     if (ret < 0 && ret !== -EINTR2) check(ret, "io_uring_enter");
     if (ret >= 0 || sq.spaceLeft() > 0) return;
   }
@@ -5238,12 +5252,7 @@ var Ring = class {
     this.#features = r.features;
     this.#sq = new _SubmissionQueue(r, this.#held);
     this.#cq = new _CompletionQueue(r, this.#held, this.#sq.mem);
-    if (options.registerRingFd !== false) {
-      try {
-        this.registerRingFd();
-      } catch {
-      }
-    }
+    if (r.ringIndex >= 0) this.#useRingIndex(r.ringIndex);
   }
   /** The ring's file descriptor. */
   get fd() {
@@ -5563,10 +5572,14 @@ var Ring = class {
     upd[0] = 4294967295;
     upd[2] = this.#fd;
     check(this.#lib.uring_register(this.#fd, RegisterOp.RING_FDS, new Uint8Array(upd.buffer), 1), "io_uring_register");
-    this.#ringIndex = upd[0];
-    this.#sq.enterFd = this.#ringIndex;
-    this.#sq.enterFlags |= EnterFlag.REGISTERED_RING;
+    this.#useRingIndex(upd[0]);
     return this.#ringIndex;
+  }
+  /** Enters through registered ring index `index` from now on. */
+  #useRingIndex(index) {
+    this.#ringIndex = index;
+    this.#sq.enterFd = index;
+    this.#sq.enterFlags |= EnterFlag.REGISTERED_RING;
   }
   /** Undoes `registerRingFd()`; `io_uring_enter` uses the plain fd again. */
   unregisterRingFd() {
@@ -5765,16 +5778,10 @@ var Ring = class {
     const remaining = this.#held.remaining();
     if (remaining.length !== 0) leaked.push(remaining);
     if (this.#sq.mem.forever.length !== 0) leaked.push(this.#sq.mem.forever);
-    if (this.#ringIndex >= 0) {
-      try {
-        this.unregisterRingFd();
-      } catch {
-      }
-    }
     this.#closed = true;
     this.#sq.close();
     this.#cq.close();
-    this.#lib.uring_teardown(this.#handle);
+    this.#lib.uring_teardown(this.#handle, this.#ringIndex);
     this.#handle = null;
   }
   /** Same as `close()`. */

@@ -45,7 +45,7 @@ import {
   pathOf,
   returnFromKernel,
   sockaddr
-} from "./chunk-52UFAE6Y.js";
+} from "./chunk-NPZQM45Y.js";
 
 // engine/bounce.ts
 var MIN_SHIFT = 6;

@@ -2,13 +2,13 @@
 import {
   _acceptFrom,
   defaultRing
-} from "./chunk-TVNAIGM7.js";
+} from "./chunk-HKL5VJC4.js";
 import {
   HttpRequestParser,
   _acceptLoop,
   closeSync,
   listenTcpSync
-} from "./chunk-32XQBL2N.js";
+} from "./chunk-B3BEZ2UO.js";
 import {
   Sock,
   UringError,
@@ -24,17 +24,17 @@ import {
   native,
   parseSockaddr,
   sockaddr
-} from "./chunk-52UFAE6Y.js";
+} from "./chunk-NPZQM45Y.js";
 
 // net/serve_file.ts
 async function serveFile(req, filePath, options) {
-  const { serveFileOn } = await import("./_serve_file-CEHWROC7.js");
+  const { serveFileOn } = await import("./_serve_file-SL2Q7IWN.js");
   return serveFileOn(defaultRing(), req, filePath, options);
 }
 
 // net/serve_dir.ts
 async function serveDir(req, opts = {}) {
-  const { serveDirOn } = await import("./_serve_dir-VDTPB5MS.js");
+  const { serveDirOn } = await import("./_serve_dir-KV7TXA73.js");
   return serveDirOn(defaultRing(), req, opts);
 }
 
@@ -741,7 +741,7 @@ function netOn(io) {
 var loaded;
 var loading;
 function loadHttp() {
-  return loading ??= import("./_http_impl-N5ZDNOEE.js").then((m) => loaded = m);
+  return loading ??= import("./_http_impl-T3CI5FU7.js").then((m) => loaded = m);
 }
 function httpLoaded() {
   return loaded;

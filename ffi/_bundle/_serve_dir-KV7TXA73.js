@@ -4,15 +4,15 @@ import {
   normalize,
   serveFileOn,
   standardResponse
-} from "./chunk-AUDKDYPS.js";
+} from "./chunk-ZHREPUFJ.js";
 import {
   ringLstat,
   ringStat
-} from "./chunk-TVNAIGM7.js";
+} from "./chunk-HKL5VJC4.js";
 import "./chunk-2J6COXAV.js";
 import {
   checkPath
-} from "./chunk-52UFAE6Y.js";
+} from "./chunk-NPZQM45Y.js";
 
 // net/_dir_listing.ts
 var ENTITIES = {

@@ -3,10 +3,10 @@ import {
   STATUS_TEXT,
   serveFileOn,
   standardResponse
-} from "./chunk-AUDKDYPS.js";
-import "./chunk-TVNAIGM7.js";
+} from "./chunk-ZHREPUFJ.js";
+import "./chunk-HKL5VJC4.js";
 import "./chunk-2J6COXAV.js";
-import "./chunk-52UFAE6Y.js";
+import "./chunk-NPZQM45Y.js";
 export {
   STATUS_TEXT,
   serveFileOn,

@@ -7,7 +7,7 @@ import {
   libc,
   parseSockaddr,
   sockaddr
-} from "./chunk-52UFAE6Y.js";
+} from "./chunk-NPZQM45Y.js";
 
 // net/http.ts
 var HttpParse = {
