@@ -68,9 +68,9 @@ var ERRNO_NAMES = Object.fromEntries(Object.entries(Errno).map(([name, n]) => [
   n,
   name
 ]));
-var errnoName = (function errnoName(errno) {
+function errnoName(errno) {
   return ERRNO_NAMES[errno] ?? `E${errno}`;
-});
+}
 var UringError = class extends Error {
   /** The positive errno. */
   errno;

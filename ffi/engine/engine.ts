@@ -71,8 +71,12 @@ const TASKRUN_FLAG = 1 << 9;
 const live = new Set<_Engine>();
 let unloadHooked = false;
 
-function keepTrack(e: _Engine): void {
-  live.add(e);
+/**
+ * Listens for the process's exit, once, when an engine first leaves an op in the kernel: until
+ * then every engine is quiet, and a script whose ops all completed inline pays neither for the
+ * listener nor for running it at exit.
+ */
+function hookUnload(): void {
   if (unloadHooked || typeof globalThis.addEventListener !== "function") return;
   unloadHooked = true;
   globalThis.addEventListener("unload", () => {
@@ -150,7 +154,7 @@ export class _Engine extends _Slots implements _WakeHost, _ChainHost {
   constructor(ring: Ring, wakeup: "socket" | "thread" = "socket") {
     super();
     this.ring = ring;
-    keepTrack(this);
+    live.add(this);
     this.#backlog = new _Backlog((ring.setupFlags & (1 << 10)) !== 0);
     this.#batch = new CqeBatch(Math.min(ring.cqEntries, 1024));
     this._grow();
@@ -604,6 +608,7 @@ export class _Engine extends _Slots implements _WakeHost, _ChainHost {
   }
 
   #arm(): void {
+    hookUnload();
     let w = this.#waker;
     if (this.#upgrade !== null && !w.sleeping) w = this.#tryUpgrade(w as _ThreadWaker, !this.#held);
     try {

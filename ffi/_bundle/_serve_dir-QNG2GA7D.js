@@ -4,11 +4,11 @@ import {
   normalize,
   serveFileOn,
   standardResponse
-} from "./chunk-ZHREPUFJ.js";
+} from "./chunk-PXNW5WRJ.js";
 import {
   ringLstat,
   ringStat
-} from "./chunk-HKL5VJC4.js";
+} from "./chunk-RWXQGIXR.js";
 import "./chunk-2J6COXAV.js";
 import {
   checkPath

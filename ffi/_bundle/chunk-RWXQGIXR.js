@@ -1434,8 +1434,7 @@ var _wakeSettings = {
 var TASKRUN_FLAG2 = 1 << 9;
 var live = /* @__PURE__ */ new Set();
 var unloadHooked = false;
-var keepTrack = (function keepTrack(e) {
-  live.add(e);
+var hookUnload = (function hookUnload() {
   if (unloadHooked || typeof globalThis.addEventListener !== "function") return;
   unloadHooked = true;
   globalThis.addEventListener("unload", () => {
@@ -1504,7 +1503,7 @@ var _Engine = class extends _Slots {
   constructor(ring, wakeup = "socket") {
     super();
     this.ring = ring;
-    keepTrack(this);
+    live.add(this);
     this.#backlog = new _Backlog((ring.setupFlags & 1 << 10) !== 0);
     this.#batch = new CqeBatch(Math.min(ring.cqEntries, 1024));
     this._grow();
@@ -1893,6 +1892,7 @@ var _Engine = class extends _Slots {
     this.#submit();
   }
   #arm() {
+    hookUnload();
     let w = this.#waker;
     if (this.#upgrade !== null && !w.sleeping) w = this.#tryUpgrade(w, !this.#held);
     try {
@@ -2052,7 +2052,7 @@ var TODO_CLOSE = 1;
 var TODO_MORE = 2;
 var encoder = new TextEncoder();
 var EMPTY = new Uint8Array(0);
-var encodePaths = (function encodePaths(paths) {
+function encodePaths(paths) {
   let size = 0;
   for (const p of paths) size += p.length * 3 + 1;
   const bytes = new Uint8Array(size);
@@ -2075,7 +2075,7 @@ var encodePaths = (function encodePaths(paths) {
     bytes,
     offsets
   };
-});
+}
 var _FileReader = class {
   slots;
   #ring;
@@ -2557,7 +2557,7 @@ function allocate(size) {
     throw e;
   }
 }
-var lendableBuffer = (function lendableBuffer(size) {
+function lendableBuffer(size) {
   const WA = globalThis.WebAssembly;
   if (WA !== void 0 && size > 0) {
     try {
@@ -2573,10 +2573,10 @@ var lendableBuffer = (function lendableBuffer(size) {
     }
   }
   return alignedBuffer(size);
-});
-var scratchBuffer = (function scratchBuffer(size) {
+}
+function scratchBuffer(size) {
   return alignedBuffer(size);
-});
+}
 
 // engine/write_many.ts
 var PATH_ROOM = 4096;
@@ -3951,7 +3951,7 @@ var statPath = (async function statPath(io, path, flags, op) {
 // async/files_many.ts
 var DEFAULT_CONCURRENCY = 256;
 var readers = /* @__PURE__ */ new WeakMap();
-var readerFor = (function readerFor(io, want) {
+function readerFor(io, want) {
   const cur = readers.get(io);
   const usable = cur !== void 0 && !cur.closed;
   if (want <= DEFAULT_CONCURRENCY && !(usable && cur.busy)) {
@@ -3978,7 +3978,7 @@ var readerFor = (function readerFor(io, want) {
     reader: sized(want, (n) => new _FileReader(n)),
     temporary: true
   };
-});
+}
 async function readEach(io, paths, concurrency, signal) {
   const out = new Array(paths.length);
   let next = 0, failedAt = -1, failure;
@@ -4001,7 +4001,7 @@ async function readEach(io, paths, concurrency, signal) {
   if (failedAt >= 0) throw failure;
   return out;
 }
-var ringReadFiles = (async function ringReadFiles(io, paths, options) {
+async function ringReadFiles(io, paths, options) {
   const signal = signalOf(options);
   if (!Array.isArray(paths)) throw new TypeError("paths must be an array of paths");
   const concurrency = options?.concurrency ?? DEFAULT_CONCURRENCY;
@@ -4033,7 +4033,7 @@ var ringReadFiles = (async function ringReadFiles(io, paths, options) {
     if (temporary) reader.close();
     signal?.throwIfAborted();
   }
-});
+}
 async function ringVisitFiles(io, paths, fn, options) {
   const signal = signalOf(options);
   if (!Array.isArray(paths)) throw new TypeError("paths must be an array of paths");
@@ -5148,7 +5148,7 @@ var _rawOp = (function _rawOp(io, name, op, fd, addr, len, off, opFlags) {
   }
   return e.finish(s, K_NUM, name, void 0);
 });
-var _rawLink = (function _rawLink(io, ops) {
+function _rawLink(io, ops) {
   const chain = ops.map(([name, op, fd, addr, len, off, opFlags]) => ({
     name,
     prep: (s) => {
@@ -5157,7 +5157,7 @@ var _rawLink = (function _rawLink(io, ops) {
     }
   }));
   return io[ENGINE].link(chain, void 0, false, false);
-});
+}
 
 export {
   immediate,

@@ -15,7 +15,7 @@ import {
   ringWriteFile,
   ringWriteTextFile,
   slotsOf
-} from "./chunk-HKL5VJC4.js";
+} from "./chunk-RWXQGIXR.js";
 import {
   AT_FDCWD,
   At,
@@ -120,13 +120,13 @@ function _twoPathError(errno, op, from, to) {
 function _opError2(e, op, from, to) {
   return e instanceof UringError ? _twoPathError(e.errno, op, from, to) : e;
 }
-var _nulTwoPathError = (function _nulTwoPathError(op, from, to) {
+function _nulTwoPathError(op, from, to) {
   if (!from.includes("\0") && !to.includes("\0")) return void 0;
   const err = new TypeError(`file name contained an unexpected NUL byte: ${op} '${from}' -> '${to}'`);
   err.code = "EINVAL";
   err.errno = Errno.EINVAL;
   return err;
-});
+}
 function _withErrno(e) {
   if (e instanceof Error) {
     const err = e;
@@ -137,13 +137,13 @@ function _withErrno(e) {
   }
   return e;
 }
-var _denoCall = (async function _denoCall(fn) {
+async function _denoCall(fn) {
   try {
     return await fn();
   } catch (e) {
     throw _withErrno(e);
   }
-});
+}
 function granted(desc) {
   let state = Deno.permissions.querySync(desc).state;
   if (state === "prompt") state = Deno.permissions.requestSync(desc).state;
@@ -231,7 +231,7 @@ var _pathOp = (async function _pathOp(io, name, op, path, len, opFlags) {
     mem.give(slot);
   }
 });
-var _twoPathOp = (async function _twoPathOp(io, name, op, from, to, opFlags) {
+async function _twoPathOp(io, name, op, from, to, opFlags) {
   const mem = _pathMemory(io);
   const slot = mem.take();
   try {
@@ -257,7 +257,7 @@ var _twoPathOp = (async function _twoPathOp(io, name, op, from, to, opFlags) {
   } finally {
     mem.give(slot);
   }
-});
+}
 
 // fs/copy_file.ts
 var denoChmod2 = Deno.chmod;
@@ -276,7 +276,7 @@ function sameFile(a, b) {
   return a.ino === b.ino && a.devMajor === b.devMajor && a.devMinor === b.devMinor;
 }
 var umaskRead;
-var umask = (function umask(io) {
+function umask(io) {
   if (umaskRead === void 0) {
     umaskRead = ringReadFile(io, "/proc/self/status").then((bytes) => {
       const m = /\nUmask:\s*([0-7]+)/.exec(new TextDecoder().decode(bytes));
@@ -285,8 +285,8 @@ var umask = (function umask(io) {
     queueMicrotask(() => umaskRead = void 0);
   }
   return umaskRead;
-});
-var _copyFileOn = (async function _copyFileOn(io, fromPath, toPath) {
+}
+async function _copyFileOn(io, fromPath, toPath) {
   const from = pathOf(fromPath);
   const to = pathOf(toPath);
   checkPath("read", from);
@@ -300,7 +300,7 @@ var _copyFileOn = (async function _copyFileOn(io, fromPath, toPath) {
   } catch (e) {
     throw _opError2(e, "copy", from, to);
   }
-});
+}
 async function copyByName(io, from, to) {
   const mask = umask(io);
   const [opened, statted] = await Promise.allSettled([
@@ -362,14 +362,14 @@ var SMALL_SLOTS = 512;
 var dataMemory = /* @__PURE__ */ new WeakMap();
 var S_IFMT = 61440;
 var S_IFREG = 32768;
-var u64At = (function u64At(b, at) {
+function u64At(b, at) {
   const lo = (b[at] | b[at + 1] << 8 | b[at + 2] << 16 | b[at + 3] << 24) >>> 0;
   const hi = (b[at + 4] | b[at + 5] << 8 | b[at + 6] << 16 | b[at + 7] << 24) >>> 0;
   return hi * 4294967296 + lo;
-});
+}
 var settled = () => 0;
 var failed = (e) => e;
-var copyContents = (async function copyContents(io, from, to) {
+async function copyContents(io, from, to) {
   const mem = _pathMemory(io);
   const slot = mem.take();
   try {
@@ -381,8 +381,8 @@ var copyContents = (async function copyContents(io, from, to) {
   } finally {
     mem.give(slot);
   }
-});
-var copyPooled = (async function copyPooled(io, mem, slot, fromBytes, from, to) {
+}
+async function copyPooled(io, mem, slot, fromBytes, from, to) {
   const chunk = mem.chunk(slot), at = mem.offset(slot);
   const addr = mem.address(slot);
   const srcPath = addr + STATX_AT, destPath = srcPath + fromBytes;
@@ -430,7 +430,7 @@ var copyPooled = (async function copyPooled(io, mem, slot, fromBytes, from, to) 
     await Promise.allSettled(closing);
     await mask;
   }
-});
+}
 async function notRegular(io, st, from, to) {
   const other = await io.statx(to).catch(() => void 0);
   if (other !== void 0 && sameFile(st, other)) {
@@ -453,7 +453,7 @@ async function openExisting(io, st, perm, from, to) {
     existing === void 0 || existing.isFile && (existing.mode & 4095) !== perm
   ];
 }
-var copySmall = (async function copySmall(io, src, dest, size) {
+async function copySmall(io, src, dest, size) {
   const data = slotsOf(dataMemory, io, SMALL + 1, 64, SMALL_SLOTS);
   const slot = data.take();
   if (slot < 0) return copyData(io, src, dest, size);
@@ -501,7 +501,7 @@ var copySmall = (async function copySmall(io, src, dest, size) {
   } finally {
     data.give(slot);
   }
-});
+}
 var STATX_MASK = StatxMask.BASIC_STATS;
 async function copyData(io, src, dest, size) {
   const room = Math.min(size, CHUNK);
@@ -559,9 +559,9 @@ async function writeAll(io, fd, data, offset) {
     done += n;
   }
 }
-var copyFile = (function copyFile(fromPath, toPath) {
+function copyFile(fromPath, toPath) {
   return _copyFileOn(defaultRing(), fromPath, toPath);
-});
+}
 
 // fs/files.ts
 var checked = (function checked(path, kind) {
@@ -640,7 +640,7 @@ var lstat = (function lstat(a, b) {
   if (a instanceof AsyncRing) return ringLstat(a, b);
   return _lstatOn(defaultRing(), a);
 });
-var _readFilesOn = (function _readFilesOn(io, paths2, options) {
+function _readFilesOn(io, paths2, options) {
   try {
     if (!Array.isArray(paths2)) {
       throw new TypeError("paths must be an array of strings or file: URLs");
@@ -649,14 +649,14 @@ var _readFilesOn = (function _readFilesOn(io, paths2, options) {
   } catch (e) {
     return Promise.reject(e);
   }
-});
-var readFiles = (function readFiles(a, b, c) {
+}
+function readFiles(a, b, c) {
   if (a instanceof AsyncRing) return ringReadFiles(a, b, c);
   return _readFilesOn(defaultRing(), a, b);
-});
+}
 
 // fs/rename.ts
-var _checkedPair = (function _checkedPair(oldpath, newpath, op) {
+function _checkedPair(oldpath, newpath, op) {
   const from = pathOf(oldpath);
   const to = pathOf(newpath);
   checkPath("read", from);
@@ -670,18 +670,18 @@ var _checkedPair = (function _checkedPair(oldpath, newpath, op) {
     from,
     to
   ];
-});
-var _renameOn = (async function _renameOn(io, oldpath, newpath) {
+}
+async function _renameOn(io, oldpath, newpath) {
   const [from, to] = _checkedPair(oldpath, newpath, "rename");
   try {
     await _twoPathOp(io, "rename", Op.RENAMEAT, from, to, 0);
   } catch (e) {
     throw _opError2(e, "rename", from, to);
   }
-});
-var rename = (function rename(oldpath, newpath) {
+}
+function rename(oldpath, newpath) {
   return _renameOn(defaultRing(), oldpath, newpath);
-});
+}
 
 // fs/link.ts
 async function _linkOn(io, oldpath, newpath) {
@@ -699,7 +699,7 @@ function link(oldpath, newpath) {
 // fs/make_temp.ts
 var MAX_TRIES = 10;
 var initialEnv;
-var tmpDir = (async function tmpDir(io) {
+async function tmpDir(io) {
   if (Deno.permissions.querySync({
     name: "env",
     variable: "TMPDIR"
@@ -713,8 +713,8 @@ var tmpDir = (async function tmpDir(io) {
     return void 0;
   }, () => void 0);
   return await initialEnv ?? "/tmp";
-});
-var checkedDir = (async function checkedDir(io, dir) {
+}
+async function checkedDir(io, dir) {
   if (dir !== void 0 && dir !== null) {
     const d2 = pathOf(dir);
     checkPath("write", d2);
@@ -729,7 +729,7 @@ var checkedDir = (async function checkedDir(io, dir) {
     throw new Deno.errors.NotCapable("Requires write access to <TMP>, run again with the --allow-write flag");
   }
   return d;
-});
+}
 function rustDebug(c) {
   const named = {
     "\0": "\\0",
@@ -743,10 +743,10 @@ function rustDebug(c) {
   const body = named[c] ?? (isControl(n) ? `\\u{${n.toString(16)}}` : c);
   return `"${body}"`;
 }
-var isControl = (function isControl(n) {
+function isControl(n) {
   return n <= 31 || n >= 127 && n <= 159;
-});
-var checkComponent = (function checkComponent(component) {
+}
+function checkComponent(component) {
   for (const c of component) {
     if (isControl(c.codePointAt(0))) {
       throw new Error(`Invalid control character in prefix or suffix: ${rustDebug(c)}`);
@@ -757,15 +757,15 @@ var checkComponent = (function checkComponent(component) {
       throw new Error(`Invalid character in prefix or suffix: ${rustDebug(c)}`);
     }
   }
-});
-var stringOption = (function stringOption(value, name) {
+}
+function stringOption(value, name) {
   if (value === void 0 || value === null) return "";
   if (typeof value !== "string") throw new TypeError(`options.${name} must be a string`);
   return value;
-});
+}
 var random = new Uint32Array(256);
 var randomAt = random.length;
-var unique = (function unique() {
+function unique() {
   if (randomAt === random.length) {
     crypto.getRandomValues(random);
     randomAt = 0;
@@ -773,12 +773,12 @@ var unique = (function unique() {
   const hi = random[randomAt++];
   const lo = random[randomAt++];
   return hi === 0 ? lo.toString(16).padStart(8, "0") : hi.toString(16) + lo.toString(16).padStart(8, "0");
-});
-var join = (function join(dir, name) {
+}
+function join(dir, name) {
   if (dir === "") return name;
   return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
-});
-var makeTemp = (async function makeTemp(io, options, op, make) {
+}
+async function makeTemp(io, options, op, make) {
   if (options !== void 0 && options !== null && typeof options !== "object") {
     throw new TypeError("options must be an object");
   }
@@ -806,23 +806,23 @@ var makeTemp = (async function makeTemp(io, options, op, make) {
   }
   const what = op === "tmpfile" ? "files" : "dirs";
   throw new Deno.errors.AlreadyExists(`too many temp ${what} exist: ${op}`);
-});
+}
 var TMPFILE_FLAGS = OpenFlag.WRONLY | OpenFlag.CREAT | OpenFlag.EXCL | OpenFlag.CLOEXEC;
-var _makeTempFileOn = (function _makeTempFileOn(io, options) {
+function _makeTempFileOn(io, options) {
   return makeTemp(io, options, "tmpfile", async (path) => {
     const fd = await _pathOp(io, "openat", Op.OPENAT, path, 384, TMPFILE_FLAGS);
     await _rawOp(io, "closeFd", Op.CLOSE, fd, 0, 0, 0, 0);
   });
-});
-var _makeTempDirOn = (function _makeTempDirOn(io, options) {
+}
+function _makeTempDirOn(io, options) {
   return makeTemp(io, options, "tmpdir", (path) => _pathOp(io, "mkdir", Op.MKDIRAT, path, 448, 0));
-});
-var makeTempFile = (function makeTempFile(options) {
+}
+function makeTempFile(options) {
   return _makeTempFileOn(defaultRing(), options);
-});
-var makeTempDir = (function makeTempDir(options) {
+}
+function makeTempDir(options) {
   return _makeTempDirOn(defaultRing(), options);
-});
+}
 
 // fs/mkdir.ts
 var S_IFMT2 = 61440;
@@ -851,7 +851,7 @@ var _mkdirOn = (async function _mkdirOn(io, path, options) {
   const errno = await mkdirAll(io, p, mode);
   if (errno !== 0) throw denoFsError(errno, "mkdir", p);
 });
-var mkdirAll = (async function mkdirAll(io, path, mode) {
+async function mkdirAll(io, path, mode) {
   const buf = new Uint8Array(256);
   const [made, statted] = await io.link((c) => c.mkdir(path, mode).statx(AT_FDCWD, path, 0, StatxMask.TYPE, buf), {
     hardlink: true
@@ -874,13 +874,13 @@ var mkdirAll = (async function mkdirAll(io, path, mode) {
     if (r instanceof UringError && r.errno !== Errno.EEXIST) return r.errno;
   }
   return last.errno;
-});
-var isDirectory = (function isDirectory(res, buf) {
+}
+function isDirectory(res, buf) {
   if (res !== 0) return false;
   const mode = buf[28] | buf[29] << 8;
   return (mode & S_IFMT2) === S_IFDIR;
-});
-var ancestors = (function ancestors(path) {
+}
+function ancestors(path) {
   const out = [];
   let end = path.length;
   while (end > 0 && path[end - 1] === "/") end--;
@@ -888,7 +888,7 @@ var ancestors = (function ancestors(path) {
     if (path[i] === "/" && path[i - 1] !== "/") out.push(path.slice(0, i));
   }
   return out;
-});
+}
 var mkdir = (function mkdir(path, options) {
   return _mkdirOn(defaultRing(), path, options);
 });
@@ -1866,10 +1866,10 @@ var _fsFile = (function _fsFile(io, fd, path) {
   return file;
 });
 var paths = /* @__PURE__ */ new WeakMap();
-var checkFile = (function checkFile(file, kind) {
+function checkFile(file, kind) {
   const path = paths.get(file);
   if (path !== void 0) checkPath(kind, path);
-});
+}
 function syncError() {
   return denoFsError(lastErrno());
 }
@@ -2488,7 +2488,7 @@ var denoReadDir2 = Deno.readDir;
 function _readDirOn(_io, path) {
   return readDir(path);
 }
-var readDir = (function readDir(path) {
+function readDir(path) {
   const p = pathOf(path);
   return {
     [Symbol.asyncIterator]() {
@@ -2513,7 +2513,7 @@ var readDir = (function readDir(path) {
       };
     }
   };
-});
+}
 
 // fs/read_link.ts
 var denoReadLink2 = Deno.readLink;
@@ -2530,10 +2530,10 @@ var denoRealPath = Deno.realPath;
 function _realPathOn(_io, path) {
   return realPath(path);
 }
-var realPath = (function realPath(path) {
+function realPath(path) {
   const p = pathOf(path);
   return _denoCall(() => denoRealPath(p));
-});
+}
 
 // fs/remove.ts
 var denoRemove = Deno.remove;
@@ -2570,7 +2570,7 @@ var _removeOn = (async function _removeOn(io, path, options) {
     throw denoFsError(errno, "remove", p);
   }
 });
-var checkWholeTree = (function checkWholeTree(path) {
+function checkWholeTree(path) {
   const status = Deno.permissions.querySync({
     name: "write",
     path
@@ -2578,19 +2578,19 @@ var checkWholeTree = (function checkWholeTree(path) {
   if (status.state === "granted" && status.partial) {
     throw new Deno.errors.NotCapable(`Requires write access to "${path}", run again with the --allow-write flag`);
   }
-});
-var readable = (function readable(path) {
+}
+function readable(path) {
   return Deno.permissions.querySync({
     name: "read",
     path
   }).state === "granted";
-});
+}
 function errnoOf(e) {
   if (e instanceof UringError) return e.errno;
   const code = e?.code;
   return typeof code === "string" ? Errno[code] : void 0;
 }
-var removeTree = (async function removeTree(io, dir, top) {
+async function removeTree(io, dir, top) {
   const names = [];
   const dirs = [];
   try {
@@ -2618,8 +2618,8 @@ var removeTree = (async function removeTree(io, dir, top) {
   } catch (e) {
     if (top || !(e instanceof UringError) || e.errno !== Errno.ENOENT) throw e;
   }
-});
-var removeEntry = (async function removeEntry(io, path, isDir) {
+}
+async function removeEntry(io, path, isDir) {
   if (!isDir) {
     try {
       return await io.unlink(path);
@@ -2630,7 +2630,7 @@ var removeEntry = (async function removeEntry(io, path, isDir) {
     }
   }
   await removeTree(io, path, false);
-});
+}
 var remove = (function remove(path, options) {
   return _removeOn(defaultRing(), path, options);
 });

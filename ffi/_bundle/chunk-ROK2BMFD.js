@@ -2,7 +2,7 @@
 import {
   _acceptFrom,
   defaultRing
-} from "./chunk-HKL5VJC4.js";
+} from "./chunk-RWXQGIXR.js";
 import {
   HttpRequestParser,
   _acceptLoop,
@@ -28,13 +28,13 @@ import {
 
 // net/serve_file.ts
 async function serveFile(req, filePath, options) {
-  const { serveFileOn } = await import("./_serve_file-SL2Q7IWN.js");
+  const { serveFileOn } = await import("./_serve_file-DZ3WKZYG.js");
   return serveFileOn(defaultRing(), req, filePath, options);
 }
 
 // net/serve_dir.ts
 async function serveDir(req, opts = {}) {
-  const { serveDirOn } = await import("./_serve_dir-KV7TXA73.js");
+  const { serveDirOn } = await import("./_serve_dir-QNG2GA7D.js");
   return serveDirOn(defaultRing(), req, opts);
 }
 

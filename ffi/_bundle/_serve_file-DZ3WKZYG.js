@@ -3,8 +3,8 @@ import {
   STATUS_TEXT,
   serveFileOn,
   standardResponse
-} from "./chunk-ZHREPUFJ.js";
-import "./chunk-HKL5VJC4.js";
+} from "./chunk-PXNW5WRJ.js";
+import "./chunk-RWXQGIXR.js";
 import "./chunk-2J6COXAV.js";
 import "./chunk-NPZQM45Y.js";
 export {
