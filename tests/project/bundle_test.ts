@@ -1,8 +1,14 @@
 // mod.ts and the layer subpaths load ffi/_bundle/ (native/bundle.ts): it must be built from the
-// sources in this tree, export what the sources export, and share one copy of each class between
-// the entry points.
+// sources in this tree, export what the sources export, share one copy of each class between the
+// entry points, and compile the functions a first op runs when it is loaded.
 import { assert, assertEquals, assertStrictEquals } from "@std/assert";
-import { bundledHash, ENTRIES, sourceHash } from "../../native/bundle.ts";
+import {
+  BUNDLE_DIR,
+  bundledHash,
+  eagerFunctions,
+  ENTRIES,
+  sourceHash,
+} from "../../native/bundle.ts";
 
 const root = new URL("../../", import.meta.url);
 
@@ -70,4 +76,52 @@ Deno.test("bundle: the bundled readFile reads what Deno.readFile reads", async (
   const path = new URL("deno.json", root);
   assertEquals(await mod.readFile(path), await Deno.readFile(path));
   assertEquals(mod.readFile.name, "readFile");
+});
+
+Deno.test("bundle: eagerFunctions parenthesizes the named top-level declarations only", () => {
+  const src = [
+    "function f(a) {",
+    "  if (a) {",
+    "    return `x",
+    "}`;",
+    "  }",
+    "}",
+    "async function g() {",
+    "  await 0;",
+    "}",
+    "function* h() {",
+    "  yield 1;",
+    "}",
+    "function one() { return 1; }",
+    "  function nested() {",
+    "  }",
+    "",
+  ].join("\n");
+  const { text, count } = eagerFunctions(src, new Set(["g", "h", "one", "nested"]));
+  assertEquals(count, 2); // not f (not named), one (a single line), nested (not top level)
+  assertEquals(text.split("\n").slice(6, 12), [
+    "var g = (async function g() {",
+    "  await 0;",
+    "});",
+    "var h = (function* h() {",
+    "  yield 1;",
+    "});",
+  ]);
+  assertEquals(text.split("\n").slice(0, 6), src.split("\n").slice(0, 6));
+});
+
+Deno.test("bundle: the top-level functions a first readFile runs are compiled with their file", async () => {
+  let bundled = "";
+  for await (const e of Deno.readDir(BUNDLE_DIR)) {
+    if (e.isFile) bundled += await Deno.readTextFile(new URL(e.name, BUNDLE_DIR));
+  }
+  // the loader, the ring set-up and readFile's own path (native/startup_workload.ts runs them)
+  for (const name of ["native", "verify", "elfProblem", "setupRing", "readWhole", "_readFileOn"]) {
+    assert(
+      new RegExp(`^var ${name} = \\((async )?function ${name}\\(`, "m").test(bundled),
+      `${name} is not eager: run "deno task bundle"`,
+    );
+  }
+  // and a server's, which a short script does not run, is not
+  assert(/^async function serveTcp\(/m.test(bundled));
 });

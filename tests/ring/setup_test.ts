@@ -270,6 +270,30 @@ Deno.test("Ring() registers its fd by default; registerRingFd: false keeps the p
   assertEquals([code, out.trim()], [0, "ok"]);
 });
 
+// close() frees the ring's slot in that table (the shim unregisters the fd before it closes it):
+// 40 rings made and closed one after another each get a slot. A slot left behind would also keep
+// its ring alive until the thread ends.
+Deno.test("Ring.close() gives back the registered ring fd's slot: 40 rings in turn are all registered", async () => {
+  const { code, out } = await runChild(`
+    import { AsyncRing, Ring } from ${JSON.stringify(new URL("../../mod.ts", import.meta.url).href)};
+    const indexes = [];
+    for (let i = 0; i < 20; i++) {
+      const ring = new Ring({ entries: 4 });
+      indexes.push(ring.registeredIndex);
+      ring.close();
+      const io = new AsyncRing({ entries: 4 });
+      indexes.push(io.ring.registeredIndex);
+      await io.nop();
+      await io.close();
+    }
+    console.log(JSON.stringify(indexes));
+  `);
+  assertEquals(code, 0);
+  const indexes = JSON.parse(out) as number[];
+  assertEquals(indexes.length, 40);
+  assert(indexes.every((i) => i >= 0 && i < 16), out);
+});
+
 Deno.test("Ring.features has one boolean per IORING_FEAT_* bit", () => {
   using ring = new Ring({ entries: 4 });
   const f = ring.features;
