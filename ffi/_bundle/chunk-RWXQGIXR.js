@@ -670,7 +670,7 @@ var _PollWaker = class __PollWaker {
   #host;
   #ring;
   #bell;
-  /** The poll → send chain is in the kernel (its send's CQE not reaped yet). */
+  /** The poll \u2192 send chain is in the kernel (its send's CQE not reaped yet). */
   #chain = false;
   #broken = false;
   #closed = false;
@@ -1841,7 +1841,7 @@ var _Engine = class extends _Slots {
     }
   }
   /**
-   * Decides about the wake-up after a pump: ops in flight → make sure one is armed; none → let
+   * Decides about the wake-up after a pump: ops in flight \u2192 make sure one is armed; none \u2192 let
    * the process exit (a sleeping worker-thread waiter is made to return).
    */
   #afterPump() {
@@ -2500,7 +2500,7 @@ var _FileReader = class {
   /**
    * A copy of `got` bytes of the scratch buffer at `from`, in a buffer of its own as Deno's
    * results are. This copy is ~25% of `readFiles()` on 4 KiB files here, almost all of it the
-   * first touch of fresh memory (a page fault, ~1 µs per 4 KiB page on this VM): sharing
+   * first touch of fresh memory (a page fault, ~1 \u00b5s per 4 KiB page on this VM): sharing
    * 64 KiB pools between small results (as Node's `Buffer` pool does) saved only ~10%, so each
    * result keeps its own `ArrayBuffer`.
    */

@@ -17,9 +17,10 @@
  * Addresses the module only reads or frees are declared `usize` (x86-64 and aarch64 pass a
  * pointer and a 64-bit integer the same way), so no pointer object is made.
  *
- * The library is opened a group of functions at a time, at the first use of each (the loader
- * opens `memmove`, where buffer addresses come from, with the native shim); {@link openLibc} opens all of them before a
- * permission-scoped test runs.
+ * The library is opened a group of functions at a time, at the first use of each; {@link openLibc}
+ * opens all of them before a permission-scoped test runs. Buffer addresses (`_memory.ts`) take
+ * libc's `memmove` from the native shim's table, opened with the shim: a first op opens no group
+ * here.
  *
  * @internal
  * @module
@@ -347,9 +348,9 @@ export const libcSymbols = {
 export type Libc = Deno.DynamicLibrary<typeof libcSymbols>["symbols"];
 
 /**
- * The symbols in the groups they are opened in (`_grouped.ts`): a program that reads a few files
- * pays for `memmove` only. {@link openLibc} opens them all, for
- * code about to lose `--allow-ffi` (a `Deno.test` with `permissions`).
+ * The symbols in the groups they are opened in (`_grouped.ts`), the first at the first call of
+ * {@link libc}. {@link openLibc} opens them all, for code about to lose `--allow-ffi` (a
+ * `Deno.test` with `permissions`).
  */
 const GROUPS = {
   address: ["memmove"],

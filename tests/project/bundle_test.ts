@@ -3,6 +3,7 @@
 // entry points, and compile the functions a first op runs when it is loaded.
 import { assert, assertEquals, assertStrictEquals } from "@std/assert";
 import {
+  asciiOnly,
   BUNDLE_DIR,
   bundledHash,
   eagerFunctions,
@@ -124,4 +125,21 @@ Deno.test("bundle: the top-level functions a first readFile runs are compiled wi
   }
   // and a server's, which a short script does not run, is not
   assert(/^async function serveTcp\(/m.test(bundled));
+});
+
+Deno.test("bundle: every file is ASCII, so that V8 keeps its source at one byte a character", async () => {
+  for await (const e of Deno.readDir(BUNDLE_DIR)) {
+    if (!e.isFile) continue;
+    const text = await Deno.readTextFile(new URL(e.name, BUNDLE_DIR));
+    assert(!/[^\x00-\x7f]/.test(text), `${e.name} has a character outside ASCII`);
+  }
+  // the escapes mean the same characters where they are code
+  const src = 'const s = "\u00b5\u2192\u{1f600}"; const r = /\u2192+/; const \u00e9 = 1;';
+  const escaped = asciiOnly(src);
+  assert(!/[^\x00-\x7f]/.test(escaped));
+  assertEquals(new Function(`${escaped}; return [s, r.test("\u2192\u2192"), \u00e9];`)(), [
+    "\u00b5\u2192\u{1f600}",
+    true,
+    1,
+  ]);
 });
