@@ -274,8 +274,9 @@ Deno.test("Ring() registers its fd by default; registerRingFd: false keeps the p
 // 40 rings made and closed one after another each get a slot. A slot left behind would also keep
 // its ring alive until the thread ends.
 Deno.test("Ring.close() gives back the registered ring fd's slot: 40 rings in turn are all registered", async () => {
+  const mod = JSON.stringify(new URL("../../mod.ts", import.meta.url).href);
   const { code, out } = await runChild(`
-    import { AsyncRing, Ring } from ${JSON.stringify(new URL("../../mod.ts", import.meta.url).href)};
+    import { AsyncRing, Ring } from ${mod};
     const indexes = [];
     for (let i = 0; i < 20; i++) {
       const ring = new Ring({ entries: 4 });
