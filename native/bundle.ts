@@ -213,7 +213,7 @@ async function eagerStartup(): Promise<number> {
  */
 export function asciiOnly(text: string): string {
   return text.replace(
-    /[^\x00-\x7f]/g,
+    /[\u0080-\uffff]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
 }
