@@ -1,5 +1,6 @@
 /**
- * Loads `serve()`'s HTTP code (`_http_impl.ts`) on demand, once per process.
+ * Loads the serving code (`_http_impl.ts`: `serve()`'s connections, `serveFile()`, `serveDir()`)
+ * on demand, once per process.
  *
  * @internal
  * @module

@@ -2,7 +2,7 @@
  * `serveDir()`: a static file server shaped like `@std/http`'s (`file_server.ts`), with the
  * files' `statx`, `open` and reads on io_uring.
  *
- * Loaded with `import()` at the first `serveDir()` call, not at import.
+ * Loaded with `import()` (through `_http_impl.ts`) at the first `serveDir()` call, not at import.
  *
  * @internal
  * @module

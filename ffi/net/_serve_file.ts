@@ -2,7 +2,7 @@
  * `serveFile()`: one file as an HTTP response, shaped like `@std/http`'s (`file_server.ts`),
  * with the file's `statx`, `open` and reads on io_uring.
  *
- * Loaded with `import()` at the first `serveFile()` call, not at import.
+ * Loaded with `import()` (through `_http_impl.ts`) at the first `serveFile()` call, not at import.
  *
  * @internal
  * @module

@@ -5,6 +5,7 @@
  */
 import { defaultRing } from "../async/mod.ts";
 import type { ServeDirOptions } from "./_serve_dir.ts";
+import { loadHttp } from "./_lazy_http.ts";
 
 export type { ServeDirOptions } from "./_serve_dir.ts";
 
@@ -48,6 +49,6 @@ export type { ServeDirOptions } from "./_serve_dir.ts";
  * ```
  */
 export async function serveDir(req: Request, opts: ServeDirOptions = {}): Promise<Response> {
-  const { serveDirOn } = await import("./_serve_dir.ts");
+  const { serveDirOn } = await loadHttp();
   return serveDirOn(defaultRing(), req, opts);
 }

@@ -5,6 +5,7 @@
  */
 import { defaultRing } from "../async/mod.ts";
 import type { ServeFileOptions } from "./_serve_file.ts";
+import { loadHttp } from "./_lazy_http.ts";
 
 export type { ServeFileOptions } from "./_serve_file.ts";
 
@@ -54,6 +55,6 @@ export async function serveFile(
   filePath: string,
   options?: ServeFileOptions,
 ): Promise<Response> {
-  const { serveFileOn } = await import("./_serve_file.ts");
+  const { serveFileOn } = await loadHttp();
   return serveFileOn(defaultRing(), req, filePath, options);
 }
