@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { libcSymbols } from "./_libc.ts";
 
 /** The value the library's `uring_shim_abi` must hold; bumped with any signature change. */
 export const SHIM_VERSION = 5;
@@ -108,18 +109,11 @@ export const symbols = {
     result: "i32",
   },
   /**
-   * libc's `void *memmove(void *dest, const void *src, size_t n)`, found through the library's
-   * dependencies: with n = 0 it returns the address of `dest` (`_memory.ts`). Opened with the
-   * shim's first functions because every op needs buffer addresses: one `dlopen` instead of two.
+   * libc's `memmove` (`_libc.ts`), found through the library's dependencies: with n = 0 it returns
+   * the address of `dest` (`_memory.ts`). Opened with the shim's first functions because every op
+   * needs buffer addresses: one `dlopen` instead of two.
    */
-  memmove: {
-    parameters: [
-      "buffer", // void *dest
-      "buffer", // const void *src
-      "usize", // size_t n
-    ],
-    result: "usize", // void *: dest, as an integer
-  },
+  memmove: libcSymbols.memmove,
   /** uint32_t uring_abi(uint32_t *out, uint32_t cap) */
   uring_abi: {
     parameters: [

@@ -45,7 +45,7 @@ import {
   pathOf,
   returnFromKernel,
   sockaddr
-} from "./chunk-NPZQM45Y.js";
+} from "./chunk-LQ63ITPA.js";
 
 // engine/bounce.ts
 var MIN_SHIFT = 6;

@@ -3,11 +3,11 @@ import {
   HttpParse,
   nameOf,
   sendAll
-} from "./chunk-B3BEZ2UO.js";
+} from "./chunk-JB32KYHL.js";
 import {
   ringLstat,
   ringStat
-} from "./chunk-RWXQGIXR.js";
+} from "./chunk-KVDGNQJN.js";
 import {
   Errno,
   Sock,
@@ -17,7 +17,7 @@ import {
   denoFsError,
   lendToKernel,
   returnFromKernel
-} from "./chunk-NPZQM45Y.js";
+} from "./chunk-LQ63ITPA.js";
 
 // net/_file_body.ts
 var FILE_BODY = Symbol("deno_uring.fileBody");

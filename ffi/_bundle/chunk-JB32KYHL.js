@@ -7,7 +7,7 @@ import {
   libc,
   parseSockaddr,
   sockaddr
-} from "./chunk-NPZQM45Y.js";
+} from "./chunk-LQ63ITPA.js";
 
 // net/http.ts
 var HttpParse = {

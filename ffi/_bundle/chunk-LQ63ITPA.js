@@ -1136,18 +1136,11 @@ var symbols = {
     result: "i32"
   },
   /**
-   * libc's `void *memmove(void *dest, const void *src, size_t n)`, found through the library's
-   * dependencies: with n = 0 it returns the address of `dest` (`_memory.ts`). Opened with the
-   * shim's first functions because every op needs buffer addresses: one `dlopen` instead of two.
+   * libc's `memmove` (`_libc.ts`), found through the library's dependencies: with n = 0 it returns
+   * the address of `dest` (`_memory.ts`). Opened with the shim's first functions because every op
+   * needs buffer addresses: one `dlopen` instead of two.
    */
-  memmove: {
-    parameters: [
-      "buffer",
-      "buffer",
-      "usize"
-    ],
-    result: "usize"
-  },
+  memmove: libcSymbols.memmove,
   /** uint32_t uring_abi(uint32_t *out, uint32_t cap) */
   uring_abi: {
     parameters: [

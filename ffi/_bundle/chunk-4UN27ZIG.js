@@ -15,7 +15,7 @@ import {
   ringWriteFile,
   ringWriteTextFile,
   slotsOf
-} from "./chunk-RWXQGIXR.js";
+} from "./chunk-KVDGNQJN.js";
 import {
   AT_FDCWD,
   At,
@@ -42,7 +42,7 @@ import {
   nulPathError,
   pathOf,
   returnFromKernel
-} from "./chunk-NPZQM45Y.js";
+} from "./chunk-LQ63ITPA.js";
 
 // fs/_common.ts
 var _checkedPath = (function _checkedPath(path, kind, op, special = true) {

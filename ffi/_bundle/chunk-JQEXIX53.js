@@ -4,11 +4,11 @@ import {
   _acceptLoop,
   closeSync,
   listenTcpSync
-} from "./chunk-B3BEZ2UO.js";
+} from "./chunk-JB32KYHL.js";
 import {
   _acceptFrom,
   defaultRing
-} from "./chunk-RWXQGIXR.js";
+} from "./chunk-KVDGNQJN.js";
 import {
   Sock,
   UringError,
@@ -24,13 +24,13 @@ import {
   native,
   parseSockaddr,
   sockaddr
-} from "./chunk-NPZQM45Y.js";
+} from "./chunk-LQ63ITPA.js";
 
 // net/_lazy_http.ts
 var loaded;
 var loading;
 function loadHttp() {
-  return loading ??= import("./_http_impl-ZEUOBU2D.js").then((m) => loaded = m);
+  return loading ??= import("./_http_impl-ADZFEPJI.js").then((m) => loaded = m);
 }
 function httpLoaded() {
   return loaded;
