@@ -137,6 +137,11 @@ export class HttpConn {
   #expect = false;
   #body: ReadableStreamDefaultController<Uint8Array> | null = null;
   #bodyDone = true;
+  /** The request body as a stream (a body not all here with the head), and whether it was read. */
+  #bodyStreamed: ReadableStream<Uint8Array> | null = null;
+  #bodyPulled = false;
+  /** The request in hand ends the connection (decided before, or when its answer is written). */
+  #closeAfter = false;
   /** Waiting for the next request head (shutdown may end the receive). */
   idle = true;
   /** Answers written and not sent yet (pipelined requests are answered in one send). */
@@ -276,7 +281,7 @@ export class HttpConn {
 
   #bodyStream(): ReadableStream<Uint8Array> {
     this.#bodyDone = false;
-    return new ReadableStream<Uint8Array>({
+    return this.#bodyStreamed = new ReadableStream<Uint8Array>({
       start: (c) => {
         this.#body = c;
       },
@@ -288,6 +293,7 @@ export class HttpConn {
   }
 
   async #pull(c: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    this.#bodyPulled = true;
     if (this.#expect) {
       this.#expect = false;
       try {
@@ -452,6 +458,8 @@ export class HttpConn {
       let bodyStream: ReadableStream<Uint8Array> | null = null;
       this.#bodyLeft = 0;
       this.#bodyDone = true;
+      this.#bodyStreamed = null;
+      this.#bodyPulled = false;
       this.#chunkState = 0;
       this.#expect = false;
       if (chunked) {
@@ -496,7 +504,7 @@ export class HttpConn {
       this.#cancel = null;
       this.#completed = undefined;
 
-      const closeAfter = !keepAlive || st.closing;
+      this.#closeAfter = !keepAlive || st.closing;
       let out: unknown, threw = false;
       try {
         out = st.handler(req, new Info(this));
@@ -524,21 +532,23 @@ export class HttpConn {
             parts.headers,
             parts.body,
             method !== "HEAD",
-            closeAfter ? (minor === 0 ? "" : "close") : (minor === 0 ? "keep-alive" : ""),
+            this.#closesAfter(null)
+              ? (minor === 0 ? "" : "close")
+              : (minor === 0 ? "keep-alive" : ""),
           );
         }
       }
       let ok: boolean;
       if (end >= 0) {
         this.#outLen = end;
-        const batch = !closeAfter && this.#bodyDone && this.#completed === undefined &&
+        const batch = !this.#closeAfter && this.#bodyDone && this.#completed === undefined &&
           this.pe > this.ps && end <= SendPool.SIZE / 2;
         ok = batch || await this.#flush();
         this.#settle(ok);
         ok = ok && !this.eof;
       } else {
         if (this.#outLen > 0 && !await this.#flush()) return;
-        ok = await this.#answer(out, threw, parts, inner, method, minor, closeAfter);
+        ok = await this.#answer(out, threw, parts, inner, method, minor);
       }
       const upgrade = this._upgrade;
       this._req = null;
@@ -549,14 +559,15 @@ export class HttpConn {
         return;
       }
       if (!ok) return;
-      // a body its handler did not read: skip it, or close when it is large
+      if (this.#closeAfter) {
+        this.#body = null;
+        await this.#linger();
+        return;
+      }
+      // a body its handler began to read and left: skip the rest, or close when it is large
       if (!this.#bodyDone) {
         this.#body = null;
         if (!await this.#drain()) return;
-      }
-      if (closeAfter) {
-        await this.#linger();
-        return;
       }
     }
   }
@@ -609,7 +620,6 @@ export class HttpConn {
     inner: ServeInner,
     method: string,
     minor: number,
-    closeAfter: boolean,
   ): Promise<boolean> {
     let res: Response;
     try {
@@ -645,12 +655,31 @@ export class HttpConn {
     }
     let ok = false;
     try {
-      ok = await this.#write(res, parts, method, minor, closeAfter);
+      ok = await this.#write(res, parts, method, minor);
     } catch {
       ok = false;
     }
     this.#settle(ok);
     return ok && !this.eof;
+  }
+
+  /**
+   * Whether the connection ends after the answer about to be written (`responseBody` is its
+   * body): when it was to end anyway, or when the request's body is still coming and its handler
+   * answered without reading any of it, as `Deno.serve` does. Skipping such a body would take bytes
+   * the handler never saw for the body and the rest for the next request; a client that never
+   * sends it would hold the connection (and `shutdown()`) for good.
+   */
+  #closesAfter(responseBody: unknown): boolean {
+    if (this.#closeAfter) return true;
+    const stream = this.#bodyStreamed;
+    if (
+      !this.#bodyDone && !this.#bodyPulled && stream !== null && !stream.locked &&
+      responseBody !== stream
+    ) {
+      this.#closeAfter = true;
+    }
+    return this.#closeAfter;
   }
 
   /** Settles `info.completed` (when the handler asked for it) once the answer went out or not. */
@@ -697,7 +726,6 @@ export class HttpConn {
     p: ResponseParts,
     method: string,
     minor: number,
-    closeAfter: boolean,
   ): Promise<boolean> {
     const st = this.st, io = st.io, fd = this.fd;
     const head = method === "HEAD";
@@ -705,7 +733,7 @@ export class HttpConn {
     const noBody = bodyless(status);
     const connection = status === 101
       ? ""
-      : closeAfter
+      : this.#closesAfter(p.body)
       ? (minor === 0 ? "" : "close")
       : (minor === 0 ? "keep-alive" : "");
     const file = fileBodyOf(res);

@@ -175,6 +175,91 @@ Deno.test("serve: keep-alive, pipelining, HEAD, HTTP/1.0 and 100-continue over r
   conn.close();
 });
 
+Deno.test("serve: a body its handler does not read ends the connection, as in Deno.serve", async () => {
+  // The handler answers before the body comes: the answer says `connection: close`, and what the
+  // client sends afterwards (here a "body" that reads like two more requests) is never served.
+  const seen: string[] = [];
+  let called = Promise.withResolvers<void>();
+  await using s = both((req) => {
+    seen.push(`${req.method} ${new URL(req.url).pathname}`);
+    called.resolve();
+    return new Response("ok");
+  });
+  const smuggled = "GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n";
+  const second = "GET /second HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+  const answers: string[] = [];
+  for (const port of [s.ours.addr.port, s.deno.addr.port]) {
+    seen.length = 0;
+    called = Promise.withResolvers<void>();
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await conn.write(enc.encode(
+      `POST /first HTTP/1.1\r\nHost: a\r\nContent-Length: ${smuggled.length}\r\n\r\n`,
+    ));
+    await called.promise;
+    await conn.write(enc.encode(smuggled + second)).catch(() => {});
+    let text = "";
+    const buf = new Uint8Array(4096);
+    const timer = setTimeout(() => conn.close(), 3000);
+    try {
+      for (let n; (n = await conn.read(buf)) !== null;) text += dec.decode(buf.subarray(0, n));
+    } catch {
+      /* reset, or closed by the timer */
+    } finally {
+      clearTimeout(timer);
+      try {
+        conn.close();
+      } catch { /* closed */ }
+    }
+    assertEquals(seen, ["POST /first"]);
+    answers.push(text.replace(/date: [^\r]*/gi, "date: X"));
+  }
+  assertEquals(answers[0], answers[1]);
+  assert(answers[0].toLowerCase().includes("connection: close"), answers[0]);
+
+  // a body that never comes: the answer goes out, and shutdown() does not wait for the body
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.ours.addr.port });
+  called = Promise.withResolvers<void>();
+  await conn.write(enc.encode("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n"));
+  await called.promise;
+  const buf = new Uint8Array(4096);
+  const n = await conn.read(buf);
+  assert(dec.decode(buf.subarray(0, n!)).startsWith("HTTP/1.1 200 OK"));
+  const t0 = performance.now();
+  await s.ours.shutdown();
+  assert(performance.now() - t0 < 1500, `shutdown took ${performance.now() - t0} ms`);
+  conn.close();
+});
+
+// A body the handler reads keeps the connection on both. A body the answer streams back (an echo)
+// keeps it here; Deno.serve closes that connection too (`connection: close`, then a reset), which
+// costs its client a new connection for nothing: the body is read to its end either way.
+Deno.test("serve: a body its handler reads, or answers with, keeps the connection", async () => {
+  await using s = both(async (req) => {
+    const path = new URL(req.url).pathname;
+    if (path === "/text") return new Response(`got ${await req.text()}`);
+    return new Response(req.body); // echo: the answer reads the body
+  });
+  const cases = [
+    ["/text", s.ours.addr.port],
+    ["/text", s.deno.addr.port],
+    ["/echo", s.ours.addr.port],
+  ] as const;
+  for (const [path, port] of cases) {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    const buf = new Uint8Array(4096);
+    let text = "";
+    await conn.write(enc.encode(`POST ${path} HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n`));
+    await new Promise((r) => setTimeout(r, 50));
+    await conn.write(enc.encode("hello"));
+    // the same connection serves a second request
+    await conn.write(enc.encode("GET /text HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+    for (let n; (n = await conn.read(buf)) !== null;) text += dec.decode(buf.subarray(0, n));
+    conn.close();
+    assertEquals(text.match(/HTTP\/1\.1 200 OK/g)?.length, 2, `${path} on ${port}: ${text}`);
+    assert(text.includes(path === "/text" ? "got hello" : "\r\nhello\r\n"), text);
+  }
+});
+
 Deno.test("serve: bad requests get 400 / 431 / 501 / 505 and the connection closes", async () => {
   await using s = both(handler);
   const bad = [

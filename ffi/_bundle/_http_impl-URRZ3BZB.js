@@ -873,6 +873,11 @@ var HttpConn = class {
   #expect = false;
   #body = null;
   #bodyDone = true;
+  /** The request body as a stream (a body not all here with the head), and whether it was read. */
+  #bodyStreamed = null;
+  #bodyPulled = false;
+  /** The request in hand ends the connection (decided before, or when its answer is written). */
+  #closeAfter = false;
   /** Waiting for the next request head (shutdown may end the receive). */
   idle = true;
   /** Answers written and not sent yet (pipelined requests are answered in one send). */
@@ -997,7 +1002,7 @@ var HttpConn = class {
   // ---- request bodies -------------------------------------------------------------------
   #bodyStream() {
     this.#bodyDone = false;
-    return new ReadableStream({
+    return this.#bodyStreamed = new ReadableStream({
       start: (c) => {
         this.#body = c;
       },
@@ -1010,6 +1015,7 @@ var HttpConn = class {
     });
   }
   async #pull(c) {
+    this.#bodyPulled = true;
     if (this.#expect) {
       this.#expect = false;
       try {
@@ -1160,6 +1166,8 @@ var HttpConn = class {
       let bodyStream = null;
       this.#bodyLeft = 0;
       this.#bodyDone = true;
+      this.#bodyStreamed = null;
+      this.#bodyPulled = false;
       this.#chunkState = 0;
       this.#expect = false;
       if (chunked) {
@@ -1191,7 +1199,7 @@ var HttpConn = class {
       this.#gone = false;
       this.#cancel = null;
       this.#completed = void 0;
-      const closeAfter = !keepAlive || st.closing;
+      this.#closeAfter = !keepAlive || st.closing;
       let out, threw = false;
       try {
         out = st.handler(req, new Info(this));
@@ -1207,19 +1215,19 @@ var HttpConn = class {
           parts = null;
         }
         if (parts !== null && !(parts.body instanceof ReadableStream) && !bodyless(parts.status)) {
-          end = writeSimple(this.#out ??= st.pool.take(), this.#outLen, minor, parts.status, parts.headers, parts.body, method !== "HEAD", closeAfter ? minor === 0 ? "" : "close" : minor === 0 ? "keep-alive" : "");
+          end = writeSimple(this.#out ??= st.pool.take(), this.#outLen, minor, parts.status, parts.headers, parts.body, method !== "HEAD", this.#closesAfter(null) ? minor === 0 ? "" : "close" : minor === 0 ? "keep-alive" : "");
         }
       }
       let ok;
       if (end >= 0) {
         this.#outLen = end;
-        const batch = !closeAfter && this.#bodyDone && this.#completed === void 0 && this.pe > this.ps && end <= SendPool.SIZE / 2;
+        const batch = !this.#closeAfter && this.#bodyDone && this.#completed === void 0 && this.pe > this.ps && end <= SendPool.SIZE / 2;
         ok = batch || await this.#flush();
         this.#settle(ok);
         ok = ok && !this.eof;
       } else {
         if (this.#outLen > 0 && !await this.#flush()) return;
-        ok = await this.#answer(out, threw, parts, inner, method, minor, closeAfter);
+        ok = await this.#answer(out, threw, parts, inner, method, minor);
       }
       const upgrade = this._upgrade;
       this._req = null;
@@ -1229,13 +1237,14 @@ var HttpConn = class {
         return;
       }
       if (!ok) return;
+      if (this.#closeAfter) {
+        this.#body = null;
+        await this.#linger();
+        return;
+      }
       if (!this.#bodyDone) {
         this.#body = null;
         if (!await this.#drain()) return;
-      }
-      if (closeAfter) {
-        await this.#linger();
-        return;
       }
     }
   }
@@ -1278,7 +1287,7 @@ var HttpConn = class {
    * Writes the answer to the handler's outcome (`out`: what it returned, or what it threw);
    * `parts` when the response was taken apart already. False when the connection must end.
    */
-  async #answer(out, threw, taken, inner, method, minor, closeAfter) {
+  async #answer(out, threw, taken, inner, method, minor) {
     let res;
     try {
       if (threw) throw out;
@@ -1312,12 +1321,27 @@ var HttpConn = class {
     }
     let ok = false;
     try {
-      ok = await this.#write(res, parts, method, minor, closeAfter);
+      ok = await this.#write(res, parts, method, minor);
     } catch {
       ok = false;
     }
     this.#settle(ok);
     return ok && !this.eof;
+  }
+  /**
+   * Whether the connection ends after the answer about to be written (`responseBody` is its
+   * body): when it was to end anyway, or when the request's body is still coming and its handler
+   * answered without reading any of it, as `Deno.serve` does. Skipping such a body would take bytes
+   * the handler never saw for the body and the rest for the next request; a client that never
+   * sends it would hold the connection (and `shutdown()`) for good.
+   */
+  #closesAfter(responseBody) {
+    if (this.#closeAfter) return true;
+    const stream = this.#bodyStreamed;
+    if (!this.#bodyDone && !this.#bodyPulled && stream !== null && !stream.locked && responseBody !== stream) {
+      this.#closeAfter = true;
+    }
+    return this.#closeAfter;
   }
   /** Settles `info.completed` (when the handler asked for it) once the answer went out or not. */
   #settle(ok) {
@@ -1352,12 +1376,12 @@ var HttpConn = class {
     }
   }
   /** Writes the response; true when all of it went out. */
-  async #write(res, p, method, minor, closeAfter) {
+  async #write(res, p, method, minor) {
     const st = this.st, io = st.io, fd = this.fd;
     const head = method === "HEAD";
     const status = p.status;
     const noBody = bodyless(status);
-    const connection = status === 101 ? "" : closeAfter ? minor === 0 ? "" : "close" : minor === 0 ? "keep-alive" : "";
+    const connection = status === 101 ? "" : this.#closesAfter(p.body) ? minor === 0 ? "" : "close" : minor === 0 ? "keep-alive" : "";
     const file = fileBodyOf(res);
     const body = p.body;
     if (file !== void 0 && !noBody) {
