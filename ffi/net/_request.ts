@@ -23,9 +23,14 @@ function lowerName(b: Uint8Array, s: number, e: number): string {
  * The header fields of a head that the parser accepted: `[lowercase name, value]` in order.
  * The head is valid, so the scan needs no checks: lines end with LF (CRLF, or a bare LF where
  * the parser allows it), names end at ':', values hold no CR or LF.
+ *
+ * Several `Cookie` fields become one, their values joined with `"; "` where the first stood, as
+ * `Deno.serve` gives them (RFC 9113 8.2.3's rule, which RFC 6265 5.4's one-field form matches):
+ * `Headers` would join them with `", "`, which no cookie parser splits.
  */
 export function headerListOf(head: Uint8Array): [string, string][] {
   const list: [string, string][] = [];
+  let cookie = -1;
   let i = 0;
   const n = head.length;
   // past the request line (and empty lines before it)
@@ -42,7 +47,10 @@ export function headerListOf(head: Uint8Array): [string, string][] {
     let v1 = i;
     if (v1 > v0 && head[v1 - 1] === CR) v1--;
     while (v1 > v0 && (head[v1 - 1] === SP || head[v1 - 1] === HT)) v1--;
-    list.push([lowerName(head, n0, n1), latin1(head, v0, v1)]);
+    const name = lowerName(head, n0, n1), value = latin1(head, v0, v1);
+    if (name !== "cookie") list.push([name, value]);
+    else if (cookie < 0) cookie = list.push([name, value]) - 1;
+    else list[cookie][1] += `; ${value}`;
     i++;
   }
   return list;

@@ -260,6 +260,24 @@ Deno.test("serve: a body its handler reads, or answers with, keeps the connectio
   }
 });
 
+Deno.test("serve: repeated Cookie fields are one, joined with '; ', other fields with ', ', as in Deno.serve", async () => {
+  await using s = both((req) =>
+    Response.json({
+      get: [req.headers.get("cookie"), req.headers.get("x-test")],
+      list: [...req.headers],
+    })
+  );
+  const head = "GET / HTTP/1.1\r\nHost: a\r\nCookie: a=1\r\nX-Test: one\r\nCookie: b=2\r\n" +
+    "X-Test: two\r\ncookie: c=3\r\nConnection: close\r\n\r\n";
+  const [ours, deno] = await Promise.all([
+    raw(s.ours.addr.port, head),
+    raw(s.deno.addr.port, head),
+  ]);
+  assertEquals(ours, deno);
+  const body = JSON.parse(ours.slice(ours.indexOf("\r\n\r\n") + 4));
+  assertEquals(body.get, ["a=1; b=2; c=3", "one, two"]);
+});
+
 Deno.test("serve: bad requests get 400 / 431 / 501 / 505 and the connection closes", async () => {
   await using s = both(handler);
   const bad = [

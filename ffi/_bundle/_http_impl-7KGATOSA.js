@@ -316,6 +316,7 @@ function lowerName(b, s, e) {
 }
 function headerListOf(head) {
   const list = [];
+  let cookie = -1;
   let i = 0;
   const n = head.length;
   while (i < n && (head[i] === CR || head[i] === LF)) i++;
@@ -331,10 +332,16 @@ function headerListOf(head) {
     let v1 = i;
     if (v1 > v0 && head[v1 - 1] === CR) v1--;
     while (v1 > v0 && (head[v1 - 1] === SP || head[v1 - 1] === HT)) v1--;
-    list.push([
-      lowerName(head, n0, n1),
-      latin1(head, v0, v1)
+    const name = lowerName(head, n0, n1), value = latin1(head, v0, v1);
+    if (name !== "cookie") list.push([
+      name,
+      value
     ]);
+    else if (cookie < 0) cookie = list.push([
+      name,
+      value
+    ]) - 1;
+    else list[cookie][1] += `; ${value}`;
     i++;
   }
   return list;
