@@ -94,6 +94,7 @@ const T_CHUNKED = lower("chunked");
 const T_100_CONTINUE = lower("100-continue");
 const T_CLOSE = lower("close");
 const T_KEEP_ALIVE = lower("keep-alive");
+const T_UPGRADE = H_UPGRADE;
 const METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"];
 
 /** True when `buf[at, at + name.length)` is `name` (lowercase ASCII) in any case. */
@@ -111,7 +112,8 @@ function equalsLower(buf: Uint8Array, at: number, len: number, name: Uint8Array)
  * obsolete line folding, no bare LF unless `allowBareLf`), then CRLF. Empty lines before the request line are
  * skipped. An HTTP/1.1 request needs exactly one `Host`. `Content-Length` must be digits and
  * agree when repeated; any `Transfer-Encoding` is `NOT_IMPLEMENTED` (with a `Content-Length`
- * too, `BAD_REQUEST`).
+ * too, `BAD_REQUEST`). An upgrade (`Connection: upgrade` and an `Upgrade` field) with either is
+ * `BAD_REQUEST`: its next bytes cannot be both a body and the new protocol.
  *
  * One parser serves many requests: the fields below describe the last complete head, with
  * offsets into the buffer that was parsed, so nothing is copied or decoded unless asked for.
@@ -260,7 +262,7 @@ export class HttpRequestParser {
     i += lfEnd ? 9 : 10;
 
     let hosts = 0, contentLength = -1, te = false, close = false, keepAlive = false, count = 0;
-    let chunked = false, expect = false, upgrade = false, h0 = -1, h1 = -1;
+    let chunked = false, expect = false, upgrade = false, connUpgrade = false, h0 = -1, h1 = -1;
     for (;;) {
       if (i >= end) return 0;
       if (buf[i] === CR) {
@@ -327,9 +329,13 @@ export class HttpRequestParser {
           while (k < v1 && buf[k] !== COMMA && buf[k] !== SP && buf[k] !== HT) k++;
           if (equalsLower(buf, s, k - s, T_CLOSE)) close = true;
           else if (equalsLower(buf, s, k - s, T_KEEP_ALIVE)) keepAlive = true;
+          else if (equalsLower(buf, s, k - s, T_UPGRADE)) connUpgrade = true;
         }
       }
     }
+    // An upgrade with a body: the bytes after the head would be both the body and the new
+    // protocol's (a way to smuggle a request past a proxy), so it is refused, as Deno.serve does.
+    if (upgrade && connUpgrade && (te || contentLength !== -1)) return HttpParse.BAD_REQUEST;
     if (te) {
       if (contentLength !== -1) return HttpParse.BAD_REQUEST;
       if (!chunked || !this.#allowChunked) return HttpParse.NOT_IMPLEMENTED;

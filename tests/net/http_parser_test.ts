@@ -1,6 +1,6 @@
 // HttpRequestParser (ffi/net/http.ts): what it accepts, what it rejects and with which status, and
 // incomplete heads at every split point.
-import { assertEquals, assertThrows } from "@std/assert";
+import { assert, assertEquals, assertThrows } from "@std/assert";
 import { describe, it } from "@std/testing/bdd";
 import { httpDate, HttpParse, HttpRequestParser } from "../../ffi/mod.ts";
 
@@ -77,10 +77,26 @@ describe("HttpRequestParser.parse()", () => {
       "GET / HTTP/x.1\r\nHost: a\r\n\r\n",
       "GET / HTTQ/1.1\r\nHost: a\r\n\r\n",
       "GET /\x7f HTTP/1.1\r\nHost: a\r\n\r\n",
+      // an upgrade with a body (the bytes after the head would be both): Deno.serve's 400
+      "GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: 5\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: x\r\nConnection: keep-alive, upgrade\r\nContent-Length: 0\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: x\r\nTransfer-Encoding: chunked\r\n\r\n",
     ];
     for (const text of bad) {
       assertEquals(parse(text).r, HttpParse.BAD_REQUEST, JSON.stringify(text));
     }
+  });
+
+  it("takes an upgrade without a body, and a body with an Upgrade field but no upgrade token", () => {
+    const upgrade = parse(
+      "GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+    );
+    assert(upgrade.r > 0 && upgrade.p.upgrade);
+    const noToken = parse(
+      "POST / HTTP/1.1\r\nHost: a\r\nUpgrade: x\r\nContent-Length: 2\r\n\r\nhi",
+    );
+    assert(noToken.r > 0);
+    assertEquals(noToken.p.contentLength, 2);
   });
 
   it("answers Transfer-Encoding with NOT_IMPLEMENTED and HTTP/2 with VERSION_NOT_SUPPORTED", () => {

@@ -4,7 +4,7 @@ import {
   _acceptLoop,
   closeSync,
   listenTcpSync
-} from "./chunk-JB32KYHL.js";
+} from "./chunk-FRHC2HDU.js";
 import {
   _acceptFrom,
   defaultRing
@@ -30,7 +30,7 @@ import {
 var loaded;
 var loading;
 function loadHttp() {
-  return loading ??= import("./_http_impl-7KGATOSA.js").then((m) => loaded = m);
+  return loading ??= import("./_http_impl-DSVH5WQX.js").then((m) => loaded = m);
 }
 function httpLoaded() {
   return loaded;

@@ -3,7 +3,7 @@ import {
   HttpParse,
   nameOf,
   sendAll
-} from "./chunk-JB32KYHL.js";
+} from "./chunk-FRHC2HDU.js";
 import {
   ringLstat,
   ringStat

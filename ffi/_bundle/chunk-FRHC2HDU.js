@@ -45,6 +45,7 @@ var T_CHUNKED = lower("chunked");
 var T_100_CONTINUE = lower("100-continue");
 var T_CLOSE = lower("close");
 var T_KEEP_ALIVE = lower("keep-alive");
+var T_UPGRADE = H_UPGRADE;
 var METHODS = [
   "GET",
   "HEAD",
@@ -190,7 +191,7 @@ var HttpRequestParser = class {
     if (major !== 1) return HttpParse.VERSION_NOT_SUPPORTED;
     i += lfEnd ? 9 : 10;
     let hosts = 0, contentLength = -1, te = false, close = false, keepAlive = false, count = 0;
-    let chunked = false, expect = false, upgrade = false, h0 = -1, h1 = -1;
+    let chunked = false, expect = false, upgrade = false, connUpgrade = false, h0 = -1, h1 = -1;
     for (; ; ) {
       if (i >= end) return 0;
       if (buf[i] === CR) {
@@ -252,9 +253,11 @@ var HttpRequestParser = class {
           while (k < v1 && buf[k] !== COMMA && buf[k] !== SP && buf[k] !== HT) k++;
           if (equalsLower(buf, s, k - s, T_CLOSE)) close = true;
           else if (equalsLower(buf, s, k - s, T_KEEP_ALIVE)) keepAlive = true;
+          else if (equalsLower(buf, s, k - s, T_UPGRADE)) connUpgrade = true;
         }
       }
     }
+    if (upgrade && connUpgrade && (te || contentLength !== -1)) return HttpParse.BAD_REQUEST;
     if (te) {
       if (contentLength !== -1) return HttpParse.BAD_REQUEST;
       if (!chunked || !this.#allowChunked) return HttpParse.NOT_IMPLEMENTED;
