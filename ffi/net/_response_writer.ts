@@ -376,6 +376,15 @@ export async function sendStream(
       n = 0;
     }
     let readP = reader.read();
+    // A stream that fails or gives a chunk that is not bytes: what is gathered (the head at
+    // least) goes out first, as Deno.serve's head does, so that the client sees the status and
+    // then the body break off when the connection closes.
+    const fail = async (e: unknown): Promise<false> => {
+      onChunkError(e);
+      if (n > 0) await sendAll(io, fd, out.subarray(0, n)).catch(() => {});
+      n = 0;
+      return false;
+    };
     for (;;) {
       // chunks ready at once are gathered; before waiting, what is gathered goes out (the head
       // too: a client may wait for it before the stream has anything)
@@ -383,8 +392,7 @@ export async function sendStream(
       try {
         r = await Promise.race([readP, NOT_YET]);
       } catch (e) {
-        onChunkError(e);
-        return false;
+        return await fail(e);
       }
       if (r === NOT_YET_VALUE) {
         if (n > 0) {
@@ -394,8 +402,7 @@ export async function sendStream(
         try {
           r = await readP;
         } catch (e) {
-          onChunkError(e);
-          return false;
+          return await fail(e);
         }
       }
       const rr = r as ReadableStreamReadResult<Uint8Array>;
@@ -403,10 +410,9 @@ export async function sendStream(
       readP = reader.read();
       const chunk = rr.value;
       if (!(chunk instanceof Uint8Array)) {
-        const e = new TypeError("Response body stream chunk must be a Uint8Array");
-        onChunkError(e);
+        const e = new TypeError("expected typed ArrayBufferView"); // Deno.serve's words
         await reader.cancel(e).catch(() => {});
-        return false;
+        return await fail(e);
       }
       if (chunk.length === 0) continue;
       const frame = chunked ? chunk.length.toString(16) : "";

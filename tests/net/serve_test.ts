@@ -278,6 +278,40 @@ Deno.test("serve: repeated Cookie fields are one, joined with '; ', other fields
   assertEquals(body.get, ["a=1; b=2; c=3", "one, two"]);
 });
 
+Deno.test("serve: a body stream that gives a string: the status goes out, the body breaks, onError as Deno.serve", async () => {
+  for (const impl of ["ours", "deno"] as const) {
+    const error = Promise.withResolvers<unknown>();
+    const options = {
+      port: 0,
+      hostname: "127.0.0.1",
+      onListen() {},
+      onError(e: unknown) {
+        error.resolve(e);
+        return new Response("error", { status: 500 });
+      },
+    };
+    const handler = () =>
+      new Response(
+        new ReadableStream({
+          start(c) {
+            c.enqueue("wat" as unknown as Uint8Array);
+            c.close();
+          },
+        }),
+      );
+    const server = impl === "ours" ? serve(options, handler) : Deno.serve(options, handler);
+    try {
+      const res = await fetch(`http://127.0.0.1:${server.addr.port}/`);
+      assertEquals(res.status, 200, impl);
+      await assertRejects(() => res.text(), TypeError);
+      const e = await error.promise;
+      assert(e instanceof TypeError && e.message.includes("expected typed ArrayBufferView"), impl);
+    } finally {
+      await server.shutdown();
+    }
+  }
+});
+
 Deno.test("serve: bad requests get 400 / 431 / 501 / 505 and the connection closes", async () => {
   await using s = both(handler);
   const bad = [

@@ -30,7 +30,7 @@ import {
 var loaded;
 var loading;
 function loadHttp() {
-  return loading ??= import("./_http_impl-DSVH5WQX.js").then((m) => loaded = m);
+  return loading ??= import("./_http_impl-3POR5QZU.js").then((m) => loaded = m);
 }
 function httpLoaded() {
   return loaded;

@@ -712,6 +712,13 @@ async function sendStream(io, fd, pool, head, stream, chunked, onChunkError) {
       n = 0;
     }
     let readP = reader.read();
+    const fail = async (e) => {
+      onChunkError(e);
+      if (n > 0) await sendAll(io, fd, out.subarray(0, n)).catch(() => {
+      });
+      n = 0;
+      return false;
+    };
     for (; ; ) {
       let r;
       try {
@@ -720,8 +727,7 @@ async function sendStream(io, fd, pool, head, stream, chunked, onChunkError) {
           NOT_YET
         ]);
       } catch (e) {
-        onChunkError(e);
-        return false;
+        return await fail(e);
       }
       if (r === NOT_YET_VALUE) {
         if (n > 0) {
@@ -731,8 +737,7 @@ async function sendStream(io, fd, pool, head, stream, chunked, onChunkError) {
         try {
           r = await readP;
         } catch (e) {
-          onChunkError(e);
-          return false;
+          return await fail(e);
         }
       }
       const rr = r;
@@ -740,11 +745,10 @@ async function sendStream(io, fd, pool, head, stream, chunked, onChunkError) {
       readP = reader.read();
       const chunk = rr.value;
       if (!(chunk instanceof Uint8Array)) {
-        const e = new TypeError("Response body stream chunk must be a Uint8Array");
-        onChunkError(e);
+        const e = new TypeError("expected typed ArrayBufferView");
         await reader.cancel(e).catch(() => {
         });
-        return false;
+        return await fail(e);
       }
       if (chunk.length === 0) continue;
       const frame = chunked ? chunk.length.toString(16) : "";
