@@ -142,6 +142,8 @@ export class HttpConn {
   #bodyPulled = false;
   /** The request in hand ends the connection (decided before, or when its answer is written). */
   #closeAfter = false;
+  /** Stops the stream body being sent (set while one is). */
+  #stopStream: ((reason: unknown) => void) | null = null;
   /** Waiting for the next request head (shutdown may end the receive). */
   idle = true;
   /** Answers written and not sent yet (pipelined requests are answered in one send). */
@@ -786,10 +788,33 @@ export class HttpConn {
       p.length,
       framing === UNTIL_CLOSE ? (minor === 0 ? "" : "close") : connection,
     );
-    const done = await sendStream(io, fd, st.pool, h, body, chunked, (e) => {
-      reportStreamError(st.onError, e);
-    });
+    let done: boolean;
+    try {
+      done = await sendStream(io, fd, st.pool, h, body, chunked, (e) => {
+        reportStreamError(st.onError, e);
+      }, (stop) => {
+        this.#stopStream = stop;
+        if (st.closing) this._cutStream(); // the server stopped while the handler ran
+      });
+    } finally {
+      this.#stopStream = null;
+    }
     return done && framing !== UNTIL_CLOSE;
+  }
+
+  /**
+   * The server shuts down: a stream body being sent is cut off, as `Deno.serve` cuts it once the
+   * handler has answered (a stream that never ends would hold `shutdown()` for good). The socket
+   * is shut first, so that the client sees the body break off rather than a last chunk, then the
+   * stream is cancelled. False when no stream body is being sent.
+   */
+  _cutStream(): boolean {
+    const stop = this.#stopStream;
+    if (stop === null) return false;
+    this.#stopStream = null;
+    this.st.io.shutdown(this.fd, Sock.SHUT_RDWR).catch(() => {});
+    stop(new Deno.errors.Interrupted("the server shut down"));
+    return true;
   }
 
   /** Answers a request the parser refused, then closes. */

@@ -354,7 +354,8 @@ function encodeHead(head: string): Uint8Array {
 
 /**
  * Sends a stream body, `chunked` framed or raw, after the head; returns true when every chunk
- * went out. The first chunk goes with the head when it is ready at once.
+ * went out. The first chunk goes with the head when it is ready at once. `cut` gets the function
+ * that stops it from outside (the server shuts down): the stream is cancelled with its reason.
  *
  * @throws what reading the stream throws (the head is out by then)
  */
@@ -366,8 +367,14 @@ export async function sendStream(
   stream: ReadableStream<Uint8Array>,
   chunked: boolean,
   onChunkError: (e: unknown) => void,
+  cut?: (stop: (reason: unknown) => void) => void,
 ): Promise<boolean> {
   const reader = stream.getReader();
+  let stopped = false;
+  cut?.((reason) => {
+    stopped = true;
+    reader.cancel(reason).catch(() => {});
+  });
   const out = pool.take();
   let n = writeLatin1Safe(out, head);
   try {
@@ -406,6 +413,7 @@ export async function sendStream(
         }
       }
       const rr = r as ReadableStreamReadResult<Uint8Array>;
+      if (stopped) return false; // not the end of the body: no last chunk
       if (rr.done) break;
       readP = reader.read();
       const chunk = rr.value;

@@ -312,6 +312,46 @@ Deno.test("serve: a body stream that gives a string: the status goes out, the bo
   }
 });
 
+Deno.test("serve: shutdown() cuts off a stream body that never ends, sent or answered later", async () => {
+  for (const late of [false, true]) {
+    const cancelled = Promise.withResolvers<unknown>();
+    const called = Promise.withResolvers<void>();
+    const answer = Promise.withResolvers<void>();
+    const server = serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async () => {
+      called.resolve();
+      if (late) await answer.promise;
+      return new Response(
+        new ReadableStream({
+          start(c) {
+            c.enqueue(enc.encode("first"));
+          },
+          cancel(reason) {
+            cancelled.resolve(reason);
+          },
+        }),
+      );
+    });
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+    await conn.write(enc.encode("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
+    await called.promise;
+    let text = "";
+    const buf = new Uint8Array(4096);
+    if (!late) {
+      while (!text.includes("first")) text += dec.decode(buf.subarray(0, (await conn.read(buf))!));
+    }
+    const stopped = server.shutdown();
+    answer.resolve();
+    await stopped;
+    assert((await cancelled.promise) instanceof Deno.errors.Interrupted);
+    // the body breaks off: no last chunk, the connection ends
+    try {
+      for (let n; (n = await conn.read(buf)) !== null;) text += dec.decode(buf.subarray(0, n));
+    } catch { /* reset */ }
+    conn.close();
+    assert(!text.includes("0\r\n\r\n"), text);
+  }
+});
+
 Deno.test("serve: bad requests get 400 / 431 / 501 / 505 and the connection closes", async () => {
   await using s = both(handler);
   const bad = [

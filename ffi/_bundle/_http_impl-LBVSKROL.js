@@ -702,8 +702,14 @@ function encodeHead(head) {
   writeLatin1(b, 0, head);
   return b;
 }
-async function sendStream(io, fd, pool, head, stream, chunked, onChunkError) {
+async function sendStream(io, fd, pool, head, stream, chunked, onChunkError, cut) {
   const reader = stream.getReader();
+  let stopped = false;
+  cut?.((reason) => {
+    stopped = true;
+    reader.cancel(reason).catch(() => {
+    });
+  });
   const out = pool.take();
   let n = writeLatin1Safe(out, head);
   try {
@@ -741,6 +747,7 @@ async function sendStream(io, fd, pool, head, stream, chunked, onChunkError) {
         }
       }
       const rr = r;
+      if (stopped) return false;
       if (rr.done) break;
       readP = reader.read();
       const chunk = rr.value;
@@ -889,6 +896,8 @@ var HttpConn = class {
   #bodyPulled = false;
   /** The request in hand ends the connection (decided before, or when its answer is written). */
   #closeAfter = false;
+  /** Stops the stream body being sent (set while one is). */
+  #stopStream = null;
   /** Waiting for the next request head (shutdown may end the receive). */
   idle = true;
   /** Answers written and not sent yet (pipelined requests are answered in one send). */
@@ -1424,10 +1433,33 @@ var HttpConn = class {
     const chunked = !userLength && minor === 1;
     const framing = userLength ? LENGTH : chunked ? CHUNKED : UNTIL_CLOSE;
     const h = responseHead(minor, status, p.headers, framing, p.length, framing === UNTIL_CLOSE ? minor === 0 ? "" : "close" : connection);
-    const done = await sendStream(io, fd, st.pool, h, body, chunked, (e) => {
-      reportStreamError(st.onError, e);
-    });
+    let done;
+    try {
+      done = await sendStream(io, fd, st.pool, h, body, chunked, (e) => {
+        reportStreamError(st.onError, e);
+      }, (stop) => {
+        this.#stopStream = stop;
+        if (st.closing) this._cutStream();
+      });
+    } finally {
+      this.#stopStream = null;
+    }
     return done && framing !== UNTIL_CLOSE;
+  }
+  /**
+   * The server shuts down: a stream body being sent is cut off, as `Deno.serve` cuts it once the
+   * handler has answered (a stream that never ends would hold `shutdown()` for good). The socket
+   * is shut first, so that the client sees the body break off rather than a last chunk, then the
+   * stream is cancelled. False when no stream body is being sent.
+   */
+  _cutStream() {
+    const stop = this.#stopStream;
+    if (stop === null) return false;
+    this.#stopStream = null;
+    this.st.io.shutdown(this.fd, Sock.SHUT_RDWR).catch(() => {
+    });
+    stop(new Deno.errors.Interrupted("the server shut down"));
+    return true;
   }
   /** Answers a request the parser refused, then closes. */
   async #fail(status) {
