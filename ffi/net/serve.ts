@@ -338,12 +338,8 @@ export function serveOn(
       await accepting.catch(() => {});
       io.refFd(lfd);
       if (!io.closed) await io.closeFd(lfd).catch(() => {});
-      // upgraded ones get a close frame; idle ones end now; busy ones after the request in hand,
-      // and a stream body being sent is cut off (as is one whose handler answers later)
-      for (const c of conns) {
-        if (c._upgrade !== null) c._upgrade._shutdown(abortive);
-        else c._cutStream();
-      }
+      // upgraded ones get a close frame; idle ones end now; busy ones after the request in hand
+      for (const c of conns) if (c._upgrade !== null) c._upgrade._shutdown(abortive);
       if (!io.closed) {
         await Promise.all(
           [...conns].filter((c) => abortive || c.idle).map((c) =>

@@ -312,7 +312,7 @@ Deno.test("serve: a body stream that gives a string: the status goes out, the bo
   }
 });
 
-Deno.test("serve: shutdown() cuts off a stream body that never ends, sent or answered later", async () => {
+Deno.test("serve: a stream body is cut off when the client closes its side, as in Deno.serve", async () => {
   for (const late of [false, true]) {
     const cancelled = Promise.withResolvers<unknown>();
     const called = Promise.withResolvers<void>();
@@ -339,9 +339,8 @@ Deno.test("serve: shutdown() cuts off a stream body that never ends, sent or ans
     if (!late) {
       while (!text.includes("first")) text += dec.decode(buf.subarray(0, (await conn.read(buf))!));
     }
-    const stopped = server.shutdown();
+    await conn.closeWrite(); // the stream never ends: only the client's close stops it
     answer.resolve();
-    await stopped;
     assert((await cancelled.promise) instanceof Deno.errors.Interrupted);
     // the body breaks off: no last chunk, the connection ends
     try {
@@ -349,7 +348,25 @@ Deno.test("serve: shutdown() cuts off a stream body that never ends, sent or ans
     } catch { /* reset */ }
     conn.close();
     assert(!text.includes("0\r\n\r\n"), text);
+    await server.shutdown();
   }
+});
+
+Deno.test("serve: shutdown() while a handler runs lets its stream body go out whole", async () => {
+  const called = Promise.withResolvers<void>();
+  const answer = Promise.withResolvers<void>();
+  const data = new Uint8Array(1 << 20).map((_, i) => i);
+  const server = serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async () => {
+    called.resolve();
+    await answer.promise;
+    return new Response(new Blob([data]).stream());
+  });
+  const res = fetch(`http://127.0.0.1:${server.addr.port}/`);
+  await called.promise;
+  const stopped = server.shutdown();
+  answer.resolve();
+  assertEquals(new Uint8Array(await (await res).arrayBuffer()), data);
+  await stopped;
 });
 
 Deno.test("serve: bad requests get 400 / 431 / 501 / 505 and the connection closes", async () => {

@@ -1439,7 +1439,7 @@ var HttpConn = class {
         reportStreamError(st.onError, e);
       }, (stop) => {
         this.#stopStream = stop;
-        if (st.closing) this._cutStream();
+        this.#watchStream();
       });
     } finally {
       this.#stopStream = null;
@@ -1447,19 +1447,28 @@ var HttpConn = class {
     return done && framing !== UNTIL_CLOSE;
   }
   /**
-   * The server shuts down: a stream body being sent is cut off, as `Deno.serve` cuts it once the
-   * handler has answered (a stream that never ends would hold `shutdown()` for good). The socket
-   * is shut first, so that the client sees the body break off rather than a last chunk, then the
-   * stream is cancelled. False when no stream body is being sent.
+   * While a stream body is sent, a receive in the background: when the client closes its side
+   * (or the connection breaks), the stream is cut off, as `Deno.serve` cuts it. Nobody would
+   * read the rest, and a stream that never ends would hold the connection and `shutdown()` for
+   * good. Bytes that come instead (a pipelined request) are kept for the next request.
    */
-  _cutStream() {
+  async #watchStream() {
+    while (this.#stopStream !== null && !this.eof && this.pe - this.ps < MAX_HEAD) {
+      if (!await this.fill()) break;
+    }
+    if (this.#stopStream !== null && this.eof) this.#cutStream();
+  }
+  /**
+   * Cuts off the stream body being sent: the socket is shut first, so that the client sees the
+   * body break off rather than a last chunk, then the stream is cancelled.
+   */
+  #cutStream() {
     const stop = this.#stopStream;
-    if (stop === null) return false;
+    if (stop === null) return;
     this.#stopStream = null;
     this.st.io.shutdown(this.fd, Sock.SHUT_RDWR).catch(() => {
     });
-    stop(new Deno.errors.Interrupted("the server shut down"));
-    return true;
+    stop(new Deno.errors.Interrupted("the client closed the connection"));
   }
   /** Answers a request the parser refused, then closes. */
   async #fail(status) {

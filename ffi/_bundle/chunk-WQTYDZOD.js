@@ -30,7 +30,7 @@ import {
 var loaded;
 var loading;
 function loadHttp() {
-  return loading ??= import("./_http_impl-LBVSKROL.js").then((m) => loaded = m);
+  return loading ??= import("./_http_impl-4LXQMPOO.js").then((m) => loaded = m);
 }
 function httpLoaded() {
   return loaded;
@@ -898,10 +898,7 @@ function serveOn(io, a, b) {
     io.refFd(lfd);
     if (!io.closed) await io.closeFd(lfd).catch(() => {
     });
-    for (const c of conns) {
-      if (c._upgrade !== null) c._upgrade._shutdown(abortive);
-      else c._cutStream();
-    }
+    for (const c of conns) if (c._upgrade !== null) c._upgrade._shutdown(abortive);
     if (!io.closed) {
       await Promise.all([
         ...conns
