@@ -68,6 +68,8 @@ export const MAX_HEAD = 64 * 1024;
 /** A body left unread by its handler is drained up to this, else the connection closes. */
 const DRAIN_LIMIT = 256 * 1024;
 const LINGER_MS = 1000;
+/** What `#aborted` resolves with. */
+const ABORTED: unique symbol = Symbol("aborted");
 const enc = new TextEncoder();
 const CONTINUE = enc.encode("HTTP/1.1 100 Continue\r\n\r\n");
 
@@ -144,6 +146,8 @@ export class HttpConn {
   #closeAfter = false;
   /** Stops the stream body being sent (set while one is). */
   #stopStream: ((reason: unknown) => void) | null = null;
+  /** Resolved by `_abort()`: the server stops at once, without waiting for the handler. */
+  #aborted: PromiseWithResolvers<typeof ABORTED> | null = null;
   /** Waiting for the next request head (shutdown may end the receive). */
   idle = true;
   /** Answers written and not sent yet (pipelined requests are answered in one send). */
@@ -626,7 +630,20 @@ export class HttpConn {
     let res: Response;
     try {
       if (threw) throw out;
-      res = out instanceof Response ? out : await out as Response;
+      if (out instanceof Response) res = out;
+      else {
+        // an abort (the server's signal) does not wait for the handler, as in Deno.serve
+        this.#aborted ??= Promise.withResolvers<typeof ABORTED>();
+        const r = await Promise.race([out, this.#aborted.promise]);
+        if (r === ABORTED) {
+          Promise.resolve(out).then((late) => {
+            if (late instanceof Response) late.body?.cancel().catch(() => {});
+          }, () => {});
+          this.#settle(false);
+          return false;
+        }
+        res = r as Response;
+      }
       if (!(res instanceof Response)) {
         throw new TypeError(
           "Return value from serve handler must be a response or a promise resolving to a response",
@@ -682,6 +699,15 @@ export class HttpConn {
       this.#closeAfter = true;
     }
     return this.#closeAfter;
+  }
+
+  /**
+   * The server's signal aborted it: the connection ends without waiting for a handler still at
+   * work (whose answer, when it comes, is dropped), as `Deno.serve` ends it. A handler may
+   * itself wait for the server's `finished`.
+   */
+  _abort(): void {
+    (this.#aborted ??= Promise.withResolvers<typeof ABORTED>()).resolve(ABORTED);
   }
 
   /** Settles `info.completed` (when the handler asked for it) once the answer went out or not. */

@@ -333,6 +333,7 @@ export function serveOn(
       if (abortive && !io.closed) {
         for (const c of conns) {
           if (c._upgrade === null) io.shutdown(c.fd, Sock.SHUT_RDWR).catch(() => {});
+          c._abort();
         }
       }
       await accepting.catch(() => {});

@@ -369,6 +369,30 @@ Deno.test("serve: shutdown() while a handler runs lets its stream body go out wh
   await stopped;
 });
 
+Deno.test("serve: the signal's abort ends the server without waiting for a handler, as in Deno.serve", async () => {
+  for (const impl of ["ours", "deno"] as const) {
+    const ac = new AbortController();
+    const late = Promise.withResolvers<void>();
+    const options = { signal: ac.signal, hostname: "127.0.0.1", port: 0, onListen() {} };
+    // the handler waits for the server it runs in to finish: a graceful stop could never end
+    const handler = async (req: Request) => {
+      await req.text();
+      ac.abort();
+      await server.finished;
+      late.resolve();
+      return new Response("late");
+    };
+    const server: { finished: Promise<void>; addr: Deno.NetAddr } = impl === "ours"
+      ? serve(options, handler)
+      : Deno.serve(options, handler);
+    await assertRejects(() =>
+      fetch(`http://127.0.0.1:${server.addr.port}/`, { method: "POST", body: "x" })
+    );
+    await server.finished;
+    await late.promise; // the handler ran to its end; its answer went nowhere
+  }
+});
+
 Deno.test("serve: bad requests get 400 / 431 / 501 / 505 and the connection closes", async () => {
   await using s = both(handler);
   const bad = [

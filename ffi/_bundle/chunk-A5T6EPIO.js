@@ -30,7 +30,7 @@ import {
 var loaded;
 var loading;
 function loadHttp() {
-  return loading ??= import("./_http_impl-4LXQMPOO.js").then((m) => loaded = m);
+  return loading ??= import("./_http_impl-2JLCEFVP.js").then((m) => loaded = m);
 }
 function httpLoaded() {
   return loaded;
@@ -891,6 +891,7 @@ function serveOn(io, a, b) {
       for (const c of conns) {
         if (c._upgrade === null) io.shutdown(c.fd, Sock.SHUT_RDWR).catch(() => {
         });
+        c._abort();
       }
     }
     await accepting.catch(() => {

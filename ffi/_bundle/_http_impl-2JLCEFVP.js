@@ -839,6 +839,7 @@ async function sendFile(io, fd, head, file, withBody) {
 var MAX_HEAD = 64 * 1024;
 var DRAIN_LIMIT = 256 * 1024;
 var LINGER_MS = 1e3;
+var ABORTED = Symbol("aborted");
 var enc = new TextEncoder();
 var CONTINUE = enc.encode("HTTP/1.1 100 Continue\r\n\r\n");
 var byRequest = /* @__PURE__ */ new WeakMap();
@@ -898,6 +899,8 @@ var HttpConn = class {
   #closeAfter = false;
   /** Stops the stream body being sent (set while one is). */
   #stopStream = null;
+  /** Resolved by `_abort()`: the server stops at once, without waiting for the handler. */
+  #aborted = null;
   /** Waiting for the next request head (shutdown may end the receive). */
   idle = true;
   /** Answers written and not sent yet (pipelined requests are answered in one send). */
@@ -1311,7 +1314,24 @@ var HttpConn = class {
     let res;
     try {
       if (threw) throw out;
-      res = out instanceof Response ? out : await out;
+      if (out instanceof Response) res = out;
+      else {
+        this.#aborted ??= Promise.withResolvers();
+        const r = await Promise.race([
+          out,
+          this.#aborted.promise
+        ]);
+        if (r === ABORTED) {
+          Promise.resolve(out).then((late) => {
+            if (late instanceof Response) late.body?.cancel().catch(() => {
+            });
+          }, () => {
+          });
+          this.#settle(false);
+          return false;
+        }
+        res = r;
+      }
       if (!(res instanceof Response)) {
         throw new TypeError("Return value from serve handler must be a response or a promise resolving to a response");
       }
@@ -1362,6 +1382,14 @@ var HttpConn = class {
       this.#closeAfter = true;
     }
     return this.#closeAfter;
+  }
+  /**
+   * The server's signal aborted it: the connection ends without waiting for a handler still at
+   * work (whose answer, when it comes, is dropped), as `Deno.serve` ends it. A handler may
+   * itself wait for the server's `finished`.
+   */
+  _abort() {
+    (this.#aborted ??= Promise.withResolvers()).resolve(ABORTED);
   }
   /** Settles `info.completed` (when the handler asked for it) once the answer went out or not. */
   #settle(ok) {
