@@ -843,14 +843,15 @@ export class HttpConn {
 
   /**
    * Cuts off the stream body being sent: the socket is shut first, so that the client sees the
-   * body break off rather than a last chunk, then the stream is cancelled.
+   * body break off rather than a last chunk, then the stream is cancelled (with `Deno.serve`'s
+   * reason, the string "resource closed").
    */
   #cutStream(): void {
     const stop = this.#stopStream;
     if (stop === null) return;
     this.#stopStream = null;
     this.st.io.shutdown(this.fd, Sock.SHUT_RDWR).catch(() => {});
-    stop(new Deno.errors.Interrupted("the client closed the connection"));
+    stop("resource closed"); // Deno.serve's reason, a string
   }
 
   /** Answers a request the parser refused, then closes. */

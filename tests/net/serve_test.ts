@@ -341,7 +341,7 @@ Deno.test("serve: a stream body is cut off when the client closes its side, as i
     }
     await conn.closeWrite(); // the stream never ends: only the client's close stops it
     answer.resolve();
-    assert((await cancelled.promise) instanceof Deno.errors.Interrupted);
+    assertEquals(await cancelled.promise, "resource closed"); // Deno.serve's reason
     // the body breaks off: no last chunk, the connection ends
     try {
       for (let n; (n = await conn.read(buf)) !== null;) text += dec.decode(buf.subarray(0, n));

@@ -1488,7 +1488,8 @@ var HttpConn = class {
   }
   /**
    * Cuts off the stream body being sent: the socket is shut first, so that the client sees the
-   * body break off rather than a last chunk, then the stream is cancelled.
+   * body break off rather than a last chunk, then the stream is cancelled (with `Deno.serve`'s
+   * reason, the string "resource closed").
    */
   #cutStream() {
     const stop = this.#stopStream;
@@ -1496,7 +1497,7 @@ var HttpConn = class {
     this.#stopStream = null;
     this.st.io.shutdown(this.fd, Sock.SHUT_RDWR).catch(() => {
     });
-    stop(new Deno.errors.Interrupted("the client closed the connection"));
+    stop("resource closed");
   }
   /** Answers a request the parser refused, then closes. */
   async #fail(status) {
