@@ -117,9 +117,11 @@ export function responseHead(
   for (let i = 0; i < headers.length; i++) {
     const name = headers[i][0];
     const len = name.length;
-    // the framing is the server's: a handler's transfer-encoding or connection is dropped
+    // the framing is the server's: a handler's transfer-encoding or connection is dropped, and
+    // its content-length unless the server frames the body by length (not for a 304 either, as
+    // Deno.serve drops it there)
     if (len === 14 && name.toLowerCase() === "content-length") {
-      if (framing !== LENGTH && !(framing === NONE && status === 304)) continue;
+      if (framing !== LENGTH) continue;
       hasLength = true;
     } else if (
       (len === 17 && name.toLowerCase() === "transfer-encoding") ||

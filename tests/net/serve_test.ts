@@ -393,6 +393,24 @@ Deno.test("serve: the signal's abort ends the server without waiting for a handl
   }
 });
 
+Deno.test("serve: a 304 or 204 goes out without the handler's content-length or transfer-encoding, as in Deno.serve", async () => {
+  await using s = both((req) =>
+    new Response(null, {
+      status: new URL(req.url).pathname === "/204" ? 204 : 304,
+      headers: { "content-length": "100", "transfer-encoding": "chunked", etag: '"x"' },
+    })
+  );
+  for (const path of ["/304", "/204"]) {
+    const head = `GET ${path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`;
+    const [ours, deno] = await Promise.all([
+      raw(s.ours.addr.port, head),
+      raw(s.deno.addr.port, head),
+    ]);
+    assertEquals(ours, deno, path);
+    assert(!/content-length|transfer-encoding/i.test(ours), ours);
+  }
+});
+
 Deno.test("serve: bad requests get 400 / 431 / 501 / 505 and the connection closes", async () => {
   await using s = both(handler);
   const bad = [

@@ -536,7 +536,7 @@ function responseHead(minor, status, headers, framing, length, connection) {
     const name = headers[i][0];
     const len = name.length;
     if (len === 14 && name.toLowerCase() === "content-length") {
-      if (framing !== LENGTH && !(framing === NONE && status === 304)) continue;
+      if (framing !== LENGTH) continue;
       hasLength2 = true;
     } else if (len === 17 && name.toLowerCase() === "transfer-encoding" || len === 10 && status !== 101 && name.toLowerCase() === "connection") continue;
     h += `${name}: ${headers[i][1]}\r
