@@ -437,7 +437,9 @@ export class HttpConn {
       }
       this.idle = false;
       if (r < 0) {
-        await this.#fail(r === HttpParse.NOT_IMPLEMENTED ? 501 : -r);
+        // a transfer coding other than chunked, or not HTTP/1.x: 400, as Deno.serve answers
+        // (the parser tells them apart: 501, 505)
+        await this.#fail(r === HttpParse.HEAD_TOO_LARGE ? 431 : 400);
         return;
       }
       // the head's own bytes: the request keeps them, the receive buffer moves on

@@ -411,12 +411,16 @@ Deno.test("serve: a 304 or 204 goes out without the handler's content-length or 
   }
 });
 
-Deno.test("serve: bad requests get 400 / 431 / 501 / 505 and the connection closes", async () => {
+Deno.test("serve: bad requests get 400 / 431 and the connection closes", async () => {
   await using s = both(handler);
   const bad = [
     "GET / HTTP/1.1\r\nHost: a\r\nbad header\r\n\r\n",
     "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: x\r\n\r\n",
     "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+    // a transfer coding it does not decode, a version other than 1.x: 400 (not 501, 505)
+    "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n",
+    "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunkedx\r\n\r\n0\r\n\r\n",
+    "GET / HTTP/2.0\r\nHost: a\r\n\r\n",
   ];
   for (const c of bad) {
     const a = await raw(s.ours.addr.port, c), b = await raw(s.deno.addr.port, c);
@@ -427,13 +431,6 @@ Deno.test("serve: bad requests get 400 / 431 / 501 / 505 and the connection clos
   assertEquals(
     (await raw(s.ours.addr.port, huge)).split("\r\n")[0],
     "HTTP/1.1 431 Request Header Fields Too Large",
-  );
-  const gz = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n";
-  assertEquals((await raw(s.ours.addr.port, gz)).split("\r\n")[0], "HTTP/1.1 501 Not Implemented");
-  const v2 = "GET / HTTP/2.0\r\nHost: a\r\n\r\n";
-  assertEquals(
-    (await raw(s.ours.addr.port, v2)).split("\r\n")[0],
-    "HTTP/1.1 505 HTTP Version Not Supported",
   );
   const badChunk = "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n";
   assertEquals(

@@ -1165,7 +1165,7 @@ var HttpConn = class {
       }
       this.idle = false;
       if (r < 0) {
-        await this.#fail(r === HttpParse.NOT_IMPLEMENTED ? 501 : -r);
+        await this.#fail(r === HttpParse.HEAD_TOO_LARGE ? 431 : 400);
         return;
       }
       const buf = this.pend, start = this.ps;
