@@ -181,7 +181,7 @@ function serveArgs(
  * the `Host` field, headers, a streamed body, `signal` aborted when the client goes away),
  * any `Response` back (string, bytes, `ReadableStream`, `Blob`, `FormData`, ...), keep-alive,
  * pipelining, chunked bodies both ways, `Expect: 100-continue`, `HEAD`, `Date`, and 400 / 413 /
- * 431 / 501 / 505 for requests it cannot take. Uses the module's default ring; `serveOn(io, ...)`
+ * 431 for requests it cannot take, as `Deno.serve` answers them. Uses the module's default ring; `serveOn(io, ...)`
  * names another.
  *
  * Not served: TLS (`cert`/`key` throw; use `Deno.serve` for HTTPS), HTTP/2, Unix sockets. As
