@@ -181,8 +181,8 @@ function serveArgs(
  * the `Host` field, headers, a streamed body, `signal` aborted when the client goes away),
  * any `Response` back (string, bytes, `ReadableStream`, `Blob`, `FormData`, ...), keep-alive,
  * pipelining, chunked bodies both ways, `Expect: 100-continue`, `HEAD`, `Date`, and 400 / 413 /
- * 431 for requests it cannot take, as `Deno.serve` answers them. Uses the module's default ring; `serveOn(io, ...)`
- * names another.
+ * 431 for requests it cannot take, as `Deno.serve` answers them. Uses the module's default ring;
+ * `serveOn(io, ...)` names another.
  *
  * Not served: TLS (`cert`/`key` throw; use `Deno.serve` for HTTPS), HTTP/2, Unix sockets. As
  * for every FFI function, `--allow-ffi` is full trust; the `--allow-net` check for the
