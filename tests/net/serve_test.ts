@@ -411,6 +411,26 @@ Deno.test("serve: a 304 or 204 goes out without the handler's content-length or 
   }
 });
 
+Deno.test("serve: a 128 KiB body with a length comes in a few large chunks, as from Deno.serve", async () => {
+  const data = new Uint8Array(128 * 1024).map((_, i) => i);
+  await using s = both(async (req) => {
+    const sizes: number[] = [];
+    const got: Uint8Array[] = [];
+    await req.body!.pipeTo(new WritableStream({ write: (c) => void got.push(c) }));
+    for (const c of got) sizes.push(c.length);
+    const all = new Uint8Array(sizes.reduce((a, b) => a + b, 0));
+    let at = 0;
+    for (const c of got) all.set(c, (at += c.length) - c.length);
+    return Response.json({ sizes, same: all.every((b, i) => b === data[i]) && at === data.length });
+  });
+  for (const port of [s.ours.addr.port, s.deno.addr.port]) {
+    const res = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", body: data });
+    const { sizes, same } = await res.json();
+    assert(same, `${port}`);
+    assert(sizes.length <= 4, `${port}: ${sizes}`);
+  }
+});
+
 Deno.test("serve: bad requests get 400 / 431 and the connection closes", async () => {
   await using s = both(handler);
   const bad = [

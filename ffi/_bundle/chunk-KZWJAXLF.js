@@ -30,7 +30,7 @@ import {
 var loaded;
 var loading;
 function loadHttp() {
-  return loading ??= import("./_http_impl-6QJMHD23.js").then((m) => loaded = m);
+  return loading ??= import("./_http_impl-T6GCWSGV.js").then((m) => loaded = m);
 }
 function httpLoaded() {
   return loaded;

@@ -839,6 +839,7 @@ async function sendFile(io, fd, head, file, withBody) {
 var MAX_HEAD = 64 * 1024;
 var DRAIN_LIMIT = 256 * 1024;
 var LINGER_MS = 1e3;
+var BIG_BODY = 32 * 1024;
 var ABORTED = Symbol("aborted");
 var enc = new TextEncoder();
 var CONTINUE = enc.encode("HTTP/1.1 100 Continue\r\n\r\n");
@@ -926,6 +927,23 @@ var HttpConn = class {
     if (this.eof) return false;
     const { io, group } = this.st;
     let chunk;
+    if (this.ps === this.pe && this.#bodyLeft >= BIG_BODY) {
+      const own = new Uint8Array(Math.min(this.#bodyLeft, 64 * 1024));
+      let n;
+      try {
+        n = await io.recv(this.fd, own);
+      } catch {
+        n = 0;
+      }
+      if (n === 0) {
+        this.eof = true;
+        return false;
+      }
+      this.pend = own;
+      this.ps = 0;
+      this.pe = n;
+      return true;
+    }
     try {
       const r = await io.recvSelect(this.fd, group);
       if (r === 0) {
