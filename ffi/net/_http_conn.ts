@@ -458,9 +458,9 @@ export class HttpConn {
       }
       this.idle = false;
       if (r < 0) {
-        // a transfer coding other than chunked, or not HTTP/1.x: 400, as Deno.serve answers
-        // (the parser tells them apart: 501, 505)
-        await this.#fail(r === HttpParse.HEAD_TOO_LARGE ? 431 : 400);
+        // a head too large, a transfer coding other than chunked, or not HTTP/1.x: 400, as
+        // Deno.serve answers (the parser tells them apart: 431, 501, 505)
+        await this.#fail(400);
         return;
       }
       // the head's own bytes: the request keeps them, the receive buffer moves on
@@ -914,9 +914,6 @@ export class HttpConn {
 const FAIL_REASONS: Record<number, string> = {
   400: "Bad Request",
   413: "Payload Too Large",
-  431: "Request Header Fields Too Large",
-  501: "Not Implemented",
-  505: "HTTP Version Not Supported",
 };
 
 function hasLength(headers: [string, string][]): boolean {

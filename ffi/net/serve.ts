@@ -180,9 +180,9 @@ function serveArgs(
  * object and answers), with the sockets on `AsyncRing`: a web `Request` per request (URL from
  * the `Host` field, headers, a streamed body, `signal` aborted when the client goes away),
  * any `Response` back (string, bytes, `ReadableStream`, `Blob`, `FormData`, ...), keep-alive,
- * pipelining, chunked bodies both ways, `Expect: 100-continue`, `HEAD`, `Date`, and 400 / 413 /
- * 431 for requests it cannot take, as `Deno.serve` answers them. Uses the module's default ring;
- * `serveOn(io, ...)` names another.
+ * pipelining, chunked bodies both ways, `Expect: 100-continue`, `HEAD`, `Date`, and 400 / 413
+ * for requests it cannot take, as `Deno.serve` answers them (a head over 64 KiB or with more
+ * than 128 fields is a 400). Uses the module's default ring; `serveOn(io, ...)` names another.
  *
  * Not served: TLS (`cert`/`key` throw; use `Deno.serve` for HTTPS), HTTP/2, Unix sockets. As
  * for every FFI function, `--allow-ffi` is full trust; the `--allow-net` check for the
@@ -300,7 +300,7 @@ export function serveOn(
     st.pool ??= new impl.SendPool();
     st.parser ??= new HttpRequestParser({
       maxHeadBytes: impl.MAX_HEAD,
-      maxHeaders: 100,
+      maxHeaders: 128, // Deno.serve's limit
       allowChunked: true,
       requireHost: false,
       allowBareLf: true,

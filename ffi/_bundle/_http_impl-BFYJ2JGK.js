@@ -1183,7 +1183,7 @@ var HttpConn = class {
       }
       this.idle = false;
       if (r < 0) {
-        await this.#fail(r === HttpParse.HEAD_TOO_LARGE ? 431 : 400);
+        await this.#fail(400);
         return;
       }
       const buf = this.pend, start = this.ps;
@@ -1557,10 +1557,7 @@ connection: close\r
 };
 var FAIL_REASONS = {
   400: "Bad Request",
-  413: "Payload Too Large",
-  431: "Request Header Fields Too Large",
-  501: "Not Implemented",
-  505: "HTTP Version Not Supported"
+  413: "Payload Too Large"
 };
 function hasLength(headers) {
   for (const [k] of headers) {

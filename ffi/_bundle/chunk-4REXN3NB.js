@@ -30,7 +30,7 @@ import {
 var loaded;
 var loading;
 function loadHttp() {
-  return loading ??= import("./_http_impl-T6GCWSGV.js").then((m) => loaded = m);
+  return loading ??= import("./_http_impl-BFYJ2JGK.js").then((m) => loaded = m);
 }
 function httpLoaded() {
   return loaded;
@@ -860,7 +860,7 @@ function serveOn(io, a, b) {
     st.pool ??= new impl.SendPool();
     st.parser ??= new HttpRequestParser({
       maxHeadBytes: impl.MAX_HEAD,
-      maxHeaders: 100,
+      maxHeaders: 128,
       allowChunked: true,
       requireHost: false,
       allowBareLf: true
