@@ -183,20 +183,11 @@ export class HttpConn {
     if (this.ps === this.pe && this.#bodyLeft >= BIG_BODY) {
       // a large body with a known length: receives of up to 64 KiB of its own rather than the
       // shared 16 KiB buffers, so that its stream gives as few chunks as Deno.serve's
-      const own = new Uint8Array(Math.min(this.#bodyLeft, 64 * 1024));
-      let n;
-      try {
-        n = await io.recv(this.fd, own);
-      } catch {
-        n = 0;
-      }
-      if (n === 0) {
-        this.eof = true;
-        return false;
-      }
+      const own = await this.#recvOwn(Math.min(this.#bodyLeft, 64 * 1024));
+      if (own === null) return false;
       this.pend = own;
       this.ps = 0;
-      this.pe = n;
+      this.pe = own.length;
       return true;
     }
     try {
@@ -214,18 +205,9 @@ export class HttpConn {
         return false;
       }
       // every shared buffer is out: this receive uses one of its own
-      const own = new Uint8Array(16 * 1024);
-      let n;
-      try {
-        n = await io.recv(this.fd, own);
-      } catch {
-        n = 0;
-      }
-      if (n === 0) {
-        this.eof = true;
-        return false;
-      }
-      chunk = own.subarray(0, n);
+      const own = await this.#recvOwn(16 * 1024);
+      if (own === null) return false;
+      chunk = own;
     }
     if (this.ps === this.pe) {
       this.pend = chunk;
@@ -241,6 +223,22 @@ export class HttpConn {
       this.pe = b.length;
     }
     return true;
+  }
+
+  /** One receive of up to `size` bytes into memory of its own; null (and `eof`) at the end. */
+  async #recvOwn(size: number): Promise<Uint8Array | null> {
+    const own = new Uint8Array(size);
+    let n;
+    try {
+      n = await this.st.io.recv(this.fd, own);
+    } catch {
+      n = 0;
+    }
+    if (n === 0) {
+      this.eof = true;
+      return null;
+    }
+    return own.subarray(0, n);
   }
 
   /** Takes up to `max` pending bytes (a copy). */

@@ -30,7 +30,7 @@ import {
 var loaded;
 var loading;
 function loadHttp() {
-  return loading ??= import("./_http_impl-BFYJ2JGK.js").then((m) => loaded = m);
+  return loading ??= import("./_http_impl-2YJQ5FTK.js").then((m) => loaded = m);
 }
 function httpLoaded() {
   return loaded;

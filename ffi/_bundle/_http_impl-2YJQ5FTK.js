@@ -928,20 +928,11 @@ var HttpConn = class {
     const { io, group } = this.st;
     let chunk;
     if (this.ps === this.pe && this.#bodyLeft >= BIG_BODY) {
-      const own = new Uint8Array(Math.min(this.#bodyLeft, 64 * 1024));
-      let n;
-      try {
-        n = await io.recv(this.fd, own);
-      } catch {
-        n = 0;
-      }
-      if (n === 0) {
-        this.eof = true;
-        return false;
-      }
+      const own = await this.#recvOwn(Math.min(this.#bodyLeft, 64 * 1024));
+      if (own === null) return false;
       this.pend = own;
       this.ps = 0;
-      this.pe = n;
+      this.pe = own.length;
       return true;
     }
     try {
@@ -958,18 +949,9 @@ var HttpConn = class {
         this.eof = true;
         return false;
       }
-      const own = new Uint8Array(16 * 1024);
-      let n;
-      try {
-        n = await io.recv(this.fd, own);
-      } catch {
-        n = 0;
-      }
-      if (n === 0) {
-        this.eof = true;
-        return false;
-      }
-      chunk = own.subarray(0, n);
+      const own = await this.#recvOwn(16 * 1024);
+      if (own === null) return false;
+      chunk = own;
     }
     if (this.ps === this.pe) {
       this.pend = chunk;
@@ -985,6 +967,21 @@ var HttpConn = class {
       this.pe = b.length;
     }
     return true;
+  }
+  /** One receive of up to `size` bytes into memory of its own; null (and `eof`) at the end. */
+  async #recvOwn(size) {
+    const own = new Uint8Array(size);
+    let n;
+    try {
+      n = await this.st.io.recv(this.fd, own);
+    } catch {
+      n = 0;
+    }
+    if (n === 0) {
+      this.eof = true;
+      return null;
+    }
+    return own.subarray(0, n);
   }
   /** Takes up to `max` pending bytes (a copy). */
   #take(max) {
