@@ -11,15 +11,24 @@
  * @internal
  * @module
  */
-import type { AsyncRing } from "../async/mod.ts";
-import type { BufferRing } from "../ring/mod.ts";
 import { Errno, UringError } from "../sys/mod.ts";
 import { Sock } from "../sys/mod.ts";
-import { HttpParse, type HttpRequestParser } from "./http.ts";
+import { HttpParse } from "./http.ts";
 import { sendAll } from "./server.ts";
 import { fileBodyOf } from "./_file_body.ts";
 import { nameOf } from "./_libc.ts";
 import { INVALID, ServeInner, targetKind } from "./_request.ts";
+import {
+  badChunk,
+  chunkSizeLine,
+  FAIL_REASONS,
+  hasLength,
+  internalServerError,
+  publicRequest,
+  reportStreamError,
+  type ServeHandlerInfoLike,
+  type ServeState,
+} from "./_http_parts.ts";
 import {
   bodyless,
   CHUNKED,
@@ -43,25 +52,6 @@ import {
   type ResponseParts,
   responseParts,
 } from "./_web_internals.ts";
-
-/** What `info` gives a handler. */
-export interface ServeHandlerInfoLike {
-  readonly remoteAddr: Deno.NetAddr;
-  readonly completed: Promise<void>;
-}
-
-/** The server-wide part every connection shares. */
-export interface ServeState {
-  io: AsyncRing;
-  group: BufferRing;
-  pool: SendPool;
-  parser: HttpRequestParser;
-  handler: (req: Request, info: ServeHandlerInfoLike) => Response | Promise<Response>;
-  onError: (error: unknown) => Response | Promise<Response>;
-  fallbackHost: string;
-  /** Set by shutdown(): finish the request in hand, then close. */
-  closing: boolean;
-}
 
 /** Largest request head (request line and fields). */
 export const MAX_HEAD = 64 * 1024;
@@ -380,30 +370,10 @@ export class HttpConn {
     if (b === null) return undefined;
     switch (this.#chunkState) {
       case 0: { // size line: hex [; ext] CRLF
-        let i = this.ps, size = 0, digits = 0;
-        for (; i < this.pe; i++) {
-          const c = b[i];
-          const d = c >= 48 && c <= 57
-            ? c - 48
-            : c >= 97 && c <= 102
-            ? c - 87
-            : c >= 65 && c <= 70
-            ? c - 55
-            : -1;
-          if (d < 0) break;
-          if (++digits > 13) throw badChunk();
-          size = size * 16 + d;
-        }
-        if (i === this.pe) return undefined;
-        if (digits === 0) throw badChunk();
-        let j = i;
-        while (j < this.pe && b[j] !== 10) j++;
-        if (j === this.pe) {
-          if (j - this.ps > 4096) throw badChunk();
-          return undefined;
-        }
-        if (b[j - 1] !== 13) throw badChunk();
-        this.#used(j + 1 - this.ps);
+        const line = chunkSizeLine(b, this.ps, this.pe);
+        if (line === undefined) return undefined;
+        const size = line[0];
+        this.#used(line[1] - this.ps);
         this.#chunkLeft = size;
         this.#chunkState = size === 0 ? 3 : 1;
         return new Uint8Array(0);
@@ -907,52 +877,4 @@ export class HttpConn {
       }
     } catch { /* gone */ }
   }
-}
-
-const FAIL_REASONS: Record<number, string> = {
-  400: "Bad Request",
-  413: "Payload Too Large",
-};
-
-function hasLength(headers: [string, string][]): boolean {
-  for (const [k] of headers) {
-    if (k.length === 14 && k.toLowerCase() === "content-length") return true;
-  }
-  return false;
-}
-
-function badChunk(): Error {
-  return new Deno.errors.InvalidData("malformed chunked request body");
-}
-
-/** `Deno.serve`'s fallback answer. */
-export function internalServerError(): Response {
-  return new Response(enc.encode("Internal Server Error"), { status: 500 });
-}
-
-function reportStreamError(onError: ServeState["onError"], e: unknown): void {
-  try {
-    const r = onError(e);
-    if (r instanceof Promise) {
-      r.catch((err) => console.error("Exception in onError while handling exception", err));
-    }
-  } catch (err) {
-    console.error("Exception in onError while handling exception", err);
-  }
-}
-
-/** A `Request` made with the public constructor, when the shortcut is unavailable. */
-function publicRequest(inner: ServeInner, body: unknown): Request {
-  const ac = new AbortController();
-  inner.onCancel = () => {};
-  const noBody = inner.method === "GET" || inner.method === "HEAD";
-  const req = new Request(inner.url(), {
-    method: inner.method,
-    headers: inner.headerList,
-    body: noBody ? null : body as BodyInit,
-    signal: ac.signal,
-    // @ts-ignore: Deno's RequestInit takes duplex for streamed bodies
-    duplex: "half",
-  });
-  return req;
 }

@@ -10,7 +10,8 @@
  * @internal
  * @module
  */
-export { HttpConn, internalServerError, MAX_HEAD } from "./_http_conn.ts";
+export { HttpConn, MAX_HEAD } from "./_http_conn.ts";
+export { internalServerError } from "./_http_parts.ts";
 export { SendPool } from "./_response_writer.ts";
 export { upgradeWebSocketImpl } from "./_websocket.ts";
 export { serveFileOn } from "./_serve_file.ts";

@@ -30,7 +30,7 @@ import {
 var loaded;
 var loading;
 function loadHttp() {
-  return loading ??= import("./_http_impl-2YJQ5FTK.js").then((m) => loaded = m);
+  return loading ??= import("./_http_impl-5UU2KMQK.js").then((m) => loaded = m);
 }
 function httpLoaded() {
   return loaded;

@@ -446,6 +446,74 @@ var ServeInner = class {
   }
 };
 
+// net/_http_parts.ts
+var FAIL_REASONS = {
+  400: "Bad Request",
+  413: "Payload Too Large"
+};
+function hasLength(headers) {
+  for (const [k] of headers) {
+    if (k.length === 14 && k.toLowerCase() === "content-length") return true;
+  }
+  return false;
+}
+function badChunk() {
+  return new Deno.errors.InvalidData("malformed chunked request body");
+}
+function chunkSizeLine(b, from, end) {
+  let i = from, size = 0, digits = 0;
+  for (; i < end; i++) {
+    const c = b[i];
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (d < 0) break;
+    if (++digits > 13) throw badChunk();
+    size = size * 16 + d;
+  }
+  if (i === end) return void 0;
+  if (digits === 0) throw badChunk();
+  let j = i;
+  while (j < end && b[j] !== 10) j++;
+  if (j === end) {
+    if (j - from > 4096) throw badChunk();
+    return void 0;
+  }
+  if (b[j - 1] !== 13) throw badChunk();
+  return [
+    size,
+    j + 1
+  ];
+}
+function internalServerError() {
+  return new Response(new TextEncoder().encode("Internal Server Error"), {
+    status: 500
+  });
+}
+function reportStreamError(onError, e) {
+  try {
+    const r = onError(e);
+    if (r instanceof Promise) {
+      r.catch((err) => console.error("Exception in onError while handling exception", err));
+    }
+  } catch (err) {
+    console.error("Exception in onError while handling exception", err);
+  }
+}
+function publicRequest(inner, body) {
+  const ac = new AbortController();
+  inner.onCancel = () => {
+  };
+  const noBody = inner.method === "GET" || inner.method === "HEAD";
+  const req = new Request(inner.url(), {
+    method: inner.method,
+    headers: inner.headerList,
+    body: noBody ? null : body,
+    signal: ac.signal,
+    // @ts-ignore: Deno's RequestInit takes duplex for streamed bodies
+    duplex: "half"
+  });
+  return req;
+}
+
 // net/_response_writer.ts
 var REASONS = {
   100: "Continue",
@@ -1113,24 +1181,10 @@ var HttpConn = class {
     if (b === null) return void 0;
     switch (this.#chunkState) {
       case 0: {
-        let i = this.ps, size = 0, digits = 0;
-        for (; i < this.pe; i++) {
-          const c = b[i];
-          const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
-          if (d < 0) break;
-          if (++digits > 13) throw badChunk();
-          size = size * 16 + d;
-        }
-        if (i === this.pe) return void 0;
-        if (digits === 0) throw badChunk();
-        let j = i;
-        while (j < this.pe && b[j] !== 10) j++;
-        if (j === this.pe) {
-          if (j - this.ps > 4096) throw badChunk();
-          return void 0;
-        }
-        if (b[j - 1] !== 13) throw badChunk();
-        this.#used(j + 1 - this.ps);
+        const line = chunkSizeLine(b, this.ps, this.pe);
+        if (line === void 0) return void 0;
+        const size = line[0];
+        this.#used(line[1] - this.ps);
         this.#chunkLeft = size;
         this.#chunkState = size === 0 ? 3 : 1;
         return new Uint8Array(0);
@@ -1552,49 +1606,6 @@ connection: close\r
     }
   }
 };
-var FAIL_REASONS = {
-  400: "Bad Request",
-  413: "Payload Too Large"
-};
-function hasLength(headers) {
-  for (const [k] of headers) {
-    if (k.length === 14 && k.toLowerCase() === "content-length") return true;
-  }
-  return false;
-}
-function badChunk() {
-  return new Deno.errors.InvalidData("malformed chunked request body");
-}
-function internalServerError() {
-  return new Response(enc.encode("Internal Server Error"), {
-    status: 500
-  });
-}
-function reportStreamError(onError, e) {
-  try {
-    const r = onError(e);
-    if (r instanceof Promise) {
-      r.catch((err) => console.error("Exception in onError while handling exception", err));
-    }
-  } catch (err) {
-    console.error("Exception in onError while handling exception", err);
-  }
-}
-function publicRequest(inner, body) {
-  const ac = new AbortController();
-  inner.onCancel = () => {
-  };
-  const noBody = inner.method === "GET" || inner.method === "HEAD";
-  const req = new Request(inner.url(), {
-    method: inner.method,
-    headers: inner.headerList,
-    body: noBody ? null : body,
-    signal: ac.signal,
-    // @ts-ignore: Deno's RequestInit takes duplex for streamed bodies
-    duplex: "half"
-  });
-  return req;
-}
 
 // net/_ws_frame.ts
 var OP_CONT = 0;
