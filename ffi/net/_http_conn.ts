@@ -275,12 +275,21 @@ export class HttpConn {
 
   async #watchLoop(): Promise<void> {
     const req = this._req;
-    while (
-      this._req === req && this.#cancel !== null && !this.eof && this.pe - this.ps < MAX_HEAD
-    ) {
+    if (await this.#closedWhile(() => this._req === req && this.#cancel !== null)) {
+      this.#clientGone();
+    }
+  }
+
+  /**
+   * Receives in the background while `watching()` holds, until the client closes: true when it
+   * closed while it still held. Bytes that come instead (a pipelined request) are kept for the
+   * next request, up to a head's worth.
+   */
+  async #closedWhile(watching: () => boolean): Promise<boolean> {
+    while (watching() && !this.eof && this.pe - this.ps < MAX_HEAD) {
       if (!await this.fill()) break;
     }
-    if (this._req === req && this.eof) this.#clientGone();
+    return watching() && this.eof;
   }
 
   #clientGone(): void {
@@ -826,10 +835,7 @@ export class HttpConn {
    * good. Bytes that come instead (a pipelined request) are kept for the next request.
    */
   async #watchStream(): Promise<void> {
-    while (this.#stopStream !== null && !this.eof && this.pe - this.ps < MAX_HEAD) {
-      if (!await this.fill()) break;
-    }
-    if (this.#stopStream !== null && this.eof) this.#cutStream();
+    if (await this.#closedWhile(() => this.#stopStream !== null)) this.#cutStream();
   }
 
   /**

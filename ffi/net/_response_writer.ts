@@ -357,7 +357,8 @@ function encodeHead(head: string): Uint8Array {
 /**
  * Sends a stream body, `chunked` framed or raw, after the head; returns true when every chunk
  * went out. The first chunk goes with the head when it is ready at once. `cut` gets the function
- * that stops it from outside (the server shuts down): the stream is cancelled with its reason.
+ * that stops it from outside (its client closed): the stream is cancelled with the reason given,
+ * and no last chunk goes out.
  *
  * @throws what reading the stream throws (the head is out by then)
  */
