@@ -348,9 +348,10 @@ export const libcSymbols = {
 export type Libc = Deno.DynamicLibrary<typeof libcSymbols>["symbols"];
 
 /**
- * The symbols in the groups they are opened in (`_grouped.ts`), the first at the first call of
+ * The symbols in the groups they are opened in (`_grouped.ts`), `memory` at the first call of
  * {@link libc}. {@link openLibc} opens them all, for code about to lose `--allow-ffi` (a
- * `Deno.test` with `permissions`).
+ * `Deno.test` with `permissions`). `address` (the identity `memmove`) is the module's through the
+ * native shim's table; this one is opened only when called.
  */
 const GROUPS = {
   address: ["memmove"],
@@ -397,8 +398,9 @@ let errnoAt: bigint | undefined;
 const errnoBuf = new Int32Array(1);
 
 /**
- * The C library the process runs on (`libc.so.6`): `memmove` opened on the first call, each
- * other group of functions at the first use of one of them.
+ * The C library the process runs on (`libc.so.6`): the memory functions (`lastErrno()`'s, C
+ * strings) opened on the first call, each other group of functions at the first use of one of
+ * them.
  *
  * @returns its functions, {@link libcSymbols}
  * @example
@@ -416,7 +418,7 @@ export function libc(): Libc {
     "libc.so.6",
     libcSymbols,
     GROUPS,
-    "address",
+    "memory",
     "the C library",
     "openLibc() of ffi/sys, or preloadNative()",
   );

@@ -3,11 +3,11 @@ import {
   HttpParse,
   nameOf,
   sendAll
-} from "./chunk-FRHC2HDU.js";
+} from "./chunk-L75O3LSI.js";
 import {
   ringLstat,
   ringStat
-} from "./chunk-KVDGNQJN.js";
+} from "./chunk-NX3AEBOZ.js";
 import {
   Errno,
   Sock,
@@ -17,7 +17,7 @@ import {
   denoFsError,
   lendToKernel,
   returnFromKernel
-} from "./chunk-LQ63ITPA.js";
+} from "./chunk-PPWBZVZY.js";
 
 // net/_file_body.ts
 var FILE_BODY = Symbol("deno_uring.fileBody");
@@ -1092,10 +1092,20 @@ var HttpConn = class {
   }
   async #watchLoop() {
     const req = this._req;
-    while (this._req === req && this.#cancel !== null && !this.eof && this.pe - this.ps < MAX_HEAD) {
+    if (await this.#closedWhile(() => this._req === req && this.#cancel !== null)) {
+      this.#clientGone();
+    }
+  }
+  /**
+   * Receives in the background while `watching()` holds, until the client closes: true when it
+   * closed while it still held. Bytes that come instead (a pipelined request) are kept for the
+   * next request, up to a head's worth.
+   */
+  async #closedWhile(watching) {
+    while (watching() && !this.eof && this.pe - this.ps < MAX_HEAD) {
       if (!await this.fill()) break;
     }
-    if (this._req === req && this.eof) this.#clientGone();
+    return watching() && this.eof;
   }
   #clientGone() {
     if (this.#gone) return;
@@ -1550,10 +1560,7 @@ var HttpConn = class {
    * good. Bytes that come instead (a pipelined request) are kept for the next request.
    */
   async #watchStream() {
-    while (this.#stopStream !== null && !this.eof && this.pe - this.ps < MAX_HEAD) {
-      if (!await this.fill()) break;
-    }
-    if (this.#stopStream !== null && this.eof) this.#cutStream();
+    if (await this.#closedWhile(() => this.#stopStream !== null)) this.#cutStream();
   }
   /**
    * Cuts off the stream body being sent: the socket is shut first, so that the client sees the

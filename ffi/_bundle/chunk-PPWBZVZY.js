@@ -758,7 +758,7 @@ var errnoAt;
 var errnoBuf = new Int32Array(1);
 var libc = (function libc() {
   if (lib !== void 0) return lib;
-  const grouped = openGrouped("libc.so.6", libcSymbols, GROUPS, "address", "the C library", "openLibc() of ffi/sys, or preloadNative()");
+  const grouped = openGrouped("libc.so.6", libcSymbols, GROUPS, "memory", "the C library", "openLibc() of ffi/sys, or preloadNative()");
   openRest = grouped.openAll;
   return lib = grouped.table;
 });

@@ -45,7 +45,7 @@ import {
   pathOf,
   returnFromKernel,
   sockaddr
-} from "./chunk-LQ63ITPA.js";
+} from "./chunk-PPWBZVZY.js";
 
 // engine/bounce.ts
 var MIN_SHIFT = 6;

@@ -7,7 +7,7 @@ import {
   libc,
   parseSockaddr,
   sockaddr
-} from "./chunk-LQ63ITPA.js";
+} from "./chunk-PPWBZVZY.js";
 
 // net/http.ts
 var HttpParse = {

@@ -15,7 +15,7 @@ import {
   ringWriteFile,
   ringWriteTextFile,
   slotsOf
-} from "./chunk-KVDGNQJN.js";
+} from "./chunk-NX3AEBOZ.js";
 import {
   AT_FDCWD,
   At,
@@ -42,7 +42,7 @@ import {
   nulPathError,
   pathOf,
   returnFromKernel
-} from "./chunk-LQ63ITPA.js";
+} from "./chunk-PPWBZVZY.js";
 
 // fs/_common.ts
 var _checkedPath = (function _checkedPath(path, kind, op, special = true) {

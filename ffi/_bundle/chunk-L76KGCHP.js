@@ -4,11 +4,11 @@ import {
   _acceptLoop,
   closeSync,
   listenTcpSync
-} from "./chunk-FRHC2HDU.js";
+} from "./chunk-L75O3LSI.js";
 import {
   _acceptFrom,
   defaultRing
-} from "./chunk-KVDGNQJN.js";
+} from "./chunk-NX3AEBOZ.js";
 import {
   Sock,
   UringError,
@@ -24,13 +24,13 @@ import {
   native,
   parseSockaddr,
   sockaddr
-} from "./chunk-LQ63ITPA.js";
+} from "./chunk-PPWBZVZY.js";
 
 // net/_lazy_http.ts
 var loaded;
 var loading;
 function loadHttp() {
-  return loading ??= import("./_http_impl-5UU2KMQK.js").then((m) => loaded = m);
+  return loading ??= import("./_http_impl-G23WUCJ6.js").then((m) => loaded = m);
 }
 function httpLoaded() {
   return loaded;
