@@ -124,14 +124,15 @@ export const unlink = (path: string | URL, dir: boolean): Prep => (s) =>
   s.prepUnlinkat(AT_FDCWD, path, dir ? At.REMOVEDIR : 0);
 
 /** rename(2)/renameat2(2): `io_uring_prep_renameat(3)`. */
-export const rename = (oldPath: string | URL, newPath: string | URL, flags: number): Prep => (s) =>
-  s.prepRenameat(AT_FDCWD, oldPath, AT_FDCWD, newPath, flags);
+export const renameat =
+  (oldPath: string | URL, newPath: string | URL, flags: number): Prep => (s) =>
+    s.prepRenameat(AT_FDCWD, oldPath, AT_FDCWD, newPath, flags);
 
 /** mkdir(2): `io_uring_prep_mkdir(3)`. */
-export const mkdir = (path: string | URL, mode: number): Prep => (s) => s.prepMkdir(path, mode);
+export const mkdirat = (path: string | URL, mode: number): Prep => (s) => s.prepMkdir(path, mode);
 
 /** symlink(2): `io_uring_prep_symlink(3)`. */
-export const symlink = (target: string | URL, linkPath: string | URL): Prep => (s) =>
+export const symlinkat = (target: string | URL, linkPath: string | URL): Prep => (s) =>
   s.prepSymlink(target, linkPath);
 
 /** link(2), a hard link: `io_uring_prep_link(3)`. */
@@ -155,13 +156,14 @@ export const sendRecv = (
 };
 
 /** connect(2) to `struct sockaddr` bytes: `io_uring_prep_connect(3)`. */
-export const connect = (fd: FdLike, addr: ArrayBufferView): Prep => (s) => s.prepConnect(fd, addr);
+export const connectSocket = (fd: FdLike, addr: ArrayBufferView): Prep => (s) =>
+  s.prepConnect(fd, addr);
 
 /** bind(2) to `struct sockaddr` bytes: `io_uring_prep_bind(3)`. */
 export const bind = (fd: FdLike, addr: ArrayBufferView): Prep => (s) => s.prepBind(fd, addr);
 
 /** listen(2): `io_uring_prep_listen(3)`. */
-export const listen = (fd: FdLike, backlog: number): Prep => (s) => s.prepListen(fd, backlog);
+export const listenSocket = (fd: FdLike, backlog: number): Prep => (s) => s.prepListen(fd, backlog);
 
 /** setsockopt(2) with bytes the op owns: `io_uring_prep_cmd_sock(3)`. */
 export const setsockopt =

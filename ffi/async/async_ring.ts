@@ -152,7 +152,7 @@ export class AsyncRing extends AsyncRingBase {
 
   /** listen(2): `io_uring_prep_listen(3)`. Linux 6.11. */
   listen(fd: FdLike, backlog: number = 511, options?: AsyncOpOptions): Promise<void> {
-    return runOp(this[ENGINE], K_VOID, "listen", options, R.listen(fd, backlog));
+    return runOp(this[ENGINE], K_VOID, "listen", options, R.listenSocket(fd, backlog));
   }
 
   /** connect(2): `io_uring_prep_connect(3)`. Linux 5.5. */
@@ -163,7 +163,7 @@ export class AsyncRing extends AsyncRingBase {
     } catch (err) {
       return Promise.reject(err);
     }
-    return runOp(this[ENGINE], K_VOID, "connect", options, R.connect(fd, a));
+    return runOp(this[ENGINE], K_VOID, "connect", options, R.connectSocket(fd, a));
   }
 
   /**

@@ -153,17 +153,17 @@ export class AsyncLinkBuilder {
 
   /** rename(2) (`io_uring_prep_renameat(3)`). */
   rename(oldPath: string | URL, newPath: string | URL, flags: number = 0): this {
-    return this.#add("rename", R.rename(oldPath, newPath, flags));
+    return this.#add("rename", R.renameat(oldPath, newPath, flags));
   }
 
   /** mkdir(2) (`io_uring_prep_mkdir(3)`). */
   mkdir(path: string | URL, mode: number = 0o777): this {
-    return this.#add("mkdir", R.mkdir(path, mode));
+    return this.#add("mkdir", R.mkdirat(path, mode));
   }
 
   /** symlink(2) (`io_uring_prep_symlink(3)`). */
   symlink(target: string | URL, linkPath: string | URL): this {
-    return this.#add("symlink", R.symlink(target, linkPath));
+    return this.#add("symlink", R.symlinkat(target, linkPath));
   }
 
   /** link(2), a hard link (`io_uring_prep_link(3)`). */
@@ -197,7 +197,7 @@ export class AsyncLinkBuilder {
 
   /** connect(2) (`io_uring_prep_connect(3)`). */
   connect(fd: FdLike, addr: SocketAddressLike): this {
-    return this.#add("connect", R.connect(fd, sockaddrOf(addr)));
+    return this.#add("connect", R.connectSocket(fd, sockaddrOf(addr)));
   }
 
   /** bind(2) (`io_uring_prep_bind(3)`). */
@@ -207,7 +207,7 @@ export class AsyncLinkBuilder {
 
   /** listen(2) (`io_uring_prep_listen(3)`). */
   listen(fd: FdLike, backlog: number = 511): this {
-    return this.#add("listen", R.listen(fd, backlog));
+    return this.#add("listen", R.listenSocket(fd, backlog));
   }
 
   /** setsockopt(2) (`io_uring_prep_cmd_sock(3)` with `SOCKET_URING_OP_SETSOCKOPT`). */

@@ -458,20 +458,20 @@ export abstract class AsyncRingBase implements AsyncDisposable, Disposable {
       K_VOID,
       "rename",
       options,
-      R.rename(oldPath, newPath, options?.flags ?? 0),
+      R.renameat(oldPath, newPath, options?.flags ?? 0),
     );
     return onPath(p, oldPath, newPath);
   }
 
   /** mkdir(2): `io_uring_prep_mkdir(3)`. Linux 5.15. */
   mkdir(path: string | URL, mode: number = 0o777, options?: AsyncOpOptions): Promise<void> {
-    return onPath(runOp(this[ENGINE], K_VOID, "mkdir", options, R.mkdir(path, mode)), path);
+    return onPath(runOp(this[ENGINE], K_VOID, "mkdir", options, R.mkdirat(path, mode)), path);
   }
 
   /** symlink(2): `linkPath` points at `target`. `io_uring_prep_symlink(3)`. Linux 5.15. */
   symlink(target: string | URL, linkPath: string | URL, options?: AsyncOpOptions): Promise<void> {
     return onPath(
-      runOp(this[ENGINE], K_VOID, "symlink", options, R.symlink(target, linkPath)),
+      runOp(this[ENGINE], K_VOID, "symlink", options, R.symlinkat(target, linkPath)),
       target,
       linkPath,
     );

@@ -363,7 +363,7 @@ class ShimVersionError extends Error {}
 let openMore: (() => void) | undefined;
 
 /** Opens `c`, which {@link verify} has checked: the ring group now, the rest at first use. */
-function open(c: Candidate): Native {
+function openCandidate(c: Candidate): Native {
   const { path, flags } = c;
   let grouped: GroupedTable;
   try {
@@ -416,7 +416,7 @@ const remote: { lib: Native } | { error: unknown } | undefined = !/^https?:/.tes
         flags: remoteFlags(base, cacheRoot()),
       };
       if (!verify(c)) throw new Error(`${c.path} vanished after it was fetched: ${remedy(c)}`);
-      return { lib: open(c) };
+      return { lib: openCandidate(c) };
     } catch (error) {
       return { error };
     }
@@ -454,7 +454,7 @@ export function native(): Native {
     if (!verify(c)) {
       throw new Error(`${LIB_ENV}=${override}: no such file (or it cannot be read): ${remedy(c)}`);
     }
-    lib = open(c);
+    lib = openCandidate(c);
     return lib;
   }
   if (import.meta.url.startsWith("file:")) {
@@ -464,7 +464,7 @@ export function native(): Native {
     for (const c of fileCandidates(import.meta.url)) {
       if (!verify(c)) continue;
       try {
-        lib = open(c);
+        lib = openCandidate(c);
         return lib;
       } catch (e) {
         if (e instanceof ShimVersionError || !(e instanceof Error) || isPermissionError(e)) throw e;
