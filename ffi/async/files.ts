@@ -218,10 +218,13 @@ export async function ringReadTextFile(
   path: string | URL,
   options?: Deno.ReadFileOptions,
 ): Promise<string> {
-  return decoder.decode(await ringReadFile(io, path, options));
+  return (decoder ??= new TextDecoder("utf-8", { ignoreBOM: true })).decode(
+    await ringReadFile(io, path, options),
+  );
 }
 
-const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+/** Made at the first {@link ringReadTextFile}: not at every import. */
+let decoder: TextDecoder | undefined;
 
 /**
  * Writes `data` to a file, like `Deno.writeFile`: created when missing (`create`, default

@@ -38,7 +38,7 @@
  */
 import { immediate } from "./_immediate.ts";
 import { CancelFlag, Op, OpenFlag } from "../sys/mod.ts";
-import { addressOf } from "../sys/mod.ts";
+import { addressOf, utf8Encoder } from "../sys/mod.ts";
 import { alignedBuffer } from "../sys/mod.ts";
 import { denoFsError, OUT_OF_MEMORY } from "../sys/mod.ts";
 import { type Fixed, fixed } from "../sys/mod.ts";
@@ -62,7 +62,6 @@ export type VisitFn = (index: number, bytes: Uint8Array<ArrayBuffer>) => void | 
 /** `visit()`'s callback for a file that failed: its index and Deno's error. */
 export type VisitErrorFn = (index: number, error: Error) => void;
 
-const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -89,7 +88,7 @@ export function encodePaths(paths: readonly string[]): {
       bytes[at + j] = c;
     }
     if (j === p.length) at += j;
-    else at += encoder.encodeInto(p, bytes.subarray(at)).written;
+    else at += utf8Encoder().encodeInto(p, bytes.subarray(at)).written;
     bytes[at++] = 0;
   }
   return { bytes, offsets };

@@ -28,7 +28,7 @@
  * @module
  */
 import { CancelFlag, Op, OpenFlag, RegisterOp, SqeFlag } from "../sys/mod.ts";
-import { addressOf } from "../sys/mod.ts";
+import { addressOf, utf8Encoder } from "../sys/mod.ts";
 import { alignedBuffer } from "../sys/mod.ts";
 import { denoFsError } from "../sys/mod.ts";
 import { type Fixed, fixed } from "../sys/mod.ts";
@@ -48,8 +48,6 @@ const WAKE_UD = 0x7ffffffe, CANCEL_UD = 0x7fffffff;
 const WORKERS = 2;
 /** Writers closed with ops still in the kernel: their memory is never let go. */
 const retired: unknown[] = [];
-
-const encoder = new TextEncoder();
 
 interface Job {
   path: string;
@@ -253,7 +251,10 @@ export class _FileWriter {
       }
       const slot = this.#free.pop()!;
       const base = slot * SLOT_BYTES;
-      const { written } = encoder.encodeInto(job.path, this.#mem.subarray(base, base + PATH_ROOM));
+      const { written } = utf8Encoder().encodeInto(
+        job.path,
+        this.#mem.subarray(base, base + PATH_ROOM),
+      );
       this.#mem[base + written] = 0;
       this.#mem.set(job.data, base + PATH_ROOM);
       this.#jobs[slot] = job;

@@ -9,7 +9,7 @@
  * @module
  */
 import { _rawOp, type _Slots, _slotsOf, type AsyncRing } from "../async/mod.ts";
-import { addressOf } from "../sys/mod.ts";
+import { addressOf, utf8Encoder } from "../sys/mod.ts";
 import { AT_FDCWD } from "../ring/mod.ts";
 
 /** Bytes per slot: a `struct statx` and a path, or the two paths of a `rename`. */
@@ -20,7 +20,6 @@ export const STATX_AT = 256;
 const memory = new WeakMap<AsyncRing, _Slots>();
 /** Paths in memory of their own, referenced here while their op is in flight. */
 const held = new Set<Uint8Array>();
-const encoder = new TextEncoder();
 
 /** The path memory of `io`, made on first use. */
 export function _pathMemory(io: AsyncRing): _Slots {
@@ -48,7 +47,7 @@ export function _encodeAt(mem: Uint8Array, at: number, room: number, path: strin
     }
   }
   if (room < 2) return -1;
-  const { read, written } = encoder.encodeInto(path, mem.subarray(at, at + room - 1));
+  const { read, written } = utf8Encoder().encodeInto(path, mem.subarray(at, at + room - 1));
   if (read !== n) return -1;
   mem[at + written] = 0;
   return written + 1;

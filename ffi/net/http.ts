@@ -83,7 +83,12 @@ const VALUE = new Uint8Array(256);
 VALUE[HT] = 1;
 for (let c = 32; c < 256; c++) VALUE[c] = c === 127 ? 0 : 1;
 
-const lower = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+/** `s`'s characters as bytes (ASCII names). A declaration without closures: it runs at import. */
+function lower(s: string): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
 const H_HOST = lower("host");
 const H_CONNECTION = lower("connection");
 const H_CONTENT_LENGTH = lower("content-length");

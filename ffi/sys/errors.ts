@@ -81,9 +81,8 @@ export const Errno = {
   ERESTARTSYS: 512,
 } as const;
 
-const ERRNO_NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(Errno).map(([name, n]) => [n, name]),
-);
+/** Errno's names by number, made at the first {@link errnoName}: not at every import. */
+let errnoNames: Record<number, string> | undefined;
 
 /**
  * The symbolic name of an errno (`9` → `"EBADF"`), or `"E<n>"` when it has none here.
@@ -99,15 +98,13 @@ const ERRNO_NAMES: Record<number, string> = Object.fromEntries(
  * ```
  */
 export function errnoName(errno: number): string {
-  return ERRNO_NAMES[errno] ?? `E${errno}`;
+  errnoNames ??= Object.fromEntries(Object.entries(Errno).map(([name, n]) => [n, name]));
+  return errnoNames[errno] ?? `E${errno}`;
 }
 
 /** The errno for a name (`"ECANCELED"` → 125), or undefined. */
 export function errnoOf(code: string): number | undefined {
-  for (const key in ERRNO_NAMES) {
-    if (ERRNO_NAMES[key] === code) return Number(key);
-  }
-  return undefined;
+  return Object.hasOwn(Errno, code) ? Errno[code as keyof typeof Errno] : undefined;
 }
 
 /**

@@ -401,7 +401,9 @@ function openCandidate(c: Candidate): Native {
  * module graph loads, or the error that stopped it (thrown by {@link native} on first use, so
  * that importing types and constants never fails).
  */
-const remote: { lib: Native } | { error: unknown } | undefined = !/^https?:/.test(import.meta.url)
+const here = import.meta.url;
+const remote: { lib: Native } | { error: unknown } | undefined = !here.startsWith("https:") &&
+    !here.startsWith("http:")
   // a clone: nothing to fetch, and no async function run while the module is evaluated (it cost
   // ~0.4 ms of every import, most of it Deno's first URL object)
   ? undefined

@@ -22,6 +22,7 @@ export {
   lendToKernel,
   PAGE_SIZE,
   returnFromKernel,
+  utf8Encoder,
 } from "./_memory.ts";
 export {
   copyFromAddress,

@@ -13,7 +13,7 @@ import {
   ringLstat,
   ringStat,
   sendAll
-} from "./chunk-FB785BD9.js";
+} from "./chunk-4039F0F0.js";
 
 // net/_file_body.ts
 var FILE_BODY = Symbol("deno_uring.fileBody");

@@ -63,12 +63,13 @@ var Errno = {
   ECANCELED: 125,
   ERESTARTSYS: 512
 };
-var ERRNO_NAMES = Object.fromEntries(Object.entries(Errno).map(([name, n]) => [
-  n,
-  name
-]));
+var errnoNames;
 function errnoName(errno) {
-  return ERRNO_NAMES[errno] ?? `E${errno}`;
+  errnoNames ??= Object.fromEntries(Object.entries(Errno).map(([name, n]) => [
+    n,
+    name
+  ]));
+  return errnoNames[errno] ?? `E${errno}`;
 }
 var UringError = class extends Error {
   /** The positive errno. */
@@ -1138,7 +1139,8 @@ var openCandidate = (function openCandidate(c) {
   openMore = grouped.openAll;
   return opened;
 });
-var remote = !/^https?:/.test(import.meta.url) ? void 0 : await (async () => {
+var here = import.meta.url;
+var remote = !here.startsWith("https:") && !here.startsWith("http:") ? void 0 : await (async () => {
   const base = new URL(import.meta.url);
   if (Deno.build.os !== "linux" || readEnv(LIB_ENV) !== void 0) return void 0;
   try {
@@ -1244,7 +1246,10 @@ var checkedAddress = (function checkedAddress(view, what = "buffer") {
   }
   return base + view.byteOffset;
 });
-var encoder = new TextEncoder();
+var encoder;
+var utf8Encoder = (function utf8Encoder() {
+  return encoder ??= new TextEncoder();
+});
 var cString = (function cString(path, what = "path") {
   if (path instanceof URL) {
     if (path.protocol !== "file:") throw new TypeError(`${what} must be a file: URL`);
@@ -1253,7 +1258,7 @@ var cString = (function cString(path, what = "path") {
   if (typeof path !== "string") throw new TypeError(`${what} must be a string`);
   if (path.includes("\0")) throw new TypeError(`${what} must not contain NUL bytes`);
   const out = new Uint8Array(path.length * 3 + 1);
-  const { written } = encoder.encodeInto(path, out);
+  const { written } = utf8Encoder().encodeInto(path, out);
   return out.subarray(0, written + 1);
 });
 var alignedBytes = (function alignedBytes(size, align = 4096) {
@@ -8238,7 +8243,6 @@ var CANCEL_UD = 2147483647;
 var YIELD_MS = 4;
 var TODO_CLOSE = 1;
 var TODO_MORE = 2;
-var encoder2 = new TextEncoder();
 var EMPTY = new Uint8Array(0);
 function encodePaths(paths2) {
   let size = 0;
@@ -8256,7 +8260,7 @@ function encodePaths(paths2) {
       bytes[at + j] = c;
     }
     if (j === p.length) at += j;
-    else at += encoder2.encodeInto(p, bytes.subarray(at)).written;
+    else at += utf8Encoder().encodeInto(p, bytes.subarray(at)).written;
     bytes[at++] = 0;
   }
   return {
@@ -8777,7 +8781,6 @@ var WAKE_UD = 2147483646;
 var CANCEL_UD2 = 2147483647;
 var WORKERS = 2;
 var retired = [];
-var encoder3 = new TextEncoder();
 var _FileWriter = class {
   #ring;
   #slots;
@@ -8953,7 +8956,7 @@ var _FileWriter = class {
       }
       const slot = this.#free.pop();
       const base = slot * SLOT_BYTES;
-      const { written } = encoder3.encodeInto(job.path, this.#mem.subarray(base, base + PATH_ROOM));
+      const { written } = utf8Encoder().encodeInto(job.path, this.#mem.subarray(base, base + PATH_ROOM));
       this.#mem[base + written] = 0;
       this.#mem.set(job.data, base + PATH_ROOM);
       this.#jobs[slot] = job;
@@ -9550,11 +9553,11 @@ function grow2(buf2, len, size, path) {
   return out;
 }
 var ringReadTextFile = (async function ringReadTextFile(io, path, options) {
-  return decoder.decode(await ringReadFile(io, path, options));
+  return (decoder ??= new TextDecoder("utf-8", {
+    ignoreBOM: true
+  })).decode(await ringReadFile(io, path, options));
 });
-var decoder = new TextDecoder("utf-8", {
-  ignoreBOM: true
-});
+var decoder;
 var ringWriteFile = (async function ringWriteFile(io, path, data, options) {
   const signal = signalOf(options);
   const p = checkedPath(path, "writefile");
@@ -11073,7 +11076,11 @@ for (let c = 65; c <= 90; c++) TOKEN[c] = TOKEN[c + 32] = 1;
 var VALUE = new Uint8Array(256);
 VALUE[HT] = 1;
 for (let c = 32; c < 256; c++) VALUE[c] = c === 127 ? 0 : 1;
-var lower = (s) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+var lower = (function lower(s) {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+});
 var H_HOST = lower("host");
 var H_CONNECTION = lower("connection");
 var H_CONTENT_LENGTH = lower("content-length");
@@ -11647,7 +11654,6 @@ var SLOT = 1024;
 var STATX_AT = 256;
 var memory = /* @__PURE__ */ new WeakMap();
 var held = /* @__PURE__ */ new Set();
-var encoder4 = new TextEncoder();
 var _pathMemory = (function _pathMemory(io) {
   return slotsOf(memory, io, SLOT, 64, Infinity);
 });
@@ -11666,7 +11672,7 @@ var _encodeAt = (function _encodeAt(mem, at, room, path) {
     }
   }
   if (room < 2) return -1;
-  const { read: read2, written } = encoder4.encodeInto(path, mem.subarray(at, at + room - 1));
+  const { read: read2, written } = utf8Encoder().encodeInto(path, mem.subarray(at, at + room - 1));
   if (read2 !== n) return -1;
   mem[at + written] = 0;
   return written + 1;
@@ -14233,7 +14239,7 @@ function fsOn(io) {
 var loaded;
 var loading;
 function loadHttp() {
-  return loading ??= import("./_http_impl-KSXZ7OGZ.js").then((m) => loaded = m);
+  return loading ??= import("./_http_impl-JXLFZFJL.js").then((m) => loaded = m);
 }
 function httpLoaded() {
   return loaded;
@@ -15278,6 +15284,7 @@ export {
   symlink,
   truncate,
   upgradeWebSocket,
+  utf8Encoder,
   utime,
   visitFiles,
   writeFile,
