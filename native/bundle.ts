@@ -225,6 +225,44 @@ export function asciiOnly(text: string): string {
   );
 }
 
+/**
+ * `js` without its comments, and without the lines they leave blank.
+ *
+ * Why: Deno reads and hashes each file it loads and V8 keeps its text; the comments are ~26% of
+ * the bundle's text and cost ~0.2 ms of every import. The sources keep them.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { withoutComments } from "./bundle.ts";
+ * const js = "/** doc *\u002f\nconst a = '//x'; // note\n  // alone\nconst r = /\\/*./, t = `\n\n`;\n";
+ * assertEquals(await withoutComments(js), "const a = '//x'; \nconst r = /\\/*./, t = `\n\n`;\n");
+ * ```
+ */
+export async function withoutComments(js: string): Promise<string> {
+  // a tokenizer tells a comment from a string, a template or a regular expression
+  const { parse } = await import("npm:acorn@8.15.0");
+  const comments: [number, number][] = [];
+  parse(js, {
+    ecmaVersion: "latest",
+    sourceType: "module",
+    onComment: (_block, _text, start, end) => comments.push([start, end]),
+  });
+  let out = "", at = 0;
+  for (let [start, end] of comments) {
+    // a comment alone on its lines goes with them (a blank line in a template literal stays)
+    const lineStart = js.lastIndexOf("\n", start - 1) + 1;
+    const lineEnd = js.indexOf("\n", end);
+    if (/^[ \t]*$/.test(js.slice(lineStart, start)) && /^[ \t]*$/.test(js.slice(end, lineEnd))) {
+      start = Math.max(lineStart, at);
+      end = lineEnd + 1;
+    }
+    out += js.slice(at, start);
+    at = end;
+  }
+  return out + js.slice(at);
+}
+
 /** Copies the bundle from `tmp` into {@link BUNDLE_DIR}, with the header of each file. */
 async function copyOut(tmp: string, dir: string, hash: string): Promise<void> {
   const generated = GENERATED;
@@ -235,8 +273,8 @@ async function copyOut(tmp: string, dir: string, hash: string): Promise<void> {
       await copyOut(tmp, rel, hash);
       continue;
     }
-    // the sources' doc examples run from the sources (`deno test --doc ffi/`), not again here
-    let text = (await Deno.readTextFile(`${tmp}/${rel}`)).replaceAll("```ts\n", "```ts ignore\n");
+    // the sources' comments (their doc examples run from the sources) are a quarter of the text
+    let text = await withoutComments(await Deno.readTextFile(`${tmp}/${rel}`));
     text = asciiOnly(text);
     if (entries.has(rel)) {
       const depth = rel.split("/").length - 1;

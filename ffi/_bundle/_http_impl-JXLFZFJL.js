@@ -15,7 +15,6 @@ import {
   sendAll
 } from "./chunk-4039F0F0.js";
 
-// net/_file_body.ts
 var FILE_BODY = Symbol("deno_uring.fileBody");
 function attachFileBody(response, body) {
   Object.defineProperty(response, FILE_BODY, {
@@ -27,7 +26,6 @@ function fileBodyOf(response) {
   return response[FILE_BODY];
 }
 
-// net/_web_internals.ts
 var symbolOf = (o, name) => Object.getOwnPropertySymbols(o).find((s) => s.description === name);
 var internal = (() => {
   try {
@@ -296,7 +294,6 @@ function probe() {
   }
 }
 
-// net/_request.ts
 var CR = 13;
 var LF = 10;
 var COLON = 58;
@@ -384,10 +381,6 @@ var ServeInner = class {
   #url;
   #headers = null;
   #conn;
-  /**
-   * @param head the request head (its own bytes)
-   * @param t0 target start in `head`, `t1` its end; `h0`/`h1` the Host value (-1: none)
-   */
   constructor(method, head, t0, t1, h0, h1, fallbackHost, body, conn) {
     this.method = method;
     this.#head = head;
@@ -399,20 +392,14 @@ var ServeInner = class {
     this.body = body;
     this.#conn = conn;
   }
-  /** The URL list of Deno's record, made when asked (clone and fetch read it). */
   get urlList() {
     return [
       () => this.url()
     ];
   }
-  /** The connection's part in cancelling (also how upgradeWebSocket finds the connection). */
   get conn() {
     return this.#conn;
   }
-  /**
-   * The URL as Deno.serve builds it: the target when absolute, `http://` and the authority for
-   * CONNECT, else `http://` Host (the listener's address when absent or empty) and the target.
-   */
   url() {
     if (this.#url !== void 0) return this.#url;
     const b = this.#head;
@@ -432,7 +419,6 @@ var ServeInner = class {
   set headerList(v) {
     this.#headers = v;
   }
-  /** A header's value (first field of that name, lowercase `name`), or null. */
   headerValue(name) {
     for (const [k, v] of this.headerList) if (k === name) return v;
     return null;
@@ -442,7 +428,6 @@ var ServeInner = class {
   }
 };
 
-// net/_http_parts.ts
 var FAIL_REASONS = {
   400: "Bad Request",
   413: "Payload Too Large"
@@ -504,13 +489,11 @@ function publicRequest(inner, body) {
     headers: inner.headerList,
     body: noBody ? null : body,
     signal: ac.signal,
-    // @ts-ignore: Deno's RequestInit takes duplex for streamed bodies
     duplex: "half"
   });
   return req;
 }
 
-// net/_response_writer.ts
 var REASONS = {
   100: "Continue",
   101: "Switching Protocols",
@@ -616,7 +599,7 @@ function responseHead(minor, status, headers, framing, length, connection) {
   return h + "\r\n";
 }
 var ROOM = 512;
-var headCache = /* @__PURE__ */ new Map();
+var headCache =  new Map();
 var cacheDate = "";
 var last = {
   status: 0,
@@ -899,7 +882,6 @@ async function sendFile(io, fd, head, file, withBody) {
   }
 }
 
-// net/_http_conn.ts
 var MAX_HEAD = 64 * 1024;
 var DRAIN_LIMIT = 256 * 1024;
 var LINGER_MS = 1e3;
@@ -907,7 +889,7 @@ var BIG_BODY = 32 * 1024;
 var ABORTED = Symbol("aborted");
 var enc = new TextEncoder();
 var CONTINUE = enc.encode("HTTP/1.1 100 Continue\r\n\r\n");
-var byRequest = /* @__PURE__ */ new WeakMap();
+var byRequest =  new WeakMap();
 function connOf(req) {
   const inner = innerOf(req);
   const conn = inner instanceof ServeInner ? inner.conn : byRequest.get(req);
@@ -935,48 +917,36 @@ function interrupted() {
 var HttpConn = class {
   fd;
   st;
-  /** Bytes received and not used yet: `pend[ps, pe)`. */
   pend = null;
   ps = 0;
   pe = 0;
   eof = false;
-  /** The request being answered (for upgradeWebSocket), and its record. */
   _req = null;
   _inner = null;
-  /** Set by upgradeWebSocket(). */
   _upgrade = null;
   #filling = null;
   #cancel = null;
   #gone = false;
   #remote;
   #completed;
-  /** The body being received: bytes left (-1 chunked, 0 none). */
   #bodyLeft = 0;
   #chunkLeft = 0;
   #chunkState = 0;
   #expect = false;
   #body = null;
   #bodyDone = true;
-  /** The request body as a stream (a body not all here with the head), and whether it was read. */
   #bodyStreamed = null;
   #bodyPulled = false;
-  /** The request in hand ends the connection (decided before, or when its answer is written). */
   #closeAfter = false;
-  /** Stops the stream body being sent (set while one is). */
   #stopStream = null;
-  /** Resolved by `_abort()`: the server stops at once, without waiting for the handler. */
   #aborted = null;
-  /** Waiting for the next request head (shutdown may end the receive). */
   idle = true;
-  /** Answers written and not sent yet (pipelined requests are answered in one send). */
   #out = null;
   #outLen = 0;
   constructor(fd, st) {
     this.fd = fd;
     this.st = st;
   }
-  // ---- receiving ------------------------------------------------------------------------
-  /** Receives more bytes into `pend`; false at end of stream. One receive at a time. */
   fill() {
     return this.#filling ??= this.#fill();
   }
@@ -1032,7 +1002,6 @@ var HttpConn = class {
     }
     return true;
   }
-  /** One receive of up to `size` bytes into memory of its own; null (and `eof`) at the end. */
   async #recvOwn(size) {
     const own = new Uint8Array(size);
     let n;
@@ -1047,14 +1016,12 @@ var HttpConn = class {
     }
     return own.subarray(0, n);
   }
-  /** Takes up to `max` pending bytes (a copy). */
   #take(max) {
     const k = Math.min(max, this.pe - this.ps);
     const out = this.pend.slice(this.ps, this.ps + k);
     this.#used(k);
     return out;
   }
-  /** Marks `k` pending bytes used (the upgraded protocol reads `pend` itself). */
   _consume(k) {
     this.#used(k);
   }
@@ -1065,7 +1032,6 @@ var HttpConn = class {
       this.ps = this.pe = 0;
     }
   }
-  /** The client's address (getpeername, once). */
   remoteAddr() {
     if (this.#remote === void 0) {
       const a = nameOf(this.fd, true);
@@ -1077,7 +1043,6 @@ var HttpConn = class {
     }
     return this.#remote;
   }
-  /** From `Request.signal`: run `cb` when the client goes away during this request. */
   watch(cb) {
     if (this.#gone) {
       cb();
@@ -1092,11 +1057,6 @@ var HttpConn = class {
       this.#clientGone();
     }
   }
-  /**
-   * Receives in the background while `watching()` holds, until the client closes: true when it
-   * closed while it still held. Bytes that come instead (a pipelined request) are kept for the
-   * next request, up to a head's worth.
-   */
   async #closedWhile(watching) {
     while (watching() && !this.eof && this.pe - this.ps < MAX_HEAD) {
       if (!await this.fill()) break;
@@ -1111,7 +1071,6 @@ var HttpConn = class {
     if (cb !== null) cb();
     else if (this._req !== null) markAborted(this._req);
   }
-  // ---- request bodies -------------------------------------------------------------------
   #bodyStream() {
     this.#bodyDone = false;
     return this.#bodyStreamed = new ReadableStream({
@@ -1149,7 +1108,6 @@ var HttpConn = class {
       c.close();
     } else c.enqueue(chunk);
   }
-  /** The next bytes of the body (null at its end). */
   async #nextBodyBytes() {
     for (; ; ) {
       if (this.#bodyDone) return null;
@@ -1176,12 +1134,6 @@ var HttpConn = class {
     this.#bodyDone = true;
     return new Deno.errors.UnexpectedEof("the client closed the connection during the body");
   }
-  /**
-   * One step of the chunked decoder over the pending bytes: data (possibly empty), null at the
-   * end of the body, undefined when more bytes are needed.
-   *
-   * @throws {Deno.errors.InvalidData} for malformed framing
-   */
   #chunked() {
     const b = this.pend;
     if (b === null) return void 0;
@@ -1221,8 +1173,6 @@ var HttpConn = class {
       }
     }
   }
-  // ---- the loop -------------------------------------------------------------------------
-  /** Serves requests until the connection ends; closes nothing (the server closes the fd). */
   async run() {
     const st = this.st, parser = st.parser;
     for (; ; ) {
@@ -1362,7 +1312,6 @@ var HttpConn = class {
       return false;
     }
   }
-  /** Sends the batched answers; false when the connection failed. */
   async #flush() {
     const out = this.#out, n = this.#outLen;
     this.#out = null;
@@ -1381,10 +1330,6 @@ var HttpConn = class {
       return false;
     }
   }
-  /**
-   * Writes the answer to the handler's outcome (`out`: what it returned, or what it threw);
-   * `parts` when the response was taken apart already. False when the connection must end.
-   */
   async #answer(out, threw, taken, inner, method, minor) {
     let res;
     try {
@@ -1443,13 +1388,6 @@ var HttpConn = class {
     this.#settle(ok);
     return ok && !this.eof;
   }
-  /**
-   * Whether the connection ends after the answer about to be written (`responseBody` is its
-   * body): when it was to end anyway, or when the request's body is still coming and its handler
-   * answered without reading any of it, as `Deno.serve` does. Skipping such a body would take bytes
-   * the handler never saw for the body and the rest for the next request; a client that never
-   * sends it would hold the connection (and `shutdown()`) for good.
-   */
   #closesAfter(responseBody) {
     if (this.#closeAfter) return true;
     const stream = this.#bodyStreamed;
@@ -1458,15 +1396,9 @@ var HttpConn = class {
     }
     return this.#closeAfter;
   }
-  /**
-   * The server's signal aborted it: the connection ends without waiting for a handler still at
-   * work (whose answer, when it comes, is dropped), as `Deno.serve` ends it. A handler may
-   * itself wait for the server's `finished`.
-   */
   _abort() {
     (this.#aborted ??= Promise.withResolvers()).resolve(ABORTED);
   }
-  /** Settles `info.completed` (when the handler asked for it) once the answer went out or not. */
   #settle(ok) {
     if (ok) this.#completed?.resolve();
     else {
@@ -1474,7 +1406,6 @@ var HttpConn = class {
       if (this.#completed !== void 0) this.#completed.reject(interrupted());
     }
   }
-  /** `info.completed` of the request in hand. */
   _completedPromise() {
     if (this.#completed === void 0) {
       this.#completed = Promise.withResolvers();
@@ -1498,7 +1429,6 @@ var HttpConn = class {
       return internalServerError();
     }
   }
-  /** Writes the response; true when all of it went out. */
   async #write(res, p, method, minor) {
     const st = this.st, io = st.io, fd = this.fd;
     const head = method === "HEAD";
@@ -1549,20 +1479,9 @@ var HttpConn = class {
     }
     return done && framing !== UNTIL_CLOSE;
   }
-  /**
-   * While a stream body is sent, a receive in the background: when the client closes its side
-   * (or the connection breaks), the stream is cut off, as `Deno.serve` cuts it. Nobody would
-   * read the rest, and a stream that never ends would hold the connection and `shutdown()` for
-   * good. Bytes that come instead (a pipelined request) are kept for the next request.
-   */
   async #watchStream() {
     if (await this.#closedWhile(() => this.#stopStream !== null)) this.#cutStream();
   }
-  /**
-   * Cuts off the stream body being sent: the socket is shut first, so that the client sees the
-   * body break off rather than a last chunk, then the stream is cancelled (with `Deno.serve`'s
-   * reason, the string "resource closed").
-   */
   #cutStream() {
     const stop = this.#stopStream;
     if (stop === null) return;
@@ -1571,7 +1490,6 @@ var HttpConn = class {
     });
     stop("resource closed");
   }
-  /** Answers a request the parser refused, then closes. */
   async #fail(status) {
     const h = `HTTP/1.1 ${status} ${FAIL_REASONS[status] ?? "Bad Request"}\r
 content-length: 0\r
@@ -1585,10 +1503,6 @@ connection: close\r
     } catch {
     }
   }
-  /**
-   * Closing with unread bytes would reset the connection and could destroy the answer before
-   * the client reads it: stop sending, then read until the client closes (or a deadline).
-   */
   async #linger() {
     const io = this.st.io;
     try {
@@ -1610,7 +1524,6 @@ connection: close\r
   }
 };
 
-// net/_ws_frame.ts
 var OP_CONT = 0;
 var OP_TEXT = 1;
 var OP_BINARY = 2;
@@ -1761,7 +1674,6 @@ function validCloseCode(code) {
   return code >= 1e3 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006;
 }
 
-// net/_websocket.ts
 var CONNECTING = 0;
 var OPEN = 1;
 var CLOSING = 2;
@@ -1773,7 +1685,6 @@ var utf8 = new TextDecoder("utf-8", {
 });
 var enc2 = new TextEncoder();
 var WsError = class extends Error {
-  /** The close code sent to the peer before the connection ends (0: none). */
   sendCode;
   constructor(message, sendCode = 0) {
     super(message);
@@ -1819,7 +1730,6 @@ var ServerWebSocket = class extends EventTarget {
   get extensions() {
     return "";
   }
-  /** The subprotocol chosen with `options.protocol` ("" when none). */
   get protocol() {
     return this.#protocol;
   }
@@ -1830,7 +1740,6 @@ var ServerWebSocket = class extends EventTarget {
     const v = String(value);
     if (v === "blob" || v === "arraybuffer") this.#binaryType = v;
   }
-  /** Bytes given to `send()` and not yet handed to the kernel. */
   get bufferedAmount() {
     return this.#state === OPEN ? this.#buffered : 0;
   }
@@ -1867,11 +1776,6 @@ var ServerWebSocket = class extends EventTarget {
     }
     this.#handlers[type] = typeof f === "function" ? f : null;
   }
-  /**
-   * Sends a text (string) or binary (`ArrayBuffer`, a view, `Blob`) message, as one frame.
-   *
-   * @throws {DOMException} `InvalidStateError` before the socket is open
-   */
   send(data) {
     if (arguments.length < 1) {
       throw new TypeError("Failed to execute 'send' on 'WebSocket': 1 argument required, but only 0 present");
@@ -1894,12 +1798,6 @@ var ServerWebSocket = class extends EventTarget {
     this.#buffered += frame.length;
     this.#push(frame);
   }
-  /**
-   * Starts the closing handshake: sends a close frame with `code` and `reason`; the `close`
-   * event comes when the peer answers.
-   *
-   * @throws {DOMException} `SyntaxError` for a reason over 123 bytes
-   */
   close(code, reason) {
     if (code !== void 0) code = clampShort(code);
     if (reason !== void 0) {
@@ -1929,12 +1827,10 @@ var ServerWebSocket = class extends EventTarget {
       onopen: this.onopen
     }, options)}`;
   }
-  // ---- sending --------------------------------------------------------------------------
   #push(item) {
     this.#queue.push(item);
     if (this.#pumping === null && this.#conn !== null) this.#pumping = this.#pump();
   }
-  /** Sends queued frames in order; frames ready together go out in one send. */
   async #pump() {
     const conn = this.#conn;
     const io = conn.st.io;
@@ -1979,8 +1875,6 @@ var ServerWebSocket = class extends EventTarget {
       this.#pumping = null;
     }
   }
-  // ---- the connection -------------------------------------------------------------------
-  /** Runs the socket over `conn` once the 101 went out. */
   async _run(conn) {
     this.#conn = conn;
     const closedBeforeOpen = this.#state === CLOSING;
@@ -2007,14 +1901,12 @@ var ServerWebSocket = class extends EventTarget {
     }
     await this.#end(conn);
   }
-  /** Waits for queued frames, then lets the server close the connection. */
   async #end(conn) {
     this.#clearTimers();
     while (this.#pumping !== null) await this.#pumping;
     if (!conn.eof) await conn.st.io.shutdown(conn.fd, Sock.SHUT_WR).catch(() => {
     });
   }
-  /** Reads frames until the close handshake ends or the connection does. */
   async #receive(conn) {
     const head = {
       fin: false,
@@ -2099,7 +1991,6 @@ var ServerWebSocket = class extends EventTarget {
       this.#message(kind, whole);
     }
   }
-  /** The payload of the frame whose header was read, unmasked; null at an early end. */
   async #payload(conn, length, mask) {
     const out = new Uint8Array(length);
     let got = 0;
@@ -2129,7 +2020,6 @@ var ServerWebSocket = class extends EventTarget {
       origin: ""
     }));
   }
-  /** A close frame from the peer: answered (when we had not closed), then the close event. */
   #closeFrame(p) {
     let code = 1005, reason = "";
     if (p.length === 1) throw new WsError("Invalid close frame");
@@ -2147,7 +2037,6 @@ var ServerWebSocket = class extends EventTarget {
     }
     this.#finish(code, reason, true);
   }
-  /** The TCP stream ended without a close frame. */
   #peerGone() {
     if (this.#state === OPEN) this.#fail("Unexpected EOF");
     else this.#finish(1005, "", true);
@@ -2174,7 +2063,6 @@ var ServerWebSocket = class extends EventTarget {
     }));
     this.#done = true;
   }
-  /** The server stops: a close frame (1001), then the socket ends. */
   _shutdown(abortive) {
     const conn = this.#conn;
     if (conn === null || this.#done) return;
@@ -2194,8 +2082,6 @@ var ServerWebSocket = class extends EventTarget {
       Deno.unrefTimer(t);
     }
   }
-  // ---- idle ping ------------------------------------------------------------------------
-  /** Deno's idle check: a ping after half the idle time, a 1001 close after the other half. */
   #armIdle() {
     if (this.#idleMs <= 0 || this.#state !== OPEN) return;
     clearTimeout(this.#idleTimer);
@@ -2295,7 +2181,6 @@ function upgradeWebSocketImpl(request, options = {}) {
   };
 }
 
-// net/_file_stream.ts
 var CHUNK = 64 * 1024;
 var LEND_FROM = 16 * 1024;
 function fileStream(io, path, offset, length) {
@@ -2369,7 +2254,6 @@ function fileStream(io, path, offset, length) {
   });
 }
 
-// net/_etag.ts
 var encoder2 = new TextEncoder();
 function base64(bytes) {
   let s = "";
@@ -2391,7 +2275,6 @@ function ifNoneMatch(value, etag) {
   return !tags.includes(etag);
 }
 
-// net/_media_types_other.ts
 var OTHER = {
   "audio/aac": "aac adts",
   "audio/adpcm": "adp",
@@ -2672,7 +2555,6 @@ var OTHER = {
   "x-conference/x-cooltalk": "ice"
 };
 
-// net/_media_types.ts
 var APPLICATION = {
   "application/andrew-inset": "ez",
   "application/appinstaller": "appinstaller",
@@ -3364,7 +3246,7 @@ var APPLICATION = {
 var byExtension;
 function contentTypeOf(ext) {
   if (byExtension === void 0) {
-    byExtension = /* @__PURE__ */ new Map();
+    byExtension =  new Map();
     for (const [type, exts] of [
       ...Object.entries(APPLICATION),
       ...Object.entries(OTHER)
@@ -3375,7 +3257,6 @@ function contentTypeOf(ext) {
   return byExtension.get((ext.startsWith(".") ? ext.slice(1) : ext).toLowerCase());
 }
 
-// net/_path.ts
 var SLASH = 47;
 var DOT = 46;
 function normalizeString(path, allowAboveRoot) {
@@ -3475,7 +3356,6 @@ function extname(path) {
   return path.slice(startDot, end);
 }
 
-// net/_serve_file.ts
 var STATUS_TEXT = {
   200: "OK",
   206: "Partial Content",
@@ -3499,7 +3379,7 @@ function baseHeaders() {
     "accept-ranges": "bytes"
   });
 }
-var etags = /* @__PURE__ */ new Map();
+var etags =  new Map();
 async function etagOf(info, algorithm) {
   if (typeof algorithm !== "string") return await fileETag(info, algorithm);
   const key = `${algorithm}\0${info.mtime.getTime()}\0${info.size}`;
@@ -3602,7 +3482,6 @@ async function serveFileOn(io, req, filePath, options, checked = false) {
   return fileResponse(io, filePath, 0, size, 200, headers);
 }
 
-// net/_dir_listing.ts
 var ENTITIES = {
   "&": "&amp;",
   "<": "&lt;",
@@ -3823,13 +3702,12 @@ function dirViewerTemplate(dirname, entries) {
   `;
 }
 
-// net/_serve_dir.ts
 var isRedirectStatus = (status) => status >= 300 && status <= 308 && status !== 306;
 function logError(error) {
   console.error(`%c${error.message}`, "color: red");
 }
 function serverLog(req, status) {
-  const d = (/* @__PURE__ */ new Date()).toISOString();
+  const d = ( new Date()).toISOString();
   const dateFmt = `[${d.slice(0, 10)} ${d.slice(11, 19)}]`;
   const url = new URL(req.url);
   console.debug(`${dateFmt} [${req.method}] ${url.pathname}${url.search} ${status}`);

@@ -72,22 +72,10 @@ function errnoName(errno) {
   return errnoNames[errno] ?? `E${errno}`;
 }
 var UringError = class extends Error {
-  /** The positive errno. */
   errno;
-  /** The errno's symbolic name, such as `"ECANCELED"`. */
   code;
-  /** The call or operation that failed. */
   call;
-  /** What it acted on, when known: `'/path'` or `fd 7`. */
   target;
-  /**
-   * Makes an error for a failed call.
-   *
-   * @param errno the error number; a negative CQE result is accepted and negated
-   * @param call the system call or operation that failed
-   * @param hint an extra sentence on the likely cause and what to do
-   * @param target what the call acted on (`'/path'`, `fd 7`), named in the message
-   */
   constructor(errno, call, hint, target) {
     const e = Math.abs(errno);
     const code = errnoName(e);
@@ -138,8 +126,6 @@ var openGrouped = (function openGrouped(path, symbols2, groups2, eager, owner, r
   };
 });
 var libcSymbols = {
-  // --- memory: addresses and reads without Deno.UnsafePointer ---
-  /** void *memmove(void *dest, const void *src, size_t n): with n = 0, the address of dest */
   memmove: {
     parameters: [
       "buffer",
@@ -148,7 +134,6 @@ var libcSymbols = {
     ],
     result: "usize"
   },
-  /** memmove(3) from an address: copies C memory (errno, struct addrinfo) into a buffer */
   memmoveFrom: {
     name: "memmove",
     parameters: [
@@ -158,27 +143,22 @@ var libcSymbols = {
     ],
     result: "usize"
   },
-  /** size_t strlen(const char *s) */
   strlen: {
     parameters: [
       "usize"
     ],
     result: "usize"
   },
-  /** int *__errno_location(void): the calling thread's errno */
   __errno_location: {
     parameters: [],
     result: "usize"
   },
-  // --- file descriptors ---
-  /** int close(int fd) */
   close: {
     parameters: [
       "i32"
     ],
     result: "i32"
   },
-  /** ssize_t read(int fd, void *buf, size_t count) */
   read: {
     parameters: [
       "i32",
@@ -187,7 +167,6 @@ var libcSymbols = {
     ],
     result: "isize"
   },
-  /** ssize_t write(int fd, const void *buf, size_t count) */
   write: {
     parameters: [
       "i32",
@@ -196,7 +175,6 @@ var libcSymbols = {
     ],
     result: "isize"
   },
-  /** off_t lseek(int fd, off_t offset, int whence) */
   lseek: {
     parameters: [
       "i32",
@@ -205,7 +183,6 @@ var libcSymbols = {
     ],
     result: "i64"
   },
-  /** int flock(int fd, int operation) */
   flock: {
     parameters: [
       "i32",
@@ -213,7 +190,6 @@ var libcSymbols = {
     ],
     result: "i32"
   },
-  /** flock(2) on one of Deno's worker threads: a blocking lock does not stall the event loop */
   flockWait: {
     name: "flock",
     parameters: [
@@ -223,7 +199,6 @@ var libcSymbols = {
     result: "i32",
     nonblocking: true
   },
-  /** int futimens(int fd, const struct timespec times[2]) */
   futimens: {
     parameters: [
       "i32",
@@ -231,14 +206,12 @@ var libcSymbols = {
     ],
     result: "i32"
   },
-  /** int isatty(int fd) */
   isatty: {
     parameters: [
       "i32"
     ],
     result: "i32"
   },
-  /** int ftruncate(int fd, off_t length) */
   ftruncate: {
     parameters: [
       "i32",
@@ -246,21 +219,18 @@ var libcSymbols = {
     ],
     result: "i32"
   },
-  /** int fsync(int fd) */
   fsync: {
     parameters: [
       "i32"
     ],
     result: "i32"
   },
-  /** int fdatasync(int fd) */
   fdatasync: {
     parameters: [
       "i32"
     ],
     result: "i32"
   },
-  /** int statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *buf) */
   statx: {
     parameters: [
       "i32",
@@ -271,7 +241,6 @@ var libcSymbols = {
     ],
     result: "i32"
   },
-  /** int getrlimit(int resource, struct rlimit *rlim): no fd needed, so it answers at EMFILE */
   getrlimit: {
     parameters: [
       "i32",
@@ -279,7 +248,6 @@ var libcSymbols = {
     ],
     result: "i32"
   },
-  /** int tcgetattr(int fd, struct termios *termios_p) */
   tcgetattr: {
     parameters: [
       "i32",
@@ -287,7 +255,6 @@ var libcSymbols = {
     ],
     result: "i32"
   },
-  /** int tcsetattr(int fd, int optional_actions, const struct termios *termios_p) */
   tcsetattr: {
     parameters: [
       "i32",
@@ -296,8 +263,6 @@ var libcSymbols = {
     ],
     result: "i32"
   },
-  // --- sockets ---
-  /** int socket(int domain, int type, int protocol) */
   socket: {
     parameters: [
       "i32",
@@ -306,7 +271,6 @@ var libcSymbols = {
     ],
     result: "i32"
   },
-  /** int socketpair(int domain, int type, int protocol, int sv[2]) */
   socketpair: {
     parameters: [
       "i32",
@@ -316,7 +280,6 @@ var libcSymbols = {
     ],
     result: "i32"
   },
-  /** int setsockopt(int fd, int level, int name, const void *value, socklen_t len) */
   setsockopt: {
     parameters: [
       "i32",
@@ -327,7 +290,6 @@ var libcSymbols = {
     ],
     result: "i32"
   },
-  /** int bind(int fd, const struct sockaddr *addr, socklen_t len) */
   bind: {
     parameters: [
       "i32",
@@ -336,7 +298,6 @@ var libcSymbols = {
     ],
     result: "i32"
   },
-  /** int listen(int fd, int backlog) */
   listen: {
     parameters: [
       "i32",
@@ -344,7 +305,6 @@ var libcSymbols = {
     ],
     result: "i32"
   },
-  /** int getsockname(int fd, struct sockaddr *addr, socklen_t *len) */
   getsockname: {
     parameters: [
       "i32",
@@ -353,7 +313,6 @@ var libcSymbols = {
     ],
     result: "i32"
   },
-  /** int getpeername(int fd, struct sockaddr *addr, socklen_t *len) */
   getpeername: {
     parameters: [
       "i32",
@@ -362,7 +321,6 @@ var libcSymbols = {
     ],
     result: "i32"
   },
-  /** int shutdown(int fd, int how) */
   shutdown: {
     parameters: [
       "i32",
@@ -370,16 +328,12 @@ var libcSymbols = {
     ],
     result: "i32"
   },
-  /** int unlink(const char *path) */
   unlink: {
     parameters: [
       "buffer"
     ],
     result: "i32"
   },
-  // --- name resolution ---
-  /** int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
-   *  struct addrinfo **res) */
   getaddrinfo: {
     parameters: [
       "buffer",
@@ -389,7 +343,6 @@ var libcSymbols = {
     ],
     result: "i32"
   },
-  /** getaddrinfo(3) on one of Deno's worker threads: a slow resolver does not stall the loop */
   getaddrinfoAsync: {
     name: "getaddrinfo",
     parameters: [
@@ -401,22 +354,18 @@ var libcSymbols = {
     result: "i32",
     nonblocking: true
   },
-  /** void freeaddrinfo(struct addrinfo *res) */
   freeaddrinfo: {
     parameters: [
       "usize"
     ],
     result: "void"
   },
-  /** const char *gai_strerror(int errcode) */
   gai_strerror: {
     parameters: [
       "i32"
     ],
     result: "usize"
   },
-  // --- stdio, for reading a library without --allow-read ---
-  /** FILE *fopen(const char *path, const char *mode) */
   fopen: {
     parameters: [
       "buffer",
@@ -424,7 +373,6 @@ var libcSymbols = {
     ],
     result: "pointer"
   },
-  /** size_t fread(void *ptr, size_t size, size_t n, FILE *f) */
   fread: {
     parameters: [
       "buffer",
@@ -434,14 +382,12 @@ var libcSymbols = {
     ],
     result: "usize"
   },
-  /** int ferror(FILE *f) */
   ferror: {
     parameters: [
       "pointer"
     ],
     result: "i32"
   },
-  /** int fclose(FILE *f) */
   fclose: {
     parameters: [
       "pointer"
@@ -777,16 +723,10 @@ var DIST_SHA256 = {
 };
 var SHIM_VERSION = 5;
 var symbols = {
-  /**
-   * `const uint32_t uring_shim_abi`: the ABI version, {@link SHIM_VERSION}. A variable, read when
-   * the library is opened (a function would cost a call stub); `null` in a library older than it.
-   */
   uring_shim_abi: {
     type: "u32",
     optional: true
   },
-  /** int32_t uring_setup(uint32_t entries, struct io_uring_params *p, uint64_t *out,
-   *  uint32_t register_fd) */
   uring_setup: {
     parameters: [
       "u32",
@@ -796,7 +736,6 @@ var symbols = {
     ],
     result: "i32"
   },
-  /** void uring_teardown(struct io_uring *ring, int32_t ring_index) */
   uring_teardown: {
     parameters: [
       "pointer",
@@ -804,10 +743,6 @@ var symbols = {
     ],
     result: "void"
   },
-  /** int32_t uring_submit(int32_t fd, uint32_t to_submit, uint32_t min_complete, uint32_t flags,
-   *  uint8_t *sqes, const uint32_t *khead, uint32_t zeroed_to, uint32_t mask,
-   *  uint32_t sqe_shift): io_uring_enter, then (unless `sqes` is null) zeroes the SQE slots the
-   *  kernel consumed; with `sqes` null, the module's one synchronous io_uring_enter */
   uring_submit: {
     parameters: [
       "i32",
@@ -822,8 +757,6 @@ var symbols = {
     ],
     result: "i32"
   },
-  /** int32_t uring_enter(int32_t fd, uint32_t to_submit, uint32_t min_complete, uint32_t flags),
-   *  on a worker thread: the event loop goes on while it sleeps. */
   uring_wait: {
     name: "uring_enter",
     parameters: [
@@ -835,8 +768,6 @@ var symbols = {
     result: "i32",
     nonblocking: true
   },
-  /** int32_t uring_enter_timeout(int32_t fd, uint32_t to_submit, uint32_t min_complete,
-   *  uint32_t flags, const struct __kernel_timespec *ts) */
   uring_enter_timeout: {
     parameters: [
       "i32",
@@ -847,7 +778,6 @@ var symbols = {
     ],
     result: "i32"
   },
-  /** int32_t uring_register(int32_t fd, uint32_t opcode, void *arg, uint32_t nr_args) */
   uring_register: {
     parameters: [
       "i32",
@@ -857,7 +787,6 @@ var symbols = {
     ],
     result: "i32"
   },
-  /** int32_t uring_getsockname(int32_t fd, void *addr, uint32_t len) */
   uring_getsockname: {
     parameters: [
       "i32",
@@ -866,7 +795,6 @@ var symbols = {
     ],
     result: "i32"
   },
-  /** int32_t uring_eventfd(uint32_t initval, int32_t flags) */
   uring_eventfd: {
     parameters: [
       "u32",
@@ -874,13 +802,7 @@ var symbols = {
     ],
     result: "i32"
   },
-  /**
-   * libc's `memmove` (`_libc.ts`), found through the library's dependencies: with n = 0 it returns
-   * the address of `dest` (`_memory.ts`). Opened with the shim's first functions because every op
-   * needs buffer addresses: one `dlopen` instead of two.
-   */
   memmove: libcSymbols.memmove,
-  /** uint32_t uring_abi(uint32_t *out, uint32_t cap) */
   uring_abi: {
     parameters: [
       "buffer",
@@ -897,11 +819,9 @@ var SYMBOL_GROUPS = {
     "uring_wait",
     "memmove"
   ],
-  /** Closing a ring. */
   teardown: [
     "uring_teardown"
   ],
-  /** Registrations (buffers, files, probes) other than the ring fd's, made by `uring_setup`. */
   register: [
     "uring_register"
   ],
@@ -1203,8 +1123,8 @@ function preloadNative() {
   openMore?.();
   openLibc();
 }
-var bases = /* @__PURE__ */ new WeakMap();
-var safeBases = /* @__PURE__ */ new WeakMap();
+var bases =  new WeakMap();
+var safeBases =  new WeakMap();
 var checkBuffer = (function checkBuffer(view, what = "buffer") {
   if (!ArrayBuffer.isView(view)) {
     throw new TypeError(`${what} must be a Uint8Array or another ArrayBufferView`);
@@ -1301,85 +1221,51 @@ var alignedBuffer = (function alignedBuffer(size, align = 4096) {
   return alignedBytes(size, align);
 });
 var TimeoutFlag = {
-  /** The time is absolute, not relative. Linux 5.5. */
   ABS: 1 << 0,
-  /** Re-arm an existing timeout (`prepTimeoutUpdate`). Linux 5.11. */
   UPDATE: 1 << 1,
-  /** Measure on `CLOCK_BOOTTIME`, which counts suspend. Linux 5.15. */
   BOOTTIME: 1 << 2,
-  /** Measure on `CLOCK_REALTIME`. Linux 5.15. */
   REALTIME: 1 << 3,
-  /** Re-arm a link timeout. Linux 5.15. */
   LINK_TIMEOUT_UPDATE: 1 << 4,
-  /** Expiry (`-ETIME`) counts as success, so a link chain goes on. Linux 5.16. */
   ETIME_SUCCESS: 1 << 5,
-  /** Fire every period, `count` times (0: until cancelled). Linux 6.4. */
   MULTISHOT: 1 << 6
 };
 var PollFlag = {
-  /** Multishot: a CQE each time the fd becomes ready. Linux 5.13. */
   ADD_MULTI: 1 << 0,
-  /** An update changes the armed poll's events. Linux 5.13. */
   UPDATE_EVENTS: 1 << 1,
-  /** An update changes the armed poll's user data. Linux 5.13. */
   UPDATE_USER_DATA: 1 << 2,
-  /** Level-triggered instead of edge-triggered. Linux 6.0. */
   ADD_LEVEL: 1 << 3
 };
 var PollEvent = {
-  /** Readable (`POLLIN`). */
   IN: 1,
-  /** Urgent or priority data to read (`POLLPRI`). */
   PRI: 2,
-  /** Writable without blocking (`POLLOUT`). */
   OUT: 4,
-  /** An error is pending (`POLLERR`); reported even when not asked for. */
   ERR: 8,
-  /** Hung up (`POLLHUP`); reported even when not asked for. */
   HUP: 16,
-  /** The fd is not open (`POLLNVAL`). */
   NVAL: 32,
-  /** The peer closed its writing side (`POLLRDHUP`). Linux 2.6.17. */
   RDHUP: 8192
 };
 var CancelFlag = {
-  /** Cancel every match, not only the first; `res` is how many. Linux 5.19. */
   ALL: 1 << 0,
-  /** Match on the fd instead of the user data. Linux 5.19. */
   FD: 1 << 1,
-  /** Match every request. Linux 5.19. */
   ANY: 1 << 2,
-  /** The fd to match is a registered file index. Linux 6.0. */
   FD_FIXED: 1 << 3,
-  /** Match on the user data (with `FD` or `OP`: on both). Linux 6.6. */
   USERDATA: 1 << 4,
-  /** Match on the opcode. Linux 6.6. */
   OP: 1 << 5
 };
 var RecvSendFlag = {
-  /** Wait for readiness before the first try, for data that is not there yet. Linux 5.19. */
   POLL_FIRST: 1 << 0,
-  /** Multishot receive: a CQE per message, into provided buffers. Linux 6.0. */
   RECV_MULTISHOT: 1 << 1,
-  /** Zero-copy send from a registered buffer (`bufIndex`). Linux 6.0. */
   FIXED_BUF: 1 << 2,
-  /** The zero-copy notification says whether the data was copied. Linux 6.2. */
   SEND_ZC_REPORT_USAGE: 1 << 3,
-  /** Send or receive several provided buffers in one go. Linux 6.10. */
   BUNDLE: 1 << 4
 };
 var AcceptFlag = {
-  /** Multishot accept: a CQE per connection. Linux 5.19. */
   MULTISHOT: 1 << 0,
-  /** Fail with `-EAGAIN` instead of waiting for a connection. Linux 6.10. */
   DONTWAIT: 1 << 1,
-  /** Wait for a connection before the first try. Linux 6.10. */
   POLL_FIRST: 1 << 2
 };
 var MsgRingFlag = {
-  /** Post no CQE on the target ring (for sending a file). Linux 6.2. */
   CQE_SKIP: 1 << 0,
-  /** Set the target CQE's flags from the SQE's `fileIndex`. Linux 6.3. */
   FLAGS_PASS: 1 << 1
 };
 var FSYNC_DATASYNC = 1;
@@ -1389,495 +1275,265 @@ var REGISTER_FILES_SKIP = -2;
 var PBUF_RING_INC = 2;
 var SPLICE_F_FD_IN_FIXED = 2147483648;
 var SocketCmd = {
-  /** Bytes queued for reading, in `res`. Linux 6.7. */
   SIOCINQ: 0,
-  /** Bytes not yet sent, in `res`. Linux 6.7. */
   SIOCOUTQ: 1,
-  /** getsockopt(2) into `optval` (`SOL_SOCKET` only); `res` is the length. Linux 6.7. */
   GETSOCKOPT: 2,
-  /** setsockopt(2) from `optval`. Linux 6.7. */
   SETSOCKOPT: 3
 };
 var Futex2 = {
-  /** An 8-bit futex word (declared; the kernel accepts only `SIZE_U32` so far). */
   SIZE_U8: 0,
-  /** A 16-bit futex word (declared; the kernel accepts only `SIZE_U32` so far). */
   SIZE_U16: 1,
-  /** A 32-bit futex word. Linux 6.7. */
   SIZE_U32: 2,
-  /** A 64-bit futex word (declared; the kernel accepts only `SIZE_U32` so far). */
   SIZE_U64: 3,
-  /** The futex word is followed by a NUMA node id. Linux 6.16. */
   NUMA: 4,
-  /** Private to this process: faster, not shared through mapped files. Linux 6.7. */
   PRIVATE: 128
 };
 var FUTEX_BITSET_MATCH_ANY = 4294967295;
 var ARM = Deno.build.arch === "aarch64";
 var OpenFlag = {
-  /** Open for reading only. */
   RDONLY: 0,
-  /** Open for writing only. */
   WRONLY: 1,
-  /** Open for reading and writing. */
   RDWR: 2,
-  /** Create the file when it does not exist, with the `mode` given. */
   CREAT: 64,
-  /** With `CREAT`: fail with `EEXIST` when the file exists. */
   EXCL: 128,
-  /** Do not make a terminal the controlling terminal. */
   NOCTTY: 256,
-  /** Truncate a regular file opened for writing to length 0. */
   TRUNC: 512,
-  /** Every write goes to the end of the file. */
   APPEND: 1024,
-  /** Non-blocking I/O (pipes, sockets, devices). */
   NONBLOCK: 2048,
-  /** Each write returns once its data is on stable storage. */
   DSYNC: 4096,
-  /** Bypass the page cache (aligned buffers and offsets; what IOPOLL needs). */
   DIRECT: ARM ? 65536 : 16384,
-  /** Fail with `ENOTDIR` unless the path is a directory. */
   DIRECTORY: ARM ? 16384 : 65536,
-  /** Fail with `ELOOP` when the last component is a symbolic link. */
   NOFOLLOW: ARM ? 32768 : 131072,
-  /** Close the fd on exec. */
   CLOEXEC: 524288,
-  /** An fd that only names the file (for `*at` calls and `EMPTY_PATH`), no I/O. */
   PATH: 2097152,
-  /** An unnamed file in the directory `path`, gone on close unless linked. Linux 3.11. */
   TMPFILE: ARM ? 4210688 : 4259840
 };
 var At = {
-  /** Paths relative to the current directory. */
   FDCWD: -100,
-  /** Act on a final symbolic link itself, not on its target (statx, xattrs). */
   SYMLINK_NOFOLLOW: 256,
-  /** `prepUnlinkat` removes a directory, like rmdir(2). */
   REMOVEDIR: 512,
-  /** `prepLinkat` follows a final symbolic link. */
   SYMLINK_FOLLOW: 1024,
-  /** With an empty path, act on the dir fd itself. Linux 2.6.39. */
   EMPTY_PATH: 4096
 };
 var StatxMask = {
-  /** The file type bits of `stx_mode`. */
   TYPE: 1,
-  /** The permission bits of `stx_mode`. */
   MODE: 2,
-  /** `stx_nlink`, the hard link count. */
   NLINK: 4,
-  /** `stx_uid`, the owner. */
   UID: 8,
-  /** `stx_gid`, the group. */
   GID: 16,
-  /** `stx_atime`, last access. */
   ATIME: 32,
-  /** `stx_mtime`, last modification. */
   MTIME: 64,
-  /** `stx_ctime`, last status change. */
   CTIME: 128,
-  /** `stx_ino`, the inode number. */
   INO: 256,
-  /** `stx_size`, the size in bytes. */
   SIZE: 512,
-  /** `stx_blocks`, 512-byte blocks allocated. */
   BLOCKS: 1024,
-  /** Everything stat(2) gives: `TYPE` through `BLOCKS`. */
   BASIC_STATS: 2047,
-  /** `stx_btime`, creation time, where the file system records it. */
   BTIME: 2048,
-  /** `BASIC_STATS` and `BTIME`. */
   ALL: 4095
 };
 var Sock = {
-  /** Local sockets (`AF_UNIX`). */
   AF_UNIX: 1,
-  /** IPv4. */
   AF_INET: 2,
-  /** IPv6. */
   AF_INET6: 10,
-  /** A byte stream: TCP for the IP domains. */
   SOCK_STREAM: 1,
-  /** Datagrams: UDP for the IP domains. */
   SOCK_DGRAM: 2,
-  /** OR-ed into the type: the socket is non-blocking. */
   SOCK_NONBLOCK: 2048,
-  /** OR-ed into the type: close the socket on exec. */
   SOCK_CLOEXEC: 524288,
-  /** The level of socket-wide options (`SO_*`). */
   SOL_SOCKET: 1,
-  /** Bind to an address still in `TIME_WAIT`. */
   SO_REUSEADDR: 2,
-  /** Receive buffer size. */
   SO_RCVBUF: 8,
-  /** `struct linger { int onoff; int seconds }`: with `[1, 0]`, close(2) resets the connection. */
   SO_LINGER: 13,
-  /** Several sockets may bind one port; the kernel spreads connections over them. */
   SO_REUSEPORT: 15,
-  /** The level of TCP options (`TCP_*`). */
   IPPROTO_TCP: 6,
-  /** Send small segments at once (no Nagle delay). */
   TCP_NODELAY: 1,
-  /** shutdown(2): stop receiving. */
   SHUT_RD: 0,
-  /** shutdown(2): stop sending (the peer reads end of stream). */
   SHUT_WR: 1,
-  /** shutdown(2): both. */
   SHUT_RDWR: 2,
-  /** Receive without taking the data off the queue. */
   MSG_PEEK: 2,
-  /** This call does not block. */
   MSG_DONTWAIT: 64,
-  /** Receive until the buffer is full (or end of stream, or an error). */
   MSG_WAITALL: 256,
-  /** Send without raising `SIGPIPE` on a closed peer. */
   MSG_NOSIGNAL: 16384
 };
 var Op = {
-  /** Does nothing; completes with 0. Linux 5.1. */
   NOP: 0,
-  /** readv(2). Linux 5.1. */
   READV: 1,
-  /** writev(2). Linux 5.1. */
   WRITEV: 2,
-  /** fsync(2) / fdatasync(2). Linux 5.1. */
   FSYNC: 3,
-  /** read into a registered buffer. Linux 5.1. */
   READ_FIXED: 4,
-  /** write from a registered buffer. Linux 5.1. */
   WRITE_FIXED: 5,
-  /** poll(2) for one fd. Linux 5.1. */
   POLL_ADD: 6,
-  /** cancel or update a POLL_ADD. Linux 5.1. */
   POLL_REMOVE: 7,
-  /** sync_file_range(2). Linux 5.2. */
   SYNC_FILE_RANGE: 8,
-  /** sendmsg(2). Linux 5.3. */
   SENDMSG: 9,
-  /** recvmsg(2). Linux 5.3. */
   RECVMSG: 10,
-  /** a kernel timer, optionally counting completions. Linux 5.4. */
   TIMEOUT: 11,
-  /** remove or update a TIMEOUT. Linux 5.5. */
   TIMEOUT_REMOVE: 12,
-  /** accept4(2). Linux 5.5. */
   ACCEPT: 13,
-  /** cancel a request by user data, fd or opcode. Linux 5.5. */
   ASYNC_CANCEL: 14,
-  /** a timeout for the request linked before it. Linux 5.5. */
   LINK_TIMEOUT: 15,
-  /** connect(2). Linux 5.5. */
   CONNECT: 16,
-  /** fallocate(2). Linux 5.6. */
   FALLOCATE: 17,
-  /** openat(2). Linux 5.6. */
   OPENAT: 18,
-  /** close(2). Linux 5.6. */
   CLOSE: 19,
-  /** update registered files. Linux 5.6. */
   FILES_UPDATE: 20,
-  /** statx(2). Linux 5.6. */
   STATX: 21,
-  /** read(2)/pread(2). Linux 5.6. */
   READ: 22,
-  /** write(2)/pwrite(2). Linux 5.6. */
   WRITE: 23,
-  /** posix_fadvise(2). Linux 5.6. */
   FADVISE: 24,
-  /** madvise(2). Linux 5.6. */
   MADVISE: 25,
-  /** send(2). Linux 5.6. */
   SEND: 26,
-  /** recv(2). Linux 5.6. */
   RECV: 27,
-  /** openat2(2). Linux 5.6. */
   OPENAT2: 28,
-  /** epoll_ctl(2). Linux 5.6. */
   EPOLL_CTL: 29,
-  /** splice(2). Linux 5.7. */
   SPLICE: 30,
-  /** hand buffers to a group (legacy provided buffers). Linux 5.7. */
   PROVIDE_BUFFERS: 31,
-  /** take buffers back from a group. Linux 5.7. */
   REMOVE_BUFFERS: 32,
-  /** tee(2). Linux 5.8. */
   TEE: 33,
-  /** shutdown(2). Linux 5.11. */
   SHUTDOWN: 34,
-  /** renameat2(2). Linux 5.11. */
   RENAMEAT: 35,
-  /** unlinkat(2). Linux 5.11. */
   UNLINKAT: 36,
-  /** mkdirat(2). Linux 5.15. */
   MKDIRAT: 37,
-  /** symlinkat(2). Linux 5.15. */
   SYMLINKAT: 38,
-  /** linkat(2). Linux 5.15. */
   LINKAT: 39,
-  /** post a CQE or a fixed file to another ring. Linux 5.18. */
   MSG_RING: 40,
-  /** fsetxattr(2). Linux 5.19. */
   FSETXATTR: 41,
-  /** setxattr(2). Linux 5.19. */
   SETXATTR: 42,
-  /** fgetxattr(2). Linux 5.19. */
   FGETXATTR: 43,
-  /** getxattr(2). Linux 5.19. */
   GETXATTR: 44,
-  /** socket(2). Linux 5.19. */
   SOCKET: 45,
-  /** a driver- or socket-specific command. Linux 5.19. */
   URING_CMD: 46,
-  /** zero-copy send. Linux 6.0. */
   SEND_ZC: 47,
-  /** zero-copy sendmsg. Linux 6.1. */
   SENDMSG_ZC: 48,
-  /** multishot read into provided buffers. Linux 6.7. */
   READ_MULTISHOT: 49,
-  /** waitid(2). Linux 6.7. */
   WAITID: 50,
-  /** futex wait. Linux 6.7. */
   FUTEX_WAIT: 51,
-  /** futex wake. Linux 6.7. */
   FUTEX_WAKE: 52,
-  /** wait on several futexes. Linux 6.7. */
   FUTEX_WAITV: 53,
-  /** turn a direct descriptor into a real fd. Linux 6.8. */
   FIXED_FD_INSTALL: 54,
-  /** ftruncate(2). Linux 6.9. */
   FTRUNCATE: 55,
-  /** bind(2). Linux 6.11. */
   BIND: 56,
-  /** listen(2). Linux 6.11. */
   LISTEN: 57,
-  /** zero-copy receive into a registered interface queue. Linux 6.15. */
   RECV_ZC: 58,
-  /** epoll_wait(2). Linux 6.15. */
   EPOLL_WAIT: 59,
-  /** readv(2) into a registered buffer. Linux 6.15. */
   READV_FIXED: 60,
-  /** writev(2) from a registered buffer. Linux 6.15. */
   WRITEV_FIXED: 61,
-  /** pipe2(2). Linux 6.16. */
   PIPE: 62
 };
 var SqeFlag = {
-  /** `fd` is an index into the registered file table. */
   FIXED_FILE: 1 << 0,
-  /** Issue only after all earlier requests completed. */
   IO_DRAIN: 1 << 1,
-  /** The next SQE starts only after this one succeeds. */
   IO_LINK: 1 << 2,
-  /** Like IO_LINK, but the chain goes on even when this one fails. */
   IO_HARDLINK: 1 << 3,
-  /** Always issue from an io-wq worker. */
   ASYNC: 1 << 4,
-  /** Pick a buffer from the group in `bufGroup`. */
   BUFFER_SELECT: 1 << 5,
-  /** Post no CQE when the request succeeds. */
   CQE_SKIP_SUCCESS: 1 << 6
 };
 var CqeFlag = {
-  /** The upper 16 bits of `flags` are the id of the buffer used (`flags >>> 16`). */
   BUFFER: 1 << 0,
-  /** More CQEs follow for this request (multishot, zero-copy send). */
   MORE: 1 << 1,
-  /** The socket had more data queued after this receive. */
   SOCK_NONEMPTY: 1 << 2,
-  /** A zero-copy notification: the buffer is free again. */
   NOTIF: 1 << 3,
-  /** An incrementally consumed buffer was not used up. */
   BUF_MORE: 1 << 4,
-  /** A padding CQE of a mixed-size CQ: skip it. */
   SKIP: 1 << 5,
-  /** A 32-byte CQE in a mixed-size CQ. */
   CQE32: 1 << 15
 };
 var SetupFlag = {
-  /** Busy-poll for completions of O_DIRECT I/O instead of taking interrupts. Linux 5.1. */
   IOPOLL: 1 << 0,
-  /** A kernel thread polls the SQ, so submitting needs no syscall while it runs. Linux 5.1. */
   SQPOLL: 1 << 1,
-  /** Pin the SQPOLL thread to the CPU in `sq_thread_cpu`. Linux 5.1. */
   SQ_AFF: 1 << 2,
-  /** Take the CQ size from `cq_entries` instead of twice the SQ size. Linux 5.5. */
   CQSIZE: 1 << 3,
-  /** Clamp too-large ring sizes to the maximum instead of failing. Linux 5.6. */
   CLAMP: 1 << 4,
-  /** Share the io-wq worker pool of the ring in `wq_fd`. Linux 5.6. */
   ATTACH_WQ: 1 << 5,
-  /** Start disabled until `IORING_REGISTER_ENABLE_RINGS`. Linux 5.10. */
   R_DISABLED: 1 << 6,
-  /** Go on submitting the batch after an SQE fails to prepare. Linux 5.18. */
   SUBMIT_ALL: 1 << 7,
-  /** Run completion work only on kernel transitions, without an IPI. Linux 5.19. */
   COOP_TASKRUN: 1 << 8,
-  /** Flag pending completion work with `SqRingFlag.TASKRUN`. Linux 5.19. */
   TASKRUN_FLAG: 1 << 9,
-  /** 128-byte SQEs, for big `uring_cmd` payloads. Linux 5.19. */
   SQE128: 1 << 10,
-  /** 32-byte CQEs, for big `uring_cmd` results. Linux 5.19. */
   CQE32: 1 << 11,
-  /** Only one task submits, which lets the kernel skip locking. Linux 6.0. */
   SINGLE_ISSUER: 1 << 12,
-  /** Run completion work only when the submitting task waits. Linux 6.1. */
   DEFER_TASKRUN: 1 << 13,
-  /** The application provides the ring memory instead of mmap(2)ing it. Linux 6.5. */
   NO_MMAP: 1 << 14,
-  /** Return a registered ring index instead of an fd. Linux 6.5. */
   REGISTERED_FD_ONLY: 1 << 15,
-  /** No SQ index array: SQEs are used in ring order. Linux 6.6. */
   NO_SQARRAY: 1 << 16,
-  /** IOPOLL that sleeps first, then polls. Linux 6.13. */
   HYBRID_IOPOLL: 1 << 17,
-  /** 16- and 32-byte CQEs in one CQ (see `CqeFlag.CQE32`). Linux 6.18. */
   CQE_MIXED: 1 << 18
 };
 var EnterFlag = {
-  /** Wait for `min_complete` CQEs. Linux 5.1. */
   GETEVENTS: 1 << 0,
-  /** Wake the SQPOLL thread. Linux 5.1. */
   SQ_WAKEUP: 1 << 1,
-  /** Wait until the SQPOLL thread has made room in the SQ. Linux 5.10. */
   SQ_WAIT: 1 << 2,
-  /** The argument is a `struct io_uring_getevents_arg` (sigmask and timeout). Linux 5.11. */
   EXT_ARG: 1 << 3,
-  /** The fd is a registered ring index. Linux 5.18. */
   REGISTERED_RING: 1 << 4,
-  /** The wait timeout is an absolute time. Linux 6.12. */
   ABS_TIMER: 1 << 5,
-  /** The wait argument is in a registered region. Linux 6.13. */
   EXT_ARG_REG: 1 << 6,
-  /** Do not count the wait as iowait. Linux 6.15. */
   NO_IOWAIT: 1 << 7
 };
 var SqRingFlag = {
-  /** The SQPOLL thread sleeps: enter with `EnterFlag.SQ_WAKEUP`. Linux 5.1. */
   NEED_WAKEUP: 1 << 0,
-  /** CQEs overflowed the CQ and wait in the kernel to be flushed. Linux 5.8. */
   CQ_OVERFLOW: 1 << 1,
-  /** Completion work is pending: enter to run it (`SetupFlag.TASKRUN_FLAG`). Linux 5.19. */
   TASKRUN: 1 << 2
 };
 var Feature = {
-  /** SQ and CQ rings share one mmap. Linux 5.4. */
   singleMmap: 1 << 0,
-  /** CQEs that do not fit the CQ are kept in the kernel, not dropped. Linux 5.5. */
   nodrop: 1 << 1,
-  /** Data for an SQE is copied at submit: it may change once submitted. Linux 5.5. */
   submitStable: 1 << 2,
-  /** An offset of -1 reads and writes at the file position. Linux 5.6. */
   rwCurPos: 1 << 3,
-  /** Requests run with the credentials of the submitting task. Linux 5.6. */
   curPersonality: 1 << 4,
-  /** Requests that cannot proceed wait on poll, not on a worker. Linux 5.7. */
   fastPoll: 1 << 5,
-  /** Poll masks are 32 bits (`EPOLLEXCLUSIVE` and friends). Linux 5.9. */
   poll32Bits: 1 << 6,
-  /** SQPOLL works with plain fds, not only registered files. Linux 5.11. */
   sqpollNonfixed: 1 << 7,
-  /** `io_uring_enter(2)` takes `EnterFlag.EXT_ARG`. Linux 5.11. */
   extArg: 1 << 8,
-  /** io-wq workers are threads of the submitting process. Linux 5.12. */
   nativeWorkers: 1 << 9,
-  /** Registered files and buffers can carry tags. Linux 5.13. */
   rsrcTags: 1 << 10,
-  /** `SqeFlag.CQE_SKIP_SUCCESS` works. Linux 5.17. */
   cqeSkip: 1 << 11,
-  /** A linked request resolves its file only when it starts. Linux 5.17. */
   linkedFile: 1 << 12,
-  /** `io_uring_register(2)` takes a registered ring index. Linux 6.3. */
   regRegRing: 1 << 13,
-  /** Sends and receives take `RecvSendFlag.BUNDLE`. Linux 6.10. */
   recvsendBundle: 1 << 14,
-  /** Waits take a minimum wait time before the batch timeout. Linux 6.12. */
   minTimeout: 1 << 15,
-  /** Reads and writes take attributes (integrity data). Linux 6.14. */
   rwAttr: 1 << 16,
-  /** `io_uring_enter(2)` takes `EnterFlag.NO_IOWAIT`. Linux 6.15. */
   noIowait: 1 << 17
 };
 var RegisterOp = {
-  /** Register fixed buffers. Linux 5.1. */
   BUFFERS: 0,
-  /** Drop the fixed buffers. Linux 5.1. */
   UNREGISTER_BUFFERS: 1,
-  /** Register a file table. Linux 5.1. */
   FILES: 2,
-  /** Drop the file table, closing its files. Linux 5.1. */
   UNREGISTER_FILES: 3,
-  /** Signal an eventfd on every CQE. Linux 5.2. */
   EVENTFD: 4,
-  /** Stop signalling the eventfd. Linux 5.2. */
   UNREGISTER_EVENTFD: 5,
-  /** Replace slots of the file table. Linux 5.5. */
   FILES_UPDATE: 6,
-  /** Signal an eventfd only for CQEs posted asynchronously. Linux 5.6. */
   EVENTFD_ASYNC: 7,
-  /** Report which opcodes the kernel supports. Linux 5.6. */
   PROBE: 8,
-  /** Register the current credentials; returns an id for `Sqe.personality`. Linux 5.6. */
   PERSONALITY: 9,
-  /** Drop a registered personality. Linux 5.6. */
   UNREGISTER_PERSONALITY: 10,
-  /** Limit the opcodes and flags a disabled ring will accept. Linux 5.10. */
   RESTRICTIONS: 11,
-  /** Start a ring set up with `SetupFlag.R_DISABLED`. Linux 5.10. */
   ENABLE_RINGS: 12,
-  /** Register a file table, with tags. Linux 5.13. */
   FILES2: 13,
-  /** Replace slots of the file table, with tags. Linux 5.13. */
   FILES_UPDATE2: 14,
-  /** Register fixed buffers, with tags or sparse. Linux 5.13. */
   BUFFERS2: 15,
-  /** Replace fixed buffers. Linux 5.13. */
   BUFFERS_UPDATE: 16,
-  /** Set the CPU affinity of io-wq workers. Linux 5.14. */
   IOWQ_AFF: 17,
-  /** Reset the io-wq worker affinity. Linux 5.14. */
   UNREGISTER_IOWQ_AFF: 18,
-  /** Limit the number of io-wq workers. Linux 5.15. */
   IOWQ_MAX_WORKERS: 19,
-  /** Register ring fds, so `io_uring_enter` skips the fd lookup. Linux 5.18. */
   RING_FDS: 20,
-  /** Drop registered ring fds. Linux 5.18. */
   UNREGISTER_RING_FDS: 21,
-  /** Register a provided-buffer ring. Linux 5.19. */
   PBUF_RING: 22,
-  /** Drop a provided-buffer ring. Linux 5.19. */
   UNREGISTER_PBUF_RING: 23,
-  /** Cancel requests and wait for them to end. Linux 6.0. */
   SYNC_CANCEL: 24,
-  /** Limit the slots the kernel picks for `FILE_INDEX_ALLOC`. Linux 6.0. */
   FILE_ALLOC_RANGE: 25,
-  /** Read the head of a provided-buffer ring. Linux 6.8. */
   PBUF_STATUS: 26,
-  /** Turn on NAPI busy polling. Linux 6.9. */
   NAPI: 27,
-  /** Turn NAPI busy polling off. Linux 6.9. */
   UNREGISTER_NAPI: 28,
-  /** Pick the clock for wait timeouts. Linux 6.12. */
   CLOCK: 29,
-  /** Copy the fixed buffers of another ring. Linux 6.12. */
   CLONE_BUFFERS: 30,
-  /** Post a CQE to a ring without a ring of one's own. Linux 6.13. */
   SEND_MSG_RING: 31,
-  /** Register a NIC receive queue for zero-copy receive. Linux 6.15. */
   ZCRX_IFQ: 32,
-  /** Resize the SQ and CQ of a live ring. Linux 6.13. */
   RESIZE_RINGS: 33,
-  /** Register a memory region (for wait arguments). Linux 6.13. */
   MEM_REGION: 34,
-  /** OR-ed into the opcode when `fd` is a registered ring index. Linux 6.3. */
   USE_REGISTERED_RING: 1 << 31
 };
 var EventfdFlag = {
-  /** Reads return 1 and decrement the counter by 1, instead of returning and zeroing it. */
   SEMAPHORE: 1,
-  /** Non-blocking reads: `EAGAIN` when the counter is 0. */
   NONBLOCK: 2048,
-  /** Close the fd on exec (the default). */
   CLOEXEC: 524288
 };
 function eventfd(initval = 0, flags = EventfdFlag.CLOEXEC) {
@@ -2334,9 +1990,7 @@ function iovecs(bufs) {
 }
 var AT_FDCWD = -100;
 var ProvidedRegion = class {
-  /** The region. */
   region;
-  /** @param region the memory the kernel may fill at any time */
   constructor(region) {
     this.region = region;
   }
@@ -2456,13 +2110,9 @@ function unregisterNapi(ring) {
 var token = Symbol("BufferRing");
 var TWO323 = 4294967296;
 var BufferRing = class {
-  /** The buffer group id. */
   group = 0;
-  /** Number of buffers (the ring's size). */
   entries = 0;
-  /** Size of each buffer in bytes. */
   size = 0;
-  /** Whether buffers are consumed incrementally (`IOU_PBUF_RING_INC`). */
   incremental;
   #ring;
   #entries;
@@ -2475,7 +2125,6 @@ var BufferRing = class {
   #tail = 0;
   #pos;
   #closed = false;
-  /** @internal Made by `Ring.registerBufRing()` only. */
   constructor(key, ring, o) {
     if (key !== token) throw new TypeError("BufferRings are made by ring.registerBufRing()");
     const { group, entries, size } = o;
@@ -2532,17 +2181,9 @@ var BufferRing = class {
     for (let i = 0; i < entries; i++) this.add(i);
     this.publish();
   }
-  /** True once `close()` ran (or the ring closed). */
   get closed() {
     return this.#closed;
   }
-  /**
-   * A view over the first `length` bytes of buffer `bid` (from offset `offset`): what a
-   * completion with `CqeFlag.BUFFER` and `res` = `length` delivered. No copy; the bytes stay
-   * valid until the buffer is recycled.
-   *
-   * @throws {RangeError} for a bid or length out of range
-   */
   get(bid, length, offset = 0) {
     const view = this.#views[bid];
     if (view === void 0 || !Number.isInteger(bid)) {
@@ -2553,14 +2194,6 @@ var BufferRing = class {
     }
     return length === this.size ? view : view.subarray(offset, offset + length);
   }
-  /**
-   * The bytes a completion delivered, from its `res` and `flags`: decodes the bid and, in
-   * incremental mode, where in the buffer this piece starts (each piece follows the last one of
-   * the same buffer; a piece with `CqeFlag.BUF_MORE` means the kernel keeps using the buffer,
-   * so recycle it only after a piece without that flag).
-   *
-   * @throws {RangeError} when `flags` has no `CqeFlag.BUFFER` or `res` is negative
-   */
   viewOf(res, flags) {
     if (!(flags & CqeFlag.BUFFER)) {
       throw new RangeError("the CQE used no buffer (no CqeFlag.BUFFER)");
@@ -2574,22 +2207,10 @@ var BufferRing = class {
     pos[bid] = flags & CqeFlag.BUF_MORE ? off + res : 0;
     return out;
   }
-  /**
-   * Gives buffer `bid` back to the kernel and publishes it: `add(bid)` then `publish()`. For a
-   * batch, call `add()` for each and `publish()` once (one release store for all of them).
-   */
   recycle(bid) {
     this.add(bid);
     this.publish();
   }
-  /**
-   * Puts buffer `bid` in the next ring entry without publishing it (liburing's
-   * `io_uring_buf_ring_add`). The kernel sees it after `publish()`. Add each buffer at most once
-   * per completion that delivered it, and never more than `entries` before the kernel takes some.
-   *
-   * @throws {RangeError} for a bid out of range
-   * @throws {Error} when closed
-   */
   add(bid) {
     if (this.#closed) throw new Error("BufferRing is closed");
     if (!(bid >= 0 && bid < this.entries && (bid | 0) === bid)) {
@@ -2603,21 +2224,10 @@ var BufferRing = class {
     if (this.#pos !== null) this.#pos[bid] = 0;
     this.#tail = this.#tail + 1 & 65535;
   }
-  /**
-   * Publishes the buffers added since the last call: one release store of the ring tail, so the
-   * entry writes above are visible first (see `_memory_order.ts`). Like
-   * `io_uring_buf_ring_advance`.
-   */
   publish() {
     if (this.#closed) return;
     storeRelease16(this.#tail16, 7, this.#tail);
   }
-  /**
-   * Buffers the kernel can still pick: the published tail minus the kernel's head, read with
-   * `IORING_REGISTER_PBUF_STATUS` (Linux 6.8). Zero means ops that need a buffer get `ENOBUFS`.
-   *
-   * @throws {UringError} on kernels without PBUF_STATUS (EINVAL)
-   */
   available() {
     if (this.#closed) throw new Error("BufferRing is closed");
     const st = new Uint32Array(10);
@@ -2625,10 +2235,6 @@ var BufferRing = class {
     this.#ring.register(RegisterOp.PBUF_STATUS, new Uint8Array(st.buffer), 1);
     return Atomics.load(this.#tail16, 7) - st[1] & 65535;
   }
-  /**
-   * Unregisters the group (`IORING_UNREGISTER_PBUF_RING`); later ops that select from it end
-   * with `ENOBUFS`. The memory stays alive until the ring closes. Idempotent.
-   */
   close() {
     if (this.#closed) return;
     if (this.#ring.closed) {
@@ -2640,7 +2246,6 @@ var BufferRing = class {
     } catch {
     }
   }
-  /** Same as `close()`. */
   [Symbol.dispose]() {
     this.close();
   }
@@ -2659,23 +2264,10 @@ function registerBufRing(ring, options) {
 }
 var TWO324 = 2 ** 32;
 var CqeBatch = class {
-  /** How many CQEs fit. */
   capacity = 0;
-  /** How many CQEs the last `copyCqes` stored. */
   length = 0;
-  /**
-   * @internal The records, 4 words each as in `struct io_uring_cqe`: user data low and high
-   * words, `res`, `flags`. One copy from the CQ ring fills them (a memcpy for 16-byte CQEs).
-   */
   _u32;
-  /** @internal The same memory, for the signed `res` word. */
   _i32;
-  /**
-   * Makes an empty batch.
-   *
-   * @param capacity how many CQEs one copy may take, 1 .. 2**20
-   * @throws {RangeError} for a capacity out of range
-   */
   constructor(capacity) {
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 20) {
       throw new RangeError(`capacity must be an integer in 1..2**20, got ${capacity}`);
@@ -2684,20 +2276,16 @@ var CqeBatch = class {
     this._u32 = new Uint32Array(capacity * 4);
     this._i32 = new Int32Array(this._u32.buffer);
   }
-  /** User data of entry `i`. */
   userData(i) {
     const u = this._u32, w = i * 4;
     return u[w + 1] * TWO324 + u[w];
   }
-  /** Result of entry `i`: >= 0 on success, `-errno` on failure. */
   res(i) {
     return this._i32[i * 4 + 2];
   }
-  /** `CqeFlag` bits of entry `i`. */
   flags(i) {
     return this._u32[i * 4 + 3];
   }
-  /** Yields the stored entries as objects. */
   *[Symbol.iterator]() {
     for (let i = 0; i < this.length; i++) {
       yield {
@@ -2709,21 +2297,13 @@ var CqeBatch = class {
   }
 };
 var CqeView = class {
-  /** How many CQEs the view shows (ready at the last `peekCqes()`, minus those advanced past). */
   length = 0;
-  /** @internal The CQ ring memory as words (empty once the ring is closed). */
   _cq;
-  /** @internal The same memory, for the signed `res` word. */
   _cqI;
-  /** @internal Word index of the CQE array in `_cq`. */
   _base = 0;
-  /** @internal CQ ring mask. */
   _mask = 0;
-  /** @internal Words per CQE: 4, or 8 with `IORING_SETUP_CQE32`. */
   _stride = 0;
-  /** @internal The CQ head position of entry 0. */
   _head = 0;
-  /** @internal Made by `Ring` only, one per ring. */
   constructor(cq, cqI, base, mask, stride) {
     this._cq = cq;
     this._cqI = cqI;
@@ -2731,24 +2311,19 @@ var CqeView = class {
     this._mask = mask;
     this._stride = stride;
   }
-  /** @internal Word index of entry `i`. */
   _word(i) {
     return this._base + (this._head + i & this._mask) * this._stride;
   }
-  /** User data of entry `i`. */
   userData(i) {
     const cq = this._cq, w = this._word(i);
     return cq[w + 1] * TWO324 + cq[w];
   }
-  /** Result of entry `i`: >= 0 on success, `-errno` on failure. */
   res(i) {
     return this._cqI[this._word(i) + 2];
   }
-  /** `CqeFlag` bits of entry `i`. */
   flags(i) {
     return this._cq[this._word(i) + 3];
   }
-  /** Yields the entries as objects. */
   *[Symbol.iterator]() {
     for (let i = 0; i < this.length; i++) {
       yield {
@@ -2767,11 +2342,9 @@ function checkFd(fd, what) {
   }
 }
 var FileTable = class {
-  /** Number of slots. */
   count;
   #ring;
   #closed = false;
-  /** @internal Made by `Ring.registerFiles()` only. */
   constructor(key, ring, count) {
     if (key !== token2) throw new TypeError("FileTables are made by ring.registerFiles()");
     this.#ring = ring;
@@ -2782,17 +2355,9 @@ var FileTable = class {
       ring.register(RegisterOp.UNREGISTER_FILES, null, 0);
     });
   }
-  /** True once `close()` ran (or the ring closed). */
   get closed() {
     return this.#closed;
   }
-  /**
-   * Puts `fd` into slot `index`, replacing (and closing) what was there. The table takes its own
-   * reference: `fd` can be closed afterwards. Like `io_uring_register_files_update(3)`.
-   *
-   * @throws {RangeError} for an index out of range
-   * @throws {UringError} when the kernel refuses (EBADF: not an open fd)
-   */
   set(index, fd) {
     if (!Number.isInteger(fd) || fd < 0 || fd > 2147483647) {
       throw new RangeError(`fd must be an integer in 0..2**31-1, got ${fd}`);
@@ -2801,20 +2366,11 @@ var FileTable = class {
       fd
     ]);
   }
-  /** Empties slot `index`, closing its file (the kernel's reference to it). */
   remove(index) {
     this.update(index, [
       -1
     ]);
   }
-  /**
-   * Sets slots `offset`, `offset + 1`, ... to `fds` in one call (`IORING_REGISTER_FILES_UPDATE`,
-   * Linux 5.5): an fd puts it in, -1 empties the slot, `REGISTER_FILES_SKIP` (-2) leaves it.
-   *
-   * @returns the number of slots updated (fewer than `fds.length` when a later fd was bad)
-   * @throws {RangeError} when the slots do not fit the table, or for a bad value
-   * @throws {UringError} when the first slot could not be updated
-   */
   update(offset, fds) {
     this.#check();
     if (!Array.isArray(fds) || fds.length === 0) {
@@ -2834,14 +2390,6 @@ var FileTable = class {
     setU64(v, 8, addressOf(arr));
     return this.#ring.register(RegisterOp.FILES_UPDATE, upd, fds.length);
   }
-  /**
-   * Limits the slots the kernel picks for `FILE_INDEX_ALLOC` (`*_direct_alloc` ops and
-   * multishot accept direct) to `offset .. offset + length - 1`
-   * (`IORING_REGISTER_FILE_ALLOC_RANGE`, Linux 6.0). When they are all taken such ops end with
-   * `-ENFILE`.
-   *
-   * @throws {RangeError} when the range does not fit the table
-   */
   allocRange(offset, length) {
     this.#check();
     if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > this.count) {
@@ -2855,10 +2403,6 @@ var FileTable = class {
     ]);
     this.#ring.register(RegisterOp.FILE_ALLOC_RANGE, new Uint8Array(arg.buffer), 0);
   }
-  /**
-   * Unregisters the table (`IORING_UNREGISTER_FILES`): every file still in it is closed once
-   * the ops using it end. Idempotent; also run by the ring's `close()`.
-   */
   close() {
     if (this.#closed) return;
     this.#closed = true;
@@ -2868,7 +2412,6 @@ var FileTable = class {
     } catch {
     }
   }
-  /** Same as `close()`. */
   [Symbol.dispose]() {
     this.close();
   }
@@ -2887,7 +2430,6 @@ var registerFiles = (function registerFiles(ring, files) {
     arg = rsrcRegister(
       count,
       1,
-      /* IORING_RSRC_REGISTER_SPARSE */
       0
     );
   } else if (Array.isArray(files)) {
@@ -2931,15 +2473,11 @@ var token3 = Symbol("FixedBuffers");
 var BufferTable = class {
   ring;
   capacity = 0;
-  live = /* @__PURE__ */ new Set();
+  live =  new Set();
   constructor(ring) {
     this.ring = ring;
     ring._onClose(() => this.#ringClosing());
   }
-  /**
-   * Finds `n` free consecutive slots (past every live set when `top`), registering the table
-   * first when there is none. `iovecs` fills them in the same call when the table is new.
-   */
   reserve(n, top, iovecs2) {
     if (this.capacity === 0) {
       const cap = Math.max(n, DEFAULT_SLOTS);
@@ -2971,7 +2509,6 @@ var BufferTable = class {
       filled: false
     };
   }
-  /** Empties the slots of `b`; unregisters the table when no set is left. */
   release(b) {
     if (!this.live.delete(b)) return;
     this.ring._retire(b);
@@ -2997,7 +2534,7 @@ var BufferTable = class {
     }
   }
 };
-var tables = /* @__PURE__ */ new WeakMap();
+var tables =  new WeakMap();
 function tableOf(ring) {
   let t = tables.get(ring);
   if (t === void 0) {
@@ -3026,11 +2563,8 @@ function checkSize(size, what = "size") {
   }
 }
 var FixedBuffers = class {
-  /** Number of buffers. */
   count;
-  /** Size of each buffer in bytes. */
   size;
-  /** Slot of buffer 0 in the ring's buffer table (the SQE's `buf_index` is this plus `i`). */
   tableOffset;
   #table;
   #views;
@@ -3041,7 +2575,6 @@ var FixedBuffers = class {
   #owned;
   #retired = [];
   #closed = false;
-  /** @internal Made by the `Ring.register*Buffers` methods only. */
   constructor(key, table, offset, init) {
     if (key !== token3) {
       throw new TypeError("FixedBuffers are made by ring.registerBuffers() or registerBufferViews()");
@@ -3058,39 +2591,18 @@ var FixedBuffers = class {
     this.#owned = init.owned;
     table.live.add(this);
   }
-  /** True once `close()` ran (or the ring closed). */
   get closed() {
     return this.#closed;
   }
-  /** True when the memory is owned by this object (`registerBuffers`), false for caller views. */
   get owned() {
     return this.#owned;
   }
-  /**
-   * The view over buffer `index`: the same `Uint8Array` every time, no copy. Still readable and
-   * writable after `close()` (it is plain memory then).
-   *
-   * @throws {RangeError} for an index out of range
-   */
   get(index) {
     if (!Number.isInteger(index) || index < 0 || index >= this.count) {
       throw new RangeError(`buffer index ${index} is out of range 0..${this.count - 1}`);
     }
     return this.#views[index];
   }
-  /**
-   * Replaces buffer `index` with the caller-owned `view` (`IORING_REGISTER_BUFFERS_UPDATE`,
-   * Linux 5.13). The same promise as `registerBufferViews` applies: never detach or transfer
-   * `view`'s buffer while it is registered. The old memory is kept until this object is
-   * garbage, since ops in flight may still use it.
-   *
-   * @param index which buffer
-   * @param view the new memory; exactly `size` bytes
-   * @throws {RangeError} for an index out of range or a view of another size
-   * @throws {TypeError} for a detached or resizable buffer
-   * @throws {Error} when closed
-   * @throws {UringError} when the kernel refuses
-   */
   update(index, view) {
     this.#check();
     this.get(index);
@@ -3112,11 +2624,6 @@ var FixedBuffers = class {
     this.#views[index] = u8;
     this.#addrs[index] = addressOf(u8);
   }
-  /**
-   * Unregisters the buffers (their slots become empty; the table goes when no set is left).
-   * Idempotent; also run by the ring's `close()`. Views from `get(i)` stay valid. The ring keeps
-   * the memory until it closes itself, since ops in flight may still use it.
-   */
   close() {
     if (this.#closed) return;
     this.#closed = true;
@@ -3125,21 +2632,17 @@ var FixedBuffers = class {
     } catch {
     }
   }
-  /** Same as `close()`. */
   [Symbol.dispose]() {
     this.close();
   }
-  /** @internal Address of buffer `index` plus `offset`: arithmetic on the cached base. */
   _address(index, offset) {
     if (this.#closed) throw new Error("FixedBuffers is closed");
     const a = this.#addrs;
     return (a === null ? this.#base + index * this.#stride : a[index]) + offset;
   }
-  /** @internal The buffer's slot in the kernel's table. */
   _kernelIndex(index) {
     return this.tableOffset + index;
   }
-  /** @internal Everything needed to register the same memory with another ring. */
   _share() {
     this.#check();
     return {
@@ -3156,11 +2659,9 @@ var FixedBuffers = class {
       owned: false
     };
   }
-  /** @internal The ring these buffers are registered with. */
   get _ring() {
     return this.#table.ring;
   }
-  /** @internal The ring is closing: the kernel drops the whole table. */
   _inert() {
     this.#closed = true;
   }
@@ -3261,22 +2762,12 @@ function cloneBuffers(ring, src) {
 }
 var TWO325 = 4294967296;
 var MsgHdr = class {
-  /** The `struct msghdr` bytes handed to the kernel. */
   bytes;
-  /** The buffers of the `iovec` array. */
   iov;
-  /** The address buffer, or null. */
   name;
-  /** The ancillary data buffer, or null. */
   control;
   #iovecs;
   #view;
-  /**
-   * Lays out the `struct msghdr` and its `iovec` array over `init`'s buffers.
-   *
-   * @param init the buffers to point at; all optional
-   * @throws {TypeError} for a detached or resizable buffer
-   */
   constructor(init = {}) {
     const iov = [
       ...init.iov ?? []
@@ -3307,15 +2798,12 @@ var MsgHdr = class {
       put64(40, control.byteLength);
     }
   }
-  /** `msg_namelen`: the address length (updated by the kernel on receive). */
   get nameLength() {
     return this.#view.getUint32(8, true);
   }
-  /** `msg_controllen`: the ancillary data length (updated by the kernel on receive). */
   get controlLength() {
     return this.#view.getUint32(40, true);
   }
-  /** `msg_flags`: `MSG_*` bits the kernel reports on receive (`MSG_TRUNC`, `MSG_CTRUNC`). */
   get flags() {
     return this.#view.getInt32(48, true);
   }
@@ -3333,27 +2821,14 @@ var SqeWord = {
   ADDR3: 12
 };
 var _SqMemory = class {
-  /** The SQE array as bytes. */
   u8;
-  /** The SQE array as 32-bit words. */
   u32;
-  /** The SQE array as 8-byte words, for zeroing. */
   f64;
-  /** Buffers held per SQ slot until the SQE is published. */
   refs;
-  /** Words per SQE: 16, or 32 with SQE128. */
   stride = 0;
-  /** Memory handed to the kernel for the ring's lifetime (legacy provided buffers). */
   forever = [];
-  /** Set once any prep holds a buffer: from then on, the ring tracks every op's user data. */
   tracking = false;
-  /**
-   * Set with unique user data (AsyncRing): read and write fixed then hold their `FixedBuffers`
-   * per op, as before. Otherwise they need not: the ring keeps every registered set alive, and
-   * a closed one for the rest of its own life (`Ring._retire`).
-   */
   holdFixed = false;
-  /** Set by `Ring.close()`. */
   closed = false;
   constructor(u8, entries, sqe128) {
     this.u8 = u8;
@@ -3362,9 +2837,7 @@ var _SqMemory = class {
     this.refs = new Array(entries).fill(void 0);
     this.stride = sqe128 ? 32 : 16;
   }
-  /** The `Sqe` objects over this memory, one per slot (each re-pointed when the memory closes). */
   sqes = [];
-  /** Makes every later write a no-op; stale `Sqe` objects cannot reach unmapped memory. */
   close() {
     this.closed = true;
     this.u8 = new Uint8Array(0);
@@ -3389,20 +2862,11 @@ for (const op of [
 var TWO326 = 4294967296;
 var MAX_USER_DATA = Number.MAX_SAFE_INTEGER;
 var Sqe = class {
-  /** @internal */
   _m;
-  /** @internal first u32 word of this SQE */
   _w = 0;
-  /** @internal SQ slot */
   _slot = 0;
-  /**
-   * @internal The SQE array as 32-bit words (the same view as `_m.u32`, kept here to save a
-   * load per field on the hot path); empty once the ring is closed.
-   */
   _u32;
-  /** @internal The `Sqe` of the next SQ slot: `Ring.getSqe()` follows these links. */
   _next = this;
-  /** @internal Made by `Ring` only, one per SQ slot. */
   constructor(memory2, slot) {
     this._m = memory2;
     this._slot = slot;
@@ -3410,7 +2874,6 @@ var Sqe = class {
     this._u32 = memory2.u32;
     memory2.sqes.push(this);
   }
-  /** The opcode (`Op`). */
   get opcode() {
     return this._m.u8[this._w * 4];
   }
@@ -3418,7 +2881,6 @@ var Sqe = class {
     if (MAY_MORE[op & 255]) this._m.tracking = true;
     this._m.u8[this._w * 4] = op;
   }
-  /** The raw `IOSQE_*` bits (`SqeFlag`). */
   get flags() {
     return this._m.u8[this._w * 4 + 1];
   }
@@ -3426,7 +2888,6 @@ var Sqe = class {
     if (v & SqeFlag.CQE_SKIP_SUCCESS) this._m.tracking = true;
     this._m.u8[this._w * 4 + 1] = v;
   }
-  /** The `ioprio` field (also op-specific flags for accept, recv and send). */
   get ioprio() {
     return this._u32[this._w] >>> 16;
   }
@@ -3435,11 +2896,9 @@ var Sqe = class {
     const u = this._u32;
     u[w] = u[w] & 65535 | (v & 65535) << 16;
   }
-  /** The `fd` field as written (a fixed-file index when `SqeFlag.FIXED_FILE` is set). */
   get fd() {
     return this._u32[this._w + SqeWord.FD] | 0;
   }
-  /** User data, returned unchanged in the CQE: a number in 0..2**53-1. */
   get userData() {
     const u = this._u32, w = this._w + SqeWord.USER_DATA;
     return u[w + 1] * TWO326 + u[w];
@@ -3453,7 +2912,6 @@ var Sqe = class {
     }
     this._userData53(v);
   }
-  /** @internal The rest of the `userData` setter, out of line so the 32-bit path inlines. */
   _userData53(v) {
     if (!(v >= 0 && v <= MAX_USER_DATA && Math.floor(v) === v)) {
       throw new RangeError(`userData must be an integer in 0..2**53-1, got ${v}`);
@@ -3463,7 +2921,6 @@ var Sqe = class {
     u[w] = v - hi * TWO326;
     u[w + 1] = hi;
   }
-  /** The `buf_index` field: registered buffer index (fixed ops). */
   get bufIndex() {
     return this._u32[this._w + SqeWord.BUF_INDEX] & 65535;
   }
@@ -3472,14 +2929,12 @@ var Sqe = class {
     const u = this._u32;
     u[w] = u[w] & 4294901760 | v & 65535;
   }
-  /** The `buf_group` field (same word as `bufIndex`): provided-buffer group id. */
   get bufGroup() {
     return this.bufIndex;
   }
   set bufGroup(v) {
     this.bufIndex = v;
   }
-  /** The credentials id from `Ring.registerPersonality()`, 0 for none. */
   get personality() {
     return this._u32[this._w + SqeWord.BUF_INDEX] >>> 16;
   }
@@ -3488,21 +2943,18 @@ var Sqe = class {
     const u = this._u32;
     u[w] = u[w] & 65535 | (v & 65535) << 16;
   }
-  /** The `file_index` / `splice_fd_in` word. */
   get fileIndex() {
     return this._u32[this._w + SqeWord.FILE_INDEX];
   }
   set fileIndex(v) {
     this._u32[this._w + SqeWord.FILE_INDEX] = v;
   }
-  /** The op-specific flags word (`rw_flags`, `msg_flags`, `timeout_flags`, ...). */
   get opFlags() {
     return this._u32[this._w + SqeWord.OP_FLAGS];
   }
   set opFlags(v) {
     this._u32[this._w + SqeWord.OP_FLAGS] = v;
   }
-  /** @internal Writes a 64-bit field at word `w` from a number in -2**31..2**53-1. */
   _set64(word, v) {
     const u = this._u32, w = this._w + word;
     if (v >>> 0 === v) {
@@ -3517,14 +2969,10 @@ var Sqe = class {
       u[w + 1] = hi;
     }
   }
-  /**
-   * @internal Keeps `ref` alive until the CQE that ends this SQE's op is reaped.
-   */
   _hold(ref) {
     if (ref instanceof ProvidedRegion) this._m.forever.push(ref);
     else this._holdRef(ref);
   }
-  /** @internal `_hold` for anything but a `ProvidedRegion` (kept for the ring's life). */
   _holdRef(ref) {
     const m = this._m, s = this._slot;
     m.tracking = true;
@@ -3536,7 +2984,6 @@ var Sqe = class {
       ref
     ];
   }
-  /** @internal Resolves an fd or fixed marker, setting `IOSQE_FIXED_FILE` for a fixed one. */
   _fd(fd) {
     if (typeof fd === "number") {
       if ((fd | 0) !== fd || fd < -1 && fd !== AT_FDCWD) badFd(fd);
@@ -3548,19 +2995,6 @@ var Sqe = class {
     }
     return badFd(fd);
   }
-  /**
-   * The common writer, like liburing's `io_uring_prep_rw`: opcode, fd, addr, len and offset.
-   * Every `prepX` is a thin layer over it; use it directly for anything they do not cover.
-   *
-   * @param op the opcode
-   * @param fd a file descriptor or `fixed(i)`
-   * @param addr a buffer (its address is written and it is held until the op ends), or a raw
-   *   64-bit number for fields that are not pointers
-   * @param len the `len` field (a u32, or an s32 such as `AT_FDCWD`)
-   * @param offset the `off` field; `-1` is the current file position
-   * @throws {TypeError} for a bad fd or a detached or resizable buffer
-   * @throws {Error} when the ring is closed
-   */
   prepRw(op, fd, addr, len, offset) {
     const w = this._w, u = this._u32;
     if (u.length === 0) ringClosed();
@@ -3582,10 +3016,6 @@ var Sqe = class {
     }
     u[w + SqeWord.LEN] = len;
   }
-  /**
-   * @internal `prepRw` for an op on one buffer (read, write, send, recv): the same checks and
-   * writes, small enough for TurboFan to inline into the caller's loop.
-   */
   _rwBuffer(op, fd, buf2, offset, length) {
     const w = this._w, u = this._u32;
     if (u.length === 0) ringClosed();
@@ -3601,10 +3031,6 @@ var Sqe = class {
     u[w + 6] = len;
     this._holdRef(buf2);
   }
-  /**
-   * @internal `_rwBuffer` for a buffer whose address the caller already checked and found
-   * (`kernelSafeAddress`, or a chunk of AsyncRing's pool): `ref` is held until the CQE.
-   */
   _rwAt(op, fd, addr, ref, len, offset) {
     const w = this._w, u = this._u32;
     if (u.length === 0) ringClosed();
@@ -3620,7 +3046,6 @@ var Sqe = class {
     u[w + 6] = len;
     this._holdRef(ref);
   }
-  /** @internal Like `__io_uring_set_target_fixed_file`: stores `index + 1` as the target slot. */
   _target(index) {
     if (index === FILE_INDEX_ALLOC) {
       this._u32[this._w + SqeWord.FILE_INDEX] = FILE_INDEX_ALLOC;
@@ -3629,35 +3054,22 @@ var Sqe = class {
     checkU32(index, "file index");
     this._u32[this._w + SqeWord.FILE_INDEX] = index + 1;
   }
-  /** @internal Writes a buffer's address at word `word` and holds the buffer. */
   _addrAt(word, buf2) {
     checkBuffer(buf2);
     this._set64(word, addressOf(buf2));
     this._hold(buf2);
   }
-  // ---- no-op and file I/O ----------------------------------------------------------------
-  /** Like `io_uring_prep_nop(3)`: completes with 0. Linux 5.1. */
   prepNop() {
     const u = this._u32;
     if (u.length === 0) ringClosed();
     u[this._w] &= 4294967040;
   }
-  /**
-   * Like `io_uring_prep_read(3)`: read into `buf` (its whole length) at `offset`. Linux 5.6.
-   *
-   * @param fd file descriptor or `fixed(i)`
-   * @param buf destination; held until the op's CQE is reaped
-   * @param offset file offset, or -1 for the current position
-   * @param length bytes to read; defaults to `buf.byteLength`
-   */
   prepRead(fd, buf2, offset, length) {
     this._rwBuffer(Op.READ, fd, buf2, offset, length);
   }
-  /** Like `io_uring_prep_write(3)`: write `buf` at `offset` (-1: current position). Linux 5.6. */
   prepWrite(fd, buf2, offset, length) {
     this._rwBuffer(Op.WRITE, fd, buf2, offset, length);
   }
-  /** Like `io_uring_prep_readv2(3)`: scatter read into `bufs`. Linux 5.1 (flags 5.6). */
   prepReadv(fd, bufs, offset, flags = 0) {
     checkOffset(offset);
     const iov = iovecs(bufs);
@@ -3665,7 +3077,6 @@ var Sqe = class {
     this._hold(bufs.slice());
     this.opFlags = flags;
   }
-  /** Like `io_uring_prep_writev2(3)`: gather write from `bufs`. Linux 5.1 (flags 5.6). */
   prepWritev(fd, bufs, offset, flags = 0) {
     checkOffset(offset);
     const iov = iovecs(bufs);
@@ -3673,24 +3084,12 @@ var Sqe = class {
     this._hold(bufs.slice());
     this.opFlags = flags;
   }
-  /**
-   * Like `io_uring_prep_read_fixed(3)`: read into registered buffer `index`. Linux 5.1.
-   *
-   * @param fd file descriptor or `fixed(i)`
-   * @param buffers the ring's registered buffers (`ring.registerBuffers()`)
-   * @param index which buffer
-   * @param offset file offset, or -1 for the current position
-   * @param length bytes, at most the buffer size; defaults to the whole buffer
-   * @throws {RangeError} for an index or length out of range
-   */
   prepReadFixed(fd, buffers, index, offset, length) {
     this._fixedRw(Op.READ_FIXED, fd, buffers, index, offset, length);
   }
-  /** Like `io_uring_prep_write_fixed(3)`: write from registered buffer `index`. Linux 5.1. */
   prepWriteFixed(fd, buffers, index, offset, length) {
     this._fixedRw(Op.WRITE_FIXED, fd, buffers, index, offset, length);
   }
-  /** @internal */
   _fixedRw(op, fd, buffers, index, offset, length) {
     checkOffset(offset);
     if (!Number.isInteger(index) || index < 0 || index >= buffers.count) {
@@ -3704,86 +3103,60 @@ var Sqe = class {
     this.bufIndex = buffers._kernelIndex(index);
     if (this._m.holdFixed) this._hold(buffers);
   }
-  /**
-   * Like `io_uring_prep_readv_fixed(3)`: scatter read into parts of registered buffer `index`.
-   * Every view in `bufs` must lie inside that buffer (views from `buffers.get(index)`). Linux 6.15.
-   */
   prepReadvFixed(fd, bufs, offset, flags, buffers, index) {
     this.prepReadv(fd, bufs, offset, flags);
     this.opcode = Op.READV_FIXED;
     this.bufIndex = buffers._kernelIndex(index);
     this._hold(buffers);
   }
-  /** Like `io_uring_prep_writev_fixed(3)`: gather write from registered buffer `index`. 6.15. */
   prepWritevFixed(fd, bufs, offset, flags, buffers, index) {
     this.prepWritev(fd, bufs, offset, flags);
     this.opcode = Op.WRITEV_FIXED;
     this.bufIndex = buffers._kernelIndex(index);
     this._hold(buffers);
   }
-  /**
-   * Like `io_uring_prep_read_multishot(3)`: read repeatedly into buffers picked from provided
-   * buffer group `bufGroup`, one CQE per read, until EOF or error. Linux 6.7.
-   */
   prepReadMultishot(fd, nbytes, offset, bufGroup) {
     this._m.tracking = true;
     this.prepRw(Op.READ_MULTISHOT, fd, null, nbytes, offset);
     this.bufGroup = bufGroup;
     this.flags |= SqeFlag.BUFFER_SELECT;
   }
-  /** Like `io_uring_prep_fsync(3)`; `FSYNC_DATASYNC` in `flags` for fdatasync. Linux 5.1. */
   prepFsync(fd, flags = 0) {
     this.prepRw(Op.FSYNC, fd, null, 0, 0);
     this.opFlags = flags & FSYNC_DATASYNC;
   }
-  /** Like `io_uring_prep_sync_file_range(3)`. Linux 5.2. */
   prepSyncFileRange(fd, len, offset, flags = 0) {
     checkOffset(offset);
     this.prepRw(Op.SYNC_FILE_RANGE, fd, null, len, offset);
     this.opFlags = flags;
   }
-  /** Like `io_uring_prep_fallocate(3)`: `mode` as in fallocate(2). Linux 5.6. */
   prepFallocate(fd, mode, offset, len) {
     checkOffset(offset);
     this.prepRw(Op.FALLOCATE, fd, null, mode, offset);
     this._set64(SqeWord.ADDR, len);
   }
-  /** Like `io_uring_prep_fadvise(3)`: `advice` is a `POSIX_FADV_*` value. Linux 5.6. */
   prepFadvise(fd, offset, len, advice) {
     checkOffset(offset);
     this.prepRw(Op.FADVISE, fd, null, len, offset);
     this.opFlags = advice;
   }
-  /** Like `io_uring_prep_madvise(3)` over the memory of `buf`. Linux 5.6. */
   prepMadvise(buf2, advice) {
     isView(buf2);
     this.prepRw(Op.MADVISE, -1, buf2, buf2.byteLength, 0);
     this.opFlags = advice;
   }
-  /** Like `io_uring_prep_ftruncate(3)`: truncate to `len` bytes. Linux 6.9. */
   prepFtruncate(fd, len) {
     checkOffset(len);
     this.prepRw(Op.FTRUNCATE, fd, null, 0, len);
   }
-  // ---- opening, closing, paths ----------------------------------------------------------
-  /**
-   * Like `io_uring_prep_openat(3)`: the CQE's `res` is the new fd. Linux 5.6.
-   *
-   * @param dfd directory fd, or `AT_FDCWD` (-100)
-   * @param path the path (held until the CQE)
-   * @param flags `O_*` flags
-   * @param mode mode for a created file
-   */
   prepOpenat(dfd, path, flags, mode = 0) {
     this.prepRw(Op.OPENAT, dfd, cString(path), mode, 0);
     this.opFlags = flags;
   }
-  /** Like `io_uring_prep_openat_direct(3)`: open into slot `fileIndex` of the file table. 5.15. */
   prepOpenatDirect(dfd, path, flags, mode, fileIndex) {
     this.prepOpenat(dfd, path, flags, mode);
     this._target(fileIndex);
   }
-  /** Like `io_uring_prep_openat2(3)`, with `how` as `struct open_how`. Linux 5.6. */
   prepOpenat2(dfd, path, how) {
     const h = new BigUint64Array(3);
     h[0] = BigInt(how.flags);
@@ -3792,24 +3165,17 @@ var Sqe = class {
     this.prepRw(Op.OPENAT2, dfd, cString(path), 24, 0);
     this._addrAt(SqeWord.OFF, h);
   }
-  /** Like `io_uring_prep_openat2_direct(3)`. Linux 5.15. */
   prepOpenat2Direct(dfd, path, how, fileIndex) {
     this.prepOpenat2(dfd, path, how);
     this._target(fileIndex);
   }
-  /** Like `io_uring_prep_close(3)`. Linux 5.6. */
   prepClose(fd) {
     this.prepRw(Op.CLOSE, fd, null, 0, 0);
   }
-  /** Like `io_uring_prep_close_direct(3)`: empty slot `fileIndex` of the file table. 5.15. */
   prepCloseDirect(fileIndex) {
     this.prepClose(0);
     this._target(fileIndex);
   }
-  /**
-   * Like `io_uring_prep_statx(3)`: fills `statxbuf` (at least 256 bytes) with `struct statx`.
-   * Linux 5.6.
-   */
   prepStatx(dfd, path, flags, mask, statxbuf) {
     checkBuffer(statxbuf, "statxbuf");
     if (statxbuf.byteLength < 256) throw new RangeError("statxbuf must be at least 256 bytes");
@@ -3817,82 +3183,62 @@ var Sqe = class {
     this._addrAt(SqeWord.OFF, statxbuf);
     this.opFlags = flags;
   }
-  /** Like `io_uring_prep_renameat(3)`; `flags` are renameat2(2)'s. Linux 5.11. */
   prepRenameat(olddfd, oldpath, newdfd, newpath, flags = 0) {
     this.prepRw(Op.RENAMEAT, olddfd, cString(oldpath), newdfd, 0);
     this._addrAt(SqeWord.OFF, cString(newpath));
     this.opFlags = flags;
   }
-  /** Like `io_uring_prep_rename(3)`: relative to the current directory. Linux 5.11. */
   prepRename(oldpath, newpath) {
     this.prepRenameat(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
   }
-  /** Like `io_uring_prep_unlinkat(3)`; `AT_REMOVEDIR` (0x200) removes a directory. 5.11. */
   prepUnlinkat(dfd, path, flags = 0) {
     this.prepRw(Op.UNLINKAT, dfd, cString(path), 0, 0);
     this.opFlags = flags;
   }
-  /** Like `io_uring_prep_unlink(3)`. Linux 5.11. */
   prepUnlink(path, flags = 0) {
     this.prepUnlinkat(AT_FDCWD, path, flags);
   }
-  /** Like `io_uring_prep_mkdirat(3)`. Linux 5.15. */
   prepMkdirat(dfd, path, mode) {
     this.prepRw(Op.MKDIRAT, dfd, cString(path), mode, 0);
   }
-  /** Like `io_uring_prep_mkdir(3)`. Linux 5.15. */
   prepMkdir(path, mode) {
     this.prepMkdirat(AT_FDCWD, path, mode);
   }
-  /** Like `io_uring_prep_symlinkat(3)`: `linkpath` points at `target`. Linux 5.15. */
   prepSymlinkat(target, newdirfd, linkpath) {
     this.prepRw(Op.SYMLINKAT, newdirfd, cString(target), 0, 0);
     this._addrAt(SqeWord.OFF, cString(linkpath));
   }
-  /** Like `io_uring_prep_symlink(3)`. Linux 5.15. */
   prepSymlink(target, linkpath) {
     this.prepSymlinkat(target, AT_FDCWD, linkpath);
   }
-  /** Like `io_uring_prep_linkat(3)`: a hard link. Linux 5.15. */
   prepLinkat(olddfd, oldpath, newdfd, newpath, flags = 0) {
     this.prepRw(Op.LINKAT, olddfd, cString(oldpath), newdfd, 0);
     this._addrAt(SqeWord.OFF, cString(newpath));
     this.opFlags = flags;
   }
-  /** Like `io_uring_prep_link(3)`. Linux 5.15. */
   prepLink(oldpath, newpath, flags = 0) {
     this.prepLinkat(AT_FDCWD, oldpath, AT_FDCWD, newpath, flags);
   }
-  // ---- extended attributes ---------------------------------------------------------------
-  /** Like `io_uring_prep_fsetxattr(3)`: set attribute `name` of `fd` to `value`. Linux 5.19. */
   prepFsetxattr(fd, name, value, flags = 0) {
     this.prepRw(Op.FSETXATTR, fd, cString(name, "name"), value.byteLength, 0);
     this._addrAt(SqeWord.OFF, value);
     this.opFlags = flags;
   }
-  /** Like `io_uring_prep_setxattr(3)`: set attribute `name` of `path`. Linux 5.19. */
   prepSetxattr(name, value, path, flags = 0) {
     this.prepRw(Op.SETXATTR, 0, cString(name, "name"), value.byteLength, 0);
     this._addrAt(SqeWord.OFF, value);
     this._addrAt(SqeWord.ADDR3, cString(path));
     this.opFlags = flags;
   }
-  /** Like `io_uring_prep_fgetxattr(3)`: `res` is the value's length. Linux 5.19. */
   prepFgetxattr(fd, name, value) {
     this.prepRw(Op.FGETXATTR, fd, cString(name, "name"), value.byteLength, 0);
     this._addrAt(SqeWord.OFF, value);
   }
-  /** Like `io_uring_prep_getxattr(3)`. Linux 5.19. */
   prepGetxattr(name, value, path) {
     this.prepRw(Op.GETXATTR, 0, cString(name, "name"), value.byteLength, 0);
     this._addrAt(SqeWord.OFF, value);
     this._addrAt(SqeWord.ADDR3, cString(path));
   }
-  // ---- pipes, splice, tee ----------------------------------------------------------------
-  /**
-   * Like `io_uring_prep_splice(3)`: move `nbytes` from `fdIn` to `fdOut`; an offset of -1 means
-   * none (required for the pipe end). Linux 5.7.
-   */
   prepSplice(fdIn, offIn, fdOut, offOut, nbytes, flags = 0) {
     checkOffset(offIn);
     checkOffset(offOut);
@@ -3900,12 +3246,10 @@ var Sqe = class {
     this._set64(SqeWord.ADDR, offIn);
     this._spliceIn(fdIn, flags);
   }
-  /** Like `io_uring_prep_tee(3)`: duplicate `nbytes` from pipe `fdIn` into pipe `fdOut`. 5.8. */
   prepTee(fdIn, fdOut, nbytes, flags = 0) {
     this.prepRw(Op.TEE, fdOut, null, nbytes, 0);
     this._spliceIn(fdIn, flags);
   }
-  /** @internal */
   _spliceIn(fdIn, flags) {
     if (isFixed(fdIn)) {
       this.fileIndex = fdIn.index;
@@ -3916,10 +3260,6 @@ var Sqe = class {
     }
     this.opFlags = flags;
   }
-  /**
-   * Like `io_uring_prep_pipe(3)`: creates a pipe; the CQE's `res` is 0 and `fds` receives the
-   * read and write ends. Linux 6.16.
-   */
   prepPipe(fds, flags = 0) {
     if (!(fds instanceof Int32Array) || fds.length < 2) {
       throw new TypeError("fds must be an Int32Array of at least 2 elements");
@@ -3927,41 +3267,28 @@ var Sqe = class {
     this.prepRw(Op.PIPE, 0, fds, 0, 0);
     this.opFlags = flags;
   }
-  /** Like `io_uring_prep_pipe_direct(3)`: both ends go into the file table. Linux 6.16. */
   prepPipeDirect(fds, flags, fileIndex) {
     this.prepPipe(fds, flags);
     this._target(fileIndex);
   }
-  // ---- polling, epoll --------------------------------------------------------------------
-  /** Like `io_uring_prep_poll_add(3)`: `res` is the ready `PollEvent` mask. Linux 5.1. */
   prepPollAdd(fd, pollMask) {
     this.prepRw(Op.POLL_ADD, fd, null, 0, 0);
     this.opFlags = pollMask;
   }
-  /** Like `io_uring_prep_poll_multishot(3)`: a CQE each time `fd` becomes ready. Linux 5.13. */
   prepPollMultishot(fd, pollMask) {
     this._m.tracking = true;
     this.prepPollAdd(fd, pollMask);
     this._u32[this._w + SqeWord.LEN] = PollFlag.ADD_MULTI;
   }
-  /** Like `io_uring_prep_poll_remove(3)`: cancel the poll whose user data is `userData`. 5.1. */
   prepPollRemove(userData) {
     this.prepRw(Op.POLL_REMOVE, -1, null, 0, 0);
     this._set64(SqeWord.ADDR, userData);
   }
-  /**
-   * Like `io_uring_prep_poll_update(3)`: change the events and/or user data of an armed poll
-   * (`PollFlag.UPDATE_EVENTS`, `PollFlag.UPDATE_USER_DATA`). Linux 5.13.
-   */
   prepPollUpdate(oldUserData, newUserData, pollMask, flags) {
     this.prepRw(Op.POLL_REMOVE, -1, null, flags, newUserData);
     this._set64(SqeWord.ADDR, oldUserData);
     this.opFlags = pollMask;
   }
-  /**
-   * Like `io_uring_prep_epoll_ctl(3)`: `op` is `EPOLL_CTL_ADD` (1), `DEL` (2) or `MOD` (3), with
-   * `events` and 64-bit `data` as in `struct epoll_event`. Linux 5.6.
-   */
   prepEpollCtl(epfd, fd, op, events = 0, data = 0) {
     const ev = new Uint8Array(12);
     const v = new DataView(ev.buffer);
@@ -3970,10 +3297,6 @@ var Sqe = class {
     v.setUint32(8, data / TWO326, true);
     this.prepRw(Op.EPOLL_CTL, epfd, ev, op, fd);
   }
-  /**
-   * Like `io_uring_prep_epoll_wait(3)`: waits for events on `epfd`; `events` receives up to
-   * `maxEvents` packed 12-byte `struct epoll_event`s, `res` is their count. Linux 6.15.
-   */
   prepEpollWait(epfd, events, maxEvents, flags = 0) {
     isView(events, "events");
     if (events.byteLength < maxEvents * 12) {
@@ -3982,51 +3305,31 @@ var Sqe = class {
     this.prepRw(Op.EPOLL_WAIT, epfd, events, maxEvents, 0);
     this.opFlags = flags;
   }
-  // ---- timeouts and cancellation -----------------------------------------------------------
-  /**
-   * Like `io_uring_prep_timeout(3)`: completes with `-ETIME` after `ts`, or with 0 once `count`
-   * other CQEs were posted. Linux 5.4.
-   *
-   * @param ts milliseconds, or `{ sec, nsec }`
-   * @param count CQEs that end the timeout early; 0 for a pure timer
-   * @param flags `TimeoutFlag` bits
-   */
   prepTimeout(ts, count = 0, flags = 0) {
     if (flags & TimeoutFlag.MULTISHOT) this._m.tracking = true;
     this.prepRw(Op.TIMEOUT, -1, timespec(ts), 1, count);
     this.opFlags = flags;
   }
-  /** Like `io_uring_prep_timeout_remove(3)`: cancel the timeout with `userData`. Linux 5.5. */
   prepTimeoutRemove(userData, flags = 0) {
     this.prepRw(Op.TIMEOUT_REMOVE, -1, null, 0, 0);
     this._set64(SqeWord.ADDR, userData);
     this.opFlags = flags;
   }
-  /** Like `io_uring_prep_timeout_update(3)`: re-arm the timeout with `userData`. Linux 5.11. */
   prepTimeoutUpdate(ts, userData, flags = 0) {
     this.prepRw(Op.TIMEOUT_REMOVE, -1, null, 0, 0);
     this._addrAt(SqeWord.OFF, timespec(ts));
     this._set64(SqeWord.ADDR, userData);
     this.opFlags = flags | TimeoutFlag.UPDATE;
   }
-  /**
-   * Like `io_uring_prep_link_timeout(3)`: cancels the SQE linked before this one (which must
-   * carry `SqeFlag.IO_LINK`) if it has not completed after `ts`. Linux 5.5.
-   */
   prepLinkTimeout(ts, flags = 0) {
     this.prepRw(Op.LINK_TIMEOUT, -1, timespec(ts), 1, 0);
     this.opFlags = flags;
   }
-  /**
-   * Like `io_uring_prep_cancel64(3)`: cancel the request whose user data is `userData`.
-   * `CancelFlag.ALL` cancels every match, `CancelFlag.ANY` every request. Linux 5.5 (flags 5.19).
-   */
   prepCancel(userData, flags = 0) {
     this.prepRw(Op.ASYNC_CANCEL, -1, null, 0, 0);
     this._set64(SqeWord.ADDR, userData);
     this.opFlags = flags;
   }
-  /** Like `io_uring_prep_cancel_fd(3)`: cancel requests on `fd`. Linux 5.19. */
   prepCancelFd(fd, flags = 0) {
     this.prepRw(Op.ASYNC_CANCEL, fd, null, 0, 0);
     let f = flags | CancelFlag.FD;
@@ -4036,76 +3339,52 @@ var Sqe = class {
     }
     this.opFlags = f;
   }
-  // ---- sockets ---------------------------------------------------------------------------
-  /**
-   * Like `io_uring_prep_socket(3)`: `res` is the new socket fd. Linux 5.19.
-   *
-   * @param domain `AF_INET` (2), `AF_INET6` (10), `AF_UNIX` (1)
-   * @param type `SOCK_STREAM` (1), `SOCK_DGRAM` (2), optionally with `SOCK_CLOEXEC`/`SOCK_NONBLOCK`
-   */
   prepSocket(domain, type, protocol = 0, flags = 0) {
     this.prepRw(Op.SOCKET, domain, null, protocol, type);
     this.opFlags = flags;
   }
-  /** Like `io_uring_prep_socket_direct(3)`: the socket goes into slot `fileIndex`. 5.19. */
   prepSocketDirect(domain, type, protocol, flags, fileIndex) {
     this.prepSocket(domain, type, protocol, flags);
     this._target(fileIndex);
   }
-  /** Like `io_uring_prep_socket_direct_alloc(3)`: the kernel picks the slot (`res`). 5.19. */
   prepSocketDirectAlloc(domain, type, protocol = 0, flags = 0) {
     this.prepSocketDirect(domain, type, protocol, flags, FILE_INDEX_ALLOC);
   }
-  /** Like `io_uring_prep_bind(3)`: `addr` is a `struct sockaddr` (see `sockaddr()`). Linux 6.11. */
   prepBind(fd, addr) {
     isView(addr, "addr");
     this.prepRw(Op.BIND, fd, addr, 0, addr.byteLength);
   }
-  /** Like `io_uring_prep_listen(3)`. Linux 6.11. */
   prepListen(fd, backlog) {
     this.prepRw(Op.LISTEN, fd, null, backlog, 0);
   }
-  /** Like `io_uring_prep_connect(3)`: `addr` is a `struct sockaddr`. Linux 5.5. */
   prepConnect(fd, addr) {
     isView(addr, "addr");
     this.prepRw(Op.CONNECT, fd, addr, 0, addr.byteLength);
   }
-  /**
-   * Like `io_uring_prep_accept(3)`: `res` is the connection fd. `addr` (a sockaddr buffer) and
-   * `addrLen` (its length in element 0, updated by the kernel) may both be null. Linux 5.5.
-   */
   prepAccept(fd, addr = null, addrLen = null, flags = 0) {
     if (addr !== null) isView(addr, "addr");
     this.prepRw(Op.ACCEPT, fd, addr, 0, 0);
     if (addrLen !== null) this._addrAt(SqeWord.OFF, addrLen);
     this.opFlags = flags;
   }
-  /** Like `io_uring_prep_accept_direct(3)`: the connection goes into slot `fileIndex`. 5.15. */
   prepAcceptDirect(fd, addr, addrLen, flags, fileIndex) {
     this.prepAccept(fd, addr, addrLen, flags);
     this._target(fileIndex);
   }
-  /** Like `io_uring_prep_multishot_accept(3)`: one CQE per connection. Linux 5.19. */
   prepMultishotAccept(fd, addr = null, addrLen = null, flags = 0) {
     this._m.tracking = true;
     this.prepAccept(fd, addr, addrLen, flags);
     this.ioprio = this.ioprio | AcceptFlag.MULTISHOT;
   }
-  /**
-   * Like `io_uring_prep_multishot_accept_direct(3)`: each connection goes into a free slot of the
-   * file table, `res` is the slot. Linux 5.19.
-   */
   prepMultishotAcceptDirect(fd, addr = null, addrLen = null, flags = 0) {
     this.prepMultishotAccept(fd, addr, addrLen, flags);
     this._target(FILE_INDEX_ALLOC);
   }
-  /** Like `io_uring_prep_send(3)`: `res` is the bytes sent. Linux 5.6. */
   prepSend(fd, buf2, flags = 0) {
     isView(buf2);
     this.prepRw(Op.SEND, fd, buf2, buf2.byteLength, 0);
     this.opFlags = flags;
   }
-  /** Like `io_uring_prep_sendto(3)`: send to `addr` (a `struct sockaddr`). Linux 6.0. */
   prepSendto(fd, buf2, flags, addr) {
     isView(addr, "addr");
     this.prepSend(fd, buf2, flags);
@@ -4113,10 +3392,6 @@ var Sqe = class {
     const w = this._w + SqeWord.FILE_INDEX, u = this._u32;
     u[w] = u[w] & 4294901760 | addr.byteLength & 65535;
   }
-  /**
-   * Like `io_uring_prep_send_bundle(3)`: send as many buffers of group `bufGroup` as are queued
-   * (`RecvSendFlag.BUNDLE`). Linux 6.10.
-   */
   prepSendBundle(fd, len, flags, bufGroup) {
     this.prepRw(Op.SEND, fd, null, len, 0);
     this.opFlags = flags;
@@ -4124,26 +3399,17 @@ var Sqe = class {
     this.bufGroup = bufGroup;
     this.flags |= SqeFlag.BUFFER_SELECT;
   }
-  /**
-   * Like `io_uring_prep_send_zc(3)`: zero-copy send. Two CQEs: the result with `CqeFlag.MORE`,
-   * then a `CqeFlag.NOTIF` one when `buf` may be reused; the buffer is held until then. 6.0.
-   */
   prepSendZc(fd, buf2, flags = 0, zcFlags = 0) {
     isView(buf2);
     this.prepRw(Op.SEND_ZC, fd, buf2, buf2.byteLength, 0);
     this.opFlags = flags;
     this.ioprio = zcFlags;
   }
-  /** Like `io_uring_prep_recv(3)`: `res` is the bytes received, 0 at EOF. Linux 5.6. */
   prepRecv(fd, buf2, flags = 0) {
     isView(buf2);
     this.prepRw(Op.RECV, fd, buf2, buf2.byteLength, 0);
     this.opFlags = flags;
   }
-  /**
-   * Like `io_uring_prep_recv_multishot(3)` with buffer selection: one CQE per receive, each into
-   * a buffer of group `bufGroup` (`CqeFlag.BUFFER`, id in `flags >>> 16`). Linux 6.0.
-   */
   prepRecvMultishot(fd, bufGroup, flags = 0) {
     this._m.tracking = true;
     this.prepRw(Op.RECV, fd, null, 0, 0);
@@ -4152,14 +3418,6 @@ var Sqe = class {
     this.bufGroup = bufGroup;
     this.flags |= SqeFlag.BUFFER_SELECT;
   }
-  /**
-   * Zero-copy multishot receive (`IORING_OP_RECV_ZC`, as liburing's zcrx test prepares it): data
-   * lands in the memory of interface queue `ifqIndex`. Needs `IORING_REGISTER_ZCRX_IFQ` and a NIC
-   * with header split and a dedicated rx queue; without them the CQE is `-EINVAL`. Linux 6.15.
-   *
-   * @param len bytes to receive in all, 0 for no limit
-   * @param flags extra `RecvSendFlag` bits for `ioprio` (`POLL_FIRST`); multishot is always set
-   */
   prepRecvZc(fd, len, ifqIndex, flags = 0) {
     this._m.tracking = true;
     checkU32(ifqIndex, "ifqIndex");
@@ -4167,24 +3425,20 @@ var Sqe = class {
     this.ioprio = this.ioprio | flags | RecvSendFlag.RECV_MULTISHOT;
     this.fileIndex = ifqIndex;
   }
-  /** Like `io_uring_prep_sendmsg(3)`: `msg` from `MsgHdr`. Linux 5.3. */
   prepSendmsg(fd, msg, flags = 0) {
     this.prepRw(Op.SENDMSG, fd, msg.bytes, 1, 0);
     this._hold(msg);
     this.opFlags = flags;
   }
-  /** Like `io_uring_prep_sendmsg_zc(3)`. Linux 6.1. */
   prepSendmsgZc(fd, msg, flags = 0) {
     this.prepSendmsg(fd, msg, flags);
     this.opcode = Op.SENDMSG_ZC;
   }
-  /** Like `io_uring_prep_recvmsg(3)`: `msg` from `MsgHdr`. Linux 5.3. */
   prepRecvmsg(fd, msg, flags = 0) {
     this.prepRw(Op.RECVMSG, fd, msg.bytes, 1, 0);
     this._hold(msg);
     this.opFlags = flags;
   }
-  /** Like `io_uring_prep_recvmsg_multishot(3)`: with buffer group `bufGroup`. Linux 6.0. */
   prepRecvmsgMultishot(fd, msg, flags, bufGroup) {
     this._m.tracking = true;
     this.prepRecvmsg(fd, msg, flags);
@@ -4192,14 +3446,9 @@ var Sqe = class {
     this.bufGroup = bufGroup;
     this.flags |= SqeFlag.BUFFER_SELECT;
   }
-  /** Like `io_uring_prep_shutdown(3)`: `how` is `SHUT_RD` (0), `SHUT_WR` (1) or both (2). 5.11. */
   prepShutdown(fd, how) {
     this.prepRw(Op.SHUTDOWN, fd, null, how, 0);
   }
-  /**
-   * Like `io_uring_prep_cmd_sock(3)`: a socket command (`SocketCmd`), such as `SIOCINQ` (bytes
-   * queued for reading, in `res`) or get/setsockopt with `optval`. Linux 6.7.
-   */
   prepCmdSock(cmdOp, fd, level = 0, optname = 0, optval = null) {
     this.prepRw(Op.URING_CMD, fd, null, 0, 0);
     const u = this._u32, w = this._w;
@@ -4211,10 +3460,6 @@ var Sqe = class {
       u[w + SqeWord.FILE_INDEX] = optval.byteLength;
     }
   }
-  /**
-   * A raw `IORING_OP_URING_CMD` (`io_uring_prep_uring_cmd`): `cmdOp` and up to 16 bytes of
-   * command payload (80 with `sqe128`), as the driver behind `fd` defines them. Linux 5.19.
-   */
   prepUringCmd(fd, cmdOp, cmd) {
     this.prepRw(Op.URING_CMD, fd, null, 0, 0);
     this._u32[this._w + SqeWord.OFF] = cmdOp;
@@ -4224,12 +3469,6 @@ var Sqe = class {
       this._m.u8.set(cmd, this._w * 4 + 48);
     }
   }
-  // ---- buffers, files, rings -------------------------------------------------------------
-  /**
-   * Like `io_uring_prep_provide_buffers(3)`: hands `nr` buffers of `len` bytes each, carved from
-   * `region`, to group `bufGroup` with ids from `bid`. The ring holds `region` until it closes,
-   * since the kernel may write into it at any later time. Linux 5.7.
-   */
   prepProvideBuffers(region, len, nr, bufGroup, bid) {
     if (len * nr > region.byteLength) {
       throw new RangeError(`region of ${region.byteLength} bytes is smaller than ${nr} x ${len}`);
@@ -4239,54 +3478,32 @@ var Sqe = class {
     this.bufGroup = bufGroup;
     this._hold(new ProvidedRegion(region));
   }
-  /** Like `io_uring_prep_remove_buffers(3)`: take `nr` buffers back from group `bufGroup`. 5.7. */
   prepRemoveBuffers(nr, bufGroup) {
     this.prepRw(Op.REMOVE_BUFFERS, nr, null, 0, 0);
     this.bufGroup = bufGroup;
   }
-  /**
-   * Like `io_uring_prep_files_update(3)`: sets registered files from `offset` to `fds`
-   * (-1 empties a slot); with `offset` `FILE_INDEX_ALLOC` the kernel picks slots and writes them
-   * back into `fds`. Linux 5.6.
-   */
   prepFilesUpdate(fds, offset) {
     if (!(fds instanceof Int32Array)) throw new TypeError("fds must be an Int32Array");
     this.prepRw(Op.FILES_UPDATE, -1, fds, fds.length, offset >>> 0);
   }
-  /**
-   * Like `io_uring_prep_fixed_fd_install(3)`: turns direct descriptor `fixedIndex` into a real
-   * fd (`res`), close-on-exec unless `FIXED_FD_NO_CLOEXEC`. Linux 6.8.
-   */
   prepFixedFdInstall(fixedIndex, flags = 0) {
     this.prepRw(Op.FIXED_FD_INSTALL, fixedIndex, null, 0, 0);
     this.flags |= SqeFlag.FIXED_FILE;
     this.opFlags = flags;
   }
-  /**
-   * Like `io_uring_prep_msg_ring(3)`: posts a CQE on the ring `fd` with `res` = `len` and user
-   * data `data`. Linux 5.18. The target ring takes that CQE for the end of its own op with user
-   * data `data`, if it has one in flight (see `Ring`): use user data no op there uses.
-   */
   prepMsgRing(fd, len, data, flags = 0) {
     this.prepRw(Op.MSG_RING, fd, null, len, data);
     this.opFlags = flags;
   }
-  /** Like `io_uring_prep_msg_ring_cqe_flags(3)`: also sets the target CQE's flags. Linux 6.3. */
   prepMsgRingCqeFlags(fd, len, data, flags, cqeFlags) {
     this.prepMsgRing(fd, len, data, flags | 2);
     this.fileIndex = cqeFlags;
   }
-  /**
-   * Like `io_uring_prep_msg_ring_fd(3)`: installs this ring's fixed file `sourceIndex` into slot
-   * `targetIndex` (or `FILE_INDEX_ALLOC`) of ring `fd`'s table, posting a CQE with `data` there.
-   * Linux 6.0.
-   */
   prepMsgRingFd(fd, sourceIndex, targetIndex, data, flags = 0) {
     this.prepRw(
       Op.MSG_RING,
       fd,
       1,
-      /* IORING_MSG_SEND_FD */
       0,
       data
     );
@@ -4294,14 +3511,6 @@ var Sqe = class {
     this._target(targetIndex);
     this.opFlags = flags;
   }
-  // ---- processes and futexes -------------------------------------------------------------
-  /**
-   * Like `io_uring_prep_waitid(3)`: waits for a child like waitid(2); `infop` (128 bytes,
-   * `siginfo_t`) may be null. Linux 6.7.
-   *
-   * @param idtype `P_ALL` (0), `P_PID` (1), `P_PGID` (2), `P_PIDFD` (3)
-   * @param options `WEXITED` (4) and friends
-   */
   prepWaitid(idtype, id, infop, options, flags = 0) {
     this.prepRw(Op.WAITID, id, null, idtype, 0);
     this.opFlags = flags;
@@ -4311,26 +3520,18 @@ var Sqe = class {
       this._addrAt(SqeWord.OFF, infop);
     }
   }
-  /**
-   * Like `io_uring_prep_futex_wait(3)`: sleeps while the futex word (element 0 of `futex`) holds
-   * `val`. Linux 6.7.
-   *
-   * @param futexFlags `FUTEX2_*` (`Futex2.SIZE_U32 | Futex2.PRIVATE` for a process-private u32)
-   */
   prepFutexWait(futex, val, mask, futexFlags, flags = 0) {
     isView(futex, "futex");
     this.prepRw(Op.FUTEX_WAIT, futexFlags, futex, 0, val);
     this._set64(SqeWord.ADDR3, mask);
     this.opFlags = flags;
   }
-  /** Like `io_uring_prep_futex_wake(3)`: wakes up to `val` waiters; `res` is how many. 6.7. */
   prepFutexWake(futex, val, mask, futexFlags, flags = 0) {
     isView(futex, "futex");
     this.prepRw(Op.FUTEX_WAKE, futexFlags, futex, 0, val);
     this._set64(SqeWord.ADDR3, mask);
     this.opFlags = flags;
   }
-  /** Like `io_uring_prep_futex_waitv(3)`: `res` is the index of the futex that woke. 6.7. */
   prepFutexWaitv(futexes, flags = 0) {
     const v = new Uint32Array(futexes.length * 6);
     for (let i = 0; i < futexes.length; i++) {
@@ -4496,53 +3697,31 @@ function pushRefs(out, held2) {
   else if (held2 !== void 0) out.push(held2);
 }
 var _HeldRefs = class {
-  /** In-flight ops per small user data value. */
   #count = new Int32Array(64);
-  /** 1 where the small entry was published while untracked ops were in flight. */
   #tainted = new Uint8Array(64);
-  /** What each small entry holds (see `addRef`). */
   #refs = new Array(64).fill(void 0);
-  #big = /* @__PURE__ */ new Map();
+  #big =  new Map();
   #live = 0;
   #deferred = [];
-  /** Kept for the ring's life (see `retire`). */
   #retired = [];
-  /** Ops published while nothing was tracked, and not yet known to be complete. */
   untracked = 0;
-  /**
-   * Set when the owner promises that no two ops in flight share a user data value (AsyncRing's
-   * user data are slot numbers): then a CQE can always be matched to its op and nothing needs to
-   * be parked while untracked ops are in flight.
-   */
   unique = false;
-  /** Number of user data values with ops in flight. */
   get size() {
     return this.#live;
   }
-  /**
-   * Keeps `ref` for as long as the ring lives: memory that ops may use without holding it (a
-   * closed `FixedBuffers`, which read/write fixed ops do not hold one by one). Counting ops in
-   * flight cannot prove it free earlier: a CQE that another ring posts here with `MSG_RING`
-   * would count as the end of one of them. At close, `settle()` lets it go once nothing is in
-   * flight.
-   */
   retire(ref) {
     this.#retired.push(ref);
   }
-  /** How many retired refs are kept (for tests). */
   get retiredCount() {
     return this.#retired.length;
   }
-  /** At ring close, after the drain: forgets the retired refs when no op is left in flight. */
   settle() {
     if (this.#live === 0 && this.untracked === 0) this.#retired.length = 0;
   }
-  /** Records `n` CQEs of ops that were only counted (`untracked`). */
   countDone(n) {
     const u = this.untracked;
     this.untracked = u > n ? u - n : 0;
   }
-  /** Records one published op with user data `ud`, holding `ref` (if not undefined). */
   publish(ud, ref) {
     const count = this.#count;
     if (ud < count.length) {
@@ -4557,7 +3736,6 @@ var _HeldRefs = class {
     }
     this.#publishSlow(ud, ref);
   }
-  /** `publish` for user data past the small table: grows it, or uses the map. */
   #publishSlow(ud, ref) {
     if (ud < SMALL) {
       let n = this.#count.length;
@@ -4580,7 +3758,6 @@ var _HeldRefs = class {
     }
     if (ref !== void 0) e.ref = addRef(e.ref, ref);
   }
-  /** Records the final CQE of an op with user data `ud`. */
   complete(ud) {
     const count = this.#count;
     if (ud < count.length) {
@@ -4599,7 +3776,6 @@ var _HeldRefs = class {
     }
     this.#completeSlow(ud);
   }
-  /** `complete` for large user data, or for a CQE of an op that was only counted. */
   #completeSlow(ud) {
     const e = ud < SMALL ? void 0 : this.#big.get(ud);
     if (e === void 0 || e.count === 0) {
@@ -4611,7 +3787,6 @@ var _HeldRefs = class {
     if (e.tainted && this.untracked > 0) pushRefs(this.#deferred, e.ref);
     this.#big.delete(ud);
   }
-  /** Everything still held, for a ring that closes with ops it could not reap. */
   remaining() {
     const out = [
       ...this.#deferred,
@@ -4629,42 +3804,26 @@ var LINKED_SKIP = 4 | 64;
 var LINK_SKIP_MASK = 4 | 8 | 64;
 var _SubmissionQueue = class {
   lib;
-  /** The `IORING_SETUP_*` flags. */
   flags;
-  /** The fd `io_uring_enter` takes: the ring fd, or its registered index. */
   enterFd;
-  /** `IORING_ENTER_*` bits every enter carries (`REGISTERED_RING`). */
   enterFlags = 0;
-  /** SQ size in entries. */
   entries;
   mask;
-  /** The SQ ring as words (empty once closed), and the word indexes of its fields. */
   sq32;
   headI;
   tailI;
   flagsI;
   droppedI;
-  /** The SQ tail as last published. */
   pubTail;
-  /** The SQ head as last loaded; the slots before it are zeroed. */
   headCache;
-  /**
-   * SQEs `getSqe()` may hand out before it looks at the kernel's SQ head again (the SQ size minus
-   * what sits between the cached head and the tail), 0 once closed: one test of it covers "full"
-   * and "closed".
-   */
   free;
-  /** The `Sqe` of the slot at the tail: the next one `getSqe()` hands out. */
   next;
   mem;
   sqes;
-  /** The SQE array and the kernel's SQ head, for the shim's `uring_submit`. */
   sqesPtr;
   sqHeadPtr;
-  /** log2 of the SQE size: 6, or 7 with SQE128. */
   sqeShift;
   held;
-  /** Set once an op with `CQE_SKIP_SUCCESS` was published while tracking buffers. */
   skipSeen = false;
   constructor(r, held2) {
     this.lib = r.lib;
@@ -4691,16 +3850,9 @@ var _SubmissionQueue = class {
     sqes.forEach((sqe, i) => sqe._next = sqes[(i + 1) % entries]);
     this.next = sqes[tail & this.mask];
   }
-  /**
-   * `io_uring_enter(fd, n, waitNr, flags)` with nothing zeroed afterwards: the shim's `uring_submit`
-   * without an SQE array, so that one call stub serves every synchronous enter.
-   *
-   * @returns the kernel's result, or -errno
-   */
   enter(n, waitNr, flags) {
     return this.lib.uring_submit(this.enterFd, n, waitNr, flags, null, null, 0, 0, 0);
   }
-  /** `Ring.getSqe()`. */
   getSqe() {
     const free = this.free;
     if (free === 0) return this.#getSqeSlow();
@@ -4709,7 +3861,6 @@ var _SubmissionQueue = class {
     this.next = sqe._next;
     return sqe;
   }
-  /** `getSqe()` when the cached SQ head says the SQ is full (or the ring is closed). */
   #getSqeSlow() {
     if (this.mem.closed) throw new Error("ring is closed");
     this.refreshHead();
@@ -4719,19 +3870,15 @@ var _SubmissionQueue = class {
     this.next = sqe._next;
     return sqe;
   }
-  /** The SQ tail as `getSqe()` left it (published up to `pubTail`). */
   get tail() {
     return this.headCache + this.entries - this.free >>> 0;
   }
-  /** SQEs that are free right now. */
   spaceLeft() {
     return this.entries - (this.tail - this.refreshHead() >>> 0);
   }
-  /** SQEs prepared (or published) but not yet consumed by the kernel. */
   ready() {
     return this.tail - loadAcquire(this.sq32, this.headI) >>> 0;
   }
-  /** `Ring.discardSqes()`. */
   discard() {
     const from = this.pubTail, to = this.tail;
     const n = to - from >>> 0;
@@ -4742,11 +3889,6 @@ var _SubmissionQueue = class {
     this.next = this.sqes[from & this.mask];
     return n;
   }
-  /**
-   * Loads the kernel's SQ head (acquire) and zeroes the SQE slots it consumed since the last
-   * look, with one fill per contiguous run: so `getSqe()` hands out zeroed SQEs without a store
-   * per field on the hot path.
-   */
   refreshHead() {
     const head = loadAcquire(this.sq32, this.headI);
     const old = this.headCache;
@@ -4757,7 +3899,6 @@ var _SubmissionQueue = class {
     }
     return head;
   }
-  /** Zeroes the SQEs of SQ positions `from` (inclusive) to `to` (exclusive). */
   #zeroSlots(from, to) {
     const m = this.mem, words = m.stride >>> 1, mask = this.mask;
     const n = Math.min(to - from >>> 0, this.entries);
@@ -4766,11 +3907,9 @@ var _SubmissionQueue = class {
     m.f64.fill(0, a * words, (a + first) * words);
     if (n > first) m.f64.fill(0, 0, (n - first) * words);
   }
-  /** Whether the kernel has overflowed CQEs or task work to flush on the next enter. */
   needsFlush() {
     return (loadAcquire(this.sq32, this.flagsI) & (SqRingFlag.CQ_OVERFLOW | SqRingFlag.TASKRUN)) !== 0 || (this.flags & SetupFlag.DEFER_TASKRUN) !== 0;
   }
-  /** Publishes prepared SQEs (release store of the SQ tail); returns how many await the kernel. */
   publish() {
     const end = this.tail;
     const t = this.pubTail;
@@ -4782,7 +3921,6 @@ var _SubmissionQueue = class {
     }
     return end - loadAcquire(this.sq32, this.headI) >>> 0;
   }
-  /** Hands the buffers of SQ positions `t` (inclusive) to `end` to the held set, by user data. */
   #publishTracked(t, end) {
     const m = this.mem;
     const refs = m.refs, u = m.u32, stride = m.stride, mask = this.mask;
@@ -4810,12 +3948,6 @@ var _SubmissionQueue = class {
       refs[s] = void 0;
     }
   }
-  /**
-   * Publishes, then enters the kernel to submit (and with `waitNr`, to wait: `flags` then has
-   * `GETEVENTS`), when there is anything to submit, wait for, wake or flush.
-   *
-   * @returns the number of SQEs submitted
-   */
   submit(waitNr, flags) {
     const published = this.tail - this.pubTail >>> 0;
     const n = this.publish();
@@ -4832,7 +3964,6 @@ var _SubmissionQueue = class {
     }
     return this.#submitSlow(n, published, waitNr, flags, sqFlags);
   }
-  /** `submit` with SQPOLL or IOPOLL, or with overflowed CQEs or task work to flush. */
   #submitSlow(n, published, waitNr, flags, sqFlags) {
     flags |= this.enterFlags;
     if (this.flags & SetupFlag.SQPOLL) {
@@ -4855,7 +3986,6 @@ var _SubmissionQueue = class {
     if (ret >= 0) return this.flags & SetupFlag.SQPOLL ? published : ret;
     return this.#enterFailed(ret, n, waitNr, flags, published);
   }
-  /** An `io_uring_enter` of `submit` returned `ret` < 0: retry, report or throw. */
   #enterFailed(ret, n, waitNr, flags, published) {
     for (; ; ) {
       if (ret >= 0) return this.flags & SetupFlag.SQPOLL ? published : ret;
@@ -4869,7 +3999,6 @@ var _SubmissionQueue = class {
       ret = this.enter(n, waitNr, flags);
     }
   }
-  /** Makes the SQ inert: `getSqe()` throws, stale `Sqe` objects write nowhere. */
   close() {
     this.free = 0;
     this.mem.close();
@@ -4879,27 +4008,19 @@ var _SubmissionQueue = class {
 var { ETIME: ETIME2 } = Errno;
 var TWO328 = 4294967296;
 var _CompletionQueue = class {
-  /** CQ size in entries. */
   entries;
-  /** The CQ ring as words (empty once closed), and as signed words for `res`. */
   cq32;
   cqI32;
-  /** Word indexes of the head, the tail, the overflow counter and the CQE array. */
   headI;
   tailI;
   overflowI;
-  /** Word index of the CQ ring's `flags` (0: the kernel has none, before Linux 5.8). */
   flagsI;
   cqesI;
   mask;
-  /** Words per CQE: 4, or 8 with CQE32. */
   stride;
-  /** Buffers held by user data, and the SQ memory whose `tracking` says whether to look. */
   held;
   mem;
-  /** The one view `peek()` returns, made on first use. */
   view = void 0;
-  /** Set by `close()`. */
   closed = false;
   constructor(r, held2, mem) {
     this.entries = r.cqEntries;
@@ -4916,20 +4037,16 @@ var _CompletionQueue = class {
     this.cqesI = p32[25] >>> 2;
     this.stride = r.flags & SetupFlag.CQE32 ? 8 : 4;
   }
-  /** The CQ head (only this side moves it). */
   head() {
     return this.cq32[this.headI];
   }
-  /** The CQ tail (acquire). */
   tail() {
     return loadAcquire(this.cq32, this.tailI);
   }
-  /** CQEs ready to be reaped. */
   ready() {
     const cq = this.cq32;
     return loadAcquire(cq, this.tailI) - cq[this.headI] >>> 0;
   }
-  /** `Ring.copyCqes()` once `ready` CQEs are known to be ready. */
   copy(batch, ready) {
     const cq = this.cq32;
     let head = cq[this.headI];
@@ -4967,14 +4084,12 @@ var _CompletionQueue = class {
     batch.length = n;
     return n;
   }
-  /** `Ring.peekCqes()` once `ready` CQEs are known to be ready. */
   peek(ready) {
     const view = this.view ??= new CqeView(this.cq32, this.cqI32, this.cqesI, this.mask, this.stride);
     view._head = this.cq32[this.headI];
     view.length = ready;
     return view;
   }
-  /** `Ring.cqAdvance()`. */
   advance(n) {
     const cq = this.cq32;
     const head = cq[this.headI];
@@ -4995,7 +4110,6 @@ var _CompletionQueue = class {
       view._head = next;
     }
   }
-  /** Releases the buffers of ops whose final CQE is among the `n` from CQ position `head`. */
   #releaseInPlace(head, n) {
     const cq = this.cq32, mask = this.mask, stride = this.stride, base = this.cqesI;
     for (let i = 0, h = head; i < n; i++, h = h + 1 >>> 0) {
@@ -5003,11 +4117,6 @@ var _CompletionQueue = class {
       if ((cq[w + 3] & CqeFlag.MORE) === 0) this.held.complete(userDataAt(cq, w));
     }
   }
-  /**
-   * `Ring.forEachCqe()` once `ready` CQEs are known to be ready. The release is written out here
-   * and in `take()` rather than shared through a private method: V8 checks a private method's
-   * brand on each call, per CQE in this loop.
-   */
   forEach(fn, ready) {
     const cq = this.cq32;
     let head = cq[this.headI];
@@ -5026,7 +4135,6 @@ var _CompletionQueue = class {
     }
     return ready;
   }
-  /** Takes the CQE at the head off the CQ, or returns `null` when none is ready. */
   take() {
     const cq = this.cq32;
     const head = cq[this.headI];
@@ -5043,20 +4151,12 @@ var _CompletionQueue = class {
     } else if ((out.flags & CqeFlag.MORE) === 0) this.held.countDone(1);
     return out;
   }
-  /**
-   * Whether fewer than `waitNr` CQEs (at most `entries`) are ready and no timeout op expired
-   * since CQ position `from`: a wait for them would go on.
-   */
   short(waitNr, from) {
     const cq = this.cq32;
     const tail = loadAcquire(cq, this.tailI);
     const want = waitNr < this.entries ? waitNr : this.entries;
     return tail - cq[this.headI] >>> 0 < want && !this.#timeoutExpired(from, tail);
   }
-  /**
-   * Whether a CQE from CQ position `from` up to `tail` is `-ETIME`, an expired timeout's: the
-   * kernel then wakes every waiter, whatever `min_complete` it waits for, and so does this.
-   */
   #timeoutExpired(from, tail) {
     const cq = this.cq32, ci = this.cqI32, mask = this.mask, stride = this.stride;
     const head = cq[this.headI];
@@ -5066,7 +4166,6 @@ var _CompletionQueue = class {
     }
     return false;
   }
-  /** Makes the CQ inert: the view shows nothing and reads no unmapped memory. */
   close() {
     this.closed = true;
     this.cq32 = new Uint32Array(0);
@@ -5153,7 +4252,6 @@ var Ring = class {
   #fd = 0;
   #ringIndex = -1;
   #features = 0;
-  /** Buffers held for ops in flight, shared by the two queues. */
   #held = new _HeldRefs();
   #sq;
   #cq;
@@ -5162,14 +4260,6 @@ var Ring = class {
   #waiters = 0;
   #closers = [];
   #featuresObj;
-  /**
-   * Sets up a ring with `io_uring_setup(2)` and maps its memory.
-   *
-   * @param options sizes and `IORING_SETUP_*` flags
-   * @throws {UringError} when the kernel refuses, with the likely cause (EPERM: disabled by
-   *   `kernel.io_uring_disabled` or seccomp; ENOMEM: `RLIMIT_MEMLOCK`; EINVAL: bad options)
-   * @throws {RangeError} for sizes out of range
-   */
   constructor(options) {
     if (options === void 0) options = {};
     const r = setupRing(options);
@@ -5181,24 +4271,19 @@ var Ring = class {
     this.#cq = new _CompletionQueue(r, this.#held, this.#sq.mem);
     if (r.ringIndex >= 0) this.#useRingIndex(r.ringIndex);
   }
-  /** The ring's file descriptor. */
   get fd() {
     this.#check();
     return this.#fd;
   }
-  /** SQ size in entries (a power of two). */
   get sqEntries() {
     return this.#sq.entries;
   }
-  /** CQ size in entries. */
   get cqEntries() {
     return this.#cq.entries;
   }
-  /** The `IORING_SETUP_*` flags the ring was set up with. */
   get setupFlags() {
     return this.#sq.flags;
   }
-  /** The kernel's `IORING_FEAT_*` bits, one camelCase boolean each (`features.nodrop`). */
   get features() {
     if (this.#featuresObj === void 0) {
       const o = {};
@@ -5207,32 +4292,22 @@ var Ring = class {
     }
     return this.#featuresObj;
   }
-  /** True once `close()` ran. */
   get closed() {
     return this.#closed;
   }
-  /** SQEs dropped by the kernel as invalid (the SQ ring's `dropped` counter). */
   get sqDropped() {
     this.#check();
     const sq = this.#sq;
     return loadAcquire(sq.sq32, sq.droppedI);
   }
-  /** CQEs the kernel could not post because the CQ was full (without NODROP). */
   get cqOverflow() {
     this.#check();
     const cq = this.#cq;
     return loadAcquire(cq.cq32, cq.overflowI);
   }
-  /** The registered ring index used for `io_uring_enter`, or -1 when the plain fd is used. */
   get registeredIndex() {
     return this.#ringIndex;
   }
-  /**
-   * Whether the running kernel supports opcode `op` (a number or a name such as `"read"`), from
-   * `IORING_REGISTER_PROBE`.
-   *
-   * @throws {TypeError} for an unknown name
-   */
   supports(op) {
     this.#check();
     let code;
@@ -5250,160 +4325,57 @@ var Ring = class {
     if (!Number.isInteger(code) || code < 0 || code > p[0] || code >= p[1]) return false;
     return (p[16 + code * 8 + 2] & 1) !== 0;
   }
-  /**
-   * The next free SQE, zeroed, or `null` when the SQ is full (submit, then try again). Valid
-   * until the next `submit*` call. Allocates nothing: one `Sqe` object exists per SQ slot.
-   *
-   * @throws {Error} when the ring is closed
-   */
   getSqe() {
     return this.#sq.getSqe();
   }
-  /** SQEs that are free right now. */
   sqSpaceLeft() {
     this.#check();
     return this.#sq.spaceLeft();
   }
-  /**
-   * Takes back the SQEs prepared since the last submit, as if they had never been handed out:
-   * the kernel never sees them, and the buffers they hold are let go. (liburing has no such
-   * call; `AsyncRing` uses it to close without running ops it has already rejected.)
-   *
-   * @returns how many SQEs were dropped
-   * @throws {Error} when the ring is closed
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { Ring } from "../../mod.ts";
-   * using ring = new Ring({ entries: 4 });
-   * ring.getSqe()!.prepNop();
-   * ring.getSqe()!.prepNop();
-   * assertEquals(ring.discardSqes(), 2);
-   * assertEquals(ring.submit(), 0);
-   * assertEquals(ring.sqSpaceLeft(), 4);
-   * ```
-   */
   discardSqes() {
     this.#check();
     return this.#sq.discard();
   }
-  /** SQEs prepared (or published) but not yet consumed by the kernel. */
   sqReady() {
     this.#check();
     return this.#sq.ready();
   }
-  /** CQEs ready to be reaped. */
   cqReady() {
     this.#check();
     return this.#cq.ready();
   }
-  /**
-   * Submits the prepared SQEs with one `io_uring_enter(2)` (none with SQPOLL while its thread is
-   * awake). Like `io_uring_submit(3)`.
-   *
-   * @returns the number of SQEs submitted
-   * @throws {UringError} when the enter fails
-   */
   submit() {
     this.#check();
     return this.#sq.submit(0, 0);
   }
-  /**
-   * Submits, then **blocks the calling thread** until at least `waitNr` CQEs are ready (at most
-   * `cqEntries`), or a timeout op expires (the kernel wakes every waiter then; its `-ETIME` CQE is
-   * among those ready). Like `io_uring_submit_and_wait(3)`, but a signal does not end the wait.
-   *
-   * @returns the number of SQEs submitted
-   */
   submitAndWait(waitNr) {
     checkCount2(waitNr, "waitNr");
     this.#check();
     return submitAndWait(this.#sq, this.#cq, waitNr);
   }
-  /**
-   * Submits, then **blocks the calling thread** until `waitNr` CQEs are ready (at most
-   * `cqEntries`), a timeout op expires, or `timeout` passes (`IORING_ENTER_EXT_ARG`). Like
-   * `io_uring_submit_and_wait_timeout(3)`, but a signal does not end the wait: it goes on for the
-   * time left (measured on the monotonic clock).
-   *
-   * @param timeout milliseconds or `{ sec, nsec }`
-   * @returns the number of SQEs submitted; a timeout is not an error (see `cqReady()`)
-   */
   submitAndWaitTimeout(waitNr, timeout) {
     checkCount2(waitNr, "waitNr");
     const deadline = deadlineAfter(timeout);
     this.#check();
     return submitAndWaitUntil(this.#sq, this.#cq, waitNr, deadline);
   }
-  /**
-   * Copies up to `batch.capacity` CQEs into `batch` and advances the CQ head. With `waitNr > 0`
-   * it first **blocks the calling thread** until that many CQEs are ready. Buffers held for ops
-   * whose final CQE is copied are released here.
-   *
-   * @returns the number of CQEs copied (also `batch.length`)
-   */
   copyCqes(batch, waitNr = 0) {
     this.#check();
     if (!(batch instanceof CqeBatch)) throw new TypeError("batch must be a CqeBatch");
     return this.#cq.copy(batch, readyCqes(this.#sq, this.#cq, waitNr));
   }
-  /**
-   * The ready CQEs, read in place in the CQ ring (no copy) and not consumed: like
-   * `io_uring_peek_batch_cqe(3)`. Call `cqAdvance(n)` once the first `n` are handled. With
-   * `waitNr > 0` it first **blocks the calling thread** until that many CQEs are ready. The
-   * returned view is the ring's only one, updated by each call and by `cqAdvance`; the other
-   * reaping calls (`copyCqes`, `forEachCqe`, `waitCqe`, `peekCqe`) consume CQEs behind its back,
-   * so peek again after them.
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { Ring } from "../../mod.ts";
-   * using ring = new Ring({ entries: 8 });
-   * for (let i = 0; i < 8; i++) ring.getSqe()!.prepNop();
-   * ring.submit();
-   * let seen = 0;
-   * while (seen < 8) {
-   *   const view = ring.peekCqes(1);
-   *   for (let i = 0; i < view.length; i++) assertEquals(view.res(i), 0);
-   *   seen += view.length;
-   *   ring.cqAdvance(view.length);
-   * }
-   * ```
-   */
   peekCqes(waitNr = 0) {
     this.#check();
     return this.#cq.peek(readyCqes(this.#sq, this.#cq, waitNr));
   }
-  /**
-   * Consumes the first `n` ready CQEs (those `peekCqes()` shows): like `io_uring_cq_advance(3)`.
-   * Buffers held for ops whose final CQE is among them are released here; the kernel may then
-   * reuse their slots.
-   *
-   * @throws {RangeError} when `n` is not an integer from 0 to the number of ready CQEs
-   */
   cqAdvance(n) {
     this.#check();
     this.#cq.advance(n);
   }
-  /**
-   * Calls `fn` for each ready CQE, reading it in place in the CQ ring (no copy), then advances
-   * the head past all of them. Like `io_uring_for_each_cqe` + `io_uring_cq_advance`.
-   *
-   * @returns the number of CQEs seen
-   */
   forEachCqe(fn) {
     this.#check();
     return this.#cq.forEach(fn, readyCqes(this.#sq, this.#cq, 0));
   }
-  /**
-   * **Blocks the calling thread** until a CQE is ready (or `timeout` passes), then takes it off
-   * the CQ. Like `io_uring_wait_cqe(3)` + `io_uring_cqe_seen(3)`; a signal does not end the wait
-   * (it goes on for the time left).
-   *
-   * @returns the CQE, or `null` when the timeout passed first
-   */
   waitCqe(timeout) {
     this.#check();
     const cq = this.#cq;
@@ -5413,22 +4385,11 @@ var Ring = class {
     }
     return cq.take();
   }
-  /**
-   * Takes a ready CQE off the CQ without waiting. Like `io_uring_peek_cqe(3)` + `cqe_seen`.
-   *
-   * @returns the CQE, or `null` when none is ready
-   */
   peekCqe() {
     this.#check();
     if (this.#cq.ready() === 0 && !this.#sq.needsFlush()) return null;
     return this.waitCqe(0);
   }
-  /**
-   * Resolves once at least `n` CQEs are ready, waiting on a worker thread so Deno's event loop
-   * goes on. Not for `deferTaskrun` rings, whose completions only the submitting thread can run.
-   *
-   * @returns the number of CQEs ready
-   */
   async waitAsync(n = 1) {
     this.#check();
     checkCount2(n, "n", this.#cq.entries);
@@ -5449,30 +4410,6 @@ var Ring = class {
       this.#waiters--;
     }
   }
-  /**
-   * Turns the registered eventfd's signals on or off (`IORING_CQ_EVENTFD_DISABLED` in the CQ
-   * ring's flags: shared memory, no system call). Like `io_uring_cq_eventfd_toggle(3)`. Turning
-   * them on is a full memory barrier, so a `cqReady()` right after it sees every CQE the kernel
-   * posted without a signal. Linux 5.8.
-   *
-   * @throws {UringError} EOPNOTSUPP on kernels without CQ ring flags
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { eventfd, Ring } from "../../mod.ts";
-   * using ring = new Ring({ entries: 4 });
-   * const efd = eventfd();
-   * ring.registerEventfd(efd);
-   * ring.cqEventfdToggle(false); // CQEs posted now leave the eventfd's counter alone
-   * assertEquals(ring.cqEventfdEnabled, false);
-   * ring.cqEventfdToggle(true);
-   * assertEquals(ring.cqEventfdEnabled, true);
-   * ring.unregisterEventfd();
-   * ring.getSqe()!.prepClose(efd);
-   * ring.submitAndWait(1);
-   * ```
-   */
   cqEventfdToggle(enabled) {
     this.#check();
     const cq = this.#cq, i = cq.flagsI;
@@ -5481,17 +4418,10 @@ var Ring = class {
     if (enabled) Atomics.store(cq.cq32, i, f & ~CQ_EVENTFD_DISABLED);
     else if ((f & CQ_EVENTFD_DISABLED) === 0) cq.cq32[i] = f | CQ_EVENTFD_DISABLED;
   }
-  /** False while `cqEventfdToggle(false)` holds the eventfd's signals back. */
   get cqEventfdEnabled() {
     this.#check();
     return (this.#cq.cq32[this.#cq.flagsI] & CQ_EVENTFD_DISABLED) === 0;
   }
-  /**
-   * Registers the ring fd with itself (`IORING_REGISTER_RING_FDS`) so that each
-   * `io_uring_enter` skips an fd lookup; done by the constructor unless `registerRingFd: false`.
-   *
-   * @returns the registered index
-   */
   registerRingFd() {
     this.#check();
     if (this.#ringIndex >= 0) return this.#ringIndex;
@@ -5502,13 +4432,11 @@ var Ring = class {
     this.#useRingIndex(upd[0]);
     return this.#ringIndex;
   }
-  /** Enters through registered ring index `index` from now on. */
   #useRingIndex(index) {
     this.#ringIndex = index;
     this.#sq.enterFd = index;
     this.#sq.enterFlags |= EnterFlag.REGISTERED_RING;
   }
-  /** Undoes `registerRingFd()`; `io_uring_enter` uses the plain fd again. */
   unregisterRingFd() {
     this.#check();
     if (this.#ringIndex < 0) return;
@@ -5519,176 +4447,71 @@ var Ring = class {
     this.#sq.enterFd = this.#fd;
     this.#sq.enterFlags &= ~EnterFlag.REGISTERED_RING;
   }
-  /** Enables a ring made with `startDisabled` (`IORING_REGISTER_ENABLE_RINGS`). Linux 5.10. */
   enableRings() {
     this.register(RegisterOp.ENABLE_RINGS, null, 0);
   }
-  // ---- registered resources: thin doors to fixed_buffers.ts, file_table.ts, buffer_ring.ts,
-  // register.ts ------------------------------------------------------------------------------
-  /**
-   * Registers `count` buffers of `size` bytes each: zeroed, page-aligned memory owned by the
-   * returned {@link FixedBuffers}, pinned once by the kernel (`IORING_REGISTER_BUFFERS2`).
-   * Use them with `prepReadFixed(fd, bufs, i, offset)`. Like `io_uring_register_buffers(3)`.
-   * Linux 5.13. Released when the ring closes.
-   *
-   * @param count 1..16384
-   * @param size bytes per buffer, 1..2**30
-   * @throws {RangeError} for a count or size out of range, or no room left in the table
-   * @throws {UringError} when the kernel refuses (ENOMEM: more than `RLIMIT_MEMLOCK` pinned)
-   */
   registerBuffers(count, size) {
     this.#check();
     return registerBuffers(this, count, size);
   }
-  /**
-   * The expert path: registers caller-owned views, all of the same length, as fixed buffers.
-   * The returned {@link FixedBuffers} keeps the views referenced; the caller promises never to
-   * detach or transfer their `ArrayBuffer`s while registered (the kernel keeps writing to the
-   * pinned pages, wherever V8 would have moved the bytes).
-   *
-   * @throws {RangeError} for views of different lengths or a count out of range
-   * @throws {TypeError} for detached or resizable buffers
-   */
   registerBufferViews(views) {
     this.#check();
     return registerBufferViews(this, views);
   }
-  /**
-   * Registers the buffers of `src`, registered with another ring, with this ring too, without
-   * pinning them again (`IORING_REGISTER_CLONE_BUFFERS`). The result shares `src`'s memory and
-   * views. Like `io_uring_clone_buffers_offset(3)`. Linux 6.12.
-   *
-   * @throws {UringError} EINVAL on kernels without buffer cloning
-   */
   registerCloneBuffers(src) {
     this.#check();
     return cloneBuffers(this, src);
   }
-  /**
-   * Registers a file table: the given fds (-1 for an empty slot), or `count` empty slots
-   * (sparse, for direct descriptors). Slots are then used with `fixed(i)`. Like
-   * `io_uring_register_files(3)` / `io_uring_register_files_sparse(3)`. Linux 5.13 (sparse 5.19).
-   *
-   * @throws {UringError} EBUSY when the ring already has a file table; EMFILE past RLIMIT_NOFILE
-   */
   registerFiles(files) {
     this.#check();
     return registerFiles(this, files);
   }
-  /**
-   * Registers a provided-buffer ring of `entries` buffers of `size` bytes as buffer group
-   * `group` (`IORING_REGISTER_PBUF_RING`), all handed to the kernel. Like
-   * `io_uring_setup_buf_ring(3)`. Linux 5.19 (`incremental` 6.12).
-   *
-   * @throws {RangeError} for options out of range
-   * @throws {UringError} EEXIST when the group is taken
-   */
   registerBufRing(options) {
     this.#check();
     return registerBufRing(this, options);
   }
-  /**
-   * Registers eventfd `fd`: the kernel adds to its counter when it posts CQEs
-   * (`IORING_REGISTER_EVENTFD`), at least once per batch posted together, so the count says
-   * "look at the CQ", not how many CQEs there are. With `{ async: true }` only completions
-   * run by an io-wq worker signal (`IORING_REGISTER_EVENTFD_ASYNC`). Make one with `eventfd()`.
-   * Like `io_uring_register_eventfd(3)`. Linux 5.2.
-   *
-   * @throws {UringError} EBUSY when one is registered already
-   */
   registerEventfd(fd, options) {
     this.#check();
     registerEventfd(this, fd, options);
   }
-  /** Unregisters the eventfd (`IORING_UNREGISTER_EVENTFD`); ENXIO when there is none. */
   unregisterEventfd() {
     this.register(RegisterOp.UNREGISTER_EVENTFD, null, 0);
   }
-  /**
-   * Registers the thread's current credentials and returns their id for `sqe.personality`
-   * (`IORING_REGISTER_PERSONALITY`). Like `io_uring_register_personality(3)`. Linux 5.6.
-   */
   registerPersonality() {
     return this.register(RegisterOp.PERSONALITY, null, 0);
   }
-  /** Unregisters personality `id` (`IORING_UNREGISTER_PERSONALITY`). Linux 5.6. */
   unregisterPersonality(id) {
     checkCount2(id, "id", 65535);
     this.register(RegisterOp.UNREGISTER_PERSONALITY, null, id);
   }
-  /**
-   * Cancels matching requests and **blocks the calling thread** until they are gone (or the
-   * timeout passes) (`IORING_REGISTER_SYNC_CANCEL`). Like `io_uring_register_sync_cancel(3)`.
-   * Linux 6.0.
-   *
-   * @returns the kernel's result (0, or the number cancelled)
-   * @throws {UringError} ENOENT when nothing matched; ETIME when the timeout passed first
-   */
   registerSyncCancel(options) {
     this.#check();
     return syncCancel(this, options);
   }
-  /**
-   * Turns on NAPI busy polling for waits on this ring (`IORING_REGISTER_NAPI`). Like
-   * `io_uring_register_napi(3)`. Linux 6.9; needs `CONFIG_NET_RX_BUSY_POLL`.
-   *
-   * @returns the settings before the call
-   * @throws {UringError} EOPNOTSUPP/EINVAL when the kernel has no NAPI busy polling
-   */
   registerNapi(options) {
     this.#check();
     return registerNapi(this, options);
   }
-  /**
-   * Turns NAPI busy polling off (`IORING_UNREGISTER_NAPI`). Linux 6.9.
-   *
-   * @returns the settings before the call
-   */
   unregisterNapi() {
     this.#check();
     return unregisterNapi(this);
   }
-  /**
-   * Raw `io_uring_register(2)` on this ring, for registrations without a method here.
-   *
-   * @param opcode an `IORING_REGISTER_*` value (`RegisterOp`)
-   * @param arg the argument struct's bytes, or null
-   * @param nrArgs the `nr_args` value
-   * @returns the kernel's non-negative result
-   * @throws {UringError} on failure
-   */
   register(opcode, arg, nrArgs) {
     this.#check();
     return check(this.#lib.uring_register(this.#fd, opcode, arg ?? new Uint8Array(0), nrArgs), "io_uring_register");
   }
-  /**
-   * Runs `fn` when the ring closes, before its memory goes away (used by registered resources).
-   *
-   * @internal
-   */
   _onClose(fn) {
     this.#check();
     this.#closers.push(fn);
   }
-  /**
-   * **Blocks the calling thread** until the SQ has a free entry: with `sqpoll`, the kernel thread
-   * consumes SQEs on its own time, so `getSqe()` can return null until it does. Like
-   * `io_uring_sqring_wait(3)`; returns at once on rings without SQPOLL.
-   */
   sqringWait() {
     this.#check();
     sqringWait(this.#sq);
   }
-  /** Flushes pending completion work without submitting (`io_uring_get_events(3)`). */
   getEvents() {
     this.#check();
     getEvents(this.#sq, 0);
   }
-  /**
-   * Closes the ring: cancels ops still in flight and waits (at most a second) for their CQEs so
-   * that no buffer they use is released while the kernel may write it, releases registered
-   * resources, unmaps the rings and closes the fd. Idempotent.
-   */
   close() {
     if (this.#closed) return;
     try {
@@ -5711,59 +4534,28 @@ var Ring = class {
     this.#lib.uring_teardown(this.#handle, this.#ringIndex);
     this.#handle = null;
   }
-  /** Same as `close()`. */
   [Symbol.dispose]() {
     this.close();
   }
-  // ---- internals -------------------------------------------------------------------------
   #check() {
     if (this.#closed) throw new Error("ring is closed");
   }
-  /**
-   * Tracks every op by user data from now on (the async layer calls it before its first op, so
-   * no op is ever only counted).
-   *
-   * @internal
-   */
   _trackAll() {
     this.#sq.mem.tracking = true;
   }
-  /**
-   * Promises that no two ops in flight share a user data value, so buffers never need to be
-   * parked for ops that were only counted (the async layer, whose user data are slot numbers).
-   *
-   * @internal
-   */
   _uniqueUserData() {
     this.#held.unique = true;
     this.#sq.mem.holdFixed = true;
   }
-  /**
-   * Keeps `ref` (memory that ops may still use without holding it: a closed `FixedBuffers`)
-   * until the ring closes with no op in flight, or else for the process' life.
-   *
-   * @internal
-   */
   _retire(ref) {
     this.#held.retire(ref);
   }
-  /**
-   * How many retired objects the ring keeps (for tests).
-   *
-   * @internal
-   */
   _retiredCount() {
     return this.#held.retiredCount;
   }
-  /**
-   * How many buffers the ring still holds for ops in flight (for tests of buffer lifetimes).
-   *
-   * @internal
-   */
   _heldCount() {
     return this.#held.remaining().length;
   }
-  /** Cancels everything in flight and reaps until nothing is held or a second has passed. */
   #drainForClose() {
     const held2 = this.#held;
     if (held2.size === 0 && held2.untracked === 0 && this.#waiters === 0) return;
@@ -6025,7 +4817,6 @@ var MultishotIterator = class {
   #starved = false;
   #timer;
   #sink;
-  /** @internal Made by `AsyncRing`'s multishot methods. */
   constructor(engine, mode, name, prep, group, signal, direct = false) {
     this.#engine = engine;
     this.#mode = mode;
@@ -6054,14 +4845,9 @@ var MultishotIterator = class {
       }
     }
   }
-  /** Returns itself. */
   [Symbol.asyncIterator]() {
     return this;
   }
-  /**
-   * The next value: a completion already queued, or the next one to arrive. For buffer-ring
-   * iterators, the buffer of the previous value goes back to the kernel first.
-   */
   next() {
     this.#recycleOut();
     if (this.#state === RUNNING) {
@@ -6084,7 +4870,6 @@ var MultishotIterator = class {
     }
     return this.#end();
   }
-  /** Stops the iteration: cancels the SQE (its last CQEs are dropped) and ends. */
   return() {
     this.#stop(false);
     return Promise.resolve({
@@ -6092,12 +4877,10 @@ var MultishotIterator = class {
       value: void 0
     });
   }
-  /** Same as `return()`. */
   throw(e) {
     this.#stop(false);
     return Promise.reject(e);
   }
-  // ---- internals -----------------------------------------------------------------------
   #arm() {
     try {
       this.#ud = this.#engine.multishot(this.#sink);
@@ -6173,7 +4956,6 @@ var MultishotIterator = class {
     } catch {
     }
   }
-  /** Drops a completion nobody will see: recycles its buffer or closes its fd. */
   #discard(res, flags) {
     if (flags & CqeFlag.BUFFER) this.#recycle(flags >>> 16);
     else if (this.#mode === MS_ACCEPT && res >= 0) this.#engine.closeLate(res, this.#direct);
@@ -6226,7 +5008,6 @@ var MultishotIterator = class {
       }
     }
   }
-  /** Stops by `return()` (aborted false) or by the signal (rejects waiters with its reason). */
   #stop(aborted) {
     if (this.#state === FINISHED) return;
     const reason = aborted ? this.#signal.reason : void 0;
@@ -6245,7 +5026,6 @@ var MultishotIterator = class {
     }
     if (aborted && w.length === 0) this.#fail(reason);
   }
-  /** Gives back the chunk out with the consumer and everything still queued. */
   #dropQueued() {
     this.#recycleOut();
     for (let i = this.#qHead; i < this.#qRes.length; i++) {
@@ -6272,7 +5052,6 @@ var MAX_FREE_TOTAL = 16 * 1024 * 1024;
 var Chunk = class {
   view;
   addr;
-  /** Size class (log2 of the size), or -1 for an unpooled chunk. */
   shift;
   constructor(view, addr, shift) {
     this.view = view;
@@ -6287,12 +5066,10 @@ var alignedShared = (function alignedShared(size) {
 });
 var _BouncePool = class {
   #free = [];
-  /** Bytes in the free lists, all classes. */
   #freeBytes = 0;
   constructor() {
     for (let s = 0; s <= MAX_SHIFT; s++) this.#free.push([]);
   }
-  /** A chunk of at least `size` bytes (its contents are whatever the last op left). */
   take(size) {
     if (size > 1 << MAX_SHIFT) {
       const view = alignedShared(size);
@@ -6306,11 +5083,9 @@ var _BouncePool = class {
     }
     return this.#refill(shift);
   }
-  /** Bytes of free chunks the pool keeps now (for tests). */
   get freeBytes() {
     return this.#freeBytes;
   }
-  /** Returns `chunk` once the kernel is done with it. */
   give(chunk) {
     const shift = chunk.shift;
     if (shift < 0) return;
@@ -6320,7 +5095,6 @@ var _BouncePool = class {
       this.#freeBytes += size;
     }
   }
-  /** Cuts a new slab (or one chunk of 64 KiB and more) into chunks of class `shift`. */
   #refill(shift) {
     const size = 1 << shift;
     const slabSize = size >= SLAB ? size : SLAB;
@@ -6352,7 +5126,6 @@ var Bounce1 = class {
 var BounceVec = class {
   pool;
   users;
-  /** Lengths of `users` when the op started (a detached view's is 0 by now). */
   lens;
   chunks;
   read;
@@ -6455,23 +5228,16 @@ function checkFixedSafe(buffers, index) {
 }
 var _Backlog = class {
   #sqes = [];
-  /** `#cont[i]`: SQE `i` is linked to SQE `i + 1`, which must go into the SQ with it. */
   #cont = [];
   #head = 0;
-  /** Backlog SQEs to reuse, over blocks of JS memory shaped like the SQE array. */
   #pool = [];
   #sqe128;
   constructor(sqe128) {
     this.#sqe128 = sqe128;
   }
-  /** True when nothing waits for room in the SQ. */
   get empty() {
     return this.#head === this.#sqes.length;
   }
-  /**
-   * A zeroed SQE in JS memory, appended. With `linked`, the SQE staged before it is linked to it
-   * (a `timeoutMs` link timeout, the next op of a chain): they go into the SQ together.
-   */
   stage(linked = false) {
     let s = this.#pool.pop();
     if (s === void 0) {
@@ -6489,15 +5255,9 @@ var _Backlog = class {
     this.#cont.push(false);
     return s;
   }
-  /** Unlinks the last `n` staged SQEs (a chain whose preparation failed: each is a NOP now). */
   unlinkLast(n) {
     this.#cont.fill(false, this.#sqes.length - n);
   }
-  /**
-   * Moves groups into the SQ of `ring` while they fit. A group whose first SQE is `aborted` is
-   * dropped instead, `dropped` called for each of its SQEs; `moved` is called for each SQE copied
-   * into the SQ (its held buffers go along).
-   */
   drainInto(ring, aborted, dropped, moved) {
     const bl = this.#sqes, cont = this.#cont;
     while (this.#head < bl.length) {
@@ -6526,7 +5286,6 @@ var _Backlog = class {
     }
     if (this.#head === bl.length && bl.length !== 0) this.#reset();
   }
-  /** Drops every SQE still waiting, and the buffers they hold (the ring is closing). */
   clear() {
     for (const s of this.#sqes) if (s !== void 0) s._m.refs[s._slot] = void 0;
     this.#reset();
@@ -6551,21 +5310,13 @@ var UD_DRAIN = 1;
 var UD_READ = 2;
 var UD_NOP = 3;
 var _Notifier = class {
-  /** The plain ring the waiter sleeps on. */
   ring;
   #main;
   #efd = -1;
-  /** A blocking read of the eventfd is in the kernel (its CQE not reaped yet). */
   #armed = false;
-  /** 8-byte landing spots for the two reads; never exposed, and SharedArrayBuffer-backed. */
   #buf = alignedBuffer(16, 8);
   #batch = new CqeBatch(8);
   #closed = false;
-  /**
-   * Makes the eventfd, registers it on `main` and sets up the notifier ring.
-   *
-   * @throws {UringError} when the kernel refuses (an eventfd already registered on `main`: EBUSY)
-   */
   constructor(main) {
     this.#main = main;
     this.ring = new Ring({
@@ -6580,19 +5331,12 @@ var _Notifier = class {
       throw e;
     }
   }
-  /** The notifier ring's fd, for `io_uring_enter(GETEVENTS)` on the waiter's thread. */
   get fd() {
     return this.ring.fd;
   }
-  /** CQEs ready on the notifier ring (an unreaped one makes the waiter return at once). */
   cqReady() {
     return this.ring.cqReady();
   }
-  /**
-   * Reaps the notifier's CQEs (the waiter returns for them; their content is not needed).
-   *
-   * @throws {UringError} when the blocking read failed for a reason other than a cancel
-   */
   drain() {
     const b = this.#batch;
     let n;
@@ -6608,10 +5352,6 @@ var _Notifier = class {
       }
     } while (n === b.capacity);
   }
-  /**
-   * Leaves the eventfd counter at zero, a blocking read of it armed and the notifier's CQ empty:
-   * the state in which the waiter may sleep. One `io_uring_enter` in the usual case.
-   */
   prime() {
     for (let round = 0; round < 4; round++) {
       this.drain();
@@ -6629,7 +5369,6 @@ var _Notifier = class {
     }
     this.drain();
   }
-  /** Posts a NOP whose CQE makes a sleeping waiter return. */
   postNop() {
     const r = this.ring;
     let s = r.getSqe();
@@ -6642,11 +5381,6 @@ var _Notifier = class {
     s.userData = UD_NOP;
     r.submit();
   }
-  /**
-   * Unregisters the eventfd (unless the main ring is closed already), closes the notifier ring
-   * (which cancels the armed read and waits for it) and the eventfd. Idempotent; call it only
-   * when no waiter sleeps on the notifier.
-   */
   close() {
     if (this.#closed) return;
     this.#closed = true;
@@ -6677,9 +5411,7 @@ var DEFER_TASKRUN = 1 << 13;
 var TASKRUN_FLAG = 1 << 9;
 var _ThreadWaker = class {
   kind = "thread";
-  /** The waiter sleeps (its FFI call has not returned). */
   armed = false;
-  /** Idle wakes so far (the engine moves to an event-loop wake-up after enough of them). */
   wakes = 0;
   #host;
   #ring;
@@ -6706,7 +5438,6 @@ var _ThreadWaker = class {
   }
   busy() {
   }
-  /** A pending FFI call always holds the event loop (the engine moves off the thread). */
   hold(_keep) {
   }
   arm() {
@@ -6790,18 +5521,10 @@ function libcOf() {
   return libc2 ??= libc();
 }
 var _SocketBell = class __SocketBell {
-  /** The end the kernel writes to. */
   wfd;
   #sock;
   #refd = false;
   #closed = false;
-  /**
-   * Makes the pair and Deno's socket over it, or returns null when they cannot be made (out of
-   * fds, `node:net` not loaded).
-   *
-   * @param onRing called on the event loop when bytes arrived
-   * @param onError called (once) if the socket fails
-   */
   static create(onRing, onError) {
     if (net === void 0) return null;
     let fds;
@@ -6840,26 +5563,22 @@ var _SocketBell = class __SocketBell {
   get closed() {
     return this.#closed;
   }
-  /** The socket keeps the event loop alive. */
   ref() {
     if (!this.#refd) {
       this.#refd = true;
       this.#sock.ref();
     }
   }
-  /** The socket no longer keeps the event loop alive. */
   unref() {
     if (this.#refd) {
       this.#refd = false;
       this.#sock.unref();
     }
   }
-  /** `ref()` when `keep`, else `unref()`. */
   keepAlive(keep) {
     if (keep) this.ref();
     else this.unref();
   }
-  /** Closes Deno's socket and the peer fd (call it after the ring that sends here closed). */
   close() {
     if (this.#closed) return;
     this.#closed = true;
@@ -6869,21 +5588,16 @@ var _SocketBell = class __SocketBell {
 };
 var _PollWaker = class __PollWaker {
   kind = "socket";
-  /** The bell is armed for ops in flight: its `data` callback flushes. */
   armed = false;
   sleeping = false;
   #host;
   #ring;
   #bell;
-  /** The poll \u2192 send chain is in the kernel (its send's CQE not reaped yet). */
   #chain = false;
   #broken = false;
   #closed = false;
-  /** The armed bell keeps the process alive. */
   #hold = true;
-  /** The byte sent; SharedArrayBuffer-backed, never exposed. */
   #byte = alignedBuffer(1);
-  /** Makes the bell and the small ring, or returns null when one of them cannot be made. */
   static create(host) {
     let ring;
     let w;
@@ -6909,14 +5623,12 @@ var _PollWaker = class __PollWaker {
     this.armed = false;
     this.#host._woken();
   }
-  /** The socket failed: wake the engine, whose next arm then throws and falls back. */
   #failed() {
     this.#broken = true;
     this.#rang();
   }
   busy() {
   }
-  /** One `io_uring_enter` when the last chain has fired; none while it is still armed. */
   arm() {
     if (this.#broken || this.#closed) throw new Error("the wake-up socket is closed");
     const r = this.#ring;
@@ -6940,13 +5652,11 @@ var _PollWaker = class __PollWaker {
     this.#bell.keepAlive(this.#hold);
     return true;
   }
-  /** Whether the armed bell keeps the process alive. */
   hold(keep) {
     this.#hold = keep;
     if (!this.armed) return;
     this.#bell.keepAlive(keep);
   }
-  /** Lets the process exit while nothing is in flight (an armed poll stays, harmlessly). */
   rest() {
     this.armed = false;
     this.#bell.unref();
@@ -6955,7 +5665,6 @@ var _PollWaker = class __PollWaker {
   }
   interrupt() {
   }
-  /** Closes the small ring (which cancels and reaps the chain), then the bell. */
   close() {
     if (this.#closed) return;
     this.#closed = true;
@@ -6975,22 +5684,17 @@ function scratch() {
 var UD_WAKE = 2 ** 21;
 var _EventfdWaker = class __EventfdWaker {
   kind = "eventfd";
-  /** Armed for ops in flight: the bell's `data` callback flushes. */
   armed = false;
   sleeping = false;
   #host;
   #ring;
   #efd;
   #bell;
-  /** The chain is in the SQ or the kernel, and has not rung. */
   #chain = false;
-  /** The eventfd's signals are on (the flag is clear). */
   #on = false;
   #broken = false;
   #closed = false;
-  /** The armed bell keeps the process alive. */
   #hold = true;
-  /** Makes the eventfd and the bell and registers the eventfd, or returns null. */
   static create(host) {
     let w = void 0;
     const bell = _SocketBell.create(() => w.#rang(), () => w.#failed());
@@ -7023,7 +5727,6 @@ var _EventfdWaker = class __EventfdWaker {
     this.#broken = true;
     this.#rang();
   }
-  /** Signals off while JavaScript reaps; the engine arms again when it goes idle. */
   busy() {
     if (this.#on) {
       this.#on = false;
@@ -7032,7 +5735,6 @@ var _EventfdWaker = class __EventfdWaker {
     }
     if (!this.#chain) this.#prep();
   }
-  /** The chain into the SQ, when two entries are free (else at the next flush or arm). */
   #prep() {
     const r = this.#ring;
     if (r.sqSpaceLeft() < 2 || this.#closed) return false;
@@ -7061,24 +5763,20 @@ var _EventfdWaker = class __EventfdWaker {
     this.#bell.keepAlive(this.#hold);
     return true;
   }
-  /** Whether the armed bell keeps the process alive. */
   hold(keep) {
     this.#hold = keep;
     if (!this.armed) return;
     this.#bell.keepAlive(keep);
   }
-  /** Nothing in flight: the chain may stay armed (signals are off), the socket lets go. */
   rest() {
     this.armed = false;
     this.#bell.unref();
   }
-  /** A chain CQE: only a failed read or send posts one; the chain is gone. */
   cqe() {
     this.#chain = false;
   }
   interrupt() {
   }
-  /** Closes the bell and the eventfd (the ring keeps its own reference until it closes). */
   close() {
     if (this.#closed) return;
     this.#closed = true;
@@ -7110,7 +5808,7 @@ function checkTimeout(ms) {
   return ms;
 }
 var { ETIME: ETIME6, ECANCELED: ECANCELED2 } = Errno;
-var FD_OPS = /* @__PURE__ */ new Set([
+var FD_OPS =  new Set([
   "read",
   "write",
   "readv",
@@ -7167,35 +5865,23 @@ var _OpAbort = class {
   }
 };
 var _Slots = class {
-  /** Slots in the slab (grows by doubling). */
   _cap = 0;
-  /** Each slot's op kind (`K_*`); 0: free. */
   _kind = new Uint8Array(0);
-  /** Each slot's `F_*` flags. */
   _fl = new Uint8Array(0);
-  /** Uses of each slot, for checks that must not mistake a new op for an old one (JS only). */
   _gen = new Uint32Array(0);
   _resolves = [];
   _rejects = [];
-  /** Op names, for `UringError`. */
   _names = [];
-  /** Kind-specific data kept until the op settles. */
   _aux = [];
   _hooks = [];
   _signals = [];
   _free = new Int32Array(0);
   _freeTop = 0;
-  /** Slots taken (ops in flight, internal ones with a slot included). */
   _inflight = 0;
-  /** Of those, `K_IGNORE` slots (link timeouts), which are not the caller's ops. */
   _ignored = 0;
-  /** Each slot's fd as its SQE carried it (ops made by `finish()` and multishot ops only). */
   _fds = new Int32Array(0);
-  /** fds whose ops do not keep the process alive (`unrefFd`). */
-  _unrefFds = /* @__PURE__ */ new Set();
-  /** `_unrefFds.size`, read on every op. */
+  _unrefFds =  new Set();
   _nUnrefFds = 0;
-  /** Ops in flight with `F_UNREF`. */
   _unrefd = 0;
   _grow() {
     const old = this._cap;
@@ -7231,7 +5917,6 @@ var _Slots = class {
       this._signals.push(void 0);
     }
   }
-  /** Takes a free slot. */
   _alloc() {
     if (this._freeTop === 0) this._grow();
     const idx = this._free[--this._freeTop];
@@ -7239,27 +5924,16 @@ var _Slots = class {
     this._inflight++;
     return idx;
   }
-  /**
-   * The `UringError` of op `idx`'s failure: for an op on an fd, it names the fd (the slot's fd
-   * is still there: a slot is reused only by a later op).
-   */
   _error(idx, res, name) {
     const fd = this._fds[idx];
     return new UringError(-res, name, void 0, fd >= 0 && FD_OPS.has(name) ? `fd ${fd}` : void 0);
   }
-  /**
-   * Records op `idx`'s fd; returns `F_UNREF` (and counts the op) when that fd was unref'd, else 0.
-   */
   _opFd(idx, fd) {
     this._fds[idx] = fd;
     if (this._nUnrefFds === 0 || !this._unrefFds.has(fd)) return 0;
     this._unrefd++;
     return F_UNREF;
   }
-  /**
-   * Whether the ops on `fd` (in flight now, and started later) keep the process alive. Returns
-   * true when an op in flight changed.
-   */
   _refFd(fd, keep) {
     const set = this._unrefFds;
     if (keep) {
@@ -7287,11 +5961,9 @@ var _Slots = class {
     }
     return changed;
   }
-  /** True when some op in flight keeps the process alive. */
   _keepsAlive() {
     return this._inflight - this._ignored > this._unrefd;
   }
-  /** A new promise whose settle functions slot `idx` keeps. */
   _promise(idx) {
     const p = new Promise(capture);
     this._resolves[idx] = capturedResolve;
@@ -7305,7 +5977,6 @@ var _Slots = class {
     this._free[this._freeTop++] = idx;
     this._inflight--;
   }
-  /** Listens for `signal` aborting op `idx`. */
   _listen(idx, signal) {
     const hook = new _OpAbort(this, idx);
     signal.addEventListener("abort", hook);
@@ -7319,18 +5990,13 @@ var _Slots = class {
     this._signals[idx] = void 0;
     return signal;
   }
-  /** True when `ud` is the user data of an op in its slot (not internal, not a stale slot). */
   _isLive(ud) {
     const idx = ud & SLOT_MASK;
     return idx !== 0 && this._kind[idx] !== 0 && idx === ud;
   }
-  /**
-   * Frees every slot for `close()`: rejects single ops with `err`, and returns the multishot
-   * sinks and chains, which the caller ends in their own ways.
-   */
   _dropAll(err) {
     const sinks = [];
-    const chains = /* @__PURE__ */ new Set();
+    const chains =  new Set();
     for (let idx = 1; idx < this._cap; idx++) {
       const kind = this._kind[idx];
       if (kind === 0) continue;
@@ -7349,8 +6015,6 @@ var _Slots = class {
       chains
     };
   }
-  // ---- settling ------------------------------------------------------------------------
-  /** One CQE: settles (or advances) the op with user data `ud`. */
   _settle(ud, res, cflags) {
     const idx = ud & SLOT_MASK;
     if (idx === 0) {
@@ -7627,7 +6291,7 @@ var _wakeSettings = {
   upgradeAfter: 1024
 };
 var TASKRUN_FLAG2 = 1 << 9;
-var live = /* @__PURE__ */ new Set();
+var live =  new Set();
 var unloadHooked = false;
 var hookUnload = (function hookUnload() {
   if (unloadHooked || typeof globalThis.addEventListener !== "function") return;
@@ -7640,21 +6304,16 @@ var hookUnload = (function hookUnload() {
 });
 var _Engine = class extends _Slots {
   ring;
-  /** Memory the kernel uses in place of caller buffers that the caller could free. */
   pool = new _BouncePool();
-  /** The rejected promise for the last `start()` that returned null. */
   early = Promise.resolve();
   #closed = false;
   #closeDone = false;
   #closeError;
-  // ---- submission ----
   #flushQueued = false;
   #reaping = false;
-  /** The last SQE handed out is in the backlog, not the SQ. */
   _lastStaged = false;
   #retry;
   #flushFn = () => this.#flush();
-  /** Flushes and CQEs left before the engine lets the event loop have a turn (see #flush). */
   #budget = YIELD_BUDGET;
   #yielding = false;
   #afterYield = () => {
@@ -7663,7 +6322,6 @@ var _Engine = class extends _Slots {
     this.#flush();
   };
   #batch;
-  // ---- backlog: SQEs prepared into JS memory while the SQ is full, in order ----
   #backlog;
   #drainAborted = (first) => {
     const ud = first.userData, idx = ud & SLOT_MASK;
@@ -7677,23 +6335,14 @@ var _Engine = class extends _Slots {
     const ud = s.userData;
     if (this._isLive(ud)) this._fl[ud & SLOT_MASK] &= ~F_STAGED;
   };
-  /** fds (`-slot - 1` for direct ones) of `closeLate` calls not submitted yet. */
   #lateCloses = [];
-  // ---- wake-up ----
-  /** How completions wake JS while the event loop is idle (`_waker.ts`). */
   #waker;
-  /** The event-loop wake-up to move to once the ring is long-lived; null: stay. */
   #upgrade = null;
-  /** Idle wakes through the thread before the move (`_wakeSettings`, when the ring was made). */
   #upgradeAfter = 0;
-  /** A `deferTaskrun` ring: completion work runs in this thread's enters. */
   #deferred;
-  /** The deferTaskrun ring has `TASKRUN_FLAG`: `Ring.submit()` runs pending work when flagged. */
   #flagged = false;
   #idle;
-  /** What the wake-up was last told about keeping the process alive (`#hold`). */
   #held = true;
-  /** Waiting for `node:net`, to move off the worker thread (`#awaitNet`). */
   #netWait = false;
   constructor(ring, wakeup = "socket") {
     super();
@@ -7710,27 +6359,18 @@ var _Engine = class extends _Slots {
       this.#upgradeAfter = _wakeSettings.upgradeAfter;
     }
   }
-  /** True once `close()` ran. */
   get closed() {
     return this.#closed;
   }
-  /** Ops started and not settled (including multishot ops armed in the kernel). */
   get inflight() {
     return this._inflight - this._ignored;
   }
-  /** True while the completion waiter sleeps on a worker thread. */
   get waiting() {
     return this.#waker.sleeping;
   }
-  /** The wake-up strategy in use now. */
   get wakeKind() {
     return this.#waker.kind;
   }
-  // ---- op life cycle -------------------------------------------------------------------
-  /**
-   * Returns the SQE for a new op, or null with `early` set to its rejection (ring closed, signal
-   * already aborted, bad timeoutMs). With `timeoutMs`, room for the link timeout is ensured too.
-   */
   start(options) {
     if (this.#closed) {
       this.early = Promise.reject(this.#closedError());
@@ -7771,14 +6411,6 @@ var _Engine = class extends _Slots {
     }
     return this._room(n) ? this._fromRing() : this._stage();
   }
-  /**
-   * Registers the op whose SQE `sqe` was just prepared and returns its promise.
-   *
-   * @param kind one of the `K_*` kinds
-   * @param name the op's name, for `UringError`
-   * @param aux kind-specific data kept until the op settles
-   * @param flags extra `F_*` bits
-   */
   finish(sqe, kind, name, options, aux, flags = 0) {
     const idx = this._alloc();
     const ud = idx;
@@ -7797,7 +6429,6 @@ var _Engine = class extends _Slots {
     }
     return p;
   }
-  /** The `timeoutMs` and `signal` part of `finish()`, out of line; returns the op's flags. */
   #withOptions(sqe, idx, options, flags) {
     const ms = options.timeoutMs;
     if (ms !== void 0) {
@@ -7818,21 +6449,15 @@ var _Engine = class extends _Slots {
     }
     return flags;
   }
-  /** Undoes `start()` after a prep threw: the SQE becomes a NOP; returns the rejection. */
   abandon(sqe, e) {
     _nopOut(sqe, INTERNAL_UD);
     this._schedule();
     return Promise.reject(e);
   }
-  /**
-   * Submits `ops` as one `IOSQE_IO_LINK` chain (`IO_HARDLINK` with `hard`), the first with
-   * `IO_DRAIN` when `drain`; resolves to one entry per op.
-   */
   link(ops, options, hard, drain) {
     if (this.#closed) return Promise.reject(this.#closedError());
     return _submitChain(this, ops, options, hard, drain);
   }
-  /** Arms multishot op `sink` (prepared by `sink._prep`); returns its user data. */
   multishot(sink) {
     if (this.#closed) throw this.#closedError();
     const s = this._sqe();
@@ -7852,7 +6477,6 @@ var _Engine = class extends _Slots {
     this._schedule();
     return ud;
   }
-  /** Aborts the live op with user data `ud`: skipped if still in the backlog, else cancelled. */
   abortUd(ud, again = false) {
     const idx = ud & SLOT_MASK;
     if (this.#closed || idx === 0 || this._kind[idx] === 0 || idx !== ud) return;
@@ -7870,23 +6494,18 @@ var _Engine = class extends _Slots {
     }
     this._schedule();
   }
-  /** Aborts the ops of `chain` still in flight, again every 10 ms until it is done (`_chains.ts`). */
   abortChain(chain, again = false) {
     _abortChain(this, chain, again);
   }
-  /** One CQE of a chain's op (`_chains.ts`). */
   _chainCqe(entry, res, name) {
     _chainCqe(this, entry, res, name);
   }
-  /** A failed wake-up chain posted a CQE: it is gone. */
   _wakeCqe() {
     this.#waker.cqe();
   }
-  /** Takes the last `n` staged SQEs out of their link group (after a failed prep). */
   _unlinkLast(n) {
     this.#backlog.unlinkLast(n);
   }
-  /** Closes an fd (or a direct slot) that nobody will see, without a promise. */
   closeLate(fd, direct) {
     if (this.ring.closed) return;
     this.#lateCloses.push(direct ? -fd - 1 : fd);
@@ -7899,15 +6518,12 @@ var _Engine = class extends _Slots {
     else s.prepClose(fd);
     _writeUd(s, INTERNAL_UD);
   }
-  /** Ensures a flush is queued for this event-loop turn. */
   _schedule() {
     if (!this.#flushQueued && !this.#closed) {
       this.#flushQueued = true;
       queueMicrotask(this.#flushFn);
     }
   }
-  // ---- SQEs: the ring first, then the backlog --------------------------------------------
-  /** One SQE: from the SQ, after a synchronous flush when it is full, else from the backlog. */
   _sqe() {
     if (this.#backlog.empty) {
       const s = this.ring.getSqe();
@@ -7928,7 +6544,6 @@ var _Engine = class extends _Slots {
     }
     return this._stage();
   }
-  /** True when `n` consecutive SQEs fit the SQ now (after a synchronous flush if needed). */
   _room(n) {
     if (!this.#backlog.empty) return false;
     if (this.ring.sqSpaceLeft() >= n) return true;
@@ -7940,16 +6555,13 @@ var _Engine = class extends _Slots {
     this._lastStaged = false;
     return this.ring.getSqe();
   }
-  /** A zeroed SQE in JS memory, appended to the backlog (`linked`: see `_Backlog.stage`). */
   _stage(linked = false) {
     this._lastStaged = true;
     return this.#backlog.stage(linked);
   }
-  /** Moves backlog groups into the SQ while they fit; drops groups of aborted ops. */
   #drain() {
     this.#backlog.drainInto(this.ring, this.#drainAborted, this.#drainDropped, this.#drainMoved);
   }
-  // ---- flush, reap, wait -----------------------------------------------------------------
   #flush() {
     if (this.#budget <= 0) {
       if (!this.#yielding) {
@@ -7964,7 +6576,6 @@ var _Engine = class extends _Slots {
     this.#pump();
     this.#afterPump();
   }
-  /** Backlog into the SQ, submit, reap: until nothing is left to submit (a few rounds). */
   #pump() {
     this.#waker.busy();
     for (let round = 0; round < 8; round++) {
@@ -7975,7 +6586,6 @@ var _Engine = class extends _Slots {
       if (this.#backlog.empty && this.ring.sqReady() === 0) return;
     }
   }
-  /** Submits; false when the kernel refused for now (retried by a timer). */
   _submit() {
     return this.#submit();
   }
@@ -7996,12 +6606,6 @@ var _Engine = class extends _Slots {
       return false;
     }
   }
-  /**
-   * `#submit` on a `deferTaskrun` ring: the enter also runs the completion work queued for this
-   * thread (`GETEVENTS`), so ops that finished meanwhile are reaped by this flush. With
-   * `TASKRUN_FLAG` (AsyncRing sets it), `Ring.submit()` does that only when the kernel flags
-   * work, and makes no syscall for an empty SQ and no work; without it, every flush enters.
-   */
   #submitDeferred() {
     if (this.#flagged) this.ring.submit();
     else if (this.ring.sqReady() !== 0) this.ring.submitAndWait(0);
@@ -8035,10 +6639,6 @@ var _Engine = class extends _Slots {
       }, 1);
     }
   }
-  /**
-   * Decides about the wake-up after a pump: ops in flight \u2192 make sure one is armed; none \u2192 let
-   * the process exit (a sleeping worker-thread waiter is made to return).
-   */
   #afterPump() {
     if (this.#closed) return;
     if (!this.#backlog.empty || this.ring.sqReady() !== 0) this.#retryLater();
@@ -8048,13 +6648,6 @@ var _Engine = class extends _Slots {
       if (!this.#waker.armed) this.#arm();
     } else this.#waker.rest();
   }
-  /**
-   * Whether the wake-up keeps the process alive. The worker-thread waiter always does (a
-   * pending FFI call holds Deno's event loop), so a ring that may move to the event-loop
-   * wake-up moves now, whatever its idle wakes: the sleeping waiter is woken, and the next arm
-   * makes the move. Rings that stay on the thread (`wakeup: "thread"`, `deferTaskrun`) keep
-   * the process alive while anything is in flight.
-   */
   #hold(keep) {
     this.#held = keep;
     const w = this.#waker;
@@ -8063,7 +6656,6 @@ var _Engine = class extends _Slots {
     if (loadNet() === void 0) this.#awaitNet();
     else if (w.sleeping) w.rest();
   }
-  /** Once `node:net` is in, makes a waiter that must let the process go return. */
   #awaitNet() {
     if (this.#netWait) return;
     this.#netWait = true;
@@ -8073,12 +6665,10 @@ var _Engine = class extends _Slots {
       if (!this.#closed && !this.#held && w.kind === "thread" && w.sleeping) w.rest();
     });
   }
-  /** Whether the ops on `fd` keep the process alive (`AsyncRing.refFd()`/`unrefFd()`). */
   refFd(fd, keep) {
     if (this.#closed) return;
     if (this._refFd(fd, keep)) this._schedule();
   }
-  /** Posts an internal NOP on the ring (its CQE makes a sleeping `GETEVENTS` return). */
   _postNop() {
     const s = this.ring.getSqe() ?? (this.#submit(), this.ring.getSqe());
     if (s === null) return;
@@ -8104,10 +6694,6 @@ var _Engine = class extends _Slots {
     this.#waker = new _ThreadWaker(this);
     this.#arm();
   }
-  /**
-   * Moves to the event-loop wake-up once the ring has woken often enough (or at once with
-   * `now`: the thread would keep the process alive) and `node:net` is in.
-   */
   #tryUpgrade(w, now) {
     if (!now && w.wakes < this.#upgradeAfter) return w;
     const net2 = loadNet();
@@ -8123,7 +6709,6 @@ var _Engine = class extends _Slots {
     this.#waker = next;
     return next;
   }
-  /** A wake-up came: flush (or finish a close that waited for the worker thread). */
   _woken() {
     if (this.#closed) {
       this.#finishClose();
@@ -8137,19 +6722,13 @@ var _Engine = class extends _Slots {
     if (this.#closed) this.#finishClose();
     else this.#fail(e);
   }
-  // ---- close ---------------------------------------------------------------------------
   #closedError() {
     return this.#closeError ?? new Error("AsyncRing is closed");
   }
-  /** A fatal ring error: every pending op rejects with it, then the ring closes. */
   #fail(e) {
     this.#closeError = e instanceof Error ? e : new Error(String(e));
     this.close();
   }
-  /**
-   * Rejects every pending op, drops the backlog, cancels what is in the kernel and closes the
-   * ring, at once or (when the waiter sleeps) as soon as the waiter is back.
-   */
   close() {
     if (this.#closed) return;
     this.#closed = true;
@@ -8215,14 +6794,9 @@ var _Engine = class extends _Slots {
     this.#idle?.resolve();
     this.#idle = void 0;
   }
-  /**
-   * Nothing of this engine is in the kernel: no op in flight, and the wake-up is the worker
-   * thread, which keeps no op in the ring and is not asleep in it.
-   */
   _quiet() {
     return this._inflight === 0 && this.#waker.kind === "thread" && !this.#waker.sleeping;
   }
-  /** Resolves once the waiter is back and the ring is closed (after `close()`). */
   idle() {
     if (!this.#waker.sleeping && this.ring.closed) return Promise.resolve();
     if (!this.#waker.sleeping) {
@@ -8272,59 +6846,43 @@ var _FileReader = class {
   slots;
   #ring;
   #scratch;
-  /** The scratch memory is a plain (never detachable) `ArrayBuffer`: views of it can be lent. */
   #lendable;
   #scratchAddr;
   #probe;
   #probeAddr;
   #fixed = [];
-  // per slot
   #file;
   #err;
-  /** Bytes read so far: a Float64Array, as a file may be longer than 2**31 bytes. */
   #got;
   #opened;
   #todo;
-  /** 1 while a long file's buffer is full and a 1-byte probe asks whether the file goes on. */
   #probing;
-  /** A file longer than its first read: the buffer it goes on in (kept until its CQE). */
   #bufs;
-  /** 1 while a slot's bytes are lent to a `visit()` callback (not yet settled). */
   #lent;
-  /** 1 once a slot's close has posted its CQE (the slot is free when also not lent). */
   #closed;
   #free;
   #freeTop = 0;
   #todoList;
   #todoTop = 0;
-  // per call
   #paths = [];
   #arena = EMPTY;
   #arenaAddr = 0;
   #offsets = new Float64Array(0);
   #results = [];
   #next = 0;
-  /** Files open at once, at most (`concurrency`). */
   #limit = 0;
   #inflight = 0;
-  /** Lowest path index that failed, and its errno. */
   #failedAt = -1;
   #failedErrno = 0;
   #stopError = void 0;
   #stopped = false;
   #busy = false;
   #closeWhenIdle = false;
-  /** `visit()`'s callback, or undefined in a `read()` call. */
   #visitor = void 0;
-  /** `visit()`'s error callback: a failed file goes there and the call goes on. */
   #onError = void 0;
-  /** Files to hand over after a reap: a slot, or `-1 - file` and the errno of a failed file. */
   #ready = [];
-  /** Callbacks whose promise has not settled yet. */
   #pending = 0;
-  /** Wakes the loop when a callback settles while nothing is in flight. */
   #wake = void 0;
-  /** @param slots files open at once, at most */
   constructor(slots) {
     this.slots = slots;
     let entries = 8;
@@ -8358,15 +6916,9 @@ var _FileReader = class {
     for (let i = slots - 1; i >= 0; i--) this.#free[this.#freeTop++] = i;
     for (let i = 0; i < slots; i++) this.#fixed.push(fixed(i));
   }
-  /** True while a call runs. */
   get busy() {
     return this.#busy;
   }
-  /**
-   * Reads every file of `paths` (checked strings). Resolves when all are read; rejects with the
-   * error of the lowest-index path that failed, or with what `stop()` was given, once nothing
-   * is in flight.
-   */
   async read(paths2, limit) {
     this.#start(paths2, limit, void 0, void 0);
     this.#results = new Array(paths2.length);
@@ -8379,20 +6931,6 @@ var _FileReader = class {
     }
     return results;
   }
-  /**
-   * Reads every file of `paths` (checked strings) and calls `fn(index, bytes)` with each, in the
-   * order the files complete, with `bytes` **lent**: a view of this reader's scratch memory (or,
-   * for a file longer than 16 KiB, of a buffer of its own), valid until `fn` returns or the
-   * promise it returns settles. Until then the slot that read it is neither reused nor handed to
-   * the kernel, so the kernel never writes into bytes a callback still sees. The scratch memory
-   * cannot be detached or transferred (see `lendableBuffer()`), so a callback that tries fails
-   * with a `TypeError` and no later read can write into memory freed behind the kernel's back.
-   *
-   * A failed file goes to `onError(index, error)` when given (the call goes on); without it, the
-   * call rejects with the error of the lowest-index path that failed, as `read()` does. A throw
-   * or rejection of `fn` or `onError` stops the call (as `stop()` does) and it rejects with it.
-   * Settles only once nothing is in flight and every callback has settled.
-   */
   async visit(paths2, limit, fn, onError) {
     this.#start(paths2, limit, fn, onError);
     await this.#run();
@@ -8456,10 +6994,6 @@ var _FileReader = class {
       if (this.#closeWhenIdle || this.#inflight !== 0 || this.#pending !== 0) this.close();
     }
   }
-  /**
-   * Calls the callbacks of the files reaped last (after the CQEs are handled, so that a
-   * callback that stops the call or starts another finds the reader in a settled state).
-   */
   #handOver() {
     const ready = this.#ready;
     for (let k = 0; k < ready.length; k++) {
@@ -8483,7 +7017,6 @@ var _FileReader = class {
     }
     ready.length = 0;
   }
-  /** Runs a callback; the slot (if any) stays lent until what it returns settles. */
   #call(slot, fn) {
     let r;
     try {
@@ -8506,7 +7039,6 @@ var _FileReader = class {
       wake?.();
     });
   }
-  /** A callback is done with a slot's bytes: the slot is free once its close has ended too. */
   #unlend(slot) {
     this.#lent[slot] = 0;
     if (this.#closed[slot]) this.#release(slot);
@@ -8517,14 +7049,12 @@ var _FileReader = class {
     this.#probing[slot] = 0;
     this.#free[this.#freeTop++] = slot;
   }
-  /** Stops starting files, cancels those in flight; `read()` then rejects with `reason`. */
   stop(reason) {
     if (!this.#busy || this.#stopped) return;
     this.#stopped = true;
     this.#stopError = reason;
     this.#cancelAll();
   }
-  /** Closes the ring (and so its file table) now, or once the running call is done. */
   close() {
     if (this.#busy) {
       this.#closeWhenIdle = true;
@@ -8532,7 +7062,6 @@ var _FileReader = class {
     }
     this.#ring.close();
   }
-  /** True once closed. */
   get closed() {
     return this.#ring.closed;
   }
@@ -8544,7 +7073,6 @@ var _FileReader = class {
     s.userData = CANCEL_UD;
     this.#ring.submit();
   }
-  /** Prepares closes and continuations, then new chains while slots are free. */
   #fill() {
     const ring = this.#ring;
     for (let k = 0; k < this.#todoTop; k++) {
@@ -8582,7 +7110,6 @@ var _FileReader = class {
       this.#inflight += 3;
     }
   }
-  /** One more read of a long file, into the rest of its buffer. */
   #prepMore(ring, slot) {
     const buf2 = this.#bufs[slot];
     const got = this.#got[slot];
@@ -8601,7 +7128,6 @@ var _FileReader = class {
     s.userData = slot * 4 + CLOSE;
     this.#inflight++;
   }
-  /** Handles the ready CQEs; returns how many there were. */
   #reap() {
     const ring = this.#ring;
     const view = ring.peekCqes();
@@ -8636,7 +7162,6 @@ var _FileReader = class {
         return;
     }
   }
-  /** The last CQE of a chain (the probe) or of a further read (`MORE` = `PROBE`). */
   #firstDone(slot, res) {
     const file = this.#file[slot];
     const buf2 = this.#bufs[slot];
@@ -8689,17 +7214,9 @@ var _FileReader = class {
     this.#got[slot] = got + 1;
     this.#later(slot, this.#stopped || this.#failedAt >= 0 ? TODO_CLOSE : TODO_MORE);
   }
-  /**
-   * A copy of `got` bytes of the scratch buffer at `from`, in a buffer of its own as Deno's
-   * results are. This copy is ~25% of `readFiles()` on 4 KiB files here, almost all of it the
-   * first touch of fresh memory (a page fault, ~1 \u00b5s per 4 KiB page on this VM): sharing
-   * 64 KiB pools between small results (as Node's `Buffer` pool does) saved only ~10%, so each
-   * result keeps its own `ArrayBuffer`.
-   */
   #copyOut(from, got) {
     return this.#scratch.slice(from, from + got);
   }
-  /** A whole file whose buffer is exactly its size: the result, or lent to the callback. */
   #done(slot, file, buf2) {
     if (this.#visitor === void 0) this.#results[file] = buf2;
     else {
@@ -8707,7 +7224,6 @@ var _FileReader = class {
       this.#lend(slot);
     }
   }
-  /** The slot's bytes go to the callback after this reap; the slot is held until it settles. */
   #lend(slot) {
     this.#lent[slot] = 1;
     this.#ready.push(slot);
@@ -8793,9 +7309,7 @@ var _FileWriter = class {
   #hooks;
   #retries;
   #err;
-  /** 1 once the slot's open succeeded: its file stays open until a close runs. */
   #opened;
-  /** Bytes of the job written so far. */
   #written;
   #free = [];
   #inflight = 0;
@@ -8803,10 +7317,8 @@ var _FileWriter = class {
   #looping = false;
   #waiting = false;
   #closed = false;
-  /** No more jobs come (a larger writer took over): close once the last one is done. */
   #retiring = false;
   #loopFn = () => void this.#loop();
-  /** @param slots chains in flight at most */
   constructor(slots = 256) {
     this.#slots = slots;
     let entries = 8;
@@ -8837,28 +7349,19 @@ var _FileWriter = class {
     for (let i = slots - 1; i >= 0; i--) this.#free.push(i);
     for (let i = 0; i < slots; i++) this.#fixed.push(fixed(i));
   }
-  /** True once closed. */
   get closed() {
     return this.#closed;
   }
-  /** Chains in flight at most. */
   get slots() {
     return this.#slots;
   }
-  /** Jobs queued or in flight. */
   get backlog() {
     return this.#queue.length - this.#queueHead + this.#slots - this.#free.length;
   }
-  /** Takes no more jobs; finishes those it has, then closes its ring. */
   retire() {
     this.#retiring = true;
     if (!this.#looping && !this.#scheduled && this.backlog === 0) this.close();
   }
-  /**
-   * Writes `data` (at most `WRITE_ROOM` bytes) to `path` (checked, encoded in at most 4095
-   * bytes) opened with `flags` and `mode`. Rejects with Deno's error for `"writefile"`, or the
-   * signal's reason.
-   */
   write(path, data, flags, mode, signal) {
     if (this.#closed) return Promise.reject(new Error("AsyncRing is closed"));
     const { promise, resolve: resolve2, reject } = Promise.withResolvers();
@@ -8877,7 +7380,6 @@ var _FileWriter = class {
     this.#schedule();
     return promise;
   }
-  /** Rejects what is queued, cancels what is in the kernel; the ring closes when it is done. */
   close() {
     if (this.#closed) return;
     this.#closed = true;
@@ -8901,7 +7403,6 @@ var _FileWriter = class {
     this.#scheduled = true;
     queueMicrotask(this.#loopFn);
   }
-  /** A NOP whose CQE ends the waiter's sleep: new jobs are waiting to be submitted. */
   #wake() {
     if (this.#ring.closed) return;
     const s = this.#ring.getSqe();
@@ -8940,7 +7441,6 @@ var _FileWriter = class {
       else if (this.#retiring && this.#inflight === 0) this.close();
     }
   }
-  /** Starts queued jobs while slots are free. */
   #fill() {
     const ring = this.#ring, q = this.#queue;
     while (this.#free.length > 0 && this.#queueHead < q.length) {
@@ -8987,10 +7487,6 @@ var _FileWriter = class {
       this.#queueHead = 0;
     }
   }
-  /**
-   * The write of what is left of `slot`'s job, soft-linked to its close. Offset 0 and on (the
-   * file was just opened, truncated or created), or -1 with `append`.
-   */
   #prepWrite(slot) {
     const job = this.#jobs[slot];
     const done = this.#written[slot];
@@ -9003,7 +7499,6 @@ var _FileWriter = class {
     c.prepCloseDirect(slot);
     c.userData = slot * 4 + CLOSE2;
   }
-  /** An SQE, after submitting what is queued if the SQ is full (cancels take room too). */
   #sqe() {
     let s = this.#ring.getSqe();
     if (s === null) {
@@ -9012,7 +7507,6 @@ var _FileWriter = class {
     }
     return s;
   }
-  /** Cancels the ops of `slot` (-1: all); a cancelled write leaves the slot to close here. */
   #cancel(slot) {
     if (this.#ring.closed) return;
     for (let step = OPEN2; step <= (slot < 0 ? OPEN2 : WRITE); step++) {
@@ -9045,11 +7539,6 @@ var _FileWriter = class {
     if (n > 0) ring.cqAdvance(n);
     return n;
   }
-  /**
-   * The CQE of `slot`'s close. `-ECANCELED` for an opened file: the write before it was short,
-   * failed or was cancelled, and the file is still open in the slot: write the rest, or close
-   * it for good. Otherwise the close ran, and the job ends.
-   */
   #closeDone(slot, res) {
     const job = this.#jobs[slot];
     if (job === void 0) return;
@@ -9074,7 +7563,6 @@ var _FileWriter = class {
     else if (err !== 0) failure = denoFsError(err, "writefile", job.path);
     this.#settle(slot, failure);
   }
-  /** Ends the job of `slot` (if any) with `err` (undefined: success) and frees the slot. */
   #settle(slot, err) {
     const job = this.#jobs[slot];
     if (job === void 0) return;
@@ -9256,142 +7744,99 @@ var AsyncLinkBuilder = class {
     });
     return this;
   }
-  /** A NOP (`io_uring_prep_nop(3)`). */
   nop() {
     return this.#add("nop", nop());
   }
-  /** A read (`io_uring_prep_read(3)`); its entry is the bytes read. */
   read(fd, buf2, offset = -1) {
     return this.#add("read", read(fd, buf2, offset));
   }
-  /** A write (`io_uring_prep_write(3)`); its entry is the bytes written. */
   write(fd, data, offset = -1) {
     return this.#add("write", write(fd, data, offset));
   }
-  /** A vectored read (`io_uring_prep_readv(3)`). */
   readv(fd, bufs, offset = -1) {
     return this.#add("readv", readv(fd, bufs, offset));
   }
-  /** A vectored write (`io_uring_prep_writev(3)`). */
   writev(fd, bufs, offset = -1) {
     return this.#add("writev", writev(fd, bufs, offset));
   }
-  /** A read into registered buffer `index` (`io_uring_prep_read_fixed(3)`). */
   readFixed(fd, buffers, index, offset = -1, length) {
     return this.#add("readFixed", fixedRw(Op.READ_FIXED, fd, buffers, index, offset, length));
   }
-  /** A write from registered buffer `index` (`io_uring_prep_write_fixed(3)`). */
   writeFixed(fd, buffers, index, offset = -1, length) {
     return this.#add("writeFixed", fixedRw(Op.WRITE_FIXED, fd, buffers, index, offset, length));
   }
-  /** fsync(2) (`io_uring_prep_fsync(3)`). */
   fsync(fd) {
     return this.#add("fsync", fsync(fd));
   }
-  /** fdatasync(2) (`io_uring_prep_fsync(3)` with `IORING_FSYNC_DATASYNC`). */
   fdatasync(fd) {
     return this.#add("fdatasync", fsync(fd, true));
   }
-  /** fallocate(2) (`io_uring_prep_fallocate(3)`). */
   fallocate(fd, offset, length, mode = 0) {
     return this.#add("fallocate", fallocate(fd, offset, length, mode));
   }
-  /** ftruncate(2) (`io_uring_prep_ftruncate(3)`). */
   ftruncate(fd, length) {
     return this.#add("ftruncate", ftruncate(fd, length));
   }
-  /** openat(2) with raw `O_*` flags (`io_uring_prep_openat(3)`); its entry is the fd. */
   openat(dirfd, path, flags, mode = 0) {
     return this.#add("openat", openat(dirfd, path, flags, mode));
   }
-  /**
-   * openat(2) into slot `fileIndex` of the ring's file table (`io_uring_prep_openat_direct(3)`,
-   * Linux 5.15): later ops of the chain use it as `fixed(fileIndex)`; no fd is ever made.
-   */
   openatDirect(dirfd, path, flags, mode, fileIndex) {
     return this.#add("openat", openat(dirfd, path, flags, mode, fileIndex));
   }
-  /**
-   * statx(2) into `statxbuf` (at least 256 bytes, `struct statx`), undecoded
-   * (`io_uring_prep_statx(3)`); its entry is 0. `path` may be given encoded, as UTF-8 bytes
-   * ending in a NUL (say a view into memory whose address is known already).
-   */
   statx(dirfd, path, flags, mask, statxbuf) {
     return this.#add("statx", statx(dirfd, path, flags, mask, statxbuf));
   }
-  /** close(2) (`io_uring_prep_close(3)`, `io_uring_prep_close_direct(3)` for `fixed(i)`). */
   closeFd(fd) {
     return this.#add("closeFd", closeFd(fd));
   }
-  /** unlink(2), or rmdir(2) with `{ dir: true }` (`io_uring_prep_unlink(3)`). */
   unlink(path, options) {
     return this.#add("unlink", unlink(path, options?.dir === true));
   }
-  /** rename(2) (`io_uring_prep_renameat(3)`). */
   rename(oldPath, newPath, flags = 0) {
     return this.#add("rename", renameat(oldPath, newPath, flags));
   }
-  /** mkdir(2) (`io_uring_prep_mkdir(3)`). */
   mkdir(path, mode = 511) {
     return this.#add("mkdir", mkdirat(path, mode));
   }
-  /** symlink(2) (`io_uring_prep_symlink(3)`). */
   symlink(target, linkPath) {
     return this.#add("symlink", symlinkat(target, linkPath));
   }
-  /** link(2), a hard link (`io_uring_prep_link(3)`). */
   hardLink(oldPath, newPath) {
     return this.#add("hardLink", hardLink(oldPath, newPath));
   }
-  /**
-   * link(2), a hard link (`io_uring_prep_link(3)`).
-   *
-   * @deprecated Use `hardLink()`: on `AsyncRing`, `link` names the chain itself.
-   */
   link(oldPath, newPath) {
     return this.hardLink(oldPath, newPath);
   }
-  /** A kernel timer in the chain (`io_uring_prep_timeout(3)`); its entry is 0 when it fires. */
   timeout(ms) {
     return this.#add("timeout", timer(ms), true);
   }
-  /** send(2) (`io_uring_prep_send(3)`); its entry is the bytes sent. */
   send(fd, data, flags = Sock.MSG_NOSIGNAL) {
     return this.#add("send", sendRecv(Op.SEND, fd, data, flags));
   }
-  /** recv(2) (`io_uring_prep_recv(3)`); its entry is the bytes received. */
   recv(fd, buf2, flags = 0) {
     return this.#add("recv", sendRecv(Op.RECV, fd, buf2, flags));
   }
-  /** connect(2) (`io_uring_prep_connect(3)`). */
   connect(fd, addr) {
     return this.#add("connect", connectSocket(fd, sockaddrOf(addr)));
   }
-  /** bind(2) (`io_uring_prep_bind(3)`). */
   bind(fd, addr) {
     return this.#add("bind", bind(fd, sockaddrOf(addr)));
   }
-  /** listen(2) (`io_uring_prep_listen(3)`). */
   listen(fd, backlog = 511) {
     return this.#add("listen", listenSocket(fd, backlog));
   }
-  /** setsockopt(2) (`io_uring_prep_cmd_sock(3)` with `SOCKET_URING_OP_SETSOCKOPT`). */
   setsockopt(fd, level, name, value) {
     return this.#add("setsockopt", setsockopt(fd, level, name, ownCopy(value)));
   }
-  /** poll(2) for one fd (`io_uring_prep_poll_add(3)`); its entry is the ready mask. */
   poll(fd, events) {
     return this.#add("poll", poll(fd, events));
   }
-  /** shutdown(2) (`io_uring_prep_shutdown(3)`). */
   shutdown(fd, how = Sock.SHUT_RDWR) {
     return this.#add("shutdown", shutdown(fd, how));
   }
-  /** splice(2) (`io_uring_prep_splice(3)`); its entry is the bytes moved. */
   splice(fdIn, offIn, fdOut, offOut, nbytes, flags = 0) {
     return this.#add("splice", splice(fdIn, offIn, fdOut, offOut, nbytes, flags));
   }
-  /** tee(2) (`io_uring_prep_tee(3)`); its entry is the bytes duplicated. */
   tee(fdIn, fdOut, nbytes, flags = 0) {
     return this.#add("tee", tee(fdIn, fdOut, nbytes, flags));
   }
@@ -9401,17 +7846,9 @@ var Slots = class {
   perChunk;
   max;
   #chunks;
-  /** Each chunk's address, looked up once. */
   #addrs;
   #free;
   #used;
-  /**
-   * Slots of `size` bytes, `perChunk` to a chunk, at most `max` in use.
-   *
-   * @param size bytes per slot
-   * @param perChunk slots per chunk
-   * @param max slots in use at most (`take()` returns -1 beyond)
-   */
   constructor(size, perChunk, max) {
     this.size = size;
     this.perChunk = perChunk;
@@ -9421,7 +7858,6 @@ var Slots = class {
     this.#free = [];
     this.#used = 0;
   }
-  /** A free slot, or -1 when `max` are in use. */
   take() {
     if (this.#free.length === 0) {
       if (this.#used >= this.max) return -1;
@@ -9434,24 +7870,19 @@ var Slots = class {
     this.#used++;
     return this.#free.pop();
   }
-  /** Gives `slot` back, once the op that used it has settled. */
   give(slot) {
     this.#used--;
     this.#free.push(slot);
   }
-  /** The chunk that holds `slot`: its bytes are at `offset(slot)` (no view made per call). */
   chunk(slot) {
     return this.#chunks[slot / this.perChunk | 0];
   }
-  /** Where `slot` starts in its `chunk()`. */
   offset(slot) {
     return slot % this.perChunk * this.size;
   }
-  /** The address of `slot`'s first byte, for an SQE field. */
   address(slot) {
     return this.#addrs[slot / this.perChunk | 0] + slot % this.perChunk * this.size;
   }
-  /** The slot's bytes. */
   bytes(slot) {
     const at = slot % this.perChunk * this.size;
     return this.#chunks[Math.floor(slot / this.perChunk)].subarray(at, at + this.size);
@@ -9490,7 +7921,7 @@ var readInto = (function readInto(io, fd, buf2, signal) {
     signal
   });
 });
-var readSlots = /* @__PURE__ */ new WeakMap();
+var readSlots =  new WeakMap();
 var ringReadFile = (async function ringReadFile(io, path, options) {
   const signal = signalOf(options);
   const p = checkedPath(path, "readfile");
@@ -9657,7 +8088,7 @@ function raced(reader, signal) {
     signal.removeEventListener("abort", onAbort);
   });
 }
-var writers = /* @__PURE__ */ new WeakMap();
+var writers =  new WeakMap();
 var MAX_WRITER_SLOTS = 256;
 var writerFor = (function writerFor(io) {
   const w = writers.get(io);
@@ -9708,7 +8139,7 @@ var ringStat = (function ringStat(io, path) {
 var ringLstat = (function ringLstat(io, path) {
   return statPath(io, path, At.SYMLINK_NOFOLLOW, "lstat");
 });
-var statSlots = /* @__PURE__ */ new WeakMap();
+var statSlots =  new WeakMap();
 var STAT_SLOT = 1024;
 var pathEncoder = new TextEncoder();
 var statPath = (async function statPath(io, path, flags, op) {
@@ -9730,7 +8161,7 @@ var statPath = (async function statPath(io, path, flags, op) {
   }
 });
 var DEFAULT_CONCURRENCY = 256;
-var readers = /* @__PURE__ */ new WeakMap();
+var readers =  new WeakMap();
 function readerFor(io, want) {
   const cur = readers.get(io);
   const usable = cur !== void 0 && !cur.closed;
@@ -9960,15 +8391,7 @@ var onPath = (function onPath(p, path, to) {
 var decodeTimeout = (_aux, res) => res >= 0 || res === -ETIME8 ? void 0 : new UringError(-res, "timeout");
 var decodeCancel = (_aux, res) => res >= 0 ? res : res === -ENOENT || res === -EALREADY ? 0 : new UringError(-res, "cancelFd");
 var AsyncRingBase = class {
-  /** @internal The engine, for `AsyncRing` and the async layer's own files (`_submit.ts`). */
   [ENGINE];
-  /**
-   * Sets up a ring and the completion machinery over it: see `AsyncRing`'s constructor.
-   *
-   * @param options the `Ring` options and the wake-up strategy
-   * @throws {TypeError} when `options` is not an object, or `wakeup` is not "socket" or "thread"
-   * @throws {UringError} when the kernel refuses the ring (see `Ring`)
-   */
   constructor(options) {
     if (options === void 0) options = {};
     if (typeof options !== "object" || options === null) {
@@ -9990,30 +8413,15 @@ var AsyncRingBase = class {
       throw e;
     }
   }
-  /** The underlying {@link Ring}, for registrations (buffers, files, buffer rings). */
   get ring() {
     return this[ENGINE].ring;
   }
-  /** True once `close()` ran. */
   get closed() {
     return this[ENGINE].closed;
   }
-  /** Ops started and not yet settled (armed multishot ops included). */
   get pending() {
     return this[ENGINE].inflight;
   }
-  // ---- no-op, timers ----------------------------------------------------------------------
-  /**
-   * A no-op through the kernel: `io_uring_prep_nop(3)`. Linux 5.1. Resolves once its CQE is
-   * reaped (inline, in the same turn's flush).
-   *
-   * @example
-   * ```ts ignore
-   * import { AsyncRing } from "../../mod.ts";
-   * await using io = new AsyncRing({ entries: 8 });
-   * await io.nop();
-   * ```
-   */
   nop(options) {
     const e = this[ENGINE];
     const s = e.start(options);
@@ -10021,44 +8429,12 @@ var AsyncRingBase = class {
     s.prepNop();
     return e.finish(s, K_VOID, "nop", options);
   }
-  /**
-   * Resolves after `ms` milliseconds of a kernel timer: `io_uring_prep_timeout(3)`. Linux 5.4.
-   *
-   * @example
-   * ```ts ignore
-   * import { assertGreaterOrEqual } from "@std/assert";
-   * import { AsyncRing } from "../../mod.ts";
-   * await using io = new AsyncRing({ entries: 8 });
-   * const t0 = performance.now();
-   * await io.timeout(20);
-   * assertGreaterOrEqual(performance.now() - t0, 19);
-   * ```
-   */
   timeout(ms, options) {
     return runOp(this[ENGINE], K_RAW, "timeout", options, (s) => s.prepTimeout(ms), {
       decode: decodeTimeout,
       data: null
     });
   }
-  // ---- files --------------------------------------------------------------------------------
-  /**
-   * Opens `path` with `Deno.OpenOptions` semantics (default read-only; `write`, `append`,
-   * `create`, `createNew`, `truncate`, `mode`), close-on-exec: `io_uring_prep_openat(3)`.
-   * Linux 5.6.
-   *
-   * @returns the new fd (or, with `direct`, the file-table slot; use it as `fixed(slot)`)
-   * @throws {TypeError} for option combinations Deno rejects
-   *
-   * @example
-   * ```ts ignore
-   * import { AsyncRing } from "../../mod.ts";
-   * await using io = new AsyncRing({ entries: 8 });
-   * const path = await Deno.makeTempFile();
-   * const fd = await io.open(path, { write: true, create: true, truncate: true, mode: 0o600 });
-   * await io.closeFd(fd);
-   * await io.unlink(path);
-   * ```
-   */
   open(path, options) {
     const e = this[ENGINE];
     let flags, mode;
@@ -10080,12 +8456,6 @@ var AsyncRingBase = class {
     }
     return onPath(e.finish(s, K_FD, "open", options, void 0, direct ? F_DIRECT : 0), path);
   }
-  /**
-   * openat(2) with raw `O_*` flags (`OpenFlag`): `io_uring_prep_openat(3)`. Linux 5.6.
-   *
-   * @param dirfd directory fd or `AT_FDCWD` (-100)
-   * @returns the new fd (or the slot, with `direct`)
-   */
   openat(dirfd, path, flags = OpenFlag.RDONLY | OpenFlag.CLOEXEC, mode = 0, options) {
     const e = this[ENGINE];
     const direct = options?.direct === true;
@@ -10098,35 +8468,12 @@ var AsyncRingBase = class {
     }
     return onPath(e.finish(s, K_FD, "openat", options, void 0, direct ? F_DIRECT : 0), path);
   }
-  /**
-   * Reads into `buf` (its whole length) at `offset`: `io_uring_prep_read(3)`. Linux 5.6.
-   *
-   * @param offset file offset; -1 (default) reads at the file position
-   * @returns the bytes read, 0 at end of file
-   *
-   * @example
-   * ```ts ignore
-   * import { assertGreater } from "@std/assert";
-   * import { AsyncRing } from "../../mod.ts";
-   * await using io = new AsyncRing({ entries: 8 });
-   * const fd = await io.open("/proc/self/stat");
-   * const n = await io.read(fd, new Uint8Array(64), 0);
-   * assertGreater(n, 0);
-   * await io.closeFd(fd);
-   * ```
-   */
   read(fd, buf2, offset = -1, options) {
     return rw(this[ENGINE], Op.READ, "read", fd, buf2, offset, options);
   }
-  /**
-   * Writes `data` at `offset` (-1: the file position): `io_uring_prep_write(3)`. Linux 5.6.
-   *
-   * @returns the bytes written
-   */
   write(fd, data, offset = -1, options) {
     return rw(this[ENGINE], Op.WRITE, "write", fd, data, offset, options);
   }
-  /** A vectored op: in place for kernel-safe buffers, the others through pool memory. */
   #rwv(name, options, prep) {
     const e = this[ENGINE];
     const s = e.start(options);
@@ -10140,33 +8487,18 @@ var AsyncRingBase = class {
     if (b === void 0) return e.finish(s, K_NUM, name, options);
     return e.finish(s, K_BOUNCE, name, options, b);
   }
-  /** Scatter read into `bufs`: `io_uring_prep_readv(3)`. Linux 5.1. Returns the bytes read. */
   readv(fd, bufs, offset = -1, options) {
     return this.#rwv("readv", options, readv(fd, bufs, offset));
   }
-  /** Gather write from `bufs`: `io_uring_prep_writev(3)`. Linux 5.1. Returns bytes written. */
   writev(fd, bufs, offset = -1, options) {
     return this.#rwv("writev", options, writev(fd, bufs, offset));
   }
-  /**
-   * Reads into registered buffer `index` of `buffers` (from `io.ring.registerBuffers()`):
-   * `io_uring_prep_read_fixed(3)`. Linux 5.1.
-   *
-   * @param options `length` (default the buffer size) besides signal/timeoutMs
-   * @returns the bytes read
-   */
   readFixed(fd, buffers, index, offset = -1, options) {
     return this.#fixedRw(Op.READ_FIXED, "readFixed", fd, buffers, index, offset, options);
   }
-  /**
-   * Writes from registered buffer `index`: `io_uring_prep_write_fixed(3)`. Linux 5.1.
-   *
-   * @returns the bytes written
-   */
   writeFixed(fd, buffers, index, offset = -1, options) {
     return this.#fixedRw(Op.WRITE_FIXED, "writeFixed", fd, buffers, index, offset, options);
   }
-  /** `readFixed` and `writeFixed`. */
   #fixedRw(op, name, fd, buffers, index, offset, options) {
     const e = this[ENGINE];
     const s = e.start(options);
@@ -10178,19 +8510,6 @@ var AsyncRingBase = class {
     }
     return e.finish(s, K_NUM, name, options);
   }
-  /**
-   * File status of a path (symlinks followed unless `followSymlinks: false`) or an open fd:
-   * `io_uring_prep_statx(3)`. Linux 5.6.
-   *
-   * @example
-   * ```ts ignore
-   * import { assert } from "@std/assert";
-   * import { AsyncRing } from "../../mod.ts";
-   * await using io = new AsyncRing({ entries: 8 });
-   * const st = await io.statx("/");
-   * assert(st.isDirectory && st.mtimeMs > 0);
-   * ```
-   */
   statx(target, options) {
     const e = this[ENGINE];
     const s = e.start(options);
@@ -10212,44 +8531,31 @@ var AsyncRingBase = class {
     });
     return typeof target === "number" ? p : onPath(p, target);
   }
-  /** fsync(2): `io_uring_prep_fsync(3)`. Linux 5.1. */
   fsync(fd, options) {
     return runOp(this[ENGINE], K_VOID, "fsync", options, fsync(fd));
   }
-  /** fdatasync(2): `io_uring_prep_fsync(3)` with `IORING_FSYNC_DATASYNC`. Linux 5.1. */
   fdatasync(fd, options) {
     return runOp(this[ENGINE], K_VOID, "fdatasync", options, fsync(fd, true));
   }
-  /** fallocate(2): `io_uring_prep_fallocate(3)`. Linux 5.6. `mode` 0 allocates. */
   fallocate(fd, offset, length, mode = 0, options) {
     return runOp(this[ENGINE], K_VOID, "fallocate", options, fallocate(fd, offset, length, mode));
   }
-  /** ftruncate(2): `io_uring_prep_ftruncate(3)`. Linux 6.9. */
   ftruncate(fd, length, options) {
     return runOp(this[ENGINE], K_VOID, "ftruncate", options, ftruncate(fd, length));
   }
-  /**
-   * close(2) as an op: `io_uring_prep_close(3)`; a `fixed(i)` slot is emptied with
-   * `io_uring_prep_close_direct(3)`. Linux 5.6 (direct 5.15). Not to be confused with
-   * `io.close()`, which closes the ring.
-   */
   closeFd(fd, options) {
     return runOp(this[ENGINE], K_VOID, "closeFd", options, closeFd(fd));
   }
-  /** unlink(2), or rmdir(2) with `dir: true`: `io_uring_prep_unlinkat(3)`. Linux 5.11. */
   unlink(path, options) {
     return onPath(runOp(this[ENGINE], K_VOID, "unlink", options, unlink(path, options?.dir === true)), path);
   }
-  /** rename(2) (renameat2 `flags`): `io_uring_prep_renameat(3)`. Linux 5.11. */
   rename(oldPath, newPath, options) {
     const p = runOp(this[ENGINE], K_VOID, "rename", options, renameat(oldPath, newPath, options?.flags ?? 0));
     return onPath(p, oldPath, newPath);
   }
-  /** mkdir(2): `io_uring_prep_mkdir(3)`. Linux 5.15. */
   mkdir(path, mode = 511, options) {
     return onPath(runOp(this[ENGINE], K_VOID, "mkdir", options, mkdirat(path, mode)), path);
   }
-  /** symlink(2): `linkPath` points at `target`. `io_uring_prep_symlink(3)`. Linux 5.15. */
   symlink(target, linkPath, options) {
     return onPath(runOp(this[ENGINE], K_VOID, "symlink", options, symlinkat(target, linkPath)), target, linkPath);
   }
@@ -10267,182 +8573,43 @@ var AsyncRingBase = class {
     }
     return onPath(runOp(this[ENGINE], K_VOID, "link", c, hardLink(a, b)), a, b);
   }
-  /**
-   * link(2): a hard link `newPath` to `oldPath`, like `Deno.link`: `io_uring_prep_link(3)`.
-   * Linux 5.15.
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { AsyncRing } from "../../mod.ts";
-   * await using io = new AsyncRing({ entries: 8 });
-   * const path = await Deno.makeTempFile();
-   * await io.hardLink(path, path + ".2");
-   * assertEquals((await Deno.stat(path)).nlink, 2);
-   * await Deno.remove(path + ".2");
-   * await Deno.remove(path);
-   * ```
-   */
   hardLink(oldPath, newPath, options) {
     return onPath(runOp(this[ENGINE], K_VOID, "hardLink", options, hardLink(oldPath, newPath)), oldPath, newPath);
   }
-  // ---- cancelling (FsFile uses it) ---------------------------------------------------------
-  /**
-   * Cancels every op in flight on `fd`: `io_uring_prep_cancel_fd(3)` with
-   * `IORING_ASYNC_CANCEL_ALL`. Linux 5.19. The cancelled ops reject with `UringError`
-   * `ECANCELED`; an op a kernel worker is already running (a regular file's read) is not
-   * stopped, it completes as usual.
-   *
-   * @returns how many ops were cancelled (0 when none was found)
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals, assertRejects } from "@std/assert";
-   * import { AsyncRing, UringError } from "../../mod.ts";
-   * await using io = new AsyncRing({ entries: 8 });
-   * const [r, w] = await io.pipe();
-   * const read = io.read(r, new Uint8Array(8)); // nothing is ever written: it waits
-   * assertEquals(await io.cancelFd(r), 1);
-   * assertEquals((await assertRejects(() => read, UringError)).code, "ECANCELED");
-   * await io.closeFd(r);
-   * await io.closeFd(w);
-   * ```
-   */
   cancelFd(fd, options) {
     return runOp(this[ENGINE], K_RAW, "cancelFd", options, (s) => s.prepCancelFd(fd, CancelFlag.ALL), {
       decode: decodeCancel,
       data: null
     });
   }
-  // ---- life cycle -----------------------------------------------------------------------
-  /**
-   * Rejects every pending op with `Error("AsyncRing is closed")`, ends the multishot iterators,
-   * cancels what is in the kernel and closes the ring (once the completion waiter is back: at
-   * once, or a moment later; `await using` waits for it). Idempotent.
-   *
-   * This closes the ring itself; `closeFd(fd)` is close(2) of a file descriptor, as an op.
-   */
   close() {
     this[ENGINE].close();
   }
-  /** Same as `close()`. */
   [Symbol.dispose]() {
     this[ENGINE].close();
   }
-  /** `close()`, then waits until the waiter thread is back and the ring is closed. */
   [Symbol.asyncDispose]() {
     this[ENGINE].close();
     return this[ENGINE].idle();
   }
-  // ---- drop-in file functions (ffi/async/files.ts) --------------------------------------------
-  /**
-   * Reads a whole file, like `Deno.readFile` (same errors, `file:` URLs, size-0 files read to
-   * their end). Same as `readFile(io, ...)` of `files.ts`; not subject to `--allow-read` (FFI is full trust).
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { AsyncRing } from "../../mod.ts";
-   * await using io = new AsyncRing();
-   * assertEquals(await io.readFile("/etc/hostname"), await Deno.readFile("/etc/hostname"));
-   * ```
-   */
   readFile(path, options) {
     return ringReadFile(this, path, options);
   }
-  /**
-   * Reads a whole file as UTF-8, like `Deno.readTextFile`. Same as `readTextFile(io, ...)` of `files.ts`.
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { AsyncRing } from "../../mod.ts";
-   * await using io = new AsyncRing();
-   * assertEquals(await io.readTextFile("/etc/hostname"), await Deno.readTextFile("/etc/hostname"));
-   * ```
-   */
   readTextFile(path, options) {
     return ringReadTextFile(this, path, options);
   }
-  /**
-   * Writes a file, like `Deno.writeFile` (`append`, `create`, `createNew`, `mode`, `signal`;
-   * truncates by default). Same as `writeFile(io, ...)` of `files.ts`; not subject to `--allow-write`.
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { AsyncRing } from "../../mod.ts";
-   * await using io = new AsyncRing();
-   * const path = await Deno.makeTempFile();
-   * await io.writeFile(path, new Uint8Array([1, 2, 3]), { mode: 0o600 });
-   * assertEquals(await Deno.readFile(path), new Uint8Array([1, 2, 3]));
-   * await Deno.remove(path);
-   * ```
-   */
   writeFile(path, data, options) {
     return ringWriteFile(this, path, data, options);
   }
-  /**
-   * Writes text as UTF-8, like `Deno.writeTextFile`. Same as `writeTextFile(io, ...)` of `files.ts`.
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { AsyncRing } from "../../mod.ts";
-   * await using io = new AsyncRing();
-   * const path = await Deno.makeTempFile();
-   * await io.writeTextFile(path, "hi");
-   * assertEquals(await Deno.readTextFile(path), "hi");
-   * await Deno.remove(path);
-   * ```
-   */
   writeTextFile(path, text, options) {
     return ringWriteTextFile(this, path, text, options);
   }
-  /**
-   * `Deno.FileInfo` of a path, symlinks followed, every field as `Deno.stat` gives it. See
-   * `stat(io, ...)` of `files.ts`.
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { AsyncRing } from "../../mod.ts";
-   * await using io = new AsyncRing();
-   * assertEquals(await io.stat("/tmp"), await Deno.stat("/tmp"));
-   * ```
-   */
   stat(path) {
     return ringStat(this, path);
   }
-  /**
-   * `Deno.FileInfo` of a path itself (no symlink followed), as `Deno.lstat`. See
-   * `lstat(io, ...)` of `files.ts`.
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { AsyncRing } from "../../mod.ts";
-   * await using io = new AsyncRing();
-   * assertEquals(await io.lstat("/tmp"), await Deno.lstat("/tmp"));
-   * ```
-   */
   lstat(path) {
     return ringLstat(this, path);
   }
-  /**
-   * Reads many whole files, results in the order of `paths`; the first failure rejects naming
-   * its path, and nothing stays open. Same as `readFiles(io, ...)` of `files_many.ts`.
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { AsyncRing } from "../../mod.ts";
-   * await using io = new AsyncRing();
-   * const [a, b] = await io.readFiles(["/etc/hostname", "/proc/self/comm"]);
-   * assertEquals(a, await Deno.readFile("/etc/hostname"));
-   * assertEquals(new TextDecoder().decode(b), "deno\n");
-   * ```
-   */
   readFiles(paths2, options) {
     return ringReadFiles(this, paths2, options);
   }
@@ -10514,25 +8681,9 @@ var WEXITED = 4;
 var WNOWAIT = 16777216;
 var decodeFutexWait = (_aux, res) => res >= 0 ? "ok" : res === -EAGAIN4 ? "not-equal" : new UringError(-res, "futexWait");
 var AsyncRing = class extends AsyncRingBase {
-  /**
-   * Sets up a ring (`new Ring(options)`) and the completion machinery over it.
-   *
-   * @param options the `Ring` options; `entries` defaults to 256. With `singleIssuer` and
-   *   `deferTaskrun`, completion work runs on this thread in each flush (see the module doc)
-   * @throws {TypeError} when `options` is not an object, or `wakeup` is not "socket" or "thread"
-   * @throws {UringError} when the kernel refuses the ring (see `Ring`)
-   */
   constructor(options) {
     super(options);
   }
-  // ---- sockets ------------------------------------------------------------------------------
-  /**
-   * socket(2): `io_uring_prep_socket(3)`. Linux 5.19.
-   *
-   * @param domain `Sock.AF_INET`, `Sock.AF_INET6`, `Sock.AF_UNIX`
-   * @param type `Sock.SOCK_STREAM` or `Sock.SOCK_DGRAM`, optionally OR `Sock.SOCK_CLOEXEC`
-   * @returns the socket fd (or the slot, with `direct`)
-   */
   socket(domain, type, protocol = 0, options) {
     const e = this[ENGINE];
     const direct = options?.direct === true;
@@ -10547,7 +8698,6 @@ var AsyncRing = class extends AsyncRingBase {
     }
     return e.finish(s, K_FD, "socket", options, void 0, direct ? F_DIRECT : 0);
   }
-  /** bind(2): `io_uring_prep_bind(3)`. Linux 6.11. */
   bind(fd, addr, options) {
     let a;
     try {
@@ -10557,11 +8707,9 @@ var AsyncRing = class extends AsyncRingBase {
     }
     return runOp(this[ENGINE], K_VOID, "bind", options, bind(fd, a));
   }
-  /** listen(2): `io_uring_prep_listen(3)`. Linux 6.11. */
   listen(fd, backlog = 511, options) {
     return runOp(this[ENGINE], K_VOID, "listen", options, listenSocket(fd, backlog));
   }
-  /** connect(2): `io_uring_prep_connect(3)`. Linux 5.5. */
   connect(fd, addr, options) {
     let a;
     try {
@@ -10571,11 +8719,6 @@ var AsyncRing = class extends AsyncRingBase {
     }
     return runOp(this[ENGINE], K_VOID, "connect", options, connectSocket(fd, a));
   }
-  /**
-   * Accepts one connection, close-on-exec: `io_uring_prep_accept(3)`. Linux 5.5 (direct 5.15).
-   *
-   * @returns the connection fd (or the slot, with `direct`)
-   */
   accept(fd, options) {
     const e = this[ENGINE];
     const direct = options?.direct === true;
@@ -10590,32 +8733,15 @@ var AsyncRing = class extends AsyncRingBase {
     }
     return e.finish(s, K_FD, "accept", options, void 0, direct ? F_DIRECT : 0);
   }
-  /**
-   * Receives into `buf`: `io_uring_prep_recv(3)`. Linux 5.6.
-   *
-   * @returns the bytes received, 0 at end of stream
-   */
   recv(fd, buf2, options) {
     return rw(this[ENGINE], Op.RECV, "recv", fd, buf2, 0, options, options?.flags ?? 0);
   }
-  /**
-   * Sends `data` (`MSG_NOSIGNAL` unless `flags` says otherwise): `io_uring_prep_send(3)`.
-   * Linux 5.6.
-   *
-   * @returns the bytes sent
-   */
   send(fd, data, options) {
     return rw(this[ENGINE], Op.SEND, "send", fd, data, 0, options, options?.flags ?? Sock.MSG_NOSIGNAL);
   }
-  /** shutdown(2): `io_uring_prep_shutdown(3)`. Linux 5.11. `how` defaults to `SHUT_RDWR`. */
   shutdown(fd, how = Sock.SHUT_RDWR, options) {
     return runOp(this[ENGINE], K_VOID, "shutdown", options, shutdown(fd, how));
   }
-  /**
-   * setsockopt(2): `io_uring_prep_cmd_sock(3)` with `SOCKET_URING_OP_SETSOCKOPT`. Linux 6.7.
-   *
-   * @param value the option's bytes (an `Int32Array` of 1 for boolean options)
-   */
   setsockopt(fd, level, name, value, options) {
     let v;
     try {
@@ -10625,47 +8751,12 @@ var AsyncRing = class extends AsyncRingBase {
     }
     return runOp(this[ENGINE], K_VOID, "setsockopt", options, setsockopt(fd, level, name, v));
   }
-  /**
-   * A listening TCP socket: socket, then `SO_REUSEADDR` (and `SO_REUSEPORT`, `TCP_NODELAY` when
-   * asked), bind and listen as one linked chain (IPv4 or IPv6 from the hostname). Linux 6.11.
-   *
-   * @returns the listening fd; `localAddr(fd)` tells the port the kernel chose for port 0
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { AsyncRing } from "../../mod.ts";
-   * await using io = new AsyncRing({ entries: 16 });
-   * const lfd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });
-   * const { port } = io.localAddr(lfd);
-   * const [cfd, conn] = await Promise.all([
-   *   io.connectTcp({ hostname: "127.0.0.1", port }),
-   *   io.accept(lfd),
-   * ]);
-   * await io.send(cfd, new TextEncoder().encode("ping"));
-   * const buf = new Uint8Array(4);
-   * assertEquals(await io.recv(conn, buf), 4);
-   * for (const fd of [cfd, conn, lfd]) await io.closeFd(fd);
-   * ```
-   */
   listenTcp(opts, options) {
     return listenTcp(this, opts, options);
   }
-  /**
-   * A connected TCP socket: socket, then (with `noDelay`, the default) `TCP_NODELAY` and
-   * connect as one linked chain. Linux 6.7.
-   *
-   * @returns the connected fd
-   */
   connectTcp(opts, options) {
     return connectTcp(this, opts, options);
   }
-  /** Runs the ops `build` adds as one chain, or one by one on a ring too small for it. */
-  /**
-  * The local address of socket `fd` (getsockname(2), synchronous: io_uring has no op for it).
-  *
-  * @throws {UringError} when `fd` is not a socket
-  */
   localAddr(fd) {
     checkFdNumber(fd);
     const buf2 = new Uint8Array(128);
@@ -10673,12 +8764,6 @@ var AsyncRing = class extends AsyncRingBase {
     if (n < 0) throw new UringError(-n, "getsockname");
     return parseSockaddr(buf2);
   }
-  // ---- pipes, splice, tee ---------------------------------------------------------------
-  /**
-   * A pipe, close-on-exec: `io_uring_prep_pipe(3)`. Linux 6.16.
-   *
-   * @returns `[readFd, writeFd]`
-   */
   pipe(options) {
     const e = this[ENGINE];
     const s = e.start(options);
@@ -10691,29 +8776,15 @@ var AsyncRing = class extends AsyncRingBase {
     }
     return e.finish(s, K_PIPE, "pipe", options, fds);
   }
-  /**
-   * Moves `nbytes` between an fd and a pipe: `io_uring_prep_splice(3)`. Linux 5.7. Offsets are
-   * -1 for "none" (required on the pipe side).
-   *
-   * @returns the bytes moved
-   */
   splice(fdIn, offIn, fdOut, offOut, nbytes, options) {
     return runOp(this[ENGINE], K_NUM, "splice", options, splice(fdIn, offIn, fdOut, offOut, nbytes, options?.flags ?? 0));
   }
-  /** Duplicates `nbytes` from pipe to pipe: `io_uring_prep_tee(3)`. Linux 5.8. */
   tee(fdIn, fdOut, nbytes, options) {
     return runOp(this[ENGINE], K_NUM, "tee", options, tee(fdIn, fdOut, nbytes, options?.flags ?? 0));
   }
-  // ---- polling, futexes, processes --------------------------------------------------------
-  /** Waits until `fd` is ready: `io_uring_prep_poll_add(3)`. Linux 5.1. Returns the mask. */
   poll(fd, events, options) {
     return runOp(this[ENGINE], K_NUM, "poll", options, poll(fd, events));
   }
-  /**
-   * Sleeps while element 0 of `futex` (a view, usually over a SharedArrayBuffer) holds
-   * `expected`, until `futexWake`: `io_uring_prep_futex_wait(3)`. Linux 6.7. Like
-   * `Atomics.waitAsync`, resolves `"ok"` when woken and `"not-equal"` when the value differed.
-   */
   futexWait(futex, expected, options) {
     return runOp(this[ENGINE], K_RAW, "futexWait", options, (s) => {
       s.prepFutexWait(futex, expected >>> 0, FUTEX_BITSET_MATCH_ANY, Futex2.SIZE_U32 | Futex2.PRIVATE);
@@ -10722,33 +8793,9 @@ var AsyncRing = class extends AsyncRingBase {
       data: null
     });
   }
-  /**
-   * Wakes up to `count` waiters of element 0 of `futex`: `io_uring_prep_futex_wake(3)`.
-   * Linux 6.7.
-   *
-   * @returns how many were woken
-   */
   futexWake(futex, count = 1, options) {
     return runOp(this[ENGINE], K_NUM, "futexWake", options, (s) => s.prepFutexWake(futex, count, FUTEX_BITSET_MATCH_ANY, Futex2.SIZE_U32 | Futex2.PRIVATE));
   }
-  /**
-   * Waits for a child process to exit: `io_uring_prep_waitid(3)` with `WEXITED | WNOWAIT`.
-   * Linux 6.7. `WNOWAIT` leaves the child for Deno to reap, so `child.status` still works; when
-   * Deno reaped it first (`ECHILD`) and `child` is a `Deno.ChildProcess`, its status is used.
-   *
-   * @param child a `Deno.ChildProcess` or a pid
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { AsyncRing } from "../../mod.ts";
-   * await using io = new AsyncRing({ entries: 8 });
-   * const child = new Deno.Command("sh", { args: ["-c", "exit 3"] }).spawn();
-   * const r = await io.waitid(child);
-   * assertEquals([r.code, r.status], ["exited", 3]);
-   * await child.status;
-   * ```
-   */
   async waitid(child, options) {
     const pid = typeof child === "number" ? child : child.pid;
     const e = this[ENGINE];
@@ -10783,26 +8830,6 @@ var AsyncRing = class extends AsyncRingBase {
       };
     }
   }
-  // ---- multishot ------------------------------------------------------------------------
-  /**
-   * Accepts connections with one SQE (`io_uring_prep_multishot_accept(3)`, Linux 5.19),
-   * yielding each connection's fd (close-on-exec), or its slot with `direct`. Armed on the first
-   * `next()`, re-armed when the kernel ends it; `break`, `return()` or the signal cancel it.
-   *
-   * @example
-   * ```ts ignore
-   * import { AsyncRing } from "../../mod.ts";
-   * await using io = new AsyncRing({ entries: 16 });
-   * const lfd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });
-   * const client = Deno.connect({ hostname: "127.0.0.1", port: io.localAddr(lfd).port });
-   * for await (const fd of io.acceptMultishot(lfd)) {
-   *   await io.closeFd(fd);
-   *   break;
-   * }
-   * (await client).close();
-   * await io.closeFd(lfd);
-   * ```
-   */
   acceptMultishot(fd, options) {
     const direct = options?.direct === true;
     return new MultishotIterator(this[ENGINE], MS_ACCEPT, "acceptMultishot", (s) => {
@@ -10810,69 +8837,17 @@ var AsyncRing = class extends AsyncRingBase {
       else s.prepMultishotAccept(fd, null, null, Sock.SOCK_CLOEXEC);
     }, null, options?.signal, direct);
   }
-  /**
-   * Receives with one SQE into buffers of `group` (`io_uring_prep_recv_multishot(3)`, Linux 6.0),
-   * yielding a view per receive until the peer closes. Each view is valid until the next
-   * iteration, when its buffer goes back to the kernel. Re-armed after `ENOBUFS` once the
-   * consumer has released buffers; stopped by `break`, `return()` or the signal.
-   *
-   * @param group a buffer ring registered on `io.ring` (`io.ring.registerBufRing()`)
-   */
   recvMultishot(fd, group, options) {
     const flags = options?.flags ?? 0;
     return new MultishotIterator(this[ENGINE], MS_RECV, "recvMultishot", (s) => s.prepRecvMultishot(fd, group.group, flags), group, options?.signal);
   }
-  /**
-   * Polls `fd` with one SQE (`io_uring_prep_poll_multishot(3)`, Linux 5.13), yielding the ready
-   * mask each time it becomes ready.
-   */
   pollMultishot(fd, events, options) {
     return new MultishotIterator(this[ENGINE], MS_POLL, "pollMultishot", (s) => s.prepPollMultishot(fd, events), null, options?.signal);
   }
-  /**
-   * Reads a pipe or socket with one SQE into buffers of `group`
-   * (`io_uring_prep_read_multishot(3)`, Linux 6.7), yielding views like `recvMultishot`.
-   */
   readMultishot(fd, group, options) {
     const nbytes = options?.nbytes ?? 0;
     return new MultishotIterator(this[ENGINE], MS_READ, "readMultishot", (s) => s.prepReadMultishot(fd, nbytes, 0, group.group), group, options?.signal);
   }
-  // Ops added for serve()
-  /**
-   * One receive whose buffer the kernel picks from `group` only when data arrives
-   * (`io_uring_prep_recv(3)` with `IOSQE_BUFFER_SELECT`, one shot). Linux 5.7. A connection
-   * waiting for data holds no buffer of its own: the buffers are shared by every receive on the
-   * group, and each is lent only from the completion until the caller recycles it.
-   *
-   * @param fd a connected stream socket
-   * @param group the provided-buffer ring to take the buffer from (`io.ring.registerBufRing()`)
-   * @returns `bytes * 0x10000 + bufferId` (bytes > 0; read them with `group.get(id, bytes)`, then
-   *   `group.recycle(id)`), or 0 at end of stream
-   * @throws {UringError} `ENOBUFS` when every buffer of `group` was out as the data came, or the
-   *   receive's own error
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { AsyncRing } from "../../mod.ts";
-   * await using io = new AsyncRing({ entries: 16 });
-   * using group = io.ring.registerBufRing({ group: 7, entries: 4, size: 64 });
-   * const lfd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });
-   * const [cfd, conn] = await Promise.all([
-   *   io.connectTcp({ hostname: "127.0.0.1", port: io.localAddr(lfd).port }),
-   *   io.accept(lfd),
-   * ]);
-   * const got = io.recvSelect(conn, group);
-   * await io.send(cfd, new TextEncoder().encode("hi"));
-   * const r = await got;
-   * const bytes = Math.floor(r / 0x10000), id = r % 0x10000;
-   * assertEquals(new TextDecoder().decode(group.get(id, bytes).slice()), "hi");
-   * group.recycle(id);
-   * await io.closeFd(cfd);
-   * assertEquals(await io.recvSelect(conn, group), 0); // end of stream
-   * for (const fd of [conn, lfd]) await io.closeFd(fd);
-   * ```
-   */
   recvSelect(fd, group) {
     const bgid = group.group;
     let sink;
@@ -10903,119 +8878,15 @@ var AsyncRing = class extends AsyncRingBase {
     }
     return p;
   }
-  // Ops added for Conn
-  /**
-   * A receive into `buf` (as `recv`) whose promise settles with `decode(ctx, res)`: one promise
-   * per receive for callers that map every result (a `Deno.Conn` read resolves `null` at the
-   * end of the stream and reports errors its own way), where `recv(...).then(...)` makes two.
-   * `res` is the bytes received, 0 at the end of the stream, or `-errno`; a buffer that went
-   * through pool memory has its bytes copied out first. `decode` runs exactly once for an op
-   * whose CQE arrives, and never when the ring is closed first (the promise then rejects with the
-   * ring's error). Takes no `signal`/`timeoutMs`: `decode` would not run for an aborted op.
-   *
-   * @param decode a function made once, not a closure per call
-   * @throws {TypeError} synchronously (not through the promise) when `buf`, `fd` or `decode` is
-   *   unusable: no op started and `decode` will not run
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { AsyncRing, type ResultDecoder } from "../../mod.ts";
-   * const orNull: ResultDecoder<null, number | null> = (_, res) =>
-   *   res > 0 ? res : res === 0 ? null : new Error(`errno ${-res}`);
-   * await using io = new AsyncRing({ entries: 16 });
-   * const lfd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });
-   * const [cfd, conn] = await Promise.all([
-   *   io.connectTcp({ hostname: "127.0.0.1", port: io.localAddr(lfd).port }),
-   *   io.accept(lfd),
-   * ]);
-   * const buf = new Uint8Array(8);
-   * await io.send(cfd, new TextEncoder().encode("hi"));
-   * assertEquals(await io.recvWith(conn, buf, orNull, null), 2);
-   * await io.closeFd(cfd);
-   * assertEquals(await io.recvWith(conn, buf, orNull, null), null); // the peer closed
-   * for (const fd of [conn, lfd]) await io.closeFd(fd);
-   * ```
-   */
   recvWith(fd, buf2, decode, ctx, flags = 0) {
     return rwWith(this[ENGINE], Op.RECV, "recv", fd, buf2, decode, ctx, flags);
   }
-  /**
-   * A send of `data` (as `send`, `MSG_NOSIGNAL` unless `flags` says otherwise) whose promise
-   * settles with `decode(ctx, res)`, on the terms of {@link AsyncRing.recvWith}.
-   *
-   * @param decode a function made once, not a closure per call
-   * @throws {TypeError} synchronously when `data`, `fd` or `decode` is unusable (no op started)
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { AsyncRing, type ResultDecoder } from "../../mod.ts";
-   * const sent: ResultDecoder<{ ops: number }, number> = (stats, res) => {
-   *   stats.ops++;
-   *   return res >= 0 ? res : new Error(`errno ${-res}`);
-   * };
-   * await using io = new AsyncRing({ entries: 16 });
-   * const lfd = await io.listenTcp({ hostname: "127.0.0.1", port: 0 });
-   * const [cfd, conn] = await Promise.all([
-   *   io.connectTcp({ hostname: "127.0.0.1", port: io.localAddr(lfd).port }),
-   *   io.accept(lfd),
-   * ]);
-   * const stats = { ops: 0 };
-   * assertEquals(await io.sendWith(cfd, new Uint8Array(5), sent, stats), 5);
-   * assertEquals(stats.ops, 1);
-   * for (const fd of [cfd, conn, lfd]) await io.closeFd(fd);
-   * ```
-   */
   sendWith(fd, data, decode, ctx, flags = Sock.MSG_NOSIGNAL) {
     return rwWith(this[ENGINE], Op.SEND, "send", fd, data, decode, ctx, flags);
   }
-  // Keeping the process alive
-  /**
-   * Lets the process exit while ops on `fd` wait: from now on, those in flight and those
-   * started later do not keep Deno's event loop alive (as `Deno.Conn.unref()` does for a
-   * pending read). They still complete while the process lives for other reasons. `fd` is the
-   * number as the ops' SQEs carry it (a registered file's index for fixed-file ops). Undo it
-   * with {@link AsyncRing.refFd} before the fd is closed, since the number is reused.
-   *
-   * On a ring made with `wakeup: "thread"` or `deferTaskrun`, ops in flight keep the process
-   * alive all the same: the completion waiter there is an FFI call on a worker thread, which
-   * Deno always waits for. Other rings move to the event-loop wake-up for this (it loads
-   * `node:net`).
-   *
-   * @param fd the descriptor whose ops stop counting
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { AsyncRing } from "../../mod.ts";
-   * await using io = new AsyncRing({ entries: 8 });
-   * const [r, w] = await io.pipe();
-   * io.unrefFd(r);
-   * const read = io.read(r, new Uint8Array(8)); // alone, it would not keep the process alive
-   * await io.write(w, new Uint8Array([7]));
-   * assertEquals(await read, 1);
-   * io.refFd(r);
-   * for (const fd of [r, w]) await io.closeFd(fd);
-   * ```
-   */
   unrefFd(fd) {
     this[ENGINE].refFd(fd, false);
   }
-  /**
-   * Undoes {@link AsyncRing.unrefFd}: ops on `fd` (in flight and later) keep the process alive
-   * again, the default.
-   *
-   * @param fd the descriptor given to `unrefFd()`
-   *
-   * @example
-   * ```ts ignore
-   * import { AsyncRing } from "../../mod.ts";
-   * using io = new AsyncRing({ entries: 8 });
-   * io.unrefFd(0);
-   * io.refFd(0);
-   * ```
-   */
   refFd(fd) {
     this[ENGINE].refFd(fd, true);
   }
@@ -11053,15 +8924,10 @@ function _rawLink(io, ops) {
   return io[ENGINE].link(chain, void 0, false, false);
 }
 var HttpParse = {
-  /** The head is not complete yet: receive more bytes and parse again from the same start. */
   INCOMPLETE: 0,
-  /** Malformed request: answer `400 Bad Request` and close. */
   BAD_REQUEST: -400,
-  /** The head is larger than `maxHeadBytes`: answer `431` and close. */
   HEAD_TOO_LARGE: -431,
-  /** `Transfer-Encoding` (chunked bodies) is not implemented: answer `501` and close. */
   NOT_IMPLEMENTED: -501,
-  /** Not HTTP/1.x: answer `505 HTTP Version Not Supported` and close. */
   VERSION_NOT_SUPPORTED: -505
 };
 var CR = 13;
@@ -11111,46 +8977,23 @@ function equalsLower(buf2, at, len, name) {
   return true;
 }
 var HttpRequestParser = class {
-  /** Largest head accepted, in bytes. */
   maxHeadBytes;
-  /** Most header fields accepted. */
   maxHeaders;
-  /** Method of the last complete head (`"GET"`, ...). */
   method = "";
-  /** Start of the request target in the parsed buffer. */
   targetStart = 0;
-  /** End (exclusive) of the request target in the parsed buffer. */
   targetEnd = 0;
-  /** Minor version: 0 for HTTP/1.0, 1 for HTTP/1.1 (and later 1.x). */
   minorVersion = 1;
-  /**
-   * Whether the connection stays open after the answer: HTTP/1.1 unless `Connection: close`,
-   * HTTP/1.0 only with `Connection: keep-alive`.
-   */
   keepAlive = true;
-  /** Body bytes that follow the head (`Content-Length`, else 0). */
   contentLength = 0;
-  /** Header fields in the head. */
   headerCount = 0;
-  /** The body is `Transfer-Encoding: chunked` (only with `allowChunked`). */
   chunked = false;
-  /** The request has `Expect: 100-continue`. */
   expectContinue = false;
-  /** The request has an `Upgrade` field. */
   upgrade = false;
-  /** Start of the `Host` field's value in the parsed buffer (-1 without one). */
   hostStart = -1;
-  /** End (exclusive) of the `Host` field's value in the parsed buffer. */
   hostEnd = -1;
   #allowChunked;
   #requireHost;
   #bareLf;
-  /**
-   * A parser with the given limits.
-   *
-   * @param options limits
-   * @throws {RangeError} for limits that are not positive integers
-   */
   constructor(options) {
     if (options === void 0) options = {};
     const max = options.maxHeadBytes ?? 8192, headers = options.maxHeaders ?? 100;
@@ -11174,13 +9017,11 @@ var HttpRequestParser = class {
     this.#requireHost = options.requireHost !== false;
     this.#bareLf = options.allowBareLf === true;
   }
-  /** The request target of the last head, decoded from `buf` (the buffer that was parsed). */
   target(buf2) {
     let s = "";
     for (let i = this.targetStart; i < this.targetEnd; i++) s += String.fromCharCode(buf2[i]);
     return s;
   }
-  /** True when the target of the last head is `path` (ASCII), compared without allocating. */
   targetIs(buf2, path) {
     const n = this.targetEnd - this.targetStart;
     if (n !== path.length) return false;
@@ -11189,16 +9030,6 @@ var HttpRequestParser = class {
     }
     return true;
   }
-  /**
-   * Parses the request head that starts at `buf[start]`, looking no further than `end`.
-   *
-   * @param buf received bytes
-   * @param start where the request starts
-   * @param end end (exclusive) of the bytes received so far
-   * @returns the head's length in bytes (> 0; the body, `contentLength` bytes, follows), or one
-   *   of {@link HttpParse}: `INCOMPLETE` (0), or a negative status to answer before closing
-   * @throws {RangeError} when `start`/`end` are not within `buf`
-   */
   parse(buf2, start, end) {
     if (!(start >= 0 && start <= end && end <= buf2.length)) {
       throw new RangeError(`start ${start} and end ${end} must be within 0..${buf2.length}`);
@@ -11353,7 +9184,7 @@ function httpDate(ms = Date.now()) {
   if (Number.isNaN(d.getTime())) throw new RangeError(`not a valid time: ${ms}`);
   return d.toUTCString();
 }
-var RETRY_ACCEPT = /* @__PURE__ */ new Set([
+var RETRY_ACCEPT =  new Set([
   Errno.EMFILE,
   Errno.ENFILE,
   Errno.ENOBUFS,
@@ -11410,8 +9241,8 @@ async function serveTcp(io, options, handler) {
     port: io.localAddr(lfd).port
   };
   const stop = new AbortController();
-  const open2 = /* @__PURE__ */ new Set();
-  const running = /* @__PURE__ */ new Set();
+  const open2 =  new Set();
+  const running =  new Set();
   const serve2 = async (fd) => {
     open2.add(fd);
     try {
@@ -11549,7 +9380,7 @@ function allPermissions() {
   }
   return allGranted;
 }
-var HARMLESS = /* @__PURE__ */ new Set([
+var HARMLESS =  new Set([
   "/dev/random",
   "/dev/urandom",
   "/dev/zero",
@@ -11652,8 +9483,8 @@ async function chown(path, uid, gid) {
 }
 var SLOT = 1024;
 var STATX_AT = 256;
-var memory = /* @__PURE__ */ new WeakMap();
-var held = /* @__PURE__ */ new Set();
+var memory =  new WeakMap();
+var held =  new Set();
 var _pathMemory = (function _pathMemory(io) {
   return slotsOf(memory, io, SLOT, 64, Infinity);
 });
@@ -11826,7 +9657,7 @@ async function copyByName(io, from, to) {
 }
 var SMALL2 = 8192;
 var SMALL_SLOTS = 512;
-var dataMemory = /* @__PURE__ */ new WeakMap();
+var dataMemory =  new WeakMap();
 var S_IFMT2 = 61440;
 var S_IFREG = 32768;
 function u64At(b, at) {
@@ -12390,14 +10221,12 @@ var _CopyFiles = class {
   #probeAddr;
   #src = [];
   #dest = [];
-  // per slot
   #job;
   #phase;
   #wait;
   #res;
   #srcOpen;
   #destOpen;
-  /** File offset of the buffer's first byte, bytes valid in it, bytes of it written. */
   #at;
   #len;
   #written;
@@ -12405,13 +10234,11 @@ var _CopyFiles = class {
   #perm;
   #ino;
   #dev;
-  /** The pair in flight ends with a probe read. */
   #probing;
   #free;
   #freeTop = 0;
   #todo;
   #todoTop = 0;
-  // per run
   #arena = new Uint8Array(0);
   #arenaAddr = 0;
   #offsets = new Float64Array(0);
@@ -12422,7 +10249,6 @@ var _CopyFiles = class {
   #umask = 0;
   #failure;
   #outcome;
-  /** @param slots files in flight at once */
   constructor(slots) {
     this.#slots = slots;
     let entries = 8;
@@ -12466,14 +10292,6 @@ var _CopyFiles = class {
       this.#dest.push(fixed(2 * i + 1));
     }
   }
-  /**
-   * Copies `srcs[i]` to `dests[i]` (regular files, checked absolute paths). A destination that
-   * exists fails (`FailKind.EXISTS`) unless `overwrite`, when it is truncated (and refused,
-   * `SAME_FILE`, when it is the source). New files are created with the source's permission
-   * bits; where the umask takes bits off, or an existing file is overwritten, `outcome.chmod`
-   * names the bits to set. After a failure no new file starts; `run()` resolves once nothing is
-   * in flight, with the failure of the lowest index, if any.
-   */
   async run(srcs, dests, overwrite, umask2) {
     const n = srcs.length;
     const { bytes, offsets } = encodePaths([
@@ -12517,11 +10335,9 @@ var _CopyFiles = class {
       outcome
     };
   }
-  /** Closes the ring and its file table. */
   close() {
     this.#ring.close();
   }
-  /** Prepares what slots wait to do next, then new files while slots are free. */
   #fill() {
     for (let k = 0; k < this.#todoTop; k++) this.#advance(this.#todo[k]);
     this.#todoTop = 0;
@@ -12547,7 +10363,6 @@ var _CopyFiles = class {
     this.#inflight++;
     return s;
   }
-  /** `openat_direct` of the source, then of the destination, linked to a first pair. */
   #prepOpen(slot, destFlags) {
     const job = this.#job[slot];
     if (destFlags === NEW_FLAGS2) {
@@ -12567,10 +10382,6 @@ var _CopyFiles = class {
     this.#phase[slot] = P_OPEN;
     this.#prepPair(slot, 0, true);
   }
-  /**
-   * `read -> write` of the next piece at `at` (after the ops already linked before it), and a
-   * 1-byte probe read after it when the piece reaches the expected end of the file.
-   */
   #prepPair(slot, at, linked) {
     const size = this.#size[slot];
     const len = size - at >= CHUNK2 ? CHUNK2 : Math.max(size - at, 0);
@@ -12599,7 +10410,6 @@ var _CopyFiles = class {
       this.#wait[slot]++;
     }
   }
-  /** The rest of the buffer, written alone (after a short write or a short read). */
   #prepWrite(slot) {
     const done = this.#written[slot];
     const w = this.#sqe(slot, WRITE2);
@@ -12644,7 +10454,6 @@ var _CopyFiles = class {
     };
     this.#prepClose(slot);
   }
-  /** A slot's chain has ended (every op posted its CQE): on to what comes next. */
   #advance(slot) {
     const res = this.#res, base = slot * STEPS;
     switch (this.#phase[slot]) {
@@ -12708,7 +10517,6 @@ var _CopyFiles = class {
         return;
     }
   }
-  /** The source's `statx`: permission bits, size, identity, times. */
   #stated(slot) {
     const v = this.#statxView, o = slot * STATX_SIZE;
     const mode = v.getUint16(o + 28, true);
@@ -12723,7 +10531,6 @@ var _CopyFiles = class {
     out.mtime[job] = timeAt(v, o + 112);
     if ((perm & this.#umask) !== 0 || (perm & 3584) !== 0) out.chmod[job] = perm;
   }
-  /** A `read -> write [-> probe]` chain ended. */
   #pairDone(slot) {
     const res = this.#res, base = slot * STEPS;
     const len = this.#len[slot], at = this.#at[slot];
@@ -12752,7 +10559,6 @@ var _CopyFiles = class {
     }
     this.#onward(slot, at + len);
   }
-  /** The buffer is written up to `at`: the next piece, or a probe at the expected end. */
   #onward(slot, at) {
     if (this.#failure !== void 0) return this.#prepClose(slot);
     this.#prepPair(slot, at, false);
@@ -12804,7 +10610,6 @@ function copy(src, dest, options) {
 var Jobs = class {
   files = [];
   links = [];
-  /** Directories under the top one, by level: a parent's level comes before its children's. */
   dirs = [];
 };
 function resolvePath(path) {
@@ -13058,16 +10863,11 @@ var _FdHandle = class {
   io;
   fd;
   closed = false;
-  /** Ring ops in flight on `fd`. */
   ringOps = 0;
-  /** Worker-thread calls in flight on `fd` (a waiting flock). */
   threadOps = 0;
-  /** True once `close()` cancelled the ops in flight: their ECANCELED means "closed". */
   #cancelled = false;
   #fdClosed = false;
-  /** Settles a ring op: the result passes through. */
   done;
-  /** Settles a failed ring op: throws Deno's error for it. */
   fail;
   constructor(io, fd) {
     this.io = io;
@@ -13082,7 +10882,6 @@ var _FdHandle = class {
       throw this.error(e);
     };
   }
-  /** Deno's error for a failed op on the open file (no op or path in the message). */
   error(e) {
     if (!(e instanceof UringError)) return e;
     if (e.errno === 125 && this.#cancelled) {
@@ -13092,31 +10891,21 @@ var _FdHandle = class {
     }
     return denoFsError(e.errno);
   }
-  /** Throws `BadResource` once closed. */
   check() {
     if (this.closed) throw badResource();
   }
-  /** Reads into `view` (at most `MAX_RW` bytes) at the file position; 0 at the end. */
   read(view) {
     if (this.closed) return Promise.reject(badResource());
     this.ringOps++;
     const v = view.length > MAX_RW2 ? view.subarray(0, MAX_RW2) : view;
     return this.io.read(this.fd, v, -1).then(this.done, this.fail);
   }
-  /** One write of `view` (at most `MAX_RW` bytes) at the file position: may be short. */
   write(view) {
     if (this.closed) return Promise.reject(badResource());
     this.ringOps++;
     const v = view.length > MAX_RW2 ? view.subarray(0, MAX_RW2) : view;
     return this.io.write(this.fd, v, -1).then(this.done, this.fail);
   }
-  /**
-   * Writes all of `view`, continuing short writes from where they stopped (the file position
-   * moves by what each write took, so the next one starts right after it).
-   *
-   * @param owned `view` is memory the caller cannot transfer meanwhile (library memory or a
-   *   `SharedArrayBuffer`): the kernel may take pieces of up to `MAX_RW` bytes in place
-   */
   async writeAll(view, owned = false) {
     const piece = owned || view.buffer instanceof SharedArrayBuffer ? MAX_RW2 : BOUNCE_PIECE;
     for (let off = 0; off < view.length; ) {
@@ -13126,7 +10915,6 @@ var _FdHandle = class {
       off += n;
     }
   }
-  /** Runs a ring op on the fd, counted until it settles, with Deno's errors. */
   op(start) {
     if (this.closed) return Promise.reject(badResource());
     this.ringOps++;
@@ -13141,7 +10929,6 @@ var _FdHandle = class {
       return v;
     }, this.fail);
   }
-  /** A worker-thread call on the fd, counted until it returns. */
   async thread(call) {
     this.threadOps++;
     try {
@@ -13150,10 +10937,6 @@ var _FdHandle = class {
       if (--this.threadOps === 0 && this.closed && this.ringOps === 0) this.#closeFd();
     }
   }
-  /**
-   * Closes the file: the fd at once when nothing is in flight, else after the last op settles
-   * (ring ops are cancelled first). Returns false when it was closed already.
-   */
   close() {
     if (this.closed) return false;
     this.closed = true;
@@ -13164,11 +10947,6 @@ var _FdHandle = class {
     if (this.ringOps > 0) this.#cancel();
     return true;
   }
-  /**
-   * Cancels the ring ops on the fd, again every few ms while one has not settled. Each cancel
-   * is made only while an op is in flight, so the fd is still this file's (it is closed when
-   * the last op settles, and its number may then serve another file).
-   */
   #cancel() {
     if (this.ringOps === 0 || this.io.closed) return;
     this.#cancelled = true;
@@ -13308,7 +11086,7 @@ var _fsFile = (function _fsFile(io, fd, path) {
   paths.set(file, path);
   return file;
 });
-var paths = /* @__PURE__ */ new WeakMap();
+var paths =  new WeakMap();
 function checkFile(file, kind) {
   const path = paths.get(file);
   if (path !== void 0) checkPath(kind, path);
@@ -13367,11 +11145,6 @@ var FsFile = class {
   #readable;
   #writable;
   #onRead;
-  /**
-   * Not for direct use: `open()` and `create()` make files.
-   *
-   * @throws {TypeError} always, when called directly (as `new Deno.FsFile()`)
-   */
   constructor(key, io, fd) {
     if (key !== KEY || io === void 0 || fd === void 0) {
       throw new TypeError("'FsFile' cannot be constructed, use 'open()' or 'create()' instead");
@@ -13380,25 +11153,6 @@ var FsFile = class {
     this.#h = h;
     this.#onRead = (n) => h.done(n) === 0 ? null : n;
   }
-  /**
-   * Reads up to `p.length` bytes into `p` at the file position, like `Deno.FsFile.read`:
-   * `io_uring_prep_read(3)` (at most 0x7ffff000 bytes, as read(2)). A buffer the caller could
-   * transfer while the read is in flight is read through the ring's own memory and copied.
-   *
-   * @param p a `Uint8Array`
-   * @returns the bytes read, `null` at the end of the file, 0 for an empty `p`
-   * @throws {Deno.errors.BadResource} when the file is closed
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { open } from "../../mod.ts";
-   * using file = await open("/proc/self/comm");
-   * const buf = new Uint8Array(64);
-   * assertEquals(await file.read(buf), 5); // "deno\n"
-   * assertEquals(await file.read(buf), null);
-   * ```
-   */
   read(p) {
     const h = this.#h;
     if (h.closed) return Promise.reject(badResource());
@@ -13408,12 +11162,6 @@ var FsFile = class {
     h.ringOps++;
     return h.io.read(h.fd, len > MAX_RW2 ? p.subarray(0, MAX_RW2) : p, -1).then(this.#onRead, h.fail);
   }
-  /**
-   * Synchronous read(2) on this thread, like `Deno.FsFile.readSync` (it blocks the event loop
-   * until data arrive, on a pipe).
-   *
-   * @returns the bytes read, `null` at the end
-   */
   readSync(p) {
     this.#h.check();
     ensureBytes(p);
@@ -13422,24 +11170,6 @@ var FsFile = class {
     if (n < 0) throw syncError();
     return n === 0 ? null : n;
   }
-  /**
-   * Writes `p` at the file position with one `io_uring_prep_write(3)`, like
-   * `Deno.FsFile.write`: the result may be short (a pipe, a full disk); `writable` and the
-   * write-all helpers go on from there.
-   *
-   * @returns the bytes written
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { open } from "../../mod.ts";
-   * const path = await Deno.makeTempFile();
-   * using file = await open(path, { write: true });
-   * assertEquals(await file.write(new Uint8Array([1, 2, 3])), 3);
-   * assertEquals(await Deno.readFile(path), new Uint8Array([1, 2, 3]));
-   * await Deno.remove(path);
-   * ```
-   */
   write(p) {
     const h = this.#h;
     if (h.closed) return Promise.reject(badResource());
@@ -13447,7 +11177,6 @@ var FsFile = class {
     if (p.length === 0) return Promise.resolve(0);
     return h.write(p);
   }
-  /** Synchronous write(2), like `Deno.FsFile.writeSync`. Returns the bytes written. */
   writeSync(p) {
     this.#h.check();
     ensureBytes(p);
@@ -13456,25 +11185,6 @@ var FsFile = class {
     if (n < 0) throw syncError();
     return n;
   }
-  /**
-   * Moves the file position, like `Deno.FsFile.seek`. io_uring has no seek opcode: this is
-   * lseek(2), which never waits, made on this thread.
-   *
-   * @param offset a number or a bigint (positions past 2**53 are returned rounded)
-   * @param whence `Deno.SeekMode.Start`, `Current` or `End`
-   * @returns the new position
-   * @throws {TypeError} `Invalid seek mode: <n>`, and `EINVAL` for a position before 0
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { open } from "../../mod.ts";
-   * using file = await open("/etc/hostname");
-   * const size = (await file.stat()).size;
-   * assertEquals(await file.seek(0, Deno.SeekMode.End), size);
-   * assertEquals(await file.seek(-1n, Deno.SeekMode.Current), size - 1);
-   * ```
-   */
   seek(offset, whence) {
     try {
       return Promise.resolve(this.seekSync(offset, whence));
@@ -13482,7 +11192,6 @@ var FsFile = class {
       return Promise.reject(e);
     }
   }
-  /** `seek` (lseek(2)), synchronously, like `Deno.FsFile.seekSync`. */
   seekSync(offset, whence) {
     this.#h.check();
     const off = i64(offset);
@@ -13491,18 +11200,6 @@ var FsFile = class {
     if (pos < 0) throw syncError();
     return Number(pos);
   }
-  /**
-   * The file's `Deno.FileInfo`, like `Deno.FsFile.stat`: `io_uring_prep_statx(3)` on the fd
-   * (`AT_EMPTY_PATH`). Linux 5.6.
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { open } from "../../mod.ts";
-   * using file = await open("/etc/hostname");
-   * assertEquals(await file.stat(), await Deno.stat("/etc/hostname"));
-   * ```
-   */
   stat() {
     try {
       checkFile(this, "read");
@@ -13516,7 +11213,6 @@ var FsFile = class {
       return fileInfo(new DataView(buf2.buffer, 0, STATX_SIZE));
     });
   }
-  /** statx(2) of the fd on this thread, like `Deno.FsFile.statSync`. */
   statSync() {
     this.#h.check();
     checkFile(this, "read");
@@ -13526,23 +11222,6 @@ var FsFile = class {
     }
     return fileInfo(new DataView(buf2.buffer, 0, STATX_SIZE));
   }
-  /**
-   * Sets the file's length, like `Deno.FsFile.truncate`: `io_uring_prep_ftruncate(3)`.
-   * Linux 6.9.
-   *
-   * @param len the new length; missing or negative is 0 (as Deno)
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { open } from "../../mod.ts";
-   * const path = await Deno.makeTempFile();
-   * using file = await open(path, { write: true });
-   * await file.truncate(5 * 2 ** 30); // sparse: 5 GiB of holes
-   * assertEquals((await file.stat()).size, 5 * 2 ** 30);
-   * await Deno.remove(path);
-   * ```
-   */
   truncate(len) {
     let n;
     try {
@@ -13552,73 +11231,24 @@ var FsFile = class {
     }
     return this.#h.op((io, fd) => io.ftruncate(fd, n).then(() => null));
   }
-  /** ftruncate(2) on this thread, like `Deno.FsFile.truncateSync`. */
   truncateSync(len) {
     this.#h.check();
     if (libc().ftruncate(this.#h.fd, BigInt(lengthOf(len))) < 0) throw syncError();
   }
-  /**
-   * Flushes the file's data and metadata to the device, like `Deno.FsFile.sync`:
-   * `io_uring_prep_fsync(3)`. Linux 5.1.
-   *
-   * @example
-   * ```ts ignore
-   * import { create } from "../../mod.ts";
-   * const path = await Deno.makeTempFile();
-   * using file = await create(path);
-   * await file.write(new Uint8Array(8));
-   * await file.sync();
-   * await Deno.remove(path);
-   * ```
-   */
   sync() {
     return this.#h.op((io, fd) => io.fsync(fd));
   }
-  /** fsync(2) on this thread, like `Deno.FsFile.syncSync`. */
   syncSync() {
     this.#h.check();
     if (libc().fsync(this.#h.fd) < 0) throw syncError();
   }
-  /**
-   * Flushes the file's data (and the metadata needed to read it back), like
-   * `Deno.FsFile.syncData`: `io_uring_prep_fsync(3)` with `IORING_FSYNC_DATASYNC`. Linux 5.1.
-   *
-   * @example
-   * ```ts ignore
-   * import { create } from "../../mod.ts";
-   * const path = await Deno.makeTempFile();
-   * using file = await create(path);
-   * await file.write(new Uint8Array(8));
-   * await file.syncData();
-   * await Deno.remove(path);
-   * ```
-   */
   syncData() {
     return this.#h.op((io, fd) => io.fdatasync(fd));
   }
-  /** fdatasync(2) on this thread, like `Deno.FsFile.syncDataSync`. */
   syncDataSync() {
     this.#h.check();
     if (libc().fdatasync(this.#h.fd) < 0) throw syncError();
   }
-  /**
-   * Sets the access and modification times, like `Deno.FsFile.utime`. io_uring has no
-   * utimensat opcode: this is futimens(2), a metadata update made on this thread.
-   *
-   * @param atime seconds since the epoch, or a `Date`
-   * @param mtime seconds since the epoch, or a `Date`
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { open } from "../../mod.ts";
-   * const path = await Deno.makeTempFile();
-   * using file = await open(path, { write: true });
-   * await file.utime(1, new Date(2_000));
-   * assertEquals((await file.stat()).mtime, new Date(2_000));
-   * await Deno.remove(path);
-   * ```
-   */
   utime(atime, mtime) {
     try {
       this.utimeSync(atime, mtime);
@@ -13627,7 +11257,6 @@ var FsFile = class {
       return Promise.reject(e);
     }
   }
-  /** futimens(2), like `Deno.FsFile.utimeSync`. */
   utimeSync(atime, mtime) {
     this.#h.check();
     checkFile(this, "write");
@@ -13636,105 +11265,26 @@ var FsFile = class {
     timespec2(mtime, times, 2);
     if (libc().futimens(this.#h.fd, times) < 0) throw syncError();
   }
-  /**
-   * A byte stream of the file from its position to its end (a BYOB reader may bring its own
-   * buffers), like `Deno.FsFile.readable`: the file is closed when the stream ends, errors or
-   * is cancelled (a read in flight is cancelled too).
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { open } from "../../mod.ts";
-   * const file = await open("/etc/hostname");
-   * const text = await new Response(file.readable).text(); // the file is closed after
-   * assertEquals(text, await Deno.readTextFile("/etc/hostname"));
-   * ```
-   */
   get readable() {
     return this.#readable ??= readableOf(this.#h);
   }
-  /**
-   * A stream writing every byte of each chunk at the file position, like
-   * `Deno.FsFile.writable` (chunks under 64 KiB are gathered first); the file is closed when
-   * the stream is closed or aborted. Unlike Deno's, `close()` rejects when the last bytes could
-   * not be written.
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { open } from "../../mod.ts";
-   * const path = await Deno.makeTempFile();
-   * const file = await open(path, { write: true });
-   * await ReadableStream.from(["hello ", "world"]).pipeThrough(new TextEncoderStream())
-   *   .pipeTo(file.writable);
-   * assertEquals(await Deno.readTextFile(path), "hello world");
-   * await Deno.remove(path);
-   * ```
-   */
   get writable() {
     return this.#writable ??= writableOf(this.#h);
   }
-  /**
-   * Closes the file, like `Deno.FsFile.close`: the fd is closed before this returns, unless an
-   * op is in flight on it; then the ops are cancelled and the fd closed when they have settled.
-   *
-   * @throws {Deno.errors.BadResource} when it was closed already
-   */
   close() {
     if (!this.#h.close()) throw badResource();
   }
-  /** Closes the file unless it is closed already. */
   [Symbol.dispose]() {
     this.#h.close();
   }
-  /**
-   * True when the file is a terminal, like `Deno.FsFile.isTerminal` (isatty(3); false once
-   * closed).
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { open } from "../../mod.ts";
-   * using file = await open("/etc/hostname");
-   * assertEquals(file.isTerminal(), false);
-   * ```
-   */
   isTerminal() {
     if (this.#h.closed) return false;
     return libc().isatty(this.#h.fd) === 1;
   }
-  /**
-   * Puts a terminal in raw mode (or, with `cbreak`, raw but with signals) or back, like
-   * `Deno.FsFile.setRaw`: termios through libc, as Deno's.
-   *
-   * @throws {Deno.errors.BadResource} `ENOTTY: Not a typewriter` when the file is no terminal
-   */
   setRaw(mode, options) {
     this.#h.check();
     setRaw(this.#h.fd, mode, options?.cbreak === true);
   }
-  /**
-   * Takes an advisory lock on the whole file, waiting for it, like `Deno.FsFile.lock`. io_uring
-   * has no flock opcode: a flock(2) that does not wait is tried first; when another holds the
-   * lock, a blocking flock(2) waits on one of Deno's worker threads, so the event loop goes on
-   * (it cannot be cancelled: the file is closed after it returns).
-   *
-   * @param exclusive an exclusive lock (default: shared)
-   *
-   * @example
-   * ```ts ignore
-   * import { assertEquals } from "@std/assert";
-   * import { open } from "../../mod.ts";
-   * const path = await Deno.makeTempFile();
-   * using a = await open(path, { read: true, write: true });
-   * using b = await open(path, { read: true, write: true });
-   * await a.lock(true);
-   * assertEquals(await b.tryLock(), false);
-   * await a.unlock();
-   * assertEquals(await b.tryLock(), true);
-   * await Deno.remove(path);
-   * ```
-   */
   async lock(exclusive = false) {
     const h = this.#h;
     h.check();
@@ -13746,7 +11296,6 @@ var FsFile = class {
       }
     });
   }
-  /** flock(2) that waits, on this thread, like `Deno.FsFile.lockSync`. */
   lockSync(exclusive = false) {
     this.#h.check();
     const op = exclusive ? LOCK_EX : LOCK_SH;
@@ -13755,12 +11304,6 @@ var FsFile = class {
       if (e !== EINTR7) throw denoFsError(e);
     }
   }
-  /**
-   * Takes the lock if nobody else holds it, like `Deno.FsFile.tryLock` (flock(2) with
-   * `LOCK_NB`).
-   *
-   * @returns true when the lock was taken
-   */
   tryLock(exclusive = false) {
     try {
       return Promise.resolve(this.tryLockSync(exclusive));
@@ -13768,12 +11311,10 @@ var FsFile = class {
       return Promise.reject(e);
     }
   }
-  /** `tryLock`, synchronously, like `Deno.FsFile.tryLockSync`. */
   tryLockSync(exclusive = false) {
     this.#h.check();
     return this.#tryLock(exclusive ? LOCK_EX : LOCK_SH);
   }
-  /** flock(fd, op | LOCK_NB): true when taken, false when another holds it. */
   #tryLock(op) {
     for (; ; ) {
       if (libc().flock(this.#h.fd, op | LOCK_NB) === 0) return true;
@@ -13782,7 +11323,6 @@ var FsFile = class {
       if (e !== EINTR7) throw denoFsError(e);
     }
   }
-  /** Releases the lock, like `Deno.FsFile.unlock` (flock(2) `LOCK_UN`, which never waits). */
   unlock() {
     try {
       this.unlockSync();
@@ -13791,7 +11331,6 @@ var FsFile = class {
       return Promise.reject(e);
     }
   }
-  /** `unlock`, synchronously, like `Deno.FsFile.unlockSync`. */
   unlockSync() {
     this.#h.check();
     if (libc().flock(this.#h.fd, LOCK_UN) !== 0) throw syncError();
@@ -13824,7 +11363,7 @@ var IEXTEN = 32768;
 var VTIME = 5;
 var VMIN = 6;
 var TCSADRAIN = 1;
-var savedModes = /* @__PURE__ */ new Map();
+var savedModes =  new Map();
 function setRaw(fd, raw, cbreak) {
   const c = libc();
   const fail = () => {
@@ -14118,117 +11657,85 @@ async function utime(path, atime, mtime) {
   return await _denoCall(() => denoUtime2(p, atime, mtime));
 }
 var FileSystem = class {
-  /** The ring the methods use. */
   io;
-  /**
-   * Binds the file functions to `io`.
-   *
-   * @param io the ring to use
-   */
   constructor(io) {
     this.io = io;
   }
-  /** `Deno.readFile` on this ring; see the module's `readFile`. */
   readFile(path, options) {
     return _readFileOn(this.io, path, options);
   }
-  /** `Deno.readTextFile` on this ring; see the module's `readTextFile`. */
   readTextFile(path, options) {
     return _readTextFileOn(this.io, path, options);
   }
-  /** `Deno.writeFile` on this ring; see the module's `writeFile`. */
   writeFile(path, data, options) {
     return _writeFileOn(this.io, path, data, options);
   }
-  /** `Deno.writeTextFile` on this ring; see the module's `writeTextFile`. */
   writeTextFile(path, text, options) {
     return _writeTextFileOn(this.io, path, text, options);
   }
-  /** `Deno.stat` on this ring; see the module's `stat`. */
   stat(path) {
     return _statOn(this.io, path);
   }
-  /** `Deno.lstat` on this ring; see the module's `lstat`. */
   lstat(path) {
     return _lstatOn(this.io, path);
   }
-  /** `Deno.mkdir` on this ring; see the module's `mkdir`. */
   mkdir(path, options) {
     return _mkdirOn(this.io, path, options);
   }
-  /** `Deno.remove` on this ring; see the module's `remove`. */
   remove(path, options) {
     return _removeOn(this.io, path, options);
   }
-  /** `Deno.rename` on this ring; see the module's `rename`. */
   rename(oldpath, newpath) {
     return _renameOn(this.io, oldpath, newpath);
   }
-  /** `Deno.link` on this ring; see the module's `link`. */
   link(oldpath, newpath) {
     return _linkOn(this.io, oldpath, newpath);
   }
-  /** `Deno.symlink` on this ring; see the module's `symlink`. */
   symlink(oldpath, newpath, options) {
     return _symlinkOn(this.io, oldpath, newpath, options);
   }
-  /** `Deno.truncate` on this ring; see the module's `truncate`. */
   truncate(name, len) {
     return _truncateOn(this.io, name, len);
   }
-  /** `Deno.copyFile` on this ring; see the module's `copyFile`. */
   copyFile(fromPath, toPath) {
     return _copyFileOn(this.io, fromPath, toPath);
   }
-  /** `Deno.readDir` (no io_uring op); see the module's `readDir`. */
   readDir(path) {
     return _readDirOn(this.io, path);
   }
-  /** `Deno.realPath` (no io_uring op); see the module's `realPath`. */
   realPath(path) {
     return _realPathOn(this.io, path);
   }
-  /** `Deno.readLink` (no io_uring op); see the module's `readLink`. */
   readLink(path) {
     return _readLinkOn(this.io, path);
   }
-  /** `Deno.chmod` (no io_uring op); see the module's `chmod`. */
   chmod(path, mode) {
     return _chmodOn(this.io, path, mode);
   }
-  /** `Deno.chown` (no io_uring op); see the module's `chown`. */
   chown(path, uid, gid) {
     return _chownOn(this.io, path, uid, gid);
   }
-  /** `Deno.utime` (no io_uring op); see the module's `utime`. */
   utime(path, atime, mtime) {
     return _utimeOn(this.io, path, atime, mtime);
   }
-  /** `Deno.makeTempFile` on this ring; see the module's `makeTempFile`. */
   makeTempFile(options) {
     return _makeTempFileOn(this.io, options);
   }
-  /** `Deno.makeTempDir` on this ring; see the module's `makeTempDir`. */
   makeTempDir(options) {
     return _makeTempDirOn(this.io, options);
   }
-  /** `Deno.open` on this ring; see the module's `open`. */
   open(path, options) {
     return openOn(this.io, path, options);
   }
-  /** The module's `readFiles` on this ring. */
   readFiles(paths2, options) {
     return _readFilesOn(this.io, paths2, options);
   }
-  /** `Deno.create` on this ring; see the module's `create`. */
   create(path) {
     return createOn(this.io, path);
   }
-  /** `@std/fs`'s `copy()` on this ring; see the module's `copy`. */
   copy(src, dest, options) {
     return _copyOn(this.io, src, dest, options);
   }
-  /** The module's `visitFiles` on this ring. */
   visitFiles(paths2, fn, options) {
     return _visitFilesOn(this.io, paths2, fn, options);
   }
@@ -14305,30 +11812,23 @@ var Conn = class {
   #local;
   #remote;
   #unref = false;
-  /** `closeWrite()` was called: later writes fail as the kernel would fail them. */
   #writeShut = false;
-  /** The last write started, which `closeWrite()` lets finish first. */
   #lastWrite;
-  /** The last read started (see `close()`). */
   #lastRead;
   #readable;
   #writable;
-  /** @internal Made by `listen().accept()` and `connect()`. */
   constructor(io, fd, localAddr, remoteAddr) {
     this.#io = io;
     this.#fd = fd;
     this.#local = localAddr;
     this.#remote = remoteAddr;
   }
-  /** The local address. */
   get localAddr() {
     return this.#local;
   }
-  /** The peer's address. */
   get remoteAddr() {
     return this.#remote;
   }
-  /** @internal The socket fd while open, -1 after `close()`. */
   get _fd() {
     return this.#open ? this.#fd : -1;
   }
@@ -14351,13 +11851,6 @@ var Conn = class {
       return c.#open ? denoNetError(-res) : interrupted();
     };
   }
-  /**
-   * Reads into `p`: one receive.
-   *
-   * @returns the bytes read, `null` at the end of the stream, 0 for an empty `p`
-   * @throws {Deno.errors.BadResource} after `close()`
-   * @throws {Deno.errors.Interrupted} when `close()` is called while it is pending
-   */
   read(p) {
     if (!this.#open) return Promise.reject(badResource2());
     if (!(p instanceof Uint8Array)) {
@@ -14372,14 +11865,6 @@ var Conn = class {
       return Promise.reject(err);
     }
   }
-  /**
-   * Writes `p`: one send, which may take fewer bytes than `p` holds (as Deno's `write`; loop, or
-   * use `writable`, to write everything).
-   *
-   * @returns the bytes written
-   * @throws {Deno.errors.BadResource} after `close()`
-   * @throws {Deno.errors.BrokenPipe} after `closeWrite()` or when the peer is gone
-   */
   write(p) {
     if (!this.#open) return Promise.reject(badResource2());
     if (!ArrayBuffer.isView(p)) {
@@ -14394,16 +11879,10 @@ var Conn = class {
       return Promise.reject(err);
     }
   }
-  /** Writes all of `p` (what `writable` does with each chunk). */
   async #writeAll(p) {
     let done = 0;
     while (done < p.byteLength) done += await this.write(done === 0 ? p : p.subarray(done));
   }
-  /**
-   * Shuts the sending half down (the peer reads the end of the stream); reading goes on.
-   *
-   * @throws {Deno.errors.BadResource} after `close()`
-   */
   closeWrite() {
     if (!this.#open) return Promise.reject(badResource2());
     this.#writeShut = true;
@@ -14422,13 +11901,6 @@ var Conn = class {
     const res = syncShutdown(this.#fd, Sock.SHUT_WR);
     return res < 0 ? Promise.reject(denoNetError(-res)) : Promise.resolve();
   }
-  /**
-   * Closes the socket. Pending reads and writes reject with `Deno.errors.Interrupted`; the
-   * socket is shut down at once (the peer sees the end of the stream) and its fd is closed when
-   * they have settled.
-   *
-   * @throws {Deno.errors.BadResource} when already closed
-   */
   close() {
     if (!this.#open) throw badResource2();
     this.#open = false;
@@ -14451,26 +11923,19 @@ var Conn = class {
       this.#fd = -1;
     }
   };
-  /** `close()` if still open. */
   [Symbol.dispose]() {
     if (this.#open) this.close();
   }
-  /** Lets the process exit while a read is pending. */
   unref() {
     if (this.#unref || !this.#open) return;
     this.#unref = true;
     this.#io.unrefFd(this.#fd);
   }
-  /** Undoes `unref()`: a pending read keeps the process alive again. */
   ref() {
     if (!this.#unref || !this.#open) return;
     this.#unref = false;
     this.#io.refFd(this.#fd);
   }
-  /**
-   * The socket as a byte stream (64 KiB reads, or into the reader's own buffer). Its end, an
-   * error or `cancel()` closes the connection, as Deno's does.
-   */
   get readable() {
     return this.#readable ??= new ReadableStream({
       type: "bytes",
@@ -14493,7 +11958,6 @@ var Conn = class {
       cancel: () => this[Symbol.dispose]()
     });
   }
-  /** The socket as a byte sink: each chunk written whole; closing or aborting closes the connection. */
   get writable() {
     return this.#writable ??= new WritableStream({
       write: async (chunk, controller) => {
@@ -14508,7 +11972,6 @@ var Conn = class {
       abort: () => this[Symbol.dispose]()
     });
   }
-  /** @internal Sets a boolean socket option, as Deno's sync setters do. */
   _setFlag(level, name, on) {
     if (!this.#open) throw badResource2();
     const res = syncSetFlag(this.#fd, level, name, on);
@@ -14516,11 +11979,9 @@ var Conn = class {
   }
 };
 var TcpConn = class extends Conn {
-  /** Sets `TCP_NODELAY` (default true): small writes go out without waiting. */
   setNoDelay(noDelay = true) {
     this._setFlag(Sock.IPPROTO_TCP, Sock.TCP_NODELAY, noDelay);
   }
-  /** Sets `SO_KEEPALIVE` (default true). */
   setKeepAlive(keepAlive = true) {
     this._setFlag(Sock.SOL_SOCKET, SO_KEEPALIVE, keepAlive);
   }
@@ -14662,7 +12123,7 @@ async function resolve(hostname, port) {
   };
 }
 function netAddr(hostname, port) {
-  const a = /* @__PURE__ */ Object.create(null);
+  const a =  Object.create(null);
   a.hostname = hostname;
   a.port = port;
   a.transport = "tcp";
@@ -14741,13 +12202,10 @@ var Listener = class {
   #open = true;
   #accepting = false;
   #unref = false;
-  /** Where the kernel writes each peer's address: memory it may write at any time. */
   #peer = alignedBuffer(256, 8);
   #peerLen = new Uint32Array(this.#peer.buffer, 128, 1);
   #peerAddr = this.#peer.subarray(0, 128);
-  /** Whether the listener's address is the accepted sockets' local address (not a wildcard). */
   #fixedLocal;
-  /** @internal Made by `listen()`. */
   constructor(io, fd, addr) {
     this.#io = io;
     this.#fd = fd;
@@ -14755,7 +12213,6 @@ var Listener = class {
     const a = addr;
     this.#fixedLocal = a.transport !== "tcp" || a.hostname !== "0.0.0.0" && a.hostname !== "::";
   }
-  /** The address it listens on (the kernel's port for port 0). */
   get addr() {
     return this.#addr;
   }
@@ -14792,12 +12249,6 @@ var Listener = class {
     }
     throw netError(err);
   };
-  /**
-   * Waits for the next connection.
-   *
-   * @throws {Deno.errors.BadResource} `Listener has been closed` (also when closed meanwhile)
-   * @throws {Deno.errors.Busy} while another `accept()` is pending
-   */
   accept() {
     if (!this.#open) return Promise.reject(listenerClosed());
     if (this.#accepting) {
@@ -14808,7 +12259,6 @@ var Listener = class {
     this.#peerLen[0] = 128;
     return _acceptFrom(this.#io, this.#fd, this.#peerAddr, this.#peerLen).then(this.#onAccept, this.#onAcceptFail);
   }
-  /** The next connection, or `done` once the listener is closed. */
   async next() {
     try {
       return {
@@ -14825,7 +12275,6 @@ var Listener = class {
       throw err;
     }
   }
-  /** Ends an iteration (`break`): closes the listener. */
   return(value) {
     if (this.#open) this.close();
     return Promise.resolve({
@@ -14833,11 +12282,9 @@ var Listener = class {
       done: true
     });
   }
-  /** Itself: `for await (const conn of listener)`. */
   [Symbol.asyncIterator]() {
     return this;
   }
-  /** Closes the fd once nothing in flight uses it. */
   #release() {
     if (this.#unref && this.#fd >= 0) {
       this.#unref = false;
@@ -14848,12 +12295,6 @@ var Listener = class {
       this.#fd = -1;
     }
   }
-  /**
-   * Stops listening: the port (or socket file) is free again at once; a pending `accept()`
-   * rejects with `Deno.errors.BadResource`.
-   *
-   * @throws {Deno.errors.BadResource} `Bad resource ID` when already closed
-   */
   close() {
     if (!this.#open) throw new Deno.errors.BadResource("Bad resource ID");
     this.#open = false;
@@ -14864,17 +12305,14 @@ var Listener = class {
     if (this.#accepting) syncShutdown(this.#fd, Sock.SHUT_RDWR);
     this.#release();
   }
-  /** `close()` if still open. */
   [Symbol.dispose]() {
     if (this.#open) this.close();
   }
-  /** Lets the process exit while an accept is pending. */
   unref() {
     if (this.#unref || this.#fd < 0) return;
     this.#unref = true;
     this.#io.unrefFd(this.#fd);
   }
-  /** Undoes `unref()`: a pending accept keeps the process alive again. */
   ref() {
     if (!this.#unref || this.#fd < 0) return;
     this.#unref = false;
@@ -14935,7 +12373,7 @@ function netOn(io) {
 }
 var BUFFERS = 256;
 var nextGroup = 24064;
-var groups = /* @__PURE__ */ new WeakMap();
+var groups =  new WeakMap();
 function takeGroup(io) {
   let g = groups.get(io);
   if (g === void 0 || g.users === 0) {
@@ -15023,8 +12461,8 @@ function serveOn(io, a, b) {
     closing: false
   };
   const stop = new AbortController();
-  const conns = /* @__PURE__ */ new Set();
-  const running = /* @__PURE__ */ new Set();
+  const conns =  new Set();
+  const running =  new Set();
   let refd = true;
   const serveConn = async (fd) => {
     let impl2 = httpLoaded();
