@@ -45,7 +45,7 @@ import {
   visitFiles,
   writeFile,
   writeTextFile
-} from "./chunk-4039F0F0.js";
+} from "./chunk-89D02922.js";
 import {
   AT_FDCWD,
   AsyncLinkBuilder,
@@ -87,7 +87,7 @@ import {
   serveTcp,
   slotsOf,
   sockaddr
-} from "./chunk-4039F0F0.js";
+} from "./chunk-89D02922.js";
 export {
   AsyncLinkBuilder as async$AsyncLinkBuilder,
   AsyncRing as async$AsyncRing,

@@ -7,7 +7,7 @@
  */
 import { EnterFlag, Errno, SetupFlag, SqeFlag, SqRingFlag, UringError } from "../sys/mod.ts";
 import type { Native } from "../sys/mod.ts";
-import { loadAcquire, storeRelease } from "../sys/mod.ts";
+import { fastNative, loadAcquire, storeRelease } from "../sys/mod.ts";
 import { type _HeldRefs, userDataAt } from "./_held_refs.ts";
 import type { RingSetup } from "./ring_setup.ts";
 import { Sqe } from "./sqe.ts";
@@ -252,17 +252,32 @@ export class _SubmissionQueue {
       flags |= this.enterFlags;
       // The shim zeroes the slots of the SQEs the kernel took during the call (from headCache,
       // up to which they are zero already, to the new head): getSqe() finds room again at once.
-      const ret = this.lib.uring_submit(
-        this.enterFd,
-        n,
-        waitNr,
-        flags,
-        this.sqesPtr,
-        this.sqHeadPtr,
-        this.headCache,
-        this.mask,
-        this.sqeShift,
-      );
+      // two call sites: V8 inlines the fast call only at one that never saw the generic tier's
+      // wrapper (`sys/_grouped.ts`, "Tiers")
+      const fast = fastNative();
+      const ret = fast !== undefined
+        ? fast.uring_submit(
+          this.enterFd,
+          n,
+          waitNr,
+          flags,
+          this.sqesPtr,
+          this.sqHeadPtr,
+          this.headCache,
+          this.mask,
+          this.sqeShift,
+        )
+        : this.lib.uring_submit(
+          this.enterFd,
+          n,
+          waitNr,
+          flags,
+          this.sqesPtr,
+          this.sqHeadPtr,
+          this.headCache,
+          this.mask,
+          this.sqeShift,
+        );
       const head = loadAcquire(this.sq32, this.headI);
       this.free += (head - this.headCache) >>> 0;
       this.headCache = head;

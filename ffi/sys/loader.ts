@@ -355,6 +355,15 @@ async function fetchPrebuilt(base: URL): Promise<string> {
 }
 
 let lib: Native | undefined;
+let fastLib: Native | undefined;
+
+/**
+ * The ring group's functions with fast calls once the library has moved to them (`_grouped.ts`,
+ * "Tiers"), else undefined: for a hot call site of its own.
+ */
+export function fastNative(): Native | undefined {
+  return fastLib;
+}
 
 /** A library whose `uring_shim_abi` is not {@link SHIM_VERSION}: rebuilding fixes it. */
 class ShimVersionError extends Error {}
@@ -367,7 +376,15 @@ function openCandidate(c: Candidate): Native {
   const { path, flags } = c;
   let grouped: GroupedTable;
   try {
-    grouped = openGrouped(path, symbols, SYMBOL_GROUPS, "ring", path, "preloadNative()");
+    grouped = openGrouped(
+      path,
+      symbols,
+      SYMBOL_GROUPS,
+      "ring",
+      path,
+      "preloadNative()",
+      (fast) => fastLib = fast as Native,
+    );
   } catch (e) {
     if (isPermissionError(e)) {
       throw new Error(

@@ -69,7 +69,7 @@ export {
 export { check, Errno, errnoName, UringError } from "./errors.ts";
 export { eventfd, EventfdFlag } from "./eventfd.ts";
 export { type FdLike, type Fixed, fixed, isFixed } from "./fixed.ts";
-export { native, preloadNative } from "./loader.ts";
+export { fastNative, native, preloadNative } from "./loader.ts";
 export { type Native } from "./symbols.ts";
 export { _shownPath, checkNet, checkPath, type PermissionKind } from "./permissions.ts";
 export { limitAdvice, readProc } from "./_limits.ts";

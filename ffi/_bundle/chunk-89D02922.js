@@ -92,12 +92,68 @@ var check = (function check(ret, call) {
   if (ret < 0) throw new UringError(-ret, call);
   return ret;
 });
-var openGrouped = (function openGrouped(path, symbols2, groups2, eager, owner, remedy2) {
-  const open2 = (group) => {
+var FAST_AFTER = 256;
+var SCALAR_BYTES = {
+  u32: 4,
+  i32: 4,
+  u64: 8,
+  i64: 8,
+  usize: 8,
+  isize: 8
+};
+var structParameter = (function structParameter(def) {
+  if (def.nonblocking) return -1;
+  return def.parameters.findIndex((p, i) => i < 6 && typeof p === "string" && SCALAR_BYTES[p] !== void 0);
+});
+var structOf = (function structOf(value, bytes) {
+  if (bytes === 8) return new Uint8Array(BigInt64Array.of(BigInt.asIntN(64, BigInt(value))).buffer);
+  return new Uint8Array(Int32Array.of(Number(value) | 0).buffer);
+});
+var openGrouped = (function openGrouped(path, symbols2, groups2, eager, owner, remedy2, onFast) {
+  let calls = 0;
+  let fast = false;
+  const dlopen = (group) => {
     const wanted = {};
-    for (const name of groups2[group]) wanted[name] = symbols2[name];
+    const slow =  new Map();
+    for (const name of groups2[group]) {
+      const def = symbols2[name];
+      wanted[name] = def;
+      if (fast || !("parameters" in def)) continue;
+      const at = structParameter(def);
+      if (at < 0) continue;
+      const type = def.parameters[at];
+      slow.set(name, [
+        at,
+        SCALAR_BYTES[type]
+      ]);
+      wanted[name] = {
+        ...def,
+        parameters: def.parameters.with(at, {
+          struct: [
+            type
+          ]
+        })
+      };
+    }
+    const opened2 = Deno.dlopen(path, wanted).symbols;
+    if (slow.size === 0) return opened2;
+    const out = {
+      ...opened2
+    };
+    for (const [name, [at, bytes]] of slow) {
+      const f = opened2[name];
+      out[name] = (...args) => {
+        args[at] = structOf(args[at], bytes);
+        const ret = f(...args);
+        if (++calls === FAST_AFTER) queueMicrotask(tierUp);
+        return ret;
+      };
+    }
+    return out;
+  };
+  const open2 = (group) => {
     try {
-      return Deno.dlopen(path, wanted).symbols;
+      return dlopen(group);
     } catch (e) {
       if (!(e instanceof Deno.errors.NotCapable)) throw e;
       throw new Deno.errors.NotCapable(`opening ${owner}'s ${group} functions needs --allow-ffi, which is revoked here (a Deno.test with \`permissions\`?): call ${remedy2} before permissions are dropped`, {
@@ -118,9 +174,27 @@ var openGrouped = (function openGrouped(path, symbols2, groups2, eager, owner, r
       });
     }
   }
+  function tierUp() {
+    if (fast) return;
+    fast = true;
+    try {
+      const first = dlopen(eager);
+      const again = lazy.filter((g) => opened[g] !== void 0).map((g) => [
+        g,
+        dlopen(g)
+      ]);
+      for (const name of groups2[eager]) table[name] = first[name];
+      for (const [g, symbols3] of again) opened[g] = symbols3;
+      onFast?.(first);
+    } catch {
+      fast = false;
+      calls = -Infinity;
+    }
+  }
   return {
     table,
     openAll() {
+      tierUp();
       for (const group of lazy) opened[group] ??= open2(group);
     }
   };
@@ -1030,6 +1104,10 @@ async function fetchPrebuilt(base) {
   return path;
 }
 var lib2;
+var fastLib;
+var fastNative = (function fastNative() {
+  return fastLib;
+});
 var ShimVersionError = class extends Error {
 };
 var openMore;
@@ -1037,7 +1115,7 @@ var openCandidate = (function openCandidate(c) {
   const { path, flags } = c;
   let grouped;
   try {
-    grouped = openGrouped(path, symbols, SYMBOL_GROUPS, "ring", path, "preloadNative()");
+    grouped = openGrouped(path, symbols, SYMBOL_GROUPS, "ring", path, "preloadNative()", (fast) => fastLib = fast);
   } catch (e) {
     if (isPermissionError(e)) {
       throw new Error(`Opening ${path} needs --allow-ffi` + (flags ? `: run with ${flags}` : ""), {
@@ -3955,7 +4033,8 @@ var _SubmissionQueue = class {
     if ((this.flags & (SetupFlag.SQPOLL | SetupFlag.IOPOLL)) === 0 && (sqFlags & (SqRingFlag.CQ_OVERFLOW | SqRingFlag.TASKRUN)) === 0) {
       if (n === 0 && waitNr === 0) return 0;
       flags |= this.enterFlags;
-      const ret = this.lib.uring_submit(this.enterFd, n, waitNr, flags, this.sqesPtr, this.sqHeadPtr, this.headCache, this.mask, this.sqeShift);
+      const fast = fastNative();
+      const ret = fast !== void 0 ? fast.uring_submit(this.enterFd, n, waitNr, flags, this.sqesPtr, this.sqHeadPtr, this.headCache, this.mask, this.sqeShift) : this.lib.uring_submit(this.enterFd, n, waitNr, flags, this.sqesPtr, this.sqHeadPtr, this.headCache, this.mask, this.sqeShift);
       const head = loadAcquire(this.sq32, this.headI);
       this.free += head - this.headCache >>> 0;
       this.headCache = head;
@@ -6293,7 +6372,7 @@ var _wakeSettings = {
 var TASKRUN_FLAG2 = 1 << 9;
 var live =  new Set();
 var unloadHooked = false;
-var hookUnload = (function hookUnload() {
+function hookUnload() {
   if (unloadHooked || typeof globalThis.addEventListener !== "function") return;
   unloadHooked = true;
   globalThis.addEventListener("unload", () => {
@@ -6301,7 +6380,7 @@ var hookUnload = (function hookUnload() {
       ...live
     ]) if (!engine._quiet()) engine.close();
   });
-});
+}
 var _Engine = class extends _Slots {
   ring;
   pool = new _BouncePool();
@@ -11746,7 +11825,7 @@ function fsOn(io) {
 var loaded;
 var loading;
 function loadHttp() {
-  return loading ??= import("./_http_impl-JXLFZFJL.js").then((m) => loaded = m);
+  return loading ??= import("./_http_impl-W3DBOXPE.js").then((m) => loaded = m);
 }
 function httpLoaded() {
   return loaded;
