@@ -116,7 +116,8 @@ export function openGrouped<G extends string>(
       out[name] = (...args: unknown[]) => {
         args[at] = structOf(args[at] as number | bigint, bytes);
         const ret = f(...args);
-        if (++calls === FAST_AFTER) queueMicrotask(tierUp);
+        // now, not in a microtask: a loop that never awaits would stay on the generic tier
+        if (++calls === FAST_AFTER) tierUp();
         return ret;
       };
     }

@@ -145,7 +145,7 @@ var openGrouped = (function openGrouped(path, symbols2, groups2, eager, owner, r
       out[name] = (...args) => {
         args[at] = structOf(args[at], bytes);
         const ret = f(...args);
-        if (++calls === FAST_AFTER) queueMicrotask(tierUp);
+        if (++calls === FAST_AFTER) tierUp();
         return ret;
       };
     }
@@ -6372,7 +6372,7 @@ var _wakeSettings = {
 var TASKRUN_FLAG2 = 1 << 9;
 var live =  new Set();
 var unloadHooked = false;
-function hookUnload() {
+var hookUnload = (function hookUnload() {
   if (unloadHooked || typeof globalThis.addEventListener !== "function") return;
   unloadHooked = true;
   globalThis.addEventListener("unload", () => {
@@ -6380,7 +6380,7 @@ function hookUnload() {
       ...live
     ]) if (!engine._quiet()) engine.close();
   });
-}
+});
 var _Engine = class extends _Slots {
   ring;
   pool = new _BouncePool();
@@ -11825,7 +11825,7 @@ function fsOn(io) {
 var loaded;
 var loading;
 function loadHttp() {
-  return loading ??= import("./_http_impl-W3DBOXPE.js").then((m) => loaded = m);
+  return loading ??= import("./_http_impl-CHRWE7CT.js").then((m) => loaded = m);
 }
 function httpLoaded() {
   return loaded;
