@@ -241,7 +241,7 @@ export function asciiOnly(text: string): string {
  */
 export async function withoutComments(js: string): Promise<string> {
   // a tokenizer tells a comment from a string, a template or a regular expression
-  const { parse } = await import("npm:acorn@8.15.0");
+  const { parse } = await import("acorn");
   const comments: [number, number][] = [];
   parse(js, {
     ecmaVersion: "latest",
