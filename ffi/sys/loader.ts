@@ -355,13 +355,15 @@ async function fetchPrebuilt(base: URL): Promise<string> {
 }
 
 let lib: Native | undefined;
-let fastLib: Native | undefined;
+/** The functions of the library's first group ({@link SYMBOL_GROUPS}`.ring`). */
+export type NativeRing = Pick<Native, (typeof SYMBOL_GROUPS)["ring"][number]>;
+let fastLib: NativeRing | undefined;
 
 /**
  * The ring group's functions with fast calls once the library has moved to them (`_grouped.ts`,
  * "Tiers"), else undefined: for a hot call site of its own.
  */
-export function fastNative(): Native | undefined {
+export function fastNative(): NativeRing | undefined {
   return fastLib;
 }
 
@@ -383,7 +385,7 @@ function openCandidate(c: Candidate): Native {
       "ring",
       path,
       "preloadNative()",
-      (fast) => fastLib = fast as Native,
+      (fast) => fastLib = fast as NativeRing,
     );
   } catch (e) {
     if (isPermissionError(e)) {
@@ -418,6 +420,7 @@ function openCandidate(c: Candidate): Native {
  * module graph loads, or the error that stopped it (thrown by {@link native} on first use, so
  * that importing types and constants never fails).
  */
+/** This module's URL: where the library is looked for (or fetched from). */
 const here = import.meta.url;
 const remote: { lib: Native } | { error: unknown } | undefined = !here.startsWith("https:") &&
     !here.startsWith("http:")
@@ -425,7 +428,7 @@ const remote: { lib: Native } | { error: unknown } | undefined = !here.startsWit
   // ~0.4 ms of every import, most of it Deno's first URL object)
   ? undefined
   : await (async () => {
-    const base = new URL(import.meta.url);
+    const base = new URL(here);
     if (Deno.build.os !== "linux" || readEnv(LIB_ENV) !== undefined) return undefined;
     try {
       // fetchPrebuilt checked the pin on the bytes it read: verify() checks the headers only.
@@ -476,11 +479,11 @@ export function native(): Native {
     lib = openCandidate(c);
     return lib;
   }
-  if (import.meta.url.startsWith("file:")) {
+  if (here.startsWith("file:")) {
     // A library that is not there is skipped; one that is there but fails its checks is an
     // error, not a reason to try the next.
     let cause: unknown;
-    for (const c of fileCandidates(import.meta.url)) {
+    for (const c of fileCandidates(here)) {
       if (!verify(c)) continue;
       try {
         lib = openCandidate(c);

@@ -1139,7 +1139,7 @@ var openCandidate = (function openCandidate(c) {
 });
 var here = import.meta.url;
 var remote = !here.startsWith("https:") && !here.startsWith("http:") ? void 0 : await (async () => {
-  const base = new URL(import.meta.url);
+  const base = new URL(here);
   if (Deno.build.os !== "linux" || readEnv(LIB_ENV) !== void 0) return void 0;
   try {
     const c = {
@@ -1179,9 +1179,9 @@ var native = (function native() {
     lib2 = openCandidate(c);
     return lib2;
   }
-  if (import.meta.url.startsWith("file:")) {
+  if (here.startsWith("file:")) {
     let cause;
-    for (const c of fileCandidates(import.meta.url)) {
+    for (const c of fileCandidates(here)) {
       if (!verify(c)) continue;
       try {
         lib2 = openCandidate(c);
@@ -11825,7 +11825,7 @@ function fsOn(io) {
 var loaded;
 var loading;
 function loadHttp() {
-  return loading ??= import("./_http_impl-CHRWE7CT.js").then((m) => loaded = m);
+  return loading ??= import("./_http_impl-4AGBMI33.js").then((m) => loaded = m);
 }
 function httpLoaded() {
   return loaded;

@@ -13,7 +13,7 @@ import {
   ringLstat,
   ringStat,
   sendAll
-} from "./chunk-1971D7B5.js";
+} from "./chunk-1A627E93.js";
 
 var FILE_BODY = Symbol("deno_uring.fileBody");
 function attachFileBody(response, body) {
