@@ -45,7 +45,7 @@ import {
   visitFiles,
   writeFile,
   writeTextFile
-} from "./chunk-1A627E93.js";
+} from "./chunk-7E508C8D.js";
 import {
   AT_FDCWD,
   AsyncLinkBuilder,
@@ -87,7 +87,7 @@ import {
   serveTcp,
   slotsOf,
   sockaddr
-} from "./chunk-1A627E93.js";
+} from "./chunk-7E508C8D.js";
 export {
   AsyncLinkBuilder as async$AsyncLinkBuilder,
   AsyncRing as async$AsyncRing,

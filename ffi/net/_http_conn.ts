@@ -11,16 +11,14 @@
  * @internal
  * @module
  */
-import { Errno, UringError } from "../sys/mod.ts";
 import { Sock } from "../sys/mod.ts";
 import { HttpParse } from "./http.ts";
 import { sendAll } from "./server.ts";
 import { fileBodyOf } from "./_file_body.ts";
 import { nameOf } from "./_libc.ts";
 import { INVALID, ServeInner, targetKind } from "./_request.ts";
+import { HttpReceiver } from "./_http_receive.ts";
 import {
-  badChunk,
-  chunkSizeLine,
   FAIL_REASONS,
   hasLength,
   internalServerError,
@@ -58,8 +56,6 @@ export const MAX_HEAD = 64 * 1024;
 /** A body left unread by its handler is drained up to this, else the connection closes. */
 const DRAIN_LIMIT = 256 * 1024;
 const LINGER_MS = 1000;
-/** A body with at least this much left to come is received in buffers of its own. */
-const BIG_BODY = 32 * 1024;
 /** What `#aborted` resolves with. */
 const ABORTED: unique symbol = Symbol("aborted");
 const enc = new TextEncoder();
@@ -109,28 +105,19 @@ function interrupted(): Error {
 export class HttpConn {
   readonly fd: number;
   readonly st: ServeState;
-  /** Bytes received and not used yet: `pend[ps, pe)`. */
-  pend: Uint8Array | null = null;
-  ps = 0;
-  pe = 0;
-  eof = false;
+  /** What was received and not used yet, and the request body's framing. */
+  readonly rx: HttpReceiver;
   /** The request being answered (for upgradeWebSocket), and its record. */
   _req: Request | null = null;
   _inner: ServeInner | null = null;
   /** Set by upgradeWebSocket(). */
   _upgrade: UpgradeTarget | null = null;
-  #filling: Promise<boolean> | null = null;
   #cancel: (() => void) | null = null;
   #gone = false;
   #remote: Deno.NetAddr | undefined;
   #completed: PromiseWithResolvers<void> | undefined;
-  /** The body being received: bytes left (-1 chunked, 0 none). */
-  #bodyLeft = 0;
-  #chunkLeft = 0;
-  #chunkState = 0;
   #expect = false;
   #body: ReadableStreamDefaultController<Uint8Array> | null = null;
-  #bodyDone = true;
   /** The request body as a stream (a body not all here with the head), and whether it was read. */
   #bodyStreamed: ReadableStream<Uint8Array> | null = null;
   #bodyPulled = false;
@@ -149,108 +136,10 @@ export class HttpConn {
   constructor(fd: number, st: ServeState) {
     this.fd = fd;
     this.st = st;
+    this.rx = new HttpReceiver(fd, st);
   }
 
   // ---- receiving ------------------------------------------------------------------------
-
-  /** Receives more bytes into `pend`; false at end of stream. One receive at a time. */
-  fill(): Promise<boolean> {
-    return this.#filling ??= this.#fill();
-  }
-
-  async #fill(): Promise<boolean> {
-    try {
-      return await this.#fill1();
-    } finally {
-      this.#filling = null;
-    }
-  }
-
-  async #fill1(): Promise<boolean> {
-    if (this.eof) return false;
-    const { io, group } = this.st;
-    let chunk: Uint8Array;
-    if (this.ps === this.pe && this.#bodyLeft >= BIG_BODY) {
-      // a large body with a known length: receives of up to 64 KiB of its own rather than the
-      // shared 16 KiB buffers, so that its stream gives as few chunks as Deno.serve's
-      const own = await this.#recvOwn(Math.min(this.#bodyLeft, 64 * 1024));
-      if (own === null) return false;
-      this.pend = own;
-      this.ps = 0;
-      this.pe = own.length;
-      return true;
-    }
-    try {
-      const r = await io.recvSelect(this.fd, group);
-      if (r === 0) {
-        this.eof = true;
-        return false;
-      }
-      const n = Math.floor(r / 0x10000), id = r % 0x10000;
-      chunk = group.get(id, n).slice();
-      group.recycle(id);
-    } catch (e) {
-      if (!(e instanceof UringError && e.errno === Errno.ENOBUFS)) {
-        this.eof = true;
-        return false;
-      }
-      // every shared buffer is out: this receive uses one of its own
-      const own = await this.#recvOwn(16 * 1024);
-      if (own === null) return false;
-      chunk = own;
-    }
-    if (this.ps === this.pe) {
-      this.pend = chunk;
-      this.ps = 0;
-      this.pe = chunk.length;
-    } else {
-      const old = this.pend!.subarray(this.ps, this.pe);
-      const b = new Uint8Array(old.length + chunk.length);
-      b.set(old);
-      b.set(chunk, old.length);
-      this.pend = b;
-      this.ps = 0;
-      this.pe = b.length;
-    }
-    return true;
-  }
-
-  /** One receive of up to `size` bytes into memory of its own; null (and `eof`) at the end. */
-  async #recvOwn(size: number): Promise<Uint8Array | null> {
-    const own = new Uint8Array(size);
-    let n;
-    try {
-      n = await this.st.io.recv(this.fd, own);
-    } catch {
-      n = 0;
-    }
-    if (n === 0) {
-      this.eof = true;
-      return null;
-    }
-    return own.subarray(0, n);
-  }
-
-  /** Takes up to `max` pending bytes (a copy). */
-  #take(max: number): Uint8Array {
-    const k = Math.min(max, this.pe - this.ps);
-    const out = this.pend!.slice(this.ps, this.ps + k);
-    this.#used(k);
-    return out;
-  }
-
-  /** Marks `k` pending bytes used (the upgraded protocol reads `pend` itself). */
-  _consume(k: number): void {
-    this.#used(k);
-  }
-
-  #used(k: number): void {
-    this.ps += k;
-    if (this.ps === this.pe) {
-      this.pend = null;
-      this.ps = this.pe = 0;
-    }
-  }
 
   /** The client's address (getpeername, once). */
   remoteAddr(): Deno.NetAddr {
@@ -270,7 +159,7 @@ export class HttpConn {
     this.#cancel = cb;
     // With no body being read, nothing receives: a receive in the background sees the close
     // (pipelined bytes that come instead are kept for the next request).
-    if (this.#bodyDone) this.#watchLoop();
+    if (this.rx.bodyDone) this.#watchLoop();
   }
 
   async #watchLoop(): Promise<void> {
@@ -286,10 +175,10 @@ export class HttpConn {
    * next request, up to a head's worth.
    */
   async #closedWhile(watching: () => boolean): Promise<boolean> {
-    while (watching() && !this.eof && this.pe - this.ps < MAX_HEAD) {
-      if (!await this.fill()) break;
+    while (watching() && !this.rx.eof && this.rx.pe - this.rx.ps < MAX_HEAD) {
+      if (!await this.rx.fill()) break;
     }
-    return watching() && this.eof;
+    return watching() && this.rx.eof;
   }
 
   #clientGone(): void {
@@ -304,7 +193,6 @@ export class HttpConn {
   // ---- request bodies -------------------------------------------------------------------
 
   #bodyStream(): ReadableStream<Uint8Array> {
-    this.#bodyDone = false;
     return this.#bodyStreamed = new ReadableStream<Uint8Array>({
       start: (c) => {
         this.#body = c;
@@ -326,7 +214,7 @@ export class HttpConn {
     }
     let chunk: Uint8Array | null;
     try {
-      chunk = await this.#nextBodyBytes();
+      chunk = await this.rx.nextBodyBytes();
     } catch (e) {
       this.#body = null;
       c.error(e);
@@ -339,99 +227,24 @@ export class HttpConn {
     } else c.enqueue(chunk);
   }
 
-  /** The next bytes of the body (null at its end). */
-  async #nextBodyBytes(): Promise<Uint8Array | null> {
-    for (;;) {
-      if (this.#bodyDone) return null;
-      if (this.#bodyLeft > 0) {
-        if (this.ps === this.pe && !await this.fill()) throw this.#eofError();
-        const b = this.#take(this.#bodyLeft);
-        this.#bodyLeft -= b.length;
-        if (this.#bodyLeft === 0) this.#bodyDone = true;
-        return b;
-      }
-      const r = this.#chunked();
-      if (r === undefined) {
-        if (!await this.fill()) throw this.#eofError();
-        continue;
-      }
-      if (r === null) {
-        this.#bodyDone = true;
-        return null;
-      }
-      if (r.length > 0) return r;
-    }
-  }
-
-  #eofError(): Error {
-    this.#bodyDone = true;
-    return new Deno.errors.UnexpectedEof("the client closed the connection during the body");
-  }
-
-  /**
-   * One step of the chunked decoder over the pending bytes: data (possibly empty), null at the
-   * end of the body, undefined when more bytes are needed.
-   *
-   * @throws {Deno.errors.InvalidData} for malformed framing
-   */
-  #chunked(): Uint8Array | null | undefined {
-    const b = this.pend;
-    if (b === null) return undefined;
-    switch (this.#chunkState) {
-      case 0: { // size line: hex [; ext] CRLF
-        const line = chunkSizeLine(b, this.ps, this.pe);
-        if (line === undefined) return undefined;
-        const size = line[0];
-        this.#used(line[1] - this.ps);
-        this.#chunkLeft = size;
-        this.#chunkState = size === 0 ? 3 : 1;
-        return new Uint8Array(0);
-      }
-      case 1: { // data
-        if (this.ps === this.pe) return undefined;
-        const d = this.#take(this.#chunkLeft);
-        this.#chunkLeft -= d.length;
-        if (this.#chunkLeft === 0) this.#chunkState = 2;
-        return d;
-      }
-      case 2: // CRLF after data
-        if (this.pe - this.ps < 2) return undefined;
-        if (b[this.ps] !== 13 || b[this.ps + 1] !== 10) throw badChunk();
-        this.#used(2);
-        this.#chunkState = 0;
-        return new Uint8Array(0);
-      default: { // trailer fields, then CRLF
-        let j = this.ps;
-        while (j < this.pe && b[j] !== 10) j++;
-        if (j === this.pe) {
-          if (j - this.ps > 8192) throw badChunk();
-          return undefined;
-        }
-        const empty = j - this.ps === 1 && b[this.ps] === 13;
-        this.#used(j + 1 - this.ps);
-        return empty ? null : new Uint8Array(0);
-      }
-    }
-  }
-
   // ---- the loop -------------------------------------------------------------------------
 
   /** Serves requests until the connection ends; closes nothing (the server closes the fd). */
   async run(): Promise<void> {
-    const st = this.st, parser = st.parser;
+    const st = this.st, parser = st.parser, rx = this.rx;
     for (;;) {
       if (st.closing) {
         if (this.#outLen > 0) await this.#flush();
         return;
       }
-      let r = this.pend === null ? HttpParse.INCOMPLETE : parser.parse(this.pend, this.ps, this.pe);
+      let r = rx.pend === null ? HttpParse.INCOMPLETE : parser.parse(rx.pend, rx.ps, rx.pe);
       // what is batched goes out before waiting for more bytes, or before an error answer
       if (this.#outLen > 0 && r < 0 && !await this.#flush()) return;
       this.idle = true;
       while (r === HttpParse.INCOMPLETE) {
-        if (!await (this.#filling ?? this.#fill1())) return;
-        if (st.closing && this.idle && this.pe - this.ps === 0) return;
-        r = parser.parse(this.pend!, this.ps, this.pe);
+        if (!await rx.fillHead()) return;
+        if (st.closing && this.idle && rx.pe - rx.ps === 0) return;
+        r = parser.parse(rx.pend!, rx.ps, rx.pe);
       }
       this.idle = false;
       if (r < 0) {
@@ -441,7 +254,7 @@ export class HttpConn {
         return;
       }
       // the head's own bytes: the request keeps them, the receive buffer moves on
-      const buf = this.pend!, start = this.ps;
+      const buf = rx.pend!, start = rx.ps;
       const head = buf.subarray(start, start + r);
       const method = parser.method, minor = parser.minorVersion;
       const keepAlive = parser.keepAlive, contentLength = parser.contentLength;
@@ -457,27 +270,25 @@ export class HttpConn {
         await this.#fail(400);
         return;
       }
-      this.#used(r);
+      rx.consume(r);
 
       // the body: whole when it is here already, else a stream the handler pulls
       let body: unknown = null, raw: Uint8Array | ReadableStream<Uint8Array> | null = null;
       let bodyStream: ReadableStream<Uint8Array> | null = null;
-      this.#bodyLeft = 0;
-      this.#bodyDone = true;
+      rx.beginBody(0);
       this.#bodyStreamed = null;
       this.#bodyPulled = false;
-      this.#chunkState = 0;
       this.#expect = false;
       if (chunked) {
-        this.#bodyLeft = -1;
+        rx.beginBody(-1);
         this.#expect = expect;
         bodyStream = this.#bodyStream();
       } else if (contentLength > 0) {
-        if (this.pe - this.ps >= contentLength) {
-          raw = this.#take(contentLength);
+        if (rx.pe - rx.ps >= contentLength) {
+          raw = rx.take(contentLength);
           body = innerBody(raw) ?? raw;
         } else {
-          this.#bodyLeft = contentLength;
+          rx.beginBody(contentLength);
           this.#expect = expect;
           bodyStream = this.#bodyStream();
         }
@@ -490,7 +301,7 @@ export class HttpConn {
       const inner = new ServeInner(
         method,
         // a copy when pipelined bytes follow in the same buffer (they are not the request's)
-        this.pend === buf ? head.slice() : head,
+        rx.pend === buf ? head.slice() : head,
         t0,
         t1,
         h0,
@@ -547,11 +358,11 @@ export class HttpConn {
       let ok: boolean;
       if (end >= 0) {
         this.#outLen = end;
-        const batch = !this.#closeAfter && this.#bodyDone && this.#completed === undefined &&
-          this.pe > this.ps && end <= SendPool.SIZE / 2;
+        const batch = !this.#closeAfter && rx.bodyDone && this.#completed === undefined &&
+          rx.pe > rx.ps && end <= SendPool.SIZE / 2;
         ok = batch || await this.#flush();
         this.#settle(ok);
-        ok = ok && !this.eof;
+        ok = ok && !rx.eof;
       } else {
         if (this.#outLen > 0 && !await this.#flush()) return;
         ok = await this.#answer(out, threw, parts, inner, method, minor);
@@ -571,7 +382,7 @@ export class HttpConn {
         return;
       }
       // a body its handler began to read and left: skip the rest, or close when it is large
-      if (!this.#bodyDone) {
+      if (!rx.bodyDone) {
         this.#body = null;
         if (!await this.#drain()) return;
       }
@@ -581,10 +392,10 @@ export class HttpConn {
   async #drain(): Promise<boolean> {
     let skipped = 0;
     try {
-      while (!this.#bodyDone) {
+      while (!this.rx.bodyDone) {
         if (this.#expect) return false; // the client waits for 100 Continue: never sent
-        if (this.#bodyLeft > DRAIN_LIMIT) return false;
-        const b = await this.#nextBodyBytes();
+        if (this.rx.bodyLeft > DRAIN_LIMIT) return false;
+        const b = await this.rx.nextBodyBytes();
         if (b === null) break;
         skipped += b.length;
         if (skipped > DRAIN_LIMIT) return false;
@@ -679,7 +490,7 @@ export class HttpConn {
       ok = false;
     }
     this.#settle(ok);
-    return ok && !this.eof;
+    return ok && !this.rx.eof;
   }
 
   /**
@@ -693,7 +504,7 @@ export class HttpConn {
     if (this.#closeAfter) return true;
     const stream = this.#bodyStreamed;
     if (
-      !this.#bodyDone && !this.#bodyPulled && stream !== null && !stream.locked &&
+      !this.rx.bodyDone && !this.#bodyPulled && stream !== null && !stream.locked &&
       responseBody !== stream
     ) {
       this.#closeAfter = true;
@@ -872,12 +683,8 @@ export class HttpConn {
       await io.shutdown(this.fd, Sock.SHUT_WR);
       const t = setTimeout(() => io.shutdown(this.fd, Sock.SHUT_RD).catch(() => {}), LINGER_MS);
       try {
-        this.pend = null;
-        this.ps = this.pe = 0;
-        while (await this.fill()) {
-          this.pend = null;
-          this.ps = this.pe = 0;
-        }
+        this.rx.drop();
+        while (await this.rx.fill()) this.rx.drop();
       } finally {
         clearTimeout(t);
       }

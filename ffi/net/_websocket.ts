@@ -274,7 +274,7 @@ class ServerWebSocket extends EventTarget implements UpgradeTarget {
       // the peer is gone: the receive side sees the end and reports it
       this.#queue.length = 0;
       this.#buffered = 0;
-      if (!conn.eof) io.shutdown(conn.fd, Sock.SHUT_RD).catch(() => {});
+      if (!conn.rx.eof) io.shutdown(conn.fd, Sock.SHUT_RD).catch(() => {});
     } finally {
       this.#pumping = null;
     }
@@ -315,7 +315,7 @@ class ServerWebSocket extends EventTarget implements UpgradeTarget {
   async #end(conn: HttpConn): Promise<void> {
     this.#clearTimers();
     while (this.#pumping !== null) await this.#pumping;
-    if (!conn.eof) await conn.st.io.shutdown(conn.fd, Sock.SHUT_WR).catch(() => {});
+    if (!conn.rx.eof) await conn.st.io.shutdown(conn.fd, Sock.SHUT_WR).catch(() => {});
   }
 
   /** Reads frames until the close handshake ends or the connection does. */
@@ -333,13 +333,13 @@ class ServerWebSocket extends EventTarget implements UpgradeTarget {
     let partsLen = 0;
     let msgOp = 0; // opcode of the message being assembled (0: none)
     for (;;) {
-      while (conn.pend === null || !readHead(conn.pend, conn.ps, conn.pe, head)) {
-        if (!await conn.fill()) {
+      while (conn.rx.pend === null || !readHead(conn.rx.pend, conn.rx.ps, conn.rx.pe, head)) {
+        if (!await conn.rx.fill()) {
           this.#peerGone();
           return;
         }
       }
-      conn._consume(head.size);
+      conn.rx.consume(head.size);
       const op = head.opcode;
       if (head.rsv !== 0) throw new WsError("Reserved bits are not zero");
       if (!head.masked) throw new WsError("Frame from the client is not masked", 1002);
@@ -414,10 +414,10 @@ class ServerWebSocket extends EventTarget implements UpgradeTarget {
     const out = new Uint8Array(length);
     let got = 0;
     while (got < length) {
-      if (conn.ps === conn.pe && !await conn.fill()) return null;
-      const k = Math.min(length - got, conn.pe - conn.ps);
-      out.set(conn.pend!.subarray(conn.ps, conn.ps + k), got);
-      conn._consume(k);
+      if (conn.rx.ps === conn.rx.pe && !await conn.rx.fill()) return null;
+      const k = Math.min(length - got, conn.rx.pe - conn.rx.ps);
+      out.set(conn.rx.pend!.subarray(conn.rx.ps, conn.rx.ps + k), got);
+      conn.rx.consume(k);
       got += k;
     }
     unmask(out, mask, 0);
@@ -491,7 +491,7 @@ class ServerWebSocket extends EventTarget implements UpgradeTarget {
     }
     const io = conn.st.io;
     const stop = () => {
-      if (!this.#done && !conn.eof) io.shutdown(conn.fd, Sock.SHUT_RD).catch(() => {});
+      if (!this.#done && !conn.rx.eof) io.shutdown(conn.fd, Sock.SHUT_RD).catch(() => {});
     };
     clearTimeout(this.#stopTimer);
     if (abortive) (this.#pumping ?? Promise.resolve()).then(stop);
@@ -527,7 +527,7 @@ class ServerWebSocket extends EventTarget implements UpgradeTarget {
     this.#done = true;
     const conn = this.#conn!;
     (this.#pumping ?? Promise.resolve()).then(() => {
-      if (!conn.eof) conn.st.io.shutdown(conn.fd, Sock.SHUT_RD).catch(() => {});
+      if (!conn.rx.eof) conn.st.io.shutdown(conn.fd, Sock.SHUT_RD).catch(() => {});
     });
   }
 

@@ -317,7 +317,7 @@ export function serveOn(
       conns.delete(conn);
       io.refFd(fd); // the number is reused once closed
       if (!io.closed) {
-        if (!conn.eof) await io.shutdown(fd, Sock.SHUT_RDWR).catch(() => {});
+        if (!conn.rx.eof) await io.shutdown(fd, Sock.SHUT_RDWR).catch(() => {});
         await io.closeFd(fd).catch(() => {});
       }
     }

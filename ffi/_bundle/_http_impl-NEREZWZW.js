@@ -13,7 +13,7 @@ import {
   ringLstat,
   ringStat,
   sendAll
-} from "./chunk-1A627E93.js";
+} from "./chunk-7E508C8D.js";
 
 var FILE_BODY = Symbol("deno_uring.fileBody");
 function attachFileBody(response, body) {
@@ -494,6 +494,184 @@ function publicRequest(inner, body) {
   return req;
 }
 
+var BIG_BODY = 32 * 1024;
+var HttpReceiver = class {
+  pend = null;
+  ps = 0;
+  pe = 0;
+  eof = false;
+  bodyLeft = 0;
+  bodyDone = true;
+  #chunkLeft = 0;
+  #chunkState = 0;
+  #filling = null;
+  #fd;
+  #st;
+  constructor(fd, st) {
+    this.#fd = fd;
+    this.#st = st;
+  }
+  fill() {
+    return this.#filling ??= this.#fill();
+  }
+  async #fill() {
+    try {
+      return await this.#fill1();
+    } finally {
+      this.#filling = null;
+    }
+  }
+  async #fill1() {
+    if (this.eof) return false;
+    const { io, group } = this.#st;
+    let chunk;
+    if (this.ps === this.pe && this.bodyLeft >= BIG_BODY) {
+      const own = await this.#recvOwn(Math.min(this.bodyLeft, 64 * 1024));
+      if (own === null) return false;
+      this.pend = own;
+      this.ps = 0;
+      this.pe = own.length;
+      return true;
+    }
+    try {
+      const r = await io.recvSelect(this.#fd, group);
+      if (r === 0) {
+        this.eof = true;
+        return false;
+      }
+      const n = Math.floor(r / 65536), id = r % 65536;
+      chunk = group.get(id, n).slice();
+      group.recycle(id);
+    } catch (e) {
+      if (!(e instanceof UringError && e.errno === Errno.ENOBUFS)) {
+        this.eof = true;
+        return false;
+      }
+      const own = await this.#recvOwn(16 * 1024);
+      if (own === null) return false;
+      chunk = own;
+    }
+    if (this.ps === this.pe) {
+      this.pend = chunk;
+      this.ps = 0;
+      this.pe = chunk.length;
+    } else {
+      const old = this.pend.subarray(this.ps, this.pe);
+      const b = new Uint8Array(old.length + chunk.length);
+      b.set(old);
+      b.set(chunk, old.length);
+      this.pend = b;
+      this.ps = 0;
+      this.pe = b.length;
+    }
+    return true;
+  }
+  async #recvOwn(size) {
+    const own = new Uint8Array(size);
+    let n;
+    try {
+      n = await this.#st.io.recv(this.#fd, own);
+    } catch {
+      n = 0;
+    }
+    if (n === 0) {
+      this.eof = true;
+      return null;
+    }
+    return own.subarray(0, n);
+  }
+  take(max) {
+    const k = Math.min(max, this.pe - this.ps);
+    const out = this.pend.slice(this.ps, this.ps + k);
+    this.consume(k);
+    return out;
+  }
+  consume(k) {
+    this.ps += k;
+    if (this.ps === this.pe) {
+      this.pend = null;
+      this.ps = this.pe = 0;
+    }
+  }
+  fillHead() {
+    return this.#filling ?? this.#fill1();
+  }
+  drop() {
+    this.pend = null;
+    this.ps = this.pe = 0;
+  }
+  beginBody(left) {
+    this.bodyLeft = left;
+    this.bodyDone = left === 0;
+    this.#chunkState = 0;
+  }
+  async nextBodyBytes() {
+    for (; ; ) {
+      if (this.bodyDone) return null;
+      if (this.bodyLeft > 0) {
+        if (this.ps === this.pe && !await this.fill()) throw this.#eofError();
+        const b = this.take(this.bodyLeft);
+        this.bodyLeft -= b.length;
+        if (this.bodyLeft === 0) this.bodyDone = true;
+        return b;
+      }
+      const r = this.#chunked();
+      if (r === void 0) {
+        if (!await this.fill()) throw this.#eofError();
+        continue;
+      }
+      if (r === null) {
+        this.bodyDone = true;
+        return null;
+      }
+      if (r.length > 0) return r;
+    }
+  }
+  #eofError() {
+    this.bodyDone = true;
+    return new Deno.errors.UnexpectedEof("the client closed the connection during the body");
+  }
+  #chunked() {
+    const b = this.pend;
+    if (b === null) return void 0;
+    switch (this.#chunkState) {
+      case 0: {
+        const line = chunkSizeLine(b, this.ps, this.pe);
+        if (line === void 0) return void 0;
+        const size = line[0];
+        this.consume(line[1] - this.ps);
+        this.#chunkLeft = size;
+        this.#chunkState = size === 0 ? 3 : 1;
+        return new Uint8Array(0);
+      }
+      case 1: {
+        if (this.ps === this.pe) return void 0;
+        const d = this.take(this.#chunkLeft);
+        this.#chunkLeft -= d.length;
+        if (this.#chunkLeft === 0) this.#chunkState = 2;
+        return d;
+      }
+      case 2:
+        if (this.pe - this.ps < 2) return void 0;
+        if (b[this.ps] !== 13 || b[this.ps + 1] !== 10) throw badChunk();
+        this.consume(2);
+        this.#chunkState = 0;
+        return new Uint8Array(0);
+      default: {
+        let j = this.ps;
+        while (j < this.pe && b[j] !== 10) j++;
+        if (j === this.pe) {
+          if (j - this.ps > 8192) throw badChunk();
+          return void 0;
+        }
+        const empty = j - this.ps === 1 && b[this.ps] === 13;
+        this.consume(j + 1 - this.ps);
+        return empty ? null : new Uint8Array(0);
+      }
+    }
+  }
+};
+
 var REASONS = {
   100: "Continue",
   101: "Switching Protocols",
@@ -885,7 +1063,6 @@ async function sendFile(io, fd, head, file, withBody) {
 var MAX_HEAD = 64 * 1024;
 var DRAIN_LIMIT = 256 * 1024;
 var LINGER_MS = 1e3;
-var BIG_BODY = 32 * 1024;
 var ABORTED = Symbol("aborted");
 var enc = new TextEncoder();
 var CONTINUE = enc.encode("HTTP/1.1 100 Continue\r\n\r\n");
@@ -917,24 +1094,16 @@ function interrupted() {
 var HttpConn = class {
   fd;
   st;
-  pend = null;
-  ps = 0;
-  pe = 0;
-  eof = false;
+  rx;
   _req = null;
   _inner = null;
   _upgrade = null;
-  #filling = null;
   #cancel = null;
   #gone = false;
   #remote;
   #completed;
-  #bodyLeft = 0;
-  #chunkLeft = 0;
-  #chunkState = 0;
   #expect = false;
   #body = null;
-  #bodyDone = true;
   #bodyStreamed = null;
   #bodyPulled = false;
   #closeAfter = false;
@@ -946,91 +1115,7 @@ var HttpConn = class {
   constructor(fd, st) {
     this.fd = fd;
     this.st = st;
-  }
-  fill() {
-    return this.#filling ??= this.#fill();
-  }
-  async #fill() {
-    try {
-      return await this.#fill1();
-    } finally {
-      this.#filling = null;
-    }
-  }
-  async #fill1() {
-    if (this.eof) return false;
-    const { io, group } = this.st;
-    let chunk;
-    if (this.ps === this.pe && this.#bodyLeft >= BIG_BODY) {
-      const own = await this.#recvOwn(Math.min(this.#bodyLeft, 64 * 1024));
-      if (own === null) return false;
-      this.pend = own;
-      this.ps = 0;
-      this.pe = own.length;
-      return true;
-    }
-    try {
-      const r = await io.recvSelect(this.fd, group);
-      if (r === 0) {
-        this.eof = true;
-        return false;
-      }
-      const n = Math.floor(r / 65536), id = r % 65536;
-      chunk = group.get(id, n).slice();
-      group.recycle(id);
-    } catch (e) {
-      if (!(e instanceof UringError && e.errno === Errno.ENOBUFS)) {
-        this.eof = true;
-        return false;
-      }
-      const own = await this.#recvOwn(16 * 1024);
-      if (own === null) return false;
-      chunk = own;
-    }
-    if (this.ps === this.pe) {
-      this.pend = chunk;
-      this.ps = 0;
-      this.pe = chunk.length;
-    } else {
-      const old = this.pend.subarray(this.ps, this.pe);
-      const b = new Uint8Array(old.length + chunk.length);
-      b.set(old);
-      b.set(chunk, old.length);
-      this.pend = b;
-      this.ps = 0;
-      this.pe = b.length;
-    }
-    return true;
-  }
-  async #recvOwn(size) {
-    const own = new Uint8Array(size);
-    let n;
-    try {
-      n = await this.st.io.recv(this.fd, own);
-    } catch {
-      n = 0;
-    }
-    if (n === 0) {
-      this.eof = true;
-      return null;
-    }
-    return own.subarray(0, n);
-  }
-  #take(max) {
-    const k = Math.min(max, this.pe - this.ps);
-    const out = this.pend.slice(this.ps, this.ps + k);
-    this.#used(k);
-    return out;
-  }
-  _consume(k) {
-    this.#used(k);
-  }
-  #used(k) {
-    this.ps += k;
-    if (this.ps === this.pe) {
-      this.pend = null;
-      this.ps = this.pe = 0;
-    }
+    this.rx = new HttpReceiver(fd, st);
   }
   remoteAddr() {
     if (this.#remote === void 0) {
@@ -1049,7 +1134,7 @@ var HttpConn = class {
       return;
     }
     this.#cancel = cb;
-    if (this.#bodyDone) this.#watchLoop();
+    if (this.rx.bodyDone) this.#watchLoop();
   }
   async #watchLoop() {
     const req = this._req;
@@ -1058,10 +1143,10 @@ var HttpConn = class {
     }
   }
   async #closedWhile(watching) {
-    while (watching() && !this.eof && this.pe - this.ps < MAX_HEAD) {
-      if (!await this.fill()) break;
+    while (watching() && !this.rx.eof && this.rx.pe - this.rx.ps < MAX_HEAD) {
+      if (!await this.rx.fill()) break;
     }
-    return watching() && this.eof;
+    return watching() && this.rx.eof;
   }
   #clientGone() {
     if (this.#gone) return;
@@ -1072,7 +1157,6 @@ var HttpConn = class {
     else if (this._req !== null) markAborted(this._req);
   }
   #bodyStream() {
-    this.#bodyDone = false;
     return this.#bodyStreamed = new ReadableStream({
       start: (c) => {
         this.#body = c;
@@ -1096,7 +1180,7 @@ var HttpConn = class {
     }
     let chunk;
     try {
-      chunk = await this.#nextBodyBytes();
+      chunk = await this.rx.nextBodyBytes();
     } catch (e) {
       this.#body = null;
       c.error(e);
@@ -1108,92 +1192,27 @@ var HttpConn = class {
       c.close();
     } else c.enqueue(chunk);
   }
-  async #nextBodyBytes() {
-    for (; ; ) {
-      if (this.#bodyDone) return null;
-      if (this.#bodyLeft > 0) {
-        if (this.ps === this.pe && !await this.fill()) throw this.#eofError();
-        const b = this.#take(this.#bodyLeft);
-        this.#bodyLeft -= b.length;
-        if (this.#bodyLeft === 0) this.#bodyDone = true;
-        return b;
-      }
-      const r = this.#chunked();
-      if (r === void 0) {
-        if (!await this.fill()) throw this.#eofError();
-        continue;
-      }
-      if (r === null) {
-        this.#bodyDone = true;
-        return null;
-      }
-      if (r.length > 0) return r;
-    }
-  }
-  #eofError() {
-    this.#bodyDone = true;
-    return new Deno.errors.UnexpectedEof("the client closed the connection during the body");
-  }
-  #chunked() {
-    const b = this.pend;
-    if (b === null) return void 0;
-    switch (this.#chunkState) {
-      case 0: {
-        const line = chunkSizeLine(b, this.ps, this.pe);
-        if (line === void 0) return void 0;
-        const size = line[0];
-        this.#used(line[1] - this.ps);
-        this.#chunkLeft = size;
-        this.#chunkState = size === 0 ? 3 : 1;
-        return new Uint8Array(0);
-      }
-      case 1: {
-        if (this.ps === this.pe) return void 0;
-        const d = this.#take(this.#chunkLeft);
-        this.#chunkLeft -= d.length;
-        if (this.#chunkLeft === 0) this.#chunkState = 2;
-        return d;
-      }
-      case 2:
-        if (this.pe - this.ps < 2) return void 0;
-        if (b[this.ps] !== 13 || b[this.ps + 1] !== 10) throw badChunk();
-        this.#used(2);
-        this.#chunkState = 0;
-        return new Uint8Array(0);
-      default: {
-        let j = this.ps;
-        while (j < this.pe && b[j] !== 10) j++;
-        if (j === this.pe) {
-          if (j - this.ps > 8192) throw badChunk();
-          return void 0;
-        }
-        const empty = j - this.ps === 1 && b[this.ps] === 13;
-        this.#used(j + 1 - this.ps);
-        return empty ? null : new Uint8Array(0);
-      }
-    }
-  }
   async run() {
-    const st = this.st, parser = st.parser;
+    const st = this.st, parser = st.parser, rx = this.rx;
     for (; ; ) {
       if (st.closing) {
         if (this.#outLen > 0) await this.#flush();
         return;
       }
-      let r = this.pend === null ? HttpParse.INCOMPLETE : parser.parse(this.pend, this.ps, this.pe);
+      let r = rx.pend === null ? HttpParse.INCOMPLETE : parser.parse(rx.pend, rx.ps, rx.pe);
       if (this.#outLen > 0 && r < 0 && !await this.#flush()) return;
       this.idle = true;
       while (r === HttpParse.INCOMPLETE) {
-        if (!await (this.#filling ?? this.#fill1())) return;
-        if (st.closing && this.idle && this.pe - this.ps === 0) return;
-        r = parser.parse(this.pend, this.ps, this.pe);
+        if (!await rx.fillHead()) return;
+        if (st.closing && this.idle && rx.pe - rx.ps === 0) return;
+        r = parser.parse(rx.pend, rx.ps, rx.pe);
       }
       this.idle = false;
       if (r < 0) {
         await this.#fail(400);
         return;
       }
-      const buf = this.pend, start = this.ps;
+      const buf = rx.pend, start = rx.ps;
       const head = buf.subarray(start, start + r);
       const method = parser.method, minor = parser.minorVersion;
       const keepAlive = parser.keepAlive, contentLength = parser.contentLength;
@@ -1209,25 +1228,23 @@ var HttpConn = class {
         await this.#fail(400);
         return;
       }
-      this.#used(r);
+      rx.consume(r);
       let body = null, raw = null;
       let bodyStream = null;
-      this.#bodyLeft = 0;
-      this.#bodyDone = true;
+      rx.beginBody(0);
       this.#bodyStreamed = null;
       this.#bodyPulled = false;
-      this.#chunkState = 0;
       this.#expect = false;
       if (chunked) {
-        this.#bodyLeft = -1;
+        rx.beginBody(-1);
         this.#expect = expect;
         bodyStream = this.#bodyStream();
       } else if (contentLength > 0) {
-        if (this.pe - this.ps >= contentLength) {
-          raw = this.#take(contentLength);
+        if (rx.pe - rx.ps >= contentLength) {
+          raw = rx.take(contentLength);
           body = innerBody(raw) ?? raw;
         } else {
-          this.#bodyLeft = contentLength;
+          rx.beginBody(contentLength);
           this.#expect = expect;
           bodyStream = this.#bodyStream();
         }
@@ -1236,7 +1253,7 @@ var HttpConn = class {
       if (bodyStream !== null) raw = bodyStream;
       if (noBody) raw = null;
       body = raw === null ? null : bodyStream !== null ? innerBody(bodyStream) ?? raw : body;
-      const inner = new ServeInner(method, this.pend === buf ? head.slice() : head, t0, t1, h0, h1, st.fallbackHost, body, this);
+      const inner = new ServeInner(method, rx.pend === buf ? head.slice() : head, t0, t1, h0, h1, st.fallbackHost, body, this);
       let req = requestFromInner(inner);
       if (req === null) {
         req = publicRequest(inner, raw);
@@ -1269,10 +1286,10 @@ var HttpConn = class {
       let ok;
       if (end >= 0) {
         this.#outLen = end;
-        const batch = !this.#closeAfter && this.#bodyDone && this.#completed === void 0 && this.pe > this.ps && end <= SendPool.SIZE / 2;
+        const batch = !this.#closeAfter && rx.bodyDone && this.#completed === void 0 && rx.pe > rx.ps && end <= SendPool.SIZE / 2;
         ok = batch || await this.#flush();
         this.#settle(ok);
-        ok = ok && !this.eof;
+        ok = ok && !rx.eof;
       } else {
         if (this.#outLen > 0 && !await this.#flush()) return;
         ok = await this.#answer(out, threw, parts, inner, method, minor);
@@ -1290,7 +1307,7 @@ var HttpConn = class {
         await this.#linger();
         return;
       }
-      if (!this.#bodyDone) {
+      if (!rx.bodyDone) {
         this.#body = null;
         if (!await this.#drain()) return;
       }
@@ -1299,10 +1316,10 @@ var HttpConn = class {
   async #drain() {
     let skipped = 0;
     try {
-      while (!this.#bodyDone) {
+      while (!this.rx.bodyDone) {
         if (this.#expect) return false;
-        if (this.#bodyLeft > DRAIN_LIMIT) return false;
-        const b = await this.#nextBodyBytes();
+        if (this.rx.bodyLeft > DRAIN_LIMIT) return false;
+        const b = await this.rx.nextBodyBytes();
         if (b === null) break;
         skipped += b.length;
         if (skipped > DRAIN_LIMIT) return false;
@@ -1386,12 +1403,12 @@ var HttpConn = class {
       ok = false;
     }
     this.#settle(ok);
-    return ok && !this.eof;
+    return ok && !this.rx.eof;
   }
   #closesAfter(responseBody) {
     if (this.#closeAfter) return true;
     const stream = this.#bodyStreamed;
-    if (!this.#bodyDone && !this.#bodyPulled && stream !== null && !stream.locked && responseBody !== stream) {
+    if (!this.rx.bodyDone && !this.#bodyPulled && stream !== null && !stream.locked && responseBody !== stream) {
       this.#closeAfter = true;
     }
     return this.#closeAfter;
@@ -1510,12 +1527,8 @@ connection: close\r
       const t = setTimeout(() => io.shutdown(this.fd, Sock.SHUT_RD).catch(() => {
       }), LINGER_MS);
       try {
-        this.pend = null;
-        this.ps = this.pe = 0;
-        while (await this.fill()) {
-          this.pend = null;
-          this.ps = this.pe = 0;
-        }
+        this.rx.drop();
+        while (await this.rx.fill()) this.rx.drop();
       } finally {
         clearTimeout(t);
       }
@@ -1869,7 +1882,7 @@ var ServerWebSocket = class extends EventTarget {
     } catch {
       this.#queue.length = 0;
       this.#buffered = 0;
-      if (!conn.eof) io.shutdown(conn.fd, Sock.SHUT_RD).catch(() => {
+      if (!conn.rx.eof) io.shutdown(conn.fd, Sock.SHUT_RD).catch(() => {
       });
     } finally {
       this.#pumping = null;
@@ -1904,7 +1917,7 @@ var ServerWebSocket = class extends EventTarget {
   async #end(conn) {
     this.#clearTimers();
     while (this.#pumping !== null) await this.#pumping;
-    if (!conn.eof) await conn.st.io.shutdown(conn.fd, Sock.SHUT_WR).catch(() => {
+    if (!conn.rx.eof) await conn.st.io.shutdown(conn.fd, Sock.SHUT_WR).catch(() => {
     });
   }
   async #receive(conn) {
@@ -1921,13 +1934,13 @@ var ServerWebSocket = class extends EventTarget {
     let partsLen = 0;
     let msgOp = 0;
     for (; ; ) {
-      while (conn.pend === null || !readHead(conn.pend, conn.ps, conn.pe, head)) {
-        if (!await conn.fill()) {
+      while (conn.rx.pend === null || !readHead(conn.rx.pend, conn.rx.ps, conn.rx.pe, head)) {
+        if (!await conn.rx.fill()) {
           this.#peerGone();
           return;
         }
       }
-      conn._consume(head.size);
+      conn.rx.consume(head.size);
       const op = head.opcode;
       if (head.rsv !== 0) throw new WsError("Reserved bits are not zero");
       if (!head.masked) throw new WsError("Frame from the client is not masked", 1002);
@@ -1995,10 +2008,10 @@ var ServerWebSocket = class extends EventTarget {
     const out = new Uint8Array(length);
     let got = 0;
     while (got < length) {
-      if (conn.ps === conn.pe && !await conn.fill()) return null;
-      const k = Math.min(length - got, conn.pe - conn.ps);
-      out.set(conn.pend.subarray(conn.ps, conn.ps + k), got);
-      conn._consume(k);
+      if (conn.rx.ps === conn.rx.pe && !await conn.rx.fill()) return null;
+      const k = Math.min(length - got, conn.rx.pe - conn.rx.ps);
+      out.set(conn.rx.pend.subarray(conn.rx.ps, conn.rx.ps + k), got);
+      conn.rx.consume(k);
       got += k;
     }
     unmask(out, mask, 0);
@@ -2072,7 +2085,7 @@ var ServerWebSocket = class extends EventTarget {
     }
     const io = conn.st.io;
     const stop = () => {
-      if (!this.#done && !conn.eof) io.shutdown(conn.fd, Sock.SHUT_RD).catch(() => {
+      if (!this.#done && !conn.rx.eof) io.shutdown(conn.fd, Sock.SHUT_RD).catch(() => {
       });
     };
     clearTimeout(this.#stopTimer);
@@ -2110,7 +2123,7 @@ var ServerWebSocket = class extends EventTarget {
     this.#done = true;
     const conn = this.#conn;
     (this.#pumping ?? Promise.resolve()).then(() => {
-      if (!conn.eof) conn.st.io.shutdown(conn.fd, Sock.SHUT_RD).catch(() => {
+      if (!conn.rx.eof) conn.st.io.shutdown(conn.fd, Sock.SHUT_RD).catch(() => {
       });
     });
   }

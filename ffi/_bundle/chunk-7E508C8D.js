@@ -11825,7 +11825,7 @@ function fsOn(io) {
 var loaded;
 var loading;
 function loadHttp() {
-  return loading ??= import("./_http_impl-4AGBMI33.js").then((m) => loaded = m);
+  return loading ??= import("./_http_impl-NEREZWZW.js").then((m) => loaded = m);
 }
 function httpLoaded() {
   return loaded;
@@ -12577,7 +12577,7 @@ function serveOn(io, a, b) {
       conns.delete(conn);
       io.refFd(fd);
       if (!io.closed) {
-        if (!conn.eof) await io.shutdown(fd, Sock.SHUT_RDWR).catch(() => {
+        if (!conn.rx.eof) await io.shutdown(fd, Sock.SHUT_RDWR).catch(() => {
         });
         await io.closeFd(fd).catch(() => {
         });
